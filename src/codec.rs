@@ -1,0 +1,157 @@
+//! The shared machinery of nullivote's binary codecs and their JSON form.
+//!
+//! Every wire type has exactly one codec, [`Wire`]: `encode` writes the canonical bytes and
+//! `decode` accepts only those (lengths checked before allocation, trailing bytes refused, every
+//! point and scalar canonical). Its serde form is the lowercase hex of the same bytes, produced by
+//! [`wire_serde!`], so JSON and binary can never disagree on what is valid.
+
+use crate::error::EncodingError;
+use crate::group::{ELEMENT_LEN, Element, SCALAR_LEN, decode_scalar};
+use curve25519_dalek::scalar::Scalar;
+
+/// A type with one canonical binary encoding.
+pub trait Wire: Sized {
+    /// The name used in errors about this type.
+    const NAME: &'static str;
+    /// The canonical encoding.
+    fn encode(&self) -> Vec<u8>;
+    /// Decodes the canonical encoding, refusing anything else.
+    ///
+    /// # Errors
+    /// An [`EncodingError`] naming the field that was wrong.
+    fn decode(bytes: &[u8]) -> Result<Self, EncodingError>;
+}
+
+/// Implements `Serialize`/`Deserialize` for a [`Wire`] type as the hex of its encoding.
+macro_rules! wire_serde {
+    ($ty:ty) => {
+        impl serde::Serialize for $ty {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(&hex::encode($crate::codec::Wire::encode(self)))
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $ty {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let text =
+                    <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(deserializer)?;
+                let name = <$ty as $crate::codec::Wire>::NAME;
+                let bytes =
+                    $crate::codec::decode_hex(&text, name).map_err(serde::de::Error::custom)?;
+                <$ty as $crate::codec::Wire>::decode(&bytes).map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+pub(crate) use wire_serde;
+
+/// Decodes hexadecimal text (either case), naming `field` on failure.
+pub fn decode_hex(text: &str, field: &'static str) -> Result<Vec<u8>, EncodingError> {
+    hex::decode(text).map_err(|_| EncodingError::InvalidHex { field })
+}
+
+/// A reader over an encoded object that names the field of every failure and refuses trailing
+/// bytes. Every binary decoder in nullivote is written with it, so that lengths are checked
+/// before any allocation or group operation.
+pub(crate) struct Reader<'a> {
+    bytes: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    pub(crate) fn new(bytes: &'a [u8]) -> Self {
+        Self { bytes }
+    }
+
+    /// Takes the next `n` bytes.
+    pub(crate) fn take(
+        &mut self,
+        n: usize,
+        field: &'static str,
+    ) -> Result<&'a [u8], EncodingError> {
+        if self.bytes.len() < n {
+            return Err(EncodingError::Truncated {
+                field,
+                needed: n,
+                remaining: self.bytes.len(),
+            });
+        }
+        let (head, tail) = self.bytes.split_at(n);
+        self.bytes = tail;
+        Ok(head)
+    }
+
+    pub(crate) fn element(&mut self, field: &'static str) -> Result<Element, EncodingError> {
+        Element::from_bytes(self.take(ELEMENT_LEN, field)?, field)
+    }
+
+    pub(crate) fn scalar(&mut self, field: &'static str) -> Result<Scalar, EncodingError> {
+        decode_scalar(self.take(SCALAR_LEN, field)?, field)
+    }
+
+    pub(crate) fn u8(&mut self, field: &'static str) -> Result<u8, EncodingError> {
+        Ok(self.take(1, field)?[0])
+    }
+
+    pub(crate) fn u16(&mut self, field: &'static str) -> Result<u16, EncodingError> {
+        let b = self.take(2, field)?;
+        Ok(u16::from_be_bytes([b[0], b[1]]))
+    }
+
+    pub(crate) fn array32(&mut self, field: &'static str) -> Result<[u8; 32], EncodingError> {
+        let mut out = [0u8; 32];
+        out.copy_from_slice(self.take(32, field)?);
+        Ok(out)
+    }
+
+    /// Bytes left to read, for bounding a count before allocating for it.
+    pub(crate) fn remaining(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// Ends decoding; anything left over is an error.
+    pub(crate) fn finish(self, field: &'static str) -> Result<(), EncodingError> {
+        if self.bytes.is_empty() {
+            Ok(())
+        } else {
+            Err(EncodingError::TrailingBytes {
+                field,
+                count: self.bytes.len(),
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reader_refuses_trailing_and_truncated() {
+        let mut r = Reader::new(&[1, 2, 3]);
+        assert_eq!(r.u16("a").unwrap(), 0x0102);
+        assert!(matches!(
+            r.take(2, "b"),
+            Err(EncodingError::Truncated {
+                field: "b",
+                needed: 2,
+                remaining: 1
+            })
+        ));
+        assert_eq!(
+            r.finish("x"),
+            Err(EncodingError::TrailingBytes {
+                field: "x",
+                count: 1
+            })
+        );
+    }
+
+    #[test]
+    fn hex_errors_name_the_field() {
+        assert_eq!(
+            decode_hex("zz", "f"),
+            Err(EncodingError::InvalidHex { field: "f" })
+        );
+        assert_eq!(decode_hex("0aFF", "f").unwrap(), vec![0x0a, 0xff]);
+    }
+}

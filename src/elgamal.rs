@@ -1,0 +1,202 @@
+//! Exponential ElGamal on ristretto255 under the election key.
+//!
+//! `Enc_K(v; r) = (A, B) = (r·G, v·G + r·K)`. Ciphertexts add componentwise, adding plaintexts:
+//! `Enc(v₁; r₁) + Enc(v₂; r₂) = Enc(v₁ + v₂; r₁ + r₂)`. A plaintext is recovered only as `v·G`,
+//! from which a bounded discrete logarithm ([`crate::dlog`]) gives `v`.
+
+use std::sync::Arc;
+
+use curve25519_dalek::constants::RISTRETTO_BASEPOINT_TABLE;
+use curve25519_dalek::ristretto::{RistrettoBasepointTable, RistrettoPoint};
+use curve25519_dalek::scalar::Scalar;
+
+use crate::codec::{Reader, Wire, wire_serde};
+use crate::error::EncodingError;
+use crate::group::Element;
+
+/// The election public key `K`, with a fixed-base table for fast constant-time multiplication.
+///
+/// Published. Built once per election and shared (cloning shares the table).
+#[derive(Clone)]
+pub struct ElectionKey {
+    element: Element,
+    table: Arc<RistrettoBasepointTable>,
+}
+
+impl ElectionKey {
+    /// Wraps a decoded key (already refused if it was the identity) and builds its table.
+    pub fn new(element: Element) -> Self {
+        Self {
+            table: Arc::new(RistrettoBasepointTable::create(element.point())),
+            element,
+        }
+    }
+
+    /// The key as a group element.
+    pub fn element(&self) -> &Element {
+        &self.element
+    }
+
+    /// `s·K`, constant time in `s`.
+    pub fn mul(&self, s: &Scalar) -> RistrettoPoint {
+        &*self.table * s
+    }
+
+    /// Encrypts `v` with nonce `r`: `(r·G, v·G + r·K)`. Constant time in `v` and `r`.
+    pub fn encrypt(&self, v: &Scalar, r: &Scalar) -> Ciphertext {
+        let a = RISTRETTO_BASEPOINT_TABLE * r;
+        let b = RISTRETTO_BASEPOINT_TABLE * v + self.mul(r);
+        Ciphertext {
+            a: Element::from_point_unchecked(a),
+            b: Element::from_point_unchecked(b),
+        }
+    }
+}
+
+impl core::fmt::Debug for ElectionKey {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "ElectionKey({})", self.element)
+    }
+}
+
+impl PartialEq for ElectionKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.element == other.element
+    }
+}
+
+impl Eq for ElectionKey {}
+
+/// An ElGamal ciphertext as published in a ballot: `(A, B) = (r·G, v·G + r·K)`.
+///
+/// Neither component may be the identity: `A = 0` would leave `B = v·G` in the clear.
+///
+/// # Layout
+///
+/// 64 bytes: `A` (32) ‖ `B` (32), each a canonical ristretto255 encoding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Ciphertext {
+    /// `A = r·G`.
+    pub a: Element,
+    /// `B = v·G + r·K`.
+    pub b: Element,
+}
+
+impl Ciphertext {
+    /// Length of the encoding.
+    pub const LEN: usize = 64;
+
+    /// The homomorphic sum of ciphertexts, as raw points (a sum may be the identity).
+    pub fn sum<'a>(ciphertexts: impl IntoIterator<Item = &'a Ciphertext>) -> CiphertextSum {
+        let mut acc = CiphertextSum::zero();
+        for c in ciphertexts {
+            acc.add(c);
+        }
+        acc
+    }
+}
+
+impl Wire for Ciphertext {
+    const NAME: &'static str = "ciphertext";
+
+    fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(Self::LEN);
+        out.extend_from_slice(self.a.as_bytes());
+        out.extend_from_slice(self.b.as_bytes());
+        out
+    }
+
+    fn decode(bytes: &[u8]) -> Result<Self, EncodingError> {
+        let mut r = Reader::new(bytes);
+        let a = r.element("ciphertext.a")?;
+        let b = r.element("ciphertext.b")?;
+        r.finish(Self::NAME)?;
+        Ok(Self { a, b })
+    }
+}
+
+wire_serde!(Ciphertext);
+
+/// A homomorphic sum of ciphertexts (an aggregate, such as a tally). Computed, never decoded
+/// from outside, so the identity is allowed: the sum of no ciphertexts is `(0, 0)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CiphertextSum {
+    /// `Σ Aᵢ`.
+    pub a: RistrettoPoint,
+    /// `Σ Bᵢ`.
+    pub b: RistrettoPoint,
+}
+
+impl CiphertextSum {
+    /// The sum of no ciphertexts, `(0, 0)`: an encryption of 0 with nonce 0.
+    pub fn zero() -> Self {
+        use curve25519_dalek::traits::Identity;
+        Self {
+            a: RistrettoPoint::identity(),
+            b: RistrettoPoint::identity(),
+        }
+    }
+
+    /// Adds a ciphertext.
+    pub fn add(&mut self, c: &Ciphertext) {
+        self.a += c.a.point();
+        self.b += c.b.point();
+    }
+
+    /// Adds another sum.
+    pub fn add_sum(&mut self, other: &CiphertextSum) {
+        self.a += other.a;
+        self.b += other.b;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn key(x: u64) -> ElectionKey {
+        ElectionKey::new(
+            Element::from_point(RistrettoPoint::mul_base(&Scalar::from(x)), "k").unwrap(),
+        )
+    }
+
+    proptest! {
+        #[test]
+        fn addition_adds_plaintexts(v1 in 0u64..1000, v2 in 0u64..1000, r1 in any::<u64>(), r2 in any::<u64>(), x in 1u64..) {
+            let k = key(x);
+            let (r1, r2) = (Scalar::from(r1) + Scalar::ONE, Scalar::from(r2) + Scalar::ONE);
+            prop_assume!(r1 + r2 != Scalar::ZERO);
+            let c1 = k.encrypt(&Scalar::from(v1), &r1);
+            let c2 = k.encrypt(&Scalar::from(v2), &r2);
+            let sum = Ciphertext::sum([&c1, &c2]);
+            let direct = k.encrypt(&Scalar::from(v1 + v2), &(r1 + r2));
+            prop_assert_eq!(sum.a, *direct.a.point());
+            prop_assert_eq!(sum.b, *direct.b.point());
+            // Decrypting with x: B − x·A = v·G.
+            let m = sum.b - sum.a * Scalar::from(x);
+            prop_assert_eq!(m, RistrettoPoint::mul_base(&Scalar::from(v1 + v2)));
+        }
+
+        #[test]
+        fn ciphertext_round_trips(v in 0u64..3, r in 1u64.., x in 1u64..) {
+            let c = key(x).encrypt(&Scalar::from(v), &Scalar::from(r));
+            prop_assert_eq!(Ciphertext::decode(&c.encode()).unwrap(), c);
+            let json = serde_json::to_string(&c).unwrap();
+            prop_assert_eq!(serde_json::from_str::<Ciphertext>(&json).unwrap(), c);
+        }
+    }
+
+    #[test]
+    fn identity_first_component_is_refused() {
+        let c = key(5).encrypt(&Scalar::ONE, &Scalar::from(9u8));
+        let mut bytes = c.encode();
+        bytes[..32].fill(0);
+        assert_eq!(
+            Ciphertext::decode(&bytes),
+            Err(EncodingError::IdentityPoint {
+                field: "ciphertext.a"
+            })
+        );
+    }
+}

@@ -1,0 +1,54 @@
+//! Helpers for the unit tests.
+
+use curve25519_dalek::scalar::Scalar;
+use rand_chacha::ChaCha20Rng;
+use rand_core::{CryptoRng, RngCore, SeedableRng};
+
+use crate::elgamal::ElectionKey;
+use crate::group::Element;
+
+/// A deterministic RNG for tests.
+pub(crate) fn test_rng(seed: u64) -> ChaCha20Rng {
+    ChaCha20Rng::seed_from_u64(seed)
+}
+
+/// An election key with a known secret (tests only).
+pub(crate) fn test_key() -> ElectionKey {
+    let x = Scalar::from(0x5eed_u64);
+    ElectionKey::new(
+        Element::from_point(curve25519_dalek::RistrettoPoint::mul_base(&x), "k").unwrap(),
+    )
+}
+
+/// Changes every byte of `bytes` in turn (xor 0x01, then xor 0x80) and asserts that `rejected`
+/// holds for each changed copy.
+pub(crate) fn flip_each_byte(bytes: &[u8], rejected: impl Fn(&[u8]) -> bool) {
+    for i in 0..bytes.len() {
+        for mask in [0x01u8, 0x80] {
+            let mut changed = bytes.to_vec();
+            changed[i] ^= mask;
+            assert!(rejected(&changed), "byte {i} xor {mask:#04x} was accepted");
+        }
+    }
+}
+
+/// An RNG stuck at zero (attack 28): it claims to be cryptographic and is not.
+pub(crate) struct ZeroRng;
+
+impl RngCore for ZeroRng {
+    fn next_u32(&mut self) -> u32 {
+        0
+    }
+    fn next_u64(&mut self) -> u64 {
+        0
+    }
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        dest.fill(0);
+    }
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
+        dest.fill(0);
+        Ok(())
+    }
+}
+
+impl CryptoRng for ZeroRng {}

@@ -1,0 +1,216 @@
+//! Fiat-Shamir transcripts: every label of the protocol, in one place, and the typed operations on
+//! a [`merlin::Transcript`] that the proofs use.
+//!
+//! Every transcript of an election starts the same way ([`election_transcript`]):
+//!
+//! ```text
+//! Transcript::new("nullivote")
+//! append_u64("version", PROTOCOL_VERSION)
+//! append_message("purpose", <one of purpose::*>)
+//! append_message("base-hash", <the election's 32-byte base hash>)
+//! ```
+//!
+//! then the caller absorbs the context of the proof (contest and option indices, the ballot body),
+//! then the proof absorbs its own domain separator and its whole statement, and only then its
+//! commitments. Challenges are 64 bytes reduced modulo ℓ. `spec/protocol.md` §3 lists every
+//! transcript in order.
+
+use curve25519_dalek::scalar::Scalar;
+use merlin::{Transcript, TranscriptRng};
+use rand_core::{CryptoRng, RngCore};
+use zeroize::Zeroize;
+
+use crate::group::Element;
+
+/// The protocol version absorbed by every transcript and written in every versioned object.
+pub const PROTOCOL_VERSION: u16 = 1;
+
+/// The label of every nullivote transcript (`merlin::Transcript::new`).
+pub const TRANSCRIPT_LABEL: &[u8] = b"nullivote";
+
+/// The tag of [`crate::group::hash_to_group`].
+pub const HASH_TO_GROUP_TAG: &[u8] = b"nullivote/1/hash-to-group";
+
+/// What a transcript is for: the first thing after the version, distinct for each use.
+pub mod purpose {
+    /// An encrypted selection is in its option's range (0..=limit).
+    pub const SELECTION: &[u8] = b"selection";
+    /// The sum of a contest's selections is within its selection limits.
+    pub const CONTEST_SUM: &[u8] = b"contest-sum";
+    /// The nullifier and the roll entry share the credential secret; signs the ballot.
+    pub const ELIGIBILITY: &[u8] = b"eligibility";
+    /// A channel authority's countersignature of a ballot.
+    pub const COUNTERSIGNATURE: &[u8] = b"countersignature";
+    /// Derivation of a ballot's encryption nonces (not a proof; hedged nonce generation).
+    pub const BALLOT_NONCES: &[u8] = b"ballot-nonces";
+    /// A trustee's proof of possession of a polynomial coefficient.
+    pub const TRUSTEE_POSSESSION: &[u8] = b"trustee-possession";
+    /// A trustee's decryption share is correct.
+    pub const DECRYPTION_SHARE: &[u8] = b"decryption-share";
+}
+
+/// Labels of the messages absorbed into transcripts.
+pub mod label {
+    /// `append_u64`: the protocol version.
+    pub const VERSION: &[u8] = b"version";
+    /// The purpose of the transcript.
+    pub const PURPOSE: &[u8] = b"purpose";
+    /// The election's base hash.
+    pub const BASE_HASH: &[u8] = b"base-hash";
+    /// A proof's own domain separator.
+    pub const DOMAIN: &[u8] = b"dom-sep";
+    /// The index of a contest in the manifest.
+    pub const CONTEST: &[u8] = b"contest";
+    /// The index of an option in its contest.
+    pub const OPTION: &[u8] = b"option";
+    /// The whole encoded ballot body.
+    pub const BALLOT_BODY: &[u8] = b"ballot-body";
+    /// The digest of a signed ballot.
+    pub const BALLOT_DIGEST: &[u8] = b"ballot-digest";
+    /// A channel's index in the manifest.
+    pub const CHANNEL: &[u8] = b"channel";
+    /// A generator of a statement.
+    pub const BASE: &[u8] = b"base";
+    /// A public point of a statement.
+    pub const PUBLIC: &[u8] = b"public";
+    /// The first component of a ciphertext.
+    pub const CIPHERTEXT_A: &[u8] = b"ciphertext-a";
+    /// The second component of a ciphertext.
+    pub const CIPHERTEXT_B: &[u8] = b"ciphertext-b";
+    /// The election public key.
+    pub const ELECTION_KEY: &[u8] = b"election-key";
+    /// The lower bound of a range.
+    pub const RANGE_LOW: &[u8] = b"range-low";
+    /// The upper bound of a range.
+    pub const RANGE_HIGH: &[u8] = b"range-high";
+    /// A commitment.
+    pub const COMMITMENT: &[u8] = b"commitment";
+    /// A simulated branch's challenge (absorbed for batch weights).
+    pub const BRANCH_CHALLENGE: &[u8] = b"branch-challenge";
+    /// A response (absorbed for batch weights).
+    pub const RESPONSE: &[u8] = b"response";
+    /// The Fiat-Shamir challenge.
+    pub const CHALLENGE: &[u8] = b"challenge";
+    /// A batch-verification weight.
+    pub const WEIGHT: &[u8] = b"weight";
+    /// Witness bytes rekeying a transcript RNG.
+    pub const WITNESS: &[u8] = b"witness";
+    /// A trustee's index.
+    pub const TRUSTEE: &[u8] = b"trustee";
+    /// A coefficient's index.
+    pub const COEFFICIENT: &[u8] = b"coefficient";
+}
+
+/// Domain separators of the proofs, absorbed under [`label::DOMAIN`] with their size parameters.
+pub mod domain {
+    /// Schnorr proof of knowledge of a discrete logarithm.
+    pub const SCHNORR: &[u8] = b"schnorr";
+    /// Chaum-Pedersen proof of equality of discrete logarithms.
+    pub const DLEQ: &[u8] = b"dleq";
+    /// Disjunctive Chaum-Pedersen proof that a ciphertext encrypts a value in a range.
+    pub const RANGE: &[u8] = b"range";
+}
+
+/// Starts the transcript of one proof (or nonce derivation) of an election.
+pub fn election_transcript(purpose: &'static [u8], base_hash: &[u8; 32]) -> Transcript {
+    let mut t = Transcript::new(TRANSCRIPT_LABEL);
+    t.append_u64(label::VERSION, u64::from(PROTOCOL_VERSION));
+    t.append_message(label::PURPOSE, purpose);
+    t.append_message(label::BASE_HASH, base_hash);
+    t
+}
+
+/// Typed operations on a transcript.
+pub(crate) trait TranscriptProtocol {
+    /// Absorbs a proof's domain separator.
+    fn domain_sep(&mut self, domain: &'static [u8]);
+    /// Absorbs a group element by its canonical encoding.
+    fn append_element(&mut self, label: &'static [u8], element: &Element);
+    /// Absorbs a scalar by its canonical encoding.
+    fn append_scalar(&mut self, label: &'static [u8], scalar: &Scalar);
+    /// Squeezes a challenge: 64 bytes reduced modulo ℓ.
+    fn challenge_scalar(&mut self, label: &'static [u8]) -> Scalar;
+    /// A hedged RNG: the transcript so far, rekeyed with the witness, finalised with `rng`.
+    /// A broken `rng` alone leaks nothing; a fixed statement and witness alone repeat nothing.
+    fn witness_rng<R: RngCore + CryptoRng>(
+        &self,
+        witness: &[&Scalar],
+        rng: &mut R,
+    ) -> TranscriptRng;
+}
+
+impl TranscriptProtocol for Transcript {
+    fn domain_sep(&mut self, domain: &'static [u8]) {
+        self.append_message(label::DOMAIN, domain);
+    }
+
+    fn append_element(&mut self, label: &'static [u8], element: &Element) {
+        self.append_message(label, element.as_bytes());
+    }
+
+    fn append_scalar(&mut self, label: &'static [u8], scalar: &Scalar) {
+        self.append_message(label, scalar.as_bytes());
+    }
+
+    fn challenge_scalar(&mut self, label: &'static [u8]) -> Scalar {
+        let mut wide = [0u8; 64];
+        self.challenge_bytes(label, &mut wide);
+        Scalar::from_bytes_mod_order_wide(&wide)
+    }
+
+    fn witness_rng<R: RngCore + CryptoRng>(
+        &self,
+        witness: &[&Scalar],
+        rng: &mut R,
+    ) -> TranscriptRng {
+        let mut builder = self.build_rng();
+        for w in witness {
+            builder = builder.rekey_with_witness_bytes(label::WITNESS, w.as_bytes());
+        }
+        builder.finalize(rng)
+    }
+}
+
+/// Draws a uniformly random scalar (64 bytes reduced modulo ℓ), wiping the bytes.
+pub(crate) fn random_scalar<R: RngCore + ?Sized>(rng: &mut R) -> Scalar {
+    let mut wide = [0u8; 64];
+    rng.fill_bytes(&mut wide);
+    let s = Scalar::from_bytes_mod_order_wide(&wide);
+    wide.zeroize();
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn purposes_and_domains_are_distinct() {
+        let purposes = [
+            purpose::SELECTION,
+            purpose::CONTEST_SUM,
+            purpose::ELIGIBILITY,
+            purpose::COUNTERSIGNATURE,
+            purpose::BALLOT_NONCES,
+            purpose::TRUSTEE_POSSESSION,
+            purpose::DECRYPTION_SHARE,
+        ];
+        for (i, a) in purposes.iter().enumerate() {
+            for b in &purposes[i + 1..] {
+                assert_ne!(a, b);
+            }
+        }
+        assert_ne!(domain::SCHNORR, domain::DLEQ);
+        assert_ne!(domain::DLEQ, domain::RANGE);
+    }
+
+    #[test]
+    fn transcripts_of_other_elections_or_purposes_differ() {
+        let mut a = election_transcript(purpose::SELECTION, &[1; 32]);
+        let mut b = election_transcript(purpose::SELECTION, &[2; 32]);
+        let mut c = election_transcript(purpose::CONTEST_SUM, &[1; 32]);
+        let ca = a.challenge_scalar(label::CHALLENGE);
+        assert_ne!(ca, b.challenge_scalar(label::CHALLENGE));
+        assert_ne!(ca, c.challenge_scalar(label::CHALLENGE));
+    }
+}
