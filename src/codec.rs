@@ -97,6 +97,18 @@ impl<'a> Reader<'a> {
         Ok(u16::from_be_bytes([b[0], b[1]]))
     }
 
+    /// The next two bytes as a big-endian u16, without consuming them.
+    pub(crate) fn peek_u16(&self, field: &'static str) -> Result<u16, EncodingError> {
+        match self.bytes {
+            [a, b, ..] => Ok(u16::from_be_bytes([*a, *b])),
+            _ => Err(EncodingError::Truncated {
+                field,
+                needed: 2,
+                remaining: self.bytes.len(),
+            }),
+        }
+    }
+
     pub(crate) fn array32(&mut self, field: &'static str) -> Result<[u8; 32], EncodingError> {
         let mut out = [0u8; 32];
         out.copy_from_slice(self.take(32, field)?);

@@ -2,10 +2,16 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod ballot;
 pub mod codec;
+pub mod credential;
+pub mod dlog;
+pub mod election;
 pub mod elgamal;
 pub mod error;
 pub mod group;
+pub mod manifest;
+pub mod nullifier;
 pub mod proofs;
 pub mod secret;
 pub mod transcript;

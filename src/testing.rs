@@ -52,3 +52,50 @@ impl RngCore for ZeroRng {
 }
 
 impl CryptoRng for ZeroRng {}
+
+/// A small election for tests: the leadership manifest, a known election key, `voters` members.
+pub(crate) struct TestElection {
+    pub election: crate::election::Election,
+    pub secrets: Vec<crate::credential::CredentialSecret>,
+    pub authority: crate::secret::SecretScalar,
+}
+
+/// Channel indices of the leadership manifest.
+pub(crate) const ONLINE: u8 = 0;
+pub(crate) const POSTAL: u8 = 1;
+
+impl TestElection {
+    pub(crate) fn leadership(voters: usize, seed: u64) -> Self {
+        let authority = crate::secret::SecretScalar::new(Scalar::from(0xa11ce_u64 + seed));
+        let authority_key = Element::from_point(
+            curve25519_dalek::RistrettoPoint::mul_base(authority.expose()),
+            "a",
+        )
+        .unwrap();
+        let manifest = crate::manifest::Manifest::leadership(authority_key);
+        Self::with_manifest(manifest, voters, seed, authority)
+    }
+
+    pub(crate) fn with_manifest(
+        manifest: crate::manifest::Manifest,
+        voters: usize,
+        seed: u64,
+        authority: crate::secret::SecretScalar,
+    ) -> Self {
+        let mut rng = test_rng(seed);
+        let secrets: Vec<_> = (0..voters)
+            .map(|_| {
+                let code = crate::credential::CredentialCode::generate(&mut rng);
+                crate::credential::CredentialSecret::derive(&code, manifest.election_id())
+            })
+            .collect();
+        let roll =
+            crate::credential::Roll::new(secrets.iter().map(|s| s.public()).collect()).unwrap();
+        let election = crate::election::Election::new(manifest, test_key(), [0; 32], roll);
+        Self {
+            election,
+            secrets,
+            authority,
+        }
+    }
+}

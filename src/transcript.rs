@@ -31,6 +31,19 @@ pub const TRANSCRIPT_LABEL: &[u8] = b"nullivote";
 /// The tag of [`crate::group::hash_to_group`].
 pub const HASH_TO_GROUP_TAG: &[u8] = b"nullivote/1/hash-to-group";
 
+/// The tag of the derivation of a credential secret from a credential code
+/// ([`crate::credential::CredentialSecret::derive`]).
+pub const CREDENTIAL_TAG: &[u8] = b"nullivote/1/credential";
+
+/// The tag of the election's base hash ([`crate::election::base_hash`]).
+pub const BASE_HASH_TAG: &[u8] = b"nullivote/1/base-hash";
+
+/// The domain of the nullifier base `H_E = hash_to_group(NULLIFIER_BASE_DOMAIN, base_hash)`.
+pub const NULLIFIER_BASE_DOMAIN: &[u8] = b"nullifier-base";
+
+/// The tag of a ballot's tracking code ([`crate::ballot::Ballot::tracking_code`]).
+pub const TRACKING_CODE_TAG: &[u8] = b"nullivote/1/tracking-code";
+
 /// What a transcript is for: the first thing after the version, distinct for each use.
 pub mod purpose {
     /// An encrypted selection is in its option's range (0..=limit).
@@ -65,8 +78,12 @@ pub mod label {
     pub const OPTION: &[u8] = b"option";
     /// The whole encoded ballot body.
     pub const BALLOT_BODY: &[u8] = b"ballot-body";
-    /// The digest of a signed ballot.
-    pub const BALLOT_DIGEST: &[u8] = b"ballot-digest";
+    /// The ballot body and its eligibility proof, as countersigned by a channel authority.
+    pub const SIGNED_BALLOT: &[u8] = b"signed-ballot";
+    /// A ballot's nullifier.
+    pub const NULLIFIER: &[u8] = b"nullifier";
+    /// The number of ciphertexts in a range statement.
+    pub const CIPHERTEXT_COUNT: &[u8] = b"ciphertexts";
     /// A channel's index in the manifest.
     pub const CHANNEL: &[u8] = b"channel";
     /// A generator of a statement.

@@ -114,7 +114,7 @@ impl RangeStatement<'_> {
         t.append_u64(label::RANGE_LOW, u64::from(self.low));
         t.append_u64(label::RANGE_HIGH, u64::from(self.high));
         t.append_element(label::ELECTION_KEY, self.key.element());
-        t.append_u64(b"ciphertexts", self.ciphertexts.len() as u64);
+        t.append_u64(label::CIPHERTEXT_COUNT, self.ciphertexts.len() as u64);
         for c in self.ciphertexts {
             t.append_element(label::CIPHERTEXT_A, &c.a);
             t.append_element(label::CIPHERTEXT_B, &c.b);

@@ -1,0 +1,528 @@
+use super::*;
+use crate::ballot::build::{contest_sum_transcript, selection_transcript};
+use crate::ballot::challenge::ChallengeError;
+use crate::codec::Wire;
+use crate::election::Election;
+use crate::proofs::{ProofError, RangeStatement, RangeWitness};
+use crate::secret::SecretScalar;
+use crate::testing::{ONLINE, POSTAL, TestElection, ZeroRng, flip_each_byte, test_rng};
+use curve25519_dalek::scalar::Scalar;
+
+const TRUSS: [u32; 2] = [1, 0];
+const SUNAK: [u32; 2] = [0, 1];
+
+fn cast(t: &TestElection, voter: usize, channel: u8, vote: [u32; 2], seed: u64) -> Ballot {
+    let mut rng = test_rng(seed);
+    let mut prepared = prepare(
+        &t.election,
+        channel,
+        &t.secrets[voter],
+        &[vote.to_vec()],
+        &mut rng,
+    )
+    .unwrap();
+    if channel == POSTAL {
+        prepared.countersign(&t.election, &t.authority, &mut rng);
+    }
+    prepared.cast()
+}
+
+fn verify(ballot: &Ballot, election: &Election) -> Result<(), BallotError> {
+    ballot.verify(election)
+}
+
+#[test]
+fn honest_ballots_verify_and_round_trip_on_both_channels() {
+    let t = TestElection::leadership(3, 1);
+    for (channel, vote) in [(ONLINE, TRUSS), (POSTAL, SUNAK)] {
+        let ballot = cast(&t, 0, channel, vote, 7);
+        assert_eq!(verify(&ballot, &t.election), Ok(()));
+        let bytes = ballot.encode();
+        assert_eq!(Ballot::decode(&bytes).unwrap(), ballot);
+        let json = serde_json::to_string(&ballot).unwrap();
+        let from_json: Ballot = serde_json::from_str(&json).unwrap();
+        assert_eq!(
+            from_json.encode(),
+            bytes,
+            "JSON and binary agree byte for byte"
+        );
+    }
+}
+
+#[test]
+fn one_changed_byte_anywhere_is_refused() {
+    let t = TestElection::leadership(2, 2);
+    let ballot = cast(&t, 1, POSTAL, TRUSS, 3);
+    flip_each_byte(&ballot.encode(), |bytes| match Ballot::decode(bytes) {
+        Ok(b) => b.verify(&t.election).is_err(),
+        Err(_) => true,
+    });
+}
+
+#[test]
+fn a_ballot_of_another_election_is_refused() {
+    // Attack 12: the same voters and manifest, another key ceremony: another base hash.
+    let a = TestElection::leadership(2, 4);
+    let ballot = cast(&a, 0, ONLINE, TRUSS, 5);
+    let b = Election::new(
+        a.election.manifest().clone(),
+        a.election.key().clone(),
+        [1; 32],
+        a.election.roll().clone(),
+    );
+    assert_eq!(verify(&ballot, &b), Err(BallotError::WrongElection));
+    // Relabelled as election B, its proofs still belong to A.
+    let relabelled = Ballot {
+        election: *b.base_hash(),
+        ..ballot
+    };
+    assert_eq!(relabelled.verify(&b).unwrap_err().check(), "B6");
+}
+
+#[test]
+fn another_voters_nullifier_is_refused() {
+    // Attack 9 and 14: the nullifier (and its eligibility proof) of voter 1 on voter 0's ballot.
+    let t = TestElection::leadership(2, 6);
+    let mine = cast(&t, 0, ONLINE, TRUSS, 1);
+    let theirs = cast(&t, 1, ONLINE, SUNAK, 2);
+    let swapped_nullifier = Ballot {
+        nullifier: theirs.nullifier,
+        ..mine.clone()
+    };
+    assert_eq!(
+        swapped_nullifier.verify(&t.election).unwrap_err().check(),
+        "B6"
+    );
+    let swapped_both = Ballot {
+        nullifier: theirs.nullifier,
+        eligibility: theirs.eligibility.clone(),
+        ..mine.clone()
+    };
+    assert_eq!(swapped_both.verify(&t.election).unwrap_err().check(), "B6");
+    let swapped_eligibility = Ballot {
+        eligibility: theirs.eligibility,
+        ..mine
+    };
+    assert_eq!(
+        swapped_eligibility.verify(&t.election),
+        Err(BallotError::Eligibility(ProofError::Invalid))
+    );
+}
+
+#[test]
+fn a_credential_not_on_the_roll_is_refused() {
+    let t = TestElection::leadership(2, 8);
+    let outsider = TestElection::leadership(1, 9);
+    let ballot = cast(&t, 0, ONLINE, TRUSS, 1);
+    let other = cast(&outsider, 0, ONLINE, TRUSS, 1);
+    let forged = Ballot {
+        eligibility: other.eligibility,
+        ..ballot
+    };
+    assert_eq!(verify(&forged, &t.election), Err(BallotError::NotOnRoll));
+    // And the honest builder refuses a credential that is not on the roll.
+    let mut rng = test_rng(1);
+    let refused = prepare(
+        &t.election,
+        ONLINE,
+        &outsider.secrets[0],
+        &[TRUSS.to_vec()],
+        &mut rng,
+    );
+    assert_eq!(refused.unwrap_err(), ChoiceError::NotOnRoll);
+}
+
+/// Replaces selection `option` of contest 0 by an encryption of `value` with a proof made by a
+/// prover that lies (claims `claimed`), then re-signs the ballot so that only B6/B7 can fail.
+fn forge_selection(t: &TestElection, voter: usize, values: [u32; 2], claimed: [u32; 2]) -> Ballot {
+    let ballot = cast(t, voter, ONLINE, TRUSS, 11);
+    let e = &t.election;
+    let mut rng = test_rng(12);
+    let nonces: Vec<_> = (0..2)
+        .map(|i| SecretScalar::new(Scalar::from(1000u64 + i)))
+        .collect();
+    let mut selections = Vec::new();
+    for j in 0..2 {
+        let ciphertext = e
+            .key()
+            .encrypt(&Scalar::from(values[j]), nonces[j].expose());
+        let statement = RangeStatement {
+            key: e.key(),
+            ciphertexts: core::slice::from_ref(&ciphertext),
+            low: 0,
+            high: 1,
+        };
+        let mut tr = selection_transcript(e, &ballot.nullifier, 0, j);
+        let witness = RangeWitness::new(claimed[j], &nonces[j]);
+        let proof = RangeProof::prove(&witness, &statement, &mut tr, &mut rng).unwrap();
+        selections.push(EncryptedSelection { ciphertext, proof });
+    }
+    let cts: Vec<_> = selections.iter().map(|s| s.ciphertext).collect();
+    let statement = RangeStatement {
+        key: e.key(),
+        ciphertexts: &cts,
+        low: 1,
+        high: 1,
+    };
+    let sum_nonce = SecretScalar::new(nonces[0].expose() + nonces[1].expose());
+    let mut tr = contest_sum_transcript(e, &ballot.nullifier, 0);
+    let sum_proof = RangeProof::prove(
+        &RangeWitness::new(1, &sum_nonce),
+        &statement,
+        &mut tr,
+        &mut rng,
+    )
+    .unwrap();
+    resign(
+        t,
+        voter,
+        Ballot {
+            contests: vec![ContestBallot {
+                selections,
+                sum_proof,
+            }],
+            ..ballot
+        },
+    )
+}
+
+/// Re-makes the eligibility proof over a changed body, as a voter stuffing their own ballot could.
+fn resign(t: &TestElection, voter: usize, ballot: Ballot) -> Ballot {
+    let mut tr = crate::ballot::build::eligibility_transcript(&t.election, &ballot.body_bytes());
+    let eligibility = crate::nullifier::Eligibility::prove(
+        &t.secrets[voter],
+        &ballot.nullifier,
+        &t.election,
+        &mut tr,
+        &mut test_rng(13),
+    );
+    Ballot {
+        eligibility,
+        ..ballot
+    }
+}
+
+#[test]
+fn a_selection_of_two_is_refused() {
+    // Attack 7: option 0 encrypts 2, "proved" 0-or-1 by a lying prover. The sum (2 + 0) is also
+    // wrong, but the selection check comes first and names the option.
+    let t = TestElection::leadership(1, 14);
+    let forged = forge_selection(&t, 0, [2, 0], [1, 0]);
+    assert_eq!(
+        forged.verify(&t.election),
+        Err(BallotError::Selection {
+            contest: 0,
+            option: 0,
+            source: ProofError::Invalid
+        })
+    );
+    // The honest builder refuses outright.
+    let refused = prepare(
+        &t.election,
+        ONLINE,
+        &t.secrets[0],
+        &[vec![2, 0]],
+        &mut test_rng(1),
+    );
+    assert!(matches!(
+        refused,
+        Err(ChoiceError::OverOptionLimit {
+            contest: 0,
+            option: 0,
+            value: 2,
+            limit: 1
+        })
+    ));
+}
+
+#[test]
+fn a_contest_over_or_under_its_limits_is_refused() {
+    let t = TestElection::leadership(1, 15);
+    for values in [[1, 1], [0, 0]] {
+        let forged = forge_selection(&t, 0, values, values);
+        assert_eq!(
+            forged.verify(&t.election),
+            Err(BallotError::ContestSum {
+                contest: 0,
+                source: ProofError::Invalid
+            }),
+            "{values:?}"
+        );
+        let refused = prepare(
+            &t.election,
+            ONLINE,
+            &t.secrets[0],
+            &[values.to_vec()],
+            &mut test_rng(1),
+        );
+        assert!(matches!(
+            refused,
+            Err(ChoiceError::SelectionCount { contest: 0, .. })
+        ));
+    }
+}
+
+#[test]
+fn a_selection_moved_to_another_option_is_refused() {
+    // Attack 11: swapping the two options' (valid) selections and re-signing.
+    let t = TestElection::leadership(1, 16);
+    let ballot = cast(&t, 0, ONLINE, TRUSS, 1);
+    let mut contests = ballot.contests.clone();
+    contests[0].selections.swap(0, 1);
+    let moved = resign(&t, 0, Ballot { contests, ..ballot });
+    assert_eq!(moved.verify(&t.election).unwrap_err().check(), "B6");
+}
+
+#[test]
+fn countersignatures_are_checked() {
+    // Attack 21: a postal ballot without, or with a wrong, intake countersignature.
+    let t = TestElection::leadership(1, 17);
+    let postal = cast(&t, 0, POSTAL, TRUSS, 1);
+    let unsigned = Ballot {
+        countersignature: None,
+        ..postal.clone()
+    };
+    assert_eq!(
+        unsigned.verify(&t.election),
+        Err(BallotError::MissingCountersignature { channel: POSTAL })
+    );
+    let impostor = SecretScalar::new(Scalar::from(666u32));
+    let wrong = Ballot {
+        countersignature: Some(build::countersign(
+            &postal,
+            &t.election,
+            &impostor,
+            &mut test_rng(2),
+        )),
+        ..postal.clone()
+    };
+    assert_eq!(
+        wrong.verify(&t.election),
+        Err(BallotError::Countersignature(ProofError::Invalid))
+    );
+    // The intake's signature on an online ballot moved to the postal channel does not transfer.
+    let online = cast(&t, 0, ONLINE, SUNAK, 3);
+    let mut moved = Ballot {
+        channel: POSTAL,
+        ..online.clone()
+    };
+    moved.countersignature = postal.countersignature;
+    assert!(moved.verify(&t.election).is_err());
+    let countersigned_online = Ballot {
+        countersignature: postal.countersignature,
+        ..online
+    };
+    assert_eq!(
+        countersigned_online.verify(&t.election),
+        Err(BallotError::UnexpectedCountersignature { channel: ONLINE })
+    );
+}
+
+#[test]
+fn unknown_channel_and_wrong_shapes_are_refused() {
+    let t = TestElection::leadership(1, 18);
+    let ballot = cast(&t, 0, ONLINE, TRUSS, 1);
+    assert_eq!(
+        Ballot {
+            channel: 9,
+            ..ballot.clone()
+        }
+        .verify(&t.election),
+        Err(BallotError::UnknownChannel { channel: 9 })
+    );
+    let mut contests = ballot.contests.clone();
+    contests[0].selections.pop();
+    assert_eq!(
+        Ballot {
+            contests,
+            ..ballot.clone()
+        }
+        .verify(&t.election),
+        Err(BallotError::OptionCount {
+            contest: 0,
+            expected: 2,
+            found: 1
+        })
+    );
+    assert_eq!(
+        Ballot {
+            contests: vec![],
+            ..ballot.clone()
+        }
+        .verify(&t.election),
+        Err(BallotError::ContestCount {
+            expected: 1,
+            found: 0
+        })
+    );
+    let unknown_channel = prepare(
+        &t.election,
+        7,
+        &t.secrets[0],
+        &[TRUSS.to_vec()],
+        &mut test_rng(1),
+    );
+    assert_eq!(
+        unknown_channel.unwrap_err(),
+        ChoiceError::UnknownChannel { channel: 7 }
+    );
+}
+
+#[test]
+fn nullifiers_are_deterministic_and_per_election() {
+    // Attacks 15 and 17: every honest path gives byte-identical N; other elections another N.
+    let t = TestElection::leadership(2, 19);
+    let online = cast(&t, 0, ONLINE, TRUSS, 100);
+    let postal = cast(&t, 0, POSTAL, SUNAK, 200);
+    let reencoded = Ballot::decode(&online.encode()).unwrap();
+    assert_eq!(online.nullifier, postal.nullifier);
+    assert_eq!(online.nullifier.encode(), reencoded.nullifier.encode());
+    assert_ne!(online.nullifier, cast(&t, 1, ONLINE, TRUSS, 100).nullifier);
+    let other = Election::new(
+        t.election.manifest().clone(),
+        t.election.key().clone(),
+        [2; 32],
+        t.election.roll().clone(),
+    );
+    let elsewhere = prepare(
+        &other,
+        ONLINE,
+        &t.secrets[0],
+        &[TRUSS.to_vec()],
+        &mut test_rng(100),
+    )
+    .unwrap()
+    .cast();
+    assert_ne!(elsewhere.nullifier, online.nullifier);
+}
+
+#[test]
+fn a_stuck_rng_still_gives_distinct_ciphertexts() {
+    // Attack 28: nonces are hedged with the credential, the votes and the position.
+    let t = TestElection::leadership(2, 20);
+    let a = prepare(
+        &t.election,
+        ONLINE,
+        &t.secrets[0],
+        &[TRUSS.to_vec()],
+        &mut ZeroRng,
+    )
+    .unwrap()
+    .cast();
+    let b = prepare(
+        &t.election,
+        ONLINE,
+        &t.secrets[1],
+        &[TRUSS.to_vec()],
+        &mut ZeroRng,
+    )
+    .unwrap()
+    .cast();
+    assert_ne!(
+        a.contests[0].selections[0].ciphertext,
+        b.contests[0].selections[0].ciphertext
+    );
+    assert_ne!(
+        a.contests[0].selections[0].ciphertext.a,
+        a.contests[0].selections[1].ciphertext.a
+    );
+    assert_eq!(a.verify(&t.election), Ok(()));
+}
+
+#[test]
+fn benaloh_challenge_opens_to_the_votes() {
+    let t = TestElection::leadership(1, 21);
+    let prepared = prepare(
+        &t.election,
+        ONLINE,
+        &t.secrets[0],
+        &[SUNAK.to_vec()],
+        &mut test_rng(1),
+    )
+    .unwrap();
+    assert!(!format!("{prepared:?}").contains("nonce"));
+    let challenged = prepared.challenge();
+    assert_eq!(challenged.verify(&t.election), Ok(vec![SUNAK.to_vec()]));
+    let json = serde_json::to_string(&challenged).unwrap();
+    assert_eq!(
+        serde_json::from_str::<ChallengedBallot>(&json).unwrap(),
+        challenged
+    );
+    // A device that lies about what it encrypted is caught.
+    let mut lying = challenged.clone();
+    lying.openings[0][0].value = 1;
+    lying.openings[0][1].value = 0;
+    assert_eq!(
+        lying.verify(&t.election),
+        Err(ChallengeError::Mismatch {
+            contest: 0,
+            option: 0
+        })
+    );
+    let mut short = challenged;
+    short.openings[0].pop();
+    assert_eq!(short.verify(&t.election), Err(ChallengeError::Shape));
+}
+
+#[test]
+fn batch_verification_names_every_bad_ballot() {
+    let t = TestElection::leadership(6, 22);
+    let mut ballots: Vec<_> = (0..6)
+        .map(|i| {
+            cast(
+                &t,
+                i,
+                if i % 2 == 0 { ONLINE } else { POSTAL },
+                TRUSS,
+                i as u64,
+            )
+        })
+        .collect();
+    assert_eq!(verify_batch(&ballots, &t.election), Ok(()));
+    ballots[1].countersignature = None;
+    let stolen = ballots[4].eligibility.clone();
+    ballots[3].eligibility = stolen;
+    let errors = verify_batch(&ballots, &t.election).unwrap_err();
+    assert_eq!(
+        errors,
+        vec![
+            (1, BallotError::MissingCountersignature { channel: POSTAL }),
+            (3, BallotError::Eligibility(ProofError::Invalid)),
+        ]
+    );
+}
+
+#[test]
+fn json_refuses_unknown_and_duplicate_keys_and_other_versions() {
+    let t = TestElection::leadership(1, 23);
+    let ballot = cast(&t, 0, ONLINE, TRUSS, 1);
+    let json = serde_json::to_value(&ballot).unwrap();
+    let mut unknown = json.clone();
+    unknown
+        .as_object_mut()
+        .unwrap()
+        .insert("extra".into(), 1.into());
+    assert!(serde_json::from_value::<Ballot>(unknown).is_err());
+    let mut version = json.clone();
+    version["version"] = 2.into();
+    assert!(serde_json::from_value::<Ballot>(version).is_err());
+    let text = serde_json::to_string(&ballot).unwrap();
+    assert!(text.starts_with("{\"version\":1,"));
+    let duplicated = text.replacen("{\"version\":1", "{\"version\":1,\"version\":1", 1);
+    assert!(serde_json::from_str::<Ballot>(&duplicated).is_err());
+    let mut bytes = ballot.encode();
+    bytes[4] = 2;
+    assert!(matches!(
+        Ballot::decode(&bytes),
+        Err(EncodingError::UnsupportedVersion { found: 2, .. })
+    ));
+}
+
+#[test]
+fn tracking_codes_differ_and_print_in_full() {
+    let t = TestElection::leadership(1, 24);
+    let a = cast(&t, 0, ONLINE, TRUSS, 1);
+    let b = cast(&t, 0, ONLINE, TRUSS, 2);
+    assert_ne!(a.tracking_code(), b.tracking_code());
+    assert_eq!(a.tracking_code().to_string().len(), 64 + 7);
+}

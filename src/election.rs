@@ -1,0 +1,171 @@
+//! The election context every proof binds to: manifest, election key, roll, and the base hash
+//! over all of them.
+//!
+//! ```text
+//! base_hash = SHA-256( u64be(len(tag)) ‖ tag ‖ u16be(version)
+//!                    ‖ manifest digest ‖ K ‖ ceremony digest ‖ roll digest )
+//! H_E       = hash_to_group("nullifier-base", base_hash)
+//! ```
+//!
+//! with `tag = "nullivote/1/base-hash"`. The ceremony digest commits to the trustees' public
+//! key-generation packages (see [`crate::trustee`] once it exists; an all-zero digest is used by
+//! single-key test elections). Every transcript of the election starts with `base_hash`
+//! ([`crate::transcript::election_transcript`]), so no proof verifies in any other election.
+
+use std::sync::Arc;
+
+use curve25519_dalek::RistrettoPoint;
+use curve25519_dalek::ristretto::RistrettoBasepointTable;
+use curve25519_dalek::scalar::Scalar;
+use sha2::{Digest, Sha256};
+
+use crate::codec::{Wire, wire_serde};
+use crate::credential::Roll;
+use crate::elgamal::ElectionKey;
+use crate::error::EncodingError;
+use crate::group::{Element, hash_to_group};
+use crate::manifest::Manifest;
+use crate::transcript::{BASE_HASH_TAG, NULLIFIER_BASE_DOMAIN, PROTOCOL_VERSION};
+
+/// The election's base hash: the digest every proof of the election binds to.
+///
+/// # Layout
+///
+/// 32 bytes (SHA-256 output). In JSON, 64 hex characters.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct BaseHash(pub [u8; 32]);
+
+impl BaseHash {
+    /// The digest's bytes.
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+}
+
+impl core::fmt::Debug for BaseHash {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "BaseHash({})", hex::encode(self.0))
+    }
+}
+
+impl Wire for BaseHash {
+    const NAME: &'static str = "base_hash";
+
+    fn encode(&self) -> Vec<u8> {
+        self.0.to_vec()
+    }
+
+    fn decode(bytes: &[u8]) -> Result<Self, EncodingError> {
+        let array: [u8; 32] = bytes.try_into().map_err(|_| EncodingError::WrongLength {
+            field: Self::NAME,
+            expected: 32,
+            actual: bytes.len(),
+        })?;
+        Ok(Self(array))
+    }
+}
+
+wire_serde!(BaseHash);
+
+/// Computes the base hash of an election.
+pub fn base_hash(
+    manifest: &Manifest,
+    key: &Element,
+    ceremony_digest: &[u8; 32],
+    roll: &Roll,
+) -> BaseHash {
+    let mut h = Sha256::new();
+    h.update((BASE_HASH_TAG.len() as u64).to_be_bytes());
+    h.update(BASE_HASH_TAG);
+    h.update(PROTOCOL_VERSION.to_be_bytes());
+    h.update(manifest.digest());
+    h.update(key.as_bytes());
+    h.update(ceremony_digest);
+    h.update(roll.digest());
+    BaseHash(h.finalize().into())
+}
+
+/// Everything public that ballots of one election are built and checked against.
+///
+/// Cheap to clone: the fixed-base tables are shared.
+#[derive(Clone)]
+pub struct Election {
+    manifest: Arc<Manifest>,
+    key: ElectionKey,
+    roll: Arc<Roll>,
+    base_hash: BaseHash,
+    nullifier_base: Element,
+    nullifier_table: Arc<RistrettoBasepointTable>,
+}
+
+impl Election {
+    /// Assembles the election context and derives its base hash and nullifier base `H_E`.
+    pub fn new(
+        manifest: Manifest,
+        key: ElectionKey,
+        ceremony_digest: [u8; 32],
+        roll: Roll,
+    ) -> Self {
+        let base_hash = base_hash(&manifest, key.element(), &ceremony_digest, &roll);
+        let h = hash_to_group(NULLIFIER_BASE_DOMAIN, base_hash.as_bytes());
+        // hash_to_group's output is the identity with negligible probability (2^-252).
+        let nullifier_base = Element::from_point_unchecked(h);
+        Self {
+            manifest: Arc::new(manifest),
+            key,
+            roll: Arc::new(roll),
+            base_hash,
+            nullifier_table: Arc::new(RistrettoBasepointTable::create(&h)),
+            nullifier_base,
+        }
+    }
+
+    /// The manifest.
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    /// The election key `K`.
+    pub fn key(&self) -> &ElectionKey {
+        &self.key
+    }
+
+    /// The roll of public credentials.
+    pub fn roll(&self) -> &Roll {
+        &self.roll
+    }
+
+    /// The base hash.
+    pub fn base_hash(&self) -> &BaseHash {
+        &self.base_hash
+    }
+
+    /// The nullifier base `H_E`.
+    pub fn nullifier_base(&self) -> &Element {
+        &self.nullifier_base
+    }
+
+    /// `s·H_E`, constant time in `s`.
+    pub(crate) fn mul_nullifier_base(&self, s: &Scalar) -> RistrettoPoint {
+        &*self.nullifier_table * s
+    }
+
+    /// The points shared by the equations of this election's ballots: `K`, `H_E` and the
+    /// channel authorities' keys (`G` is always shared).
+    pub fn shared_bases(&self) -> Vec<Element> {
+        let mut bases = vec![*self.key.element(), self.nullifier_base];
+        bases.extend(self.manifest.channels().iter().filter_map(|c| c.authority));
+        bases
+    }
+}
+
+impl core::fmt::Debug for Election {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Election")
+            .field("election_id", &self.manifest.election_id())
+            .field("base_hash", &self.base_hash)
+            .field("key", &self.key)
+            .field("roll", &self.roll.len())
+            .finish()
+    }
+}
