@@ -117,8 +117,16 @@ impl Wire for Ciphertext {
 
 wire_serde!(Ciphertext);
 
-/// A homomorphic sum of ciphertexts (an aggregate, such as a tally). Computed, never decoded
-/// from outside, so the identity is allowed: the sum of no ciphertexts is `(0, 0)`.
+/// A homomorphic sum of ciphertexts (an aggregate, such as a tally).
+///
+/// The identity is allowed in both components, deliberately: the sum of no ciphertexts is
+/// `(0, 0)`. Published aggregates are always recomputed by the verifier from the ballots and
+/// compared, so a decoded aggregate is never trusted on its own.
+///
+/// # Layout
+///
+/// 64 bytes: `ΣA` (32) ‖ `ΣB` (32), canonical ristretto255 encodings (the identity is 32 zero
+/// bytes).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CiphertextSum {
     /// `Σ Aᵢ`.
@@ -148,6 +156,42 @@ impl CiphertextSum {
         self.a += other.a;
         self.b += other.b;
     }
+}
+
+impl Wire for CiphertextSum {
+    const NAME: &'static str = "ciphertext_sum";
+
+    fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(64);
+        out.extend_from_slice(self.a.compress().as_bytes());
+        out.extend_from_slice(self.b.compress().as_bytes());
+        out
+    }
+
+    fn decode(bytes: &[u8]) -> Result<Self, EncodingError> {
+        let mut r = Reader::new(bytes);
+        let a = decode_point_or_identity(r.take(32, "ciphertext_sum.a")?, "ciphertext_sum.a")?;
+        let b = decode_point_or_identity(r.take(32, "ciphertext_sum.b")?, "ciphertext_sum.b")?;
+        r.finish(Self::NAME)?;
+        Ok(Self { a, b })
+    }
+}
+
+wire_serde!(CiphertextSum);
+
+/// Canonical decoding that accepts the identity (only for aggregates, see [`CiphertextSum`]).
+fn decode_point_or_identity(
+    bytes: &[u8],
+    field: &'static str,
+) -> Result<RistrettoPoint, EncodingError> {
+    let array: [u8; 32] = bytes.try_into().map_err(|_| EncodingError::WrongLength {
+        field,
+        expected: 32,
+        actual: bytes.len(),
+    })?;
+    curve25519_dalek::ristretto::CompressedRistretto(array)
+        .decompress()
+        .ok_or(EncodingError::NonCanonicalPoint { field })
 }
 
 #[cfg(test)]
@@ -185,6 +229,17 @@ mod tests {
             let json = serde_json::to_string(&c).unwrap();
             prop_assert_eq!(serde_json::from_str::<Ciphertext>(&json).unwrap(), c);
         }
+    }
+
+    #[test]
+    fn an_empty_sum_encodes_as_zeros_and_round_trips() {
+        let zero = CiphertextSum::zero();
+        assert_eq!(zero.encode(), vec![0u8; 64]);
+        assert_eq!(CiphertextSum::decode(&zero.encode()).unwrap(), zero);
+        let c = key(3).encrypt(&Scalar::ONE, &Scalar::from(4u8));
+        let sum = Ciphertext::sum([&c, &c]);
+        assert_eq!(CiphertextSum::decode(&sum.encode()).unwrap(), sum);
+        assert!(CiphertextSum::decode(&[0xff; 64]).is_err());
     }
 
     #[test]

@@ -78,6 +78,15 @@ pub enum EncodingError {
         /// The object.
         field: &'static str,
     },
+    /// A well-formed encoding of a value that breaks a rule of the protocol (a manifest with
+    /// `min > max`, a roll with a duplicate entry, ...). `reason` is the higher layer's message.
+    #[error("{field}: {reason}")]
+    Invalid {
+        /// The field.
+        field: &'static str,
+        /// What rule it breaks.
+        reason: String,
+    },
     /// A count larger than the limit for its field.
     #[error("{field}: {count} exceeds the limit of {limit}")]
     TooMany {

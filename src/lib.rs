@@ -3,6 +3,7 @@
 #![warn(missing_docs)]
 
 pub mod ballot;
+pub mod board;
 pub mod codec;
 pub mod credential;
 pub mod dlog;
@@ -12,6 +13,7 @@ pub mod error;
 pub mod group;
 pub mod manifest;
 pub mod nullifier;
+pub mod precedence;
 pub mod proofs;
 pub mod secret;
 pub mod transcript;

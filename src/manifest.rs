@@ -355,9 +355,9 @@ impl Wire for Manifest {
 
     /// [`Manifest::from_bytes`], with its error narrowed to an [`EncodingError`]:
     /// [`ManifestError::Encoding`] as it is; a count or bound over its limit as
-    /// [`EncodingError::TooMany`]; every other rule as [`EncodingError::WrongTag`] naming the
-    /// manifest field at fault (`EncodingError` has no variant for a well-formed value that
-    /// breaks a rule). Call [`Manifest::from_bytes`] for the precise error.
+    /// [`EncodingError::TooMany`]; every other rule as [`EncodingError::Invalid`] naming the
+    /// manifest field at fault, with the rule's message. Call [`Manifest::from_bytes`] for the
+    /// typed error.
     fn decode(bytes: &[u8]) -> Result<Self, EncodingError> {
         Self::from_bytes(bytes).map_err(ManifestError::into_encoding_error)
     }
@@ -661,7 +661,10 @@ impl ManifestError {
             Self::ThresholdAboveCount { threshold, count } => {
                 too_many(usize::from(threshold), usize::from(count))
             }
-            _ => EncodingError::WrongTag { field },
+            other => EncodingError::Invalid {
+                field,
+                reason: other.to_string(),
+            },
         }
     }
 }
@@ -1763,8 +1766,9 @@ mod tests {
                 second: "b".into()
             }
             .into_encoding_error(),
-            EncodingError::WrongTag {
-                field: "manifest.channels.rank"
+            EncodingError::Invalid {
+                field: "manifest.channels.rank",
+                reason: "channels \"a\" and \"b\" both have rank 1".into()
             }
         );
     }

@@ -60,6 +60,18 @@ pub mod purpose {
     pub const TRUSTEE_POSSESSION: &[u8] = b"trustee-possession";
     /// A trustee's decryption share is correct.
     pub const DECRYPTION_SHARE: &[u8] = b"decryption-share";
+    /// Hedged generation of a trustee's polynomial coefficients (not a proof; the transcript RNG
+    /// of [`crate::trustee::dkg::part1`]).
+    pub const TRUSTEE_COEFFICIENTS: &[u8] = b"trustee-coefficients";
+    /// The domain of a trustee's round-1 commitment digest (SHA-256, not a transcript).
+    pub const TRUSTEE_COMMITMENT: &[u8] = b"trustee-commitment";
+    /// The domain of the digest of every trustee's round-1 digest and round-2 reveal (SHA-256).
+    pub const TRUSTEE_REVEALS: &[u8] = b"trustee-reveals";
+    /// The domain of the key-generation ceremony digest (SHA-256, not a transcript).
+    pub const TRUSTEE_CEREMONY: &[u8] = b"trustee-ceremony";
+    /// The weights of the check that a public key set's verification shares lie on one
+    /// polynomial of degree below the threshold, whose value at 0 is the joint key.
+    pub const TRUSTEE_KEY_CHECK: &[u8] = b"trustee-key-check";
 }
 
 /// Labels of the messages absorbed into transcripts.
@@ -116,6 +128,12 @@ pub mod label {
     pub const TRUSTEE: &[u8] = b"trustee";
     /// A coefficient's index.
     pub const COEFFICIENT: &[u8] = b"coefficient";
+    /// The round of the key-generation ceremony.
+    pub const ROUND: &[u8] = b"round";
+    /// The index of an aggregate (one option's tally) in a decryption.
+    pub const AGGREGATE: &[u8] = b"aggregate";
+    /// A trustee's verification share `X_l`.
+    pub const VERIFICATION_SHARE: &[u8] = b"verification-share";
 }
 
 /// Domain separators of the proofs, absorbed under [`label::DOMAIN`] with their size parameters.

@@ -58,6 +58,61 @@ pub struct ChallengedBallot {
     pub openings: Vec<Vec<Opening>>,
 }
 
+impl Wire for ChallengedBallot {
+    const NAME: &'static str = "challenged_ballot";
+
+    /// # Layout
+    ///
+    /// ballot length (u32) ‖ ballot encoding ‖ contests (u16) ‖ per contest: openings (u16) ‖
+    /// that many [`Opening`]s (36 bytes each). All integers big-endian.
+    fn encode(&self) -> Vec<u8> {
+        let ballot = self.ballot.encode();
+        let mut out = Vec::with_capacity(ballot.len() + 64);
+        out.extend_from_slice(&(ballot.len() as u32).to_be_bytes());
+        out.extend_from_slice(&ballot);
+        out.extend_from_slice(&(self.openings.len() as u16).to_be_bytes());
+        for contest in &self.openings {
+            out.extend_from_slice(&(contest.len() as u16).to_be_bytes());
+            for opening in contest {
+                out.extend_from_slice(&opening.encode());
+            }
+        }
+        out
+    }
+
+    fn decode(bytes: &[u8]) -> Result<Self, EncodingError> {
+        let mut r = Reader::new(bytes);
+        let len = r.take(4, "challenged_ballot.ballot_len")?;
+        let len = u32::from_be_bytes([len[0], len[1], len[2], len[3]]) as usize;
+        let ballot = Ballot::decode(r.take(len, "challenged_ballot.ballot")?)?;
+        let contests = usize::from(r.u16("challenged_ballot.contests")?);
+        if contests > crate::manifest::MAX_CONTESTS {
+            return Err(EncodingError::TooMany {
+                field: "challenged_ballot.contests",
+                count: contests,
+                limit: crate::manifest::MAX_CONTESTS,
+            });
+        }
+        let mut openings = Vec::with_capacity(contests);
+        for _ in 0..contests {
+            let n = usize::from(r.u16("challenged_ballot.openings")?);
+            if n > crate::manifest::MAX_OPTIONS {
+                return Err(EncodingError::TooMany {
+                    field: "challenged_ballot.openings",
+                    count: n,
+                    limit: crate::manifest::MAX_OPTIONS,
+                });
+            }
+            let contest = (0..n)
+                .map(|_| Opening::decode(r.take(36, "challenged_ballot.opening")?))
+                .collect::<Result<Vec<_>, _>>()?;
+            openings.push(contest);
+        }
+        r.finish(Self::NAME)?;
+        Ok(Self { ballot, openings })
+    }
+}
+
 /// Why a challenged ballot does not open to what it claims.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]

@@ -15,7 +15,7 @@ pub mod challenge;
 pub mod verify;
 
 pub use build::{ChoiceError, PreparedBallot, prepare};
-pub use challenge::{ChallengedBallot, Opening};
+pub use challenge::{ChallengeError, ChallengedBallot, Opening};
 pub use verify::{BallotError, verify_batch};
 
 use serde::{Deserialize, Serialize};

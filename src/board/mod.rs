@@ -1,0 +1,460 @@
+//! The bulletin board: an append-only, hash-chained public log of everything cast.
+//!
+//! ```text
+//! digest(entry) = SHA-256( u64be(len(tag)) ‖ tag ‖ u64be(position) ‖ previous ‖ kind u8 ‖ payload )
+//! previous(0)   = base hash;   previous(i) = digest(entry i−1)
+//! ```
+//!
+//! with `tag = "nullivote/1/board-entry"` and `payload` the binary encoding of the entry's
+//! content. A ballot's [`Receipt`] names its position and entry digest, so a voter's tracking code
+//! ties to the chain.
+//!
+//! Every submission passes the same admission rules ([`rules`]) whether it arrives live or is
+//! replayed by a verifier from a published board:
+//!
+//! * ballots are verified (B1–B9) on arrival; a ballot of another election, of a closed channel,
+//!   missing its countersignature, or reusing a ciphertext of a cast or challenged ballot is
+//!   refused with its reason;
+//! * a ballot that precedence would ignore forever is refused at once with the decision that
+//!   would ignore it (an online ballot after the voter's postal one; a second postal ballot);
+//! * phase changes (a channel closes, voting closes) are entries; nothing cast is accepted after
+//!   its channel or the vote closed;
+//! * resubmitting an identical ballot returns its original receipt and adds nothing.
+
+mod rules;
+
+pub use rules::{BoardState, Refusal};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::ballot::{Ballot, ChallengedBallot, TrackingCode, verify_batch};
+use crate::codec::{Reader, Wire};
+use crate::election::{BaseHash, Election};
+use crate::error::EncodingError;
+
+/// The tag of a board entry's digest.
+pub const ENTRY_TAG: &[u8] = b"nullivote/1/board-entry";
+
+/// What an entry of the board says.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Payload {
+    /// A cast ballot (kind 0).
+    Ballot(Ballot),
+    /// A challenged, spoiled ballot with its openings (kind 1).
+    Challenged(ChallengedBallot),
+    /// A channel closes: no more ballots on it (kind 2).
+    CloseChannel {
+        /// The channel's index in the manifest.
+        channel: u8,
+    },
+    /// Voting closes on every channel (kind 3).
+    CloseVoting,
+}
+
+impl Payload {
+    /// The kind byte of the payload in an entry's digest.
+    pub fn kind(&self) -> u8 {
+        match self {
+            Self::Ballot(_) => 0,
+            Self::Challenged(_) => 1,
+            Self::CloseChannel { .. } => 2,
+            Self::CloseVoting => 3,
+        }
+    }
+
+    /// The payload's binary encoding, as hashed into the chain.
+    pub fn encode(&self) -> Vec<u8> {
+        match self {
+            Self::Ballot(b) => b.encode(),
+            Self::Challenged(c) => c.encode(),
+            Self::CloseChannel { channel } => vec![*channel],
+            Self::CloseVoting => Vec::new(),
+        }
+    }
+
+    /// Decodes a payload of the given kind.
+    ///
+    /// # Errors
+    /// An unknown kind or a malformed payload.
+    pub fn decode(kind: u8, bytes: &[u8]) -> Result<Self, EncodingError> {
+        match kind {
+            0 => Ballot::decode(bytes).map(Self::Ballot),
+            1 => ChallengedBallot::decode(bytes).map(Self::Challenged),
+            2 => {
+                let mut r = Reader::new(bytes);
+                let channel = r.u8("close_channel.channel")?;
+                r.finish("close_channel")?;
+                Ok(Self::CloseChannel { channel })
+            }
+            3 => Reader::new(bytes)
+                .finish("close_voting")
+                .map(|()| Self::CloseVoting),
+            _ => Err(EncodingError::WrongTag {
+                field: "entry.kind",
+            }),
+        }
+    }
+}
+
+/// One entry of the board.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entry {
+    /// The entry's position, from 0.
+    pub position: u64,
+    /// The digest of the previous entry (the base hash for position 0).
+    pub previous: BaseHash,
+    /// What the entry says.
+    pub payload: Payload,
+}
+
+impl Entry {
+    /// The entry's digest, which the next entry names as `previous`.
+    pub fn digest(&self) -> BaseHash {
+        let mut h = Sha256::new();
+        h.update((ENTRY_TAG.len() as u64).to_be_bytes());
+        h.update(ENTRY_TAG);
+        h.update(self.position.to_be_bytes());
+        h.update(self.previous.as_bytes());
+        h.update([self.payload.kind()]);
+        h.update(self.payload.encode());
+        BaseHash(h.finalize().into())
+    }
+}
+
+/// What a voter (or the postal intake) gets back for an accepted ballot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Receipt {
+    /// The entry's position on the board.
+    pub position: u64,
+    /// The entry's digest: it chains every later entry to this ballot.
+    pub entry: BaseHash,
+    /// The ballot's tracking code.
+    #[serde(with = "tracking_hex")]
+    pub tracking_code: TrackingCode,
+}
+
+mod tracking_hex {
+    use super::TrackingCode;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(code: &TrackingCode, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&hex::encode(code.0))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<TrackingCode, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        let bytes =
+            crate::codec::decode_hex(&text, "tracking_code").map_err(serde::de::Error::custom)?;
+        let array: [u8; 32] = bytes
+            .try_into()
+            .map_err(|_| serde::de::Error::custom("tracking_code: expected 32 bytes"))?;
+        Ok(TrackingCode(array))
+    }
+}
+
+/// A live bulletin board for one election, in memory.
+///
+/// Refusals are returned to the submitter and kept in an operator's log ([`Board::refusals`]):
+/// they are not entries of the chain, since nothing refused counts or needs checking.
+pub struct Board {
+    election: Election,
+    entries: Vec<Entry>,
+    head: BaseHash,
+    state: BoardState,
+    refusals: Vec<(TrackingCode, u8, Refusal)>,
+}
+
+impl Board {
+    /// An empty board for `election`; its chain starts from the base hash.
+    pub fn new(election: Election) -> Self {
+        let head = *election.base_hash();
+        Self {
+            state: BoardState::new(&election),
+            election,
+            entries: Vec::new(),
+            head,
+            refusals: Vec::new(),
+        }
+    }
+
+    /// The election.
+    pub fn election(&self) -> &Election {
+        &self.election
+    }
+
+    /// Every entry, in order.
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    /// The digest of the last entry (the base hash of an empty board).
+    pub fn head(&self) -> BaseHash {
+        self.head
+    }
+
+    /// The operator's log of refused submissions: tracking code, channel, reason.
+    pub fn refusals(&self) -> &[(TrackingCode, u8, Refusal)] {
+        &self.refusals
+    }
+
+    fn append(&mut self, payload: Payload) -> Receipt {
+        let tracking_code = match &payload {
+            Payload::Ballot(b) => b.tracking_code(),
+            Payload::Challenged(c) => c.ballot.tracking_code(),
+            _ => TrackingCode([0; 32]),
+        };
+        let entry = Entry {
+            position: self.entries.len() as u64,
+            previous: self.head,
+            payload,
+        };
+        self.state.record(&entry);
+        self.head = entry.digest();
+        let receipt = Receipt {
+            position: entry.position,
+            entry: self.head,
+            tracking_code,
+        };
+        self.entries.push(entry);
+        receipt
+    }
+
+    /// A ballot already on the board: the same submission again gets its original receipt; a
+    /// challenged ballot submitted for casting is spoiled; a cast ballot cannot be challenged.
+    fn resubmission(
+        &self,
+        code: &TrackingCode,
+        challenging: bool,
+    ) -> Option<Result<Receipt, Refusal>> {
+        let (position, challenged) = self.state.position_of(code)?;
+        Some(match (challenged, challenging) {
+            (true, true) | (false, false) => Ok(self.receipt_of(position)),
+            (true, false) => Err(Refusal::Spoiled { position }),
+            (false, true) => Err(Refusal::CiphertextReused { position }),
+        })
+    }
+
+    fn receipt_of(&self, position: u64) -> Receipt {
+        let entry = &self.entries[position as usize];
+        let tracking_code = match &entry.payload {
+            Payload::Ballot(b) => b.tracking_code(),
+            Payload::Challenged(c) => c.ballot.tracking_code(),
+            _ => TrackingCode([0; 32]),
+        };
+        Receipt {
+            position,
+            entry: entry.digest(),
+            tracking_code,
+        }
+    }
+
+    /// Submits a ballot: verifies it, applies the admission rules, appends it.
+    ///
+    /// # Errors
+    /// The [`Refusal`], also kept in [`Board::refusals`].
+    pub fn submit(&mut self, ballot: Ballot) -> Result<Receipt, Refusal> {
+        let code = ballot.tracking_code();
+        if let Some(known) = self.resubmission(&code, false) {
+            return known;
+        }
+        let checked = self
+            .state
+            .admit_ballot(&ballot)
+            .and_then(|()| ballot.verify(&self.election).map_err(Refusal::Invalid));
+        self.finish(code, ballot.channel, checked, Payload::Ballot(ballot))
+    }
+
+    /// Submits many ballots, verifying their proofs in one batch, then admitting them in order.
+    /// The result for each is what [`Board::submit`] would have given in that order.
+    pub fn submit_batch(&mut self, ballots: Vec<Ballot>) -> Vec<Result<Receipt, Refusal>> {
+        let mut invalid = vec![None; ballots.len()];
+        if let Err(errors) = verify_batch(&ballots, &self.election) {
+            for (i, e) in errors {
+                invalid[i] = Some(e);
+            }
+        }
+        ballots
+            .into_iter()
+            .zip(invalid)
+            .map(|(ballot, invalid)| {
+                let code = ballot.tracking_code();
+                if let Some(known) = self.resubmission(&code, false) {
+                    return known;
+                }
+                let checked = self
+                    .state
+                    .admit_ballot(&ballot)
+                    .and_then(|()| invalid.map_or(Ok(()), |e| Err(Refusal::Invalid(e))));
+                self.finish(code, ballot.channel, checked, Payload::Ballot(ballot))
+            })
+            .collect()
+    }
+
+    /// Records a challenged (spoiled) ballot after checking its openings; its ciphertexts can
+    /// never be cast.
+    ///
+    /// # Errors
+    /// The [`Refusal`].
+    pub fn challenge(&mut self, challenged: ChallengedBallot) -> Result<Receipt, Refusal> {
+        let code = challenged.ballot.tracking_code();
+        if let Some(known) = self.resubmission(&code, true) {
+            return known;
+        }
+        let checked = self.state.admit_challenged(&challenged).and_then(|()| {
+            challenged
+                .verify(&self.election)
+                .map(|_| ())
+                .map_err(Refusal::Challenge)
+        });
+        let channel = challenged.ballot.channel;
+        self.finish(code, channel, checked, Payload::Challenged(challenged))
+    }
+
+    /// Closes a channel.
+    ///
+    /// # Errors
+    /// [`Refusal::WrongPhase`] if voting is closed or the channel unknown or closed.
+    pub fn close_channel(&mut self, channel: u8) -> Result<Receipt, Refusal> {
+        self.state.admit_phase(&Payload::CloseChannel { channel })?;
+        Ok(self.append(Payload::CloseChannel { channel }))
+    }
+
+    /// Closes voting on every channel.
+    ///
+    /// # Errors
+    /// [`Refusal::WrongPhase`] if voting is already closed.
+    pub fn close_voting(&mut self) -> Result<Receipt, Refusal> {
+        self.state.admit_phase(&Payload::CloseVoting)?;
+        Ok(self.append(Payload::CloseVoting))
+    }
+
+    fn finish(
+        &mut self,
+        code: TrackingCode,
+        channel: u8,
+        checked: Result<(), Refusal>,
+        payload: Payload,
+    ) -> Result<Receipt, Refusal> {
+        match checked {
+            Ok(()) => Ok(self.append(payload)),
+            Err(refusal) => {
+                self.refusals.push((code, channel, refusal.clone()));
+                Err(refusal)
+            }
+        }
+    }
+}
+
+/// Where and how a published board breaks the rules.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("board entry {position}: {problem}")]
+pub struct ChainError {
+    /// The entry's position in the list as published.
+    pub position: u64,
+    /// What is wrong with it.
+    pub problem: ChainProblem,
+}
+
+/// What is wrong with one entry of a published board.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ChainProblem {
+    /// The entry's position is not its place in the list (an entry deleted, inserted or moved).
+    #[error("claims position {claimed}")]
+    Position {
+        /// The position the entry claims.
+        claimed: u64,
+    },
+    /// The entry does not name the digest of the entry before it (a deletion, a swap, a fork).
+    #[error("does not chain to the previous entry")]
+    BrokenLink,
+    /// The entry would have been refused by the board (an invalid ballot, an entry after its
+    /// phase closed, a reused ciphertext, a duplicate).
+    #[error("should have been refused: {0}")]
+    Refused(Refusal),
+    /// The last entry's digest is not the published head.
+    #[error("the chain ends at another head than the one published")]
+    Head,
+}
+
+/// Re-verifies a published board from scratch: positions, links, the admission rules for every
+/// entry, and every ballot's proofs (batched). Returns the replayed state, or every problem
+/// found.
+///
+/// # Errors
+/// Every [`ChainError`], in order of position.
+pub fn verify_chain(
+    election: &Election,
+    entries: &[Entry],
+    head: Option<&BaseHash>,
+) -> Result<BoardState, Vec<ChainError>> {
+    let mut errors = Vec::new();
+    let ballots: Vec<(usize, &Ballot)> = entries
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| match &e.payload {
+            Payload::Ballot(b) => Some((i, b)),
+            _ => None,
+        })
+        .collect();
+    let owned: Vec<Ballot> = ballots.iter().map(|(_, b)| (*b).clone()).collect();
+    let mut invalid = std::collections::HashMap::new();
+    if let Err(bad) = verify_batch(&owned, election) {
+        for (k, e) in bad {
+            invalid.insert(ballots[k].0, e);
+        }
+    }
+
+    let mut state = BoardState::new(election);
+    let mut previous = *election.base_hash();
+    for (i, entry) in entries.iter().enumerate() {
+        let position = i as u64;
+        let fail = |problem| ChainError { position, problem };
+        if entry.position != position {
+            errors.push(fail(ChainProblem::Position {
+                claimed: entry.position,
+            }));
+        }
+        if entry.previous != previous {
+            errors.push(fail(ChainProblem::BrokenLink));
+        }
+        previous = entry.digest();
+        let admitted = match &entry.payload {
+            Payload::Ballot(b) => match invalid.remove(&i) {
+                Some(e) => Err(Refusal::Invalid(e)),
+                None => state
+                    .admit_ballot(b)
+                    .and_then(|()| state.refuse_duplicate(b)),
+            },
+            Payload::Challenged(c) => state
+                .admit_challenged(c)
+                .and_then(|()| state.refuse_duplicate(&c.ballot))
+                .and_then(|()| c.verify(election).map(|_| ()).map_err(Refusal::Challenge)),
+            phase => state.admit_phase(phase),
+        };
+        match admitted {
+            Ok(()) => state.record(entry),
+            Err(refusal) => errors.push(fail(ChainProblem::Refused(refusal))),
+        }
+    }
+    if let Some(head) = head
+        && *head != previous
+    {
+        errors.push(ChainError {
+            position: entries.len() as u64,
+            problem: ChainProblem::Head,
+        });
+    }
+    if errors.is_empty() {
+        Ok(state)
+    } else {
+        Err(errors)
+    }
+}
+
+#[cfg(test)]
+mod tests;

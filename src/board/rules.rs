@@ -1,0 +1,234 @@
+//! The board's admission rules, shared by the live board and by the verifier's replay.
+
+use std::collections::{BTreeSet, HashMap};
+
+use crate::ballot::challenge::ChallengeError;
+use crate::ballot::{Ballot, BallotError, ChallengedBallot, TrackingCode};
+use crate::election::Election;
+use crate::manifest::ChannelRule;
+use crate::nullifier::Nullifier;
+use crate::precedence::{CastBallot, Reason};
+
+use super::{Entry, Payload};
+
+/// Why the board refused a submission (or why a published entry should have been refused).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Refusal {
+    /// The ballot fails a check.
+    #[error("invalid ballot: {0}")]
+    Invalid(BallotError),
+    /// The challenged ballot does not open to its ciphertexts.
+    #[error("invalid challenge: {0}")]
+    Challenge(ChallengeError),
+    /// Voting has closed.
+    #[error("voting is closed")]
+    VotingClosed,
+    /// The ballot's channel has closed.
+    #[error("channel {channel} is closed")]
+    ChannelClosed {
+        /// The channel.
+        channel: u8,
+    },
+    /// The channel is not in the manifest.
+    #[error("channel {channel} is not in the manifest")]
+    UnknownChannel {
+        /// The channel.
+        channel: u8,
+    },
+    /// The ballot shares a ciphertext with a challenged (spoiled) ballot: a challenged ballot can
+    /// never be cast.
+    #[error("the ballot was challenged at entry {position} and can never be cast")]
+    Spoiled {
+        /// The challenged ballot's entry.
+        position: u64,
+    },
+    /// The ballot reuses a ciphertext of another entry (a copied or replayed ciphertext).
+    #[error("the ballot reuses a ciphertext of entry {position}")]
+    CiphertextReused {
+        /// The entry whose ciphertext is reused.
+        position: u64,
+    },
+    /// Precedence would ignore this ballot forever: the voter's ballot at `by` counts instead.
+    #[error("the voter's ballot at entry {by} takes precedence ({reason:?})")]
+    Superseded {
+        /// The entry that counts instead.
+        by: u64,
+        /// The rule.
+        reason: Reason,
+    },
+    /// The same ballot is already on the board (in a published board: a duplicated entry).
+    #[error("the same ballot is already at entry {position}")]
+    Duplicate {
+        /// Where it is.
+        position: u64,
+    },
+    /// A phase entry out of order (closing a closed channel, anything after voting closed).
+    #[error("out of phase: {0}")]
+    WrongPhase(&'static str),
+}
+
+/// The state the admission rules need, built entry by entry.
+#[derive(Clone, Debug, Default)]
+pub struct BoardState {
+    ranks: Vec<u8>,
+    rules: Vec<ChannelRule>,
+    closed: BTreeSet<u8>,
+    voting_closed: bool,
+    /// Tracking code → (entry, challenged?).
+    tracking: HashMap<TrackingCode, (u64, bool)>,
+    /// First ciphertext components of every cast or challenged ballot: entry, challenged?
+    components: HashMap<[u8; 32], (u64, bool)>,
+    by_nullifier: HashMap<Nullifier, Vec<(u64, u8)>>,
+    cast: Vec<CastBallot>,
+}
+
+impl BoardState {
+    /// The empty state of a new board.
+    pub fn new(election: &Election) -> Self {
+        let channels = election.manifest().channels();
+        Self {
+            ranks: channels.iter().map(|c| c.rank).collect(),
+            rules: channels.iter().map(|c| c.rule).collect(),
+            ..Self::default()
+        }
+    }
+
+    /// Every cast ballot accepted so far, in board order.
+    pub fn cast(&self) -> &[CastBallot] {
+        &self.cast
+    }
+
+    /// Whether voting has closed.
+    pub fn voting_closed(&self) -> bool {
+        self.voting_closed
+    }
+
+    /// The entry holding the ballot with this tracking code, if any, and whether it was
+    /// challenged (spoiled) rather than cast.
+    pub fn position_of(&self, code: &TrackingCode) -> Option<(u64, bool)> {
+        self.tracking.get(code).copied()
+    }
+
+    fn open_channel(&self, channel: u8) -> Result<(), Refusal> {
+        if self.voting_closed {
+            return Err(Refusal::VotingClosed);
+        }
+        if usize::from(channel) >= self.ranks.len() {
+            return Err(Refusal::UnknownChannel { channel });
+        }
+        if self.closed.contains(&channel) {
+            return Err(Refusal::ChannelClosed { channel });
+        }
+        Ok(())
+    }
+
+    fn fresh_ciphertexts(&self, ballot: &Ballot) -> Result<(), Refusal> {
+        let reused = ballot
+            .contests
+            .iter()
+            .flat_map(|c| &c.selections)
+            .find_map(|s| self.components.get(s.ciphertext.a.as_bytes()));
+        match reused {
+            Some(&(position, true)) => Err(Refusal::Spoiled { position }),
+            Some(&(position, false)) => Err(Refusal::CiphertextReused { position }),
+            None => Ok(()),
+        }
+    }
+
+    /// The rules for a cast ballot, before its proofs are checked: phase, channel, fresh
+    /// ciphertexts, and precedence.
+    pub fn admit_ballot(&self, ballot: &Ballot) -> Result<(), Refusal> {
+        self.open_channel(ballot.channel)?;
+        self.fresh_ciphertexts(ballot)?;
+        let rank = self.ranks[usize::from(ballot.channel)];
+        let rule = self.rules[usize::from(ballot.channel)];
+        let earlier = self
+            .by_nullifier
+            .get(&ballot.nullifier)
+            .map_or(&[][..], Vec::as_slice);
+        // A higher-ranked channel's ballot stands whatever comes after it on a lower one.
+        let higher = earlier
+            .iter()
+            .filter(|(_, c)| self.ranks[usize::from(*c)] > rank);
+        let best =
+            higher.max_by_key(|(p, c)| (self.ranks[usize::from(*c)], core::cmp::Reverse(*p)));
+        if let Some(&(by, _)) = best {
+            return Err(Refusal::Superseded {
+                by,
+                reason: Reason::Precedence,
+            });
+        }
+        if matches!(rule, ChannelRule::FirstWins | ChannelRule::RejectSecond)
+            && let Some(&(by, _)) = earlier.iter().find(|(_, c)| *c == ballot.channel)
+        {
+            let reason = if rule == ChannelRule::FirstWins {
+                Reason::FirstWins
+            } else {
+                Reason::RejectSecond
+            };
+            return Err(Refusal::Superseded { by, reason });
+        }
+        Ok(())
+    }
+
+    /// The rules for a challenged ballot, before its openings are checked.
+    pub fn admit_challenged(&self, challenged: &ChallengedBallot) -> Result<(), Refusal> {
+        self.open_channel(challenged.ballot.channel)?;
+        self.fresh_ciphertexts(&challenged.ballot)
+    }
+
+    /// The rules for a phase entry.
+    pub fn admit_phase(&self, payload: &Payload) -> Result<(), Refusal> {
+        match payload {
+            Payload::CloseChannel { channel } => self.open_channel(*channel),
+            Payload::CloseVoting if self.voting_closed => {
+                Err(Refusal::WrongPhase("voting is already closed"))
+            }
+            Payload::CloseVoting => Ok(()),
+            Payload::Ballot(_) | Payload::Challenged(_) => {
+                Err(Refusal::WrongPhase("not a phase entry"))
+            }
+        }
+    }
+
+    /// In a published board, the same ballot twice is a duplicated entry.
+    pub fn refuse_duplicate(&self, ballot: &Ballot) -> Result<(), Refusal> {
+        match self.position_of(&ballot.tracking_code()) {
+            Some((position, _)) => Err(Refusal::Duplicate { position }),
+            None => Ok(()),
+        }
+    }
+
+    /// Updates the state with an admitted entry.
+    pub fn record(&mut self, entry: &Entry) {
+        match &entry.payload {
+            Payload::Ballot(b) => {
+                self.record_ballot(entry.position, b, false);
+                self.by_nullifier
+                    .entry(b.nullifier)
+                    .or_default()
+                    .push((entry.position, b.channel));
+                self.cast.push(CastBallot {
+                    position: entry.position,
+                    nullifier: b.nullifier,
+                    channel: b.channel,
+                });
+            }
+            Payload::Challenged(c) => self.record_ballot(entry.position, &c.ballot, true),
+            Payload::CloseChannel { channel } => {
+                self.closed.insert(*channel);
+            }
+            Payload::CloseVoting => self.voting_closed = true,
+        }
+    }
+
+    fn record_ballot(&mut self, position: u64, ballot: &Ballot, challenged: bool) {
+        self.tracking
+            .insert(ballot.tracking_code(), (position, challenged));
+        for s in ballot.contests.iter().flat_map(|c| &c.selections) {
+            self.components
+                .insert(s.ciphertext.a.to_bytes(), (position, challenged));
+        }
+    }
+}

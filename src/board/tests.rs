@@ -1,0 +1,257 @@
+use super::*;
+use crate::ballot::{BallotError, prepare};
+use crate::precedence::Reason;
+use crate::testing::{ONLINE, POSTAL, TestElection, test_rng};
+
+const TRUSS: [u32; 2] = [1, 0];
+const SUNAK: [u32; 2] = [0, 1];
+
+fn ballot(t: &TestElection, voter: usize, channel: u8, vote: [u32; 2], seed: u64) -> Ballot {
+    let mut rng = test_rng(seed);
+    let mut prepared = prepare(
+        &t.election,
+        channel,
+        &t.secrets[voter],
+        &[vote.to_vec()],
+        &mut rng,
+    )
+    .unwrap();
+    if channel == POSTAL {
+        prepared.countersign(&t.election, &t.authority, &mut rng);
+    }
+    prepared.cast()
+}
+
+#[test]
+fn postal_after_online_is_accepted_online_after_postal_refused() {
+    let t = TestElection::leadership(3, 1);
+    let mut board = Board::new(t.election.clone());
+    let online = board.submit(ballot(&t, 0, ONLINE, TRUSS, 1)).unwrap();
+    let postal = board.submit(ballot(&t, 0, POSTAL, SUNAK, 2)).unwrap();
+    assert_eq!((online.position, postal.position), (0, 1));
+    assert_eq!(
+        board.submit(ballot(&t, 0, ONLINE, TRUSS, 3)),
+        Err(Refusal::Superseded {
+            by: 1,
+            reason: Reason::Precedence
+        })
+    );
+    // A second postal ballot is refused: postal is first-wins.
+    assert_eq!(
+        board.submit(ballot(&t, 0, POSTAL, TRUSS, 4)),
+        Err(Refusal::Superseded {
+            by: 1,
+            reason: Reason::FirstWins
+        })
+    );
+    // Online revotes are accepted (last-wins).
+    board.submit(ballot(&t, 1, ONLINE, TRUSS, 5)).unwrap();
+    board.submit(ballot(&t, 1, ONLINE, SUNAK, 6)).unwrap();
+    assert_eq!(board.entries().len(), 4);
+    assert_eq!(board.refusals().len(), 2);
+    assert_eq!(board.refusals()[0].1, ONLINE);
+}
+
+#[test]
+fn resubmitting_returns_the_original_receipt() {
+    let t = TestElection::leadership(1, 2);
+    let mut board = Board::new(t.election.clone());
+    let b = ballot(&t, 0, ONLINE, TRUSS, 1);
+    let first = board.submit(b.clone()).unwrap();
+    assert_eq!(board.submit(b.clone()), Ok(first));
+    assert_eq!(board.submit_batch(vec![b]), vec![Ok(first)]);
+    assert_eq!(board.entries().len(), 1);
+    assert_eq!(first.entry, board.head());
+}
+
+#[test]
+fn invalid_other_election_and_uncountersigned_ballots_are_refused() {
+    let t = TestElection::leadership(2, 3);
+    let other = TestElection::leadership(2, 4);
+    let mut board = Board::new(t.election.clone());
+    assert_eq!(
+        board.submit(ballot(&other, 0, ONLINE, TRUSS, 1)),
+        Err(Refusal::Invalid(BallotError::WrongElection))
+    );
+    let mut unsigned = ballot(&t, 0, POSTAL, TRUSS, 2);
+    unsigned.countersignature = None;
+    assert_eq!(
+        board.submit(unsigned),
+        Err(Refusal::Invalid(BallotError::MissingCountersignature {
+            channel: POSTAL
+        }))
+    );
+    assert!(
+        board.entries().is_empty(),
+        "nothing refused reaches the chain"
+    );
+}
+
+#[test]
+fn a_challenged_ballot_can_never_be_cast() {
+    let t = TestElection::leadership(1, 5);
+    let mut board = Board::new(t.election.clone());
+    let prepared = prepare(
+        &t.election,
+        ONLINE,
+        &t.secrets[0],
+        &[TRUSS.to_vec()],
+        &mut test_rng(1),
+    )
+    .unwrap();
+    let shown = prepared.ballot().clone();
+    let challenged = prepared.challenge();
+    let receipt = board.challenge(challenged.clone()).unwrap();
+    assert_eq!(board.challenge(challenged), Ok(receipt));
+    assert_eq!(
+        board.submit(shown.clone()),
+        Err(Refusal::Spoiled { position: 0 })
+    );
+    assert_eq!(
+        board.submit_batch(vec![shown]),
+        vec![Err(Refusal::Spoiled { position: 0 })]
+    );
+    // A ballot made afresh is accepted.
+    board.submit(ballot(&t, 0, ONLINE, TRUSS, 2)).unwrap();
+}
+
+#[test]
+fn nothing_is_cast_after_its_phase() {
+    let t = TestElection::leadership(2, 6);
+    let mut board = Board::new(t.election.clone());
+    board.close_channel(POSTAL).unwrap();
+    assert_eq!(
+        board.submit(ballot(&t, 0, POSTAL, TRUSS, 1)),
+        Err(Refusal::ChannelClosed { channel: POSTAL })
+    );
+    assert_eq!(
+        board.close_channel(POSTAL),
+        Err(Refusal::ChannelClosed { channel: POSTAL })
+    );
+    board.submit(ballot(&t, 0, ONLINE, TRUSS, 2)).unwrap();
+    board.close_voting().unwrap();
+    assert_eq!(
+        board.submit(ballot(&t, 1, ONLINE, TRUSS, 3)),
+        Err(Refusal::VotingClosed)
+    );
+    assert!(matches!(board.close_voting(), Err(Refusal::WrongPhase(_))));
+}
+
+fn sample_board() -> (TestElection, Board) {
+    let t = TestElection::leadership(4, 7);
+    let mut board = Board::new(t.election.clone());
+    board.submit(ballot(&t, 0, ONLINE, TRUSS, 1)).unwrap();
+    board.submit(ballot(&t, 1, POSTAL, SUNAK, 2)).unwrap();
+    board.submit(ballot(&t, 0, POSTAL, SUNAK, 3)).unwrap();
+    let prepared = prepare(
+        &t.election,
+        ONLINE,
+        &t.secrets[2],
+        &[TRUSS.to_vec()],
+        &mut test_rng(4),
+    )
+    .unwrap();
+    board.challenge(prepared.challenge()).unwrap();
+    board.submit(ballot(&t, 2, ONLINE, SUNAK, 5)).unwrap();
+    board.close_voting().unwrap();
+    (t, board)
+}
+
+#[test]
+fn an_honest_board_verifies() {
+    let (t, board) = sample_board();
+    let state = verify_chain(&t.election, board.entries(), Some(&board.head())).unwrap();
+    assert_eq!(state.cast().len(), 4);
+    assert!(state.voting_closed());
+    let json = serde_json::to_string(board.entries()).unwrap();
+    let back: Vec<Entry> = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, board.entries());
+}
+
+fn problems(t: &TestElection, entries: &[Entry], head: &BaseHash) -> Vec<(u64, ChainProblem)> {
+    verify_chain(&t.election, entries, Some(head))
+        .unwrap_err()
+        .into_iter()
+        .map(|e| (e.position, e.problem))
+        .collect()
+}
+
+#[test]
+fn a_deleted_entry_is_named() {
+    let (t, board) = sample_board();
+    let mut entries = board.entries().to_vec();
+    entries.remove(2);
+    let found = problems(&t, &entries, &board.head());
+    assert_eq!(found[0], (2, ChainProblem::Position { claimed: 3 }));
+    assert_eq!(found[1], (2, ChainProblem::BrokenLink));
+}
+
+#[test]
+fn swapped_entries_are_named() {
+    let (t, board) = sample_board();
+    let mut entries = board.entries().to_vec();
+    entries.swap(1, 2);
+    let found = problems(&t, &entries, &board.head());
+    assert!(found.contains(&(1, ChainProblem::Position { claimed: 2 })));
+    assert!(found.contains(&(1, ChainProblem::BrokenLink)));
+    assert!(found.contains(&(2, ChainProblem::BrokenLink)));
+}
+
+#[test]
+fn a_duplicated_entry_is_named() {
+    let (t, board) = sample_board();
+    let mut entries = board.entries().to_vec();
+    let mut copy = entries[0].clone();
+    copy.position = 1;
+    copy.previous = entries[0].digest();
+    entries.insert(1, copy);
+    for (i, e) in entries.iter_mut().enumerate().skip(2) {
+        e.position = i as u64;
+    }
+    let found = problems(&t, &entries, &board.head());
+    assert!(
+        found.contains(&(
+            1,
+            ChainProblem::Refused(Refusal::CiphertextReused { position: 0 })
+        )),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn a_forked_head_and_an_entry_after_close_are_named() {
+    let (t, board) = sample_board();
+    let fork = BaseHash([9; 32]);
+    assert_eq!(
+        problems(&t, board.entries(), &fork),
+        vec![(6, ChainProblem::Head)]
+    );
+    let mut entries = board.entries().to_vec();
+    let late = Entry {
+        position: 6,
+        previous: entries[5].digest(),
+        payload: Payload::Ballot(ballot(&t, 3, ONLINE, TRUSS, 9)),
+    };
+    let head = late.digest();
+    entries.push(late);
+    assert_eq!(
+        problems(&t, &entries, &head),
+        vec![(6, ChainProblem::Refused(Refusal::VotingClosed))]
+    );
+}
+
+#[test]
+fn a_tampered_ballot_inside_the_chain_is_named() {
+    let (t, board) = sample_board();
+    let mut entries = board.entries().to_vec();
+    if let Payload::Ballot(b) = &mut entries[1].payload {
+        b.channel = ONLINE;
+    }
+    let found = problems(&t, &entries, &board.head());
+    assert_eq!(found[0].0, 1);
+    assert!(matches!(
+        found[0].1,
+        ChainProblem::Refused(Refusal::Invalid(_))
+    ));
+    assert!(found.contains(&(2, ChainProblem::BrokenLink)));
+}
