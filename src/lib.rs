@@ -16,6 +16,7 @@ pub mod nullifier;
 pub mod precedence;
 pub mod proofs;
 pub mod secret;
+pub mod tally;
 pub mod transcript;
 
 #[cfg(test)]

@@ -1,0 +1,213 @@
+//! The homomorphic tally of the ballots that count.
+//!
+//! ```text
+//! for every contest i and option j:   T_ij = Σ_{b ∈ counted} (A_bij, B_bij)
+//! ```
+//!
+//! where `counted` is the [`Outcome`] of channel precedence over the board's cast ballots. No
+//! ballot is decrypted; only the `T_ij` are, by the trustees. Linear in the number of ballots.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ballot::TrackingCode;
+use crate::board::{Entry, Payload, Refusal};
+use crate::election::Election;
+use crate::elgamal::CiphertextSum;
+use crate::precedence::{CastBallot, Outcome, UnknownChannel, decide};
+
+/// Per channel: how many ballots were cast (accepted on the board), superseded by precedence,
+/// refused by the board, and counted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelCounts {
+    /// Accepted on the board.
+    pub cast: u64,
+    /// Accepted, then superseded (a decision names them).
+    pub superseded: u64,
+    /// Refused on arrival (the board operator's log; not part of the verifiable chain).
+    pub refused: u64,
+    /// Counted in the tally.
+    pub counted: u64,
+}
+
+/// The encrypted tally of an election, with the decisions behind it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tally {
+    /// Which ballots count and why the others do not.
+    pub outcome: Outcome,
+    /// Per contest, per option: the sum of the counted ballots' ciphertexts.
+    pub aggregates: Vec<Vec<CiphertextSum>>,
+    /// Per channel of the manifest, in order.
+    pub counts: Vec<ChannelCounts>,
+}
+
+/// The tally cannot be computed from these entries.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TallyError {
+    /// A cast ballot names an unknown channel.
+    #[error(transparent)]
+    UnknownChannel(#[from] UnknownChannel),
+    /// A position listed as cast does not hold a ballot of the election's shape.
+    #[error("board entry {position} is not a cast ballot of this election's shape")]
+    NotABallot {
+        /// The entry.
+        position: u64,
+    },
+}
+
+impl Tally {
+    /// Tallies the `cast` ballots (as replayed by [`crate::board::verify_chain`] or kept by a
+    /// live board) found in `entries`. The ballots must have been verified.
+    ///
+    /// # Errors
+    /// A [`TallyError`] if `cast` does not match `entries` or the manifest.
+    pub fn compute(
+        election: &Election,
+        entries: &[Entry],
+        cast: &[CastBallot],
+    ) -> Result<Self, TallyError> {
+        let manifest = election.manifest();
+        let outcome = decide(manifest, cast)?;
+        let mut aggregates: Vec<Vec<CiphertextSum>> = manifest
+            .contests()
+            .iter()
+            .map(|c| vec![CiphertextSum::zero(); c.options.len()])
+            .collect();
+        for &position in &outcome.counted {
+            let ballot = match entries.get(position as usize).map(|e| &e.payload) {
+                Some(Payload::Ballot(b)) if b.contests.len() == aggregates.len() => b,
+                _ => return Err(TallyError::NotABallot { position }),
+            };
+            for (sums, contest) in aggregates.iter_mut().zip(&ballot.contests) {
+                if sums.len() != contest.selections.len() {
+                    return Err(TallyError::NotABallot { position });
+                }
+                for (sum, selection) in sums.iter_mut().zip(&contest.selections) {
+                    sum.add(&selection.ciphertext);
+                }
+            }
+        }
+        let mut counts = vec![ChannelCounts::default(); manifest.channels().len()];
+        let channel_of = |position: u64| {
+            cast.binary_search_by_key(&position, |b| b.position)
+                .ok()
+                .map(|i| usize::from(cast[i].channel))
+        };
+        for b in cast {
+            counts[usize::from(b.channel)].cast += 1;
+        }
+        for &p in &outcome.counted {
+            if let Some(c) = channel_of(p) {
+                counts[c].counted += 1;
+            }
+        }
+        for d in &outcome.decisions {
+            if let Some(c) = channel_of(d.superseded) {
+                counts[c].superseded += 1;
+            }
+        }
+        Ok(Self {
+            outcome,
+            aggregates,
+            counts,
+        })
+    }
+
+    /// Adds the board operator's refusal log to the per-channel counts.
+    pub fn count_refusals(&mut self, refusals: &[(TrackingCode, u8, Refusal)]) {
+        for (_, channel, _) in refusals {
+            if let Some(c) = self.counts.get_mut(usize::from(*channel)) {
+                c.refused += 1;
+            }
+        }
+    }
+
+    /// The aggregates in one list, contest by contest, option by option (the order in which
+    /// trustees decrypt them).
+    pub fn flat_aggregates(&self) -> Vec<CiphertextSum> {
+        self.aggregates.iter().flatten().copied().collect()
+    }
+
+    /// The largest value any aggregate can hold: counted ballots × the largest option limit.
+    pub fn bound(&self, election: &Election) -> u64 {
+        let limit = election
+            .manifest()
+            .contests()
+            .iter()
+            .map(|c| u64::from(c.option_limit))
+            .max()
+            .unwrap_or(1);
+        self.outcome.counted.len() as u64 * limit
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ballot::prepare;
+    use crate::board::{Board, verify_chain};
+    use crate::dlog::DiscreteLog;
+    use crate::testing::{ONLINE, POSTAL, TestElection, test_rng};
+    use curve25519_dalek::Scalar;
+
+    #[test]
+    fn the_tally_counts_exactly_the_surviving_ballots() {
+        let t = TestElection::leadership(4, 1);
+        let mut board = Board::new(t.election.clone());
+        let mut cast = |voter: usize, channel: u8, vote: [u32; 2], seed: u64| {
+            let mut rng = test_rng(seed);
+            let mut p = prepare(
+                &t.election,
+                channel,
+                &t.secrets[voter],
+                &[vote.to_vec()],
+                &mut rng,
+            )
+            .unwrap();
+            if channel == POSTAL {
+                p.countersign(&t.election, &t.authority, &mut rng);
+            }
+            board.submit(p.cast())
+        };
+        cast(0, ONLINE, [1, 0], 1).unwrap(); // superseded by the postal vote below
+        cast(0, POSTAL, [0, 1], 2).unwrap(); // counts
+        cast(1, ONLINE, [1, 0], 3).unwrap(); // superseded by the revote
+        cast(1, ONLINE, [0, 1], 4).unwrap(); // counts
+        cast(2, POSTAL, [1, 0], 5).unwrap(); // counts
+        cast(2, ONLINE, [0, 1], 6).unwrap_err(); // refused: postal first
+        board.close_voting().unwrap();
+
+        let state = verify_chain(&t.election, board.entries(), Some(&board.head())).unwrap();
+        let mut tally = Tally::compute(&t.election, board.entries(), state.cast()).unwrap();
+        tally.count_refusals(board.refusals());
+        assert_eq!(tally.outcome.counted, vec![1, 3, 4]);
+        assert_eq!(
+            tally.counts,
+            vec![
+                ChannelCounts {
+                    cast: 3,
+                    superseded: 2,
+                    refused: 1,
+                    counted: 1
+                },
+                ChannelCounts {
+                    cast: 2,
+                    superseded: 0,
+                    refused: 0,
+                    counted: 2
+                },
+            ]
+        );
+        // Decrypt with the test key's secret (single-key test election).
+        let x = Scalar::from(0x5eed_u64);
+        let dlog = DiscreteLog::new(tally.bound(&t.election)).unwrap();
+        let result: Vec<u64> = tally
+            .flat_aggregates()
+            .iter()
+            .map(|s| dlog.solve(&(s.b - s.a * x)).unwrap())
+            .collect();
+        assert_eq!(result, vec![1, 2]);
+    }
+}
