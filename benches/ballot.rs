@@ -1,1 +1,449 @@
-fn main() {}
+//! What a ballot costs, and what it is made of.
+//!
+//! Four criterion groups, each answering a question a deployer asks:
+//!
+//! * `primitives`: what one group operation costs on this machine: fixed-base multiplication by
+//!   `G` (`fixed_base_ct_G`) and by another point's table (`fixed_base_ct_table`, as for the
+//!   election key `K` and the nullifier base `H_E`), variable-base multiplication
+//!   (`variable_base_ct`), `compress`, `decompress`, one merlin append + 64-byte challenge
+//!   reduced mod ℓ (`merlin_challenge`), and the **per-point** cost of a vartime multiscalar
+//!   multiplication (`vartime_msm/n`, `Throughput::Elements(n)`) at the sizes the ballot
+//!   verifiers use (23, 41, 71: one 1-of-2/5/10 ballot; 1283, 20483: batches of 64 and 1024
+//!   1-of-2 ballots) and at round sizes 64, 1024, 16384.
+//! * `proofs`: each proof alone, prove (`_ct`) and verify (`_vartime`): Schnorr, DLEQ (with
+//!   plain variable-base multiplications, and with fixed-base tables as the eligibility proof
+//!   uses), the selection range proof `0..=1`, and the contest-sum range proof `1..=1` over the
+//!   two ciphertexts of a 1-of-2 contest.
+//! * `ballot_build`: [`nullivote::ballot::prepare`] for one contest of 1-of-2, 1-of-5, 1-of-10
+//!   (`Throughput::Elements(1)`: ballots per second).
+//! * `ballot_verify`: [`Ballot::verify`] alone, [`nullivote::ballot::verify_batch`] over 64 and
+//!   1024 1-of-2 ballots, and [`Wire::decode`] of the same ballots from bytes (which decompresses
+//!   every point), all with `Throughput::Elements(ballots)` so single and batched read alike.
+//!   Decode + verify is what a verifier of a published record pays.
+//!
+//! Run with `cargo bench --bench ballot` (about three minutes on two cores).
+//!
+//! # Operation counts (the floor)
+//!
+//! Counted from the code (`ballot/build.rs`, `ballot/verify.rs`, `proofs/*.rs`, `elgamal.rs`,
+//! `nullifier.rs`, `mod.rs` of `ballot`). For contest `i` let `nᵢ` be its options,
+//! `bᵢ = option_limitᵢ + 1` the branches of each selection proof and
+//! `sᵢ = max_selectionsᵢ − min_selectionsᵢ + 1` the branches of its sum proof.
+//!
+//! **Build** (`prepare`; no countersignature). `X = x·G` is computed twice (roll check and
+//! eligibility), `N = x·H_E` once; each ciphertext is 2 G-table + 1 K-table mults and 2
+//! compressions; each range-proof branch is 2 G-table + 1 K-table mults and 2 compressions
+//! (simulated and real branches alike: the prover is constant time); the eligibility DLEQ is
+//! 1 G-table + 1 H_E-table mult and 2 compressions. No variable-base mult, no MSM.
+//!
+//! ```text
+//! fixed-base G        3 + Σᵢ [ nᵢ(2 + 2bᵢ) + 2sᵢ ]
+//! fixed-base table    2 + Σᵢ [ nᵢ(1 + bᵢ) + sᵢ ]        (K: Σᵢ…, H_E: 2)
+//! compress            5 + Σᵢ [ nᵢ(2 + 2bᵢ) + 2sᵢ ]
+//! merlin challenges   1 + Σᵢ (nᵢ + 1)                   (+ as many hedged RNGs, + 1 for nonces)
+//! ```
+//!
+//! A countersignature (postal intake) adds 2 G-table mults and 2 compressions.
+//!
+//! **Verify** (`Ballot::verify`): no compression and no fixed- or variable-base mult; one vartime
+//! MSM. Shared bases `G`, `K`, `H_E` (+ one per channel authority) are folded; each range-proof
+//! branch adds its 2 commitments, each range proof its (summed) ciphertext `A`, `B`; the DLEQ adds
+//! `R₁`, `X`, `R₂`, `N`; a countersignature adds `R`. A contest sum also costs `2nᵢ` point
+//! additions (`Ciphertext::sum`, when `nᵢ > 1`).
+//!
+//! ```text
+//! dynamic points D    4 + Σᵢ [ nᵢ(2bᵢ + 2) + 2sᵢ + 2 ]  (+1 countersigned)
+//! one ballot          vartime MSM of D + 3 (+ authorities) points
+//! batch of B ballots  vartime MSM of B·D + 3 (+ authorities) points
+//! merlin challenges   2 + 2·Σᵢ (nᵢ + 1)                 (challenge + batch weight per proof)
+//! decode              4 + Σᵢ [ nᵢ(2 + 2bᵢ) + 2sᵢ ] decompressions (+1 countersigned)
+//! ```
+//!
+//! **The benched shape**: one contest 1-of-n (`bᵢ = 2`, `sᵢ = 1`), online channel, no authority:
+//!
+//! ```text
+//!                       formula     1-of-2   1-of-5   1-of-10
+//! build  fixed-base G   6n + 5        17       35       65
+//! build  fixed-base T   3n + 3         9       18       33     (K: 3n+1, H_E: 2)
+//! build  compress       6n + 7        19       37       67
+//! verify MSM points     6n + 11       23       41       71     (one ballot)
+//! batch  points/ballot  6n + 8        20       38       68     (+3 per batch)
+//! decode decompress     6n + 6        18       36       66
+//! ```
+//!
+//! so, with the medians of `primitives`,
+//!
+//! ```text
+//! build_floor(n)      = (6n+5)·fixed_base_ct_G + (3n+3)·fixed_base_ct_table + (6n+7)·compress
+//! verify_floor(n)     = vartime_msm(6n+11)                       (one call of that size)
+//! batch_floor(n, B)/B = (6n+8) · per-point vartime_msm(B(6n+8)+3)
+//! decode_floor(n)     = (6n+6)·decompress
+//! ```
+//!
+//! and the ratio measured/floor is what the protocol's bookkeeping (transcripts, hedged RNGs,
+//! encodings, allocation) adds on top of its group operations.
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{
+    BenchmarkGroup, BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group,
+    criterion_main, measurement::WallTime,
+};
+use curve25519_dalek::constants::RISTRETTO_BASEPOINT_TABLE;
+use curve25519_dalek::ristretto::{CompressedRistretto, RistrettoBasepointTable, RistrettoPoint};
+use curve25519_dalek::scalar::Scalar;
+use curve25519_dalek::traits::VartimeMultiscalarMul;
+use rand_chacha::ChaCha20Rng;
+use rand_chacha::rand_core::{RngCore, SeedableRng};
+
+use nullivote::ballot::{Ballot, prepare, verify_batch};
+use nullivote::codec::Wire;
+use nullivote::credential::{CredentialCode, CredentialSecret, Roll};
+use nullivote::election::Election;
+use nullivote::elgamal::ElectionKey;
+use nullivote::group::Element;
+use nullivote::manifest::{Channel, ChannelRule, Contest, Manifest, TrusteePolicy};
+use nullivote::proofs::{
+    DleqProof, DleqStatement, RangeProof, RangeStatement, RangeWitness, SchnorrProof,
+    SchnorrStatement,
+};
+use nullivote::secret::SecretScalar;
+use nullivote::transcript::{election_transcript, purpose};
+
+/// Options per contest of the benched ballots (one contest, exactly one selection).
+const OPTIONS: [usize; 3] = [2, 5, 10];
+/// Ballots per batch (1-of-2).
+const BATCHES: [usize; 2] = [64, 1024];
+/// Multiscalar sizes: one 1-of-2/5/10 ballot (6n + 11), round sizes, and the batches of 64 and
+/// 1024 1-of-2 ballots (20·B + 3).
+const MSM_SIZES: [usize; 8] = [23, 41, 64, 71, 1024, 1283, 16384, 20483];
+/// Voters on the roll; ballots of a batch cycle through them.
+const VOTERS: usize = 8;
+
+fn rng(seed: u64) -> ChaCha20Rng {
+    ChaCha20Rng::seed_from_u64(seed)
+}
+
+fn random_scalar(rng: &mut ChaCha20Rng) -> Scalar {
+    let mut wide = [0u8; 64];
+    rng.fill_bytes(&mut wide);
+    Scalar::from_bytes_mod_order_wide(&wide)
+}
+
+fn element(point: RistrettoPoint) -> Element {
+    Element::from_point(point, "bench").expect("not the identity")
+}
+
+/// The election key of every bench, from a fixed secret.
+fn election_key() -> ElectionKey {
+    ElectionKey::new(element(RistrettoPoint::mul_base(&Scalar::from(0x5eed_u64))))
+}
+
+fn label(options: usize) -> String {
+    format!("1-of-{options}")
+}
+
+/// An election with one contest of `options` options (exactly one selection, option limit 1),
+/// one channel "online" (rank 1, last wins, no authority), 1 of 1 trustees, and `VOTERS`
+/// voters from seeded credential codes.
+struct Fixture {
+    election: Election,
+    secrets: Vec<CredentialSecret>,
+    choices: Vec<Vec<u32>>,
+}
+
+impl Fixture {
+    fn new(options: usize) -> Self {
+        let contest = Contest {
+            name: "contest".to_owned(),
+            options: (0..options).map(|j| format!("option {j}")).collect(),
+            min_selections: 1,
+            max_selections: 1,
+            option_limit: 1,
+        };
+        let channel = Channel {
+            name: "online".to_owned(),
+            rank: 1,
+            rule: ChannelRule::LastWins,
+            authority: None,
+        };
+        let trustees = TrusteePolicy {
+            count: 1,
+            threshold: 1,
+        };
+        let manifest = Manifest::new("bench-election", vec![contest], vec![channel], trustees)
+            .expect("valid manifest");
+        let mut codes = rng(options as u64);
+        let secrets: Vec<_> = (0..VOTERS)
+            .map(|_| {
+                let code = CredentialCode::generate(&mut codes);
+                CredentialSecret::derive(&code, manifest.election_id())
+            })
+            .collect();
+        let roll = Roll::new(secrets.iter().map(CredentialSecret::public).collect()).expect("roll");
+        let election = Election::new(manifest, election_key(), [0; 32], roll);
+        let mut votes = vec![0; options];
+        votes[0] = 1;
+        Self {
+            election,
+            secrets,
+            choices: vec![votes],
+        }
+    }
+
+    fn ballot(&self, voter: usize, rng: &mut ChaCha20Rng) -> Ballot {
+        prepare(
+            &self.election,
+            0,
+            &self.secrets[voter % VOTERS],
+            &self.choices,
+            rng,
+        )
+        .expect("valid choices")
+        .cast()
+    }
+
+    fn ballots(&self, count: usize) -> Vec<Ballot> {
+        let mut rng = rng(1000 + count as u64);
+        (0..count).map(|i| self.ballot(i, &mut rng)).collect()
+    }
+}
+
+/// A group with the common settings: small samples, short runs, 1 s warm-up.
+fn group<'a>(c: &'a mut Criterion, name: &str) -> BenchmarkGroup<'a, WallTime> {
+    let mut g = c.benchmark_group(name);
+    g.sample_size(20)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(2));
+    g
+}
+
+/// Settings for benches whose one iteration takes tens of milliseconds.
+fn heavy(g: &mut BenchmarkGroup<'_, WallTime>) {
+    g.sample_size(10)
+        .sampling_mode(SamplingMode::Flat)
+        .measurement_time(Duration::from_secs(3));
+}
+
+fn primitives(c: &mut Criterion) {
+    let mut g = group(c, "primitives");
+    let mut r = rng(1);
+    let s = random_scalar(&mut r);
+    let p = RistrettoPoint::mul_base(&random_scalar(&mut r));
+    let table = RistrettoBasepointTable::create(&p);
+    let compressed = p.compress();
+
+    g.bench_function("fixed_base_ct_G", |b| {
+        b.iter(|| RISTRETTO_BASEPOINT_TABLE * black_box(&s))
+    });
+    g.bench_function("fixed_base_ct_table", |b| b.iter(|| &table * black_box(&s)));
+    g.bench_function("variable_base_ct", |b| {
+        b.iter(|| black_box(p) * black_box(s))
+    });
+    g.bench_function("compress", |b| b.iter(|| black_box(&p).compress()));
+    g.bench_function("decompress", |b| {
+        b.iter(|| CompressedRistretto::decompress(black_box(&compressed)).expect("canonical"))
+    });
+    let mut t = election_transcript(purpose::SELECTION, &[7; 32]);
+    let bytes = compressed.to_bytes();
+    g.bench_function("merlin_challenge", |b| {
+        b.iter(|| {
+            t.append_message(b"commitment", black_box(&bytes));
+            let mut wide = [0u8; 64];
+            t.challenge_bytes(b"challenge", &mut wide);
+            Scalar::from_bytes_mod_order_wide(&wide)
+        })
+    });
+
+    let max = MSM_SIZES[MSM_SIZES.len() - 1];
+    let scalars: Vec<Scalar> = (0..max).map(|_| random_scalar(&mut r)).collect();
+    // Distinct points without `max` full multiplications: a multiple of G plus i·P.
+    let mut acc = RistrettoPoint::mul_base(&random_scalar(&mut r));
+    let points: Vec<RistrettoPoint> = (0..max)
+        .map(|_| {
+            acc += p;
+            acc
+        })
+        .collect();
+    for n in MSM_SIZES {
+        if n >= 1024 {
+            heavy(&mut g);
+        }
+        g.throughput(Throughput::Elements(n as u64));
+        g.bench_with_input(BenchmarkId::new("vartime_msm", n), &n, |b, &n| {
+            b.iter(|| {
+                RistrettoPoint::vartime_multiscalar_mul(
+                    black_box(&scalars[..n]),
+                    black_box(&points[..n]),
+                )
+            })
+        });
+    }
+    g.finish();
+}
+
+fn proofs(c: &mut Criterion) {
+    let mut g = group(c, "proofs");
+    let mut r = rng(2);
+    let base_hash = [3u8; 32];
+
+    // Schnorr, as a channel countersignature.
+    let x = SecretScalar::new(random_scalar(&mut r));
+    let schnorr = SchnorrStatement {
+        public: element(RISTRETTO_BASEPOINT_TABLE * x.expose()),
+    };
+    let t0 = election_transcript(purpose::COUNTERSIGNATURE, &base_hash);
+    let proof = SchnorrProof::prove(&x, &schnorr, &mut t0.clone(), &mut r);
+    assert!(proof.verify(&schnorr, &mut t0.clone()).is_ok());
+    g.bench_function("schnorr_prove_ct", |b| {
+        b.iter(|| SchnorrProof::prove(&x, &schnorr, &mut t0.clone(), &mut r))
+    });
+    g.bench_function("schnorr_verify_vartime", |b| {
+        b.iter(|| proof.verify(black_box(&schnorr), &mut t0.clone()).is_ok())
+    });
+
+    // DLEQ, as the eligibility proof: log_G X = log_H N.
+    let h = RistrettoPoint::from_uniform_bytes(&[0x42; 64]);
+    let h_table = RistrettoBasepointTable::create(&h);
+    let dleq = DleqStatement {
+        base1: element(RistrettoPoint::mul_base(&Scalar::ONE)),
+        public1: schnorr.public,
+        base2: element(h),
+        public2: element(&h_table * x.expose()),
+    };
+    let t0 = election_transcript(purpose::ELIGIBILITY, &base_hash);
+    let proof = DleqProof::prove(&x, &dleq, &mut t0.clone(), &mut r);
+    assert!(proof.verify(&dleq, &mut t0.clone()).is_ok());
+    g.bench_function("dleq_prove_ct_variable_base", |b| {
+        b.iter(|| DleqProof::prove(&x, &dleq, &mut t0.clone(), &mut r))
+    });
+    g.bench_function("dleq_prove_ct_tables", |b| {
+        b.iter(|| {
+            DleqProof::prove_with(
+                &x,
+                &dleq,
+                |k| RISTRETTO_BASEPOINT_TABLE * k,
+                |k| &h_table * k,
+                &mut t0.clone(),
+                &mut r,
+            )
+        })
+    });
+    g.bench_function("dleq_verify_vartime", |b| {
+        b.iter(|| proof.verify(black_box(&dleq), &mut t0.clone()).is_ok())
+    });
+
+    // Range 0..=1: one selection, voting 1.
+    let key = election_key();
+    let r1 = SecretScalar::new(random_scalar(&mut r));
+    let c1 = key.encrypt(&Scalar::ONE, r1.expose());
+    let selection = RangeStatement {
+        key: &key,
+        ciphertexts: core::slice::from_ref(&c1),
+        low: 0,
+        high: 1,
+    };
+    let w1 = RangeWitness::new(1, &r1);
+    let t0 = election_transcript(purpose::SELECTION, &base_hash);
+    let proof = RangeProof::prove(&w1, &selection, &mut t0.clone(), &mut r).expect("in range");
+    assert!(proof.verify(&selection, &mut t0.clone()).is_ok());
+    g.bench_function("range_0_to_1_prove_ct", |b| {
+        b.iter(|| RangeProof::prove(&w1, &selection, &mut t0.clone(), &mut r).expect("in range"))
+    });
+    g.bench_function("range_0_to_1_verify_vartime", |b| {
+        b.iter(|| proof.verify(black_box(&selection), &mut t0.clone()).is_ok())
+    });
+
+    // Range 1..=1 over the two ciphertexts of a 1-of-2 contest (votes 1, 0).
+    let r2 = SecretScalar::new(random_scalar(&mut r));
+    let c2 = key.encrypt(&Scalar::ZERO, r2.expose());
+    let ciphertexts = [c1, c2];
+    let sum = RangeStatement {
+        key: &key,
+        ciphertexts: &ciphertexts,
+        low: 1,
+        high: 1,
+    };
+    let w2 = RangeWitness::new(1, &SecretScalar::new(r1.expose() + r2.expose()));
+    let t0 = election_transcript(purpose::CONTEST_SUM, &base_hash);
+    let proof = RangeProof::prove(&w2, &sum, &mut t0.clone(), &mut r).expect("in range");
+    assert!(proof.verify(&sum, &mut t0.clone()).is_ok());
+    g.bench_function("range_1_to_1_of_2_prove_ct", |b| {
+        b.iter(|| RangeProof::prove(&w2, &sum, &mut t0.clone(), &mut r).expect("in range"))
+    });
+    g.bench_function("range_1_to_1_of_2_verify_vartime", |b| {
+        b.iter(|| proof.verify(black_box(&sum), &mut t0.clone()).is_ok())
+    });
+    g.finish();
+}
+
+fn ballot_build(c: &mut Criterion) {
+    let mut g = group(c, "ballot_build");
+    g.throughput(Throughput::Elements(1));
+    for options in OPTIONS {
+        let fixture = Fixture::new(options);
+        let mut r = rng(3);
+        g.bench_with_input(
+            BenchmarkId::new("prepare_ct", label(options)),
+            &fixture,
+            |b, f| b.iter(|| f.ballot(0, &mut r)),
+        );
+    }
+    g.finish();
+}
+
+fn ballot_verify(c: &mut Criterion) {
+    let mut g = group(c, "ballot_verify");
+    g.throughput(Throughput::Elements(1));
+    for options in OPTIONS {
+        let fixture = Fixture::new(options);
+        let ballot = fixture.ballot(0, &mut rng(4));
+        assert_eq!(ballot.verify(&fixture.election), Ok(()));
+        let bytes = ballot.encode();
+        g.bench_with_input(
+            BenchmarkId::new("verify_vartime", label(options)),
+            &ballot,
+            |b, ballot| b.iter(|| ballot.verify(&fixture.election).is_ok()),
+        );
+        g.bench_with_input(
+            BenchmarkId::new("decode", label(options)),
+            &bytes,
+            |b, bytes| b.iter(|| Ballot::decode(black_box(bytes)).expect("canonical")),
+        );
+    }
+
+    let fixture = Fixture::new(2);
+    for count in BATCHES {
+        let ballots = fixture.ballots(count);
+        assert!(verify_batch(&ballots, &fixture.election).is_ok());
+        let encoded: Vec<Vec<u8>> = ballots.iter().map(Wire::encode).collect();
+        heavy(&mut g);
+        g.throughput(Throughput::Elements(count as u64));
+        g.bench_with_input(
+            BenchmarkId::new("verify_batch_vartime_1-of-2", count),
+            &ballots,
+            |b, ballots| b.iter(|| verify_batch(ballots, &fixture.election).is_ok()),
+        );
+        g.bench_with_input(
+            BenchmarkId::new("decode_1-of-2", count),
+            &encoded,
+            |b, encoded| {
+                b.iter(|| {
+                    encoded
+                        .iter()
+                        .map(|bytes| Ballot::decode(black_box(bytes)).expect("canonical"))
+                        .collect::<Vec<_>>()
+                })
+            },
+        );
+    }
+    g.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().nresamples(20_000);
+    targets = primitives, proofs, ballot_build, ballot_verify
+}
+criterion_main!(benches);

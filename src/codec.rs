@@ -45,9 +45,82 @@ macro_rules! wire_serde {
 }
 pub(crate) use wire_serde;
 
-/// Decodes hexadecimal text (either case), naming `field` on failure.
+/// Decodes lowercase hexadecimal text, naming `field` on failure. Uppercase is refused so that
+/// every value has exactly one JSON text.
 pub fn decode_hex(text: &str, field: &'static str) -> Result<Vec<u8>, EncodingError> {
+    if !text
+        .bytes()
+        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    {
+        return Err(EncodingError::InvalidHex { field });
+    }
     hex::decode(text).map_err(|_| EncodingError::InvalidHex { field })
+}
+
+/// serde helper: an `Option` whose key must be present in JSON (`null` for `None`), so that
+/// leaving a key out is not a second spelling of `null`.
+pub(crate) fn required<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(deserializer)
+}
+
+/// serde helper: a JSON array of at most `limit` elements, refused as soon as the element past
+/// the limit starts, before it is decoded.
+pub(crate) fn bounded_vec<'de, D, T>(
+    deserializer: D,
+    field: &'static str,
+    limit: usize,
+) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    struct Bounded<T> {
+        field: &'static str,
+        limit: usize,
+        marker: core::marker::PhantomData<T>,
+    }
+
+    impl<'de, T: serde::Deserialize<'de>> serde::de::Visitor<'de> for Bounded<T> {
+        type Value = Vec<T>;
+
+        fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+            write!(f, "an array of at most {} elements", self.limit)
+        }
+
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+            let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(self.limit));
+            while let Some(item) = {
+                if out.len() == self.limit {
+                    // One more element would exceed the limit: look without decoding it.
+                    match seq.next_element::<serde::de::IgnoredAny>()? {
+                        Some(_) => {
+                            return Err(serde::de::Error::custom(EncodingError::TooMany {
+                                field: self.field,
+                                count: self.limit + 1,
+                                limit: self.limit,
+                            }));
+                        }
+                        None => None,
+                    }
+                } else {
+                    seq.next_element()?
+                }
+            } {
+                out.push(item);
+            }
+            Ok(out)
+        }
+    }
+
+    deserializer.deserialize_seq(Bounded {
+        field,
+        limit,
+        marker: core::marker::PhantomData,
+    })
 }
 
 /// A reader over an encoded object that names the field of every failure and refuses trailing
@@ -137,6 +210,27 @@ impl<'a> Reader<'a> {
 mod tests {
     use super::*;
 
+    #[derive(serde::Deserialize, Debug)]
+    struct Limited {
+        #[serde(deserialize_with = "three")]
+        items: Vec<u8>,
+        #[serde(deserialize_with = "required")]
+        maybe: Option<u8>,
+    }
+
+    fn three<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        bounded_vec(d, "items", 3)
+    }
+
+    #[test]
+    fn bounded_arrays_and_required_options() {
+        let ok: Limited = serde_json::from_str(r#"{"items":[1,2,3],"maybe":null}"#).unwrap();
+        assert_eq!((ok.items, ok.maybe), (vec![1, 2, 3], None));
+        let err = serde_json::from_str::<Limited>(r#"{"items":[1,2,3,4],"maybe":1}"#).unwrap_err();
+        assert!(err.to_string().contains("exceeds the limit of 3"), "{err}");
+        assert!(serde_json::from_str::<Limited>(r#"{"items":[]}"#).is_err());
+    }
+
     #[test]
     fn reader_refuses_trailing_and_truncated() {
         let mut r = Reader::new(&[1, 2, 3]);
@@ -164,6 +258,6 @@ mod tests {
             decode_hex("zz", "f"),
             Err(EncodingError::InvalidHex { field: "f" })
         );
-        assert_eq!(decode_hex("0aFF", "f").unwrap(), vec![0x0a, 0xff]);
+        assert_eq!(decode_hex("0aff", "f").unwrap(), vec![0x0a, 0xff]);
     }
 }

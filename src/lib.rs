@@ -18,6 +18,7 @@ pub mod proofs;
 pub mod secret;
 pub mod tally;
 pub mod transcript;
+pub mod trustee;
 
 #[cfg(test)]
 mod testing;

@@ -167,7 +167,7 @@ mod tests {
             )
             .unwrap();
             if channel == POSTAL {
-                p.countersign(&t.election, &t.authority, &mut rng);
+                p.countersign(&t.election, &t.authority, &mut rng).unwrap();
             }
             board.submit(p.cast())
         };

@@ -134,6 +134,12 @@ pub mod label {
     pub const AGGREGATE: &[u8] = b"aggregate";
     /// A trustee's verification share `X_l`.
     pub const VERIFICATION_SHARE: &[u8] = b"verification-share";
+    /// The digest of the manifest (key generation, before the base hash exists).
+    pub const MANIFEST: &[u8] = b"manifest-digest";
+    /// The number of trustees, n.
+    pub const TRUSTEE_COUNT: &[u8] = b"trustee-count";
+    /// The threshold, k.
+    pub const THRESHOLD: &[u8] = b"threshold";
 }
 
 /// Domain separators of the proofs, absorbed under [`label::DOMAIN`] with their size parameters.

@@ -13,6 +13,7 @@
 //! [`prepare`] returns a [`PreparedBallot`] that is either cast ([`PreparedBallot::cast`]) or
 //! challenged ([`PreparedBallot::challenge`]), never both: both consume it.
 
+use curve25519_dalek::constants::RISTRETTO_BASEPOINT_TABLE;
 use curve25519_dalek::scalar::Scalar;
 use merlin::Transcript;
 use rand_core::{CryptoRng, RngCore};
@@ -83,6 +84,18 @@ pub enum ChoiceError {
         /// The prover's reason.
         source: ProofError,
     },
+    /// A countersignature was asked for on a channel that takes none.
+    #[error("channel {channel} has no authority to countersign")]
+    NoAuthority {
+        /// The channel.
+        channel: u8,
+    },
+    /// The key given is not the channel authority's.
+    #[error("the key given is not channel {channel}'s authority")]
+    WrongAuthority {
+        /// The channel.
+        channel: u8,
+    },
     /// A contest with too few or too many selections.
     #[error("contest {contest}: {sum} selections, allowed {min}..={max}")]
     SelectionCount {
@@ -151,14 +164,29 @@ impl PreparedBallot {
     }
 
     /// Adds the channel authority's countersignature (the postal intake does this after scanning
-    /// a paper ballot).
+    /// a paper ballot, before it issues the receipt: the tracking code covers the signature).
+    ///
+    /// # Errors
+    /// [`ChoiceError::NoAuthority`] if the ballot's channel takes no countersignature, and
+    /// [`ChoiceError::WrongAuthority`] if `authority` is not the key the manifest names.
     pub fn countersign<R: RngCore + CryptoRng>(
         &mut self,
         election: &Election,
         authority: &SecretScalar,
         rng: &mut R,
-    ) {
+    ) -> Result<(), ChoiceError> {
+        let channel = self.ballot.channel;
+        let expected = election
+            .manifest()
+            .channel(channel)
+            .and_then(|c| c.authority)
+            .ok_or(ChoiceError::NoAuthority { channel })?;
+        let public = RISTRETTO_BASEPOINT_TABLE * authority.expose();
+        if public != *expected.point() {
+            return Err(ChoiceError::WrongAuthority { channel });
+        }
         self.ballot.countersignature = Some(countersign(&self.ballot, election, authority, rng));
+        Ok(())
     }
 }
 
@@ -207,16 +235,17 @@ pub(crate) fn countersignature_transcript(
     t
 }
 
-/// The channel authority's Schnorr signature over the body and eligibility proof of `ballot`.
+/// The Schnorr signature by `authority` over the body and eligibility proof of `ballot`, whoever
+/// `authority` is (a low-level primitive: [`PreparedBallot::countersign`] checks the key against
+/// the manifest).
 pub fn countersign<R: RngCore + CryptoRng>(
     ballot: &Ballot,
     election: &Election,
     authority: &SecretScalar,
     rng: &mut R,
 ) -> SchnorrProof {
-    let public = crate::group::Element::from_point_unchecked(
-        curve25519_dalek::constants::RISTRETTO_BASEPOINT_TABLE * authority.expose(),
-    );
+    let public =
+        crate::group::Element::from_point_unchecked(RISTRETTO_BASEPOINT_TABLE * authority.expose());
     let mut t = countersignature_transcript(election, ballot.channel, &ballot.signed_bytes());
     SchnorrProof::prove(authority, &SchnorrStatement { public }, &mut t, rng)
 }

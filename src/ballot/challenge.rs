@@ -4,14 +4,23 @@
 //! vote `v` and nonce `r`; anyone recomputes `(r·G, v·G + r·K)` and compares it with the
 //! ciphertext, and the voter compares the votes with their intent. A challenged ballot is spoiled:
 //! it can never be cast (the board refuses a ballot whose ciphertexts match a challenged one's).
+//!
+//! The voter's device (or a second device the voter trusts) checks the whole
+//! [`ChallengedBallot`]. The board publishes only its [`SpoiledBallot`]: the ciphertexts, their
+//! openings, the ballot digest and the tracking code, and **not** the nullifier or the
+//! eligibility proof, which would tie the revealed votes to the voter's roll entry and to the
+//! ballot they cast next.
 
 use curve25519_dalek::scalar::Scalar;
 use serde::{Deserialize, Serialize};
 
-use super::{Ballot, BallotError};
+use super::{Ballot, BallotError, TrackingCode, count16};
 use crate::codec::{Reader, Wire, wire_serde};
-use crate::election::Election;
+use crate::election::{BaseHash, Election};
+use crate::elgamal::Ciphertext;
 use crate::error::EncodingError;
+use crate::manifest::{MAX_CONTESTS, MAX_OPTIONS};
+use crate::transcript::PROTOCOL_VERSION;
 
 /// A revealed selection: the vote and the encryption nonce. Public once revealed.
 ///
@@ -70,9 +79,9 @@ impl Wire for ChallengedBallot {
         let mut out = Vec::with_capacity(ballot.len() + 64);
         out.extend_from_slice(&(ballot.len() as u32).to_be_bytes());
         out.extend_from_slice(&ballot);
-        out.extend_from_slice(&(self.openings.len() as u16).to_be_bytes());
+        out.extend_from_slice(&count16(self.openings.len()));
         for contest in &self.openings {
-            out.extend_from_slice(&(contest.len() as u16).to_be_bytes());
+            out.extend_from_slice(&count16(contest.len()));
             for opening in contest {
                 out.extend_from_slice(&opening.encode());
             }
@@ -85,24 +94,10 @@ impl Wire for ChallengedBallot {
         let len = r.take(4, "challenged_ballot.ballot_len")?;
         let len = u32::from_be_bytes([len[0], len[1], len[2], len[3]]) as usize;
         let ballot = Ballot::decode(r.take(len, "challenged_ballot.ballot")?)?;
-        let contests = usize::from(r.u16("challenged_ballot.contests")?);
-        if contests > crate::manifest::MAX_CONTESTS {
-            return Err(EncodingError::TooMany {
-                field: "challenged_ballot.contests",
-                count: contests,
-                limit: crate::manifest::MAX_CONTESTS,
-            });
-        }
+        let contests = bounded_count(&mut r, "challenged_ballot.contests", MAX_CONTESTS)?;
         let mut openings = Vec::with_capacity(contests);
         for _ in 0..contests {
-            let n = usize::from(r.u16("challenged_ballot.openings")?);
-            if n > crate::manifest::MAX_OPTIONS {
-                return Err(EncodingError::TooMany {
-                    field: "challenged_ballot.openings",
-                    count: n,
-                    limit: crate::manifest::MAX_OPTIONS,
-                });
-            }
+            let n = bounded_count(&mut r, "challenged_ballot.openings", MAX_OPTIONS)?;
             let contest = (0..n)
                 .map(|_| Opening::decode(r.take(36, "challenged_ballot.opening")?))
                 .collect::<Result<Vec<_>, _>>()?;
@@ -111,6 +106,174 @@ impl Wire for ChallengedBallot {
         r.finish(Self::NAME)?;
         Ok(Self { ballot, openings })
     }
+}
+
+/// One spoiled selection: the ciphertext and what it opens to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpoiledSelection {
+    /// The ciphertext as it was in the ballot.
+    pub ciphertext: Ciphertext,
+    /// Its opening.
+    pub opening: Opening,
+}
+
+/// The public form of a challenged ballot, as the board records it.
+///
+/// # Layout
+///
+/// ```text
+/// "NVS" ‖ version u16 ‖ tracking code (32) ‖ ballot digest (32) ‖ channel u8 ‖ contests u16
+///       ‖ per contest: selections u16 ‖ per selection: ciphertext (64) ‖ opening (36)
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpoiledBallot {
+    /// The tracking code the voter was shown.
+    pub tracking_code: TrackingCode,
+    /// `SHA-256` of the whole ballot encoding (binds the parts not published).
+    pub ballot_digest: BaseHash,
+    /// The channel the ballot was prepared for.
+    pub channel: u8,
+    /// Per contest, per option.
+    #[serde(deserialize_with = "spoiled_contests_json")]
+    pub contests: Vec<Vec<SpoiledSelection>>,
+}
+
+fn spoiled_contests_json<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Vec<Vec<SpoiledSelection>>, D::Error> {
+    crate::codec::bounded_vec(d, "spoiled_ballot.contests", MAX_CONTESTS)
+}
+
+/// The magic bytes of an encoded spoiled ballot.
+pub const SPOILED_MAGIC: &[u8; 3] = b"NVS";
+
+impl SpoiledBallot {
+    /// Checks that the tracking code is that of these ciphertexts and digest, that the shape is
+    /// the manifest's, and that every ciphertext is the encryption of its opening; returns the
+    /// revealed votes.
+    ///
+    /// # Errors
+    /// [`ChallengeError::Shape`], [`ChallengeError::TrackingCode`] or the first
+    /// [`ChallengeError::Mismatch`].
+    pub fn verify(&self, election: &Election) -> Result<Vec<Vec<u32>>, ChallengeError> {
+        let contests = election.manifest().contests();
+        if self.contests.len() != contests.len()
+            || self
+                .contests
+                .iter()
+                .zip(contests)
+                .any(|(s, c)| s.len() != c.options.len())
+        {
+            return Err(ChallengeError::Shape);
+        }
+        let ciphertexts = self.contests.iter().flatten().map(|s| &s.ciphertext);
+        if TrackingCode::of(ciphertexts, self.ballot_digest.as_bytes()) != self.tracking_code {
+            return Err(ChallengeError::TrackingCode);
+        }
+        for (i, contest) in self.contests.iter().enumerate() {
+            for (j, s) in contest.iter().enumerate() {
+                let expected = election
+                    .key()
+                    .encrypt(&Scalar::from(s.opening.value), &s.opening.nonce);
+                if expected != s.ciphertext {
+                    return Err(ChallengeError::Mismatch {
+                        contest: i,
+                        option: j,
+                    });
+                }
+            }
+        }
+        Ok(self
+            .contests
+            .iter()
+            .map(|c| c.iter().map(|s| s.opening.value).collect())
+            .collect())
+    }
+}
+
+impl Wire for SpoiledBallot {
+    const NAME: &'static str = "spoiled_ballot";
+
+    fn encode(&self) -> Vec<u8> {
+        let n: usize = self.contests.iter().map(Vec::len).sum();
+        let mut out = Vec::with_capacity(75 + 2 * self.contests.len() + 100 * n);
+        out.extend_from_slice(SPOILED_MAGIC);
+        out.extend_from_slice(&PROTOCOL_VERSION.to_be_bytes());
+        out.extend_from_slice(&self.tracking_code.0);
+        out.extend_from_slice(self.ballot_digest.as_bytes());
+        out.push(self.channel);
+        out.extend_from_slice(&count16(self.contests.len()));
+        for contest in &self.contests {
+            out.extend_from_slice(&count16(contest.len()));
+            for s in contest {
+                out.extend_from_slice(&s.ciphertext.encode());
+                out.extend_from_slice(&s.opening.encode());
+            }
+        }
+        out
+    }
+
+    fn decode(bytes: &[u8]) -> Result<Self, EncodingError> {
+        let mut r = Reader::new(bytes);
+        if r.take(3, "spoiled_ballot.magic")? != SPOILED_MAGIC {
+            return Err(EncodingError::WrongTag {
+                field: "spoiled_ballot.magic",
+            });
+        }
+        let version = r.u16("spoiled_ballot.version")?;
+        if version != PROTOCOL_VERSION {
+            return Err(EncodingError::UnsupportedVersion {
+                field: "spoiled_ballot.version",
+                found: version,
+                supported: PROTOCOL_VERSION,
+            });
+        }
+        let tracking_code = TrackingCode(r.array32("spoiled_ballot.tracking_code")?);
+        let ballot_digest = BaseHash(r.array32("spoiled_ballot.ballot_digest")?);
+        let channel = r.u8("spoiled_ballot.channel")?;
+        let count = bounded_count(&mut r, "spoiled_ballot.contests", MAX_CONTESTS)?;
+        let mut contests = Vec::with_capacity(count);
+        for _ in 0..count {
+            let n = bounded_count(&mut r, "spoiled_ballot.selections", MAX_OPTIONS)?;
+            let contest = (0..n)
+                .map(|_| {
+                    let ciphertext =
+                        Ciphertext::decode(r.take(Ciphertext::LEN, "spoiled_ballot.ciphertext")?)?;
+                    let opening = Opening::decode(r.take(36, "spoiled_ballot.opening")?)?;
+                    Ok(SpoiledSelection {
+                        ciphertext,
+                        opening,
+                    })
+                })
+                .collect::<Result<Vec<_>, EncodingError>>()?;
+            contests.push(contest);
+        }
+        r.finish(Self::NAME)?;
+        Ok(Self {
+            tracking_code,
+            ballot_digest,
+            channel,
+            contests,
+        })
+    }
+}
+
+fn bounded_count(
+    r: &mut Reader<'_>,
+    field: &'static str,
+    limit: usize,
+) -> Result<usize, EncodingError> {
+    let count = usize::from(r.u16(field)?);
+    if count > limit {
+        return Err(EncodingError::TooMany {
+            field,
+            count,
+            limit,
+        });
+    }
+    Ok(count)
 }
 
 /// Why a challenged ballot does not open to what it claims.
@@ -123,6 +286,9 @@ pub enum ChallengeError {
     /// The openings do not have the ballot's shape.
     #[error("the openings do not match the ballot's contests and options")]
     Shape,
+    /// The tracking code is not that of the published ciphertexts and ballot digest.
+    #[error("the tracking code does not match the spoiled ballot's ciphertexts and digest")]
+    TrackingCode,
     /// A ciphertext is not the encryption of its opening.
     #[error(
         "contest {contest}, option {option}: the ciphertext does not open to the revealed vote"
@@ -136,6 +302,32 @@ pub enum ChallengeError {
 }
 
 impl ChallengedBallot {
+    /// The public form the board records: ciphertexts, openings, digest and tracking code,
+    /// without the nullifier or eligibility proof.
+    pub fn spoiled(&self) -> SpoiledBallot {
+        SpoiledBallot {
+            tracking_code: self.ballot.tracking_code(),
+            ballot_digest: BaseHash(self.ballot.digest()),
+            channel: self.ballot.channel,
+            contests: self
+                .ballot
+                .contests
+                .iter()
+                .zip(&self.openings)
+                .map(|(c, o)| {
+                    c.selections
+                        .iter()
+                        .zip(o)
+                        .map(|(s, opening)| SpoiledSelection {
+                            ciphertext: s.ciphertext,
+                            opening: *opening,
+                        })
+                        .collect()
+                })
+                .collect(),
+        }
+    }
+
     /// Checks the ballot and that every ciphertext is the encryption of its opening; returns the
     /// revealed votes for the voter to compare with their intent.
     ///

@@ -15,7 +15,7 @@ pub mod challenge;
 pub mod verify;
 
 pub use build::{ChoiceError, PreparedBallot, prepare};
-pub use challenge::{ChallengeError, ChallengedBallot, Opening};
+pub use challenge::{ChallengeError, ChallengedBallot, Opening, SpoiledBallot, SpoiledSelection};
 pub use verify::{BallotError, verify_batch};
 
 use serde::{Deserialize, Serialize};
@@ -48,6 +48,7 @@ pub struct EncryptedSelection {
 #[serde(deny_unknown_fields)]
 pub struct ContestBallot {
     /// One selection per option, in the manifest's order.
+    #[serde(deserialize_with = "selections_json")]
     pub selections: Vec<EncryptedSelection>,
     /// Range proof of `Σ v ∈ min_selections..=max_selections` over the sum of the ciphertexts.
     pub sum_proof: RangeProof,
@@ -78,11 +79,32 @@ pub struct Ballot {
     /// The voter's nullifier.
     pub nullifier: Nullifier,
     /// One entry per contest of the manifest, in order.
+    #[serde(deserialize_with = "contests_json")]
     pub contests: Vec<ContestBallot>,
     /// The eligibility proof, which signs the body.
     pub eligibility: Eligibility,
-    /// The channel authority's countersignature, on channels that require one.
+    /// The channel authority's countersignature, on channels that require one (`null` in JSON
+    /// otherwise; the key is required).
+    #[serde(deserialize_with = "crate::codec::required")]
     pub countersignature: Option<SchnorrProof>,
+}
+
+/// JSON applies the binary decoder's limits, before decoding what lies past them.
+fn contests_json<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<ContestBallot>, D::Error> {
+    crate::codec::bounded_vec(d, "ballot.contests", MAX_CONTESTS)
+}
+
+fn selections_json<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Vec<EncryptedSelection>, D::Error> {
+    crate::codec::bounded_vec(d, "ballot.selections", MAX_OPTIONS)
+}
+
+/// A count as written in an encoding. Counts above `u16::MAX` exist only in a ballot built in
+/// memory against no manifest; they saturate, so the encoding fails to decode rather than alias
+/// a shorter ballot.
+pub(crate) fn count16(n: usize) -> [u8; 2] {
+    u16::try_from(n).unwrap_or(u16::MAX).to_be_bytes()
 }
 
 /// A protocol version number that this implementation reads: only [`PROTOCOL_VERSION`].
@@ -114,10 +136,39 @@ impl<'de> Deserialize<'de> for Version {
     }
 }
 
-/// A ballot's tracking code: `SHA-256(u64be(len(tag)) ‖ tag ‖ ballot encoding)` with
-/// `tag = "nullivote/1/tracking-code"`. Shown to the voter; unique on all 32 bytes.
+/// A ballot's tracking code, shown to the voter and unique on all 32 bytes:
+///
+/// ```text
+/// T = SHA-256( u64be(len(tag)) ‖ tag ‖ SHA-256(ciphertexts) ‖ SHA-256(ballot encoding) )
+/// ```
+///
+/// with `tag = "nullivote/1/tracking-code"` and `ciphertexts` every selection's 64-byte
+/// ciphertext in contest, then option, order. The split lets a spoiled ballot be published
+/// without its nullifier and eligibility proof ([`SpoiledBallot`]) while anyone still recomputes
+/// `T` from its ciphertexts and the ballot digest. A board [`crate::board::Receipt`] ties `T` to
+/// the chain.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct TrackingCode(pub [u8; 32]);
+
+impl TrackingCode {
+    /// `T` from the ciphertexts in order and the ballot digest.
+    pub fn of<'a>(
+        ciphertexts: impl IntoIterator<Item = &'a Ciphertext>,
+        ballot_digest: &[u8; 32],
+    ) -> Self {
+        let mut cts = Sha256::new();
+        for c in ciphertexts {
+            cts.update(c.a.as_bytes());
+            cts.update(c.b.as_bytes());
+        }
+        let mut h = Sha256::new();
+        h.update((TRACKING_CODE_TAG.len() as u64).to_be_bytes());
+        h.update(TRACKING_CODE_TAG);
+        h.update(cts.finalize());
+        h.update(ballot_digest);
+        TrackingCode(h.finalize().into())
+    }
+}
 
 impl core::fmt::Display for TrackingCode {
     /// The full code in hex, in groups of eight for reading aloud.
@@ -132,6 +183,23 @@ impl core::fmt::Display for TrackingCode {
         Ok(())
     }
 }
+
+impl Wire for TrackingCode {
+    const NAME: &'static str = "tracking_code";
+
+    fn encode(&self) -> Vec<u8> {
+        self.0.to_vec()
+    }
+
+    fn decode(bytes: &[u8]) -> Result<Self, EncodingError> {
+        let mut r = Reader::new(bytes);
+        let code = r.array32(Self::NAME)?;
+        r.finish(Self::NAME)?;
+        Ok(Self(code))
+    }
+}
+
+crate::codec::wire_serde!(TrackingCode);
 
 impl core::fmt::Debug for TrackingCode {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
@@ -157,9 +225,9 @@ fn encode_body(
     out.extend_from_slice(election.as_bytes());
     out.push(channel);
     out.extend_from_slice(nullifier.element().as_bytes());
-    out.extend_from_slice(&(contests.len() as u16).to_be_bytes());
+    out.extend_from_slice(&count16(contests.len()));
     for contest in contests {
-        out.extend_from_slice(&(contest.selections.len() as u16).to_be_bytes());
+        out.extend_from_slice(&count16(contest.selections.len()));
         for s in &contest.selections {
             out.extend_from_slice(&s.ciphertext.encode());
             out.extend_from_slice(&s.proof.encode());
@@ -190,11 +258,17 @@ impl Ballot {
 
     /// The tracking code of this ballot.
     pub fn tracking_code(&self) -> TrackingCode {
-        let mut h = Sha256::new();
-        h.update((TRACKING_CODE_TAG.len() as u64).to_be_bytes());
-        h.update(TRACKING_CODE_TAG);
-        h.update(self.encode());
-        TrackingCode(h.finalize().into())
+        let ciphertexts = self
+            .contests
+            .iter()
+            .flat_map(|c| &c.selections)
+            .map(|s| &s.ciphertext);
+        TrackingCode::of(ciphertexts, &self.digest())
+    }
+
+    /// `SHA-256(ballot encoding)`.
+    pub fn digest(&self) -> [u8; 32] {
+        Sha256::digest(self.encode()).into()
     }
 
     fn read_range_proof(

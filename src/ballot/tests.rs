@@ -22,7 +22,9 @@ fn cast(t: &TestElection, voter: usize, channel: u8, vote: [u32; 2], seed: u64) 
     )
     .unwrap();
     if channel == POSTAL {
-        prepared.countersign(&t.election, &t.authority, &mut rng);
+        prepared
+            .countersign(&t.election, &t.authority, &mut rng)
+            .unwrap();
     }
     prepared.cast()
 }
@@ -525,4 +527,35 @@ fn tracking_codes_differ_and_print_in_full() {
     let b = cast(&t, 0, ONLINE, TRUSS, 2);
     assert_ne!(a.tracking_code(), b.tracking_code());
     assert_eq!(a.tracking_code().to_string().len(), 64 + 7);
+}
+
+#[test]
+fn countersigning_checks_the_channel_and_the_key() {
+    let t = TestElection::leadership(1, 25);
+    let mut online = prepare(
+        &t.election,
+        ONLINE,
+        &t.secrets[0],
+        &[TRUSS.to_vec()],
+        &mut test_rng(1),
+    )
+    .unwrap();
+    assert_eq!(
+        online.countersign(&t.election, &t.authority, &mut test_rng(2)),
+        Err(ChoiceError::NoAuthority { channel: ONLINE })
+    );
+    let mut postal = prepare(
+        &t.election,
+        POSTAL,
+        &t.secrets[0],
+        &[TRUSS.to_vec()],
+        &mut test_rng(3),
+    )
+    .unwrap();
+    let impostor = SecretScalar::new(Scalar::from(7u8));
+    assert_eq!(
+        postal.countersign(&t.election, &impostor, &mut test_rng(4)),
+        Err(ChoiceError::WrongAuthority { channel: POSTAL })
+    );
+    assert_eq!(postal.ballot().countersignature, None);
 }

@@ -171,7 +171,10 @@ impl Ballot {
     /// The first failing structural check, or a proof with the wrong number of branches.
     pub fn accumulate(&self, election: &Election, msm: &mut Msm) -> Result<(), BallotError> {
         self.check_structure(election)?;
+        // A malformed proof (wrong branch count) may sit after a proof whose equation fails:
+        // name whichever comes first in check order.
         self.accumulate_proofs(election, msm, |_| true)
+            .map_err(|_| self.diagnose(election))
     }
 
     /// Adds the equations of the proofs selected by `which` (indexed in check order, see
@@ -184,7 +187,8 @@ impl Ballot {
     ) -> Result<(), BallotError> {
         let key = election.key();
         let manifest = election.manifest();
-        for (i, (contest, ballot)) in manifest.contests().iter().zip(&self.contests).enumerate() {
+        let contests = || manifest.contests().iter().zip(&self.contests).enumerate();
+        for (i, (contest, ballot)) in contests() {
             for (j, selection) in ballot.selections.iter().enumerate() {
                 if !which(ProofRef::Selection(i, j)) {
                     continue;
@@ -205,6 +209,8 @@ impl Ballot {
                         source,
                     })?;
             }
+        }
+        for (i, (contest, ballot)) in contests() {
             if which(ProofRef::ContestSum(i)) {
                 let ciphertexts: Vec<_> = ballot.selections.iter().map(|s| s.ciphertext).collect();
                 let statement = RangeStatement {
@@ -298,18 +304,19 @@ enum ProofRef {
     Countersignature,
 }
 
-/// Verifies many ballots of one election with one multiscalar multiplication.
+/// Verifies many ballots of one election with few multiscalar multiplications, on every core
+/// ([`crate::proofs::batch::verify_batch`]). Takes ballots or references to them.
 ///
 /// # Errors
 /// Every bad ballot, by index, with its first failing check.
-pub fn verify_batch(
-    ballots: &[Ballot],
-    election: &Election,
-) -> Result<(), Vec<(usize, BallotError)>> {
+pub fn verify_batch<B>(ballots: &[B], election: &Election) -> Result<(), Vec<(usize, BallotError)>>
+where
+    B: core::borrow::Borrow<Ballot> + Sync,
+{
     crate::proofs::batch::verify_batch(
         ballots,
         &election.shared_bases(),
-        |ballot, msm| ballot.accumulate(election, msm),
-        |i| ballots[i].diagnose(election),
+        |ballot, msm| ballot.borrow().accumulate(election, msm),
+        |i| ballots[i].borrow().diagnose(election),
     )
 }

@@ -28,7 +28,7 @@ pub use rules::{BoardState, Refusal};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::ballot::{Ballot, ChallengedBallot, TrackingCode, verify_batch};
+use crate::ballot::{Ballot, ChallengedBallot, SpoiledBallot, TrackingCode, verify_batch};
 use crate::codec::{Reader, Wire};
 use crate::election::{BaseHash, Election};
 use crate::error::EncodingError;
@@ -41,9 +41,9 @@ pub const ENTRY_TAG: &[u8] = b"nullivote/1/board-entry";
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Payload {
     /// A cast ballot (kind 0).
-    Ballot(Ballot),
-    /// A challenged, spoiled ballot with its openings (kind 1).
-    Challenged(ChallengedBallot),
+    Ballot(Box<Ballot>),
+    /// A challenged ballot, in its public spoiled form (kind 1).
+    Spoiled(SpoiledBallot),
     /// A channel closes: no more ballots on it (kind 2).
     CloseChannel {
         /// The channel's index in the manifest.
@@ -58,7 +58,7 @@ impl Payload {
     pub fn kind(&self) -> u8 {
         match self {
             Self::Ballot(_) => 0,
-            Self::Challenged(_) => 1,
+            Self::Spoiled(_) => 1,
             Self::CloseChannel { .. } => 2,
             Self::CloseVoting => 3,
         }
@@ -68,7 +68,7 @@ impl Payload {
     pub fn encode(&self) -> Vec<u8> {
         match self {
             Self::Ballot(b) => b.encode(),
-            Self::Challenged(c) => c.encode(),
+            Self::Spoiled(c) => c.encode(),
             Self::CloseChannel { channel } => vec![*channel],
             Self::CloseVoting => Vec::new(),
         }
@@ -80,8 +80,8 @@ impl Payload {
     /// An unknown kind or a malformed payload.
     pub fn decode(kind: u8, bytes: &[u8]) -> Result<Self, EncodingError> {
         match kind {
-            0 => Ballot::decode(bytes).map(Self::Ballot),
-            1 => ChallengedBallot::decode(bytes).map(Self::Challenged),
+            0 => Ballot::decode(bytes).map(|b| Self::Ballot(Box::new(b))),
+            1 => SpoiledBallot::decode(bytes).map(Self::Spoiled),
             2 => {
                 let mut r = Reader::new(bytes);
                 let channel = r.u8("close_channel.channel")?;
@@ -133,27 +133,7 @@ pub struct Receipt {
     /// The entry's digest: it chains every later entry to this ballot.
     pub entry: BaseHash,
     /// The ballot's tracking code.
-    #[serde(with = "tracking_hex")]
     pub tracking_code: TrackingCode,
-}
-
-mod tracking_hex {
-    use super::TrackingCode;
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(code: &TrackingCode, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&hex::encode(code.0))
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<TrackingCode, D::Error> {
-        let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        let bytes =
-            crate::codec::decode_hex(&text, "tracking_code").map_err(serde::de::Error::custom)?;
-        let array: [u8; 32] = bytes
-            .try_into()
-            .map_err(|_| serde::de::Error::custom("tracking_code: expected 32 bytes"))?;
-        Ok(TrackingCode(array))
-    }
 }
 
 /// A live bulletin board for one election, in memory.
@@ -204,7 +184,7 @@ impl Board {
     fn append(&mut self, payload: Payload) -> Receipt {
         let tracking_code = match &payload {
             Payload::Ballot(b) => b.tracking_code(),
-            Payload::Challenged(c) => c.ballot.tracking_code(),
+            Payload::Spoiled(s) => s.tracking_code,
             _ => TrackingCode([0; 32]),
         };
         let entry = Entry {
@@ -242,7 +222,7 @@ impl Board {
         let entry = &self.entries[position as usize];
         let tracking_code = match &entry.payload {
             Payload::Ballot(b) => b.tracking_code(),
-            Payload::Challenged(c) => c.ballot.tracking_code(),
+            Payload::Spoiled(s) => s.tracking_code,
             _ => TrackingCode([0; 32]),
         };
         Receipt {
@@ -265,7 +245,12 @@ impl Board {
             .state
             .admit_ballot(&ballot)
             .and_then(|()| ballot.verify(&self.election).map_err(Refusal::Invalid));
-        self.finish(code, ballot.channel, checked, Payload::Ballot(ballot))
+        self.finish(
+            code,
+            ballot.channel,
+            checked,
+            Payload::Ballot(Box::new(ballot)),
+        )
     }
 
     /// Submits many ballots, verifying their proofs in one batch, then admitting them in order.
@@ -289,29 +274,34 @@ impl Board {
                     .state
                     .admit_ballot(&ballot)
                     .and_then(|()| invalid.map_or(Ok(()), |e| Err(Refusal::Invalid(e))));
-                self.finish(code, ballot.channel, checked, Payload::Ballot(ballot))
+                self.finish(
+                    code,
+                    ballot.channel,
+                    checked,
+                    Payload::Ballot(Box::new(ballot)),
+                )
             })
             .collect()
     }
 
-    /// Records a challenged (spoiled) ballot after checking its openings; its ciphertexts can
-    /// never be cast.
+    /// Records a challenged ballot after checking it whole (the ballot and its openings); the
+    /// board publishes only its [`SpoiledBallot`] form, and its ciphertexts can never be cast.
     ///
     /// # Errors
     /// The [`Refusal`].
-    pub fn challenge(&mut self, challenged: ChallengedBallot) -> Result<Receipt, Refusal> {
-        let code = challenged.ballot.tracking_code();
+    pub fn challenge(&mut self, challenged: &ChallengedBallot) -> Result<Receipt, Refusal> {
+        let spoiled = challenged.spoiled();
+        let code = spoiled.tracking_code;
         if let Some(known) = self.resubmission(&code, true) {
             return known;
         }
-        let checked = self.state.admit_challenged(&challenged).and_then(|()| {
+        let checked = self.state.admit_spoiled(&spoiled).and_then(|()| {
             challenged
                 .verify(&self.election)
                 .map(|_| ())
                 .map_err(Refusal::Challenge)
         });
-        let channel = challenged.ballot.channel;
-        self.finish(code, channel, checked, Payload::Challenged(challenged))
+        self.finish(code, spoiled.channel, checked, Payload::Spoiled(spoiled))
     }
 
     /// Closes a channel.
@@ -397,13 +387,13 @@ pub fn verify_chain(
         .iter()
         .enumerate()
         .filter_map(|(i, e)| match &e.payload {
-            Payload::Ballot(b) => Some((i, b)),
+            Payload::Ballot(b) => Some((i, &**b)),
             _ => None,
         })
         .collect();
-    let owned: Vec<Ballot> = ballots.iter().map(|(_, b)| (*b).clone()).collect();
+    let refs: Vec<&Ballot> = ballots.iter().map(|(_, b)| *b).collect();
     let mut invalid = std::collections::HashMap::new();
-    if let Err(bad) = verify_batch(&owned, election) {
+    if let Err(bad) = verify_batch(&refs, election) {
         for (k, e) in bad {
             invalid.insert(ballots[k].0, e);
         }
@@ -428,12 +418,12 @@ pub fn verify_chain(
                 Some(e) => Err(Refusal::Invalid(e)),
                 None => state
                     .admit_ballot(b)
-                    .and_then(|()| state.refuse_duplicate(b)),
+                    .and_then(|()| state.refuse_duplicate(&b.tracking_code())),
             },
-            Payload::Challenged(c) => state
-                .admit_challenged(c)
-                .and_then(|()| state.refuse_duplicate(&c.ballot))
-                .and_then(|()| c.verify(election).map(|_| ()).map_err(Refusal::Challenge)),
+            Payload::Spoiled(s) => state
+                .admit_spoiled(s)
+                .and_then(|()| state.refuse_duplicate(&s.tracking_code))
+                .and_then(|()| s.verify(election).map(|_| ()).map_err(Refusal::Challenge)),
             phase => state.admit_phase(phase),
         };
         match admitted {

@@ -3,8 +3,9 @@
 use std::collections::{BTreeSet, HashMap};
 
 use crate::ballot::challenge::ChallengeError;
-use crate::ballot::{Ballot, BallotError, ChallengedBallot, TrackingCode};
+use crate::ballot::{Ballot, BallotError, SpoiledBallot, TrackingCode};
 use crate::election::Election;
+use crate::elgamal::Ciphertext;
 use crate::manifest::ChannelRule;
 use crate::nullifier::Nullifier;
 use crate::precedence::{CastBallot, Reason};
@@ -123,12 +124,11 @@ impl BoardState {
         Ok(())
     }
 
-    fn fresh_ciphertexts(&self, ballot: &Ballot) -> Result<(), Refusal> {
-        let reused = ballot
-            .contests
-            .iter()
-            .flat_map(|c| &c.selections)
-            .find_map(|s| self.components.get(s.ciphertext.a.as_bytes()));
+    fn fresh_ciphertexts<'a>(
+        &self,
+        mut ciphertexts: impl Iterator<Item = &'a Ciphertext>,
+    ) -> Result<(), Refusal> {
+        let reused = ciphertexts.find_map(|c| self.components.get(c.a.as_bytes()));
         match reused {
             Some(&(position, true)) => Err(Refusal::Spoiled { position }),
             Some(&(position, false)) => Err(Refusal::CiphertextReused { position }),
@@ -140,7 +140,13 @@ impl BoardState {
     /// ciphertexts, and precedence.
     pub fn admit_ballot(&self, ballot: &Ballot) -> Result<(), Refusal> {
         self.open_channel(ballot.channel)?;
-        self.fresh_ciphertexts(ballot)?;
+        self.fresh_ciphertexts(
+            ballot
+                .contests
+                .iter()
+                .flat_map(|c| &c.selections)
+                .map(|s| &s.ciphertext),
+        )?;
         let rank = self.ranks[usize::from(ballot.channel)];
         let rule = self.rules[usize::from(ballot.channel)];
         let earlier = self
@@ -172,10 +178,10 @@ impl BoardState {
         Ok(())
     }
 
-    /// The rules for a challenged ballot, before its openings are checked.
-    pub fn admit_challenged(&self, challenged: &ChallengedBallot) -> Result<(), Refusal> {
-        self.open_channel(challenged.ballot.channel)?;
-        self.fresh_ciphertexts(&challenged.ballot)
+    /// The rules for a spoiled ballot, before its openings are checked.
+    pub fn admit_spoiled(&self, spoiled: &SpoiledBallot) -> Result<(), Refusal> {
+        self.open_channel(spoiled.channel)?;
+        self.fresh_ciphertexts(spoiled.contests.iter().flatten().map(|s| &s.ciphertext))
     }
 
     /// The rules for a phase entry.
@@ -186,15 +192,15 @@ impl BoardState {
                 Err(Refusal::WrongPhase("voting is already closed"))
             }
             Payload::CloseVoting => Ok(()),
-            Payload::Ballot(_) | Payload::Challenged(_) => {
+            Payload::Ballot(_) | Payload::Spoiled(_) => {
                 Err(Refusal::WrongPhase("not a phase entry"))
             }
         }
     }
 
     /// In a published board, the same ballot twice is a duplicated entry.
-    pub fn refuse_duplicate(&self, ballot: &Ballot) -> Result<(), Refusal> {
-        match self.position_of(&ballot.tracking_code()) {
+    pub fn refuse_duplicate(&self, code: &TrackingCode) -> Result<(), Refusal> {
+        match self.position_of(code) {
             Some((position, _)) => Err(Refusal::Duplicate { position }),
             None => Ok(()),
         }
@@ -204,7 +210,12 @@ impl BoardState {
     pub fn record(&mut self, entry: &Entry) {
         match &entry.payload {
             Payload::Ballot(b) => {
-                self.record_ballot(entry.position, b, false);
+                let cts = b
+                    .contests
+                    .iter()
+                    .flat_map(|c| &c.selections)
+                    .map(|s| &s.ciphertext);
+                self.record_ciphertexts(entry.position, b.tracking_code(), cts, false);
                 self.by_nullifier
                     .entry(b.nullifier)
                     .or_default()
@@ -215,7 +226,10 @@ impl BoardState {
                     channel: b.channel,
                 });
             }
-            Payload::Challenged(c) => self.record_ballot(entry.position, &c.ballot, true),
+            Payload::Spoiled(s) => {
+                let cts = s.contests.iter().flatten().map(|s| &s.ciphertext);
+                self.record_ciphertexts(entry.position, s.tracking_code, cts, true);
+            }
             Payload::CloseChannel { channel } => {
                 self.closed.insert(*channel);
             }
@@ -223,12 +237,17 @@ impl BoardState {
         }
     }
 
-    fn record_ballot(&mut self, position: u64, ballot: &Ballot, challenged: bool) {
-        self.tracking
-            .insert(ballot.tracking_code(), (position, challenged));
-        for s in ballot.contests.iter().flat_map(|c| &c.selections) {
+    fn record_ciphertexts<'a>(
+        &mut self,
+        position: u64,
+        code: TrackingCode,
+        ciphertexts: impl Iterator<Item = &'a Ciphertext>,
+        challenged: bool,
+    ) {
+        self.tracking.insert(code, (position, challenged));
+        for c in ciphertexts {
             self.components
-                .insert(s.ciphertext.a.to_bytes(), (position, challenged));
+                .insert(c.a.to_bytes(), (position, challenged));
         }
     }
 }

@@ -17,7 +17,9 @@ fn ballot(t: &TestElection, voter: usize, channel: u8, vote: [u32; 2], seed: u64
     )
     .unwrap();
     if channel == POSTAL {
-        prepared.countersign(&t.election, &t.authority, &mut rng);
+        prepared
+            .countersign(&t.election, &t.authority, &mut rng)
+            .unwrap();
     }
     prepared.cast()
 }
@@ -101,8 +103,18 @@ fn a_challenged_ballot_can_never_be_cast() {
     .unwrap();
     let shown = prepared.ballot().clone();
     let challenged = prepared.challenge();
-    let receipt = board.challenge(challenged.clone()).unwrap();
-    assert_eq!(board.challenge(challenged), Ok(receipt));
+    let receipt = board.challenge(&challenged).unwrap();
+    assert_eq!(board.challenge(&challenged), Ok(receipt));
+    // The board publishes no nullifier and no eligibility proof of a challenged ballot.
+    match &board.entries()[0].payload {
+        Payload::Spoiled(s) => {
+            assert_eq!(s.tracking_code, shown.tracking_code());
+            let json = serde_json::to_string(s).unwrap();
+            assert!(!json.contains(&shown.nullifier.element().to_string()));
+            assert_eq!(s.verify(&t.election).unwrap(), vec![TRUSS.to_vec()]);
+        }
+        other => panic!("expected a spoiled ballot, found {other:?}"),
+    }
     assert_eq!(
         board.submit(shown.clone()),
         Err(Refusal::Spoiled { position: 0 })
@@ -151,7 +163,7 @@ fn sample_board() -> (TestElection, Board) {
         &mut test_rng(4),
     )
     .unwrap();
-    board.challenge(prepared.challenge()).unwrap();
+    board.challenge(&prepared.challenge()).unwrap();
     board.submit(ballot(&t, 2, ONLINE, SUNAK, 5)).unwrap();
     board.close_voting().unwrap();
     (t, board)
@@ -230,7 +242,7 @@ fn a_forked_head_and_an_entry_after_close_are_named() {
     let late = Entry {
         position: 6,
         previous: entries[5].digest(),
-        payload: Payload::Ballot(ballot(&t, 3, ONLINE, TRUSS, 9)),
+        payload: Payload::Ballot(Box::new(ballot(&t, 3, ONLINE, TRUSS, 9))),
     };
     let head = late.digest();
     entries.push(late);

@@ -283,7 +283,9 @@ pub enum TrusteeError {
     },
     /// Round 3: a private share given to a trustee it is not addressed to, or claiming to come
     /// from the recipient itself.
-    #[error("round 3: a share from trustee {from} to trustee {to} was given to trustee {recipient}")]
+    #[error(
+        "round 3: a share from trustee {from} to trustee {to} was given to trustee {recipient}"
+    )]
     MisdirectedShare {
         /// The sender named in the share.
         from: TrusteeIndex,
@@ -299,7 +301,9 @@ pub enum TrusteeError {
         from: TrusteeIndex,
     },
     /// Round 4: a complaint against oneself, against a non-trustee, or repeated.
-    #[error("round 4: trustee {accuser}'s complaint against {accused} is invalid (self, out of range or repeated)")]
+    #[error(
+        "round 4: trustee {accuser}'s complaint against {accused} is invalid (self, out of range or repeated)"
+    )]
     InvalidComplaint {
         /// The complaining trustee.
         accuser: TrusteeIndex,
@@ -307,7 +311,9 @@ pub enum TrusteeError {
         accused: u16,
     },
     /// Round 5: an answer to a complaint nobody made.
-    #[error("round 5: trustee {dealer} answered a complaint by trustee {accuser} that was never made")]
+    #[error(
+        "round 5: trustee {dealer} answered a complaint by trustee {accuser} that was never made"
+    )]
     UnsolicitedAnswer {
         /// The answering dealer.
         dealer: TrusteeIndex,
@@ -323,7 +329,9 @@ pub enum TrusteeError {
         accuser: TrusteeIndex,
     },
     /// Fewer than `k` dealers remain after exclusions.
-    #[error("only {qualified} dealers qualified; the threshold is {threshold} (excluded: {excluded:?})")]
+    #[error(
+        "only {qualified} dealers qualified; the threshold is {threshold} (excluded: {excluded:?})"
+    )]
     TooFewQualified {
         /// `|Q|`.
         qualified: usize,
@@ -376,7 +384,9 @@ pub enum TrusteeError {
         aggregate: usize,
     },
     /// A decryption share whose DLEQ proof fails (a wrong `D`, or a forged proof).
-    #[error("decryption share of trustee {trustee}, aggregate {aggregate}: the proof does not verify")]
+    #[error(
+        "decryption share of trustee {trustee}, aggregate {aggregate}: the proof does not verify"
+    )]
     DecryptionProof {
         /// The trustee.
         trustee: TrusteeIndex,
@@ -524,7 +534,10 @@ pub(crate) fn tagged_hash(purpose: &'static [u8]) -> Sha256 {
 }
 
 /// `Σ_j l^j·C_j` (**variable time**: public commitments and index only).
-pub(crate) fn eval_commitments_vartime(commitments: &[Element], at: TrusteeIndex) -> RistrettoPoint {
+pub(crate) fn eval_commitments_vartime(
+    commitments: &[Element],
+    at: TrusteeIndex,
+) -> RistrettoPoint {
     let powers = powers(at.scalar(), commitments.len());
     RistrettoPoint::vartime_multiscalar_mul(&powers, commitments.iter().map(|c| *c.point()))
 }
@@ -648,7 +661,13 @@ mod unit_tests {
                 Err(TrusteeError::InvalidPolicy { count, threshold })
             );
         }
-        assert!(check_policy(TrusteePolicy { count: 1, threshold: 1 }).is_ok());
+        assert!(
+            check_policy(TrusteePolicy {
+                count: 1,
+                threshold: 1
+            })
+            .is_ok()
+        );
     }
 
     #[test]

@@ -91,7 +91,11 @@ pub(crate) fn read_policy(r: &mut Reader<'_>) -> Result<TrusteePolicy, TrusteeEr
 }
 
 /// Refuses a body shorter than `needed` before anything is allocated for it.
-pub(crate) fn need(r: &Reader<'_>, needed: usize, field: &'static str) -> Result<(), EncodingError> {
+pub(crate) fn need(
+    r: &Reader<'_>,
+    needed: usize,
+    field: &'static str,
+) -> Result<(), EncodingError> {
     if r.remaining() < needed {
         Err(EncodingError::Truncated {
             field,

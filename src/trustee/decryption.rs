@@ -1,0 +1,833 @@
+//! Threshold decryption of aggregates (the homomorphic tally of each option).
+//!
+//! For each aggregate `(A, B)` ([`CiphertextSum`]), trustee `l` publishes
+//!
+//! ```text
+//! D_l = x_l·A,   with a DLEQ proof of  log_G X_l = log_A D_l     (statement (G, X_l, A, D_l))
+//! transcript: election_transcript("decryption-share", base_hash)
+//!             append_u64("trustee", l); append_u64("aggregate", a)
+//!             then the DLEQ's own domain separator, statement and commitments
+//! ```
+//!
+//! and any `k` valid shares `S` give, with `λ_l = Π_{m∈S, m≠l} m/(m − l)`,
+//!
+//! ```text
+//! M = B − Σ_{l∈S} λ_l·D_l = v·G,     v = dlog(M) ∈ 0..=max
+//! ```
+//!
+//! # The empty aggregate
+//!
+//! When `A` is the identity (an option's sum over no ballots is `(0, 0)`; in principle also
+//! ballots whose nonces cancel), every `x_l·A` is the identity too: there is nothing to prove
+//! and `M = B` directly (for `(0, 0)`, `v = 0`). The identity is no [`Element`], so a share's
+//! part for such an aggregate is **absent** (`null` in JSON), and a part must be present for
+//! every other aggregate; any other shape is the share's fault
+//! ([`TrusteeError::SharePartShape`]). If every aggregate is empty, decryption needs no share
+//! at all.
+
+use curve25519_dalek::constants::RISTRETTO_BASEPOINT_TABLE;
+use curve25519_dalek::ristretto::RistrettoPoint;
+use curve25519_dalek::scalar::Scalar;
+use curve25519_dalek::traits::{IsIdentity, VartimeMultiscalarMul};
+use merlin::Transcript;
+use rand_core::{CryptoRng, RngCore};
+use serde::{Deserialize, Serialize};
+
+use super::keys::{PublicKeySet, TrusteeKey};
+use super::{TrusteeError, TrusteeIndex, lagrange_at_zero};
+use crate::dlog::DiscreteLog;
+use crate::election::{Election, base_hash};
+use crate::elgamal::CiphertextSum;
+use crate::group::Element;
+use crate::manifest::TrusteePolicy;
+use crate::proofs::batch::verify_batch;
+use crate::proofs::{DleqProof, DleqStatement};
+use crate::transcript::{election_transcript, label, purpose};
+
+/// One trustee's part for one non-empty aggregate: `D = x_l·A` and the proof.
+///
+/// JSON: `{"d": "<64 hex>", "proof": "<192 hex>"}`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PartialDecryption {
+    pub(crate) d: Element,
+    pub(crate) proof: DleqProof,
+}
+
+impl PartialDecryption {
+    /// `D = x_l·A`.
+    pub fn d(&self) -> &Element {
+        &self.d
+    }
+
+    /// The DLEQ proof for `(G, X_l, A, D)`.
+    pub fn proof(&self) -> &DleqProof {
+        &self.proof
+    }
+}
+
+/// Trustee `l`'s decryption share of a list of aggregates: one part per aggregate, absent
+/// exactly where the aggregate's `A` is the identity (see the [module docs](self)). Published.
+///
+/// JSON: `{"trustee": 3, "parts": [{"d": …, "proof": …}, null, …]}` (unknown keys refused).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecryptionShare {
+    pub(crate) trustee: TrusteeIndex,
+    pub(crate) parts: Vec<Option<PartialDecryption>>,
+}
+
+impl DecryptionShare {
+    /// The trustee `l`.
+    pub fn trustee(&self) -> TrusteeIndex {
+        self.trustee
+    }
+
+    /// One part per aggregate.
+    pub fn parts(&self) -> &[Option<PartialDecryption>] {
+        &self.parts
+    }
+}
+
+/// The result of [`combine`]: the plaintexts, the trustees whose shares were combined, and
+/// the invalid shares that were skipped, each with the error naming its trustee.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Decryption {
+    values: Vec<u64>,
+    used: Vec<TrusteeIndex>,
+    skipped: Vec<TrusteeError>,
+}
+
+impl Decryption {
+    /// `v` for each aggregate, in order.
+    pub fn values(&self) -> &[u64] {
+        &self.values
+    }
+
+    /// The `k` trustees whose shares were combined, ascending (empty if every aggregate was
+    /// empty).
+    pub fn used(&self) -> &[TrusteeIndex] {
+        &self.used
+    }
+
+    /// Why each skipped share was refused.
+    pub fn skipped(&self) -> &[TrusteeError] {
+        &self.skipped
+    }
+
+    /// The trustees whose shares were skipped, ascending.
+    pub fn skipped_culprits(&self) -> Vec<TrusteeIndex> {
+        TrusteeError::Several(self.skipped.clone()).culprits()
+    }
+}
+
+impl TrusteeKey {
+    /// Trustee `l`'s decryption share of `aggregates`: for each with `A ≠ 0`,
+    /// `D = x_l·A` (constant time in `x_l`) and a DLEQ proof with hedged nonces; nothing for
+    /// `A = 0`.
+    ///
+    /// The trustee decrypts whatever it is given: it must only ever be given the tally's
+    /// aggregates, never single ballots.
+    ///
+    /// # Errors
+    /// [`TrusteeError::ElectionMismatch`] unless the election was set up with this key's joint
+    /// key, ceremony digest, manifest and policy.
+    pub fn decrypt_share<R: RngCore + CryptoRng>(
+        &self,
+        election: &Election,
+        aggregates: &[CiphertextSum],
+        rng: &mut R,
+    ) -> Result<DecryptionShare, TrusteeError> {
+        check_election(
+            election,
+            self.policy(),
+            self.manifest_digest(),
+            &self.joint_key(),
+            &self.ceremony_digest(),
+        )?;
+        let x_l = self.verification_share();
+        let parts = aggregates
+            .iter()
+            .enumerate()
+            .map(|(index, aggregate)| {
+                let a = Element::from_point(aggregate.a, "aggregate.a").ok()?;
+                // x_l ≠ 0 (X_l is not the identity) and the group has prime order: D ≠ 0.
+                let d = Element::from_point_unchecked(a.point() * self.share().expose());
+                let statement = DleqStatement {
+                    base1: Element::generator(),
+                    public1: x_l,
+                    base2: a,
+                    public2: d,
+                };
+                let base = *a.point();
+                let proof = DleqProof::prove_with(
+                    self.share(),
+                    &statement,
+                    |k| RISTRETTO_BASEPOINT_TABLE * k,
+                    |k| base * k,
+                    &mut share_transcript(election, self.trustee(), index),
+                    rng,
+                );
+                Some(PartialDecryption { d, proof })
+            })
+            .collect();
+        Ok(DecryptionShare {
+            trustee: self.trustee(),
+            parts,
+        })
+    }
+}
+
+/// Decrypts `aggregates` from the trustees' shares.
+///
+/// Every share is checked (shape, then all DLEQ proofs in one batch; on failure each bad
+/// share is found and named); invalid shares are skipped and listed in
+/// [`Decryption::skipped`]. The first `k` valid shares by trustee index are combined with
+/// Lagrange coefficients at 0, `M = B − Σ λ_l·D_l`, and `v = dlog(M)` with a table for
+/// `0..=max` ([`DiscreteLog`]). No secret is reconstructed; any `k` valid shares give the same
+/// result, because the verification shares of a [`PublicKeySet`] lie on one polynomial.
+///
+/// # Errors
+/// [`TrusteeError::ElectionMismatch`]; [`TrusteeError::DuplicateShare`] if two shares claim one
+/// trustee; [`TrusteeError::TooFewShares`] (naming the invalid ones) if fewer than `k` valid
+/// shares remain and some aggregate is not empty; [`TrusteeError::TallyBound`] if `max` is
+/// above [`crate::dlog::MAX_BOUND`]; [`TrusteeError::Tally`] if an aggregate decrypts to no
+/// value in `0..=max`.
+pub fn combine(
+    public: &PublicKeySet,
+    election: &Election,
+    aggregates: &[CiphertextSum],
+    shares: &[DecryptionShare],
+    max: u64,
+) -> Result<Decryption, TrusteeError> {
+    check_public(public, election)?;
+    let checked = check_shares(public, election, aggregates, shares)?;
+    let used = select(public.policy(), aggregates, &checked)?;
+    let points = decrypted_points(aggregates, &used);
+    let dlog = DiscreteLog::new(max).map_err(TrusteeError::TallyBound)?;
+    let values = points
+        .iter()
+        .enumerate()
+        .map(|(aggregate, m)| {
+            dlog.solve(m)
+                .map_err(|source| TrusteeError::Tally { aggregate, source })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Decryption {
+        values,
+        used: used.iter().map(|s| s.trustee).collect(),
+        skipped: checked.invalid,
+    })
+}
+
+/// Verifies a published decryption: every share in `shares` must be valid (a record publishes
+/// only valid shares, for example those of [`Decryption::used`]), there must be `k` of them
+/// unless every aggregate is empty, and each claimed value must satisfy
+///
+/// ```text
+/// v·G = B − Σ_{l∈S} λ_l·D_l
+/// ```
+///
+/// for `S` the first `k` shares by trustee index. No discrete logarithm is computed.
+///
+/// # Errors
+/// [`TrusteeError::ElectionMismatch`], [`TrusteeError::ClaimCount`],
+/// [`TrusteeError::DuplicateShare`], the error of every invalid share (one, or
+/// [`TrusteeError::Several`]), [`TrusteeError::TooFewShares`] and
+/// [`TrusteeError::ClaimMismatch`] naming the first wrong aggregate.
+pub fn verify_decryption(
+    public: &PublicKeySet,
+    election: &Election,
+    aggregates: &[CiphertextSum],
+    shares: &[DecryptionShare],
+    claimed: &[u64],
+) -> Result<(), TrusteeError> {
+    check_public(public, election)?;
+    if claimed.len() != aggregates.len() {
+        return Err(TrusteeError::ClaimCount {
+            claimed: claimed.len(),
+            aggregates: aggregates.len(),
+        });
+    }
+    let checked = check_shares(public, election, aggregates, shares)?;
+    if !checked.invalid.is_empty() {
+        return Err(TrusteeError::from_list(checked.invalid));
+    }
+    let used = select(public.policy(), aggregates, &checked)?;
+    let points = decrypted_points(aggregates, &used);
+    for (aggregate, (m, &v)) in points.iter().zip(claimed).enumerate() {
+        if *m != RistrettoPoint::mul_base(&Scalar::from(v)) {
+            return Err(TrusteeError::ClaimMismatch {
+                aggregate,
+                claimed: v,
+            });
+        }
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+
+fn share_transcript(election: &Election, trustee: TrusteeIndex, aggregate: usize) -> Transcript {
+    let mut t = election_transcript(purpose::DECRYPTION_SHARE, election.base_hash().as_bytes());
+    t.append_u64(label::TRUSTEE, u64::from(trustee.get()));
+    t.append_u64(label::AGGREGATE, aggregate as u64);
+    t
+}
+
+/// The election was set up with this ceremony's outcome: same policy, manifest, joint key, and
+/// a base hash over the ceremony digest.
+fn check_election(
+    election: &Election,
+    policy: TrusteePolicy,
+    manifest_digest: &[u8; 32],
+    joint_key: &Element,
+    ceremony_digest: &[u8; 32],
+) -> Result<(), TrusteeError> {
+    let mismatch = |reason| Err(TrusteeError::ElectionMismatch { reason });
+    let manifest = election.manifest();
+    if manifest.trustees() != policy {
+        return mismatch("the manifest's trustee policy differs");
+    }
+    if manifest.digest() != *manifest_digest {
+        return mismatch("the ceremony was run for another manifest");
+    }
+    if election.key().element() != joint_key {
+        return mismatch("the election key is not the joint key");
+    }
+    let expected = base_hash(manifest, joint_key, ceremony_digest, election.roll());
+    if expected != *election.base_hash() {
+        return mismatch("the base hash does not cover this ceremony digest");
+    }
+    Ok(())
+}
+
+fn check_public(public: &PublicKeySet, election: &Election) -> Result<(), TrusteeError> {
+    check_election(
+        election,
+        public.policy(),
+        public.manifest_digest(),
+        &public.joint_key(),
+        &public.ceremony_digest(),
+    )
+}
+
+/// Shares split into valid ones (ascending by trustee) and the reasons for the others.
+struct Checked<'a> {
+    valid: Vec<&'a DecryptionShare>,
+    invalid: Vec<TrusteeError>,
+}
+
+fn check_shares<'a>(
+    public: &PublicKeySet,
+    election: &Election,
+    aggregates: &[CiphertextSum],
+    shares: &'a [DecryptionShare],
+) -> Result<Checked<'a>, TrusteeError> {
+    let mut indices: Vec<TrusteeIndex> = shares.iter().map(|s| s.trustee).collect();
+    indices.sort_unstable();
+    if let Some(w) = indices.windows(2).find(|w| w[0] == w[1]) {
+        return Err(TrusteeError::DuplicateShare { trustee: w[0] });
+    }
+    // A (None where it is the identity), once.
+    let bases: Vec<Option<Element>> = aggregates
+        .iter()
+        .map(|c| (!c.a.is_identity()).then(|| Element::from_point_unchecked(c.a)))
+        .collect();
+
+    let mut invalid = Vec::new();
+    let mut candidates: Vec<(&DecryptionShare, Element)> = Vec::new();
+    for share in shares {
+        match shape(public, &bases, share) {
+            Ok(x) => candidates.push((share, x)),
+            Err(e) => invalid.push(e),
+        }
+    }
+    let shared: Vec<Element> = candidates.iter().map(|(_, x)| *x).collect();
+    let failures = verify_batch(
+        &candidates,
+        &shared,
+        |(share, x), msm| {
+            for (index, (part, base)) in share.parts.iter().zip(&bases).enumerate() {
+                if let (Some(part), Some(a)) = (part, base) {
+                    let statement = statement(*x, *a, part);
+                    let mut t = share_transcript(election, share.trustee, index);
+                    part.proof.accumulate(&statement, &mut t, msm);
+                }
+            }
+            Ok::<(), TrusteeError>(())
+        },
+        |i| {
+            let (share, x) = candidates[i];
+            TrusteeError::DecryptionProof {
+                trustee: share.trustee,
+                aggregate: first_failing(election, &bases, share, x),
+            }
+        },
+    )
+    .err()
+    .unwrap_or_default();
+    let mut valid = Vec::with_capacity(candidates.len());
+    for (i, (share, _)) in candidates.iter().enumerate() {
+        match failures.iter().find(|(j, _)| *j == i) {
+            Some((_, e)) => invalid.push(e.clone()),
+            None => valid.push(*share),
+        }
+    }
+    valid.sort_unstable_by_key(|s| s.trustee);
+    Ok(Checked { valid, invalid })
+}
+
+/// The structural checks of a share; returns its trustee's `X_l`.
+fn shape(
+    public: &PublicKeySet,
+    bases: &[Option<Element>],
+    share: &DecryptionShare,
+) -> Result<Element, TrusteeError> {
+    let trustee = share.trustee.check(public.policy())?;
+    let x = *public
+        .verification_share(trustee)
+        .ok_or(TrusteeError::IndexOutOfRange {
+            index: trustee.get(),
+            count: public.policy().count,
+        })?;
+    if share.parts.len() != bases.len() {
+        return Err(TrusteeError::SharePartCount {
+            trustee,
+            expected: bases.len(),
+            found: share.parts.len(),
+        });
+    }
+    if let Some(aggregate) = share
+        .parts
+        .iter()
+        .zip(bases)
+        .position(|(part, base)| part.is_some() != base.is_some())
+    {
+        return Err(TrusteeError::SharePartShape { trustee, aggregate });
+    }
+    Ok(x)
+}
+
+fn statement(x: Element, a: Element, part: &PartialDecryption) -> DleqStatement {
+    DleqStatement {
+        base1: Element::generator(),
+        public1: x,
+        base2: a,
+        public2: part.d,
+    }
+}
+
+/// The first aggregate whose proof fails alone (for blame; the batch already failed).
+fn first_failing(
+    election: &Election,
+    bases: &[Option<Element>],
+    share: &DecryptionShare,
+    x: Element,
+) -> usize {
+    share
+        .parts
+        .iter()
+        .zip(bases)
+        .enumerate()
+        .position(|(index, (part, base))| match (part, base) {
+            (Some(part), Some(a)) => part
+                .proof
+                .verify(
+                    &statement(x, *a, part),
+                    &mut share_transcript(election, share.trustee, index),
+                )
+                .is_err(),
+            _ => false,
+        })
+        .unwrap_or(0)
+}
+
+/// The first `k` valid shares, or none if every aggregate is empty.
+fn select<'a>(
+    policy: TrusteePolicy,
+    aggregates: &[CiphertextSum],
+    checked: &Checked<'a>,
+) -> Result<Vec<&'a DecryptionShare>, TrusteeError> {
+    if aggregates.iter().all(|c| c.a.is_identity()) {
+        return Ok(Vec::new());
+    }
+    let k = usize::from(policy.threshold);
+    if checked.valid.len() < k {
+        return Err(TrusteeError::TooFewShares {
+            valid: checked.valid.len(),
+            threshold: policy.threshold,
+            skipped: TrusteeError::Several(checked.invalid.clone()).culprits(),
+        });
+    }
+    Ok(checked.valid[..k].to_vec())
+}
+
+/// `M = B − Σ_{l∈S} λ_l·D_l` for each aggregate (**variable time**: public data).
+fn decrypted_points(
+    aggregates: &[CiphertextSum],
+    used: &[&DecryptionShare],
+) -> Vec<RistrettoPoint> {
+    let indices: Vec<TrusteeIndex> = used.iter().map(|s| s.trustee).collect();
+    let lambda = lagrange_at_zero(&indices);
+    aggregates
+        .iter()
+        .enumerate()
+        .map(|(index, aggregate)| {
+            let (scalars, points): (Vec<Scalar>, Vec<RistrettoPoint>) = used
+                .iter()
+                .zip(&lambda)
+                .filter_map(|(share, l)| share.parts[index].map(|p| (*l, *p.d.point())))
+                .unzip();
+            aggregate.b - RistrettoPoint::vartime_multiscalar_mul(&scalars, &points)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::credential::{PublicCredential, Roll};
+    use crate::elgamal::{Ciphertext, ElectionKey};
+    use crate::manifest::Manifest;
+    use crate::testing::test_rng;
+    use crate::trustee::run_ceremony;
+
+    fn i(x: u16) -> TrusteeIndex {
+        TrusteeIndex::new(x).unwrap()
+    }
+
+    fn manifest() -> Manifest {
+        let authority =
+            Element::from_point(RistrettoPoint::mul_base(&Scalar::from(77u8)), "a").unwrap();
+        Manifest::leadership(authority)
+    }
+
+    fn election_for(public: &PublicKeySet, manifest: Manifest) -> Election {
+        let voter =
+            Element::from_point(RistrettoPoint::mul_base(&Scalar::from(1234u64)), "x").unwrap();
+        Election::new(
+            manifest,
+            ElectionKey::new(public.joint_key()),
+            public.ceremony_digest(),
+            Roll::new(vec![PublicCredential::new(voter)]).unwrap(),
+        )
+    }
+
+    struct Setup {
+        keys: Vec<TrusteeKey>,
+        public: PublicKeySet,
+        election: Election,
+        aggregates: Vec<CiphertextSum>,
+        expected: Vec<u64>,
+    }
+
+    /// A 3-of-5 ceremony and aggregates of votes (3, 0 with ballots, 7) and one empty one.
+    fn setup(seed: u64) -> Setup {
+        let mut rng = test_rng(seed);
+        let m = manifest();
+        let (keys, public) = run_ceremony(m.trustees(), &m, &mut rng).unwrap();
+        let election = election_for(&public, m);
+        let key = election.key().clone();
+        let aggregate = |votes: &[u64]| {
+            let cts: Vec<Ciphertext> = votes
+                .iter()
+                .zip(100u64..)
+                .map(|(&v, r)| key.encrypt(&Scalar::from(v), &Scalar::from(r * 7919 + seed)))
+                .collect();
+            Ciphertext::sum(&cts)
+        };
+        let aggregates = vec![
+            aggregate(&[1, 1, 0, 1]),
+            aggregate(&[0, 0]),
+            aggregate(&[2, 5]),
+            CiphertextSum::zero(),
+        ];
+        Setup {
+            keys,
+            public,
+            election,
+            aggregates,
+            expected: vec![3, 0, 7, 0],
+        }
+    }
+
+    fn shares(s: &Setup, seed: u64) -> Vec<DecryptionShare> {
+        let mut rng = test_rng(seed);
+        s.keys
+            .iter()
+            .map(|k| {
+                k.decrypt_share(&s.election, &s.aggregates, &mut rng)
+                    .unwrap()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_three_of_five_decrypts_identically() {
+        let s = setup(1);
+        let all = shares(&s, 2);
+        for a in 0..5 {
+            for b in a + 1..5 {
+                for c in b + 1..5 {
+                    let subset = vec![all[a].clone(), all[b].clone(), all[c].clone()];
+                    let d = combine(&s.public, &s.election, &s.aggregates, &subset, 100).unwrap();
+                    assert_eq!(d.values(), &s.expected[..]);
+                    assert_eq!(d.used().len(), 3);
+                    assert!(d.skipped().is_empty());
+                    verify_decryption(&s.public, &s.election, &s.aggregates, &subset, &s.expected)
+                        .unwrap();
+                }
+            }
+        }
+        // All five: the first three are used.
+        let d = combine(&s.public, &s.election, &s.aggregates, &all, 100).unwrap();
+        assert_eq!(d.used(), &[i(1), i(2), i(3)]);
+        assert_eq!(d.values(), &s.expected[..]);
+        // The empty aggregate has no part.
+        assert!(all.iter().all(|sh| sh.parts()[3].is_none()));
+    }
+
+    #[test]
+    fn too_few_and_duplicated_shares_are_errors() {
+        let s = setup(3);
+        let all = shares(&s, 4);
+        assert_eq!(
+            combine(&s.public, &s.election, &s.aggregates, &all[..2], 100),
+            Err(TrusteeError::TooFewShares {
+                valid: 2,
+                threshold: 3,
+                skipped: vec![]
+            })
+        );
+        let dup = vec![all[0].clone(), all[1].clone(), all[1].clone()];
+        assert_eq!(
+            combine(&s.public, &s.election, &s.aggregates, &dup, 100),
+            Err(TrusteeError::DuplicateShare { trustee: i(2) })
+        );
+        assert_eq!(
+            verify_decryption(&s.public, &s.election, &s.aggregates, &dup, &s.expected),
+            Err(TrusteeError::DuplicateShare { trustee: i(2) })
+        );
+    }
+
+    #[test]
+    fn a_bad_share_is_skipped_and_named() {
+        let s = setup(5);
+        let mut all = shares(&s, 6);
+        // Trustee 2 claims D' = D + G for aggregate 2 (a wrong plaintext), keeping its proof.
+        let part = all[1].parts[2].as_mut().unwrap();
+        part.d = Element::from_point(part.d.point() + Element::generator().point(), "d").unwrap();
+        let d = combine(&s.public, &s.election, &s.aggregates, &all[..4], 100).unwrap();
+        assert_eq!(d.values(), &s.expected[..]);
+        assert_eq!(d.used(), &[i(1), i(3), i(4)]);
+        assert_eq!(d.skipped_culprits(), vec![i(2)]);
+        assert_eq!(
+            d.skipped(),
+            &[TrusteeError::DecryptionProof {
+                trustee: i(2),
+                aggregate: 2
+            }]
+        );
+        // With only k shares left after the bad one, too few; the culprit is named.
+        let err = combine(&s.public, &s.election, &s.aggregates, &all[..3], 100).unwrap_err();
+        assert_eq!(
+            err,
+            TrusteeError::TooFewShares {
+                valid: 2,
+                threshold: 3,
+                skipped: vec![i(2)]
+            }
+        );
+        assert_eq!(err.culprits(), vec![i(2)]);
+        // The record verifier refuses the bad share outright.
+        let err = verify_decryption(
+            &s.public,
+            &s.election,
+            &s.aggregates,
+            &all[..4],
+            &s.expected,
+        )
+        .unwrap_err();
+        assert_eq!(err.culprits(), vec![i(2)]);
+    }
+
+    #[test]
+    fn a_share_with_a_changed_proof_response_is_skipped_and_named() {
+        use crate::codec::Wire;
+        let s = setup(18);
+        let mut all = shares(&s, 19);
+        let part = all[4].parts[0].as_mut().unwrap();
+        let mut bytes = part.proof.encode();
+        let r = crate::group::decode_scalar(&bytes[64..], "s").unwrap() + Scalar::ONE;
+        bytes[64..].copy_from_slice(r.as_bytes());
+        part.proof = DleqProof::decode(&bytes).unwrap();
+        let d = combine(&s.public, &s.election, &s.aggregates, &all, 100).unwrap();
+        assert_eq!(d.values(), &s.expected[..]);
+        assert_eq!(
+            d.skipped(),
+            &[TrusteeError::DecryptionProof {
+                trustee: i(5),
+                aggregate: 0
+            }]
+        );
+        assert_eq!(d.used(), &[i(1), i(2), i(3)]);
+        // Used or not, the record verifier names it.
+        assert_eq!(
+            verify_decryption(&s.public, &s.election, &s.aggregates, &all, &s.expected)
+                .unwrap_err()
+                .culprits(),
+            vec![i(5)]
+        );
+    }
+
+    #[test]
+    fn a_share_with_a_forged_proof_for_a_wrong_plaintext_is_rejected() {
+        // The trustee proves honestly, but for D' = x·A + G: the DLEQ statement is false.
+        let s = setup(7);
+        let all = shares(&s, 8);
+        let key = &s.keys[3];
+        let a = Element::from_point(s.aggregates[0].a, "a").unwrap();
+        let d = Element::from_point(
+            a.point() * key.share().expose() + Element::generator().point(),
+            "d",
+        )
+        .unwrap();
+        let statement = DleqStatement {
+            base1: Element::generator(),
+            public1: key.verification_share(),
+            base2: a,
+            public2: d,
+        };
+        let proof = DleqProof::prove(
+            key.share(),
+            &statement,
+            &mut share_transcript(&s.election, key.trustee(), 0),
+            &mut test_rng(9),
+        );
+        let mut forged = all[3].clone();
+        forged.parts[0] = Some(PartialDecryption { d, proof });
+        let set = vec![all[0].clone(), all[1].clone(), all[2].clone(), forged];
+        let result = combine(&s.public, &s.election, &s.aggregates, &set, 100).unwrap();
+        assert_eq!(result.skipped_culprits(), vec![i(4)]);
+        assert_eq!(result.values(), &s.expected[..]);
+        // A wrong claim is refused by the record verifier.
+        let mut wrong = s.expected.clone();
+        wrong[2] += 1;
+        assert_eq!(
+            verify_decryption(&s.public, &s.election, &s.aggregates, &all[..3], &wrong),
+            Err(TrusteeError::ClaimMismatch {
+                aggregate: 2,
+                claimed: 8
+            })
+        );
+    }
+
+    #[test]
+    fn malformed_shares_are_skipped_with_blame() {
+        let s = setup(10);
+        let mut all = shares(&s, 11);
+        all[0].parts.pop();
+        all[1].parts[3] = all[1].parts[0];
+        all[2].parts[1] = None;
+        let d = combine(&s.public, &s.election, &s.aggregates, &all, 100).unwrap_err();
+        assert_eq!(d.culprits(), vec![i(1), i(2), i(3)]);
+        // Shares of four parts for three aggregates.
+        assert_eq!(
+            combine(&s.public, &s.election, &s.aggregates[..3], &all[3..], 100),
+            Err(TrusteeError::TooFewShares {
+                valid: 0,
+                threshold: 3,
+                skipped: vec![i(4), i(5)]
+            })
+        );
+        assert_eq!(
+            verify_decryption(
+                &s.public,
+                &s.election,
+                &s.aggregates[..3],
+                &all[4..],
+                &[3, 0, 7]
+            ),
+            Err(TrusteeError::SharePartCount {
+                trustee: i(5),
+                expected: 3,
+                found: 4
+            })
+        );
+    }
+
+    #[test]
+    fn only_empty_aggregates_need_no_shares() {
+        let s = setup(12);
+        let empty = [CiphertextSum::zero(), CiphertextSum::zero()];
+        let d = combine(&s.public, &s.election, &empty, &[], 10).unwrap();
+        assert_eq!(d.values(), &[0, 0]);
+        assert!(d.used().is_empty());
+        verify_decryption(&s.public, &s.election, &empty, &[], &[0, 0]).unwrap();
+        assert_eq!(
+            verify_decryption(&s.public, &s.election, &empty, &[], &[0, 1]),
+            Err(TrusteeError::ClaimMismatch {
+                aggregate: 1,
+                claimed: 1
+            })
+        );
+    }
+
+    #[test]
+    fn out_of_range_and_wrong_elections_are_refused() {
+        let s = setup(13);
+        let all = shares(&s, 14);
+        assert!(matches!(
+            combine(&s.public, &s.election, &s.aggregates, &all, 5),
+            Err(TrusteeError::Tally { aggregate: 2, .. })
+        ));
+        assert!(matches!(
+            combine(&s.public, &s.election, &s.aggregates, &all, u64::MAX),
+            Err(TrusteeError::TallyBound(_))
+        ));
+        // Another ceremony's key set, or an election built with another ceremony digest.
+        let other = setup(15);
+        assert!(matches!(
+            combine(&other.public, &s.election, &s.aggregates, &all, 100),
+            Err(TrusteeError::ElectionMismatch { .. })
+        ));
+        let mut digest = s.public.ceremony_digest();
+        digest[0] ^= 1;
+        let wrong = Election::new(
+            s.election.manifest().clone(),
+            s.election.key().clone(),
+            digest,
+            s.election.roll().clone(),
+        );
+        assert!(matches!(
+            combine(&s.public, &wrong, &s.aggregates, &all, 100),
+            Err(TrusteeError::ElectionMismatch { .. })
+        ));
+        assert!(matches!(
+            s.keys[0].decrypt_share(&wrong, &s.aggregates, &mut test_rng(1)),
+            Err(TrusteeError::ElectionMismatch { .. })
+        ));
+        assert_eq!(
+            verify_decryption(&s.public, &s.election, &s.aggregates, &all, &[1]),
+            Err(TrusteeError::ClaimCount {
+                claimed: 1,
+                aggregates: 4
+            })
+        );
+    }
+
+    #[test]
+    fn shares_round_trip_through_json_and_refuse_unknown_keys() {
+        let s = setup(16);
+        let share = &shares(&s, 17)[0];
+        let json = serde_json::to_string(share).unwrap();
+        assert!(json.contains("null"));
+        let back: DecryptionShare = serde_json::from_str(&json).unwrap();
+        assert_eq!(&back, share);
+        let extra = json.replacen('{', "{\"x\":1,", 1);
+        assert!(serde_json::from_str::<DecryptionShare>(&extra).is_err());
+        let zero = json.replacen("\"trustee\":1", "\"trustee\":0", 1);
+        assert!(serde_json::from_str::<DecryptionShare>(&zero).is_err());
+    }
+}

@@ -1,0 +1,804 @@
+//! Tests of the key-generation ceremony: one per check (attacks 22, 23, 25 and rule 6).
+
+use super::*;
+use crate::manifest::Manifest;
+use crate::testing::{ZeroRng, test_rng};
+use crate::trustee::lagrange_at_zero;
+
+pub(crate) fn i(x: u16) -> TrusteeIndex {
+    TrusteeIndex::new(x).unwrap()
+}
+
+pub(crate) fn manifest_with(id: &str, count: u16, threshold: u16) -> Manifest {
+    let authority =
+        Element::from_point(RistrettoPoint::mul_base(&Scalar::from(77u8)), "a").unwrap();
+    let base = Manifest::leadership(authority);
+    Manifest::new(
+        id,
+        base.contests().to_vec(),
+        base.channels().to_vec(),
+        TrusteePolicy { count, threshold },
+    )
+    .unwrap()
+}
+
+fn leadership() -> Manifest {
+    manifest_with("uk-conservative-leadership-2022", 5, 3)
+}
+
+/// The state of an honest ceremony, round by round, for tests that tamper between rounds.
+struct Run {
+    manifest: Manifest,
+    s1: Vec<round1::SecretPackage>,
+    p1: Vec<round1::Package>,
+}
+
+impl Run {
+    fn start(manifest: Manifest, seed: u64) -> Self {
+        let mut rng = test_rng(seed);
+        let policy = manifest.trustees();
+        let (s1, p1) = TrusteeIndex::all(policy)
+            .map(|t| part1(t, policy, &manifest, &mut rng).unwrap())
+            .unzip();
+        Self { manifest, s1, p1 }
+    }
+
+    fn policy(&self) -> TrusteePolicy {
+        self.manifest.trustees()
+    }
+
+    fn md(&self) -> [u8; 32] {
+        self.manifest.digest()
+    }
+
+    fn round2(&self) -> (Vec<round2::SecretPackage>, Vec<round2::Package>) {
+        self.s1.iter().map(|s| part2(s, &self.p1).unwrap()).unzip()
+    }
+}
+
+/// Rounds 3 to 5 for every trustee, honest, from round-2 states.
+fn rounds3to5(
+    s2: &[round2::SecretPackage],
+    p1: &[round1::Package],
+    p2: &[round2::Package],
+) -> (
+    Vec<round4::SecretPackage>,
+    Vec<round4::Package>,
+    Vec<round5::Package>,
+) {
+    let (s3, inboxes) = round3_all(s2, p1, p2);
+    let (s4, p4) = round4_all(&s3, &inboxes);
+    let p5 = s4
+        .iter()
+        .map(|s| resolve_complaints(s, &p4).unwrap())
+        .collect();
+    (s4, p4, p5)
+}
+
+fn round3_all(
+    s2: &[round2::SecretPackage],
+    p1: &[round1::Package],
+    p2: &[round2::Package],
+) -> (Vec<round3::SecretPackage>, Vec<Vec<round3::PrivateShare>>) {
+    let mut inboxes: Vec<Vec<round3::PrivateShare>> = s2.iter().map(|_| Vec::new()).collect();
+    let mut s3 = Vec::new();
+    for s in s2 {
+        let (s, shares) = part3(s, p1, p2).unwrap();
+        s3.push(s);
+        for share in shares {
+            inboxes[share.to.slot()].push(share);
+        }
+    }
+    (s3, inboxes)
+}
+
+fn round4_all(
+    s3: &[round3::SecretPackage],
+    inboxes: &[Vec<round3::PrivateShare>],
+) -> (Vec<round4::SecretPackage>, Vec<round4::Package>) {
+    s3.iter()
+        .zip(inboxes)
+        .map(|(s, inbox)| part4(s, inbox).unwrap())
+        .unzip()
+}
+
+fn finish_all(
+    s4: &[round4::SecretPackage],
+    p4: &[round4::Package],
+    p5: &[round5::Package],
+) -> (Vec<TrusteeKey>, PublicKeySet) {
+    let mut keys = Vec::new();
+    let mut publics = Vec::new();
+    for s in s4 {
+        let (key, public) = finish(s, p4, p5).unwrap();
+        keys.push(key);
+        publics.push(public);
+    }
+    assert!(
+        publics.windows(2).all(|w| w[0] == w[1]),
+        "one public key set"
+    );
+    (keys, publics.remove(0))
+}
+
+/// Σ_{l∈S} λ_l·x_l·G = K for the given subset of keys.
+fn interpolates_to_joint_key(keys: &[&TrusteeKey], public: &PublicKeySet) -> bool {
+    let set: Vec<_> = keys.iter().map(|k| k.trustee()).collect();
+    let lambda = lagrange_at_zero(&set);
+    let x: Scalar = keys
+        .iter()
+        .zip(&lambda)
+        .map(|(k, l)| l * k.share().expose())
+        .sum();
+    RistrettoPoint::mul_base(&x) == *public.joint_key().point()
+}
+
+/// Changes a Schnorr proof's response by one.
+fn bump_response(proof: &SchnorrProof) -> SchnorrProof {
+    let mut bytes = proof.encode();
+    let s = crate::group::decode_scalar(&bytes[32..], "s").unwrap() + Scalar::ONE;
+    bytes[32..].copy_from_slice(s.as_bytes());
+    SchnorrProof::decode(&bytes).unwrap()
+}
+
+/// Replaces a dealer's reveal and makes its round-1 digest match (a dealer that committed to
+/// the bad reveal from the start).
+fn recommit(p1: &mut [round1::Package], reveal: &round2::Package, md: &[u8; 32]) {
+    p1[reveal.trustee.slot()].digest = reveal.commitment_digest(md);
+}
+
+#[test]
+fn honest_three_of_five_ceremony() {
+    let run = Run::start(leadership(), 1);
+    let (s2, p2) = run.round2();
+    let (s4, p4, p5) = rounds3to5(&s2, &run.p1, &p2);
+    assert!(p4.iter().all(|p| p.accused.is_empty()));
+    assert!(p5.iter().all(|p| p.answers.is_empty()));
+    let (keys, public) = finish_all(&s4, &p4, &p5);
+    assert_eq!(public.qualified().len(), 5);
+    assert!(public.excluded().is_empty());
+    // K = Σ C_{i,0}.
+    let k: RistrettoPoint = p2.iter().map(|p| p.commitments[0].point()).sum();
+    assert_eq!(*public.joint_key().point(), k);
+    for key in &keys {
+        assert_eq!(key.joint_key(), public.joint_key());
+        assert_eq!(key.ceremony_digest(), public.ceremony_digest());
+    }
+    // Every 3-subset of the shares interpolates to K; 2 do not.
+    for a in 0..5 {
+        for b in a + 1..5 {
+            assert!(!interpolates_to_joint_key(&[&keys[a], &keys[b]], &public));
+            for c in b + 1..5 {
+                assert!(interpolates_to_joint_key(
+                    &[&keys[a], &keys[b], &keys[c]],
+                    &public
+                ));
+            }
+        }
+    }
+    // The verifier recomputes the same set from the public packages.
+    assert_eq!(
+        verify_ceremony(&run.manifest, &run.p1, &p2, &p4, &p5).unwrap(),
+        public
+    );
+}
+
+#[test]
+fn run_ceremony_matches_and_works_for_edge_policies() {
+    for (n, k) in [(1, 1), (2, 2), (4, 1), (7, 4)] {
+        let m = manifest_with("edge", n, k);
+        let (keys, public) = run_ceremony(m.trustees(), &m, &mut test_rng(u64::from(n))).unwrap();
+        assert_eq!(keys.len(), usize::from(n));
+        let first: Vec<&TrusteeKey> = keys.iter().take(usize::from(k)).collect();
+        assert!(interpolates_to_joint_key(&first, &public));
+    }
+}
+
+#[test]
+fn policy_and_index_errors() {
+    let m = leadership();
+    let mut rng = test_rng(2);
+    assert_eq!(TrusteeIndex::new(0), Err(TrusteeError::ZeroIndex));
+    assert_eq!(
+        part1(i(6), m.trustees(), &m, &mut rng).unwrap_err(),
+        TrusteeError::IndexOutOfRange { index: 6, count: 5 }
+    );
+    let k_above_n = TrusteePolicy {
+        count: 3,
+        threshold: 4,
+    };
+    assert_eq!(
+        part1(i(1), k_above_n, &m, &mut rng).unwrap_err(),
+        TrusteeError::InvalidPolicy {
+            count: 3,
+            threshold: 4
+        }
+    );
+    assert!(run_ceremony(k_above_n, &m, &mut rng).is_err());
+    assert_eq!(
+        part1(
+            i(1),
+            TrusteePolicy {
+                count: 5,
+                threshold: 2
+            },
+            &m,
+            &mut rng
+        )
+        .unwrap_err(),
+        TrusteeError::PolicyMismatch {
+            count: 5,
+            threshold: 2,
+            manifest_count: 5,
+            manifest_threshold: 3
+        }
+    );
+}
+
+#[test]
+fn duplicate_missing_and_foreign_indices_are_refused() {
+    let run = Run::start(leadership(), 3);
+    let mut dup = run.p1.clone();
+    dup[4] = round1::Package {
+        trustee: i(2),
+        digest: [9; 32],
+    };
+    assert_eq!(
+        part2(&run.s1[0], &dup).unwrap_err(),
+        TrusteeError::DuplicatePackage {
+            round: 1,
+            trustee: i(2)
+        }
+    );
+    assert_eq!(
+        part2(&run.s1[0], &run.p1[..4]).unwrap_err(),
+        TrusteeError::MissingPackage {
+            round: 1,
+            trustee: i(5)
+        }
+    );
+    let mut foreign = run.p1.clone();
+    foreign.push(round1::Package {
+        trustee: i(6),
+        digest: [0; 32],
+    });
+    assert_eq!(
+        part2(&run.s1[0], &foreign).unwrap_err(),
+        TrusteeError::IndexOutOfRange { index: 6, count: 5 }
+    );
+    // A zero index does not even deserialize.
+    assert!(
+        serde_json::from_str::<round1::Package>(&format!(
+            "{{\"trustee\":0,\"digest\":\"{}\"}}",
+            hex::encode([0u8; 32])
+        ))
+        .is_err()
+    );
+}
+
+#[test]
+fn own_commitment_replaced_is_equivocation() {
+    let run = Run::start(leadership(), 4);
+    let mut p1 = run.p1.clone();
+    p1[0].digest[0] ^= 1;
+    assert_eq!(
+        part2(&run.s1[0], &p1).unwrap_err(),
+        TrusteeError::Equivocation {
+            round: 1,
+            trustee: i(1)
+        }
+    );
+    // Another trustee's digest changed between part2 and part3.
+    let (s2, p2) = run.round2();
+    let mut later = run.p1.clone();
+    later[3].digest[5] ^= 1;
+    assert_eq!(
+        part3(&s2[0], &later, &p2).unwrap_err(),
+        TrusteeError::Equivocation {
+            round: 1,
+            trustee: i(4)
+        }
+    );
+}
+
+/// Attack 25 (second half), rule 6: a rushing trustee changes its reveal after seeing others'.
+#[test]
+fn rushing_reveal_is_named() {
+    let run = Run::start(leadership(), 5);
+    let (s2, mut p2) = run.round2();
+    // Trustee 3 reveals a fresh polynomial (as if chosen after seeing the others' reveals).
+    let (other, _) = part1(i(3), run.policy(), &run.manifest, &mut test_rng(99)).unwrap();
+    p2[2] = other.reveal.clone();
+    let err = part3(&s2[0], &run.p1, &p2).unwrap_err();
+    assert_eq!(err, TrusteeError::RevealMismatch { dealer: i(3) });
+    assert_eq!(err.culprits(), vec![i(3)]);
+    assert!(verify_ceremony(&run.manifest, &run.p1, &p2, &[], &[]).is_err());
+}
+
+#[test]
+fn wrong_commitment_count_is_named() {
+    let mut run = Run::start(leadership(), 6);
+    let (s2, mut p2) = run.round2();
+    p2[1].commitments.pop();
+    p2[1].proofs.pop();
+    let md = run.md();
+    recommit(&mut run.p1, &p2[1], &md);
+    // The honest trustees' part2 states saw the original digest: check with the verifier.
+    assert_eq!(
+        verify_ceremony(&run.manifest, &run.p1, &p2, &[], &[]).unwrap_err(),
+        TrusteeError::CommitmentCount {
+            dealer: i(2),
+            expected: 3,
+            commitments: 2,
+            proofs: 2
+        }
+    );
+    drop(s2);
+}
+
+/// Attack 22: a proof of possession that does not verify.
+#[test]
+fn bad_possession_proof_is_named() {
+    let run = Run::start(leadership(), 7);
+    let md = run.md();
+    // Dealer 4 commits to a reveal whose proof of coefficient 1 has a changed response.
+    let mut s1 = run.s1;
+    let mut p1 = run.p1;
+    s1[3].reveal.proofs[1] = bump_response(&s1[3].reveal.proofs[1]);
+    recommit(&mut p1, &s1[3].reveal.clone(), &md);
+    let (s2, p2): (Vec<_>, Vec<_>) = s1.iter().map(|s| part2(s, &p1).unwrap()).unzip();
+    let err = part3(&s2[0], &p1, &p2).unwrap_err();
+    assert_eq!(
+        err,
+        TrusteeError::PossessionProof {
+            dealer: i(4),
+            coefficient: 1
+        }
+    );
+    assert_eq!(err.culprits(), vec![i(4)]);
+}
+
+/// Attack 22: a commitment and its proof copied from another dealer (rogue key).
+#[test]
+fn possession_proof_copied_from_another_index_is_rejected() {
+    let mut run = Run::start(leadership(), 8);
+    let md = run.md();
+    let (_, mut p2) = run.round2();
+    p2[1].commitments[0] = p2[0].commitments[0];
+    p2[1].proofs[0] = p2[0].proofs[0];
+    // ... and another coefficient's proof moved to coefficient 2.
+    p2[1].commitments.swap(1, 2);
+    p2[1].proofs.swap(1, 2);
+    recommit(&mut run.p1, &p2[1], &md);
+    let err = verify_ceremony(&run.manifest, &run.p1, &p2, &[], &[]).unwrap_err();
+    assert_eq!(
+        err,
+        TrusteeError::Several(vec![
+            TrusteeError::PossessionProof {
+                dealer: i(2),
+                coefficient: 0
+            },
+            TrusteeError::PossessionProof {
+                dealer: i(2),
+                coefficient: 1
+            },
+            TrusteeError::PossessionProof {
+                dealer: i(2),
+                coefficient: 2
+            },
+        ])
+    );
+    assert_eq!(err.culprits(), vec![i(2)]);
+}
+
+/// Attack 22: a reveal replayed from another election's ceremony.
+#[test]
+fn possession_proof_from_another_election_is_rejected() {
+    let mut run = Run::start(leadership(), 9);
+    let md = run.md();
+    let other = manifest_with("another-election", 5, 3);
+    let (replayed, _) = part1(i(5), other.trustees(), &other, &mut test_rng(10)).unwrap();
+    let (_, mut p2) = run.round2();
+    p2[4] = replayed.reveal.clone();
+    recommit(&mut run.p1, &p2[4], &md);
+    let err = verify_ceremony(&run.manifest, &run.p1, &p2, &[], &[]).unwrap_err();
+    assert_eq!(err.culprits(), vec![i(5)]);
+    assert!(matches!(err, TrusteeError::Several(ref v) if v.len() == 3));
+}
+
+/// Attack 23: a share inconsistent with the dealer's commitments, answered correctly.
+#[test]
+fn bad_share_complaint_cleared_by_a_correct_answer() {
+    let run = Run::start(leadership(), 11);
+    let (s2, p2) = run.round2();
+    let (s3, mut inboxes) = round3_all(&s2, &run.p1, &p2);
+    // Dealer 2's share to trustee 4 is off by one.
+    let bad = inboxes[3].iter_mut().find(|s| s.from == i(2)).unwrap();
+    bad.value = SecretScalar::new(bad.value.expose() + Scalar::ONE);
+    let (s4, p4) = round4_all(&s3, &inboxes);
+    assert_eq!(p4[3].accused, vec![i(2)]);
+    assert_eq!(
+        p4[3].complaints().collect::<Vec<_>>(),
+        vec![Complaint {
+            accuser: i(4),
+            accused: i(2)
+        }]
+    );
+    let p5: Vec<_> = s4
+        .iter()
+        .map(|s| resolve_complaints(s, &p4).unwrap())
+        .collect();
+    assert_eq!(p5[1].answers.len(), 1);
+    assert!(
+        p5.iter()
+            .enumerate()
+            .all(|(j, p)| j == 1 || p.answers.is_empty())
+    );
+    let (keys, public) = finish_all(&s4, &p4, &p5);
+    assert_eq!(public.qualified().len(), 5);
+    assert!(interpolates_to_joint_key(
+        &[&keys[3], &keys[0], &keys[4]],
+        &public
+    ));
+    assert_eq!(
+        verify_ceremony(&run.manifest, &run.p1, &p2, &p4, &p5).unwrap(),
+        public
+    );
+    // Without the answers, the complaint stands: dealer 2 is excluded.
+    let (_, excluded) = finish(&s4[0], &p4, &[]).unwrap();
+    assert_eq!(excluded.excluded(), vec![i(2)]);
+    assert_ne!(excluded.joint_key(), public.joint_key());
+}
+
+/// Attack 23: a wrong answer excludes the dealer; the key is made from the rest.
+#[test]
+fn wrong_answer_excludes_the_dealer() {
+    let run = Run::start(leadership(), 12);
+    let (s2, p2) = run.round2();
+    let (s3, mut inboxes) = round3_all(&s2, &run.p1, &p2);
+    let bad = inboxes[0].iter_mut().find(|s| s.from == i(3)).unwrap();
+    bad.value = SecretScalar::new(Scalar::from(5u8));
+    let (s4, p4) = round4_all(&s3, &inboxes);
+    assert_eq!(p4[0].accused, vec![i(3)]);
+    let mut p5: Vec<_> = s4
+        .iter()
+        .map(|s| resolve_complaints(s, &p4).unwrap())
+        .collect();
+    p5[2].answers[0].share += Scalar::ONE;
+    let (keys, public) = finish_all(&s4, &p4, &p5);
+    assert_eq!(public.qualified(), &[i(1), i(2), i(4), i(5)]);
+    assert_eq!(public.excluded(), vec![i(3)]);
+    let k: RistrettoPoint = [0, 1, 3, 4]
+        .iter()
+        .map(|&d| p2[d].commitments[0].point())
+        .sum();
+    assert_eq!(*public.joint_key().point(), k);
+    // Every trustee, the excluded dealer included, still holds a share of the new key.
+    assert!(interpolates_to_joint_key(
+        &[&keys[0], &keys[2], &keys[4]],
+        &public
+    ));
+    assert!(interpolates_to_joint_key(
+        &[&keys[1], &keys[2], &keys[3]],
+        &public
+    ));
+    // The ceremony digest records the exclusion.
+    let (_, honest) = {
+        let good: Vec<_> = s4
+            .iter()
+            .map(|s| resolve_complaints(s, &p4).unwrap())
+            .collect();
+        finish(&s4[1], &p4, &good).unwrap()
+    };
+    assert_ne!(honest.ceremony_digest(), public.ceremony_digest());
+}
+
+#[test]
+fn too_many_exclusions_abort() {
+    let run = Run::start(manifest_with("tight", 3, 3), 13);
+    let (s2, p2) = run.round2();
+    let (s3, mut inboxes) = round3_all(&s2, &run.p1, &p2);
+    inboxes[0].clear();
+    let (s4, p4) = round4_all(&s3, &inboxes);
+    assert_eq!(p4[0].accused, vec![i(2), i(3)]);
+    let err = finish(&s4[1], &p4, &[]).unwrap_err();
+    assert_eq!(
+        err,
+        TrusteeError::TooFewQualified {
+            qualified: 1,
+            threshold: 3,
+            excluded: vec![i(2), i(3)]
+        }
+    );
+    assert_eq!(err.culprits(), vec![i(2), i(3)]);
+}
+
+#[test]
+fn malformed_complaints_and_answers_are_named() {
+    let run = Run::start(leadership(), 14);
+    let (s2, p2) = run.round2();
+    let (s4, p4, p5) = rounds3to5(&s2, &run.p1, &p2);
+    let mut self_accusing = p4.clone();
+    self_accusing[2].accused = vec![i(3)];
+    assert_eq!(
+        finish(&s4[0], &self_accusing, &p5).unwrap_err(),
+        TrusteeError::InvalidComplaint {
+            accuser: i(3),
+            accused: 3
+        }
+    );
+    let mut out_of_range = p4.clone();
+    out_of_range[2].accused = vec![i(9)];
+    assert_eq!(
+        finish(&s4[0], &out_of_range, &p5).unwrap_err().culprits(),
+        vec![i(3)]
+    );
+    let mut unsolicited = p5.clone();
+    unsolicited[0].answers.push(round5::Answer {
+        accuser: i(2),
+        share: Scalar::ONE,
+    });
+    assert_eq!(
+        finish(&s4[0], &p4, &unsolicited).unwrap_err(),
+        TrusteeError::UnsolicitedAnswer {
+            dealer: i(1),
+            accuser: i(2)
+        }
+    );
+    // A trustee's own complaints replaced by someone else.
+    let mut forged = p4.clone();
+    forged[0].accused = vec![i(2)];
+    assert_eq!(
+        finish(&s4[0], &forged, &p5).unwrap_err(),
+        TrusteeError::Equivocation {
+            round: 4,
+            trustee: i(1)
+        }
+    );
+}
+
+#[test]
+fn misdirected_and_foreign_shares_are_refused() {
+    let run = Run::start(leadership(), 15);
+    let (s2, p2) = run.round2();
+    let (s3, mut inboxes) = round3_all(&s2, &run.p1, &p2);
+    let for_two = inboxes[1].pop().unwrap();
+    let (from, to) = (for_two.from, for_two.to);
+    assert_eq!(
+        part4(&s3[0], &[for_two]).unwrap_err(),
+        TrusteeError::MisdirectedShare {
+            from,
+            to,
+            recipient: i(1)
+        }
+    );
+    let mut foreign = inboxes[0].pop().unwrap();
+    foreign.manifest_digest[0] ^= 1;
+    let from = foreign.from;
+    assert_eq!(
+        part4(&s3[0], &[foreign]).unwrap_err(),
+        TrusteeError::ShareSession { from }
+    );
+    // A share sent twice by one dealer gets a complaint.
+    let mut twice = s3[2].shares();
+    let again = s3[2].shares();
+    twice.retain(|s| s.to == i(1));
+    twice.extend(again.into_iter().filter(|s| s.to == i(1)));
+    let (_, p) = part4(&s3[0], &twice).unwrap();
+    assert_eq!(p.accused, vec![i(2), i(3), i(4), i(5)]);
+}
+
+/// Attack 23: a joint key equal to the identity aborts the ceremony.
+#[test]
+fn identity_joint_key_aborts() {
+    let m = manifest_with("identity-key", 3, 2);
+    let policy = m.trustees();
+    let md = m.digest();
+    let mut rng = test_rng(16);
+    let (s1a, p1a) = part1(i(1), policy, &m, &mut rng).unwrap();
+    let (s1b, p1b) = part1(i(2), policy, &m, &mut rng).unwrap();
+    // Dealer 3 knows the others' constant terms and cancels them (possible only with their
+    // cooperation: commit-then-reveal stops a lone rushing dealer).
+    let cancel = -(s1a.coefficients[0].expose() + s1b.coefficients[0].expose());
+    let coefficients = vec![
+        SecretScalar::new(cancel),
+        SecretScalar::new(Scalar::from(3u8)),
+    ];
+    let (s1c, p1c) = part1_with_coefficients(i(3), policy, md, coefficients, &mut rng);
+    let s1 = [s1a, s1b, s1c];
+    let p1 = vec![p1a, p1b, p1c];
+    let (s2, p2): (Vec<_>, Vec<_>) = s1.iter().map(|s| part2(s, &p1).unwrap()).unzip();
+    let (s4, p4, p5) = rounds3to5(&s2, &p1, &p2);
+    assert_eq!(
+        finish(&s4[0], &p4, &p5).unwrap_err(),
+        TrusteeError::IdentityJointKey
+    );
+    assert_eq!(
+        verify_ceremony(&m, &p1, &p2, &p4, &p5).unwrap_err(),
+        TrusteeError::IdentityJointKey
+    );
+}
+
+/// Attack 28 / rule 8: a stuck RNG still gives trustees (and elections) distinct polynomials.
+#[test]
+fn stuck_zero_rng_still_gives_distinct_coefficients() {
+    let m = leadership();
+    let other = manifest_with("another-election", 5, 3);
+    let mut commitments = Vec::new();
+    for t in 1..=5 {
+        let (s, _) = part1(i(t), m.trustees(), &m, &mut ZeroRng).unwrap();
+        commitments.extend(s.reveal.commitments.iter().copied());
+    }
+    let (s, _) = part1(i(1), other.trustees(), &other, &mut ZeroRng).unwrap();
+    commitments.extend(s.reveal.commitments.iter().copied());
+    let mut sorted = commitments.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(
+        sorted.len(),
+        commitments.len(),
+        "all 18 coefficients distinct"
+    );
+    // And the whole ceremony still works.
+    let (keys, public) = run_ceremony(m.trustees(), &m, &mut ZeroRng).unwrap();
+    assert!(interpolates_to_joint_key(
+        &[&keys[0], &keys[1], &keys[2]],
+        &public
+    ));
+}
+
+#[test]
+fn secrets_print_nothing_and_round_trip() {
+    let run = Run::start(leadership(), 17);
+    let secret_hex = |s: &SecretScalar| hex::encode(s.expose().as_bytes());
+    let s1 = &run.s1[0];
+    let a0 = secret_hex(&s1.coefficients[0]);
+    let check_debug = |text: String| {
+        assert!(!text.contains(&a0), "{text}");
+        assert!(!text.to_lowercase().contains("coefficients"), "{text}");
+    };
+
+    check_debug(format!("{s1:?}"));
+    let bytes = s1.to_secret_bytes();
+    let back = round1::SecretPackage::from_secret_bytes(&bytes).unwrap();
+    assert_eq!(back.to_secret_bytes(), bytes);
+    assert_eq!(back.package(), run.p1[0]);
+
+    let (s2, p2) = run.round2();
+    check_debug(format!("{:?}", s2[0]));
+    let bytes = s2[0].to_secret_bytes();
+    let back = round2::SecretPackage::from_secret_bytes(&bytes).unwrap();
+    assert_eq!(back.to_secret_bytes(), bytes);
+    assert_eq!(back.package(), p2[0]);
+
+    let (s3, inboxes) = round3_all(&s2, &run.p1, &p2);
+    check_debug(format!("{:?}", s3[0]));
+    let bytes = s3[0].to_secret_bytes();
+    let back = round3::SecretPackage::from_secret_bytes(&bytes).unwrap();
+    assert_eq!(back.to_secret_bytes(), bytes);
+
+    let share = &inboxes[0][0];
+    let text = format!("{share:?}");
+    assert!(!text.contains(&secret_hex(&share.value)), "{text}");
+    let bytes = share.to_secret_bytes();
+    assert_eq!(bytes.len(), round3::PrivateShare::LEN);
+    let back = round3::PrivateShare::from_secret_bytes(&bytes).unwrap();
+    assert_eq!(back.to_secret_bytes(), bytes);
+
+    let (s4, p4) = round4_all(&s3, &inboxes);
+    check_debug(format!("{:?}", s4[0]));
+    let bytes = s4[0].to_secret_bytes();
+    let back = round4::SecretPackage::from_secret_bytes(&bytes).unwrap();
+    assert_eq!(back.to_secret_bytes(), bytes);
+    assert_eq!(back.package(), p4[0]);
+
+    let p5: Vec<_> = s4
+        .iter()
+        .map(|s| resolve_complaints(s, &p4).unwrap())
+        .collect();
+    let (key, _) = finish(&back, &p4, &p5).unwrap();
+    let text = format!("{key:?}");
+    assert!(text.contains("redacted"));
+    assert!(!text.contains(&secret_hex(key.share())), "{text}");
+    let bytes = key.to_secret_bytes();
+    assert_eq!(bytes.len(), TrusteeKey::SECRET_LEN);
+    let back = TrusteeKey::from_secret_bytes(&bytes).unwrap();
+    assert_eq!(back.to_secret_bytes(), bytes);
+}
+
+#[test]
+fn corrupt_or_foreign_secret_bytes_are_refused() {
+    let run = Run::start(leadership(), 18);
+    let bytes = run.s1[0].to_secret_bytes();
+    // Every kind refuses the others' bytes.
+    assert!(round2::SecretPackage::from_secret_bytes(&bytes).is_err());
+    assert!(TrusteeKey::from_secret_bytes(&bytes).is_err());
+    // Trailing, truncated, wrong version.
+    let mut longer = bytes.to_vec();
+    longer.push(0);
+    assert!(matches!(
+        round1::SecretPackage::from_secret_bytes(&longer),
+        Err(TrusteeError::Encoding(
+            crate::EncodingError::TrailingBytes { .. }
+        ))
+    ));
+    assert!(round1::SecretPackage::from_secret_bytes(&bytes[..bytes.len() - 1]).is_err());
+    let mut version = bytes.to_vec();
+    version[4] = 2;
+    assert!(matches!(
+        round1::SecretPackage::from_secret_bytes(&version),
+        Err(TrusteeError::Encoding(
+            crate::EncodingError::UnsupportedVersion { .. }
+        ))
+    ));
+    // A changed coefficient no longer matches its saved proof.
+    let mut changed = bytes.to_vec();
+    changed[persist::HEADER_LEN + FRAME_LEN] ^= 1;
+    assert_eq!(
+        round1::SecretPackage::from_secret_bytes(&changed).unwrap_err(),
+        TrusteeError::CorruptSecret {
+            reason: "a saved proof of possession does not match its coefficient"
+        }
+    );
+    // A key whose share does not match its verification share.
+    let (keys, _) = run_ceremony(run.policy(), &run.manifest, &mut test_rng(19)).unwrap();
+    let mut key = keys[0].to_secret_bytes().to_vec();
+    let last = key.len() - 32;
+    key[last] ^= 1;
+    assert!(matches!(
+        TrusteeKey::from_secret_bytes(&key),
+        Err(TrusteeError::CorruptSecret { .. })
+    ));
+}
+
+#[test]
+fn public_packages_round_trip_through_json() {
+    let run = Run::start(leadership(), 20);
+    let (s2, p2) = run.round2();
+    let (s3, mut inboxes) = round3_all(&s2, &run.p1, &p2);
+    inboxes[1].retain(|s| s.from != i(5));
+    let (s4, p4) = round4_all(&s3, &inboxes);
+    let p5: Vec<_> = s4
+        .iter()
+        .map(|s| resolve_complaints(s, &p4).unwrap())
+        .collect();
+    let (_, public) = finish_all(&s4, &p4, &p5);
+
+    fn round_trip<T: Serialize + serde::de::DeserializeOwned + PartialEq + core::fmt::Debug>(
+        value: &T,
+    ) -> String {
+        let json = serde_json::to_string(value).unwrap();
+        assert_eq!(&serde_json::from_str::<T>(&json).unwrap(), value);
+        let extra = json.replacen('{', "{\"extra\":1,", 1);
+        assert!(serde_json::from_str::<T>(&extra).is_err(), "{extra}");
+        json
+    }
+    round_trip(&run.p1[0]);
+    round_trip(&p2[0]);
+    let json4 = round_trip(&p4[1]);
+    assert_eq!(json4, "{\"trustee\":2,\"accused\":[5]}");
+    let json5 = round_trip(&p5[4]);
+    assert!(json5.starts_with("{\"dealer\":5,\"answers\":[{\"accuser\":2,\"share\":\""));
+    let json = round_trip(&public);
+
+    // A public key set whose verification share was changed is inconsistent.
+    let mut value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    value["verification_shares"][4] =
+        serde_json::Value::String(hex::encode(Element::generator().as_bytes()));
+    let err = serde_json::from_value::<PublicKeySet>(value.clone()).unwrap_err();
+    assert!(err.to_string().contains("polynomial"), "{err}");
+    // So is one whose joint key was changed, and one with too few qualified dealers.
+    let mut value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    value["joint_key"] = serde_json::Value::String(hex::encode(Element::generator().as_bytes()));
+    assert!(serde_json::from_value::<PublicKeySet>(value).is_err());
+    let mut value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    value["qualified"] = serde_json::json!([1, 2]);
+    assert!(serde_json::from_value::<PublicKeySet>(value).is_err());
+    // A non-canonical revealed share is refused, and so is a short one.
+    let mut value: serde_json::Value = serde_json::from_str(&json5).unwrap();
+    value["answers"][0]["share"] = serde_json::Value::String("ff".repeat(32));
+    let err = serde_json::from_value::<round5::Package>(value.clone()).unwrap_err();
+    assert!(err.to_string().contains("canonical"), "{err}");
+    value["answers"][0]["share"] = serde_json::Value::String("00".repeat(31));
+    assert!(serde_json::from_value::<round5::Package>(value).is_err());
+}

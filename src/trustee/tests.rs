@@ -1,0 +1,137 @@
+//! A whole ceremony as it runs in practice: every trustee saves its state to bytes and reloads
+//! it between rounds, every public package travels as JSON and every private share as bytes;
+//! then the election is set up from the outcome and its tally decrypted.
+
+use curve25519_dalek::ristretto::RistrettoPoint;
+use curve25519_dalek::scalar::Scalar;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::*;
+use crate::credential::{PublicCredential, Roll};
+use crate::election::Election;
+use crate::elgamal::{Ciphertext, CiphertextSum};
+use crate::manifest::Manifest;
+use crate::testing::test_rng;
+
+fn wire<T: Serialize + DeserializeOwned>(value: &T) -> T {
+    serde_json::from_str(&serde_json::to_string(value).unwrap()).unwrap()
+}
+
+fn wire_all<T: Serialize + DeserializeOwned>(values: &[T]) -> Vec<T> {
+    values.iter().map(wire).collect()
+}
+
+#[test]
+fn ceremony_with_saves_and_wire_formats_then_decryption() {
+    let authority =
+        Element::from_point(RistrettoPoint::mul_base(&Scalar::from(77u8)), "a").unwrap();
+    let manifest = Manifest::leadership(authority);
+    let policy = manifest.trustees();
+    let mut rng = test_rng(42);
+
+    let mut saved = Vec::new();
+    let mut p1 = Vec::new();
+    for t in TrusteeIndex::all(policy) {
+        let (s, p) = part1(t, policy, &manifest, &mut rng).unwrap();
+        saved.push(s.to_secret_bytes());
+        p1.push(p);
+    }
+    let p1 = wire_all(&p1);
+
+    let mut p2 = Vec::new();
+    for bytes in &mut saved {
+        let s = round1::SecretPackage::from_secret_bytes(bytes).unwrap();
+        let (next, p) = part2(&s, &p1).unwrap();
+        *bytes = next.to_secret_bytes();
+        p2.push(p);
+    }
+    let p2 = wire_all(&p2);
+
+    let mut mail: Vec<Vec<u8>> = Vec::new();
+    for bytes in &mut saved {
+        let s = round2::SecretPackage::from_secret_bytes(bytes).unwrap();
+        let (next, shares) = part3(&s, &p1, &p2).unwrap();
+        *bytes = next.to_secret_bytes();
+        mail.extend(shares.iter().map(|sh| sh.to_secret_bytes().to_vec()));
+    }
+
+    let mut p4 = Vec::new();
+    for bytes in &mut saved {
+        let s = round3::SecretPackage::from_secret_bytes(bytes).unwrap();
+        let inbox: Vec<round3::PrivateShare> = mail
+            .iter()
+            .map(|m| round3::PrivateShare::from_secret_bytes(m).unwrap())
+            .filter(|sh| sh.to() == s.trustee())
+            .collect();
+        let (next, p) = part4(&s, &inbox).unwrap();
+        *bytes = next.to_secret_bytes();
+        p4.push(p);
+    }
+    let p4 = wire_all(&p4);
+
+    let p5: Vec<_> = saved
+        .iter()
+        .map(|bytes| {
+            let s = round4::SecretPackage::from_secret_bytes(bytes).unwrap();
+            resolve_complaints(&s, &p4).unwrap()
+        })
+        .collect();
+    let p5 = wire_all(&p5);
+
+    let mut keys = Vec::new();
+    let mut public = None;
+    for bytes in &saved {
+        let s = round4::SecretPackage::from_secret_bytes(bytes).unwrap();
+        let (key, p) = finish(&s, &p4, &p5).unwrap();
+        keys.push(TrusteeKey::from_secret_bytes(&key.to_secret_bytes()).unwrap());
+        if let Some(previous) = &public {
+            assert_eq!(previous, &p);
+        }
+        public = Some(p);
+    }
+    let public: PublicKeySet = wire(&public.unwrap());
+    assert_eq!(
+        verify_ceremony(&manifest, &p1, &p2, &p4, &p5).unwrap(),
+        public
+    );
+
+    // The election, with the ceremony digest in its base hash, and a tally.
+    let voter = Element::from_point(RistrettoPoint::mul_base(&Scalar::from(5u8)), "x").unwrap();
+    let election = Election::new(
+        manifest,
+        public.election_key(),
+        public.ceremony_digest(),
+        Roll::new(vec![PublicCredential::new(voter)]).unwrap(),
+    );
+    let key = election.key().clone();
+    let votes = [[1u64, 0], [0, 1], [1, 0], [1, 0], [0, 1]];
+    let ballots: Vec<[Ciphertext; 2]> = votes
+        .iter()
+        .zip(1u64..)
+        .map(|(v, r)| {
+            [
+                key.encrypt(&Scalar::from(v[0]), &Scalar::from(r * 31)),
+                key.encrypt(&Scalar::from(v[1]), &Scalar::from(r * 37)),
+            ]
+        })
+        .collect();
+    let aggregates: Vec<CiphertextSum> = (0..2)
+        .map(|o| Ciphertext::sum(ballots.iter().map(|b| &b[o])))
+        .collect();
+
+    // Trustees 2, 4 and 5 are present.
+    let shares: Vec<DecryptionShare> = [1usize, 3, 4]
+        .iter()
+        .map(|&t| {
+            wire(
+                &keys[t]
+                    .decrypt_share(&election, &aggregates, &mut rng)
+                    .unwrap(),
+            )
+        })
+        .collect();
+    let result = combine(&public, &election, &aggregates, &shares, 5).unwrap();
+    assert_eq!(result.values(), &[3, 2]);
+    verify_decryption(&public, &election, &aggregates, &shares, result.values()).unwrap();
+}
