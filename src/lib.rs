@@ -15,10 +15,15 @@ pub mod manifest;
 pub mod nullifier;
 pub mod precedence;
 pub mod proofs;
+pub mod record;
 pub mod secret;
+pub mod simulation;
 pub mod tally;
+#[cfg(feature = "cli")]
+pub mod terminal;
 pub mod transcript;
 pub mod trustee;
+pub mod verifier;
 
 #[cfg(test)]
 mod testing;

@@ -382,15 +382,7 @@ pub fn verify_chain(
     entries: &[Entry],
     head: Option<&BaseHash>,
 ) -> Result<BoardState, Vec<ChainError>> {
-    let mut errors = Vec::new();
-    let ballots: Vec<(usize, &Ballot)> = entries
-        .iter()
-        .enumerate()
-        .filter_map(|(i, e)| match &e.payload {
-            Payload::Ballot(b) => Some((i, &**b)),
-            _ => None,
-        })
-        .collect();
+    let ballots: Vec<(usize, &Ballot)> = cast_ballots(entries).collect();
     let refs: Vec<&Ballot> = ballots.iter().map(|(_, b)| *b).collect();
     let mut invalid = std::collections::HashMap::new();
     if let Err(bad) = verify_batch(&refs, election) {
@@ -398,7 +390,32 @@ pub fn verify_chain(
             invalid.insert(ballots[k].0, e);
         }
     }
+    replay_chain(election, entries, head, invalid)
+}
 
+/// The cast ballots of a board with their positions in `entries`.
+pub fn cast_ballots(entries: &[Entry]) -> impl Iterator<Item = (usize, &Ballot)> {
+    entries
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| match &e.payload {
+            Payload::Ballot(b) => Some((i, &**b)),
+            _ => None,
+        })
+}
+
+/// [`verify_chain`] with the ballots' proofs already checked: `invalid` maps the index in
+/// `entries` of every ballot that failed to its error.
+///
+/// # Errors
+/// Every [`ChainError`], in order of position.
+pub fn replay_chain(
+    election: &Election,
+    entries: &[Entry],
+    head: Option<&BaseHash>,
+    mut invalid: std::collections::HashMap<usize, crate::ballot::BallotError>,
+) -> Result<BoardState, Vec<ChainError>> {
+    let mut errors = Vec::new();
     let mut state = BoardState::new(election);
     let mut previous = *election.base_hash();
     for (i, entry) in entries.iter().enumerate() {

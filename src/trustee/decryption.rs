@@ -526,7 +526,7 @@ mod tests {
     fn setup(seed: u64) -> Setup {
         let mut rng = test_rng(seed);
         let m = manifest();
-        let (keys, public) = run_ceremony(m.trustees(), &m, &mut rng).unwrap();
+        let (keys, public, _) = run_ceremony(m.trustees(), &m, &mut rng).unwrap();
         let election = election_for(&public, m);
         let key = election.key().clone();
         let aggregate = |votes: &[u64]| {

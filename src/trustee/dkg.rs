@@ -1124,6 +1124,37 @@ pub fn verify_ceremony(
     Ok(public)
 }
 
+/// Every public (broadcast) package of a key ceremony: what the election record publishes and
+/// [`verify_ceremony`] checks.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CeremonyTranscript {
+    /// Round 1: every trustee's commitment digest.
+    pub round1: Vec<round1::Package>,
+    /// Round 2: every trustee's commitments and proofs of possession.
+    pub round2: Vec<round2::Package>,
+    /// Round 4: every trustee's complaints.
+    pub round4: Vec<round4::Package>,
+    /// Round 5: every dealer's answers to complaints.
+    pub round5: Vec<round5::Package>,
+}
+
+impl CeremonyTranscript {
+    /// Recomputes the public key set from these packages ([`verify_ceremony`]).
+    ///
+    /// # Errors
+    /// Those of [`verify_ceremony`].
+    pub fn verify(&self, manifest: &Manifest) -> Result<PublicKeySet, TrusteeError> {
+        verify_ceremony(
+            manifest,
+            &self.round1,
+            &self.round2,
+            &self.round4,
+            &self.round5,
+        )
+    }
+}
+
 /// Plays all `n` trustees honestly in one process (examples and tests; a real ceremony runs
 /// each trustee on its own machine).
 ///
@@ -1134,7 +1165,7 @@ pub fn run_ceremony<R: RngCore + CryptoRng>(
     policy: TrusteePolicy,
     manifest: &Manifest,
     rng: &mut R,
-) -> Result<(Vec<TrusteeKey>, PublicKeySet), TrusteeError> {
+) -> Result<(Vec<TrusteeKey>, PublicKeySet, CeremonyTranscript), TrusteeError> {
     check_policy(policy)?;
     let mut secrets1 = Vec::new();
     let mut packages1 = Vec::new();
@@ -1182,8 +1213,14 @@ pub fn run_ceremony<R: RngCore + CryptoRng>(
         keys.push(key);
         public = Some(p);
     }
+    let transcript = CeremonyTranscript {
+        round1: packages1,
+        round2: packages2,
+        round4: packages4,
+        round5: packages5,
+    };
     match public {
-        Some(public) => Ok((keys, public)),
+        Some(public) => Ok((keys, public, transcript)),
         None => Err(TrusteeError::InvalidPolicy {
             count: policy.count,
             threshold: policy.threshold,

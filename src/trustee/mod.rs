@@ -89,8 +89,8 @@ use crate::transcript::{PROTOCOL_VERSION, TRANSCRIPT_LABEL};
 
 pub use decryption::{Decryption, DecryptionShare, PartialDecryption, combine, verify_decryption};
 pub use dkg::{
-    Complaint, finish, part1, part2, part3, part4, resolve_complaints, round1, round2, round3,
-    round4, round5, run_ceremony, verify_ceremony,
+    CeremonyTranscript, Complaint, finish, part1, part2, part3, part4, resolve_complaints, round1,
+    round2, round3, round4, round5, run_ceremony, verify_ceremony,
 };
 pub use keys::{PublicKeySet, TrusteeKey};
 

@@ -187,7 +187,8 @@ fn honest_three_of_five_ceremony() {
 fn run_ceremony_matches_and_works_for_edge_policies() {
     for (n, k) in [(1, 1), (2, 2), (4, 1), (7, 4)] {
         let m = manifest_with("edge", n, k);
-        let (keys, public) = run_ceremony(m.trustees(), &m, &mut test_rng(u64::from(n))).unwrap();
+        let (keys, public, _) =
+            run_ceremony(m.trustees(), &m, &mut test_rng(u64::from(n))).unwrap();
         assert_eq!(keys.len(), usize::from(n));
         let first: Vec<&TrusteeKey> = keys.iter().take(usize::from(k)).collect();
         assert!(interpolates_to_joint_key(&first, &public));
@@ -640,7 +641,7 @@ fn stuck_zero_rng_still_gives_distinct_coefficients() {
         "all 18 coefficients distinct"
     );
     // And the whole ceremony still works.
-    let (keys, public) = run_ceremony(m.trustees(), &m, &mut ZeroRng).unwrap();
+    let (keys, public, _) = run_ceremony(m.trustees(), &m, &mut ZeroRng).unwrap();
     assert!(interpolates_to_joint_key(
         &[&keys[0], &keys[1], &keys[2]],
         &public
@@ -741,7 +742,7 @@ fn corrupt_or_foreign_secret_bytes_are_refused() {
         }
     );
     // A key whose share does not match its verification share.
-    let (keys, _) = run_ceremony(run.policy(), &run.manifest, &mut test_rng(19)).unwrap();
+    let (keys, _, _) = run_ceremony(run.policy(), &run.manifest, &mut test_rng(19)).unwrap();
     let mut key = keys[0].to_secret_bytes().to_vec();
     let last = key.len() - 32;
     key[last] ^= 1;

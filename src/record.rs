@@ -1,0 +1,351 @@
+//! The election record: everything an independent verifier needs, as a directory of JSON files
+//! a person can read (`spec/record.md` documents every file and field).
+//!
+//! | file | content | checked by |
+//! | --- | --- | --- |
+//! | `record.json` | [`RecordHeader`]: format, version, election id, base hash, board head | V1, V3, V4 |
+//! | `manifest.json` | the [`Manifest`] | V1 |
+//! | `ceremony.json` | [`Ceremony`]: the key ceremony's public packages and the resulting keys | V2 |
+//! | `roll.json` | the [`Roll`] of public credentials | V3 |
+//! | `board.jsonl` | the board, one [`Entry`] a line | V4–V7 |
+//! | `refusals.jsonl` | the board operator's log of refused submissions (not verifiable) | counts only |
+//! | `tally.json` | the [`Tally`]: decisions, aggregates, per-channel counts | V8, V9 |
+//! | `decryption.json` | [`DecryptionRecord`]: the trustees' decryption shares with proofs | V10 |
+//! | `result.json` | the [`ElectionResult`] | V11 |
+//!
+//! Loading is strict: unknown and duplicate keys, other versions, non-canonical values and
+//! oversized files are refused with a [`LoadError`] naming the file, the line and the check.
+
+use std::fs;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::board::Entry;
+use crate::credential::Roll;
+use crate::election::BaseHash;
+use crate::manifest::Manifest;
+use crate::tally::{ChannelCounts, Tally};
+use crate::transcript::PROTOCOL_VERSION;
+use crate::trustee::{CeremonyTranscript, DecryptionShare, PublicKeySet, TrusteeIndex};
+
+/// The `format` field of every record header.
+pub const RECORD_FORMAT: &str = "nullivote-record";
+
+/// The largest file a record may hold (the board of 10⁶ ballots is about 2.5 GB; one JSON file
+/// other than the board is far smaller).
+pub const MAX_FILE_BYTES: u64 = 16 << 30;
+
+/// `record.json`: what the record is and the values everything else must match.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordHeader {
+    /// Always [`RECORD_FORMAT`].
+    pub format: String,
+    /// The protocol version; only [`PROTOCOL_VERSION`] is read.
+    pub version: u16,
+    /// The manifest's election id.
+    pub election_id: String,
+    /// The election's base hash.
+    pub base_hash: BaseHash,
+    /// The digest of the board's last entry.
+    pub board_head: BaseHash,
+    /// Number of board entries.
+    pub board_entries: u64,
+}
+
+/// `ceremony.json`: the key ceremony's public packages and the key set they give.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ceremony {
+    /// Every broadcast package.
+    pub transcript: CeremonyTranscript,
+    /// The joint key, verification shares and qualified trustees.
+    pub public: PublicKeySet,
+}
+
+/// One line of `refusals.jsonl`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RefusalRecord {
+    /// The refused ballot's tracking code.
+    pub tracking_code: crate::ballot::TrackingCode,
+    /// Its channel.
+    pub channel: u8,
+    /// Why it was refused.
+    pub reason: String,
+}
+
+/// `decryption.json`: the decryption shares combined into the result.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecryptionRecord {
+    /// The shares used (at least the threshold), each with its proofs.
+    pub shares: Vec<DecryptionShare>,
+}
+
+/// One option's result.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OptionResult {
+    /// The option's name in the manifest.
+    pub name: String,
+    /// Its votes.
+    pub votes: u64,
+}
+
+/// One contest's result.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContestResult {
+    /// The contest's name in the manifest.
+    pub name: String,
+    /// Its options, in manifest order.
+    pub options: Vec<OptionResult>,
+}
+
+/// One channel's counts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelResult {
+    /// The channel's name in the manifest.
+    pub name: String,
+    /// Cast, superseded, refused, counted.
+    pub counts: ChannelCounts,
+}
+
+/// `result.json`: the announced result.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ElectionResult {
+    /// Per contest, per option.
+    pub contests: Vec<ContestResult>,
+    /// Per channel.
+    pub channels: Vec<ChannelResult>,
+    /// The trustees whose shares were combined.
+    pub trustees: Vec<TrusteeIndex>,
+}
+
+impl ElectionResult {
+    /// Names the decrypted values after the manifest's contests and options.
+    pub fn new(
+        manifest: &Manifest,
+        values: &[u64],
+        counts: &[ChannelCounts],
+        trustees: &[TrusteeIndex],
+    ) -> Self {
+        let mut values = values.iter();
+        let contests = manifest
+            .contests()
+            .iter()
+            .map(|c| ContestResult {
+                name: c.name.clone(),
+                options: c
+                    .options
+                    .iter()
+                    .map(|o| OptionResult {
+                        name: o.clone(),
+                        votes: values.next().copied().unwrap_or_default(),
+                    })
+                    .collect(),
+            })
+            .collect();
+        let channels = manifest
+            .channels()
+            .iter()
+            .zip(counts)
+            .map(|(c, counts)| ChannelResult {
+                name: c.name.clone(),
+                counts: *counts,
+            })
+            .collect();
+        Self {
+            contests,
+            channels,
+            trustees: trustees.to_vec(),
+        }
+    }
+
+    /// The votes in one list, contest by contest, option by option.
+    pub fn values(&self) -> Vec<u64> {
+        self.contests
+            .iter()
+            .flat_map(|c| c.options.iter().map(|o| o.votes))
+            .collect()
+    }
+}
+
+/// A complete election record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ElectionRecord {
+    /// `record.json`.
+    pub header: RecordHeader,
+    /// `manifest.json`.
+    pub manifest: Manifest,
+    /// `ceremony.json`.
+    pub ceremony: Ceremony,
+    /// `roll.json`.
+    pub roll: Roll,
+    /// `board.jsonl`.
+    pub board: Vec<Entry>,
+    /// `refusals.jsonl`.
+    pub refusals: Vec<RefusalRecord>,
+    /// `tally.json`.
+    pub tally: Tally,
+    /// `decryption.json`.
+    pub decryption: DecryptionRecord,
+    /// `result.json`.
+    pub result: ElectionResult,
+}
+
+/// A record that could not be read: which file, which line (for JSON Lines), which check it
+/// belongs to, and what was wrong.
+#[derive(Debug, thiserror::Error)]
+#[error("{check}: {}{}: {message}", file.display(), line.map(|l| format!(" line {l}")).unwrap_or_default())]
+pub struct LoadError {
+    /// The file.
+    pub file: PathBuf,
+    /// The 1-based line, for JSON Lines files.
+    pub line: Option<usize>,
+    /// The verification check the file belongs to (`V1`…`V11`).
+    pub check: &'static str,
+    /// What was wrong.
+    pub message: String,
+}
+
+/// The files of a record, with the check each belongs to.
+pub const FILES: [(&str, &str); 9] = [
+    ("record.json", "V1"),
+    ("manifest.json", "V1"),
+    ("ceremony.json", "V2"),
+    ("roll.json", "V3"),
+    ("board.jsonl", "V5"),
+    ("refusals.jsonl", "V9"),
+    ("tally.json", "V9"),
+    ("decryption.json", "V10"),
+    ("result.json", "V11"),
+];
+
+fn check_of(name: &str) -> &'static str {
+    FILES
+        .iter()
+        .find(|(f, _)| *f == name)
+        .map_or("V1", |(_, c)| c)
+}
+
+fn read_text(dir: &Path, name: &str) -> Result<String, LoadError> {
+    let file = dir.join(name);
+    let fail = |message: String| LoadError {
+        file: file.clone(),
+        line: None,
+        check: check_of(name),
+        message,
+    };
+    let meta = fs::metadata(&file).map_err(|e| fail(format!("cannot read: {e}")))?;
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(fail(format!(
+            "{} bytes is more than a record file may hold",
+            meta.len()
+        )));
+    }
+    fs::read_to_string(&file).map_err(|e| fail(format!("cannot read: {e}")))
+}
+
+fn read_json<T: DeserializeOwned>(dir: &Path, name: &str) -> Result<T, LoadError> {
+    let text = read_text(dir, name)?;
+    serde_json::from_str(&text).map_err(|e| LoadError {
+        file: dir.join(name),
+        line: Some(e.line()),
+        check: check_of(name),
+        message: e.to_string(),
+    })
+}
+
+fn read_lines<T: DeserializeOwned + Send>(dir: &Path, name: &str) -> Result<Vec<T>, LoadError> {
+    let text = read_text(dir, name)?;
+    let lines: Vec<&str> = text.lines().collect();
+    lines
+        .par_iter()
+        .enumerate()
+        .map(|(i, line)| {
+            serde_json::from_str(line).map_err(|e| LoadError {
+                file: dir.join(name),
+                line: Some(i + 1),
+                check: check_of(name),
+                message: e.to_string(),
+            })
+        })
+        .collect()
+}
+
+fn write_json<T: Serialize>(dir: &Path, name: &str, value: &T) -> std::io::Result<()> {
+    let mut out = BufWriter::new(fs::File::create(dir.join(name))?);
+    serde_json::to_writer_pretty(&mut out, value)?;
+    out.write_all(b"\n")?;
+    out.flush()
+}
+
+fn write_lines<T: Serialize + Sync>(dir: &Path, name: &str, values: &[T]) -> std::io::Result<()> {
+    let lines: Vec<String> = values
+        .par_iter()
+        .map(serde_json::to_string)
+        .collect::<Result<_, _>>()?;
+    let mut out = BufWriter::new(fs::File::create(dir.join(name))?);
+    for line in lines {
+        out.write_all(line.as_bytes())?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()
+}
+
+impl ElectionRecord {
+    /// Writes the record as a directory of JSON files (created if needed).
+    ///
+    /// # Errors
+    /// Any I/O error.
+    pub fn write(&self, dir: &Path) -> std::io::Result<()> {
+        fs::create_dir_all(dir)?;
+        write_json(dir, "record.json", &self.header)?;
+        write_json(dir, "manifest.json", &self.manifest)?;
+        write_json(dir, "ceremony.json", &self.ceremony)?;
+        write_json(dir, "roll.json", &self.roll)?;
+        write_lines(dir, "board.jsonl", &self.board)?;
+        write_lines(dir, "refusals.jsonl", &self.refusals)?;
+        write_json(dir, "tally.json", &self.tally)?;
+        write_json(dir, "decryption.json", &self.decryption)?;
+        write_json(dir, "result.json", &self.result)
+    }
+
+    /// Reads a record directory, refusing anything malformed or of another version.
+    ///
+    /// # Errors
+    /// The first [`LoadError`], naming the file, line and check.
+    pub fn read(dir: &Path) -> Result<Self, LoadError> {
+        let header: RecordHeader = read_json(dir, "record.json")?;
+        if header.format != RECORD_FORMAT || header.version != PROTOCOL_VERSION {
+            return Err(LoadError {
+                file: dir.join("record.json"),
+                line: None,
+                check: "V1",
+                message: format!(
+                    "a {:?} record of version {}; this verifier reads {RECORD_FORMAT:?} version {PROTOCOL_VERSION}",
+                    header.format, header.version
+                ),
+            });
+        }
+        Ok(Self {
+            manifest: read_json(dir, "manifest.json")?,
+            ceremony: read_json(dir, "ceremony.json")?,
+            roll: read_json(dir, "roll.json")?,
+            board: read_lines(dir, "board.jsonl")?,
+            refusals: read_lines(dir, "refusals.jsonl")?,
+            tally: read_json(dir, "tally.json")?,
+            decryption: read_json(dir, "decryption.json")?,
+            result: read_json(dir, "result.json")?,
+            header,
+        })
+    }
+}

@@ -1,0 +1,396 @@
+//! A simulated election of the 2022 kind, run in one process: for the example ceremonies, the
+//! integration tests and the benchmarks. Reproducible from a seed; every party's randomness
+//! comes from ChaCha20 seeded by `(seed, party)`.
+//!
+//! The members behave as in [`Behaviour`]; ballots arrive in two waves (first ballots, then
+//! second ones) so that "later" has its board meaning. The expected result (each member's last
+//! intention, counted on the channel that takes precedence) is computed from the plaintexts
+//! alongside, so a test can compare it with what the trustees decrypt.
+
+use std::collections::BTreeMap;
+
+use curve25519_dalek::Scalar;
+use rand_chacha::ChaCha20Rng;
+use rand_core::{RngCore, SeedableRng};
+use rayon::prelude::*;
+
+use crate::ballot::{Ballot, ChallengedBallot, prepare};
+use crate::board::Board;
+use crate::credential::{CredentialCode, CredentialSecret, Roll};
+use crate::election::Election;
+use crate::group::Element;
+use crate::manifest::Manifest;
+use crate::record::{
+    Ceremony, DecryptionRecord, ElectionRecord, ElectionResult, RECORD_FORMAT, RecordHeader,
+    RefusalRecord,
+};
+use crate::secret::SecretScalar;
+use crate::tally::Tally;
+use crate::transcript::{PROTOCOL_VERSION, random_scalar};
+use crate::trustee::{TrusteeError, TrusteeIndex, combine, run_ceremony};
+use crate::verifier::Progress;
+
+/// What a member does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Behaviour {
+    /// Votes once online.
+    Online,
+    /// Votes once by post.
+    Postal,
+    /// Votes online, then changes their mind by post: the postal ballot counts.
+    OnlineThenPostal,
+    /// Votes by post, then tries online: the board refuses the online ballot.
+    PostalThenOnline,
+    /// Votes online twice: the second counts.
+    OnlineRevote,
+    /// Challenges a ballot (Benaloh), then casts a fresh one online.
+    ChallengeThenOnline,
+    /// Someone holding the member's online code votes online against their will; the member's
+    /// postal ballot counts.
+    StolenCode,
+    /// Does not vote.
+    Abstains,
+}
+
+impl Behaviour {
+    /// Draws a behaviour: 60 % online, 15 % postal, 5 % online then postal, 3 % postal then
+    /// online, 5 % online revote, 2 % challenge, 1 % stolen code, 9 % abstain.
+    fn draw(rng: &mut ChaCha20Rng) -> Self {
+        match rng.next_u32() % 100 {
+            0..60 => Self::Online,
+            60..75 => Self::Postal,
+            75..80 => Self::OnlineThenPostal,
+            80..83 => Self::PostalThenOnline,
+            83..88 => Self::OnlineRevote,
+            88..90 => Self::ChallengeThenOnline,
+            90..91 => Self::StolenCode,
+            _ => Self::Abstains,
+        }
+    }
+}
+
+/// The simulation's parameters.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// Members on the roll.
+    pub voters: usize,
+    /// The seed of every random choice.
+    pub seed: u64,
+    /// Trustees who do not take part in decryption.
+    pub absent: Vec<u16>,
+    /// A trustee whose decryption share is corrupted (it is named and skipped).
+    pub bad_share: Option<u16>,
+}
+
+/// What the simulation produced.
+pub struct Simulation {
+    /// The complete election record.
+    pub record: ElectionRecord,
+    /// Per option, what the result must be, computed from the plaintexts.
+    pub expected: Vec<u64>,
+    /// How many members behaved in each way.
+    pub behaviours: BTreeMap<Behaviour, usize>,
+    /// Trustees whose shares were invalid and skipped.
+    pub skipped: Vec<TrusteeIndex>,
+}
+
+/// Why the simulation could not complete.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SimulationError {
+    /// The key ceremony or the decryption failed.
+    #[error(transparent)]
+    Trustee(#[from] TrusteeError),
+    /// A ballot the simulation expected to be accepted was refused.
+    #[error("an honest ballot was refused: {0}")]
+    Refused(String),
+    /// The tally could not be computed.
+    #[error(transparent)]
+    Tally(#[from] crate::tally::TallyError),
+}
+
+fn rng_for(seed: u64, party: u64) -> ChaCha20Rng {
+    let mut key = [0u8; 32];
+    key[..8].copy_from_slice(&seed.to_le_bytes());
+    key[8..16].copy_from_slice(&party.to_le_bytes());
+    ChaCha20Rng::from_seed(key)
+}
+
+/// What one member submits, in two waves.
+enum Action {
+    Cast(Box<Ballot>),
+    Challenge(Box<ChallengedBallot>),
+}
+
+const TRUSS: [u32; 2] = [1, 0];
+const SUNAK: [u32; 2] = [0, 1];
+const ONLINE: u8 = 0;
+const POSTAL: u8 = 1;
+
+/// Runs the leadership election of `scenario`.
+///
+/// # Errors
+/// A [`SimulationError`]; an honest simulation has none.
+pub fn leadership(
+    scenario: &Scenario,
+    progress: &dyn Progress,
+) -> Result<Simulation, SimulationError> {
+    let mut setup = rng_for(scenario.seed, u64::MAX);
+    let intake = SecretScalar::new(random_scalar(&mut setup));
+    let intake_key =
+        Element::from_point_unchecked(curve25519_dalek::RistrettoPoint::mul_base(intake.expose()));
+    let manifest = Manifest::leadership(intake_key);
+
+    // Key ceremony (5 trustees, threshold 3).
+    progress.start("ceremony", 1);
+    let (keys, public, transcript) = run_ceremony(manifest.trustees(), &manifest, &mut setup)?;
+    progress.finish();
+
+    // Credentials: the registrar issues a code per member and publishes the roll.
+    progress.start("credentials", scenario.voters as u64);
+    let secrets: Vec<CredentialSecret> = (0..scenario.voters)
+        .into_par_iter()
+        .map(|v| {
+            let code = CredentialCode::generate(&mut rng_for(scenario.seed, v as u64));
+            progress.advance(1);
+            CredentialSecret::derive(&code, manifest.election_id())
+        })
+        .collect();
+    let roll = Roll::new(secrets.par_iter().map(CredentialSecret::public).collect())
+        .map_err(|e| SimulationError::Refused(e.to_string()))?;
+    progress.finish();
+    let election = Election::new(
+        manifest.clone(),
+        public.election_key(),
+        public.ceremony_digest(),
+        roll.clone(),
+    );
+
+    // Every member decides and their devices (or the postal intake) build the ballots.
+    progress.start("casting", scenario.voters as u64);
+    let plans: Vec<(Behaviour, u32, Vec<Action>, Vec<Action>)> = secrets
+        .par_iter()
+        .enumerate()
+        .map(|(v, secret)| {
+            let mut rng = rng_for(scenario.seed, (1 << 40) + v as u64);
+            let behaviour = Behaviour::draw(&mut rng);
+            let truss = rng.next_u32() % 1000 < 574; // 57.4 % for Truss, as in 2022
+            let (mine, other) = if truss {
+                (TRUSS, SUNAK)
+            } else {
+                (SUNAK, TRUSS)
+            };
+            let mut ballot = |channel: u8, vote: [u32; 2]| {
+                let mut p = prepare(&election, channel, secret, &[vote.to_vec()], &mut rng)
+                    .map_err(|e| SimulationError::Refused(e.to_string()))?;
+                if channel == POSTAL {
+                    p.countersign(&election, &intake, &mut rng)
+                        .map_err(|e| SimulationError::Refused(e.to_string()))?;
+                }
+                Ok::<_, SimulationError>(p)
+            };
+            let cast = |p: crate::ballot::PreparedBallot| Action::Cast(Box::new(p.cast()));
+            let (first, second) = match behaviour {
+                Behaviour::Online => (vec![cast(ballot(ONLINE, mine)?)], vec![]),
+                Behaviour::Postal => (vec![cast(ballot(POSTAL, mine)?)], vec![]),
+                Behaviour::OnlineThenPostal => (
+                    vec![cast(ballot(ONLINE, other)?)],
+                    vec![cast(ballot(POSTAL, mine)?)],
+                ),
+                Behaviour::PostalThenOnline => (
+                    vec![cast(ballot(POSTAL, mine)?)],
+                    vec![cast(ballot(ONLINE, other)?)],
+                ),
+                Behaviour::OnlineRevote => (
+                    vec![cast(ballot(ONLINE, other)?)],
+                    vec![cast(ballot(ONLINE, mine)?)],
+                ),
+                Behaviour::ChallengeThenOnline => {
+                    let challenged = Action::Challenge(Box::new(ballot(ONLINE, mine)?.challenge()));
+                    (vec![challenged, cast(ballot(ONLINE, mine)?)], vec![])
+                }
+                // The attacker votes against the member online; the member's postal vote follows.
+                Behaviour::StolenCode => (
+                    vec![cast(ballot(ONLINE, other)?)],
+                    vec![cast(ballot(POSTAL, mine)?)],
+                ),
+                Behaviour::Abstains => (vec![], vec![]),
+            };
+            progress.advance(1);
+            let vote = if behaviour == Behaviour::Abstains {
+                2
+            } else {
+                u32::from(!truss)
+            };
+            Ok((behaviour, vote, first, second))
+        })
+        .collect::<Result<_, SimulationError>>()?;
+    progress.finish();
+
+    let mut expected = vec![0u64; 2];
+    let mut behaviours = BTreeMap::new();
+    for (b, vote, _, _) in &plans {
+        *behaviours.entry(*b).or_insert(0) += 1;
+        if let Some(e) = expected.get_mut(*vote as usize) {
+            *e += 1;
+        }
+    }
+
+    // The board receives the first wave, then the second, in batches.
+    let mut board = Board::new(election.clone());
+    let (mut wave1, mut wave2) = (Vec::new(), Vec::new());
+    for (_, _, first, second) in plans {
+        wave1.extend(first);
+        wave2.extend(second);
+    }
+    progress.start("board", (wave1.len() + wave2.len()) as u64);
+    for wave in [wave1, wave2] {
+        let mut pending = Vec::new();
+        for action in wave {
+            match action {
+                Action::Cast(b) => pending.push(*b),
+                Action::Challenge(c) => {
+                    submit(&mut board, &mut pending, progress)?;
+                    board
+                        .challenge(&c)
+                        .map_err(|e| SimulationError::Refused(e.to_string()))?;
+                    progress.advance(1);
+                }
+            }
+            if pending.len() == 4096 {
+                submit(&mut board, &mut pending, progress)?;
+            }
+        }
+        submit(&mut board, &mut pending, progress)?;
+    }
+    for channel in [ONLINE, POSTAL] {
+        board
+            .close_channel(channel)
+            .map_err(|e| SimulationError::Refused(e.to_string()))?;
+    }
+    board
+        .close_voting()
+        .map_err(|e| SimulationError::Refused(e.to_string()))?;
+    progress.finish();
+
+    // Tally and threshold decryption by the trustees present.
+    progress.start("tally", 1);
+    let mut tally = Tally::compute(&election, board.entries(), &board_cast(&board))?;
+    tally.count_refusals(board.refusals());
+    let aggregates = tally.flat_aggregates();
+    let mut shares = Vec::new();
+    for key in &keys {
+        let index = key.trustee().get();
+        if scenario.absent.contains(&index) {
+            continue;
+        }
+        let mut share = key.decrypt_share(
+            &election,
+            &aggregates,
+            &mut rng_for(scenario.seed, 1 << 50 | u64::from(index)),
+        )?;
+        if scenario.bad_share == Some(index) {
+            share = corrupt(share)?;
+        }
+        shares.push(share);
+    }
+    let decryption = combine(
+        &public,
+        &election,
+        &aggregates,
+        &shares,
+        tally.bound(&election),
+    )?;
+    let used: Vec<_> = shares
+        .into_iter()
+        .filter(|s| decryption.used().contains(&s.trustee()))
+        .collect();
+    progress.finish();
+
+    let result = ElectionResult::new(
+        &manifest,
+        decryption.values(),
+        &tally.counts,
+        decryption.used(),
+    );
+    let refusals = board
+        .refusals()
+        .iter()
+        .map(|(code, channel, reason)| RefusalRecord {
+            tracking_code: *code,
+            channel: *channel,
+            reason: reason.to_string(),
+        })
+        .collect();
+    let record = ElectionRecord {
+        header: RecordHeader {
+            format: RECORD_FORMAT.to_string(),
+            version: PROTOCOL_VERSION,
+            election_id: manifest.election_id().to_string(),
+            base_hash: *election.base_hash(),
+            board_head: board.head(),
+            board_entries: board.entries().len() as u64,
+        },
+        manifest,
+        ceremony: Ceremony { transcript, public },
+        roll,
+        board: board.entries().to_vec(),
+        refusals,
+        tally,
+        decryption: DecryptionRecord { shares: used },
+        result,
+    };
+    Ok(Simulation {
+        record,
+        expected,
+        behaviours,
+        skipped: decryption.skipped_culprits(),
+    })
+}
+
+fn board_cast(board: &Board) -> Vec<crate::precedence::CastBallot> {
+    crate::board::cast_ballots(board.entries())
+        .map(|(i, b)| crate::precedence::CastBallot {
+            position: i as u64,
+            nullifier: b.nullifier,
+            channel: b.channel,
+        })
+        .collect()
+}
+
+/// Submits the pending ballots as one batch. Honest ballots are accepted except those the
+/// precedence rules refuse on arrival (an online ballot after the member's postal one).
+fn submit(
+    board: &mut Board,
+    pending: &mut Vec<Ballot>,
+    progress: &dyn Progress,
+) -> Result<(), SimulationError> {
+    let n = pending.len() as u64;
+    for result in board.submit_batch(std::mem::take(pending)) {
+        match result {
+            Ok(_) | Err(crate::board::Refusal::Superseded { .. }) => {}
+            Err(other) => return Err(SimulationError::Refused(other.to_string())),
+        }
+    }
+    progress.advance(n);
+    Ok(())
+}
+
+/// A trustee that publishes a share for another plaintext: its `D` shifted by `G`, with the
+/// proof it made for the true one.
+fn corrupt(
+    share: crate::trustee::DecryptionShare,
+) -> Result<crate::trustee::DecryptionShare, SimulationError> {
+    let mut json =
+        serde_json::to_value(&share).map_err(|e| SimulationError::Refused(e.to_string()))?;
+    if let Some(part) = json["parts"].get_mut(0).filter(|p| !p.is_null()) {
+        let d: Element = serde_json::from_value(part["d"].clone())
+            .map_err(|e| SimulationError::Refused(e.to_string()))?;
+        let shifted = Element::from_point_unchecked(
+            d.point() + curve25519_dalek::RistrettoPoint::mul_base(&Scalar::ONE),
+        );
+        part["d"] =
+            serde_json::to_value(shifted).map_err(|e| SimulationError::Refused(e.to_string()))?;
+    }
+    serde_json::from_value(json).map_err(|e| SimulationError::Refused(e.to_string()))
+}

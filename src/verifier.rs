@@ -1,0 +1,376 @@
+//! The independent verifier of an [`ElectionRecord`]: an ordered list of numbered checks, each
+//! specified in `spec/protocol.md` §16, reporting every failure with its location.
+//!
+//! | check | what |
+//! | --- | --- |
+//! | V1 | the record header and manifest are well formed and agree |
+//! | V2 | the key ceremony: round-1 digests, reveals, proofs of possession, complaints, joint key and verification shares recomputed |
+//! | V3 | the base hash recomputed from manifest, joint key, ceremony digest and roll |
+//! | V4 | the board chain: positions, links, head |
+//! | V5 | every cast ballot (B1–B9), batched on every core |
+//! | V6 | every challenged (spoiled) ballot opens to its ciphertexts and tracking code |
+//! | V7 | the board's admission rules: phases, ciphertext reuse, precedence refusals, duplicates |
+//! | V8 | the decision list recomputed from the board |
+//! | V9 | the tally recomputed: aggregates and per-channel counts |
+//! | V10 | every decryption share's proof, and at least the threshold of them |
+//! | V11 | the result: each announced value `v` satisfies `v·G = B − Σ λ_l·D_l` |
+//!
+//! A check that cannot run because an earlier one left nothing to check against says so.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use crate::ballot::verify_batch;
+use crate::board::{ChainProblem, Refusal, cast_ballots, replay_chain};
+use crate::election::Election;
+use crate::record::{ElectionRecord, ElectionResult};
+use crate::tally::Tally;
+use crate::trustee::{combine, verify_decryption};
+
+/// How many failures a check keeps in full; the rest are counted.
+pub const MAX_FAILURES_KEPT: usize = 100;
+
+/// Ballots verified per progress step (and per call of the batch verifier).
+pub const BALLOTS_PER_STEP: usize = 4096;
+
+/// Receives progress of long stages; the command line draws bars with it.
+pub trait Progress: Sync {
+    /// A stage of `total` steps begins.
+    fn start(&self, stage: &str, total: u64);
+    /// `n` more steps are done.
+    fn advance(&self, n: u64);
+    /// The stage is done.
+    fn finish(&self);
+}
+
+/// Reports no progress.
+pub struct Silent;
+
+impl Progress for Silent {
+    fn start(&self, _: &str, _: u64) {}
+    fn advance(&self, _: u64) {}
+    fn finish(&self) {}
+}
+
+/// One failure: where, and what.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Failure {
+    /// Where in the record (`board entry 17`, `trustee 4`, `contest 0 option 1`, ...).
+    pub location: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// The outcome of one numbered check.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CheckReport {
+    /// `V1` … `V11`.
+    pub id: &'static str,
+    /// What the check checks.
+    pub title: &'static str,
+    /// Whether it ran (an earlier failure can leave nothing to check against).
+    pub ran: bool,
+    /// Number of failures found.
+    pub failure_count: usize,
+    /// The first [`MAX_FAILURES_KEPT`] failures.
+    pub failures: Vec<Failure>,
+}
+
+impl CheckReport {
+    fn new(id: &'static str, title: &'static str) -> Self {
+        Self {
+            id,
+            title,
+            ran: true,
+            failure_count: 0,
+            failures: Vec::new(),
+        }
+    }
+
+    fn fail(&mut self, location: impl Into<String>, message: impl Into<String>) {
+        self.failure_count += 1;
+        if self.failures.len() < MAX_FAILURES_KEPT {
+            self.failures.push(Failure {
+                location: location.into(),
+                message: message.into(),
+            });
+        }
+    }
+
+    /// Whether the check ran and found nothing wrong.
+    pub fn passed(&self) -> bool {
+        self.ran && self.failure_count == 0
+    }
+}
+
+/// The verifier's report: every check, and the verified result if all passed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Report {
+    /// Every check, in order.
+    pub checks: Vec<CheckReport>,
+    /// The announced result, as verified (present only if every check passed).
+    pub result: Option<ElectionResult>,
+}
+
+impl Report {
+    /// Whether every check ran and passed.
+    pub fn passed(&self) -> bool {
+        self.checks.iter().all(CheckReport::passed)
+    }
+
+    /// The checks that failed or did not run.
+    pub fn failed(&self) -> impl Iterator<Item = &CheckReport> {
+        self.checks.iter().filter(|c| !c.passed())
+    }
+}
+
+/// The titles of the checks, in order.
+pub const CHECKS: [(&str, &str); 11] = [
+    ("V1", "record header and manifest well formed"),
+    (
+        "V2",
+        "key ceremony: digests, reveals, proofs of possession, complaints, keys",
+    ),
+    ("V3", "base hash recomputed"),
+    ("V4", "board chain: positions, links, head"),
+    ("V5", "every cast ballot (B1-B9)"),
+    ("V6", "every challenged ballot opens"),
+    (
+        "V7",
+        "board admission rules: phases, reuse, precedence, duplicates",
+    ),
+    ("V8", "decision list recomputed"),
+    ("V9", "tally and per-channel counts recomputed"),
+    ("V10", "decryption shares and their proofs"),
+    ("V11", "result equals the decryption of the tally"),
+];
+
+/// Runs every check on `record`.
+pub fn verify(record: &ElectionRecord, progress: &dyn Progress) -> Report {
+    let mut checks: Vec<CheckReport> = CHECKS
+        .iter()
+        .map(|(id, t)| CheckReport::new(id, t))
+        .collect();
+    let [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11] = &mut checks[..] else {
+        unreachable!("CHECKS has eleven entries")
+    };
+    let manifest = &record.manifest;
+
+    // V1
+    if record.header.election_id != manifest.election_id() {
+        v1.fail("record.json", "election_id differs from the manifest's");
+    }
+    if record.header.board_entries != record.board.len() as u64 {
+        v1.fail(
+            "record.json",
+            "board_entries differs from the number of lines of board.jsonl",
+        );
+    }
+
+    // V2
+    let public = match record.ceremony.transcript.verify(manifest) {
+        Ok(recomputed) if recomputed == record.ceremony.public => &record.ceremony.public,
+        Ok(_) => {
+            v2.fail(
+                "ceremony.json",
+                "the published key set is not the one the packages give",
+            );
+            &record.ceremony.public
+        }
+        Err(e) => {
+            let who = e
+                .culprits()
+                .iter()
+                .map(|t| t.get().to_string())
+                .collect::<Vec<_>>()
+                .join(", ");
+            v2.fail(format!("ceremony.json, trustee(s) {who}"), e.to_string());
+            &record.ceremony.public
+        }
+    };
+
+    // V3
+    let election = Election::new(
+        manifest.clone(),
+        public.election_key(),
+        public.ceremony_digest(),
+        record.roll.clone(),
+    );
+    if *election.base_hash() != record.header.base_hash {
+        v3.fail(
+            "record.json",
+            "base_hash is not the digest of manifest, joint key, ceremony and roll",
+        );
+    }
+
+    // V5 (proofs), batched in steps for progress.
+    let ballots: Vec<(usize, &crate::ballot::Ballot)> = cast_ballots(&record.board).collect();
+    progress.start("ballots", ballots.len() as u64);
+    let mut invalid = HashMap::new();
+    for step in ballots.chunks(BALLOTS_PER_STEP) {
+        let refs: Vec<&crate::ballot::Ballot> = step.iter().map(|(_, b)| *b).collect();
+        if let Err(bad) = verify_batch(&refs, &election) {
+            for (k, e) in bad {
+                invalid.insert(step[k].0, e);
+            }
+        }
+        progress.advance(step.len() as u64);
+    }
+    progress.finish();
+
+    // V4–V7: replay the board.
+    progress.start("board", 1);
+    let state = match replay_chain(
+        &election,
+        &record.board,
+        Some(&record.header.board_head),
+        invalid,
+    ) {
+        Ok(state) => Some(state),
+        Err(errors) => {
+            for e in errors {
+                let location = format!("board entry {}", e.position);
+                match e.problem {
+                    ChainProblem::Refused(Refusal::Invalid(b)) => v5.fail(location, format!("{b}")),
+                    ChainProblem::Refused(Refusal::Challenge(c)) => {
+                        v6.fail(location, c.to_string())
+                    }
+                    ChainProblem::Refused(r) => v7.fail(location, r.to_string()),
+                    other => v4.fail(location, other.to_string()),
+                }
+            }
+            None
+        }
+    };
+    progress.finish();
+
+    // V8, V9: recompute the tally from the board.
+    let recomputed = state
+        .as_ref()
+        .and_then(|s| Tally::compute(&election, &record.board, s.cast()).ok());
+    let Some(mut tally) = recomputed else {
+        for c in [&mut *v8, &mut *v9, &mut *v10, &mut *v11] {
+            c.ran = false;
+        }
+        return Report {
+            checks,
+            result: None,
+        };
+    };
+    let refusals: Vec<_> = record
+        .refusals
+        .iter()
+        .map(|r| {
+            (
+                r.tracking_code,
+                r.channel,
+                Refusal::WrongPhase("logged refusal"),
+            )
+        })
+        .collect();
+    tally.count_refusals(&refusals);
+    compare_decisions(v8, &tally, &record.tally);
+    compare_tally(v9, &tally, &record.tally);
+
+    // V10, V11: the decryption of the recomputed aggregates.
+    let aggregates = tally.flat_aggregates();
+    let shares = &record.decryption.shares;
+    match combine(
+        public,
+        &election,
+        &aggregates,
+        shares,
+        tally.bound(&election),
+    ) {
+        Ok(decryption) => {
+            for culprit in decryption.skipped() {
+                v10.fail(
+                    format!("decryption.json, trustee(s) {:?}", culprit.culprits()),
+                    culprit.to_string(),
+                );
+            }
+            let claimed = record.result.values();
+            if let Err(e) = verify_decryption(public, &election, &aggregates, shares, &claimed) {
+                v11.fail("result.json", e.to_string());
+            }
+            let expected = ElectionResult::new(
+                manifest,
+                decryption.values(),
+                &tally.counts,
+                decryption.used(),
+            );
+            if expected != record.result {
+                v11.fail("result.json", "the announced result differs from the decryption of the tally, its counts or trustees");
+            }
+        }
+        Err(e) => {
+            v10.fail("decryption.json", e.to_string());
+            v11.ran = false;
+        }
+    }
+    let result = checks
+        .iter()
+        .all(CheckReport::passed)
+        .then(|| record.result.clone());
+    Report { checks, result }
+}
+
+fn compare_decisions(check: &mut CheckReport, recomputed: &Tally, published: &Tally) {
+    if recomputed.outcome.counted != published.outcome.counted {
+        check.fail(
+            "tally.json counted",
+            "the counted ballots are not those precedence selects",
+        );
+    }
+    let (a, b) = (&recomputed.outcome.decisions, &published.outcome.decisions);
+    for (i, (x, y)) in a.iter().zip(b).enumerate() {
+        if x != y {
+            check.fail(
+                format!("tally.json decision {i}"),
+                format!("expected {x:?}, published {y:?}"),
+            );
+        }
+    }
+    if a.len() != b.len() {
+        check.fail(
+            "tally.json decisions",
+            format!("expected {} decisions, published {}", a.len(), b.len()),
+        );
+    }
+}
+
+fn compare_tally(check: &mut CheckReport, recomputed: &Tally, published: &Tally) {
+    if recomputed.aggregates.len() != published.aggregates.len() {
+        check.fail("tally.json aggregates", "wrong number of contests");
+    }
+    for (i, (x, y)) in recomputed
+        .aggregates
+        .iter()
+        .zip(&published.aggregates)
+        .enumerate()
+    {
+        if x.len() != y.len() {
+            check.fail(format!("tally.json contest {i}"), "wrong number of options");
+        }
+        for (j, (a, b)) in x.iter().zip(y).enumerate() {
+            if a != b {
+                check.fail(
+                    format!("tally.json contest {i} option {j}"),
+                    "the aggregate is not the sum of the counted ballots",
+                );
+            }
+        }
+    }
+    if recomputed.counts.len() != published.counts.len() {
+        check.fail("tally.json counts", "wrong number of channels");
+    }
+    for (c, (a, b)) in recomputed.counts.iter().zip(&published.counts).enumerate() {
+        if a != b {
+            check.fail(
+                format!("tally.json channel {c}"),
+                format!("expected {a:?}, published {b:?}"),
+            );
+        }
+    }
+}
