@@ -2,7 +2,16 @@ use nullivote::simulation::{Scenario, leadership};
 use nullivote::verifier::Silent;
 #[test]
 fn dump() {
-    let sim = leadership(&Scenario { voters: 40, seed: 1, absent: vec![4], bad_share: None }, &Silent).unwrap();
+    let sim = leadership(
+        &Scenario {
+            voters: 40,
+            seed: 1,
+            absent: vec![4],
+            bad_share: None,
+        },
+        &Silent,
+    )
+    .unwrap();
     let dir = std::path::Path::new("/tmp/rt/rec");
     sim.record.write(dir).unwrap();
     let t = std::time::Instant::now();

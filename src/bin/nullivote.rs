@@ -120,7 +120,10 @@ fn print_report(record: &ElectionRecord, report: &Report, bars: &Bars) {
             println!("\nverification FAILED: {}", failed.join(", "));
         }
     }
-    for (stage, secs) in bars.timings() {
-        eprintln!("  {stage:<12} {secs:>8.2} s");
+    if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        eprintln!();
+        for (stage, secs) in bars.timings() {
+            eprintln!("  {stage:<12} {secs:>8.2} s");
+        }
     }
 }

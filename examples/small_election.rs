@@ -1,0 +1,232 @@
+//! A small election whose record can be read by eye: five members, three trustees (any two
+//! decrypt), a club committee vote where each member picks up to two of three candidates.
+//!
+//! ```text
+//! cargo run --release --example small_election -- --out small-record
+//! cargo run --release -- verify small-record
+//! ```
+//!
+//! Each step below is one step of the ceremony in `spec/protocol.md`; the comments say who does
+//! it and what becomes public. Open the record's files as you read: `manifest.json`,
+//! `ceremony.json`, `roll.json`, `board.jsonl` (one line per entry), `tally.json`,
+//! `decryption.json`, `result.json`.
+
+use std::path::PathBuf;
+
+use clap::Parser;
+use curve25519_dalek::{RistrettoPoint, Scalar};
+use nullivote::ballot::prepare;
+use nullivote::board::{Board, verify_chain};
+use nullivote::credential::{CredentialCode, CredentialSecret, Roll};
+use nullivote::election::Election;
+use nullivote::group::Element;
+use nullivote::manifest::{Channel, ChannelRule, Contest, Manifest, TrusteePolicy};
+use nullivote::record::{
+    Ceremony, DecryptionRecord, ElectionRecord, ElectionResult, RECORD_FORMAT, RecordHeader,
+    RefusalRecord,
+};
+use nullivote::secret::SecretScalar;
+use nullivote::tally::Tally;
+use nullivote::transcript::PROTOCOL_VERSION;
+use nullivote::trustee::{combine, run_ceremony};
+use rand_chacha::ChaCha20Rng;
+use rand_core::SeedableRng;
+
+/// Run a five-member election and write its record.
+#[derive(Parser)]
+struct Args {
+    /// Directory to write the election record to.
+    #[arg(long, default_value = "small-record")]
+    out: PathBuf,
+    /// Seed for a reproducible run.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args = Args::parse();
+    // A seeded RNG so that the record is the same on every run (a real election uses OsRng).
+    let mut rng = ChaCha20Rng::seed_from_u64(args.seed);
+
+    // 1. The administrator writes the manifest: one contest, members may select one or two of
+    //    three candidates; votes arrive online (a revote replaces the earlier one) or on paper,
+    //    which takes precedence and must be countersigned by the postal intake.
+    let intake = SecretScalar::new(Scalar::from(0x1a7a_u64));
+    let intake_key = Element::from_point(RistrettoPoint::mul_base(intake.expose()), "intake")?;
+    let manifest = Manifest::new(
+        "club-committee-2026",
+        vec![Contest {
+            name: "committee".into(),
+            options: vec!["Ada".into(), "Grace".into(), "Edsger".into()],
+            min_selections: 1,
+            max_selections: 2,
+            option_limit: 1,
+        }],
+        vec![
+            Channel {
+                name: "online".into(),
+                rank: 1,
+                rule: ChannelRule::LastWins,
+                authority: None,
+            },
+            Channel {
+                name: "postal".into(),
+                rank: 2,
+                rule: ChannelRule::FirstWins,
+                authority: Some(intake_key),
+            },
+        ],
+        TrusteePolicy {
+            count: 3,
+            threshold: 2,
+        },
+    )?;
+    println!(
+        "1. manifest {:?}: {} candidates, up to 2 selections",
+        manifest.election_id(),
+        3
+    );
+
+    // 2. Three trustees run the key ceremony. Everything they broadcast goes to ceremony.json;
+    //    each keeps its key share. The joint key K is the sum of their constant-term commitments.
+    let (trustees, public, transcript) = run_ceremony(manifest.trustees(), &manifest, &mut rng)?;
+    println!("2. key ceremony: joint key K = {}", public.joint_key());
+
+    // 3. The registrar gives each member a credential code (on paper, in the postal pack) and
+    //    publishes the roll of public credentials X = x·G. Only the member can derive x.
+    let codes: Vec<CredentialCode> = (0..5).map(|_| CredentialCode::generate(&mut rng)).collect();
+    let secrets: Vec<CredentialSecret> = codes
+        .iter()
+        .map(|c| CredentialSecret::derive(c, manifest.election_id()))
+        .collect();
+    let roll = Roll::new(secrets.iter().map(|s| s.public()).collect())?;
+    for (i, code) in codes.iter().enumerate() {
+        println!(
+            "3. member {i}: code {} (secret; printed here only for the demonstration)",
+            code.expose()
+        );
+    }
+
+    // 4. The base hash binds everything so far; every proof of the election absorbs it.
+    let election = Election::new(
+        manifest.clone(),
+        public.election_key(),
+        public.ceremony_digest(),
+        roll.clone(),
+    );
+    println!(
+        "4. base hash {}",
+        hex::encode(election.base_hash().as_bytes())
+    );
+
+    // 5. Voting. Each ballot carries the member's nullifier N = x·H_E: the same on every
+    //    channel, so the board sees that two ballots are one member's.
+    let (online, postal) = (0u8, 1u8);
+    let mut board = Board::new(election.clone());
+    let cast =
+        |board: &mut Board, member: usize, channel: u8, votes: [u32; 3], rng: &mut ChaCha20Rng| {
+            let mut ballot = prepare(&election, channel, &secrets[member], &[votes.to_vec()], rng)?;
+            if channel == postal {
+                ballot.countersign(&election, &intake, rng)?; // the intake scanned the paper ballot
+            }
+            let receipt = board.submit(ballot.cast());
+            println!(
+                "5. member {member} on {}: {:?}",
+                ["online", "postal"][channel as usize],
+                receipt.as_ref().map(|r| r.position)
+            );
+            Ok::<_, Box<dyn std::error::Error>>(())
+        };
+    cast(&mut board, 0, online, [1, 1, 0], &mut rng)?; // Ada and Grace
+    cast(&mut board, 1, online, [0, 0, 1], &mut rng)?; // Edsger...
+    cast(&mut board, 1, online, [0, 1, 0], &mut rng)?; // ...then changes to Grace: the revote replaces it
+    cast(&mut board, 2, postal, [1, 0, 1], &mut rng)?; // Ada and Edsger on paper
+    cast(&mut board, 3, online, [1, 0, 0], &mut rng)?; // Ada online...
+    cast(&mut board, 3, postal, [0, 0, 1], &mut rng)?; // ...then Edsger on paper: the postal ballot counts
+    cast(&mut board, 2, online, [0, 1, 0], &mut rng)?; // refused: member 2's postal ballot is already in
+    // Member 4 challenges the ballot their device made: the device reveals what it encrypted,
+    // anyone can check it, and that ballot can never be cast. Then they vote for real.
+    let challenged =
+        prepare(&election, online, &secrets[4], &[vec![0, 1, 1]], &mut rng)?.challenge();
+    println!(
+        "5. member 4 challenges a ballot: it opens to {:?}",
+        challenged.verify(&election)?
+    );
+    board.challenge(&challenged)?;
+    cast(&mut board, 4, online, [0, 1, 1], &mut rng)?;
+    board.close_channel(online)?;
+    board.close_channel(postal)?;
+    board.close_voting()?;
+
+    // 6. The tally: channel precedence picks one ballot per nullifier; the counted ciphertexts
+    //    are summed per candidate. Nothing is decrypted yet.
+    let state = verify_chain(&election, board.entries(), Some(&board.head()))
+        .map_err(|e| format!("{e:?}"))?;
+    let mut tally = Tally::compute(&election, board.entries(), state.cast())?;
+    tally.count_refusals(board.refusals());
+    for d in &tally.outcome.decisions {
+        println!(
+            "6. entry {} does not count: entry {} does ({:?})",
+            d.superseded, d.by, d.reason
+        );
+    }
+
+    // 7. Trustees 1 and 3 decrypt the sums (trustee 2 is away: any two suffice), each with a
+    //    proof that its share matches its public verification share.
+    let aggregates = tally.flat_aggregates();
+    let shares = [&trustees[0], &trustees[2]]
+        .iter()
+        .map(|t| t.decrypt_share(&election, &aggregates, &mut rng))
+        .collect::<Result<Vec<_>, _>>()?;
+    let decryption = combine(
+        &public,
+        &election,
+        &aggregates,
+        &shares,
+        tally.bound(&election),
+    )?;
+    let result = ElectionResult::new(
+        &manifest,
+        decryption.values(),
+        &tally.counts,
+        decryption.used(),
+    );
+    for option in &result.contests[0].options {
+        println!("7. {:<8} {}", option.name, option.votes);
+    }
+
+    // 8. The record: everything public, for anyone to check with `nullivote verify`.
+    let record = ElectionRecord {
+        header: RecordHeader {
+            format: RECORD_FORMAT.into(),
+            version: PROTOCOL_VERSION,
+            election_id: manifest.election_id().into(),
+            base_hash: *election.base_hash(),
+            board_head: board.head(),
+            board_entries: board.entries().len() as u64,
+        },
+        manifest,
+        ceremony: Ceremony { transcript, public },
+        roll,
+        board: board.entries().to_vec(),
+        refusals: board
+            .refusals()
+            .iter()
+            .map(|(code, channel, reason)| RefusalRecord {
+                tracking_code: *code,
+                channel: *channel,
+                reason: reason.to_string(),
+            })
+            .collect(),
+        tally,
+        decryption: DecryptionRecord { shares },
+        result,
+    };
+    record.write(&args.out)?;
+    println!(
+        "8. record written to {}; check it with: cargo run --release -- verify {}",
+        args.out.display(),
+        args.out.display()
+    );
+    Ok(())
+}
