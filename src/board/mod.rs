@@ -161,6 +161,27 @@ impl Board {
         }
     }
 
+    /// Reopens a board from its published entries (and the operator's refusal log), after
+    /// re-verifying the whole chain: a board whose chain does not verify is not served.
+    ///
+    /// # Errors
+    /// Every problem of the chain, as [`verify_chain`] finds them.
+    pub fn resume(
+        election: Election,
+        entries: Vec<Entry>,
+        refusals: Vec<(TrackingCode, u8, Refusal)>,
+    ) -> Result<Self, Vec<ChainError>> {
+        let state = verify_chain(&election, &entries, None)?;
+        let head = entries.last().map_or(*election.base_hash(), Entry::digest);
+        Ok(Self {
+            election,
+            entries,
+            head,
+            state,
+            refusals,
+        })
+    }
+
     /// The election.
     pub fn election(&self) -> &Election {
         &self.election

@@ -267,3 +267,24 @@ fn a_tampered_ballot_inside_the_chain_is_named() {
     ));
     assert!(found.contains(&(2, ChainProblem::BrokenLink)));
 }
+
+#[test]
+fn a_resumed_board_continues_the_chain_and_refuses_a_broken_one() {
+    let (t, board) = sample_board();
+    let entries = board.entries().to_vec();
+    let resumed = Board::resume(t.election.clone(), entries.clone(), vec![]).unwrap();
+    assert_eq!(resumed.head(), board.head());
+    assert_eq!(resumed.entries(), board.entries());
+    let mut open = Board::resume(t.election.clone(), entries[..3].to_vec(), vec![]).unwrap();
+    // The state was replayed: voter 0's postal ballot is known, so their online one is refused.
+    assert_eq!(
+        open.submit(ballot(&t, 0, ONLINE, TRUSS, 40)),
+        Err(Refusal::Superseded {
+            by: 2,
+            reason: Reason::Precedence
+        })
+    );
+    let mut broken = entries;
+    broken.remove(1);
+    assert!(Board::resume(t.election.clone(), broken, vec![]).is_err());
+}
