@@ -18,9 +18,11 @@
 //!   (`Throughput::Elements(1)`: ballots per second).
 //! * `ballot_verify`: [`Ballot::verify`] alone, [`nullivote::ballot::verify_batch`] over 64 and
 //!   1024 1-of-2 ballots on one core (`_1core`: a one-thread rayon pool) and on every core
-//!   (`_all_cores`), and [`Wire::decode`] of the same ballots from bytes (which decompresses
-//!   every point), all with `Throughput::Elements(ballots)` so single and batched read alike.
-//!   Decode + verify is what a verifier of a published record pays.
+//!   (`_all_cores`), the accumulation of their equations without the MSM
+//!   (`accumulate_only_1core`: transcripts, weights, pushes), and [`Wire::decode`] of the same
+//!   ballots from bytes (which decompresses every point), all with
+//!   `Throughput::Elements(ballots)` so single and batched read alike. Decode + verify is what a
+//!   verifier of a published record pays.
 //!
 //! Run with `cargo bench --bench ballot` (about three minutes on two cores).
 //!
@@ -111,7 +113,7 @@ use nullivote::elgamal::ElectionKey;
 use nullivote::group::Element;
 use nullivote::manifest::{Channel, ChannelRule, Contest, Manifest, TrusteePolicy};
 use nullivote::proofs::{
-    DleqProof, DleqStatement, RangeProof, RangeStatement, RangeWitness, SchnorrProof,
+    DleqProof, DleqStatement, Msm, RangeProof, RangeStatement, RangeWitness, SchnorrProof,
     SchnorrStatement,
 };
 use nullivote::secret::SecretScalar;
@@ -435,6 +437,22 @@ fn ballot_verify(c: &mut Criterion) {
             &ballots,
             |b, ballots| {
                 b.iter(|| one_core.install(|| verify_batch(ballots, &fixture.election).is_ok()))
+            },
+        );
+        // The bookkeeping alone (transcripts, weights, pushes): the batch minus its MSM.
+        g.bench_with_input(
+            BenchmarkId::new("accumulate_only_1-of-2_1core", count),
+            &ballots,
+            |b, ballots| {
+                b.iter(|| {
+                    let mut msm = Msm::with_shared(&fixture.election.shared_bases());
+                    for ballot in ballots {
+                        ballot
+                            .accumulate(&fixture.election, &mut msm)
+                            .expect("well formed");
+                    }
+                    msm.len()
+                })
             },
         );
         g.bench_with_input(

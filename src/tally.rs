@@ -146,10 +146,9 @@ impl Tally {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ballot::prepare;
     use crate::board::{Board, verify_chain};
     use crate::dlog::DiscreteLog;
-    use crate::testing::{ONLINE, POSTAL, TestElection, test_rng};
+    use crate::testing::{ONLINE, POSTAL, TestElection};
     use curve25519_dalek::Scalar;
 
     #[test]
@@ -157,19 +156,7 @@ mod tests {
         let t = TestElection::leadership(4, 1);
         let mut board = Board::new(t.election.clone());
         let mut cast = |voter: usize, channel: u8, vote: [u32; 2], seed: u64| {
-            let mut rng = test_rng(seed);
-            let mut p = prepare(
-                &t.election,
-                channel,
-                &t.secrets[voter],
-                &[vote.to_vec()],
-                &mut rng,
-            )
-            .unwrap();
-            if channel == POSTAL {
-                p.countersign(&t.election, &t.authority, &mut rng).unwrap();
-            }
-            board.submit(p.cast())
+            board.submit(t.ballot(voter, channel, vote, seed))
         };
         cast(0, ONLINE, [1, 0], 1).unwrap(); // superseded by the postal vote below
         cast(0, POSTAL, [0, 1], 2).unwrap(); // counts

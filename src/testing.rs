@@ -60,6 +60,11 @@ pub(crate) struct TestElection {
     pub authority: crate::secret::SecretScalar,
 }
 
+/// A vote for Liz Truss in the leadership contest.
+pub(crate) const TRUSS: [u32; 2] = [1, 0];
+/// A vote for Rishi Sunak in the leadership contest.
+pub(crate) const SUNAK: [u32; 2] = [0, 1];
+
 /// Channel indices of the leadership manifest.
 pub(crate) const ONLINE: u8 = 0;
 pub(crate) const POSTAL: u8 = 1;
@@ -97,5 +102,30 @@ impl TestElection {
             secrets,
             authority,
         }
+    }
+
+    /// An honest leadership ballot of `voter` on `channel`, countersigned when postal.
+    pub(crate) fn ballot(
+        &self,
+        voter: usize,
+        channel: u8,
+        vote: [u32; 2],
+        seed: u64,
+    ) -> crate::ballot::Ballot {
+        let mut rng = test_rng(seed);
+        let mut prepared = crate::ballot::prepare(
+            &self.election,
+            channel,
+            &self.secrets[voter],
+            &[vote.to_vec()],
+            &mut rng,
+        )
+        .expect("an honest ballot");
+        if channel == POSTAL {
+            prepared
+                .countersign(&self.election, &self.authority, &mut rng)
+                .expect("the intake's key");
+        }
+        prepared.cast()
     }
 }

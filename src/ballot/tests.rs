@@ -5,29 +5,10 @@ use crate::codec::Wire;
 use crate::election::Election;
 use crate::proofs::{ProofError, RangeStatement, RangeWitness};
 use crate::secret::SecretScalar;
-use crate::testing::{ONLINE, POSTAL, TestElection, ZeroRng, flip_each_byte, test_rng};
+use crate::testing::{
+    ONLINE, POSTAL, SUNAK, TRUSS, TestElection, ZeroRng, flip_each_byte, test_rng,
+};
 use curve25519_dalek::scalar::Scalar;
-
-const TRUSS: [u32; 2] = [1, 0];
-const SUNAK: [u32; 2] = [0, 1];
-
-fn cast(t: &TestElection, voter: usize, channel: u8, vote: [u32; 2], seed: u64) -> Ballot {
-    let mut rng = test_rng(seed);
-    let mut prepared = prepare(
-        &t.election,
-        channel,
-        &t.secrets[voter],
-        &[vote.to_vec()],
-        &mut rng,
-    )
-    .unwrap();
-    if channel == POSTAL {
-        prepared
-            .countersign(&t.election, &t.authority, &mut rng)
-            .unwrap();
-    }
-    prepared.cast()
-}
 
 fn verify(ballot: &Ballot, election: &Election) -> Result<(), BallotError> {
     ballot.verify(election)
@@ -37,7 +18,7 @@ fn verify(ballot: &Ballot, election: &Election) -> Result<(), BallotError> {
 fn honest_ballots_verify_and_round_trip_on_both_channels() {
     let t = TestElection::leadership(3, 1);
     for (channel, vote) in [(ONLINE, TRUSS), (POSTAL, SUNAK)] {
-        let ballot = cast(&t, 0, channel, vote, 7);
+        let ballot = t.ballot(0, channel, vote, 7);
         assert_eq!(verify(&ballot, &t.election), Ok(()));
         let bytes = ballot.encode();
         assert_eq!(Ballot::decode(&bytes).unwrap(), ballot);
@@ -54,7 +35,7 @@ fn honest_ballots_verify_and_round_trip_on_both_channels() {
 #[test]
 fn one_changed_byte_anywhere_is_refused() {
     let t = TestElection::leadership(2, 2);
-    let ballot = cast(&t, 1, POSTAL, TRUSS, 3);
+    let ballot = t.ballot(1, POSTAL, TRUSS, 3);
     flip_each_byte(&ballot.encode(), |bytes| match Ballot::decode(bytes) {
         Ok(b) => b.verify(&t.election).is_err(),
         Err(_) => true,
@@ -65,7 +46,7 @@ fn one_changed_byte_anywhere_is_refused() {
 fn a_ballot_of_another_election_is_refused() {
     // Attack 12: the same voters and manifest, another key ceremony: another base hash.
     let a = TestElection::leadership(2, 4);
-    let ballot = cast(&a, 0, ONLINE, TRUSS, 5);
+    let ballot = a.ballot(0, ONLINE, TRUSS, 5);
     let b = Election::new(
         a.election.manifest().clone(),
         a.election.key().clone(),
@@ -85,8 +66,8 @@ fn a_ballot_of_another_election_is_refused() {
 fn another_voters_nullifier_is_refused() {
     // Attack 9 and 14: the nullifier (and its eligibility proof) of voter 1 on voter 0's ballot.
     let t = TestElection::leadership(2, 6);
-    let mine = cast(&t, 0, ONLINE, TRUSS, 1);
-    let theirs = cast(&t, 1, ONLINE, SUNAK, 2);
+    let mine = t.ballot(0, ONLINE, TRUSS, 1);
+    let theirs = t.ballot(1, ONLINE, SUNAK, 2);
     let swapped_nullifier = Ballot {
         nullifier: theirs.nullifier,
         ..mine.clone()
@@ -115,8 +96,8 @@ fn another_voters_nullifier_is_refused() {
 fn a_credential_not_on_the_roll_is_refused() {
     let t = TestElection::leadership(2, 8);
     let outsider = TestElection::leadership(1, 9);
-    let ballot = cast(&t, 0, ONLINE, TRUSS, 1);
-    let other = cast(&outsider, 0, ONLINE, TRUSS, 1);
+    let ballot = t.ballot(0, ONLINE, TRUSS, 1);
+    let other = outsider.ballot(0, ONLINE, TRUSS, 1);
     let forged = Ballot {
         eligibility: other.eligibility,
         ..ballot
@@ -137,7 +118,7 @@ fn a_credential_not_on_the_roll_is_refused() {
 /// Replaces selection `option` of contest 0 by an encryption of `value` with a proof made by a
 /// prover that lies (claims `claimed`), then re-signs the ballot so that only B6/B7 can fail.
 fn forge_selection(t: &TestElection, voter: usize, values: [u32; 2], claimed: [u32; 2]) -> Ballot {
-    let ballot = cast(t, voter, ONLINE, TRUSS, 11);
+    let ballot = t.ballot(voter, ONLINE, TRUSS, 11);
     let e = &t.election;
     let mut rng = test_rng(12);
     let nonces: Vec<_> = (0..2)
@@ -268,7 +249,7 @@ fn a_contest_over_or_under_its_limits_is_refused() {
 fn a_selection_moved_to_another_option_is_refused() {
     // Attack 11: swapping the two options' (valid) selections and re-signing.
     let t = TestElection::leadership(1, 16);
-    let ballot = cast(&t, 0, ONLINE, TRUSS, 1);
+    let ballot = t.ballot(0, ONLINE, TRUSS, 1);
     let mut contests = ballot.contests.clone();
     contests[0].selections.swap(0, 1);
     let moved = resign(&t, 0, Ballot { contests, ..ballot });
@@ -279,7 +260,7 @@ fn a_selection_moved_to_another_option_is_refused() {
 fn countersignatures_are_checked() {
     // Attack 21: a postal ballot without, or with a wrong, intake countersignature.
     let t = TestElection::leadership(1, 17);
-    let postal = cast(&t, 0, POSTAL, TRUSS, 1);
+    let postal = t.ballot(0, POSTAL, TRUSS, 1);
     let unsigned = Ballot {
         countersignature: None,
         ..postal.clone()
@@ -303,7 +284,7 @@ fn countersignatures_are_checked() {
         Err(BallotError::Countersignature(ProofError::Invalid))
     );
     // The intake's signature on an online ballot moved to the postal channel does not transfer.
-    let online = cast(&t, 0, ONLINE, SUNAK, 3);
+    let online = t.ballot(0, ONLINE, SUNAK, 3);
     let mut moved = Ballot {
         channel: POSTAL,
         ..online.clone()
@@ -323,7 +304,7 @@ fn countersignatures_are_checked() {
 #[test]
 fn unknown_channel_and_wrong_shapes_are_refused() {
     let t = TestElection::leadership(1, 18);
-    let ballot = cast(&t, 0, ONLINE, TRUSS, 1);
+    let ballot = t.ballot(0, ONLINE, TRUSS, 1);
     assert_eq!(
         Ballot {
             channel: 9,
@@ -374,12 +355,12 @@ fn unknown_channel_and_wrong_shapes_are_refused() {
 fn nullifiers_are_deterministic_and_per_election() {
     // Attacks 15 and 17: every honest path gives byte-identical N; other elections another N.
     let t = TestElection::leadership(2, 19);
-    let online = cast(&t, 0, ONLINE, TRUSS, 100);
-    let postal = cast(&t, 0, POSTAL, SUNAK, 200);
+    let online = t.ballot(0, ONLINE, TRUSS, 100);
+    let postal = t.ballot(0, POSTAL, SUNAK, 200);
     let reencoded = Ballot::decode(&online.encode()).unwrap();
     assert_eq!(online.nullifier, postal.nullifier);
     assert_eq!(online.nullifier.encode(), reencoded.nullifier.encode());
-    assert_ne!(online.nullifier, cast(&t, 1, ONLINE, TRUSS, 100).nullifier);
+    assert_ne!(online.nullifier, t.ballot(1, ONLINE, TRUSS, 100).nullifier);
     let other = Election::new(
         t.election.manifest().clone(),
         t.election.key().clone(),
@@ -470,15 +451,7 @@ fn benaloh_challenge_opens_to_the_votes() {
 fn batch_verification_names_every_bad_ballot() {
     let t = TestElection::leadership(6, 22);
     let mut ballots: Vec<_> = (0..6)
-        .map(|i| {
-            cast(
-                &t,
-                i,
-                if i % 2 == 0 { ONLINE } else { POSTAL },
-                TRUSS,
-                i as u64,
-            )
-        })
+        .map(|i| t.ballot(i, if i % 2 == 0 { ONLINE } else { POSTAL }, TRUSS, i as u64))
         .collect();
     assert_eq!(verify_batch(&ballots, &t.election), Ok(()));
     ballots[1].countersignature = None;
@@ -497,7 +470,7 @@ fn batch_verification_names_every_bad_ballot() {
 #[test]
 fn json_refuses_unknown_and_duplicate_keys_and_other_versions() {
     let t = TestElection::leadership(1, 23);
-    let ballot = cast(&t, 0, ONLINE, TRUSS, 1);
+    let ballot = t.ballot(0, ONLINE, TRUSS, 1);
     let json = serde_json::to_value(&ballot).unwrap();
     let mut unknown = json.clone();
     unknown
@@ -523,8 +496,8 @@ fn json_refuses_unknown_and_duplicate_keys_and_other_versions() {
 #[test]
 fn tracking_codes_differ_and_print_in_full() {
     let t = TestElection::leadership(1, 24);
-    let a = cast(&t, 0, ONLINE, TRUSS, 1);
-    let b = cast(&t, 0, ONLINE, TRUSS, 2);
+    let a = t.ballot(0, ONLINE, TRUSS, 1);
+    let b = t.ballot(0, ONLINE, TRUSS, 2);
     assert_ne!(a.tracking_code(), b.tracking_code());
     assert_eq!(a.tracking_code().to_string().len(), 64 + 7);
 }

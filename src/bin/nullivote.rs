@@ -2,15 +2,94 @@
 //!
 //! ```text
 //! nullivote verify <record-dir> [--json]
+//!
+//! nullivote manifest leadership --out DIR (--intake-key HEX | --intake-secret-out FILE)
+//! nullivote manifest check FILE
+//! nullivote authority new --secret-out FILE
+//! nullivote trustee round1 DIR --index I --secret FILE
+//! nullivote trustee round2 DIR --secret FILE [--index I]        (likewise round3, round5, finish)
+//! nullivote trustee round4 DIR --secret FILE [--index I] [--complain-about-missing]
+//! nullivote credentials issue DIR --count N --codes-out FILE
+//! nullivote cast DIR --channel NAME --code CODE --choice 1,0[;0,1,1] [--authority-secret FILE]
+//! nullivote challenge DIR --channel NAME --code CODE --choice 1,0[;0,1,1]
+//! nullivote close DIR (--channel NAME | --voting)
+//! nullivote tally DIR
+//! nullivote decrypt DIR --key FILE
+//! nullivote publish DIR
 //! ```
+//!
+//! # One election, one directory
+//!
+//! Every step an official runs by hand is one command that reads and writes the files of the
+//! record directory `DIR` (the files `nullivote verify` reads, named as in
+//! [`nullivote::record`]), so a ceremony runs across machines by copying `DIR` (or parts of it)
+//! between them; nothing is kept anywhere else but in the secret files each party names on the
+//! command line:
+//!
+//! | step | who | reads | writes |
+//! | --- | --- | --- | --- |
+//! | `manifest leadership` | administrator | | `manifest.json` (a custom election: write the JSON, check it with `manifest check`, copy it to `DIR/manifest.json`) |
+//! | `authority new` | channel authority (postal intake) | | its secret file; prints the public key for the manifest |
+//! | `trustee round1`…`finish` | each trustee | `manifest.json`, `ceremony/`, `private/` | `ceremony/roundN-<i>.json`, `private/round3-<i>-to-<l>.bin`, its secret file, `ceremony.json` |
+//! | `credentials issue` | registrar | `manifest.json` | `roll.json`, the codes file |
+//! | `cast`, `challenge`, `close` | board operator (for the voter's device or the intake) | the election, `board.jsonl` | `board.jsonl`, `refusals.jsonl` |
+//! | `tally` | anyone | the election, the board | `tally.json` |
+//! | `decrypt` | each trustee | the election, the board, `tally.json`, its key | `shares/share-<l>.json` |
+//! | `publish` | administrator | everything above | `decryption.json`, `result.json`, `record.json` |
+//!
+//! Choices made here, and why:
+//!
+//! * **The library decides; the command line only moves files.** Every check is the library's
+//!   (manifest validation, the ceremony rounds, `Board::resume` re-verifying the whole chain
+//!   before a submission, `combine` skipping and naming bad shares), so a command accepts
+//!   exactly what `nullivote verify` will.
+//! * **One secret file per trustee**, replaced round after round (`to_secret_bytes`), and by the
+//!   trustee's key at `finish`: a trustee carries one file, and its kind byte says which step is
+//!   next, so running a step out of order says what to run instead. Secrets are saved before
+//!   the public package is written, and re-running a step after a crash re-sends the identical
+//!   package (see `nullivote/ceremony.rs`).
+//! * **`private/` is not part of the record.** It stands for the trustees' private channel:
+//!   in a real deployment each share is sent encrypted to its recipient alone.
+//! * **Writes are atomic** (a temporary file renamed into place), secrets are created with mode
+//!   0600 and never overwritten by a new secret, and the board is changed by one command at a
+//!   time (`board.lock`).
+//! * **Nothing is decrypted but the recomputed tally**: `decrypt` and `publish` recompute the
+//!   tally from the board and refuse a `tally.json` that differs.
+//! * **Every bad input is one line naming its file**: a missing file (with the command that
+//!   writes it), malformed JSON (line and column), a value the library refuses, a record or
+//!   secret of another protocol version, a file of another election (a ceremony run for
+//!   another manifest, a board that does not chain from this election's base hash, a
+//!   `record.json` of another election id or base hash, a key of another ceremony).
+//!
+//! # Exit status
+//!
+//! `0` success; `2` a usage error or bad input (the command did nothing, or nothing that
+//! matters); `1` the protocol said no: a refused ballot, challenge or phase change, a
+//! misbehaving trustee, a decryption that fails. `verify` keeps its own: `0` only if every
+//! check passes, `1` otherwise.
+
+#[path = "nullivote/ceremony.rs"]
+mod ceremony;
+#[path = "nullivote/context.rs"]
+mod context;
+#[path = "nullivote/counting.rs"]
+mod counting;
+#[path = "nullivote/files.rs"]
+mod files;
+#[path = "nullivote/setup.rs"]
+mod setup;
+#[path = "nullivote/voting.rs"]
+mod voting;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{ArgGroup, Args, Parser, Subcommand};
 use nullivote::record::ElectionRecord;
 use nullivote::terminal::Bars;
 use nullivote::verifier::{Progress, Report, verify};
+
+use crate::files::Outcome;
 
 /// Verifiable multi-channel elections.
 #[derive(Parser)]
@@ -31,11 +110,237 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Write or check an election manifest.
+    #[command(subcommand)]
+    Manifest(ManifestCommand),
+    /// Channel authorities (the postal intake that countersigns paper ballots).
+    #[command(subcommand)]
+    Authority(AuthorityCommand),
+    /// The key ceremony, one round at a time, each trustee on its own machine.
+    #[command(subcommand)]
+    Trustee(TrusteeCommand),
+    /// The registrar's credentials and roll.
+    #[command(subcommand)]
+    Credentials(CredentialsCommand),
+    /// Build a ballot and submit it to the board; prints the receipt, or the refusal (exit 1).
+    Cast {
+        #[command(flatten)]
+        vote: VoteArgs,
+        /// The channel authority's secret file, to countersign (channels that require it).
+        #[arg(long, value_name = "FILE")]
+        authority_secret: Option<PathBuf>,
+    },
+    /// Build a ballot and challenge it (Benaloh): prints what it encrypts and publishes it as
+    /// spoiled; it can never be cast.
+    Challenge {
+        #[command(flatten)]
+        vote: VoteArgs,
+    },
+    /// Close one channel, or voting on every channel.
+    #[command(group(ArgGroup::new("what").required(true).args(["channel", "voting"])))]
+    Close {
+        /// The record directory.
+        dir: PathBuf,
+        /// The channel to close.
+        #[arg(long)]
+        channel: Option<String>,
+        /// Close voting on every channel.
+        #[arg(long)]
+        voting: bool,
+    },
+    /// Tally the closed board: writes tally.json (encrypted sums, decisions, counts).
+    Tally {
+        /// The record directory.
+        dir: PathBuf,
+    },
+    /// A trustee's decryption share of the tally: writes shares/share-<index>.json.
+    Decrypt {
+        /// The record directory.
+        dir: PathBuf,
+        /// The trustee's key file (its secret file after `nullivote trustee finish`).
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
+    },
+    /// Combine the decryption shares present and publish the result and the record.
+    Publish {
+        /// The record directory.
+        dir: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum ManifestCommand {
+    /// Write DIR/manifest.json for the 2022 leadership ballot (5 trustees, any 3 decrypt).
+    #[command(group(ArgGroup::new("intake").required(true).args(["intake_key", "intake_secret_out"])))]
+    Leadership {
+        /// The record directory (created if needed).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// The postal intake's public key (64 hex characters).
+        #[arg(long, value_name = "HEX")]
+        intake_key: Option<String>,
+        /// Draw the postal intake's key pair and save its secret in FILE.
+        #[arg(long, value_name = "FILE")]
+        intake_secret_out: Option<PathBuf>,
+    },
+    /// Validate a manifest JSON file and print its digest.
+    Check {
+        /// The manifest JSON file.
+        file: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuthorityCommand {
+    /// Draw a channel authority's key pair: saves the secret, prints the public key.
+    New {
+        /// Where to save the secret key (mode 0600; never overwritten).
+        #[arg(long, value_name = "FILE")]
+        secret_out: PathBuf,
+    },
+}
+
+/// A trustee's step after round 1.
+#[derive(Args)]
+struct TrusteeStep {
+    /// The record directory (manifest.json, ceremony/, private/).
+    dir: PathBuf,
+    /// The trustee's secret file, updated by each round.
+    #[arg(long, value_name = "FILE")]
+    secret: PathBuf,
+    /// The trustee's index, checked against the secret file.
+    #[arg(long)]
+    index: Option<u16>,
+}
+
+#[derive(Subcommand)]
+enum TrusteeCommand {
+    /// Draw the polynomial; publish the commitment digest (ceremony/round1-<index>.json).
+    Round1 {
+        /// The record directory (manifest.json).
+        dir: PathBuf,
+        /// The trustee's index, 1 to n.
+        #[arg(long)]
+        index: u16,
+        /// Where to create the trustee's secret file (mode 0600).
+        #[arg(long, value_name = "FILE")]
+        secret: PathBuf,
+    },
+    /// Once every digest is in: reveal the commitments and proofs.
+    Round2(TrusteeStep),
+    /// Once every reveal is in: check them, write the private shares (private/).
+    Round3(TrusteeStep),
+    /// Check the shares received; publish complaints (possibly none).
+    Round4 {
+        #[command(flatten)]
+        step: TrusteeStep,
+        /// Complain about every dealer whose share is missing or unreadable instead of stopping.
+        #[arg(long)]
+        complain_about_missing: bool,
+    },
+    /// Answer, in public, every complaint against this trustee.
+    Round5(TrusteeStep),
+    /// Compute the key share (replaces the secret file) and write ceremony.json.
+    Finish(TrusteeStep),
+}
+
+#[derive(Subcommand)]
+enum CredentialsCommand {
+    /// Issue N credential codes: writes DIR/roll.json and the secret codes, one a line.
+    Issue {
+        /// The record directory (manifest.json).
+        dir: PathBuf,
+        /// The number of members.
+        #[arg(long)]
+        count: usize,
+        /// Where to write the codes (mode 0600; line i is roll entry i - 1).
+        #[arg(long, value_name = "FILE")]
+        codes_out: PathBuf,
+    },
+}
+
+/// A voter's ballot.
+#[derive(Args)]
+struct VoteArgs {
+    /// The record directory.
+    dir: PathBuf,
+    /// The channel's name in the manifest.
+    #[arg(long)]
+    channel: String,
+    /// The member's credential code (`-`: read it from standard input).
+    #[arg(long)]
+    code: String,
+    /// The votes, option by option, contests separated by `;` (e.g. `1,0` or `1,0;0,1,1`).
+    #[arg(long)]
+    choice: String,
+}
+
+impl VoteArgs {
+    fn vote(&self) -> voting::Vote<'_> {
+        voting::Vote {
+            dir: &self.dir,
+            channel: &self.channel,
+            code: &self.code,
+            choice: &self.choice,
+        }
+    }
 }
 
 fn main() -> ExitCode {
-    match Cli::parse().command {
-        Command::Verify { record, json } => verify_command(&record, json),
+    let command = match Cli::parse().command {
+        Command::Verify { record, json } => return verify_command(&record, json),
+        other => other,
+    };
+    match run(command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(fail) => {
+            eprintln!("nullivote: {fail}");
+            fail.code()
+        }
+    }
+}
+
+fn run(command: Command) -> Outcome {
+    match command {
+        Command::Verify { .. } => Ok(()),
+        Command::Manifest(ManifestCommand::Leadership {
+            out,
+            intake_key,
+            intake_secret_out,
+        }) => setup::manifest_leadership(&out, intake_key.as_deref(), intake_secret_out.as_deref()),
+        Command::Manifest(ManifestCommand::Check { file }) => setup::manifest_check(&file),
+        Command::Authority(AuthorityCommand::New { secret_out }) => {
+            setup::authority_new(&secret_out)
+        }
+        Command::Trustee(step) => match step {
+            TrusteeCommand::Round1 { dir, index, secret } => ceremony::round1(&dir, index, &secret),
+            TrusteeCommand::Round2(s) => ceremony::round2(&s.dir, s.index, &s.secret),
+            TrusteeCommand::Round3(s) => ceremony::round3(&s.dir, s.index, &s.secret),
+            TrusteeCommand::Round4 {
+                step: s,
+                complain_about_missing,
+            } => ceremony::round4(&s.dir, s.index, &s.secret, complain_about_missing),
+            TrusteeCommand::Round5(s) => ceremony::round5(&s.dir, s.index, &s.secret),
+            TrusteeCommand::Finish(s) => ceremony::finish_ceremony(&s.dir, s.index, &s.secret),
+        },
+        Command::Credentials(CredentialsCommand::Issue {
+            dir,
+            count,
+            codes_out,
+        }) => setup::credentials_issue(&dir, count, &codes_out),
+        Command::Cast {
+            vote,
+            authority_secret,
+        } => voting::cast(&vote.vote(), authority_secret.as_deref()),
+        Command::Challenge { vote } => voting::challenge(&vote.vote()),
+        Command::Close {
+            dir,
+            channel,
+            voting,
+        } => voting::close(&dir, if voting { None } else { channel.as_deref() }),
+        Command::Tally { dir } => counting::tally(&dir),
+        Command::Decrypt { dir, key } => counting::decrypt(&dir, &key),
+        Command::Publish { dir } => counting::publish(&dir),
     }
 }
 

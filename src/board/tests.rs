@@ -1,38 +1,17 @@
 use super::*;
 use crate::ballot::{BallotError, prepare};
 use crate::precedence::Reason;
-use crate::testing::{ONLINE, POSTAL, TestElection, test_rng};
-
-const TRUSS: [u32; 2] = [1, 0];
-const SUNAK: [u32; 2] = [0, 1];
-
-fn ballot(t: &TestElection, voter: usize, channel: u8, vote: [u32; 2], seed: u64) -> Ballot {
-    let mut rng = test_rng(seed);
-    let mut prepared = prepare(
-        &t.election,
-        channel,
-        &t.secrets[voter],
-        &[vote.to_vec()],
-        &mut rng,
-    )
-    .unwrap();
-    if channel == POSTAL {
-        prepared
-            .countersign(&t.election, &t.authority, &mut rng)
-            .unwrap();
-    }
-    prepared.cast()
-}
+use crate::testing::{ONLINE, POSTAL, SUNAK, TRUSS, TestElection, test_rng};
 
 #[test]
 fn postal_after_online_is_accepted_online_after_postal_refused() {
     let t = TestElection::leadership(3, 1);
     let mut board = Board::new(t.election.clone());
-    let online = board.submit(ballot(&t, 0, ONLINE, TRUSS, 1)).unwrap();
-    let postal = board.submit(ballot(&t, 0, POSTAL, SUNAK, 2)).unwrap();
+    let online = board.submit(t.ballot(0, ONLINE, TRUSS, 1)).unwrap();
+    let postal = board.submit(t.ballot(0, POSTAL, SUNAK, 2)).unwrap();
     assert_eq!((online.position, postal.position), (0, 1));
     assert_eq!(
-        board.submit(ballot(&t, 0, ONLINE, TRUSS, 3)),
+        board.submit(t.ballot(0, ONLINE, TRUSS, 3)),
         Err(Refusal::Superseded {
             by: 1,
             reason: Reason::Precedence
@@ -40,15 +19,15 @@ fn postal_after_online_is_accepted_online_after_postal_refused() {
     );
     // A second postal ballot is refused: postal is first-wins.
     assert_eq!(
-        board.submit(ballot(&t, 0, POSTAL, TRUSS, 4)),
+        board.submit(t.ballot(0, POSTAL, TRUSS, 4)),
         Err(Refusal::Superseded {
             by: 1,
             reason: Reason::FirstWins
         })
     );
     // Online revotes are accepted (last-wins).
-    board.submit(ballot(&t, 1, ONLINE, TRUSS, 5)).unwrap();
-    board.submit(ballot(&t, 1, ONLINE, SUNAK, 6)).unwrap();
+    board.submit(t.ballot(1, ONLINE, TRUSS, 5)).unwrap();
+    board.submit(t.ballot(1, ONLINE, SUNAK, 6)).unwrap();
     assert_eq!(board.entries().len(), 4);
     assert_eq!(board.refusals().len(), 2);
     assert_eq!(board.refusals()[0].1, ONLINE);
@@ -58,7 +37,7 @@ fn postal_after_online_is_accepted_online_after_postal_refused() {
 fn resubmitting_returns_the_original_receipt() {
     let t = TestElection::leadership(1, 2);
     let mut board = Board::new(t.election.clone());
-    let b = ballot(&t, 0, ONLINE, TRUSS, 1);
+    let b = t.ballot(0, ONLINE, TRUSS, 1);
     let first = board.submit(b.clone()).unwrap();
     assert_eq!(board.submit(b.clone()), Ok(first));
     assert_eq!(board.submit_batch(vec![b]), vec![Ok(first)]);
@@ -72,10 +51,10 @@ fn invalid_other_election_and_uncountersigned_ballots_are_refused() {
     let other = TestElection::leadership(2, 4);
     let mut board = Board::new(t.election.clone());
     assert_eq!(
-        board.submit(ballot(&other, 0, ONLINE, TRUSS, 1)),
+        board.submit(other.ballot(0, ONLINE, TRUSS, 1)),
         Err(Refusal::Invalid(BallotError::WrongElection))
     );
-    let mut unsigned = ballot(&t, 0, POSTAL, TRUSS, 2);
+    let mut unsigned = t.ballot(0, POSTAL, TRUSS, 2);
     unsigned.countersignature = None;
     assert_eq!(
         board.submit(unsigned),
@@ -124,7 +103,7 @@ fn a_challenged_ballot_can_never_be_cast() {
         vec![Err(Refusal::Spoiled { position: 0 })]
     );
     // A ballot made afresh is accepted.
-    board.submit(ballot(&t, 0, ONLINE, TRUSS, 2)).unwrap();
+    board.submit(t.ballot(0, ONLINE, TRUSS, 2)).unwrap();
 }
 
 #[test]
@@ -133,17 +112,17 @@ fn nothing_is_cast_after_its_phase() {
     let mut board = Board::new(t.election.clone());
     board.close_channel(POSTAL).unwrap();
     assert_eq!(
-        board.submit(ballot(&t, 0, POSTAL, TRUSS, 1)),
+        board.submit(t.ballot(0, POSTAL, TRUSS, 1)),
         Err(Refusal::ChannelClosed { channel: POSTAL })
     );
     assert_eq!(
         board.close_channel(POSTAL),
         Err(Refusal::ChannelClosed { channel: POSTAL })
     );
-    board.submit(ballot(&t, 0, ONLINE, TRUSS, 2)).unwrap();
+    board.submit(t.ballot(0, ONLINE, TRUSS, 2)).unwrap();
     board.close_voting().unwrap();
     assert_eq!(
-        board.submit(ballot(&t, 1, ONLINE, TRUSS, 3)),
+        board.submit(t.ballot(1, ONLINE, TRUSS, 3)),
         Err(Refusal::VotingClosed)
     );
     assert!(matches!(board.close_voting(), Err(Refusal::WrongPhase(_))));
@@ -152,9 +131,9 @@ fn nothing_is_cast_after_its_phase() {
 fn sample_board() -> (TestElection, Board) {
     let t = TestElection::leadership(4, 7);
     let mut board = Board::new(t.election.clone());
-    board.submit(ballot(&t, 0, ONLINE, TRUSS, 1)).unwrap();
-    board.submit(ballot(&t, 1, POSTAL, SUNAK, 2)).unwrap();
-    board.submit(ballot(&t, 0, POSTAL, SUNAK, 3)).unwrap();
+    board.submit(t.ballot(0, ONLINE, TRUSS, 1)).unwrap();
+    board.submit(t.ballot(1, POSTAL, SUNAK, 2)).unwrap();
+    board.submit(t.ballot(0, POSTAL, SUNAK, 3)).unwrap();
     let prepared = prepare(
         &t.election,
         ONLINE,
@@ -164,7 +143,7 @@ fn sample_board() -> (TestElection, Board) {
     )
     .unwrap();
     board.challenge(&prepared.challenge()).unwrap();
-    board.submit(ballot(&t, 2, ONLINE, SUNAK, 5)).unwrap();
+    board.submit(t.ballot(2, ONLINE, SUNAK, 5)).unwrap();
     board.close_voting().unwrap();
     (t, board)
 }
@@ -242,7 +221,7 @@ fn a_forked_head_and_an_entry_after_close_are_named() {
     let late = Entry {
         position: 6,
         previous: entries[5].digest(),
-        payload: Payload::Ballot(Box::new(ballot(&t, 3, ONLINE, TRUSS, 9))),
+        payload: Payload::Ballot(Box::new(t.ballot(3, ONLINE, TRUSS, 9))),
     };
     let head = late.digest();
     entries.push(late);
@@ -278,7 +257,7 @@ fn a_resumed_board_continues_the_chain_and_refuses_a_broken_one() {
     let mut open = Board::resume(t.election.clone(), entries[..3].to_vec(), vec![]).unwrap();
     // The state was replayed: voter 0's postal ballot is known, so their online one is refused.
     assert_eq!(
-        open.submit(ballot(&t, 0, ONLINE, TRUSS, 40)),
+        open.submit(t.ballot(0, ONLINE, TRUSS, 40)),
         Err(Refusal::Superseded {
             by: 2,
             reason: Reason::Precedence

@@ -1,0 +1,552 @@
+//! The key ceremony, one round per command, each trustee on its own machine.
+//!
+//! ```text
+//! DIR/ceremony/round1-<i>.json           trustee i's commitment digest           (broadcast)
+//! DIR/ceremony/round2-<i>.json           its commitments and proofs              (broadcast)
+//! DIR/private/round3-<i>-to-<l>.bin      its share for trustee l                 (PRIVATE)
+//! DIR/ceremony/round4-<i>.json           its complaints                          (broadcast)
+//! DIR/ceremony/round5-<i>.json           its answers to complaints against it    (broadcast)
+//! DIR/ceremony.json                      {transcript, public}: the outcome       (published)
+//! ```
+//!
+//! `DIR/ceremony/` is the broadcast channel: copy it between the trustees' machines (and into
+//! the record). `DIR/private/` stands for the private channel between two trustees: in a real
+//! deployment each `round3-i-to-l.bin` travels encrypted and authenticated from `i` to `l` only,
+//! and is never part of the record; nullivote does not provide that channel (see README).
+//!
+//! Each trustee keeps ONE secret file (mode 0600) for the whole ceremony: each round replaces
+//! the previous round's state with the next (`to_secret_bytes`), and `finish` replaces it with
+//! the trustee's key, which `nullivote decrypt --key` reads. The secret is saved before the
+//! matching public package is written, so a round re-run after a crash re-sends the identical
+//! package from the saved state, and a package is never published twice with different
+//! contents (`files::publish_once`).
+
+use std::path::{Path, PathBuf};
+
+use nullivote::manifest::{Manifest, TrusteePolicy};
+use nullivote::record::Ceremony;
+use nullivote::transcript::PROTOCOL_VERSION;
+use nullivote::trustee::dkg::{round1, round2, round3, round4, round5};
+use nullivote::trustee::{
+    CeremonyTranscript, TrusteeError, TrusteeIndex, TrusteeKey, finish, part1, part2, part3, part4,
+    resolve_complaints,
+};
+use rand_core::OsRng;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::context::Dir;
+use crate::files::{
+    Fail, Outcome, create, json_bytes, publish_once, read_json, read_secret, replace,
+};
+
+/// What a trustee secret file holds: the frame's kind byte (`persist` in the library).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Stage {
+    /// The state after round `1..=4`.
+    Round(u8),
+    /// The trustee's key: the ceremony is finished.
+    Key,
+}
+
+impl Stage {
+    fn describe(self) -> String {
+        match self {
+            Stage::Round(r) => format!("the state after round {r}"),
+            Stage::Key => "the trustee's key (the ceremony is finished)".to_string(),
+        }
+    }
+}
+
+/// Reads the frame of a trustee secret file (`"NVK" ‖ version ‖ kind`): which stage it holds,
+/// refusing other versions with a clear message before the library decodes the rest.
+pub fn stage(path: &Path, bytes: &[u8]) -> Outcome<Stage> {
+    if bytes.len() < 6 || &bytes[..3] != b"NVK" {
+        return Err(Fail::file(path, "not a nullivote trustee secret file"));
+    }
+    let version = u16::from_be_bytes([bytes[3], bytes[4]]);
+    if version != PROTOCOL_VERSION {
+        return Err(Fail::file(
+            path,
+            format!(
+                "a trustee secret of version {version}; this nullivote reads version \
+                 {PROTOCOL_VERSION}"
+            ),
+        ));
+    }
+    match bytes[5] {
+        k @ 1..=4 => Ok(Stage::Round(k)),
+        5 => Ok(Stage::Key),
+        _ => Err(Fail::file(path, "not a trustee secret of the key ceremony")),
+    }
+}
+
+/// The command that moves a secret at `stage` on.
+fn next_step(stage: Stage) -> String {
+    match stage {
+        Stage::Round(4) => {
+            "`nullivote trustee round5`, then `nullivote trustee finish`".to_string()
+        }
+        Stage::Round(r) => format!("`nullivote trustee round{}`", r + 1),
+        Stage::Key => "`nullivote decrypt --key` once the tally is published".to_string(),
+    }
+}
+
+fn wrong_stage(path: &Path, found: Stage, step: &str, needed: Stage) -> Fail {
+    let message = if found < needed {
+        format!(
+            "holds {}; {step} needs {}: run {} first",
+            found.describe(),
+            needed.describe(),
+            next_step(found)
+        )
+    } else {
+        format!(
+            "holds {}: {step} is already done; the next step is {}",
+            found.describe(),
+            next_step(found)
+        )
+    };
+    Fail::file(path, message)
+}
+
+fn load_failure(path: &Path, e: TrusteeError) -> Fail {
+    Fail::file(path, format!("cannot load the trustee secret: {e}"))
+}
+
+/// A ceremony error: someone misbehaved (exit 1, naming them) or the inputs are wrong (exit 2).
+fn ceremony_failure(step: &str, e: TrusteeError) -> Fail {
+    let culprits = e.culprits();
+    if culprits.is_empty() {
+        Fail::input(format!("{step}: {e}"))
+    } else {
+        let who: Vec<String> = culprits.iter().map(ToString::to_string).collect();
+        Fail::refused(format!(
+            "{step}: {e} (at fault: trustee {}); the ceremony cannot go on as it is",
+            who.join(", ")
+        ))
+    }
+}
+
+fn index(policy: TrusteePolicy, index: u16) -> Outcome<TrusteeIndex> {
+    TrusteeIndex::new(index)
+        .and_then(|i| i.check(policy))
+        .map_err(|e| Fail::input(format!("--index {index}: {e}")))
+}
+
+fn check_index(path: &Path, given: Option<u16>, found: TrusteeIndex) -> Outcome {
+    match given {
+        Some(i) if i != found.get() => Err(Fail::file(
+            path,
+            format!("is trustee {found}'s secret, not trustee {i}'s"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn package_path(dir: &Dir, round: u8, trustee: TrusteeIndex) -> PathBuf {
+    dir.file("ceremony")
+        .join(format!("round{round}-{trustee}.json"))
+}
+
+fn share_path(dir: &Dir, from: TrusteeIndex, to: TrusteeIndex) -> PathBuf {
+    dir.file("private")
+        .join(format!("round3-{from}-to-{to}.bin"))
+}
+
+/// Writes a public package once (identical re-runs are no-ops).
+fn publish<T: Serialize>(path: &Path, package: &T, round: u8) -> Outcome {
+    publish_once(
+        path,
+        &json_bytes(path, package)?,
+        false,
+        &format!("round-{round} package"),
+    )
+}
+
+/// Every trustee's package of a round, one file each, each claiming its trustee.
+fn packages<T: DeserializeOwned>(
+    dir: &Dir,
+    round: u8,
+    policy: TrusteePolicy,
+    trustee_of: impl Fn(&T) -> TrusteeIndex,
+) -> Outcome<Vec<T>> {
+    let missing: Vec<String> = TrusteeIndex::all(policy)
+        .map(|i| package_path(dir, round, i))
+        .filter(|p| !p.exists())
+        .map(|p| p.display().to_string())
+        .collect();
+    if !missing.is_empty() {
+        return Err(Fail::input(format!(
+            "waiting for round {round}: {} not there yet (each trustee runs `nullivote trustee \
+             round{round}`, and its package is copied into {})",
+            missing.join(", "),
+            dir.file("ceremony").display()
+        )));
+    }
+    TrusteeIndex::all(policy)
+        .map(|i| {
+            let path = package_path(dir, round, i);
+            let package: T = read_json(&path, &format!("round-{round} package"))?;
+            let claimed = trustee_of(&package);
+            if claimed != i {
+                return Err(Fail::file(
+                    &path,
+                    format!("holds trustee {claimed}'s package, not trustee {i}'s"),
+                ));
+            }
+            Ok(package)
+        })
+        .collect()
+}
+
+struct Secret {
+    path: PathBuf,
+    bytes: zeroize::Zeroizing<Vec<u8>>,
+    stage: Stage,
+}
+
+fn secret(path: &Path) -> Outcome<Secret> {
+    let bytes = read_secret(path)?;
+    let stage = stage(path, &bytes)?;
+    Ok(Secret {
+        path: path.to_path_buf(),
+        bytes,
+        stage,
+    })
+}
+
+fn open(dir: &Path) -> Outcome<(Dir, Manifest)> {
+    let dir = Dir::open(dir)?;
+    let manifest = dir.manifest()?;
+    Ok((dir, manifest))
+}
+
+/// `nullivote trustee round1 DIR --index I --secret FILE`.
+pub fn round1(dir: &Path, i: u16, secret_path: &Path) -> Outcome {
+    let (dir, manifest) = open(dir)?;
+    let policy = manifest.trustees();
+    let me = index(policy, i)?;
+    let out = package_path(&dir, 1, me);
+    if secret_path.exists() {
+        let s = secret(secret_path)?;
+        if s.stage != Stage::Round(1) {
+            return Err(wrong_stage(
+                secret_path,
+                s.stage,
+                "round 1",
+                Stage::Round(0),
+            ));
+        }
+        let saved = round1::SecretPackage::from_secret_bytes(&s.bytes)
+            .map_err(|e| load_failure(secret_path, e))?;
+        check_index(secret_path, Some(i), saved.trustee())?;
+        publish(&out, &saved.package(), 1)?;
+        println!(
+            "trustee {me}: round 1 was already done; its package is in {}",
+            out.display()
+        );
+        return Ok(());
+    }
+    if out.exists() {
+        return Err(Fail::file(
+            &out,
+            format!(
+                "exists, but {} does not: trustee {me} already committed with another secret file",
+                secret_path.display()
+            ),
+        ));
+    }
+    let (saved, package) =
+        part1(me, policy, &manifest, &mut OsRng).map_err(|e| ceremony_failure("round 1", e))?;
+    create(secret_path, &saved.to_secret_bytes(), true)?;
+    publish(&out, &package, 1)?;
+    println!(
+        "trustee {me}: round 1 package written to {}; secret state saved in {} (keep it \
+         private; every later round updates it)",
+        out.display(),
+        secret_path.display()
+    );
+    Ok(())
+}
+
+/// `nullivote trustee round2 DIR [--index I] --secret FILE`.
+pub fn round2(dir: &Path, i: Option<u16>, secret_path: &Path) -> Outcome {
+    let (dir, manifest) = open(dir)?;
+    let policy = manifest.trustees();
+    let s = secret(secret_path)?;
+    let (saved, package) = match s.stage {
+        Stage::Round(1) => {
+            let previous = round1::SecretPackage::from_secret_bytes(&s.bytes)
+                .map_err(|e| load_failure(&s.path, e))?;
+            check_index(&s.path, i, previous.trustee())?;
+            let r1 = packages(&dir, 1, policy, round1::Package::trustee)?;
+            let (saved, package) =
+                part2(&previous, &r1).map_err(|e| ceremony_failure("round 2", e))?;
+            replace(&s.path, &saved.to_secret_bytes(), true)?;
+            (saved, package)
+        }
+        Stage::Round(2) => {
+            let saved = round2::SecretPackage::from_secret_bytes(&s.bytes)
+                .map_err(|e| load_failure(&s.path, e))?;
+            check_index(&s.path, i, saved.trustee())?;
+            let package = saved.package();
+            (saved, package)
+        }
+        found => return Err(wrong_stage(&s.path, found, "round 2", Stage::Round(1))),
+    };
+    let me = saved.trustee();
+    let out = package_path(&dir, 2, me);
+    publish(&out, &package, 2)?;
+    println!("trustee {me}: round 2 package written to {}", out.display());
+    Ok(())
+}
+
+/// `nullivote trustee round3 DIR [--index I] --secret FILE`.
+pub fn round3(dir: &Path, i: Option<u16>, secret_path: &Path) -> Outcome {
+    let (dir, manifest) = open(dir)?;
+    let policy = manifest.trustees();
+    let s = secret(secret_path)?;
+    let (me, shares) = match s.stage {
+        Stage::Round(2) => {
+            let previous = round2::SecretPackage::from_secret_bytes(&s.bytes)
+                .map_err(|e| load_failure(&s.path, e))?;
+            check_index(&s.path, i, previous.trustee())?;
+            let r1 = packages(&dir, 1, policy, round1::Package::trustee)?;
+            let r2 = packages(&dir, 2, policy, round2::Package::trustee)?;
+            let (saved, shares) =
+                part3(&previous, &r1, &r2).map_err(|e| ceremony_failure("round 3", e))?;
+            replace(&s.path, &saved.to_secret_bytes(), true)?;
+            (saved.trustee(), shares)
+        }
+        Stage::Round(3) => {
+            let saved = round3::SecretPackage::from_secret_bytes(&s.bytes)
+                .map_err(|e| load_failure(&s.path, e))?;
+            check_index(&s.path, i, saved.trustee())?;
+            (saved.trustee(), saved.shares())
+        }
+        found => return Err(wrong_stage(&s.path, found, "round 3", Stage::Round(2))),
+    };
+    for share in &shares {
+        let path = share_path(&dir, share.from(), share.to());
+        publish_once(&path, &share.to_secret_bytes(), true, "private share")?;
+    }
+    println!(
+        "trustee {me}: {} private shares written to {} (in a real ceremony each goes, \
+         encrypted, to its recipient only)",
+        shares.len(),
+        dir.file("private").display()
+    );
+    Ok(())
+}
+
+/// `nullivote trustee round4 DIR [--index I] --secret FILE [--complain-about-missing]`.
+pub fn round4(dir: &Path, i: Option<u16>, secret_path: &Path, complain: bool) -> Outcome {
+    let (dir, manifest) = open(dir)?;
+    let policy = manifest.trustees();
+    let s = secret(secret_path)?;
+    let package = match s.stage {
+        Stage::Round(3) => {
+            let previous = round3::SecretPackage::from_secret_bytes(&s.bytes)
+                .map_err(|e| load_failure(&s.path, e))?;
+            check_index(&s.path, i, previous.trustee())?;
+            let me = previous.trustee();
+            let mut received = Vec::new();
+            let mut missing = Vec::new();
+            for dealer in TrusteeIndex::all(policy).filter(|&d| d != me) {
+                let path = share_path(&dir, dealer, me);
+                match read_share(&path, dealer, me) {
+                    Ok(share) => received.push(share),
+                    Err(fail) if complain => {
+                        eprintln!("nullivote: complaining about trustee {dealer}: {fail}");
+                    }
+                    Err(_) if !path.exists() => missing.push(path.display().to_string()),
+                    Err(fail) => return Err(fail),
+                }
+            }
+            if !missing.is_empty() {
+                return Err(Fail::input(format!(
+                    "waiting for round 3: {} not there yet (or pass --complain-about-missing to \
+                     complain, in public, about the dealers who did not send a share)",
+                    missing.join(", ")
+                )));
+            }
+            let (saved, package) =
+                part4(&previous, &received).map_err(|e| ceremony_failure("round 4", e))?;
+            replace(&s.path, &saved.to_secret_bytes(), true)?;
+            package
+        }
+        Stage::Round(4) => {
+            let saved = round4::SecretPackage::from_secret_bytes(&s.bytes)
+                .map_err(|e| load_failure(&s.path, e))?;
+            check_index(&s.path, i, saved.trustee())?;
+            saved.package()
+        }
+        found => return Err(wrong_stage(&s.path, found, "round 4", Stage::Round(3))),
+    };
+    let me = package.trustee();
+    let out = package_path(&dir, 4, me);
+    publish(&out, &package, 4)?;
+    let accused: Vec<String> = package.accused().iter().map(ToString::to_string).collect();
+    if accused.is_empty() {
+        println!(
+            "trustee {me}: every share checked; round 4 package (no complaint) written to {}",
+            out.display()
+        );
+    } else {
+        println!(
+            "trustee {me}: complaints against trustee {} written to {}",
+            accused.join(", "),
+            out.display()
+        );
+    }
+    Ok(())
+}
+
+fn read_share(path: &Path, from: TrusteeIndex, to: TrusteeIndex) -> Outcome<round3::PrivateShare> {
+    let bytes = read_secret(path)?;
+    let share = round3::PrivateShare::from_secret_bytes(&bytes)
+        .map_err(|e| Fail::file(path, format!("not a private share: {e}")))?;
+    if share.from() != from || share.to() != to {
+        return Err(Fail::file(
+            path,
+            format!(
+                "holds the share from trustee {} to trustee {}",
+                share.from(),
+                share.to()
+            ),
+        ));
+    }
+    Ok(share)
+}
+
+fn load_round4(s: &Secret, i: Option<u16>) -> Outcome<round4::SecretPackage> {
+    let saved =
+        round4::SecretPackage::from_secret_bytes(&s.bytes).map_err(|e| load_failure(&s.path, e))?;
+    check_index(&s.path, i, saved.trustee())?;
+    Ok(saved)
+}
+
+/// `nullivote trustee round5 DIR [--index I] --secret FILE`.
+pub fn round5(dir: &Path, i: Option<u16>, secret_path: &Path) -> Outcome {
+    let (dir, manifest) = open(dir)?;
+    let policy = manifest.trustees();
+    let s = secret(secret_path)?;
+    if s.stage != Stage::Round(4) {
+        return Err(wrong_stage(&s.path, s.stage, "round 5", Stage::Round(4)));
+    }
+    let saved = load_round4(&s, i)?;
+    let r4 = packages(&dir, 4, policy, round4::Package::trustee)?;
+    let package = resolve_complaints(&saved, &r4).map_err(|e| ceremony_failure("round 5", e))?;
+    let me = saved.trustee();
+    let out = package_path(&dir, 5, me);
+    publish(&out, &package, 5)?;
+    let answered: Vec<String> = package
+        .answers()
+        .iter()
+        .map(|a| a.accuser().to_string())
+        .collect();
+    if answered.is_empty() {
+        println!(
+            "trustee {me}: no complaint against it; round 5 package written to {}",
+            out.display()
+        );
+    } else {
+        println!(
+            "trustee {me}: answered the complaints of trustee {} in {}",
+            answered.join(", "),
+            out.display()
+        );
+    }
+    Ok(())
+}
+
+fn transcript(dir: &Dir, policy: TrusteePolicy) -> Outcome<CeremonyTranscript> {
+    Ok(CeremonyTranscript {
+        round1: packages(dir, 1, policy, round1::Package::trustee)?,
+        round2: packages(dir, 2, policy, round2::Package::trustee)?,
+        round4: packages(dir, 4, policy, round4::Package::trustee)?,
+        round5: packages(dir, 5, policy, round5::Package::dealer)?,
+    })
+}
+
+/// `nullivote trustee finish DIR [--index I] --secret FILE`.
+pub fn finish_ceremony(dir: &Path, i: Option<u16>, secret_path: &Path) -> Outcome {
+    let (dir, manifest) = open(dir)?;
+    let policy = manifest.trustees();
+    let s = secret(secret_path)?;
+    let transcript = transcript(&dir, policy)?;
+    let (me, public) = match s.stage {
+        Stage::Round(4) => {
+            let saved = load_round4(&s, i)?;
+            let (key, public) = finish(&saved, &transcript.round4, &transcript.round5)
+                .map_err(|e| ceremony_failure("finish", e))?;
+            replace(&s.path, &key.to_secret_bytes(), true)?;
+            (key.trustee(), public)
+        }
+        Stage::Key => {
+            let key =
+                TrusteeKey::from_secret_bytes(&s.bytes).map_err(|e| load_failure(&s.path, e))?;
+            check_index(&s.path, i, key.trustee())?;
+            let public = transcript
+                .verify(&manifest)
+                .map_err(|e| ceremony_failure("finish", e))?;
+            if public.joint_key() != key.joint_key()
+                || public.ceremony_digest() != key.ceremony_digest()
+            {
+                return Err(Fail::file(
+                    &s.path,
+                    "is a key of another ceremony than the packages in ceremony/",
+                ));
+            }
+            (key.trustee(), public)
+        }
+        found => return Err(wrong_stage(&s.path, found, "finish", Stage::Round(4))),
+    };
+    // What any verifier recomputes from the packages must be what this trustee computed.
+    let recomputed = transcript
+        .verify(&manifest)
+        .map_err(|e| ceremony_failure("finish", e))?;
+    if recomputed != public {
+        return Err(Fail::refused(
+            "finish: the packages in ceremony/ give another key set than this trustee computed",
+        ));
+    }
+    let path = dir.file("ceremony.json");
+    let ceremony = Ceremony { transcript, public };
+    let written = if path.exists() {
+        let existing: Ceremony = read_json(&path, "key ceremony")?;
+        if existing != ceremony {
+            return Err(Fail::file(
+                &path,
+                "differs from the ceremony the packages in ceremony/ give; remove it and run \
+                 `nullivote trustee finish` again",
+            ));
+        }
+        "was already there, identical"
+    } else {
+        replace(&path, &json_bytes(&path, &ceremony)?, false)?;
+        "written"
+    };
+    let public = &ceremony.public;
+    let excluded: Vec<String> = public.excluded().iter().map(ToString::to_string).collect();
+    println!(
+        "trustee {me}: key share saved in {}; joint election key {}",
+        secret_path.display(),
+        public.joint_key()
+    );
+    if !excluded.is_empty() {
+        println!("excluded dealers: trustee {}", excluded.join(", "));
+    }
+    println!("{} {written}", path.display());
+    Ok(())
+}
+
+/// Reads a trustee key file (`nullivote decrypt --key`).
+pub fn read_key(path: &Path) -> Outcome<TrusteeKey> {
+    let bytes = read_secret(path)?;
+    match stage(path, &bytes)? {
+        Stage::Key => TrusteeKey::from_secret_bytes(&bytes).map_err(|e| load_failure(path, e)),
+        found => Err(wrong_stage(path, found, "decrypt", Stage::Key)),
+    }
+}

@@ -1,0 +1,268 @@
+//! The election as the record directory describes it: the manifest, and once the ceremony and
+//! the registrar are done, the election (manifest, joint key, ceremony digest, roll) that every
+//! ballot binds to, and the board.
+//!
+//! Every command that reads a record directory checks, before anything else, that it is one
+//! this nullivote reads: if `record.json` is there (a published record), its format and version
+//! must be this nullivote's and its election id the manifest's.
+
+use std::path::{Path, PathBuf};
+
+use nullivote::board::{Board, BoardState, Entry, Refusal, verify_chain};
+use nullivote::credential::Roll;
+use nullivote::election::Election;
+use nullivote::manifest::Manifest;
+use nullivote::record::{Ceremony, RECORD_FORMAT, RecordHeader, RefusalRecord};
+use nullivote::tally::Tally;
+use nullivote::transcript::PROTOCOL_VERSION;
+
+use crate::files::{Fail, Outcome, parse_json, read_json, read_lines_or_empty, read_text};
+
+/// The record directory.
+pub struct Dir(PathBuf);
+
+impl Dir {
+    /// A record directory, which must exist.
+    pub fn open(path: &Path) -> Outcome<Self> {
+        if !path.is_dir() {
+            return Err(Fail::file(path, "no such record directory"));
+        }
+        Ok(Self(path.to_path_buf()))
+    }
+
+    /// A record directory to write into, created if needed.
+    pub fn create(path: &Path) -> Outcome<Self> {
+        std::fs::create_dir_all(path)
+            .map_err(|e| Fail::file(path, format!("cannot create the directory: {e}")))?;
+        Ok(Self(path.to_path_buf()))
+    }
+
+    /// A file of the record.
+    pub fn file(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+
+    /// The directory.
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+
+    /// `manifest.json`, after checking `record.json` if there is one.
+    pub fn manifest(&self) -> Outcome<Manifest> {
+        let path = self.file("manifest.json");
+        let manifest: Manifest = read_json(&path, "manifest")?;
+        if let Some(header) = self.header()?
+            && header.election_id != manifest.election_id()
+        {
+            return Err(Fail::file(
+                &self.file("record.json"),
+                format!(
+                    "is the record of election {:?}, but manifest.json is election {:?}",
+                    header.election_id,
+                    manifest.election_id()
+                ),
+            ));
+        }
+        Ok(manifest)
+    }
+
+    /// `record.json`, if the record was published: only this nullivote's format and version.
+    pub fn header(&self) -> Outcome<Option<RecordHeader>> {
+        let path = self.file("record.json");
+        if !path.exists() {
+            return Ok(None);
+        }
+        let text = read_text(&path)?;
+        // The version first, whatever else changed in another version's header.
+        let value: serde_json::Value = parse_json(&path, &text, "record header")?;
+        let version = value.get("version").and_then(serde_json::Value::as_u64);
+        let format = value.get("format").and_then(serde_json::Value::as_str);
+        if format != Some(RECORD_FORMAT) {
+            return Err(Fail::file(
+                &path,
+                format!("not a nullivote record header (its format is not {RECORD_FORMAT:?})"),
+            ));
+        }
+        if version != Some(u64::from(PROTOCOL_VERSION)) {
+            let found = version.map_or_else(|| "no".to_string(), |v| v.to_string());
+            return Err(Fail::file(
+                &path,
+                format!(
+                    "a record of version {found}; this nullivote reads version {PROTOCOL_VERSION}"
+                ),
+            ));
+        }
+        parse_json(&path, &text, "record header").map(Some)
+    }
+
+    /// The election: manifest, `ceremony.json` (re-verified) and `roll.json`.
+    pub fn election(&self) -> Outcome<Context> {
+        let manifest = self.manifest()?;
+        let path = self.file("ceremony.json");
+        let ceremony: Ceremony = read_json(&path, "key ceremony")?;
+        if *ceremony.public.manifest_digest() != manifest.digest() {
+            return Err(Fail::file(
+                &path,
+                "the key ceremony was run for another manifest than manifest.json",
+            ));
+        }
+        match ceremony.transcript.verify(&manifest) {
+            Ok(public) if public == ceremony.public => {}
+            Ok(_) => {
+                return Err(Fail::file(
+                    &path,
+                    "the published key set is not the one its packages give",
+                ));
+            }
+            Err(e) => return Err(Fail::file(&path, format!("the ceremony fails: {e}"))),
+        }
+        let roll: Roll = read_json(&self.file("roll.json"), "roll")?;
+        let election = Election::new(
+            manifest.clone(),
+            ceremony.public.election_key(),
+            ceremony.public.ceremony_digest(),
+            roll,
+        );
+        if let Some(header) = self.header()?
+            && header.base_hash != *election.base_hash()
+        {
+            return Err(Fail::file(
+                &self.file("record.json"),
+                "its base hash is not that of manifest.json, ceremony.json and roll.json: it is \
+                 the record of another election",
+            ));
+        }
+        Ok(Context {
+            dir: Dir(self.0.clone()),
+            manifest,
+            ceremony,
+            election,
+        })
+    }
+}
+
+/// An election set up in a record directory.
+pub struct Context {
+    /// The directory.
+    pub dir: Dir,
+    /// `manifest.json`.
+    pub manifest: Manifest,
+    /// `ceremony.json`.
+    pub ceremony: Ceremony,
+    /// The election the ballots bind to.
+    pub election: Election,
+}
+
+impl Context {
+    /// The index of the channel named `name`.
+    pub fn channel(&self, name: &str) -> Outcome<u8> {
+        self.manifest.channel_index(name).ok_or_else(|| {
+            let names: Vec<&str> = self
+                .manifest
+                .channels()
+                .iter()
+                .map(|c| c.name.as_str())
+                .collect();
+            Fail::input(format!(
+                "--channel {name:?}: the manifest has no such channel (it has {})",
+                names.join(", ")
+            ))
+        })
+    }
+
+    /// `board.jsonl` (no file: an empty board), checked to belong to this election.
+    pub fn entries(&self) -> Outcome<Vec<Entry>> {
+        let path = self.dir.file("board.jsonl");
+        let entries: Vec<Entry> = read_lines_or_empty(&path, "board entry")?;
+        if let Some(first) = entries.first()
+            && first.previous != *self.election.base_hash()
+        {
+            return Err(Fail::file(
+                &path,
+                "line 1: the board does not start from this election's base hash: it is the \
+                 board of another election (or manifest.json, ceremony.json or roll.json changed)",
+            ));
+        }
+        Ok(entries)
+    }
+
+    /// `refusals.jsonl` (no file: none).
+    pub fn refusals(&self) -> Outcome<Vec<RefusalRecord>> {
+        read_lines_or_empty(&self.dir.file("refusals.jsonl"), "refusal")
+    }
+
+    /// The live board, re-verified from its entries.
+    pub fn board(&self) -> Outcome<Board> {
+        let entries = self.entries()?;
+        Board::resume(self.election.clone(), entries, Vec::new())
+            .map_err(|errors| chain_failure(&self.dir.file("board.jsonl"), &errors))
+    }
+
+    /// The board's entries, re-verified, and the state they leave.
+    pub fn replay(&self) -> Outcome<(Vec<Entry>, BoardState)> {
+        let entries = self.entries()?;
+        let state = verify_chain(&self.election, &entries, None)
+            .map_err(|errors| chain_failure(&self.dir.file("board.jsonl"), &errors))?;
+        Ok((entries, state))
+    }
+
+    /// The tally of the closed board, with the refusal log's counts.
+    pub fn tally(&self) -> Outcome<(Vec<Entry>, Tally)> {
+        let (entries, state) = self.replay()?;
+        if !state.voting_closed() {
+            return Err(Fail::file(
+                &self.dir.file("board.jsonl"),
+                format!(
+                    "voting is still open; close it first with `nullivote close {} --voting`",
+                    self.dir.path().display()
+                ),
+            ));
+        }
+        let mut tally = Tally::compute(&self.election, &entries, state.cast())
+            .map_err(|e| Fail::file(&self.dir.file("board.jsonl"), e))?;
+        // The log's reasons are text; only the channel matters for the counts (as in the
+        // verifier).
+        let refusals: Vec<_> = self
+            .refusals()?
+            .iter()
+            .map(|r| {
+                (
+                    r.tracking_code,
+                    r.channel,
+                    Refusal::WrongPhase("logged refusal"),
+                )
+            })
+            .collect();
+        tally.count_refusals(&refusals);
+        Ok((entries, tally))
+    }
+
+    /// The published `tally.json`, which must be the tally of the board.
+    pub fn checked_tally(&self) -> Outcome<(Vec<Entry>, Tally)> {
+        let (entries, tally) = self.tally()?;
+        let path = self.dir.file("tally.json");
+        let published: Tally = read_json(&path, "tally")?;
+        if published != tally {
+            return Err(Fail::file(
+                &path,
+                format!(
+                    "is not the tally of board.jsonl and refusals.jsonl; run `nullivote tally {}` \
+                     again",
+                    self.dir.path().display()
+                ),
+            ));
+        }
+        Ok((entries, tally))
+    }
+}
+
+fn chain_failure(path: &Path, errors: &[nullivote::board::ChainError]) -> Fail {
+    let more = match errors.len() {
+        0 | 1 => String::new(),
+        n => format!(" (and {} more problems)", n - 1),
+    };
+    match errors.first() {
+        Some(e) => Fail::file(path, format!("{e}{more}")),
+        None => Fail::file(path, "the board does not verify"),
+    }
+}
