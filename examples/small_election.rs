@@ -21,13 +21,9 @@ use nullivote::credential::{CredentialCode, CredentialSecret, Roll};
 use nullivote::election::Election;
 use nullivote::group::Element;
 use nullivote::manifest::{Channel, ChannelRule, Contest, Manifest, TrusteePolicy};
-use nullivote::record::{
-    Ceremony, DecryptionRecord, ElectionRecord, ElectionResult, RECORD_FORMAT, RecordHeader,
-    RefusalRecord,
-};
+use nullivote::record::{Ceremony, ElectionRecord, ElectionResult};
 use nullivote::secret::SecretScalar;
 use nullivote::tally::Tally;
-use nullivote::transcript::PROTOCOL_VERSION;
 use nullivote::trustee::{combine, run_ceremony};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
@@ -196,32 +192,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     // 8. The record: everything public, for anyone to check with `nullivote verify`.
-    let record = ElectionRecord {
-        header: RecordHeader {
-            format: RECORD_FORMAT.into(),
-            version: PROTOCOL_VERSION,
-            election_id: manifest.election_id().into(),
-            base_hash: *election.base_hash(),
-            board_head: board.head(),
-            board_entries: board.entries().len() as u64,
-        },
-        manifest,
-        ceremony: Ceremony { transcript, public },
-        roll,
-        board: board.entries().to_vec(),
-        refusals: board
-            .refusals()
-            .iter()
-            .map(|(code, channel, reason)| RefusalRecord {
-                tracking_code: *code,
-                channel: *channel,
-                reason: reason.to_string(),
-            })
-            .collect(),
-        tally,
-        decryption: DecryptionRecord { shares },
-        result,
-    };
+    let ceremony = Ceremony { transcript, public };
+    let record = ElectionRecord::assemble(&election, &board, ceremony, tally, shares, result);
     record.write(&args.out)?;
     println!(
         "8. record written to {}; check it with: cargo run --release -- verify {}",

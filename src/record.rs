@@ -302,6 +302,46 @@ fn write_lines<T: Serialize + Sync>(dir: &Path, name: &str, values: &[T]) -> std
 }
 
 impl ElectionRecord {
+    /// Assembles the record of an election whose voting took place on `board`: the header
+    /// (base hash, board head), the manifest and roll from `election`, every board entry and
+    /// the operator's refusal log, with the ceremony, tally, decryption shares and result.
+    pub fn assemble(
+        election: &crate::election::Election,
+        board: &crate::board::Board,
+        ceremony: Ceremony,
+        tally: Tally,
+        shares: Vec<DecryptionShare>,
+        result: ElectionResult,
+    ) -> Self {
+        let manifest = election.manifest().clone();
+        Self {
+            header: RecordHeader {
+                format: RECORD_FORMAT.to_string(),
+                version: PROTOCOL_VERSION,
+                election_id: manifest.election_id().to_string(),
+                base_hash: *election.base_hash(),
+                board_head: board.head(),
+                board_entries: board.entries().len() as u64,
+            },
+            manifest,
+            ceremony,
+            roll: election.roll().clone(),
+            board: board.entries().to_vec(),
+            refusals: board
+                .refusals()
+                .iter()
+                .map(|(code, channel, reason)| RefusalRecord {
+                    tracking_code: *code,
+                    channel: *channel,
+                    reason: reason.to_string(),
+                })
+                .collect(),
+            tally,
+            decryption: DecryptionRecord { shares },
+            result,
+        }
+    }
+
     /// Writes the record as a directory of JSON files (created if needed).
     ///
     /// # Errors

@@ -20,13 +20,10 @@ use crate::credential::{CredentialCode, CredentialSecret, Roll};
 use crate::election::Election;
 use crate::group::Element;
 use crate::manifest::Manifest;
-use crate::record::{
-    Ceremony, DecryptionRecord, ElectionRecord, ElectionResult, RECORD_FORMAT, RecordHeader,
-    RefusalRecord,
-};
+use crate::record::{Ceremony, ElectionRecord, ElectionResult};
 use crate::secret::SecretScalar;
 use crate::tally::Tally;
-use crate::transcript::{PROTOCOL_VERSION, random_scalar};
+use crate::transcript::random_scalar;
 use crate::trustee::{TrusteeError, TrusteeIndex, combine, run_ceremony};
 use crate::verifier::Progress;
 
@@ -313,33 +310,8 @@ pub fn leadership(
         &tally.counts,
         decryption.used(),
     );
-    let refusals = board
-        .refusals()
-        .iter()
-        .map(|(code, channel, reason)| RefusalRecord {
-            tracking_code: *code,
-            channel: *channel,
-            reason: reason.to_string(),
-        })
-        .collect();
-    let record = ElectionRecord {
-        header: RecordHeader {
-            format: RECORD_FORMAT.to_string(),
-            version: PROTOCOL_VERSION,
-            election_id: manifest.election_id().to_string(),
-            base_hash: *election.base_hash(),
-            board_head: board.head(),
-            board_entries: board.entries().len() as u64,
-        },
-        manifest,
-        ceremony: Ceremony { transcript, public },
-        roll,
-        board: board.entries().to_vec(),
-        refusals,
-        tally,
-        decryption: DecryptionRecord { shares: used },
-        result,
-    };
+    let ceremony = Ceremony { transcript, public };
+    let record = ElectionRecord::assemble(&election, &board, ceremony, tally, used, result);
     Ok(Simulation {
         record,
         expected,
