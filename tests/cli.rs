@@ -166,7 +166,9 @@ fn a_whole_election_across_invocations_verifies() {
         .collect();
     for (i, secret) in secrets.iter().enumerate() {
         let index = (i + 1).to_string();
-        ok(&["trustee", "round1", d, "--index", &index, "--secret", secret]);
+        ok(&[
+            "trustee", "round1", d, "--index", &index, "--secret", secret,
+        ]);
     }
     // A round run early waits for the others, naming the missing package.
     ok(&["trustee", "round2", d, "--secret", &secrets[0]]);
@@ -176,7 +178,15 @@ fn a_whole_election_across_invocations_verifies() {
         &["round2-2.json"],
     );
     // A step run twice re-sends the identical package.
-    ok(&["trustee", "round2", d, "--secret", &secrets[0], "--index", "1"]);
+    ok(&[
+        "trustee",
+        "round2",
+        d,
+        "--secret",
+        &secrets[0],
+        "--index",
+        "1",
+    ]);
     for round in ["round2", "round3", "round4", "round5", "finish"] {
         for secret in &secrets {
             if round == "round2" && *secret == secrets[0] {
@@ -210,7 +220,16 @@ fn a_whole_election_across_invocations_verifies() {
 
     let intake_arg = s(&intake).to_string();
     let cast = |code: &str, channel: &str, choice: &str| -> Output {
-        let mut args = vec!["cast", d, "--channel", channel, "--code", code, "--choice", choice];
+        let mut args = vec![
+            "cast",
+            d,
+            "--channel",
+            channel,
+            "--code",
+            code,
+            "--choice",
+            choice,
+        ];
         if channel == "postal" {
             args.extend(["--authority-secret", &intake_arg]);
         }
@@ -266,21 +285,42 @@ fn a_whole_election_across_invocations_verifies() {
     // Bad ballots are refused before anything reaches the board.
     fails(
         &[
-            "cast", d, "--channel", "online", "--code", codes[3], "--choice", "1,1;1,0,0",
+            "cast",
+            d,
+            "--channel",
+            "online",
+            "--code",
+            codes[3],
+            "--choice",
+            "1,1;1,0,0",
         ],
         2,
         &["--choice"],
     );
     fails(
         &[
-            "cast", d, "--channel", "postal", "--code", codes[3], "--choice", "1,0;1,0,0",
+            "cast",
+            d,
+            "--channel",
+            "postal",
+            "--code",
+            codes[3],
+            "--choice",
+            "1,0;1,0,0",
         ],
         2,
         &["--authority-secret"],
     );
     fails(
         &[
-            "cast", d, "--channel", "online", "--code", "ABCD", "--choice", "1,0;1,0,0",
+            "cast",
+            d,
+            "--channel",
+            "online",
+            "--code",
+            "ABCD",
+            "--choice",
+            "1,0;1,0,0",
         ],
         2,
         &["--code"],
@@ -299,7 +339,10 @@ fn a_whole_election_across_invocations_verifies() {
     fails(&["publish", d], 2, &["shares", "2 are needed"]);
     ok(&["decrypt", d, "--key", &secrets[2]]);
     let published = ok(&["publish", d]);
-    assert!(published.contains("decrypted by trustees 1, 3"), "{published}");
+    assert!(
+        published.contains("decrypted by trustees 1, 3"),
+        "{published}"
+    );
 
     // After the close nothing is submitted, nor logged.
     let late = cast(codes[2], "online", "1,0;1,0,0");
@@ -338,7 +381,20 @@ fn bad_inputs(w: &Path, published: &Path, intake_key: &str) {
     fs::create_dir_all(&empty).unwrap();
     fails(&["tally", s(&empty)], 2, &["manifest.json"]);
     fs::copy(published.join("manifest.json"), empty.join("manifest.json")).unwrap();
-    fails(&["cast", s(&empty), "--channel", "online", "--code", "x", "--choice", "1"], 2, &["ceremony.json"]);
+    fails(
+        &[
+            "cast",
+            s(&empty),
+            "--channel",
+            "online",
+            "--code",
+            "x",
+            "--choice",
+            "1",
+        ],
+        2,
+        &["ceremony.json"],
+    );
     fails(
         &["manifest", "check", s(&w.join("absent.json"))],
         2,
@@ -348,7 +404,11 @@ fn bad_inputs(w: &Path, published: &Path, intake_key: &str) {
     // Malformed JSON, and JSON that is no valid manifest.
     let bad = w.join("bad.json");
     fs::write(&bad, "{\"election_id\": ").unwrap();
-    fails(&["manifest", "check", s(&bad)], 2, &["bad.json", "malformed JSON"]);
+    fails(
+        &["manifest", "check", s(&bad)],
+        2,
+        &["bad.json", "malformed JSON"],
+    );
     let mut invalid: serde_json::Value =
         serde_json::from_str(&manifest_json("x", intake_key)).unwrap();
     invalid["trustees"]["threshold"] = 4.into();
@@ -381,12 +441,22 @@ fn bad_inputs(w: &Path, published: &Path, intake_key: &str) {
         manifest_json("club-committee-2027", intake_key),
     )
     .unwrap();
-    fails(&["tally", s(&other)], 2, &["ceremony.json", "another manifest"]);
+    fails(
+        &["tally", s(&other)],
+        2,
+        &["ceremony.json", "another manifest"],
+    );
+    // A record header of another election.
+    fs::copy(published.join("manifest.json"), other.join("manifest.json")).unwrap();
     let mut relabelled = header.clone();
     relabelled["version"] = 1.into();
     relabelled["election_id"] = "club-committee-2027".into();
     fs::write(other.join("record.json"), relabelled.to_string()).unwrap();
-    fails(&["publish", s(&other)], 2, &["record.json"]);
+    fails(
+        &["publish", s(&other)],
+        2,
+        &["record.json", "club-committee-2027"],
+    );
 
     // A secret that is no trustee key.
     fails(

@@ -135,6 +135,23 @@ pub fn publish(dir: &Path) -> Outcome {
             ctx.dir.file("shares").display(),
             public.policy().threshold
         )),
+        TrusteeError::TooFewShares {
+            valid,
+            threshold,
+            skipped,
+        } => {
+            let invalid: Vec<String> = skipped
+                .iter()
+                .map(|t| match files.iter().find(|(_, s)| s.trustee() == *t) {
+                    Some((path, _)) => format!("trustee {t} ({})", path.display()),
+                    None => format!("trustee {t}"),
+                })
+                .collect();
+            Fail::refused(format!(
+                "only {valid} valid decryption shares; {threshold} are needed (invalid: {})",
+                invalid.join(", ")
+            ))
+        }
         other => Fail::refused(format!("the decryption fails: {other}")),
     })?;
     for problem in decryption.skipped() {
