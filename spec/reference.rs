@@ -635,21 +635,15 @@ pub fn verify_ballot(bytes: &[u8], e: &RefElection) -> Result<Vec<ProofTrace>, &
     if channel.authority.is_some() != b.countersignature.is_some() {
         return Err("B9");
     }
-    // Branch counts, in ballot order (B6/B7 before any arithmetic).
-    for (c, cb) in e.manifest.contests.iter().zip(&b.contests) {
-        for s in &cb.selections {
-            if s.proof.commitments.len() != c.limit as usize + 1 {
-                return Err("B6");
-            }
-        }
-        if cb.sum_proof.commitments.len() != (c.max - c.min) as usize + 1 {
-            return Err("B7");
-        }
-    }
+    // Then the first proof that fails alone (a wrong branch count or a failing equation), B6
+    // for every contest before any B7 (§7.4).
     let mut trace = Vec::new();
     // B6: every selection, contest by contest, option by option.
     for (i, (c, cb)) in e.manifest.contests.iter().zip(&b.contests).enumerate() {
         for (j, s) in cb.selections.iter().enumerate() {
+            if s.proof.commitments.len() != c.limit as usize + 1 {
+                return Err("B6");
+            }
             let mut t = selection_transcript(e, &b.nullifier, i, j);
             let (challenge, weight) =
                 check_range(&mut t, &e.key, &[(&s.a, &s.b)], 0, c.limit, &s.proof)
@@ -663,6 +657,9 @@ pub fn verify_ballot(bytes: &[u8], e: &RefElection) -> Result<Vec<ProofTrace>, &
     }
     // B7: every contest sum.
     for (i, (c, cb)) in e.manifest.contests.iter().zip(&b.contests).enumerate() {
+        if cb.sum_proof.commitments.len() != (c.max - c.min) as usize + 1 {
+            return Err("B7");
+        }
         let cts: Vec<_> = cb.selections.iter().map(|s| (&s.a, &s.b)).collect();
         let mut t = contest_sum_transcript(e, &b.nullifier, i);
         let (challenge, weight) =

@@ -11,7 +11,7 @@
 
 use core::fmt;
 
-use curve25519_dalek::constants::RISTRETTO_BASEPOINT_POINT;
+use curve25519_dalek::constants::{RISTRETTO_BASEPOINT_COMPRESSED, RISTRETTO_BASEPOINT_POINT};
 use curve25519_dalek::ristretto::{CompressedRistretto, RistrettoPoint};
 use curve25519_dalek::scalar::Scalar;
 use curve25519_dalek::traits::IsIdentity;
@@ -42,9 +42,12 @@ pub struct Element {
 }
 
 impl Element {
-    /// The base point `G` of ristretto255.
+    /// The base point `G` of ristretto255 (a constant: no compression at run time).
     pub fn generator() -> Self {
-        Self::from_point_unchecked(RISTRETTO_BASEPOINT_POINT)
+        Self {
+            point: RISTRETTO_BASEPOINT_POINT,
+            bytes: RISTRETTO_BASEPOINT_COMPRESSED,
+        }
     }
 
     /// Decodes a canonical, non-identity encoding.
@@ -253,6 +256,19 @@ mod tests {
         }
         assert!(decode_scalar(&ell_minus_one, "s").is_ok());
         assert!(decode_scalar(&[0u8; 31], "s").is_err());
+    }
+
+    #[test]
+    fn the_generator_constant_is_g() {
+        let g = Element::generator();
+        assert_eq!(g.point().compress(), *g.bytes_for_test());
+        assert_eq!(Element::from_bytes(g.as_bytes(), "g").unwrap(), g);
+    }
+
+    impl Element {
+        fn bytes_for_test(&self) -> &CompressedRistretto {
+            &self.bytes
+        }
     }
 
     #[test]

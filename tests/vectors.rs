@@ -10,6 +10,7 @@
 #[path = "../spec/reference.rs"]
 mod reference;
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use curve25519_dalek::ristretto::RistrettoPoint;
@@ -631,4 +632,264 @@ fn section_1_constants() {
     );
     assert!(Element::from_bytes(&[0u8; 32], "p").is_err());
     assert!(reference::element(&[0u8; 32]).is_err());
+}
+
+// ---------------------------------------------------------------------------------------------
+// The election record against `spec/record.schema.json` (spec/record.md §12)
+// ---------------------------------------------------------------------------------------------
+
+/// The schema's `$defs` entry of every record file (for a JSON Lines file, of each line).
+const RECORD_DEFS: [(&str, &str); 9] = [
+    ("record.json", "header"),
+    ("manifest.json", "manifest"),
+    ("ceremony.json", "ceremony"),
+    ("roll.json", "roll"),
+    ("board.jsonl", "board_entry"),
+    ("refusals.jsonl", "refusal"),
+    ("tally.json", "tally"),
+    ("decryption.json", "decryption"),
+    ("result.json", "result"),
+];
+
+/// A short form of a JSON value for error messages.
+fn shown(value: &Value) -> String {
+    let text = value.to_string();
+    match text.char_indices().nth(80) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text,
+    }
+}
+
+/// `count` against the node's `min_key`/`max_key` bounds, if it has them.
+fn within(node: &Value, count: u64, min_key: &str, max_key: &str, at: &str) -> Result<(), String> {
+    let low = node.get(min_key).and_then(Value::as_u64).unwrap_or(0);
+    let high = node
+        .get(max_key)
+        .and_then(Value::as_u64)
+        .unwrap_or(u64::MAX);
+    if (low..=high).contains(&count) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{at}: {count} is outside {min_key} {low} ..= {max_key} {high}"
+        ))
+    }
+}
+
+/// Checks `value` against the schema node `node`: `$ref` to `#/$defs/…`, `oneOf`, `anyOf`,
+/// `const`, `enum`, and the types object (its keys must be exactly the schema's `properties`,
+/// all `required`, with `additionalProperties: false`), array, string (lengths; a hex pattern
+/// means lowercase hex), integer (bounds) and null. Enough of JSON Schema for the record's
+/// schema, and strict about the keys, which is what keeps schema and code from drifting.
+fn conforms(schema: &Value, node: &Value, value: &Value, at: &str) -> Result<(), String> {
+    if let Some(reference) = node.get("$ref").and_then(Value::as_str) {
+        let name = reference
+            .strip_prefix("#/$defs/")
+            .ok_or_else(|| format!("{at}: unsupported $ref {reference}"))?;
+        let def = schema["$defs"]
+            .get(name)
+            .ok_or_else(|| format!("{at}: no $defs entry {name}"))?;
+        return conforms(schema, def, value, at);
+    }
+    for key in ["oneOf", "anyOf"] {
+        if let Some(alternatives) = node.get(key).and_then(Value::as_array) {
+            let matching = alternatives
+                .iter()
+                .filter(|alternative| conforms(schema, alternative, value, at).is_ok())
+                .count();
+            let ok = if key == "oneOf" {
+                matching == 1
+            } else {
+                matching >= 1
+            };
+            return if ok {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{at}: {matching} of the {key} alternatives match {}",
+                    shown(value)
+                ))
+            };
+        }
+    }
+    if let Some(expected) = node.get("const") {
+        return if value == expected {
+            Ok(())
+        } else {
+            Err(format!("{at}: {} is not {expected}", shown(value)))
+        };
+    }
+    if let Some(options) = node.get("enum").and_then(Value::as_array) {
+        return if options.contains(value) {
+            Ok(())
+        } else {
+            Err(format!("{at}: {} is not one of {options:?}", shown(value)))
+        };
+    }
+    let kind = node
+        .get("type")
+        .and_then(Value::as_str)
+        .ok_or_else(|| format!("{at}: schema node without a type: {node}"))?;
+    match (kind, value) {
+        ("object", Value::Object(map)) => {
+            if node.get("additionalProperties") != Some(&Value::Bool(false)) {
+                return Err(format!("{at}: the schema allows additional properties"));
+            }
+            let properties = node["properties"]
+                .as_object()
+                .ok_or_else(|| format!("{at}: an object schema without properties"))?;
+            let declared: BTreeSet<&str> = properties.keys().map(String::as_str).collect();
+            let required: BTreeSet<&str> = node["required"]
+                .as_array()
+                .map(|r| r.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            if required != declared {
+                return Err(format!(
+                    "{at}: the schema requires {required:?} but declares {declared:?}"
+                ));
+            }
+            let found: BTreeSet<&str> = map.keys().map(String::as_str).collect();
+            if found != declared {
+                return Err(format!(
+                    "{at}: the record has the keys {found:?}, the schema {declared:?}"
+                ));
+            }
+            map.iter().try_for_each(|(key, item)| {
+                conforms(schema, &properties[key], item, &format!("{at}.{key}"))
+            })
+        }
+        ("array", Value::Array(items)) => {
+            within(node, items.len() as u64, "minItems", "maxItems", at)?;
+            let item_schema = node
+                .get("items")
+                .ok_or_else(|| format!("{at}: an array schema without items"))?;
+            items.iter().enumerate().try_for_each(|(i, item)| {
+                conforms(schema, item_schema, item, &format!("{at}[{i}]"))
+            })
+        }
+        ("string", Value::String(text)) => {
+            within(
+                node,
+                text.chars().count() as u64,
+                "minLength",
+                "maxLength",
+                at,
+            )?;
+            let hex = node
+                .get("pattern")
+                .and_then(Value::as_str)
+                .is_some_and(|p| p.starts_with("^[0-9a-f]"));
+            if hex && !text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+                return Err(format!("{at}: {} is not lowercase hex", shown(value)));
+            }
+            Ok(())
+        }
+        ("integer", Value::Number(number)) => {
+            let n = number
+                .as_u64()
+                .ok_or_else(|| format!("{at}: {number} is not a non-negative integer"))?;
+            within(node, n, "minimum", "maximum", at)
+        }
+        ("null", Value::Null) => Ok(()),
+        _ => Err(format!("{at}: expected {kind}, found {}", shown(value))),
+    }
+}
+
+/// Every file of freshly simulated records, and every line of their JSON Lines files, has
+/// exactly the keys of its `$defs` entry in `spec/record.schema.json`, at every depth, and
+/// lowercase hex of the documented lengths. Seed 1 has a refused ballot and an online revote,
+/// seed 3 a spoiled ballot, so that every kind of board entry is met.
+#[test]
+fn record_files_match_the_schema() {
+    use nullivote::simulation::{Scenario, leadership};
+
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("spec/record.schema.json");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let schema: Value = serde_json::from_str(&text).expect("the schema is JSON");
+    assert_eq!(
+        schema["$schema"],
+        "https://json-schema.org/draft/2020-12/schema"
+    );
+    // The schema covers exactly the files the library writes, with a $defs entry each.
+    let written: Vec<&str> = nullivote::record::FILES.iter().map(|(f, _)| *f).collect();
+    let covered: Vec<&str> = RECORD_DEFS.iter().map(|(f, _)| *f).collect();
+    assert_eq!(
+        written, covered,
+        "record::FILES and the schema's files differ"
+    );
+    for (_, def) in RECORD_DEFS {
+        assert!(schema["$defs"][def].is_object(), "no $defs entry {def}");
+    }
+
+    let mut payloads = BTreeSet::new();
+    let mut refusals = 0;
+    for seed in [1, 3] {
+        let scenario = Scenario {
+            voters: 30,
+            seed,
+            absent: vec![4],
+            bad_share: None,
+        };
+        let simulation =
+            leadership(&scenario, &nullivote::verifier::Silent).expect("the simulation runs");
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        simulation
+            .record
+            .write(dir.path())
+            .expect("the record is written");
+        for (file, def) in RECORD_DEFS {
+            let text = std::fs::read_to_string(dir.path().join(file))
+                .unwrap_or_else(|e| panic!("seed {seed}: {file}: {e}"));
+            let documents: Vec<Value> = if file.ends_with(".jsonl") {
+                text.lines()
+                    .map(|line| serde_json::from_str(line).expect("a JSON line"))
+                    .collect()
+            } else {
+                vec![serde_json::from_str(&text).expect("a JSON file")]
+            };
+            let node = &schema["$defs"][def];
+            for (i, document) in documents.iter().enumerate() {
+                let at = format!("seed {seed}: {file}:{}", i + 1);
+                conforms(&schema, node, document, &at).unwrap_or_else(|e| panic!("{e}"));
+                if file == "board.jsonl" {
+                    let payload = &document["payload"];
+                    let kind = match payload.as_object() {
+                        Some(map) => map.keys().next().cloned().unwrap_or_default(),
+                        None => payload.as_str().unwrap_or_default().to_owned(),
+                    };
+                    payloads.insert(kind);
+                }
+            }
+            if file == "refusals.jsonl" {
+                refusals += documents.len();
+            }
+        }
+    }
+    let expected: BTreeSet<String> = ["ballot", "spoiled", "close_channel", "close_voting"]
+        .into_iter()
+        .map(String::from)
+        .collect();
+    assert_eq!(payloads, expected, "every kind of board entry was checked");
+    assert!(refusals > 0, "a refusal line was checked");
+
+    // And the schema refuses what the record must not hold: an unknown key, a missing key,
+    // upper-case hex.
+    let header = &schema["$defs"]["header"];
+    let good: Value = serde_json::from_str(
+        r#"{"format":"nullivote-record","version":1,"election_id":"e",
+            "base_hash":"0000000000000000000000000000000000000000000000000000000000000000",
+            "board_head":"0000000000000000000000000000000000000000000000000000000000000000",
+            "board_entries":0}"#,
+    )
+    .unwrap();
+    assert!(conforms(&schema, header, &good, "header").is_ok());
+    let mut extra = good.clone();
+    extra["extra"] = Value::from(1);
+    assert!(conforms(&schema, header, &extra, "header").is_err());
+    let mut missing = good.clone();
+    missing.as_object_mut().unwrap().remove("board_head");
+    assert!(conforms(&schema, header, &missing, "header").is_err());
+    let mut upper = good;
+    upper["base_hash"] = Value::from("A".repeat(64));
+    assert!(conforms(&schema, header, &upper, "header").is_err());
 }

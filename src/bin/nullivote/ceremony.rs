@@ -475,6 +475,9 @@ pub fn finish_ceremony(dir: &Path, i: Option<u16>, secret_path: &Path) -> Outcom
     let (dir, manifest) = open(dir)?;
     let policy = manifest.trustees();
     let s = secret(secret_path)?;
+    if !matches!(s.stage, Stage::Round(4) | Stage::Key) {
+        return Err(wrong_stage(&s.path, s.stage, "finish", Stage::Round(4)));
+    }
     let transcript = transcript(&dir, policy)?;
     let (me, public) = match s.stage {
         Stage::Round(4) => {
