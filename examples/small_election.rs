@@ -159,7 +159,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let state = verify_chain(&election, board.entries(), Some(&board.head()))
         .map_err(|e| format!("{e:?}"))?;
     let mut tally = Tally::compute(&election, board.entries(), state.cast())?;
-    tally.count_refusals(board.refusals());
+    tally.count_refusals(board.refusals().iter().map(|r| r.1));
     for d in &tally.outcome.decisions {
         println!(
             "6. entry {} does not count: entry {} does ({:?})",

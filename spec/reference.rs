@@ -5,7 +5,7 @@
 //! `#[path]`) by `examples/vectors.rs`, which records its intermediate values (challenges,
 //! weights, preimages), and by `tests/vectors.rs`, which checks that it agrees with the library
 //! on every vector. It is deliberately simple: every proof is checked alone, equation by
-//! equation, with no batching (§4.4 says why that is equivalent).
+//! equation, with no batching (§4.4: a fold must give the decision this gives).
 
 use curve25519_dalek::constants::RISTRETTO_BASEPOINT_POINT;
 use curve25519_dalek::ristretto::{CompressedRistretto, RistrettoPoint};

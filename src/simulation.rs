@@ -273,7 +273,7 @@ pub fn leadership(
     // Tally and threshold decryption by the trustees present.
     progress.start("tally", 1);
     let mut tally = Tally::compute(&election, board.entries(), &board_cast(&board))?;
-    tally.count_refusals(board.refusals());
+    tally.count_refusals(board.refusals().iter().map(|r| r.1));
     let aggregates = tally.flat_aggregates();
     let mut shares = Vec::new();
     for key in &keys {

@@ -9,8 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ballot::TrackingCode;
-use crate::board::{Entry, Payload, Refusal};
+use crate::board::{Entry, Payload};
 use crate::election::Election;
 use crate::elgamal::CiphertextSum;
 use crate::precedence::{CastBallot, Outcome, UnknownChannel, decide};
@@ -115,10 +114,11 @@ impl Tally {
         })
     }
 
-    /// Adds the board operator's refusal log to the per-channel counts.
-    pub fn count_refusals(&mut self, refusals: &[(TrackingCode, u8, Refusal)]) {
-        for (_, channel, _) in refusals {
-            if let Some(c) = self.counts.get_mut(usize::from(*channel)) {
+    /// Adds the board operator's refusal log (the channel of every refused submission) to the
+    /// per-channel counts.
+    pub fn count_refusals(&mut self, channels: impl IntoIterator<Item = u8>) {
+        for channel in channels {
+            if let Some(c) = self.counts.get_mut(usize::from(channel)) {
                 c.refused += 1;
             }
         }
@@ -168,7 +168,7 @@ mod tests {
 
         let state = verify_chain(&t.election, board.entries(), Some(&board.head())).unwrap();
         let mut tally = Tally::compute(&t.election, board.entries(), state.cast()).unwrap();
-        tally.count_refusals(board.refusals());
+        tally.count_refusals(board.refusals().iter().map(|r| r.1));
         assert_eq!(tally.outcome.counted, vec![1, 3, 4]);
         assert_eq!(
             tally.counts,

@@ -146,7 +146,7 @@ fn replayed_cast(board: &Board) -> Vec<CastBallot> {
 fn tally_of(board: &Board) -> Tally {
     let mut tally =
         Tally::compute(board.election(), board.entries(), &replayed_cast(board)).unwrap();
-    tally.count_refusals(board.refusals());
+    tally.count_refusals(board.refusals().iter().map(|r| r.1));
     tally
 }
 

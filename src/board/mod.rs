@@ -192,6 +192,11 @@ impl Board {
         &self.entries
     }
 
+    /// Whether voting has closed.
+    pub fn voting_closed(&self) -> bool {
+        self.state.voting_closed()
+    }
+
     /// The digest of the last entry (the base hash of an empty board).
     pub fn head(&self) -> BaseHash {
         self.head

@@ -8,7 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
-use nullivote::board::{Board, BoardState, Entry, Refusal, verify_chain};
+use nullivote::board::{Board, BoardState, Entry, verify_chain};
 use nullivote::credential::Roll;
 use nullivote::election::Election;
 use nullivote::manifest::Manifest;
@@ -222,18 +222,7 @@ impl Context {
             .map_err(|e| Fail::file(&self.dir.file("board.jsonl"), e))?;
         // The log's reasons are text; only the channel matters for the counts (as in the
         // verifier).
-        let refusals: Vec<_> = self
-            .refusals()?
-            .iter()
-            .map(|r| {
-                (
-                    r.tracking_code,
-                    r.channel,
-                    Refusal::WrongPhase("logged refusal"),
-                )
-            })
-            .collect();
-        tally.count_refusals(&refusals);
+        tally.count_refusals(self.refusals()?.iter().map(|r| r.channel));
         Ok((entries, tally))
     }
 
