@@ -1,0 +1,52 @@
+//! A record written by version 1 of the protocol (`examples/small_election.rs`, seed 1), frozen in
+//! `spec/vectors/record-v1/`: it must keep verifying, byte for byte, in every later version that
+//! reads version 1. If a change of encoding, label or equation breaks this test, the change is
+//! a new protocol version, not a fix.
+
+use std::path::Path;
+
+use nullivote::record::ElectionRecord;
+use nullivote::verifier::{Silent, verify};
+
+fn frozen() -> ElectionRecord {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("spec/vectors/record-v1");
+    ElectionRecord::read(&dir).expect("the frozen record reads")
+}
+
+#[test]
+fn the_frozen_version_1_record_still_verifies() {
+    let record = frozen();
+    let report = verify(&record, &Silent);
+    assert!(
+        report.passed(),
+        "{:#?}",
+        report.failed().collect::<Vec<_>>()
+    );
+    let result = report.result.expect("a verified result");
+    let votes: Vec<(String, u64)> = result.contests[0]
+        .options
+        .iter()
+        .map(|o| (o.name.clone(), o.votes))
+        .collect();
+    assert_eq!(
+        votes,
+        vec![("Ada".into(), 2), ("Grace".into(), 3), ("Edsger".into(), 3)]
+    );
+    assert_eq!(record.board.len(), 11); // 7 ballots, 1 spoiled, 3 phase entries
+}
+
+#[test]
+fn the_frozen_record_re_encodes_to_the_same_files() {
+    let record = frozen();
+    let out = tempfile::tempdir().expect("a temp dir");
+    record.write(out.path()).expect("written");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("spec/vectors/record-v1");
+    for (name, _) in nullivote::record::FILES {
+        let original = std::fs::read(dir.join(name)).expect("frozen file");
+        let rewritten = std::fs::read(out.path().join(name)).expect("rewritten file");
+        assert!(
+            original == rewritten,
+            "{name} does not re-encode identically"
+        );
+    }
+}
