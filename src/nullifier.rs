@@ -101,14 +101,15 @@ impl Eligibility {
     }
 
     /// Proves eligibility for `nullifier` under a transcript that has absorbed the ballot body.
+    /// `credential` is `secret.public()`, which the caller has already computed.
     pub(crate) fn prove<R: RngCore + CryptoRng>(
         secret: &CredentialSecret,
+        credential: PublicCredential,
         nullifier: &Nullifier,
         election: &Election,
         transcript: &mut Transcript,
         rng: &mut R,
     ) -> Self {
-        let credential = secret.public();
         let statement = Self::statement(&credential, nullifier, election);
         let witness = SecretScalar::new(*secret.expose());
         let proof = DleqProof::prove_with(

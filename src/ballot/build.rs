@@ -306,7 +306,8 @@ pub fn prepare<R: RngCore + CryptoRng>(
     if usize::from(channel) >= manifest.channels().len() {
         return Err(ChoiceError::UnknownChannel { channel });
     }
-    if election.roll().position(&secret.public()).is_none() {
+    let credential = secret.public();
+    if election.roll().position(&credential).is_none() {
         return Err(ChoiceError::NotOnRoll);
     }
     check_choices(manifest.contests(), choices)?;
@@ -376,7 +377,7 @@ pub fn prepare<R: RngCore + CryptoRng>(
         &contests,
     );
     let mut t = eligibility_transcript(election, &body);
-    let eligibility = Eligibility::prove(secret, &nullifier, election, &mut t, rng);
+    let eligibility = Eligibility::prove(secret, credential, &nullifier, election, &mut t, rng);
     let ballot = Ballot {
         version: Version::CURRENT,
         election: election_hash,

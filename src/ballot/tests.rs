@@ -174,6 +174,7 @@ fn resign(t: &TestElection, voter: usize, ballot: Ballot) -> Ballot {
     let mut tr = crate::ballot::build::eligibility_transcript(&t.election, &ballot.body_bytes());
     let eligibility = crate::nullifier::Eligibility::prove(
         &t.secrets[voter],
+        t.secrets[voter].public(),
         &ballot.nullifier,
         &t.election,
         &mut tr,

@@ -113,14 +113,34 @@ pub struct Entry {
 impl Entry {
     /// The entry's digest, which the next entry names as `previous`.
     pub fn digest(&self) -> BaseHash {
+        self.digest_of(&self.payload.encode())
+    }
+
+    fn digest_of(&self, payload: &[u8]) -> BaseHash {
         let mut h = Sha256::new();
         h.update((ENTRY_TAG.len() as u64).to_be_bytes());
         h.update(ENTRY_TAG);
         h.update(self.position.to_be_bytes());
         h.update(self.previous.as_bytes());
         h.update([self.payload.kind()]);
-        h.update(self.payload.encode());
+        h.update(payload);
         BaseHash(h.finalize().into())
+    }
+
+    /// The entry's digest and the tracking code of the ballot it holds (all zeros for a phase
+    /// entry), from one encoding of the payload.
+    pub fn digest_and_code(&self) -> (BaseHash, TrackingCode) {
+        let bytes = self.payload.encode();
+        let code = match &self.payload {
+            Payload::Ballot(b) => {
+                let ballot_digest: [u8; 32] = Sha256::digest(&bytes).into();
+                let cts = b.contests.iter().flat_map(|c| &c.selections).map(|s| &s.ciphertext);
+                TrackingCode::of(cts, &ballot_digest)
+            }
+            Payload::Spoiled(s) => s.tracking_code,
+            Payload::CloseChannel { .. } | Payload::CloseVoting => TrackingCode([0; 32]),
+        };
+        (self.digest_of(&bytes), code)
     }
 }
 
@@ -208,18 +228,14 @@ impl Board {
     }
 
     fn append(&mut self, payload: Payload) -> Receipt {
-        let tracking_code = match &payload {
-            Payload::Ballot(b) => b.tracking_code(),
-            Payload::Spoiled(s) => s.tracking_code,
-            _ => TrackingCode([0; 32]),
-        };
         let entry = Entry {
             position: self.entries.len() as u64,
             previous: self.head,
             payload,
         };
-        self.state.record(&entry);
-        self.head = entry.digest();
+        let (digest, tracking_code) = entry.digest_and_code();
+        self.state.record_with_code(&entry, tracking_code);
+        self.head = digest;
         let receipt = Receipt {
             position: entry.position,
             entry: self.head,
@@ -245,15 +261,10 @@ impl Board {
     }
 
     fn receipt_of(&self, position: u64) -> Receipt {
-        let entry = &self.entries[position as usize];
-        let tracking_code = match &entry.payload {
-            Payload::Ballot(b) => b.tracking_code(),
-            Payload::Spoiled(s) => s.tracking_code,
-            _ => TrackingCode([0; 32]),
-        };
+        let (entry, tracking_code) = self.entries[position as usize].digest_and_code();
         Receipt {
             position,
-            entry: entry.digest(),
+            entry,
             tracking_code,
         }
     }
@@ -455,22 +466,23 @@ pub fn replay_chain(
         if entry.previous != previous {
             errors.push(fail(ChainProblem::BrokenLink));
         }
-        previous = entry.digest();
+        let (digest, code) = entry.digest_and_code();
+        previous = digest;
         let admitted = match &entry.payload {
             Payload::Ballot(b) => match invalid.remove(&i) {
                 Some(e) => Err(Refusal::Invalid(e)),
                 None => state
                     .admit_ballot(b)
-                    .and_then(|()| state.refuse_duplicate(&b.tracking_code())),
+                    .and_then(|()| state.refuse_duplicate(&code)),
             },
             Payload::Spoiled(s) => state
                 .admit_spoiled(s)
-                .and_then(|()| state.refuse_duplicate(&s.tracking_code))
+                .and_then(|()| state.refuse_duplicate(&code))
                 .and_then(|()| s.verify(election).map(|_| ()).map_err(Refusal::Challenge)),
             phase => state.admit_phase(phase),
         };
         match admitted {
-            Ok(()) => state.record(entry),
+            Ok(()) => state.record_with_code(entry, code),
             Err(refusal) => errors.push(fail(ChainProblem::Refused(refusal))),
         }
     }

@@ -208,6 +208,13 @@ impl BoardState {
 
     /// Updates the state with an admitted entry.
     pub fn record(&mut self, entry: &Entry) {
+        let (_, code) = entry.digest_and_code();
+        self.record_with_code(entry, code);
+    }
+
+    /// [`BoardState::record`] with the entry's tracking code already computed
+    /// ([`Entry::digest_and_code`]).
+    pub fn record_with_code(&mut self, entry: &Entry, code: TrackingCode) {
         match &entry.payload {
             Payload::Ballot(b) => {
                 let cts = b
@@ -215,7 +222,7 @@ impl BoardState {
                     .iter()
                     .flat_map(|c| &c.selections)
                     .map(|s| &s.ciphertext);
-                self.record_ciphertexts(entry.position, b.tracking_code(), cts, false);
+                self.record_ciphertexts(entry.position, code, cts, false);
                 self.by_nullifier
                     .entry(b.nullifier)
                     .or_default()
