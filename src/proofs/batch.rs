@@ -1,27 +1,58 @@
 //! Batch verification: many linear equations `Σ sᵢ·Pᵢ = 0` folded into one vartime multiscalar
 //! multiplication.
 //!
-//! Each proof contributes its verification equations multiplied by weights squeezed from its own
-//! transcript after its whole statement, commitments and responses have been absorbed; the weights
-//! are therefore reproducible and, in the random-oracle model, independent of the equations' error
-//! terms (a cheating prover would have to predict a hash of its own proof). Points shared by many
-//! equations (the base point `G`, the election key, the nullifier base, channel authority keys)
-//! are registered once and their coefficients summed, so they are multiplied once per batch.
+//! Two levels of randomness make the folding sound:
+//!
+//! 1. **Within a proof**, its equations are combined with powers of a weight `w` squeezed from its
+//!    own transcript after its whole statement, commitments and responses (so `w` is a hash of
+//!    everything the equations depend on). Each proof closes a *group* of terms with
+//!    [`Msm::end_group`], naming `w` as the group's digest.
+//! 2. **Across proofs**, every group `g` is multiplied by `ρ_g = H(seed ‖ g)`, where the `seed`
+//!    hashes the digests of *every* group of the batch, in order. Weights that depended only on
+//!    each proof's own transcript would let a prover who writes thousands of proofs make their
+//!    errors cancel (a k-sum problem, which Wagner's algorithm solves in about 2³¹ work for 4096
+//!    proofs); with `ρ_g` depending on the whole batch, no proof can be adjusted without changing
+//!    every coefficient.
+//!
+//! ```text
+//! seed = SHA-256( u64be(len(tag)) ‖ tag ‖ digest_0 ‖ digest_1 ‖ … )     tag = "nullivote/1/batch"
+//! ρ_g  = SHA-256( seed ‖ u64be(g) ) mod ℓ
+//! check: Σ_g ρ_g · (Σ_{terms t of g} s_t·P_t) = 0
+//! ```
+//!
+//! The result is reproducible and does not depend on how the batch is split across threads:
+//! groups are numbered in item order. Points shared by many equations (the base point `G`, the
+//! election key, the nullifier base, channel authority keys) are registered once and their
+//! coefficients summed, so they are multiplied once per chunk.
 //!
 //! Everything here is **variable time** and must only ever see public data.
 
 use curve25519_dalek::ristretto::RistrettoPoint;
 use curve25519_dalek::scalar::Scalar;
 use curve25519_dalek::traits::{IsIdentity, VartimeMultiscalarMul};
+use sha2::{Digest, Sha256};
 
 use crate::group::Element;
+
+/// The tag of a batch's seed.
+pub const BATCH_TAG: &[u8] = b"nullivote/1/batch";
+
+/// The end of a group of terms and its digest.
+#[derive(Clone, Copy)]
+struct Group {
+    dynamic_end: usize,
+    shared_end: usize,
+    digest: [u8; 32],
+}
 
 /// A multiscalar-multiplication accumulator of verification equations (public data only).
 #[derive(Clone)]
 pub struct Msm {
-    shared: Vec<(Element, Scalar)>,
+    bases: Vec<Element>,
+    shared_terms: Vec<(u8, Scalar)>,
     scalars: Vec<Scalar>,
     points: Vec<RistrettoPoint>,
+    groups: Vec<Group>,
 }
 
 impl Msm {
@@ -30,19 +61,21 @@ impl Msm {
         Self::with_shared(&[])
     }
 
-    /// An empty accumulator whose shared bases are `G` and `bases`.
+    /// An empty accumulator whose shared bases are `G` and `bases` (at most 255 in all).
     pub fn with_shared(bases: &[Element]) -> Self {
-        let mut shared = Vec::with_capacity(bases.len() + 1);
-        shared.push((Element::generator(), Scalar::ZERO));
+        let mut all = Vec::with_capacity(bases.len() + 1);
+        all.push(Element::generator());
         for b in bases {
-            if !shared.iter().any(|(e, _)| e == b) {
-                shared.push((*b, Scalar::ZERO));
+            if all.len() < 255 && !all.contains(b) {
+                all.push(*b);
             }
         }
         Self {
-            shared,
+            bases: all,
+            shared_terms: Vec::new(),
             scalars: Vec::new(),
             points: Vec::new(),
+            groups: Vec::new(),
         }
     }
 
@@ -54,11 +87,13 @@ impl Msm {
 
     /// Adds `coefficient · element`, folding it into a shared base when `element` is one.
     pub fn push(&mut self, coefficient: Scalar, element: &Element) {
-        if let Some((_, c)) = self.shared.iter_mut().find(|(e, _)| e == element) {
-            *c += coefficient;
-        } else {
-            self.scalars.push(coefficient);
-            self.points.push(*element.point());
+        match self.bases.iter().position(|b| b == element) {
+            // At most 255 bases: the index fits.
+            Some(i) => self.shared_terms.push((i as u8, coefficient)),
+            None => {
+                self.scalars.push(coefficient);
+                self.points.push(*element.point());
+            }
         }
     }
 
@@ -70,7 +105,39 @@ impl Msm {
 
     /// Adds `coefficient · G`.
     pub fn push_generator(&mut self, coefficient: Scalar) {
-        self.shared[0].1 += coefficient;
+        self.shared_terms.push((0, coefficient));
+    }
+
+    /// Closes the group of terms pushed since the last group, naming `digest`: a hash that
+    /// determines every term of the group (a proof's transcript weight).
+    pub fn end_group(&mut self, digest: [u8; 32]) {
+        self.groups.push(Group {
+            dynamic_end: self.points.len(),
+            shared_end: self.shared_terms.len(),
+            digest,
+        });
+    }
+
+    /// Closes the terms pushed since the last group, if any, with a digest of the terms
+    /// themselves (for terms that no proof closed).
+    pub fn close_open_group(&mut self) {
+        let (d0, s0) = self
+            .groups
+            .last()
+            .map_or((0, 0), |g| (g.dynamic_end, g.shared_end));
+        if d0 == self.points.len() && s0 == self.shared_terms.len() {
+            return;
+        }
+        let mut h = Sha256::new();
+        for (s, p) in self.scalars[d0..].iter().zip(&self.points[d0..]) {
+            h.update(s.as_bytes());
+            h.update(p.compress().as_bytes());
+        }
+        for (i, s) in &self.shared_terms[s0..] {
+            h.update(self.bases[usize::from(*i)].as_bytes());
+            h.update(s.as_bytes());
+        }
+        self.end_group(h.finalize().into());
     }
 
     /// Number of dynamic points so far.
@@ -80,32 +147,58 @@ impl Msm {
 
     /// Whether nothing has been pushed.
     pub fn is_empty(&self) -> bool {
-        self.points.is_empty() && self.shared.iter().all(|(_, c)| *c == Scalar::ZERO)
+        self.points.is_empty() && self.shared_terms.is_empty()
     }
 
-    /// Moves every term of `other` into `self`.
-    pub fn append(&mut self, mut other: Msm) {
-        for (e, c) in other.shared.drain(..) {
-            self.push(c, &e);
+    /// The seed of a batch whose groups have these digests, in order.
+    fn seed<'a>(digests: impl IntoIterator<Item = &'a [u8; 32]>) -> [u8; 32] {
+        let mut h = Sha256::new();
+        h.update((BATCH_TAG.len() as u64).to_be_bytes());
+        h.update(BATCH_TAG);
+        for d in digests {
+            h.update(d);
         }
-        self.scalars.append(&mut other.scalars);
-        self.points.append(&mut other.points);
+        h.finalize().into()
     }
 
-    /// Evaluates the sum (**variable time**: public data only).
-    pub fn evaluate_vartime(&self) -> RistrettoPoint {
+    fn coefficient(seed: &[u8; 32], group: u64) -> Scalar {
+        let mut h = Sha256::new();
+        h.update(seed);
+        h.update(group.to_be_bytes());
+        Scalar::from_bytes_mod_order(h.finalize().into())
+    }
+
+    /// Evaluates `Σ_g ρ_g·(group g)` with the groups numbered from `first_group`
+    /// (**variable time**: public data only).
+    fn evaluate_with(&self, seed: &[u8; 32], first_group: u64) -> RistrettoPoint {
+        let mut scalars = Vec::with_capacity(self.scalars.len());
+        let mut shared = vec![Scalar::ZERO; self.bases.len()];
+        let (mut d0, mut s0) = (0, 0);
+        for (g, group) in self.groups.iter().enumerate() {
+            let rho = Self::coefficient(seed, first_group + g as u64);
+            scalars.extend(self.scalars[d0..group.dynamic_end].iter().map(|s| s * rho));
+            for (i, s) in &self.shared_terms[s0..group.shared_end] {
+                shared[usize::from(*i)] += s * rho;
+            }
+            (d0, s0) = (group.dynamic_end, group.shared_end);
+        }
         RistrettoPoint::vartime_multiscalar_mul(
-            self.scalars
+            scalars.iter().chain(&shared),
+            self.points[..d0]
                 .iter()
-                .chain(self.shared.iter().map(|(_, c)| c)),
-            self.points
-                .iter()
-                .chain(self.shared.iter().map(|(e, _)| e.point())),
+                .chain(self.bases.iter().map(Element::point)),
         )
     }
 
+    /// Closes any open group and evaluates the randomized sum (**variable time**).
+    pub fn evaluate_vartime(&mut self) -> RistrettoPoint {
+        self.close_open_group();
+        let seed = Self::seed(self.groups.iter().map(|g| &g.digest));
+        self.evaluate_with(&seed, 0)
+    }
+
     /// Whether every accumulated equation holds (with overwhelming probability).
-    pub fn holds_vartime(&self) -> bool {
+    pub fn holds_vartime(&mut self) -> bool {
         self.evaluate_vartime().is_identity()
     }
 }
@@ -122,24 +215,25 @@ pub const MAX_CHUNK: usize = 4096;
 
 /// A position in an [`Msm`] to roll back to when an item turns out malformed half-way.
 struct Checkpoint {
-    len: usize,
-    shared: Vec<Scalar>,
+    dynamic: usize,
+    shared: usize,
+    groups: usize,
 }
 
 impl Msm {
     fn checkpoint(&self) -> Checkpoint {
         Checkpoint {
-            len: self.points.len(),
-            shared: self.shared.iter().map(|(_, c)| *c).collect(),
+            dynamic: self.points.len(),
+            shared: self.shared_terms.len(),
+            groups: self.groups.len(),
         }
     }
 
     fn rollback(&mut self, checkpoint: Checkpoint) {
-        self.points.truncate(checkpoint.len);
-        self.scalars.truncate(checkpoint.len);
-        for ((_, c), saved) in self.shared.iter_mut().zip(checkpoint.shared) {
-            *c = saved;
-        }
+        self.points.truncate(checkpoint.dynamic);
+        self.scalars.truncate(checkpoint.dynamic);
+        self.shared_terms.truncate(checkpoint.shared);
+        self.groups.truncate(checkpoint.groups);
     }
 }
 
@@ -149,8 +243,8 @@ impl Msm {
 ///
 /// Items are split into chunks (at most [`MAX_CHUNK`] each, at least one per thread); each chunk
 /// is one multiscalar multiplication, and the batch holds if their sum is the identity. The
-/// result does not depend on the number of threads: each proof's weights come from its own
-/// transcript.
+/// groups of all chunks share one seed (see the module docs), so the result does not depend on
+/// the number of threads.
 ///
 /// `accumulate` returns an error for an item that is malformed before any arithmetic (for
 /// example a proof with the wrong number of branches); such an item is blamed with that error and
@@ -174,7 +268,8 @@ where
     }
     let threads = rayon::current_num_threads().max(1);
     let chunk = items.len().div_ceil(threads).clamp(1, MAX_CHUNK);
-    let partial: Vec<(RistrettoPoint, Vec<(usize, E)>)> = items
+    // Pass 1: every chunk's terms, grouped.
+    let partial: Vec<(Msm, Vec<(usize, E)>)> = items
         .par_chunks(chunk)
         .enumerate()
         .map(|(c, chunk_items)| {
@@ -182,16 +277,33 @@ where
             let mut failures = Vec::new();
             for (k, item) in chunk_items.iter().enumerate() {
                 let checkpoint = msm.checkpoint();
-                if let Err(e) = accumulate(item, &mut msm) {
-                    msm.rollback(checkpoint);
-                    failures.push((c * chunk + k, e));
+                match accumulate(item, &mut msm) {
+                    Ok(()) => msm.close_open_group(),
+                    Err(e) => {
+                        msm.rollback(checkpoint);
+                        failures.push((c * chunk + k, e));
+                    }
                 }
             }
-            (msm.evaluate_vartime(), failures)
+            (msm, failures)
         })
         .collect();
-    let sum: RistrettoPoint = partial.iter().map(|(p, _)| p).sum();
-    let mut failures: Vec<(usize, E)> = partial.into_iter().flat_map(|(_, f)| f).collect();
+    let (msms, failures): (Vec<Msm>, Vec<Vec<(usize, E)>>) = partial.into_iter().unzip();
+    let mut failures: Vec<(usize, E)> = failures.into_iter().flatten().collect();
+    // The seed over every group of the batch, in item order.
+    let seed = Msm::seed(msms.iter().flat_map(|m| m.groups.iter().map(|g| &g.digest)));
+    let mut firsts = Vec::with_capacity(msms.len());
+    let mut next = 0u64;
+    for m in &msms {
+        firsts.push(next);
+        next += m.groups.len() as u64;
+    }
+    // Pass 2: every chunk's randomized sum.
+    let sum: RistrettoPoint = msms
+        .par_iter()
+        .zip(firsts)
+        .map(|(m, first)| m.evaluate_with(&seed, first))
+        .sum();
     if sum.is_identity() {
         return if failures.is_empty() {
             Ok(())
@@ -217,6 +329,36 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn errors_that_cancel_across_groups_are_caught() {
+        // Two "proofs" whose own equations fail by +G and −G: their plain sum cancels, but each
+        // group is scaled by its own ρ_g, so the batch fails.
+        let g = Element::generator();
+        let mut msm = Msm::new();
+        msm.push(Scalar::ONE, &g);
+        msm.end_group([1; 32]);
+        msm.push(-Scalar::ONE, &g);
+        msm.end_group([2; 32]);
+        assert!(!msm.holds_vartime());
+        // The same terms in one group cancel (the group's own weights are the proof's job).
+        let mut one = Msm::new();
+        one.push(Scalar::ONE, &g);
+        one.push(-Scalar::ONE, &g);
+        one.end_group([3; 32]);
+        assert!(one.holds_vartime());
+    }
+
+    #[test]
+    fn open_terms_are_closed_into_a_group() {
+        let g = Element::generator();
+        let mut msm = Msm::new();
+        msm.push(Scalar::ONE, &g);
+        msm.end_group([1; 32]);
+        msm.push(-Scalar::ONE, &g); // open: closed with a digest of its own terms
+        assert!(!msm.holds_vartime());
+        assert_eq!(msm.groups.len(), 2);
+    }
 
     #[test]
     fn shared_bases_fold_and_equations_check() {

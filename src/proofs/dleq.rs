@@ -122,6 +122,7 @@ impl DleqProof {
         msm.push(w2 * self.response, &statement.base2);
         msm.push(-w2, &self.commitment2);
         msm.push(-(w2 * c), &statement.public2);
+        msm.end_group(w1.to_bytes());
     }
 
     /// Verifies this proof alone.

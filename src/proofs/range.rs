@@ -253,6 +253,7 @@ impl RangeProof {
             msm.push_point(coef_a, sum.a);
             msm.push_point(coef_b, sum.b);
         }
+        msm.end_group(w.to_bytes());
         Ok(())
     }
 

@@ -89,6 +89,7 @@ impl SchnorrProof {
         msm.push_generator(w * self.response);
         msm.push(-w, &self.commitment);
         msm.push(-(w * c), &statement.public);
+        msm.end_group(w.to_bytes());
     }
 
     /// Verifies this proof alone.
