@@ -265,6 +265,15 @@ pub fn verify(record: &ElectionRecord, progress: &dyn Progress) -> Report {
     // V10, V11: the decryption of the recomputed aggregates.
     let aggregates = tally.flat_aggregates();
     let shares = &record.decryption.shares;
+    if let Some(w) = shares.windows(2).find(|w| w[0].trustee() >= w[1].trustee()) {
+        v10.fail(
+            "decryption.json",
+            format!(
+                "the share of trustee {} is out of ascending order",
+                w[1].trustee().get()
+            ),
+        );
+    }
     match combine(
         public,
         &election,

@@ -47,19 +47,9 @@ const DEFAULT_CASES: u64 = 1200;
 /// fix, not an exclusion: the test prints each case that hits one, and fails once one of them is
 /// rejected (so that the list is kept exact).
 ///
-/// The ceremony's packages and the decryption shares are found by their `trustee`/`dealer`
-/// field (`by_trustee` in `src/trustee/dkg.rs`, sorting in `src/trustee/decryption.rs`), so any
-/// order of these lists verifies; but the record writes them in ascending trustee order, and
-/// §1.6 of `spec/protocol.md` wants exactly one JSON text per value. A permuted list is a second
-/// text of the same record that `verify` passes. Fix: refuse these lists unless strictly
-/// ascending by trustee (V2 for the ceremony, V10 for the shares).
-const KNOWN_GAPS: &[(&str, &str, &str)] = &[
-    ("ceremony.json", "/transcript/round1", "swap"),
-    ("ceremony.json", "/transcript/round2", "swap"),
-    ("ceremony.json", "/transcript/round4", "swap"),
-    ("ceremony.json", "/transcript/round5", "swap"),
-    ("decryption.json", "/shares", "swap"),
-];
+/// None today: permuted ceremony rounds and decryption shares (once accepted) are refused by
+/// `CeremonyTranscript::verify` (V2) and by V10, which require ascending trustee order.
+const KNOWN_GAPS: &[(&str, &str, &str)] = &[];
 
 /// One file of the record as JSON: a `.jsonl` file is the array of its lines.
 struct Doc {

@@ -1140,11 +1140,17 @@ pub struct CeremonyTranscript {
 }
 
 impl CeremonyTranscript {
-    /// Recomputes the public key set from these packages ([`verify_ceremony`]).
+    /// Recomputes the public key set from these packages ([`verify_ceremony`]), after checking
+    /// that every round lists its packages in strictly ascending trustee order (one canonical
+    /// form per ceremony).
     ///
     /// # Errors
-    /// Those of [`verify_ceremony`].
+    /// [`TrusteeError::PackageOrder`], and those of [`verify_ceremony`].
     pub fn verify(&self, manifest: &Manifest) -> Result<PublicKeySet, TrusteeError> {
+        ascending(1, self.round1.iter().map(round1::Package::trustee))?;
+        ascending(2, self.round2.iter().map(round2::Package::trustee))?;
+        ascending(4, self.round4.iter().map(round4::Package::trustee))?;
+        ascending(5, self.round5.iter().map(round5::Package::dealer))?;
         verify_ceremony(
             manifest,
             &self.round1,
@@ -1153,6 +1159,18 @@ impl CeremonyTranscript {
             &self.round5,
         )
     }
+}
+
+/// A published round lists its packages in strictly ascending trustee order.
+fn ascending(round: u8, trustees: impl Iterator<Item = TrusteeIndex>) -> Result<(), TrusteeError> {
+    let mut last: Option<TrusteeIndex> = None;
+    for trustee in trustees {
+        if last.is_some_and(|l| l >= trustee) {
+            return Err(TrusteeError::PackageOrder { round, trustee });
+        }
+        last = Some(trustee);
+    }
+    Ok(())
 }
 
 /// Plays all `n` trustees honestly in one process (examples and tests; a real ceremony runs

@@ -231,6 +231,15 @@ pub enum TrusteeError {
         /// The trustee.
         trustee: TrusteeIndex,
     },
+    /// A published ceremony whose packages of a round are not in ascending trustee order (the
+    /// record has one canonical form).
+    #[error("round {round}: the package of trustee {trustee} is out of ascending order")]
+    PackageOrder {
+        /// The round.
+        round: u8,
+        /// The first trustee out of order.
+        trustee: TrusteeIndex,
+    },
     /// A trustee's package of a round is missing.
     #[error("round {round}: no package from trustee {trustee}")]
     MissingPackage {
@@ -478,6 +487,7 @@ impl TrusteeError {
             | Self::Encoding(_)
             | Self::CorruptSecret { .. } => Vec::new(),
             Self::DuplicatePackage { trustee, .. }
+            | Self::PackageOrder { trustee, .. }
             | Self::MissingPackage { trustee, .. }
             | Self::Equivocation { trustee, .. }
             | Self::SharePartCount { trustee, .. }
