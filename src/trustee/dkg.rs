@@ -1019,6 +1019,10 @@ pub fn resolve_complaints(
     }
     accusers.sort_unstable();
     accusers.dedup();
+    // Accused by k or more: excluded whatever it answers, and answering would reveal a_{i,0}.
+    if accusers.len() >= usize::from(secret.policy.threshold) {
+        accusers.clear();
+    }
     let answers = accusers
         .into_iter()
         .map(|accuser| round5::Answer {
@@ -1415,6 +1419,18 @@ pub(crate) fn qualify(
     }
 
     let mut excluded = vec![false; n];
+    // A dealer accused by k or more trustees is excluded without answers: answering k
+    // complaints in public would reveal k points of its polynomial, hence its secret a_{i,0}
+    // (Gennaro, Jarecki, Krawczyk, Rabin). At least one of k accusers is honest.
+    let mut accusations = vec![0usize; n];
+    for c in &complaints {
+        accusations[c.accused.slot()] += 1;
+    }
+    for (slot, count) in accusations.iter().enumerate() {
+        if *count >= usize::from(policy.threshold) {
+            excluded[slot] = true;
+        }
+    }
     for c in &complaints {
         let resolved = answers.get(&(c.accused, c.accuser)).is_some_and(|s| {
             RistrettoPoint::mul_base(s)

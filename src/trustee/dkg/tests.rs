@@ -451,6 +451,40 @@ fn bad_share_complaint_cleared_by_a_correct_answer() {
     assert_ne!(excluded.joint_key(), public.joint_key());
 }
 
+/// A dealer accused by k trustees is excluded and answers nothing: k public answers would
+/// reveal its whole polynomial, its secret term included.
+#[test]
+fn a_dealer_accused_by_k_trustees_is_excluded_without_answering() {
+    let run = Run::start(leadership(), 13);
+    let (s2, p2) = run.round2();
+    let (s3, mut inboxes) = round3_all(&s2, &run.p1, &p2);
+    // Dealer 1's shares to trustees 2, 3 and 4 (k = 3 of them) are all wrong.
+    for to in [1, 2, 3] {
+        let bad = inboxes[to].iter_mut().find(|s| s.from == i(1)).unwrap();
+        bad.value = SecretScalar::new(bad.value.expose() + Scalar::ONE);
+    }
+    let (s4, p4) = round4_all(&s3, &inboxes);
+    let p5: Vec<_> = s4
+        .iter()
+        .map(|s| resolve_complaints(s, &p4).unwrap())
+        .collect();
+    assert!(p5[0].answers.is_empty(), "the dealer reveals no share");
+    let (_, public) = finish_all(&s4, &p4, &p5);
+    assert_eq!(public.excluded(), vec![i(1)]);
+    // Even a dealer that answers anyway stays excluded.
+    let mut answered = p5.clone();
+    answered[0].answers = vec![];
+    for to in [2u16, 3, 4] {
+        let share = *evaluate(&s2[0].coefficients, i(to)).expose();
+        answered[0].answers.push(round5::Answer {
+            accuser: i(to),
+            share,
+        });
+    }
+    let again = verify_ceremony(&run.manifest, &run.p1, &p2, &p4, &answered).unwrap();
+    assert_eq!(again.excluded(), vec![i(1)]);
+}
+
 /// Attack 23: a wrong answer excludes the dealer; the key is made from the rest.
 #[test]
 fn wrong_answer_excludes_the_dealer() {
