@@ -67,6 +67,85 @@ where
     <Option<T> as serde::Deserialize>::deserialize(deserializer)
 }
 
+/// serde helper: a JSON array of at most `outer` arrays of at most `inner` elements each (per
+/// contest, per option), each limit enforced before what lies past it is decoded.
+pub(crate) fn bounded_nested<'de, D, T>(
+    deserializer: D,
+    field: &'static str,
+    outer: usize,
+    inner: usize,
+) -> Result<Vec<Vec<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    struct Inner<T>(Vec<T>);
+
+    struct InnerSeed<T> {
+        field: &'static str,
+        limit: usize,
+        marker: core::marker::PhantomData<T>,
+    }
+
+    impl<'de, T: serde::Deserialize<'de>> serde::de::DeserializeSeed<'de> for InnerSeed<T> {
+        type Value = Inner<T>;
+
+        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Inner<T>, D::Error> {
+            bounded_vec(d, self.field, self.limit).map(Inner)
+        }
+    }
+
+    struct Outer<T> {
+        field: &'static str,
+        outer: usize,
+        inner: usize,
+        marker: core::marker::PhantomData<T>,
+    }
+
+    impl<'de, T: serde::Deserialize<'de>> serde::de::Visitor<'de> for Outer<T> {
+        type Value = Vec<Vec<T>>;
+
+        fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+            write!(f, "an array of at most {} arrays", self.outer)
+        }
+
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut out = Vec::new();
+            loop {
+                if out.len() == self.outer {
+                    return match seq.next_element::<serde::de::IgnoredAny>()? {
+                        Some(_) => Err(serde::de::Error::custom(EncodingError::TooMany {
+                            field: self.field,
+                            count: self.outer + 1,
+                            limit: self.outer,
+                        })),
+                        None => Ok(out),
+                    };
+                }
+                let seed = InnerSeed {
+                    field: self.field,
+                    limit: self.inner,
+                    marker: core::marker::PhantomData,
+                };
+                match seq.next_element_seed(seed)? {
+                    Some(Inner(v)) => out.push(v),
+                    None => return Ok(out),
+                }
+            }
+        }
+    }
+
+    deserializer.deserialize_seq(Outer {
+        field,
+        outer,
+        inner,
+        marker: core::marker::PhantomData,
+    })
+}
+
 /// serde helper: a JSON array of at most `limit` elements, refused as soon as the element past
 /// the limit starts, before it is decoded.
 pub(crate) fn bounded_vec<'de, D, T>(
@@ -220,6 +299,26 @@ mod tests {
 
     fn three<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
         bounded_vec(d, "items", 3)
+    }
+
+    #[derive(serde::Deserialize, Debug)]
+    struct Nested {
+        #[serde(deserialize_with = "two_by_two")]
+        items: Vec<Vec<u8>>,
+    }
+
+    fn two_by_two<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Vec<u8>>, D::Error> {
+        bounded_nested(d, "items", 2, 2)
+    }
+
+    #[test]
+    fn bounded_nested_arrays() {
+        let ok: Nested = serde_json::from_str(r#"{"items":[[1,2],[]]}"#).unwrap();
+        assert_eq!(ok.items, vec![vec![1, 2], vec![]]);
+        for bad in [r#"{"items":[[1],[2],[3]]}"#, r#"{"items":[[1,2,3]]}"#] {
+            let err = serde_json::from_str::<Nested>(bad).unwrap_err();
+            assert!(err.to_string().contains("exceeds the limit of 2"), "{err}");
+        }
     }
 
     #[test]

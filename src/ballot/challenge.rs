@@ -64,6 +64,7 @@ pub struct ChallengedBallot {
     /// The ballot as it was shown to the voter.
     pub ballot: Ballot,
     /// The revealed votes and nonces.
+    #[serde(deserialize_with = "openings_json")]
     pub openings: Vec<Vec<Opening>>,
 }
 
@@ -143,7 +144,11 @@ pub struct SpoiledBallot {
 fn spoiled_contests_json<'de, D: serde::Deserializer<'de>>(
     d: D,
 ) -> Result<Vec<Vec<SpoiledSelection>>, D::Error> {
-    crate::codec::bounded_vec(d, "spoiled_ballot.contests", MAX_CONTESTS)
+    crate::codec::bounded_nested(d, "spoiled_ballot.contests", MAX_CONTESTS, MAX_OPTIONS)
+}
+
+fn openings_json<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Vec<Opening>>, D::Error> {
+    crate::codec::bounded_nested(d, "challenged_ballot.openings", MAX_CONTESTS, MAX_OPTIONS)
 }
 
 /// The magic bytes of an encoded spoiled ballot.
