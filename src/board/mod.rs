@@ -22,6 +22,7 @@
 //! * resubmitting an identical ballot returns its original receipt and adds nothing.
 
 mod rules;
+pub mod store;
 
 pub use rules::{BoardState, Refusal};
 
@@ -134,7 +135,11 @@ impl Entry {
         let code = match &self.payload {
             Payload::Ballot(b) => {
                 let ballot_digest: [u8; 32] = Sha256::digest(&bytes).into();
-                let cts = b.contests.iter().flat_map(|c| &c.selections).map(|s| &s.ciphertext);
+                let cts = b
+                    .contests
+                    .iter()
+                    .flat_map(|c| &c.selections)
+                    .map(|s| &s.ciphertext);
                 TrackingCode::of(cts, &ballot_digest)
             }
             Payload::Spoiled(s) => s.tracking_code,
@@ -472,12 +477,14 @@ pub fn replay_chain(
             Payload::Ballot(b) => match invalid.remove(&i) {
                 Some(e) => Err(Refusal::Invalid(e)),
                 None => state
-                    .admit_ballot(b)
-                    .and_then(|()| state.refuse_duplicate(&code)),
+                    .open_channel(b.channel)
+                    .and_then(|()| state.refuse_duplicate(&code))
+                    .and_then(|()| state.admit_ballot(b)),
             },
             Payload::Spoiled(s) => state
-                .admit_spoiled(s)
+                .open_channel(s.channel)
                 .and_then(|()| state.refuse_duplicate(&code))
+                .and_then(|()| state.admit_spoiled(s))
                 .and_then(|()| s.verify(election).map(|_| ()).map_err(Refusal::Challenge)),
             phase => state.admit_phase(phase),
         };

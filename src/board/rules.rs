@@ -111,7 +111,8 @@ impl BoardState {
         self.tracking.get(code).copied()
     }
 
-    fn open_channel(&self, channel: u8) -> Result<(), Refusal> {
+    /// Voting is open, the channel exists and has not closed.
+    pub(crate) fn open_channel(&self, channel: u8) -> Result<(), Refusal> {
         if self.voting_closed {
             return Err(Refusal::VotingClosed);
         }

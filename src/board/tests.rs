@@ -201,10 +201,7 @@ fn a_duplicated_entry_is_named() {
     }
     let found = problems(&t, &entries, &board.head());
     assert!(
-        found.contains(&(
-            1,
-            ChainProblem::Refused(Refusal::CiphertextReused { position: 0 })
-        )),
+        found.contains(&(1, ChainProblem::Refused(Refusal::Duplicate { position: 0 }))),
         "{found:?}"
     );
 }
