@@ -28,6 +28,19 @@
 //! | 18 | [`case_18_uniqueness_on_all_32_bytes`] |
 //! | 28 | [`case_28_stuck_rng`] |
 //!
+//! The other cases live next to the code they attack; this table is the index of all thirty:
+//!
+//! | case | where |
+//! | --- | --- |
+//! | 19, 20, 21, 26, 27, 29 | `tests/election.rs`: `case_19_…`, `case_20_…`, `case_21_…`, `case_26_…`, `case_27_…`, `case_29_…` |
+//! | 22 | `src/trustee/dkg/tests.rs`: bad, copied and replayed proofs of possession |
+//! | 23 | `src/trustee/dkg/tests.rs`: bad shares and complaints, identity joint key; `src/trustee/mod.rs`: index and policy errors |
+//! | 24 | `src/trustee/decryption.rs` tests: k−1 shares, duplicated index, a bad share skipped, every k-subset |
+//! | 25 | `src/trustee/decryption.rs` tests (a share for a wrong plaintext); `src/trustee/dkg/tests.rs` (a rushing trustee's reveal) |
+//! | 30 | `ct/run.sh`: valgrind memcheck with the secrets marked undefined |
+//!
+//! The resilience requirements (a board that survives SIGKILL) are `tests/crash.rs`.
+//!
 //! Fields inside an encoded ballot are located with [`layout`], which walks the `# Layout`
 //! documented on `Ballot` (`src/ballot/mod.rs`) and `RangeProof` (`src/proofs/range.rs`) and is
 //! itself checked against the decoded ballot.
