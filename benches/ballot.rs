@@ -421,11 +421,26 @@ fn ballot_verify(c: &mut Criterion) {
         );
     }
 
-    let fixture = Fixture::new(2);
     let one_core = rayon::ThreadPoolBuilder::new()
         .num_threads(1)
         .build()
         .expect("thread pool");
+    // Batched per ballot size: 64 ballots of each shape, on one core.
+    for options in OPTIONS {
+        let fixture = Fixture::new(options);
+        let ballots = fixture.ballots(64);
+        assert!(verify_batch(&ballots, &fixture.election).is_ok());
+        g.throughput(Throughput::Elements(64));
+        g.bench_with_input(
+            BenchmarkId::new("verify_batch_vartime_64_1core", label(options)),
+            &ballots,
+            |b, ballots| {
+                b.iter(|| one_core.install(|| verify_batch(ballots, &fixture.election).is_ok()))
+            },
+        );
+    }
+
+    let fixture = Fixture::new(2);
     for count in BATCHES {
         let ballots = fixture.ballots(count);
         assert!(verify_batch(&ballots, &fixture.election).is_ok());
