@@ -468,6 +468,18 @@ pub mod round3 {
     }
 
     impl PrivateShare {
+        /// A copy, for delivering a share in process without moving it: a moved value leaves
+        /// its bytes in the buffer it came from, which is then freed unwiped, while the
+        /// original dropped in place wipes itself.
+        pub(crate) fn duplicate(&self) -> Self {
+            Self {
+                from: self.from,
+                to: self.to,
+                manifest_digest: self.manifest_digest,
+                value: SecretScalar::new(*self.value.expose()),
+            }
+        }
+
         /// Length of the secret encoding.
         pub const LEN: usize = persist::HEADER_LEN + 2 + 2 + 32 + 32;
 
@@ -1205,14 +1217,17 @@ pub fn run_ceremony<R: RngCore + CryptoRng>(
     }
     drop(secrets1);
     let mut secrets3 = Vec::new();
-    let mut inboxes: Vec<Vec<round3::PrivateShare>> =
-        (0..policy.count).map(|_| Vec::new()).collect();
+    // Each inbox sized up front: a moved buffer of shares would be freed unwiped.
+    let mut inboxes: Vec<Vec<round3::PrivateShare>> = (0..policy.count)
+        .map(|_| Vec::with_capacity(usize::from(policy.count)))
+        .collect();
     for s in &secrets2 {
         let (s, shares) = part3(s, &packages1, &packages2)?;
         secrets3.push(s);
-        for share in shares {
-            inboxes[share.to.slot()].push(share);
+        for share in &shares {
+            inboxes[share.to.slot()].push(share.duplicate());
         }
+        drop(shares);
     }
     drop(secrets2);
     let mut secrets4 = Vec::new();
@@ -1228,7 +1243,8 @@ pub fn run_ceremony<R: RngCore + CryptoRng>(
         .iter()
         .map(|s| resolve_complaints(s, &packages4))
         .collect::<Result<Vec<_>, _>>()?;
-    let mut keys = Vec::new();
+    // Sized up front so that no buffer of secrets is moved and freed unwiped.
+    let mut keys = Vec::with_capacity(usize::from(policy.count));
     let mut public = None;
     for s in &secrets4 {
         let (key, p) = finish(s, &packages4, &packages5)?;
@@ -1562,15 +1578,20 @@ fn private_shares(
     manifest_digest: &[u8; 32],
     coefficients: &[SecretScalar],
 ) -> Vec<round3::PrivateShare> {
-    TrusteeIndex::all(policy)
-        .filter(|&to| to != from)
-        .map(|to| round3::PrivateShare {
-            from,
-            to,
-            manifest_digest: *manifest_digest,
-            value: evaluate(coefficients, to),
-        })
-        .collect()
+    // Sized up front: a growing Vec would move its buffer and free the old one with secret
+    // shares still in it (found by ct/tests/wipe.rs).
+    let mut out = Vec::with_capacity(usize::from(policy.count).saturating_sub(1));
+    out.extend(
+        TrusteeIndex::all(policy)
+            .filter(|&to| to != from)
+            .map(|to| round3::PrivateShare {
+                from,
+                to,
+                manifest_digest: *manifest_digest,
+                value: evaluate(coefficients, to),
+            }),
+    );
+    out
 }
 
 fn copy_secrets(secrets: &[SecretScalar]) -> Vec<SecretScalar> {
