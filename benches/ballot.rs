@@ -8,8 +8,9 @@
 //!   (`variable_base_ct`), `compress`, `decompress`, one merlin append + 64-byte challenge
 //!   reduced mod ℓ (`merlin_challenge`), and the **per-point** cost of a vartime multiscalar
 //!   multiplication (`vartime_msm/n`, `Throughput::Elements(n)`) at the sizes the ballot
-//!   verifiers use (23, 41, 71: one 1-of-2/5/10 ballot; 1283, 20483: batches of 64 and 1024
-//!   1-of-2 ballots) and at round sizes 64, 1024, 16384.
+//!   verifiers use (23, 41, 71: one 1-of-2/5/10 ballot; 1283, 2435, 4355: batches of 64
+//!   1-of-2/5/10 ballots; 20483: a batch of 1024 1-of-2 ballots) and at round sizes 64, 1024,
+//!   16384.
 //! * `proofs`: each proof alone, prove (`_ct`) and verify (`_vartime`): Schnorr, DLEQ (with
 //!   plain variable-base multiplications, and with fixed-base tables as the eligibility proof
 //!   uses), the selection range proof `0..=1`, and the contest-sum range proof `1..=1` over the
@@ -125,7 +126,7 @@ const OPTIONS: [usize; 3] = [2, 5, 10];
 const BATCHES: [usize; 2] = [64, 1024];
 /// Multiscalar sizes: one 1-of-2/5/10 ballot (6n + 11), round sizes, and the one-core batches
 /// of 64 and 1024 1-of-2 ballots (20·B + 3).
-const MSM_SIZES: [usize; 8] = [23, 41, 64, 71, 1024, 1283, 16384, 20483];
+const MSM_SIZES: [usize; 10] = [23, 41, 64, 71, 1024, 1283, 2435, 4355, 16384, 20483];
 /// Voters on the roll; ballots of a batch cycle through them.
 const VOTERS: usize = 8;
 
