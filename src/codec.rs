@@ -20,6 +20,10 @@ pub trait Wire: Sized {
     /// # Errors
     /// An [`EncodingError`] naming the field that was wrong.
     fn decode(bytes: &[u8]) -> Result<Self, EncodingError>;
+
+    /// The longest encoding of the type: JSON text longer than twice this is refused by its
+    /// length, before it is decoded. (The longest today is a 256-branch range proof, 32 KiB.)
+    const MAX_LEN: usize = 1 << 16;
 }
 
 /// Implements `Serialize`/`Deserialize` for a [`Wire`] type as the hex of its encoding.
@@ -33,17 +37,42 @@ macro_rules! wire_serde {
 
         impl<'de> serde::Deserialize<'de> for $ty {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let text =
-                    <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(deserializer)?;
-                let name = <$ty as $crate::codec::Wire>::NAME;
-                let bytes =
-                    $crate::codec::decode_hex(&text, name).map_err(serde::de::Error::custom)?;
-                <$ty as $crate::codec::Wire>::decode(&bytes).map_err(serde::de::Error::custom)
+                deserializer.deserialize_str($crate::codec::HexVisitor::<$ty>::new())
             }
         }
     };
 }
 pub(crate) use wire_serde;
+
+/// The serde visitor behind [`wire_serde!`]: takes the text without copying it, refuses it by
+/// its length if it is longer than the type's longest encoding, then decodes.
+pub(crate) struct HexVisitor<T>(core::marker::PhantomData<T>);
+
+impl<T> HexVisitor<T> {
+    pub(crate) fn new() -> Self {
+        Self(core::marker::PhantomData)
+    }
+}
+
+impl<T: Wire> serde::de::Visitor<'_> for HexVisitor<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "the lowercase hex of a {}", T::NAME)
+    }
+
+    fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<T, E> {
+        if text.len() > 2 * T::MAX_LEN {
+            return Err(E::custom(EncodingError::TooMany {
+                field: T::NAME,
+                count: text.len() / 2,
+                limit: T::MAX_LEN,
+            }));
+        }
+        let bytes = decode_hex(text, T::NAME).map_err(E::custom)?;
+        T::decode(&bytes).map_err(E::custom)
+    }
+}
 
 /// Decodes lowercase hexadecimal text, naming `field` on failure. Uppercase is refused so that
 /// every value has exactly one JSON text.

@@ -400,6 +400,7 @@ impl PublicCredential {
 
 impl Wire for PublicCredential {
     const NAME: &'static str = "public_credential";
+    const MAX_LEN: usize = 32;
 
     fn encode(&self) -> Vec<u8> {
         self.0.to_bytes().to_vec()

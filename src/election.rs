@@ -50,6 +50,7 @@ impl core::fmt::Debug for BaseHash {
 
 impl Wire for BaseHash {
     const NAME: &'static str = "base_hash";
+    const MAX_LEN: usize = 32;
 
     fn encode(&self) -> Vec<u8> {
         self.0.to_vec()

@@ -98,6 +98,7 @@ impl Ciphertext {
 
 impl Wire for Ciphertext {
     const NAME: &'static str = "ciphertext";
+    const MAX_LEN: usize = Self::LEN;
 
     fn encode(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(Self::LEN);
@@ -160,6 +161,7 @@ impl CiphertextSum {
 
 impl Wire for CiphertextSum {
     const NAME: &'static str = "ciphertext_sum";
+    const MAX_LEN: usize = 64;
 
     fn encode(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(64);

@@ -154,6 +154,7 @@ impl fmt::Display for Element {
 
 impl Wire for Element {
     const NAME: &'static str = "element";
+    const MAX_LEN: usize = ELEMENT_LEN;
 
     fn encode(&self) -> Vec<u8> {
         self.to_bytes().to_vec()

@@ -75,6 +75,7 @@ pub struct Contest {
     /// The contest's name, unique in the manifest.
     pub name: String,
     /// The options (candidates), unique in the contest, in ballot order.
+    #[serde(deserialize_with = "options_json")]
     pub options: Vec<String>,
     /// The fewest votes a ballot may give in this contest, over all options.
     pub min_selections: u32,
@@ -205,9 +206,24 @@ pub struct Manifest {
 #[serde(deny_unknown_fields)]
 struct ManifestUnchecked {
     election_id: String,
+    #[serde(deserialize_with = "contests_json")]
     contests: Vec<Contest>,
+    #[serde(deserialize_with = "channels_json")]
     channels: Vec<Channel>,
     trustees: TrusteePolicy,
+}
+
+/// JSON lists are refused at the element past their limit, before it is decoded.
+fn contests_json<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Contest>, D::Error> {
+    crate::codec::bounded_vec(d, "manifest.contests", MAX_CONTESTS)
+}
+
+fn channels_json<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Channel>, D::Error> {
+    crate::codec::bounded_vec(d, "manifest.channels", MAX_CHANNELS)
+}
+
+fn options_json<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    crate::codec::bounded_vec(d, "manifest.contests.options", MAX_OPTIONS)
 }
 
 impl TryFrom<ManifestUnchecked> for Manifest {
@@ -1091,7 +1107,18 @@ mod tests {
         assert_eq!(new, Err(expected.clone()));
         let json = serde_json::to_string(&parts).unwrap();
         let err = serde_json::from_str::<Manifest>(&json).unwrap_err();
-        assert_eq!(err.to_string(), expected.to_string());
+        // JSON refuses an over-long list at the element past the limit, before decoding it.
+        let bounded_in_json = matches!(
+            expected,
+            ManifestError::TooManyContests { .. }
+                | ManifestError::TooManyOptions { .. }
+                | ManifestError::TooManyChannels { .. }
+        );
+        if bounded_in_json {
+            assert!(err.to_string().contains("exceeds the limit of"), "{err}");
+        } else {
+            assert_eq!(err.to_string(), expected.to_string());
+        }
         let bytes = encode_unchecked(&parts);
         assert_eq!(Manifest::from_bytes(&bytes), Err(expected.clone()));
         assert_eq!(
@@ -1350,19 +1377,18 @@ mod tests {
         );
     }
 
-    /// A million options are refused on their count, before any per-option work.
+    /// A million options are refused at the 65th, before it is decoded.
     #[test]
     fn evil_million_options_in_json() {
         let mut parts = valid();
         parts.contests[0].options = vec![String::new(); 1_000_000];
         let json = serde_json::to_string(&parts).unwrap();
         let err = serde_json::from_str::<Manifest>(&json).unwrap_err();
-        let expected = ManifestError::TooManyOptions {
-            contest: 0,
-            name: leader(),
-            count: 1_000_000,
-        };
-        assert_eq!(err.to_string(), expected.to_string());
+        assert!(
+            err.to_string()
+                .starts_with("manifest.contests.options: 65 exceeds the limit of 64"),
+            "{err}"
+        );
     }
 
     #[test]

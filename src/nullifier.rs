@@ -54,6 +54,7 @@ impl Nullifier {
 
 impl Wire for Nullifier {
     const NAME: &'static str = "nullifier";
+    const MAX_LEN: usize = 32;
 
     fn encode(&self) -> Vec<u8> {
         self.0.to_bytes().to_vec()

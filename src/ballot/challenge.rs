@@ -37,6 +37,7 @@ pub struct Opening {
 
 impl Wire for Opening {
     const NAME: &'static str = "opening";
+    const MAX_LEN: usize = 36;
 
     fn encode(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(36);

@@ -186,6 +186,7 @@ impl core::fmt::Display for TrackingCode {
 
 impl Wire for TrackingCode {
     const NAME: &'static str = "tracking_code";
+    const MAX_LEN: usize = 32;
 
     fn encode(&self) -> Vec<u8> {
         self.0.to_vec()

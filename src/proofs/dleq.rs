@@ -146,6 +146,7 @@ impl DleqProof {
 
 impl Wire for DleqProof {
     const NAME: &'static str = "dleq_proof";
+    const MAX_LEN: usize = Self::LEN;
 
     fn encode(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(Self::LEN);

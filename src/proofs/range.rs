@@ -283,6 +283,7 @@ impl RangeProof {
 
 impl Wire for RangeProof {
     const NAME: &'static str = "range_proof";
+    const MAX_LEN: usize = Self::encoded_len(MAX_BRANCHES);
 
     fn encode(&self) -> Vec<u8> {
         let n = self.branches();

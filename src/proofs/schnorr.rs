@@ -113,6 +113,7 @@ impl SchnorrProof {
 
 impl Wire for SchnorrProof {
     const NAME: &'static str = "schnorr_proof";
+    const MAX_LEN: usize = Self::LEN;
 
     fn encode(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(Self::LEN);
