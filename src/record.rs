@@ -35,9 +35,13 @@ use crate::trustee::{CeremonyTranscript, DecryptionShare, PublicKeySet, TrusteeI
 /// The `format` field of every record header.
 pub const RECORD_FORMAT: &str = "nullivote-record";
 
-/// The largest file a record may hold (the board of 10⁶ ballots is about 2.5 GB; one JSON file
-/// other than the board is far smaller).
+/// The largest board a record may hold (`board.jsonl`, `refusals.jsonl`: the board of 10⁶
+/// ballots is about 2.5 GB).
 pub const MAX_FILE_BYTES: u64 = 16 << 30;
+
+/// The largest of the other files (manifest, ceremony, roll of 10⁷ entries, tally, decryption,
+/// result): a roll of 10⁷ entries is about 670 MB of JSON.
+pub const MAX_SMALL_FILE_BYTES: u64 = 1 << 30;
 
 /// `record.json`: what the record is and the values everything else must match.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -245,7 +249,12 @@ fn read_text(dir: &Path, name: &str) -> Result<String, LoadError> {
         message,
     };
     let meta = fs::metadata(&file).map_err(|e| fail(format!("cannot read: {e}")))?;
-    if meta.len() > MAX_FILE_BYTES {
+    let limit = if name.ends_with(".jsonl") {
+        MAX_FILE_BYTES
+    } else {
+        MAX_SMALL_FILE_BYTES
+    };
+    if meta.len() > limit {
         return Err(fail(format!(
             "{} bytes is more than a record file may hold",
             meta.len()

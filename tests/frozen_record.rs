@@ -50,3 +50,26 @@ fn the_frozen_record_re_encodes_to_the_same_files() {
         );
     }
 }
+
+#[test]
+fn an_oversized_record_file_is_refused_before_it_is_read() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let frozen = Path::new(env!("CARGO_MANIFEST_DIR")).join("spec/vectors/record-v1");
+    for (name, _) in nullivote::record::FILES {
+        std::fs::copy(frozen.join(name), dir.path().join(name)).expect("copied");
+    }
+    // A sparse file just over the limit: refused by its size, never read.
+    let manifest = std::fs::OpenOptions::new()
+        .write(true)
+        .open(dir.path().join("manifest.json"))
+        .expect("opened");
+    manifest
+        .set_len(nullivote::record::MAX_SMALL_FILE_BYTES + 1)
+        .expect("grown");
+    let err = ElectionRecord::read(dir.path()).expect_err("refused");
+    assert_eq!(err.check, "V1");
+    assert!(
+        err.message.contains("more than a record file may hold"),
+        "{err}"
+    );
+}
