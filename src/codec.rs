@@ -278,6 +278,24 @@ impl<'a> Reader<'a> {
         Ok(u16::from_be_bytes([b[0], b[1]]))
     }
 
+    /// A u16 count, refused with [`EncodingError::TooMany`] above `limit` (before anything is
+    /// allocated for it).
+    pub(crate) fn count16(
+        &mut self,
+        field: &'static str,
+        limit: usize,
+    ) -> Result<usize, EncodingError> {
+        let count = usize::from(self.u16(field)?);
+        if count > limit {
+            return Err(EncodingError::TooMany {
+                field,
+                count,
+                limit,
+            });
+        }
+        Ok(count)
+    }
+
     /// The next two bytes as a big-endian u16, without consuming them.
     pub(crate) fn peek_u16(&self, field: &'static str) -> Result<u16, EncodingError> {
         match self.bytes {

@@ -272,7 +272,7 @@ pub fn leadership(
 
     // Tally and threshold decryption by the trustees present.
     progress.start("tally", 1);
-    let mut tally = Tally::compute(&election, board.entries(), &board_cast(&board))?;
+    let mut tally = Tally::compute(&election, board.entries(), board.cast())?;
     tally.count_refusals(board.refusals().iter().map(|r| r.1));
     let aggregates = tally.flat_aggregates();
     let mut shares = Vec::new();
@@ -318,16 +318,6 @@ pub fn leadership(
         behaviours,
         skipped: decryption.skipped_culprits(),
     })
-}
-
-fn board_cast(board: &Board) -> Vec<crate::precedence::CastBallot> {
-    crate::board::cast_ballots(board.entries())
-        .map(|(i, b)| crate::precedence::CastBallot {
-            position: i as u64,
-            nullifier: b.nullifier,
-            channel: b.channel,
-        })
-        .collect()
 }
 
 /// Submits the pending ballots as one batch. Honest ballots are accepted except those the

@@ -96,10 +96,10 @@ impl Wire for ChallengedBallot {
         let len = r.take(4, "challenged_ballot.ballot_len")?;
         let len = u32::from_be_bytes([len[0], len[1], len[2], len[3]]) as usize;
         let ballot = Ballot::decode(r.take(len, "challenged_ballot.ballot")?)?;
-        let contests = bounded_count(&mut r, "challenged_ballot.contests", MAX_CONTESTS)?;
+        let contests = r.count16("challenged_ballot.contests", MAX_CONTESTS)?;
         let mut openings = Vec::with_capacity(contests);
         for _ in 0..contests {
-            let n = bounded_count(&mut r, "challenged_ballot.openings", MAX_OPTIONS)?;
+            let n = r.count16("challenged_ballot.openings", MAX_OPTIONS)?;
             let contest = (0..n)
                 .map(|_| Opening::decode(r.take(36, "challenged_ballot.opening")?))
                 .collect::<Result<Vec<_>, _>>()?;
@@ -239,10 +239,10 @@ impl Wire for SpoiledBallot {
         let tracking_code = TrackingCode(r.array32("spoiled_ballot.tracking_code")?);
         let ballot_digest = BaseHash(r.array32("spoiled_ballot.ballot_digest")?);
         let channel = r.u8("spoiled_ballot.channel")?;
-        let count = bounded_count(&mut r, "spoiled_ballot.contests", MAX_CONTESTS)?;
+        let count = r.count16("spoiled_ballot.contests", MAX_CONTESTS)?;
         let mut contests = Vec::with_capacity(count);
         for _ in 0..count {
-            let n = bounded_count(&mut r, "spoiled_ballot.selections", MAX_OPTIONS)?;
+            let n = r.count16("spoiled_ballot.selections", MAX_OPTIONS)?;
             let contest = (0..n)
                 .map(|_| {
                     let ciphertext =
@@ -264,22 +264,6 @@ impl Wire for SpoiledBallot {
             contests,
         })
     }
-}
-
-fn bounded_count(
-    r: &mut Reader<'_>,
-    field: &'static str,
-    limit: usize,
-) -> Result<usize, EncodingError> {
-    let count = usize::from(r.u16(field)?);
-    if count > limit {
-        return Err(EncodingError::TooMany {
-            field,
-            count,
-            limit,
-        });
-    }
-    Ok(count)
 }
 
 /// Why a challenged ballot does not open to what it claims.

@@ -308,24 +308,10 @@ impl Wire for Ballot {
         let election = BaseHash(r.array32("ballot.election")?);
         let channel = r.u8("ballot.channel")?;
         let nullifier = Nullifier::decode(r.take(32, "ballot.nullifier")?)?;
-        let contest_count = usize::from(r.u16("ballot.contests")?);
-        if contest_count > MAX_CONTESTS {
-            return Err(EncodingError::TooMany {
-                field: "ballot.contests",
-                count: contest_count,
-                limit: MAX_CONTESTS,
-            });
-        }
+        let contest_count = r.count16("ballot.contests", MAX_CONTESTS)?;
         let mut contests = Vec::with_capacity(contest_count);
         for _ in 0..contest_count {
-            let selection_count = usize::from(r.u16("ballot.selections")?);
-            if selection_count > MAX_OPTIONS {
-                return Err(EncodingError::TooMany {
-                    field: "ballot.selections",
-                    count: selection_count,
-                    limit: MAX_OPTIONS,
-                });
-            }
+            let selection_count = r.count16("ballot.selections", MAX_OPTIONS)?;
             let mut selections = Vec::with_capacity(selection_count);
             for _ in 0..selection_count {
                 let ciphertext = Ciphertext::decode(r.take(Ciphertext::LEN, "ballot.ciphertext")?)?;

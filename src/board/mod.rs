@@ -217,6 +217,11 @@ impl Board {
         &self.entries
     }
 
+    /// Every cast ballot accepted so far, in board order (what precedence and the tally take).
+    pub fn cast(&self) -> &[crate::precedence::CastBallot] {
+        self.state.cast()
+    }
+
     /// Whether voting has closed.
     pub fn voting_closed(&self) -> bool {
         self.state.voting_closed()
