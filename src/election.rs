@@ -25,7 +25,11 @@ use crate::elgamal::ElectionKey;
 use crate::error::EncodingError;
 use crate::group::{Element, hash_to_group};
 use crate::manifest::Manifest;
-use crate::transcript::{BASE_HASH_TAG, NULLIFIER_BASE_DOMAIN, PROTOCOL_VERSION};
+use merlin::Transcript;
+
+use crate::transcript::{
+    BASE_HASH_TAG, NULLIFIER_BASE_DOMAIN, PROTOCOL_VERSION, election_transcript, purpose,
+};
 
 /// The election's base hash: the digest every proof of the election binds to.
 ///
@@ -97,6 +101,9 @@ pub struct Election {
     base_hash: BaseHash,
     nullifier_base: Element,
     nullifier_table: Arc<RistrettoBasepointTable>,
+    /// `election_transcript(purpose, base_hash)` for the purposes of ballots, built once and
+    /// cloned per proof (each costs a keccak permutation and four absorptions to build).
+    transcripts: Arc<[(&'static [u8], Transcript); 5]>,
 }
 
 impl Election {
@@ -118,7 +125,29 @@ impl Election {
             base_hash,
             nullifier_table: Arc::new(RistrettoBasepointTable::create(&h)),
             nullifier_base,
+            transcripts: Arc::new(
+                [
+                    purpose::SELECTION,
+                    purpose::CONTEST_SUM,
+                    purpose::ELIGIBILITY,
+                    purpose::COUNTERSIGNATURE,
+                    purpose::BALLOT_NONCES,
+                ]
+                .map(|p| (p, election_transcript(p, base_hash.as_bytes()))),
+            ),
         }
+    }
+
+    /// `election_transcript(purpose, base_hash)`: a clone of a prefix built once for the
+    /// purposes of ballots, identical to building it afresh.
+    pub(crate) fn transcript(&self, purpose: &'static [u8]) -> Transcript {
+        self.transcripts
+            .iter()
+            .find(|(p, _)| *p == purpose)
+            .map_or_else(
+                || election_transcript(purpose, self.base_hash.as_bytes()),
+                |(_, t)| t.clone(),
+            )
     }
 
     /// The manifest.
@@ -168,5 +197,37 @@ impl core::fmt::Debug for Election {
             .field("key", &self.key)
             .field("roll", &self.roll.len())
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use merlin::Transcript;
+
+    use crate::testing::TestElection;
+    use crate::transcript::{election_transcript, purpose};
+
+    fn squeeze(mut t: Transcript) -> [u8; 32] {
+        let mut out = [0; 32];
+        t.challenge_bytes(b"test", &mut out);
+        out
+    }
+
+    #[test]
+    fn cached_transcripts_equal_fresh_ones() {
+        let e = TestElection::leadership(1, 0).election;
+        let fresh = |p| squeeze(election_transcript(p, e.base_hash().as_bytes()));
+        for p in [
+            purpose::SELECTION,
+            purpose::CONTEST_SUM,
+            purpose::ELIGIBILITY,
+            purpose::COUNTERSIGNATURE,
+            purpose::BALLOT_NONCES,
+            purpose::DECRYPTION_SHARE, // not cached: built afresh
+        ] {
+            assert_eq!(squeeze(e.transcript(p)), fresh(p));
+        }
+        // Each purpose has its own prefix.
+        assert_ne!(fresh(purpose::SELECTION), fresh(purpose::CONTEST_SUM));
     }
 }

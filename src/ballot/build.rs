@@ -29,7 +29,7 @@ use crate::proofs::{
     ProofError, RangeProof, RangeStatement, RangeWitness, SchnorrProof, SchnorrStatement,
 };
 use crate::secret::SecretScalar;
-use crate::transcript::{TranscriptProtocol, election_transcript, label, purpose, random_scalar};
+use crate::transcript::{TranscriptProtocol, label, purpose, random_scalar};
 
 /// Why a ballot was not made: the choices do not fit the manifest, or the voter cannot vote.
 /// Nothing secret is in these errors beyond what the caller passed in.
@@ -197,7 +197,7 @@ pub(crate) fn selection_transcript(
     contest: usize,
     option: usize,
 ) -> Transcript {
-    let mut t = election_transcript(purpose::SELECTION, election.base_hash().as_bytes());
+    let mut t = election.transcript(purpose::SELECTION);
     t.append_element(label::NULLIFIER, nullifier.element());
     t.append_u64(label::CONTEST, contest as u64);
     t.append_u64(label::OPTION, option as u64);
@@ -210,7 +210,7 @@ pub(crate) fn contest_sum_transcript(
     nullifier: &Nullifier,
     contest: usize,
 ) -> Transcript {
-    let mut t = election_transcript(purpose::CONTEST_SUM, election.base_hash().as_bytes());
+    let mut t = election.transcript(purpose::CONTEST_SUM);
     t.append_element(label::NULLIFIER, nullifier.element());
     t.append_u64(label::CONTEST, contest as u64);
     t
@@ -218,7 +218,7 @@ pub(crate) fn contest_sum_transcript(
 
 /// The transcript of the eligibility proof, which has absorbed the whole ballot body.
 pub(crate) fn eligibility_transcript(election: &Election, body: &[u8]) -> Transcript {
-    let mut t = election_transcript(purpose::ELIGIBILITY, election.base_hash().as_bytes());
+    let mut t = election.transcript(purpose::ELIGIBILITY);
     t.append_message(label::BALLOT_BODY, body);
     t
 }
@@ -229,7 +229,7 @@ pub(crate) fn countersignature_transcript(
     channel: u8,
     signed: &[u8],
 ) -> Transcript {
-    let mut t = election_transcript(purpose::COUNTERSIGNATURE, election.base_hash().as_bytes());
+    let mut t = election.transcript(purpose::COUNTERSIGNATURE);
     t.append_u64(label::CHANNEL, u64::from(channel));
     t.append_message(label::SIGNED_BALLOT, signed);
     t
@@ -314,7 +314,7 @@ pub fn prepare<R: RngCore + CryptoRng>(
 
     let nullifier = Nullifier::derive(secret, election);
     let mut nonce_rng = {
-        let mut t = election_transcript(purpose::BALLOT_NONCES, election.base_hash().as_bytes());
+        let mut t = election.transcript(purpose::BALLOT_NONCES);
         t.append_u64(label::CHANNEL, u64::from(channel));
         t.append_element(label::NULLIFIER, nullifier.element());
         let votes: Zeroizing<Vec<Scalar>> =

@@ -462,10 +462,14 @@ pub fn replay_chain(
     head: Option<&BaseHash>,
     mut invalid: std::collections::HashMap<usize, crate::ballot::BallotError>,
 ) -> Result<BoardState, Vec<ChainError>> {
+    use rayon::prelude::*;
     let mut errors = Vec::new();
     let mut state = BoardState::new(election);
     let mut previous = *election.base_hash();
-    for (i, entry) in entries.iter().enumerate() {
+    // The hashing is independent per entry: done on every core before the ordered replay.
+    let digests: Vec<(BaseHash, TrackingCode)> =
+        entries.par_iter().map(Entry::digest_and_code).collect();
+    for (i, (entry, (digest, code))) in entries.iter().zip(digests).enumerate() {
         let position = i as u64;
         let fail = |problem| ChainError { position, problem };
         if entry.position != position {
@@ -476,7 +480,6 @@ pub fn replay_chain(
         if entry.previous != previous {
             errors.push(fail(ChainProblem::BrokenLink));
         }
-        let (digest, code) = entry.digest_and_code();
         previous = digest;
         let admitted = match &entry.payload {
             Payload::Ballot(b) => match invalid.remove(&i) {

@@ -85,6 +85,16 @@ impl Msm {
         self.points.reserve(n);
     }
 
+    /// Reserves room for `items` more items the size of everything accumulated so far (called
+    /// after a chunk's first item, so that thousands of ballots grow the buffers once instead of
+    /// doubling them).
+    fn reserve_like(&mut self, items: usize) {
+        self.scalars.reserve(self.scalars.len() * items);
+        self.points.reserve(self.points.len() * items);
+        self.shared_terms.reserve(self.shared_terms.len() * items);
+        self.groups.reserve(self.groups.len() * items);
+    }
+
     /// Adds `coefficient · element`, folding it into a shared base when `element` is one.
     pub fn push(&mut self, coefficient: Scalar, element: &Element) {
         match self.bases.iter().position(|b| b == element) {
@@ -168,22 +178,23 @@ impl Msm {
         Scalar::from_bytes_mod_order(h.finalize().into())
     }
 
-    /// Evaluates `Σ_g ρ_g·(group g)` with the groups numbered from `first_group`
-    /// (**variable time**: public data only).
-    fn evaluate_with(&self, seed: &[u8; 32], first_group: u64) -> RistrettoPoint {
-        let mut scalars = Vec::with_capacity(self.scalars.len());
+    /// Evaluates `Σ_g ρ_g·(group g)` with the groups numbered from `first_group`, scaling the
+    /// terms in place (so the accumulator is spent) (**variable time**: public data only).
+    fn evaluate_with(mut self, seed: &[u8; 32], first_group: u64) -> RistrettoPoint {
         let mut shared = vec![Scalar::ZERO; self.bases.len()];
         let (mut d0, mut s0) = (0, 0);
         for (g, group) in self.groups.iter().enumerate() {
             let rho = Self::coefficient(seed, first_group + g as u64);
-            scalars.extend(self.scalars[d0..group.dynamic_end].iter().map(|s| s * rho));
+            for s in &mut self.scalars[d0..group.dynamic_end] {
+                *s *= rho;
+            }
             for (i, s) in &self.shared_terms[s0..group.shared_end] {
                 shared[usize::from(*i)] += s * rho;
             }
             (d0, s0) = (group.dynamic_end, group.shared_end);
         }
         RistrettoPoint::vartime_multiscalar_mul(
-            scalars.iter().chain(&shared),
+            self.scalars[..d0].iter().chain(&shared),
             self.points[..d0]
                 .iter()
                 .chain(self.bases.iter().map(Element::point)),
@@ -191,14 +202,14 @@ impl Msm {
     }
 
     /// Closes any open group and evaluates the randomized sum (**variable time**).
-    pub fn evaluate_vartime(&mut self) -> RistrettoPoint {
+    pub fn evaluate_vartime(mut self) -> RistrettoPoint {
         self.close_open_group();
         let seed = Self::seed(self.groups.iter().map(|g| &g.digest));
         self.evaluate_with(&seed, 0)
     }
 
     /// Whether every accumulated equation holds (with overwhelming probability).
-    pub fn holds_vartime(&mut self) -> bool {
+    pub fn holds_vartime(self) -> bool {
         self.evaluate_vartime().is_identity()
     }
 }
@@ -278,7 +289,12 @@ where
             for (k, item) in chunk_items.iter().enumerate() {
                 let checkpoint = msm.checkpoint();
                 match accumulate(item, &mut msm) {
-                    Ok(()) => msm.close_open_group(),
+                    Ok(()) => {
+                        msm.close_open_group();
+                        if k == 0 {
+                            msm.reserve_like(chunk_items.len() - 1);
+                        }
+                    }
                     Err(e) => {
                         msm.rollback(checkpoint);
                         failures.push((c * chunk + k, e));
@@ -300,7 +316,7 @@ where
     }
     // Pass 2: every chunk's randomized sum.
     let sum: RistrettoPoint = msms
-        .par_iter()
+        .into_par_iter()
         .zip(firsts)
         .map(|(m, first)| m.evaluate_with(&seed, first))
         .sum();
@@ -356,8 +372,9 @@ mod tests {
         msm.push(Scalar::ONE, &g);
         msm.end_group([1; 32]);
         msm.push(-Scalar::ONE, &g); // open: closed with a digest of its own terms
-        assert!(!msm.holds_vartime());
+        msm.close_open_group();
         assert_eq!(msm.groups.len(), 2);
+        assert!(!msm.holds_vartime());
     }
 
     #[test]
@@ -369,7 +386,7 @@ mod tests {
         msm.push(Scalar::from(7u8), &g);
         msm.push(-Scalar::ONE, &k);
         assert_eq!(msm.len(), 0, "both bases are shared");
-        assert!(msm.holds_vartime());
+        assert!(msm.clone().holds_vartime());
         msm.push_generator(Scalar::ONE);
         assert!(!msm.holds_vartime());
     }
