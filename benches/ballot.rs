@@ -17,15 +17,23 @@
 //!   two ciphertexts of a 1-of-2 contest.
 //! * `ballot_build`: [`nullivote::ballot::prepare`] for one contest of 1-of-2, 1-of-5, 1-of-10
 //!   (`Throughput::Elements(1)`: ballots per second).
-//! * `ballot_verify`: [`Ballot::verify`] alone, [`nullivote::ballot::verify_batch`] over 64 and
-//!   1024 1-of-2 ballots on one core (`_1core`: a one-thread rayon pool) and on every core
-//!   (`_all_cores`), the accumulation of their equations without the MSM
-//!   (`accumulate_only_1core`: transcripts, weights, pushes), and [`Wire::decode`] of the same
-//!   ballots from bytes (which decompresses every point), all with
-//!   `Throughput::Elements(ballots)` so single and batched read alike. Decode + verify is what a
-//!   verifier of a published record pays.
+//! * `ballot_verify`: [`Ballot::verify`] alone, [`nullivote::ballot::verify_batch`] over 64,
+//!   1,024 and 16,384 1-of-2 ballots on one core (`_1core`: a one-thread rayon pool) and on every
+//!   core (`_all_cores`), the accumulation of their equations without the MSM
+//!   (`accumulate_only_1core`: transcripts, weights, pushes), [`Wire::decode`] of the same
+//!   ballots from bytes (`decode_1-of-2`, one core; it decompresses every point), and decode +
+//!   verify from bytes (`decode_verify_1-of-2_1core` / `_all_cores`: what a verifier of a
+//!   published record pays), all with `Throughput::Elements(ballots)` so single and batched read
+//!   alike. Beside each batch size, its floor measured in the same run with the exact counts of
+//!   those ballots (printed when the bench starts): `floor_decompress_1-of-2_{1core,all_cores}/B`
+//!   decompresses as many distinct points as the batch decodes, and `floor_msm_1-of-2_{1core,
+//!   all_cores}/B` is one vartime MSM over as many random points as the batch's equations have
+//!   (dynamic points plus the shared bases); on every core, the same work cut into one equal part
+//!   per rayon thread, run side by side (`verify_batch` cuts a batch the same way).
 //!
-//! Run with `cargo bench --bench ballot` (about three minutes on two cores).
+//! The 16,384 ballots are built once, in parallel (the smaller batches are their prefixes).
+//! Run with `cargo bench --bench ballot` (about seven minutes on two cores), then
+//! `cargo run --release --example bench_report` for the table of medians, spreads and ratios.
 //!
 //! # Operation counts (the floor)
 //!
@@ -80,17 +88,31 @@
 //! decode decompress     6n + 6        18       36       66
 //! ```
 //!
-//! so, with the medians of `primitives`,
+//! so, with the medians of `primitives` and of the floor benches of `ballot_verify`,
 //!
 //! ```text
-//! build_floor(n)      = (6n+5)·fixed_base_ct_G + (3n+3)·fixed_base_ct_table + (6n+7)·compress
-//! verify_floor(n)     = vartime_msm(6n+11)                       (one call of that size)
-//! batch_floor(n, B)/B = (6n+8) · per-point vartime_msm(B(6n+8)+3)    (one core, B ≤ 4096)
-//! decode_floor(n)     = (6n+6)·decompress
+//! build_floor(n)        = (6n+5)·fixed_base_ct_G + (3n+3)·fixed_base_ct_table + (6n+7)·compress
+//! verify_floor(n)       = vartime_msm(6n+11)                       (one call of that size)
+//! batch_64_floor(n)     = vartime_msm(64(6n+8)+3)                  (one core)
+//! decode_floor(n)       = (6n+6)·decompress
+//! batch_floor(B)        = floor_msm_1-of-2_{cores}(B)              (one MSM of 20B+3 points)
+//! decode_floor(B)       = floor_decompress_1-of-2_1core(B)         (18B decompressions)
+//! decode_verify_floor(B)= floor_decompress_1-of-2_{cores}(B) + floor_msm_1-of-2_{cores}(B)
 //! ```
 //!
 //! and the ratio measured/floor is what the protocol's bookkeeping (transcripts, hedged RNGs,
-//! encodings, allocation) adds on top of its group operations.
+//! encodings, allocation, and for large batches the cut into chunks of at most 4,096 ballots)
+//! adds on top of its group operations. `examples/bench_report.rs` computes every ratio.
+//!
+//! | question | bench | floor |
+//! | --- | --- | --- |
+//! | ballots cast per second | `ballot_build/prepare_ct/1-of-n` | `build_floor(n)` |
+//! | ballots verified per second, one at a time | `ballot_verify/verify_vartime/1-of-n` | `verify_floor(n)` |
+//! | …batched, one core | `ballot_verify/verify_batch_vartime_1-of-2_1core/B` | `batch_floor(B)` |
+//! | …batched, all cores | `ballot_verify/verify_batch_vartime_1-of-2_all_cores/B` | `batch_floor(B)` |
+//! | …from bytes, as a record verifier | `ballot_verify/decode_verify_1-of-2_{1core,all_cores}/B` | `decode_verify_floor(B)` |
+
+mod common;
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -105,6 +127,7 @@ use curve25519_dalek::scalar::Scalar;
 use curve25519_dalek::traits::VartimeMultiscalarMul;
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::{RngCore, SeedableRng};
+use rayon::prelude::*;
 
 use nullivote::ballot::{Ballot, prepare, verify_batch};
 use nullivote::codec::Wire;
@@ -123,7 +146,7 @@ use nullivote::transcript::{election_transcript, purpose};
 /// Options per contest of the benched ballots (one contest, exactly one selection).
 const OPTIONS: [usize; 3] = [2, 5, 10];
 /// Ballots per batch (1-of-2).
-const BATCHES: [usize; 2] = [64, 1024];
+const BATCHES: [usize; 3] = [64, 1024, 16384];
 /// Multiscalar sizes: one 1-of-2/5/10 ballot (6n + 11), round sizes, and the one-core batches
 /// of 64 and 1024 1-of-2 ballots (20·B + 3).
 const MSM_SIZES: [usize; 10] = [23, 41, 64, 71, 1024, 1283, 2435, 4355, 16384, 20483];
@@ -213,9 +236,12 @@ impl Fixture {
         .cast()
     }
 
+    /// `count` ballots, built in parallel, each from its own seeded RNG.
     fn ballots(&self, count: usize) -> Vec<Ballot> {
-        let mut rng = rng(1000 + count as u64);
-        (0..count).map(|i| self.ballot(i, &mut rng)).collect()
+        (0..count)
+            .into_par_iter()
+            .map(|i| self.ballot(i, &mut rng(1000 + i as u64)))
+            .collect()
     }
 }
 
@@ -441,16 +467,28 @@ fn ballot_verify(c: &mut Criterion) {
         );
     }
 
+    // The batches of 1-of-2 ballots: the largest built once, the smaller ones its prefixes.
     let fixture = Fixture::new(2);
+    let largest = fixture.ballots(BATCHES[BATCHES.len() - 1]);
+    let threads = rayon::current_num_threads();
     for count in BATCHES {
-        let ballots = fixture.ballots(count);
-        assert!(verify_batch(&ballots, &fixture.election).is_ok());
-        let encoded: Vec<Vec<u8>> = ballots.iter().map(Wire::encode).collect();
+        let ballots = &largest[..count];
+        assert!(verify_batch(ballots, &fixture.election).is_ok());
+        let encoded: Vec<Vec<u8>> = ballots.par_iter().map(Wire::encode).collect();
+        // The floor's operation counts, from these very ballots: every point they decode, and
+        // one MSM of every dynamic point of their equations plus the shared bases.
+        let decompressed: usize = ballots.iter().map(common::ballot_points).sum();
+        let msm_points = common::dynamic_points(ballots, &fixture.election)
+            + common::shared_points(&fixture.election);
+        let floor = common::Floor::new(decompressed, msm_points, 7 + count as u64);
+        println!(
+            "batch of {count} 1-of-2 ballots: {decompressed} points decoded, {msm_points} MSM points, {threads} rayon threads"
+        );
         heavy(&mut g);
         g.throughput(Throughput::Elements(count as u64));
         g.bench_with_input(
             BenchmarkId::new("verify_batch_vartime_1-of-2_1core", count),
-            &ballots,
+            ballots,
             |b, ballots| {
                 b.iter(|| one_core.install(|| verify_batch(ballots, &fixture.election).is_ok()))
             },
@@ -458,7 +496,7 @@ fn ballot_verify(c: &mut Criterion) {
         // The bookkeeping alone (transcripts, weights, pushes): the batch minus its MSM.
         g.bench_with_input(
             BenchmarkId::new("accumulate_only_1-of-2_1core", count),
-            &ballots,
+            ballots,
             |b, ballots| {
                 b.iter(|| {
                     let mut msm = Msm::with_shared(&fixture.election.shared_bases());
@@ -473,7 +511,7 @@ fn ballot_verify(c: &mut Criterion) {
         );
         g.bench_with_input(
             BenchmarkId::new("verify_batch_vartime_1-of-2_all_cores", count),
-            &ballots,
+            ballots,
             |b, ballots| b.iter(|| verify_batch(ballots, &fixture.election).is_ok()),
         );
         g.bench_with_input(
@@ -488,6 +526,40 @@ fn ballot_verify(c: &mut Criterion) {
                 })
             },
         );
+        // What a verifier of a published record pays: decode from bytes, then verify.
+        let decode_verify = |encoded: &[Vec<u8>]| {
+            let decoded: Vec<Ballot> = encoded
+                .par_iter()
+                .map(|bytes| Ballot::decode(black_box(bytes)).expect("canonical"))
+                .collect();
+            verify_batch(&decoded, &fixture.election).is_ok()
+        };
+        g.bench_with_input(
+            BenchmarkId::new("decode_verify_1-of-2_1core", count),
+            &encoded,
+            |b, encoded| b.iter(|| one_core.install(|| decode_verify(encoded))),
+        );
+        g.bench_with_input(
+            BenchmarkId::new("decode_verify_1-of-2_all_cores", count),
+            &encoded,
+            |b, encoded| b.iter(|| decode_verify(encoded)),
+        );
+        // Their floor: the same number of decompressions, and one MSM of the same number of
+        // points (on every core: the same work in one part per thread, side by side).
+        g.bench_function(
+            BenchmarkId::new("floor_decompress_1-of-2_1core", count),
+            |b| b.iter(|| floor.decompress(1)),
+        );
+        g.bench_function(BenchmarkId::new("floor_msm_1-of-2_1core", count), |b| {
+            b.iter(|| floor.msm(1))
+        });
+        g.bench_function(
+            BenchmarkId::new("floor_decompress_1-of-2_all_cores", count),
+            |b| b.iter(|| floor.decompress(threads)),
+        );
+        g.bench_function(BenchmarkId::new("floor_msm_1-of-2_all_cores", count), |b| {
+            b.iter(|| floor.msm(threads))
+        });
     }
     g.finish();
 }

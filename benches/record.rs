@@ -1,0 +1,425 @@
+//! What verifying a whole election record costs: time, its floor of group operations, and memory.
+//!
+//! The record is the simulated 2022 leadership ballot ([`nullivote::simulation::leadership`]):
+//! 160,000 members by default (`NULLIVOTE_BENCH_VOTERS=<n>` for another size, `NULLIVOTE_BENCH_SEED`
+//! for another seed, default 2022). Building it takes about 100 s on two cores, so it is built
+//! once and kept under `target/nullivote-bench/leadership-<voters>-<seed>/` (delete that
+//! directory to rebuild; a build that was interrupted is never used).
+//!
+//! One criterion group, `record`, with every bench named by the number of members:
+//!
+//! * `read_verify_all_cores/<voters>`: [`ElectionRecord::read`] then [`verify`] (every check,
+//!   V1–V11) on every core, what `nullivote verify DIR` does. `Throughput::Elements(cast
+//!   ballots)`: ballots verified per second, end to end.
+//! * `floor_decompress_all_cores/<voters>`: decompressing [`FLOOR_DECOMPRESS`] distinct points,
+//!   split over the rayon threads (`Throughput::Elements`: the per-point cost).
+//! * `floor_msm_all_cores/<voters>`: a vartime multiscalar multiplication of [`FLOOR_MSM`] points
+//!   (fewer if the record has fewer), one equal part per rayon thread run side by side
+//!   (`Throughput::Elements`: the per-point cost). Past a few thousand points the per-point
+//!   cost of Pippenger's method is flat, so this prices an MSM of any larger size.
+//!
+//! # The floor
+//!
+//! ```text
+//! D = Σ over board entries of their points (a ballot: nullifier, 2 per ciphertext, 2 per
+//!     range-proof branch, roll entry + 2 DLEQ commitments, + 1 countersigned; a spoiled
+//!     ballot: 2 per ciphertext) + the roll's entries
+//! M = Σ over cast ballots of the dynamic points of their proof equations (`Msm::len` after
+//!     `Ballot::accumulate`) + the shared bases once per 4,096 ballots
+//! floor = D · per-point(floor_decompress_all_cores) + M · per-point(floor_msm_all_cores)
+//! ```
+//!
+//! Left out, so the floor stays a lower bound: the key ceremony (V2), the spoiled ballots'
+//! openings (V6), the tally's point additions (V9) and the decryption proofs (V10, V11); all
+//! together well under 1 % of the record's operations. The counts are printed and written to
+//! `target/criterion/record/nullivote-<voters>.json`, where `examples/bench_report.rs` finds them.
+//!
+//! # Memory
+//!
+//! Before the timed benches, the bench reads and verifies the record once more with a counting
+//! global allocator switched on and prints the peak heap in use beside the record's size on
+//! disk, for `voters` and for `voters / 4` (built and cached the same way), so that the growth
+//! can be compared. The allocator only counts while a measurement is running; the timed runs
+//! pay one relaxed atomic load per allocation.
+//!
+//! Run with `cargo bench --bench record` (about ten minutes on two cores, and four more the first
+//! time, to build the records), then `cargo run --release --example bench_report`.
+
+mod common;
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
+
+use nullivote::board::cast_ballots;
+use nullivote::election::Election;
+use nullivote::record::ElectionRecord;
+use nullivote::simulation::{Scenario, leadership};
+use nullivote::verifier::{BALLOTS_PER_STEP, Silent, verify};
+
+/// Members of the default record: the 2022 ballot.
+const DEFAULT_VOTERS: usize = 160_000;
+/// Members when the bench runs as a test (`cargo test --benches`, `-- --test`) or lists its
+/// benches, unless set in the environment.
+const TEST_VOTERS: usize = 200;
+/// The seed of the default record.
+const DEFAULT_SEED: u64 = 2022;
+/// Points decompressed by the decompression floor.
+const FLOOR_DECOMPRESS: usize = 1 << 16;
+/// Points of the multiscalar-multiplication floor (at most).
+const FLOOR_MSM: usize = 1 << 18;
+
+// ---------------------------------------------------------------------------------------------
+// A counting allocator: the heap in use, and its peak, while `COUNTING` is on.
+// ---------------------------------------------------------------------------------------------
+
+struct Counting;
+
+static COUNTING: AtomicBool = AtomicBool::new(false);
+static IN_USE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+impl Counting {
+    fn grow(by: usize) {
+        let now = IN_USE.fetch_add(by, Ordering::Relaxed) + by;
+        PEAK.fetch_max(now, Ordering::Relaxed);
+    }
+
+    fn shrink(by: usize) {
+        // Saturating: a block allocated before counting began may be freed while it runs.
+        let _ = IN_USE.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+            Some(n.saturating_sub(by))
+        });
+    }
+}
+
+// SAFETY: every call is forwarded unchanged to the system allocator; the counters only observe.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: the caller's contract is the system allocator's.
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() && COUNTING.load(Ordering::Relaxed) {
+            Self::grow(layout.size());
+        }
+        p
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: as for `alloc`.
+        let p = unsafe { System.alloc_zeroed(layout) };
+        if !p.is_null() && COUNTING.load(Ordering::Relaxed) {
+            Self::grow(layout.size());
+        }
+        p
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: as for `alloc`.
+        unsafe { System.dealloc(ptr, layout) };
+        if COUNTING.load(Ordering::Relaxed) {
+            Self::shrink(layout.size());
+        }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: as for `alloc`.
+        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        if !p.is_null() && COUNTING.load(Ordering::Relaxed) {
+            if new_size > layout.size() {
+                Self::grow(new_size - layout.size());
+            } else {
+                Self::shrink(layout.size() - new_size);
+            }
+        }
+        p
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// Runs `f` with the allocator counting; returns its value and the peak heap it added (bytes
+/// allocated during `f` and live at the same time, above what was live when it began).
+fn peak_heap<T>(f: impl FnOnce() -> T) -> (T, usize) {
+    IN_USE.store(0, Ordering::Relaxed);
+    PEAK.store(0, Ordering::Relaxed);
+    COUNTING.store(true, Ordering::SeqCst);
+    let value = f();
+    COUNTING.store(false, Ordering::SeqCst);
+    (value, PEAK.load(Ordering::Relaxed))
+}
+
+// ---------------------------------------------------------------------------------------------
+// The record, built once.
+// ---------------------------------------------------------------------------------------------
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"))
+}
+
+/// Where criterion writes its results (as criterion finds it, bar `cargo metadata`).
+fn criterion_dir() -> PathBuf {
+    std::env::var_os("CRITERION_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| target_dir().join("criterion"))
+}
+
+fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
+    match std::env::var(name) {
+        Ok(v) => v
+            .trim()
+            .replace(['_', ','], "")
+            .parse()
+            .unwrap_or_else(|_| panic!("{name}={v} is not a number")),
+        Err(_) => default,
+    }
+}
+
+/// The record of `voters` members and `seed`, built and written on first use.
+fn record_dir(voters: usize, seed: u64) -> PathBuf {
+    let dir = target_dir()
+        .join("nullivote-bench")
+        .join(format!("leadership-{voters}-{seed}"));
+    // Written last: a directory without it is an interrupted build.
+    let complete = dir.join(".complete");
+    if complete.exists() {
+        return dir;
+    }
+    eprintln!(
+        "building the record of {voters} members (seed {seed}) in {}; later runs reuse it",
+        dir.display()
+    );
+    let started = Instant::now();
+    let scenario = Scenario {
+        voters,
+        seed,
+        absent: vec![4],
+        bad_share: None,
+    };
+    let sim = leadership(&scenario, &Silent).expect("an honest simulation");
+    assert_eq!(sim.record.result.values(), sim.expected);
+    let _ = std::fs::remove_dir_all(&dir);
+    sim.record.write(&dir).expect("the record is written");
+    std::fs::write(&complete, b"").expect("the record is written");
+    eprintln!("built in {:.0} s", started.elapsed().as_secs_f64());
+    dir
+}
+
+fn bytes_on_disk(dir: &Path) -> u64 {
+    std::fs::read_dir(dir)
+        .expect("the record directory")
+        .filter_map(|e| e.ok()?.metadata().ok())
+        .filter(|m| m.is_file())
+        .map(|m| m.len())
+        .sum()
+}
+
+fn read_and_verify(dir: &Path) -> bool {
+    let record = ElectionRecord::read(dir).expect("the record reads");
+    verify(&record, &Silent).passed()
+}
+
+/// What the bench knows about one record.
+struct Facts {
+    voters: usize,
+    seed: u64,
+    bytes: u64,
+    ballots: usize,
+    entries: usize,
+    board_points: usize,
+    roll_points: usize,
+    msm_points: usize,
+    peak_heap: usize,
+}
+
+impl Facts {
+    fn of(dir: &Path, voters: usize, seed: u64) -> Self {
+        let bytes = bytes_on_disk(dir);
+        let (passed, peak_heap) = peak_heap(|| read_and_verify(dir));
+        assert!(passed, "the record at {} verifies", dir.display());
+        let record = ElectionRecord::read(dir).expect("the record reads");
+        let public = &record.ceremony.public;
+        let election = Election::new(
+            record.manifest.clone(),
+            public.election_key(),
+            public.ceremony_digest(),
+            record.roll.clone(),
+        );
+        let ballots: Vec<_> = cast_ballots(&record.board).map(|(_, b)| b).collect();
+        let board_points = record.board.iter().map(common::entry_points).sum();
+        let steps = ballots.len().div_ceil(BALLOTS_PER_STEP);
+        let msm_points = common::dynamic_points(ballots.iter().copied(), &election)
+            + steps * common::shared_points(&election);
+        Self {
+            voters,
+            seed,
+            bytes,
+            ballots: ballots.len(),
+            entries: record.board.len(),
+            board_points,
+            roll_points: record.roll.len(),
+            msm_points,
+            peak_heap,
+        }
+    }
+
+    fn decompressed(&self) -> usize {
+        self.board_points + self.roll_points
+    }
+
+    fn print(&self) {
+        let mb = |b: usize| b as f64 / 1e6;
+        println!(
+            "record of {} members (seed {}): {} board entries, {} cast ballots, {:.1} MB on disk",
+            self.voters,
+            self.seed,
+            self.entries,
+            self.ballots,
+            mb(self.bytes as usize)
+        );
+        println!(
+            "  floor counts: {} decompressions ({} board + {} roll), {} MSM points",
+            self.decompressed(),
+            self.board_points,
+            self.roll_points,
+            self.msm_points
+        );
+        println!(
+            "  peak heap during read + verify: {:.1} MB ({:.2}× the record on disk, {:.0} bytes per cast ballot)",
+            mb(self.peak_heap),
+            self.peak_heap as f64 / self.bytes as f64,
+            self.peak_heap as f64 / self.ballots.max(1) as f64
+        );
+    }
+
+    fn json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "voters": self.voters,
+            "seed": self.seed,
+            "record_bytes": self.bytes,
+            "board_entries": self.entries,
+            "cast_ballots": self.ballots,
+            "decompress_points": self.decompressed(),
+            "board_points": self.board_points,
+            "roll_points": self.roll_points,
+            "msm_points": self.msm_points,
+            "peak_heap_bytes": self.peak_heap,
+            "threads": rayon::current_num_threads(),
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The benches.
+// ---------------------------------------------------------------------------------------------
+
+/// The median of a bench of the group `record` from criterion's files, in nanoseconds, with its
+/// throughput in elements.
+fn median(id: &str) -> Option<(f64, Option<u64>)> {
+    let dir = criterion_dir().join("record").join(id).join("new");
+    let estimates: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("estimates.json")).ok()?).ok()?;
+    let benchmark: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("benchmark.json")).ok()?).ok()?;
+    let ns = estimates["median"]["point_estimate"].as_f64()?;
+    let elements = benchmark["throughput"]["Elements"].as_u64();
+    Some((ns, elements))
+}
+
+fn main() {
+    // `cargo test --benches`, `-- --test` and `-- --list` run each bench once or not at all:
+    // a small record is enough.
+    let args: Vec<String> = std::env::args().collect();
+    let has = |flag: &str| args.iter().any(|a| a == flag);
+    let benching = has("--bench") && !has("--test") && !has("--list");
+    let default_voters = if benching {
+        DEFAULT_VOTERS
+    } else {
+        TEST_VOTERS
+    };
+    let voters: usize = env_or("NULLIVOTE_BENCH_VOTERS", default_voters);
+    let seed: u64 = env_or("NULLIVOTE_BENCH_SEED", DEFAULT_SEED);
+    let threads = rayon::current_num_threads();
+
+    // Memory, at two sizes, before anything else is allocated.
+    let small_voters = (voters / 4).max(1);
+    let small_dir = record_dir(small_voters, seed);
+    let dir = record_dir(voters, seed);
+    let small = Facts::of(&small_dir, small_voters, seed);
+    let facts = Facts::of(&dir, voters, seed);
+    println!("on {threads} rayon threads:");
+    small.print();
+    facts.print();
+    println!(
+        "  growth from {} to {} members: record ×{:.2}, peak heap ×{:.2}",
+        small.voters,
+        facts.voters,
+        facts.bytes as f64 / small.bytes as f64,
+        facts.peak_heap as f64 / small.peak_heap.max(1) as f64
+    );
+    if benching {
+        let out = criterion_dir().join("record");
+        std::fs::create_dir_all(&out).expect("the criterion directory");
+        let json = serde_json::json!({ "record": facts.json(), "smaller": small.json() });
+        std::fs::write(
+            out.join(format!("nullivote-{voters}.json")),
+            serde_json::to_string_pretty(&json).expect("json"),
+        )
+        .expect("the counts are written");
+    }
+
+    let mut c = Criterion::default()
+        .configure_from_args()
+        .nresamples(20_000);
+    let mut g = c.benchmark_group("record");
+    g.sample_size(10)
+        .sampling_mode(SamplingMode::Flat)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(30));
+    g.throughput(Throughput::Elements(facts.ballots as u64));
+    g.bench_function(BenchmarkId::new("read_verify_all_cores", voters), |b| {
+        b.iter(|| assert!(read_and_verify(&dir)))
+    });
+
+    let msm = FLOOR_MSM.min(facts.msm_points).max(threads);
+    let floor = common::Floor::new(FLOOR_DECOMPRESS, msm, 11);
+    g.measurement_time(Duration::from_secs(5));
+    g.throughput(Throughput::Elements(FLOOR_DECOMPRESS as u64));
+    g.bench_function(
+        BenchmarkId::new("floor_decompress_all_cores", voters),
+        |b| b.iter(|| floor.decompress(threads)),
+    );
+    g.throughput(Throughput::Elements(msm as u64));
+    g.bench_function(BenchmarkId::new("floor_msm_all_cores", voters), |b| {
+        b.iter(|| floor.msm(threads))
+    });
+    g.finish();
+    c.final_summary();
+
+    // The ratio, from the medians criterion just wrote.
+    let per_point =
+        |id: &str| median(&format!("{id}/{voters}")).and_then(|(ns, n)| Some(ns / n? as f64));
+    if let (Some((measured, _)), Some(dec), Some(msm)) = (
+        median(&format!("read_verify_all_cores/{voters}")),
+        per_point("floor_decompress_all_cores"),
+        per_point("floor_msm_all_cores"),
+    ) {
+        let floor = facts.decompressed() as f64 * dec + facts.msm_points as f64 * msm;
+        println!(
+            "\nread + verify of {voters} members on {threads} threads: median {:.2} s; floor {:.2} s \
+             ({} decompressions × {:.2} µs + {} MSM points × {:.2} µs); ratio {:.2}",
+            measured / 1e9,
+            floor / 1e9,
+            facts.decompressed(),
+            dec / 1e3,
+            facts.msm_points,
+            msm / 1e3,
+            measured / floor
+        );
+    }
+}
