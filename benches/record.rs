@@ -8,8 +8,8 @@
 //!
 //! One criterion group, `record`, with every bench named by the number of members:
 //!
-//! * `read_verify_all_cores/<voters>`: [`ElectionRecord::read`] then [`verify`] (every check,
-//!   V1–V11) on every core, what `nullivote verify DIR` does. `Throughput::Elements(cast
+//! * `read_verify_all_cores/<voters>`: [`verify_dir`] (every check, V1–V11, the board read a
+//!   block at a time) on every core, what `nullivote verify DIR` does. `Throughput::Elements(cast
 //!   ballots)`: ballots verified per second, end to end.
 //! * `floor_decompress_all_cores/<voters>`: decompressing [`FLOOR_DECOMPRESS`] distinct points,
 //!   split over the rayon threads (`Throughput::Elements`: the per-point cost).
@@ -58,7 +58,7 @@ use nullivote::board::cast_ballots;
 use nullivote::election::Election;
 use nullivote::record::ElectionRecord;
 use nullivote::simulation::{Scenario, leadership};
-use nullivote::verifier::{BALLOTS_PER_STEP, Silent, verify};
+use nullivote::verifier::{BALLOTS_PER_STEP, Silent, verify_dir};
 
 /// Members of the default record: the 2022 ballot.
 const DEFAULT_VOTERS: usize = 160_000;
@@ -220,8 +220,8 @@ fn bytes_on_disk(dir: &Path) -> u64 {
 }
 
 fn read_and_verify(dir: &Path) -> bool {
-    let record = ElectionRecord::read(dir).expect("the record reads");
-    verify(&record, &Silent).passed()
+    let (_, report) = verify_dir(dir, &Silent).expect("the record reads");
+    report.passed()
 }
 
 /// What the bench knows about one record.

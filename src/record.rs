@@ -17,7 +17,7 @@
 //! oversized files are refused with a [`LoadError`] naming the file, the line and the check.
 
 use std::fs;
-use std::io::{BufWriter, Write};
+use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -240,7 +240,8 @@ fn check_of(name: &str) -> &'static str {
         .map_or("V1", |(_, c)| c)
 }
 
-fn read_text(dir: &Path, name: &str) -> Result<String, LoadError> {
+/// Opens a record file after checking its size against its limit.
+fn open_checked(dir: &Path, name: &str) -> Result<fs::File, LoadError> {
     let file = dir.join(name);
     let fail = |message: String| LoadError {
         file: file.clone(),
@@ -260,7 +261,20 @@ fn read_text(dir: &Path, name: &str) -> Result<String, LoadError> {
             meta.len()
         )));
     }
-    fs::read_to_string(&file).map_err(|e| fail(format!("cannot read: {e}")))
+    fs::File::open(&file).map_err(|e| fail(format!("cannot read: {e}")))
+}
+
+fn read_text(dir: &Path, name: &str) -> Result<String, LoadError> {
+    let mut text = String::new();
+    open_checked(dir, name)?
+        .read_to_string(&mut text)
+        .map_err(|e| LoadError {
+            file: dir.join(name),
+            line: None,
+            check: check_of(name),
+            message: format!("cannot read: {e}"),
+        })?;
+    Ok(text)
 }
 
 fn read_json<T: DeserializeOwned>(dir: &Path, name: &str) -> Result<T, LoadError> {
@@ -274,20 +288,98 @@ fn read_json<T: DeserializeOwned>(dir: &Path, name: &str) -> Result<T, LoadError
 }
 
 fn read_lines<T: DeserializeOwned + Send>(dir: &Path, name: &str) -> Result<Vec<T>, LoadError> {
-    let text = read_text(dir, name)?;
-    let lines: Vec<&str> = text.lines().collect();
-    lines
-        .par_iter()
-        .enumerate()
-        .map(|(i, line)| {
-            serde_json::from_str(line).map_err(|e| LoadError {
-                file: dir.join(name),
-                line: Some(i + 1),
-                check: check_of(name),
-                message: e.to_string(),
-            })
+    let mut lines = JsonLines::open(dir, name)?;
+    let mut all = Vec::new();
+    loop {
+        let block = lines.next_block(LINES_PER_BLOCK)?;
+        if block.is_empty() {
+            return Ok(all);
+        }
+        all.extend(block);
+    }
+}
+
+/// Lines parsed per block by [`JsonLines`] (in parallel within the block).
+const LINES_PER_BLOCK: usize = 4096;
+
+/// The longest line of a JSON Lines file read.
+pub const MAX_LINE_BYTES: u64 = MAX_SMALL_FILE_BYTES;
+
+/// A JSON Lines file of a record, read a block of lines at a time, each block parsed on every
+/// core: `board.jsonl` may be gigabytes, and a verifier need not hold it
+/// ([`crate::verifier::verify_dir`]).
+pub struct JsonLines<T> {
+    file: PathBuf,
+    check: &'static str,
+    reader: BufReader<fs::File>,
+    line: usize,
+    _values: core::marker::PhantomData<fn() -> T>,
+}
+
+impl<T: DeserializeOwned + Send> JsonLines<T> {
+    /// Opens `name` in the record directory `dir`, checking its size.
+    ///
+    /// # Errors
+    /// A [`LoadError`] if the file is missing, unreadable or too large.
+    pub fn open(dir: &Path, name: &str) -> Result<Self, LoadError> {
+        Ok(Self {
+            file: dir.join(name),
+            check: check_of(name),
+            reader: BufReader::with_capacity(1 << 20, open_checked(dir, name)?),
+            line: 0,
+            _values: core::marker::PhantomData,
         })
-        .collect()
+    }
+
+    fn fail(&self, line: usize, message: String) -> LoadError {
+        LoadError {
+            file: self.file.clone(),
+            line: Some(line),
+            check: self.check,
+            message,
+        }
+    }
+
+    /// The next at most `max` values, in order (none at the end of the file).
+    ///
+    /// # Errors
+    /// A [`LoadError`] naming the first line that cannot be read or parsed.
+    pub fn next_block(&mut self, max: usize) -> Result<Vec<T>, LoadError> {
+        let mut lines: Vec<Vec<u8>> = Vec::with_capacity(max);
+        while lines.len() < max {
+            let mut line = Vec::new();
+            let read = (&mut self.reader)
+                .take(MAX_LINE_BYTES + 1)
+                .read_until(b'\n', &mut line)
+                .map_err(|e| self.fail(self.line + 1, format!("cannot read: {e}")))?;
+            if read == 0 {
+                break;
+            }
+            self.line += 1;
+            if line.last() == Some(&b'\n') {
+                line.pop();
+            } else if line.len() as u64 > MAX_LINE_BYTES {
+                return Err(self.fail(
+                    self.line,
+                    format!("a line of more than {MAX_LINE_BYTES} bytes"),
+                ));
+            }
+            lines.push(line);
+        }
+        let first = self.line + 1 - lines.len();
+        lines
+            .par_iter()
+            .enumerate()
+            .map(|(i, line)| {
+                serde_json::from_slice(line).map_err(|e| self.fail(first + i, e.to_string()))
+            })
+            .collect()
+    }
+
+    /// Lines read so far.
+    pub fn lines_read(&self) -> usize {
+        self.line
+    }
 }
 
 fn write_json<T: Serialize>(dir: &Path, name: &str, value: &T) -> std::io::Result<()> {
@@ -373,6 +465,22 @@ impl ElectionRecord {
     /// # Errors
     /// The first [`LoadError`], naming the file, line and check.
     pub fn read(dir: &Path) -> Result<Self, LoadError> {
+        let (mut record, mut board) = Self::read_without_board(dir)?;
+        loop {
+            let block = board.next_block(LINES_PER_BLOCK)?;
+            if block.is_empty() {
+                return Ok(record);
+            }
+            record.board.extend(block);
+        }
+    }
+
+    /// Reads every file of a record directory but the board, which is left empty in the record
+    /// and returned open, to be read a block at a time.
+    ///
+    /// # Errors
+    /// The first [`LoadError`], naming the file, line and check.
+    pub fn read_without_board(dir: &Path) -> Result<(Self, JsonLines<Entry>), LoadError> {
         let header: RecordHeader = read_json(dir, "record.json")?;
         if header.format != RECORD_FORMAT || header.version != PROTOCOL_VERSION {
             return Err(LoadError {
@@ -385,16 +493,62 @@ impl ElectionRecord {
                 ),
             });
         }
-        Ok(Self {
+        let record = Self {
             manifest: read_json(dir, "manifest.json")?,
             ceremony: read_json(dir, "ceremony.json")?,
             roll: read_json(dir, "roll.json")?,
-            board: read_lines(dir, "board.jsonl")?,
+            board: Vec::new(),
             refusals: read_lines(dir, "refusals.jsonl")?,
             tally: read_json(dir, "tally.json")?,
             decryption: read_json(dir, "decryption.json")?,
             result: read_json(dir, "result.json")?,
             header,
-        })
+        };
+        Ok((record, JsonLines::open(dir, "board.jsonl")?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_lines_are_read_in_blocks_and_errors_name_their_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let values: Vec<String> = (0..10_000).map(|i| i.to_string()).collect();
+        fs::write(dir.path().join("n.jsonl"), values.join("\n") + "\n").unwrap();
+        let mut lines = JsonLines::<u32>::open(dir.path(), "n.jsonl").unwrap();
+        let mut all = Vec::new();
+        loop {
+            let block = lines.next_block(4096).unwrap();
+            if block.is_empty() {
+                break;
+            }
+            assert!(block.len() <= 4096);
+            all.extend(block);
+        }
+        assert_eq!(all, (0..10_000).collect::<Vec<u32>>());
+        assert_eq!(lines.lines_read(), 10_000);
+
+        // A bad line in the third block is named by its line in the file, and no value after
+        // it is returned.
+        let mut bad = values.clone();
+        bad[9_000] = "x".into();
+        fs::write(dir.path().join("n.jsonl"), bad.join("\n")).unwrap();
+        assert_eq!(
+            read_lines::<u32>(dir.path(), "n.jsonl").unwrap_err().line,
+            Some(9_001)
+        );
+        // The last line needs no newline; an empty line is an error.
+        fs::write(dir.path().join("n.jsonl"), "1\n\n2").unwrap();
+        assert_eq!(
+            read_lines::<u32>(dir.path(), "n.jsonl").unwrap_err().line,
+            Some(2)
+        );
+        fs::write(dir.path().join("n.jsonl"), "1\n2").unwrap();
+        assert_eq!(
+            read_lines::<u32>(dir.path(), "n.jsonl").unwrap(),
+            vec![1, 2]
+        );
     }
 }

@@ -9,9 +9,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::ballot::Ballot;
 use crate::board::{Entry, Payload};
 use crate::election::Election;
-use crate::elgamal::CiphertextSum;
+use crate::elgamal::{Ciphertext, CiphertextSum};
 use crate::precedence::{CastBallot, Outcome, UnknownChannel, decide};
 
 /// Per channel: how many ballots were cast (accepted on the board), superseded by precedence,
@@ -67,27 +68,54 @@ impl Tally {
         entries: &[Entry],
         cast: &[CastBallot],
     ) -> Result<Self, TallyError> {
-        let manifest = election.manifest();
-        let outcome = decide(manifest, cast)?;
-        let mut aggregates: Vec<Vec<CiphertextSum>> = manifest
-            .contests()
-            .iter()
-            .map(|c| vec![CiphertextSum::zero(); c.options.len()])
-            .collect();
-        for &position in &outcome.counted {
-            let ballot = match entries.get(position as usize).map(|e| &e.payload) {
-                Some(Payload::Ballot(b)) if b.contests.len() == aggregates.len() => b,
+        let mut ciphertexts = Vec::new();
+        for b in cast {
+            let position = b.position;
+            match entries.get(position as usize).map(|e| &e.payload) {
+                Some(Payload::Ballot(ballot))
+                    if push_ciphertexts(election, ballot, &mut ciphertexts) => {}
                 _ => return Err(TallyError::NotABallot { position }),
-            };
-            for (sums, contest) in aggregates.iter_mut().zip(&ballot.contests) {
-                if sums.len() != contest.selections.len() {
-                    return Err(TallyError::NotABallot { position });
-                }
-                for (sum, selection) in sums.iter_mut().zip(&contest.selections) {
-                    sum.add(&selection.ciphertext);
-                }
             }
         }
+        Self::compute_from(election, cast, &ciphertexts)
+    }
+
+    /// Tallies the `cast` ballots given their ciphertexts: for each cast ballot in order, one
+    /// ciphertext per option of the manifest, contest by contest (as [`push_ciphertexts`] lays
+    /// them out). This is how a verifier that streams the board tallies without keeping it.
+    ///
+    /// # Errors
+    /// A [`TallyError`] if `ciphertexts` does not hold one ballot's worth for every cast ballot.
+    pub fn compute_from(
+        election: &Election,
+        cast: &[CastBallot],
+        ciphertexts: &[Ciphertext],
+    ) -> Result<Self, TallyError> {
+        let manifest = election.manifest();
+        let stride: usize = manifest.contests().iter().map(|c| c.options.len()).sum();
+        if ciphertexts.len() != cast.len() * stride {
+            return Err(TallyError::NotABallot {
+                position: cast.last().map_or(0, |b| b.position),
+            });
+        }
+        let outcome = decide(manifest, cast)?;
+        let mut flat = vec![CiphertextSum::zero(); stride];
+        let index_of = |position: u64| cast.binary_search_by_key(&position, |b| b.position).ok();
+        for &position in &outcome.counted {
+            let i = index_of(position).ok_or(TallyError::NotABallot { position })?;
+            for (sum, c) in flat
+                .iter_mut()
+                .zip(&ciphertexts[i * stride..(i + 1) * stride])
+            {
+                sum.add(c);
+            }
+        }
+        let mut sums = flat.into_iter();
+        let aggregates: Vec<Vec<CiphertextSum>> = manifest
+            .contests()
+            .iter()
+            .map(|c| sums.by_ref().take(c.options.len()).collect())
+            .collect();
         let mut counts = vec![ChannelCounts::default(); manifest.channels().len()];
         let channel_of = |position: u64| {
             cast.binary_search_by_key(&position, |b| b.position)
@@ -141,6 +169,30 @@ impl Tally {
             .unwrap_or(1);
         self.outcome.counted.len() as u64 * limit
     }
+}
+
+/// Appends the ciphertexts of `ballot`, one per option of the manifest, contest by contest: the
+/// layout [`Tally::compute_from`] reads.
+///
+/// Returns `false`, appending nothing, if the ballot does not have the manifest's shape.
+pub fn push_ciphertexts(election: &Election, ballot: &Ballot, out: &mut Vec<Ciphertext>) -> bool {
+    let contests = election.manifest().contests();
+    let shaped = ballot.contests.len() == contests.len()
+        && ballot
+            .contests
+            .iter()
+            .zip(contests)
+            .all(|(b, c)| b.selections.len() == c.options.len());
+    if shaped {
+        out.extend(
+            ballot
+                .contests
+                .iter()
+                .flat_map(|c| &c.selections)
+                .map(|s| s.ciphertext),
+        );
+    }
+    shaped
 }
 
 #[cfg(test)]

@@ -17,15 +17,17 @@
 //!
 //! A check that cannot run because an earlier one left nothing to check against says so.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::path::Path;
 
 use serde::Serialize;
 
-use crate::ballot::verify_batch;
-use crate::board::{ChainProblem, Refusal, cast_ballots, replay_chain};
+use crate::ballot::{Ballot, verify_batch};
+use crate::board::{ChainProblem, ChainReplay, Entry, Payload, Refusal, cast_ballots};
 use crate::election::Election;
-use crate::record::{ElectionRecord, ElectionResult};
-use crate::tally::Tally;
+use crate::record::{ElectionRecord, ElectionResult, LoadError};
+use crate::tally::{Tally, push_ciphertexts};
 use crate::trustee::{combine, verify_decryption};
 
 /// How many failures a check keeps in full; the rest are counted.
@@ -146,8 +148,49 @@ pub const CHECKS: [(&str, &str); 11] = [
     ("V11", "result equals the decryption of the tally"),
 ];
 
-/// Runs every check on `record`.
+/// Runs every check on `record`, whose board is in memory.
 pub fn verify(record: &ElectionRecord, progress: &dyn Progress) -> Report {
+    let blocks = record
+        .board
+        .chunks(BALLOTS_PER_STEP)
+        .map(|block| Ok::<_, core::convert::Infallible>(Cow::Borrowed(block)));
+    match verify_blocks(record, blocks, progress) {
+        Ok(report) => report,
+        Err(never) => match never {},
+    }
+}
+
+/// Reads the record in `dir` and runs every check, reading the board a block at a time (so a
+/// board of any size is verified in memory that grows with its voters, not its bytes). Returns
+/// the record (with its board left empty) and the report.
+///
+/// # Errors
+/// The first [`LoadError`]: a file that is missing or malformed (the board's lines are parsed
+/// as verification reaches them).
+pub fn verify_dir(
+    dir: &Path,
+    progress: &dyn Progress,
+) -> Result<(ElectionRecord, Report), LoadError> {
+    progress.start("reading", 1);
+    let read = ElectionRecord::read_without_board(dir);
+    progress.finish();
+    let (record, mut board) = read?;
+    let blocks = std::iter::from_fn(|| match board.next_block(BALLOTS_PER_STEP) {
+        Ok(block) if block.is_empty() => None,
+        Ok(block) => Some(Ok(Cow::Owned(block))),
+        Err(e) => Some(Err(e)),
+    });
+    let report = verify_blocks(&record, blocks, progress)?;
+    Ok((record, report))
+}
+
+/// The checks, with the board given in consecutive blocks (the record's own `board` is
+/// ignored).
+fn verify_blocks<'a, E>(
+    record: &ElectionRecord,
+    blocks: impl Iterator<Item = Result<Cow<'a, [Entry]>, E>>,
+    progress: &dyn Progress,
+) -> Result<Report, E> {
     let mut checks: Vec<CheckReport> = CHECKS
         .iter()
         .map(|(id, t)| CheckReport::new(id, t))
@@ -157,15 +200,9 @@ pub fn verify(record: &ElectionRecord, progress: &dyn Progress) -> Report {
     };
     let manifest = &record.manifest;
 
-    // V1
+    // V1 (the number of board entries is checked once the board is read)
     if record.header.election_id != manifest.election_id() {
         v1.fail("record.json", "election_id differs from the manifest's");
-    }
-    if record.header.board_entries != record.board.len() as u64 {
-        v1.fail(
-            "record.json",
-            "board_entries differs from the number of lines of board.jsonl",
-        );
     }
 
     // V2
@@ -204,29 +241,40 @@ pub fn verify(record: &ElectionRecord, progress: &dyn Progress) -> Report {
         );
     }
 
-    // V5 (proofs), batched in steps for progress.
-    let ballots: Vec<(usize, &crate::ballot::Ballot)> = cast_ballots(&record.board).collect();
-    progress.start("ballots", ballots.len() as u64);
-    let mut invalid = HashMap::new();
-    for step in ballots.chunks(BALLOTS_PER_STEP) {
-        let refs: Vec<&crate::ballot::Ballot> = step.iter().map(|(_, b)| *b).collect();
+    // V4–V7, a block at a time: every cast ballot's proofs (V5, batched on every core), then
+    // the chain and the admission rules replayed in order. The ciphertexts of admitted ballots
+    // are kept for the tally; the rest of each block is dropped.
+    progress.start("board", record.header.board_entries);
+    let mut replay = ChainReplay::new(&election);
+    let mut ciphertexts = Vec::new();
+    let mut entries = 0u64;
+    for block in blocks {
+        let block = block?;
+        let ballots: Vec<(usize, &Ballot)> = cast_ballots(&block).collect();
+        let refs: Vec<&Ballot> = ballots.iter().map(|(_, b)| *b).collect();
+        let mut invalid = HashMap::new();
         if let Err(bad) = verify_batch(&refs, &election) {
             for (k, e) in bad {
-                invalid.insert(step[k].0, e);
+                invalid.insert(ballots[k].0, e);
             }
         }
-        progress.advance(step.len() as u64);
+        for i in replay.feed(&block, invalid) {
+            if let Payload::Ballot(b) = &block[i].payload {
+                // Admitted ballots passed B4: they have the manifest's shape.
+                push_ciphertexts(&election, b, &mut ciphertexts);
+            }
+        }
+        entries += block.len() as u64;
+        progress.advance(block.len() as u64);
     }
     progress.finish();
-
-    // V4–V7: replay the board.
-    progress.start("board", 1);
-    let state = match replay_chain(
-        &election,
-        &record.board,
-        Some(&record.header.board_head),
-        invalid,
-    ) {
+    if record.header.board_entries != entries {
+        v1.fail(
+            "record.json",
+            "board_entries differs from the number of lines of board.jsonl",
+        );
+    }
+    let state = match replay.finish(Some(&record.header.board_head)) {
         Ok(state) => Some(state),
         Err(errors) => {
             for e in errors {
@@ -243,20 +291,20 @@ pub fn verify(record: &ElectionRecord, progress: &dyn Progress) -> Report {
             None
         }
     };
-    progress.finish();
 
     // V8, V9: recompute the tally from the board.
     let recomputed = state
         .as_ref()
-        .and_then(|s| Tally::compute(&election, &record.board, s.cast()).ok());
+        .and_then(|s| Tally::compute_from(&election, s.cast(), &ciphertexts).ok());
+    drop(ciphertexts);
     let Some(mut tally) = recomputed else {
         for c in [&mut *v8, &mut *v9, &mut *v10, &mut *v11] {
             c.ran = false;
         }
-        return Report {
+        return Ok(Report {
             checks,
             result: None,
-        };
+        });
     };
     tally.count_refusals(record.refusals.iter().map(|r| r.channel));
     compare_decisions(v8, &tally, &record.tally);
@@ -311,7 +359,7 @@ pub fn verify(record: &ElectionRecord, progress: &dyn Progress) -> Report {
         .iter()
         .all(CheckReport::passed)
         .then(|| record.result.clone());
-    Report { checks, result }
+    Ok(Report { checks, result })
 }
 
 fn compare_decisions(check: &mut CheckReport, recomputed: &Tally, published: &Tally) {

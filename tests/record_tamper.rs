@@ -37,7 +37,7 @@ use serde_json::Value;
 
 use nullivote::record::{ElectionRecord, FILES};
 use nullivote::simulation::{Scenario, leadership};
-use nullivote::verifier::{Silent, verify};
+use nullivote::verifier::{Silent, verify, verify_dir};
 
 /// Cases run by default: about 25 ms each (write, read, verify every proof) on two cores.
 const DEFAULT_CASES: u64 = 1200;
@@ -374,8 +374,33 @@ impl fmt::Display for Verdict {
     }
 }
 
+/// The verdict of both ways of verifying a record directory, which must agree: reading it whole
+/// (`ElectionRecord::read`, then `verify`) and streaming its board (`verify_dir`, what
+/// `nullivote verify` runs).
 fn judge(dir: &Path) -> Verdict {
-    let run = catch_unwind(AssertUnwindSafe(|| match ElectionRecord::read(dir) {
+    let whole = judge_one(dir, false);
+    let streamed = judge_one(dir, true);
+    if whole.to_string() == streamed.to_string() {
+        whole
+    } else {
+        Verdict::Panicked(format!(
+            "the two verifiers disagree: whole: {whole}; streamed: {streamed}"
+        ))
+    }
+}
+
+fn judge_one(dir: &Path, streamed: bool) -> Verdict {
+    let read = || {
+        if streamed {
+            verify_dir(dir, &Silent)
+        } else {
+            ElectionRecord::read(dir).map(|record| {
+                let report = verify(&record, &Silent);
+                (record, report)
+            })
+        }
+    };
+    let run = catch_unwind(AssertUnwindSafe(|| match read() {
         Err(e) => Verdict::Load {
             check: e.check,
             file: e
@@ -386,8 +411,7 @@ fn judge(dir: &Path) -> Verdict {
             line: e.line,
             message: e.message,
         },
-        Ok(record) => {
-            let report = verify(&record, &Silent);
+        Ok((_, report)) => {
             if report.passed() {
                 Verdict::Accepted
             } else {

@@ -87,7 +87,7 @@ use std::process::ExitCode;
 use clap::{ArgGroup, Args, Parser, Subcommand};
 use nullivote::record::ElectionRecord;
 use nullivote::terminal::Bars;
-use nullivote::verifier::{Progress, Report, verify};
+use nullivote::verifier::{Progress, Report, verify_dir};
 
 use crate::files::Outcome;
 
@@ -346,9 +346,9 @@ fn run(command: Command) -> Outcome {
 
 fn verify_command(dir: &std::path::Path, json: bool) -> ExitCode {
     let bars = Bars::new();
-    bars.start("reading", 1);
-    let record = match ElectionRecord::read(dir) {
-        Ok(record) => record,
+    // The board is read a block at a time as it is verified.
+    let (record, report) = match verify_dir(dir, &bars) {
+        Ok(done) => done,
         Err(e) => {
             bars.finish();
             if json {
@@ -360,8 +360,6 @@ fn verify_command(dir: &std::path::Path, json: bool) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    bars.finish();
-    let report = verify(&record, &bars);
     if json {
         let value = serde_json::json!({ "passed": report.passed(), "report": report });
         println!("{value}");
@@ -381,7 +379,7 @@ fn print_report(record: &ElectionRecord, report: &Report, bars: &Bars) {
         "base hash {}",
         hex::encode(record.header.base_hash.as_bytes())
     );
-    println!("{} board entries\n", record.board.len());
+    println!("{} board entries\n", record.header.board_entries);
     for check in &report.checks {
         let status = match (check.ran, check.failure_count) {
             (false, _) => "not run".to_string(),

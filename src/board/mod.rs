@@ -460,59 +460,114 @@ pub fn replay_chain(
     election: &Election,
     entries: &[Entry],
     head: Option<&BaseHash>,
-    mut invalid: std::collections::HashMap<usize, crate::ballot::BallotError>,
+    invalid: std::collections::HashMap<usize, crate::ballot::BallotError>,
 ) -> Result<BoardState, Vec<ChainError>> {
-    use rayon::prelude::*;
-    let mut errors = Vec::new();
-    let mut state = BoardState::new(election);
-    let mut previous = *election.base_hash();
-    // The hashing is independent per entry: done on every core before the ordered replay.
-    let digests: Vec<(BaseHash, TrackingCode)> =
-        entries.par_iter().map(Entry::digest_and_code).collect();
-    for (i, (entry, (digest, code))) in entries.iter().zip(digests).enumerate() {
-        let position = i as u64;
-        let fail = |problem| ChainError { position, problem };
-        if entry.position != position {
-            errors.push(fail(ChainProblem::Position {
-                claimed: entry.position,
-            }));
+    let mut replay = ChainReplay::new(election);
+    replay.feed(entries, invalid);
+    replay.finish(head)
+}
+
+/// A published board replayed block by block, so that a verifier can read a board of any size
+/// without holding it: positions, links, and the admission rules of every entry, in order.
+/// [`replay_chain`] is this over one block.
+pub struct ChainReplay<'e> {
+    election: &'e Election,
+    state: BoardState,
+    previous: BaseHash,
+    next: u64,
+    errors: Vec<ChainError>,
+}
+
+impl<'e> ChainReplay<'e> {
+    /// The replay of an empty board of `election`.
+    pub fn new(election: &'e Election) -> Self {
+        Self {
+            election,
+            state: BoardState::new(election),
+            previous: *election.base_hash(),
+            next: 0,
+            errors: Vec::new(),
         }
-        if entry.previous != previous {
-            errors.push(fail(ChainProblem::BrokenLink));
-        }
-        previous = digest;
-        let admitted = match &entry.payload {
-            Payload::Ballot(b) => match invalid.remove(&i) {
-                Some(e) => Err(Refusal::Invalid(e)),
-                None => state
-                    .open_channel(b.channel)
+    }
+
+    /// The state after the entries replayed so far.
+    pub fn state(&self) -> &BoardState {
+        &self.state
+    }
+
+    /// Replays the next `entries`, whose ballots' proofs are already checked: `invalid` maps
+    /// the index in `entries` of every ballot that failed to its error. Returns the indices in
+    /// `entries` of the cast ballots admitted.
+    pub fn feed(
+        &mut self,
+        entries: &[Entry],
+        mut invalid: std::collections::HashMap<usize, crate::ballot::BallotError>,
+    ) -> Vec<usize> {
+        use rayon::prelude::*;
+        let (election, state) = (self.election, &mut self.state);
+        let mut admitted_ballots = Vec::new();
+        // The hashing is independent per entry: done on every core before the ordered replay.
+        let digests: Vec<(BaseHash, TrackingCode)> =
+            entries.par_iter().map(Entry::digest_and_code).collect();
+        for (i, (entry, (digest, code))) in entries.iter().zip(digests).enumerate() {
+            let position = self.next;
+            self.next += 1;
+            let fail = |problem| ChainError { position, problem };
+            if entry.position != position {
+                self.errors.push(fail(ChainProblem::Position {
+                    claimed: entry.position,
+                }));
+            }
+            if entry.previous != self.previous {
+                self.errors.push(fail(ChainProblem::BrokenLink));
+            }
+            self.previous = digest;
+            let admitted = match &entry.payload {
+                Payload::Ballot(b) => match invalid.remove(&i) {
+                    Some(e) => Err(Refusal::Invalid(e)),
+                    None => state
+                        .open_channel(b.channel)
+                        .and_then(|()| state.refuse_duplicate(&code))
+                        .and_then(|()| state.admit_ballot(b)),
+                },
+                Payload::Spoiled(s) => state
+                    .open_channel(s.channel)
                     .and_then(|()| state.refuse_duplicate(&code))
-                    .and_then(|()| state.admit_ballot(b)),
-            },
-            Payload::Spoiled(s) => state
-                .open_channel(s.channel)
-                .and_then(|()| state.refuse_duplicate(&code))
-                .and_then(|()| state.admit_spoiled(s))
-                .and_then(|()| s.verify(election).map(|_| ()).map_err(Refusal::Challenge)),
-            phase => state.admit_phase(phase),
-        };
-        match admitted {
-            Ok(()) => state.record_with_code(entry, code),
-            Err(refusal) => errors.push(fail(ChainProblem::Refused(refusal))),
+                    .and_then(|()| state.admit_spoiled(s))
+                    .and_then(|()| s.verify(election).map(|_| ()).map_err(Refusal::Challenge)),
+                phase => state.admit_phase(phase),
+            };
+            match admitted {
+                Ok(()) => {
+                    if matches!(entry.payload, Payload::Ballot(_)) {
+                        admitted_ballots.push(i);
+                    }
+                    state.record_with_code(entry, code);
+                }
+                Err(refusal) => self.errors.push(fail(ChainProblem::Refused(refusal))),
+            }
         }
+        admitted_ballots
     }
-    if let Some(head) = head
-        && *head != previous
-    {
-        errors.push(ChainError {
-            position: entries.len() as u64,
-            problem: ChainProblem::Head,
-        });
-    }
-    if errors.is_empty() {
-        Ok(state)
-    } else {
-        Err(errors)
+
+    /// Ends the replay: the chain must end at `head` (when given).
+    ///
+    /// # Errors
+    /// Every [`ChainError`] found, in order of position.
+    pub fn finish(mut self, head: Option<&BaseHash>) -> Result<BoardState, Vec<ChainError>> {
+        if let Some(head) = head
+            && *head != self.previous
+        {
+            self.errors.push(ChainError {
+                position: self.next,
+                problem: ChainProblem::Head,
+            });
+        }
+        if self.errors.is_empty() {
+            Ok(self.state)
+        } else {
+            Err(self.errors)
+        }
     }
 }
 
