@@ -8,8 +8,8 @@
 //!   (`variable_base_ct`), `compress`, `decompress`, one merlin append + 64-byte challenge
 //!   reduced mod ℓ (`merlin_challenge`), and the **per-point** cost of a vartime multiscalar
 //!   multiplication (`vartime_msm/n`, `Throughput::Elements(n)`) at the sizes the ballot
-//!   verifiers use (23, 41, 71: one 1-of-2/5/10 ballot; 1283, 2435, 4355: batches of 64
-//!   1-of-2/5/10 ballots; 20483: a batch of 1024 1-of-2 ballots) and at round sizes 64, 1024,
+//!   verifiers use (21, 39, 69: one 1-of-2/5/10 ballot; 1155, 2307, 4227: batches of 64
+//!   1-of-2/5/10 ballots; 18435: a batch of 1024 1-of-2 ballots) and at round sizes 64, 1024,
 //!   16384.
 //! * `proofs`: each proof alone, prove (`_ct`) and verify (`_vartime`): Schnorr, DLEQ (with
 //!   plain variable-base multiplications, and with fixed-base tables as the eligibility proof
@@ -59,12 +59,13 @@
 //!
 //! **Verify** (`Ballot::verify`): no compression and no fixed- or variable-base mult; one vartime
 //! MSM. Shared bases `G`, `K`, `H_E` (+ one per channel authority) are folded; each range-proof
-//! branch adds its 2 commitments, each range proof its (summed) ciphertext `A`, `B`; the DLEQ adds
-//! `R₁`, `X`, `R₂`, `N`; a countersignature adds `R`. A contest sum also costs `2nᵢ` point
-//! additions (`Ciphertext::sum`, when `nᵢ > 1`).
+//! branch adds its 2 commitments, each selection proof its ciphertext `A`, `B`; the contest-sum
+//! proof adds its terms on `ΣA`, `ΣB` to the selections' own points (no new point, no point
+//! addition; spec §4.4); the DLEQ adds `R₁`, `X`, `R₂`, `N`; a countersignature adds `R`. So the
+//! dynamic points are exactly the points the ballot decodes.
 //!
 //! ```text
-//! dynamic points D    4 + Σᵢ [ nᵢ(2bᵢ + 2) + 2sᵢ + 2 ]  (+1 countersigned)
+//! dynamic points D    4 + Σᵢ [ nᵢ(2bᵢ + 2) + 2sᵢ ]      (+1 countersigned; = decode)
 //! one ballot          vartime MSM of D + 3 (+ authorities) points
 //! batch of B ballots  one vartime MSM of C·D + 3 (+ authorities) points per chunk of C ballots
 //! merlin challenges   2 + 2·Σᵢ (nᵢ + 1)                 (challenge + batch weight per proof)
@@ -83,8 +84,8 @@
 //! build  fixed-base G   6n + 5        17       35       65
 //! build  fixed-base T   3n + 3         9       18       33     (K: 3n+1, H_E: 2)
 //! build  compress       6n + 7        19       37       67
-//! verify MSM points     6n + 11       23       41       71     (one ballot)
-//! batch  points/ballot  6n + 8        20       38       68     (+3 per chunk)
+//! verify MSM points     6n + 9        21       39       69     (one ballot)
+//! batch  points/ballot  6n + 6        18       36       66     (+3 per chunk)
 //! decode decompress     6n + 6        18       36       66
 //! ```
 //!
@@ -92,10 +93,10 @@
 //!
 //! ```text
 //! build_floor(n)        = (6n+5)·fixed_base_ct_G + (3n+3)·fixed_base_ct_table + (6n+7)·compress
-//! verify_floor(n)       = vartime_msm(6n+11)                       (one call of that size)
-//! batch_64_floor(n)     = vartime_msm(64(6n+8)+3)                  (one core)
+//! verify_floor(n)       = vartime_msm(6n+9)                        (one call of that size)
+//! batch_64_floor(n)     = vartime_msm(64(6n+6)+3)                  (one core)
 //! decode_floor(n)       = (6n+6)·decompress
-//! batch_floor(B)        = floor_msm_1-of-2_{cores}(B)              (one MSM of 20B+3 points)
+//! batch_floor(B)        = floor_msm_1-of-2_{cores}(B)              (one MSM of 18B+3 points)
 //! decode_floor(B)       = floor_decompress_1-of-2_1core(B)         (18B decompressions)
 //! decode_verify_floor(B)= floor_decompress_1-of-2_{cores}(B) + floor_msm_1-of-2_{cores}(B)
 //! ```
@@ -147,9 +148,9 @@ use nullivote::transcript::{election_transcript, purpose};
 const OPTIONS: [usize; 3] = [2, 5, 10];
 /// Ballots per batch (1-of-2).
 const BATCHES: [usize; 3] = [64, 1024, 16384];
-/// Multiscalar sizes: one 1-of-2/5/10 ballot (6n + 11), round sizes, and the one-core batches
-/// of 64 and 1024 1-of-2 ballots (20·B + 3).
-const MSM_SIZES: [usize; 10] = [23, 41, 64, 71, 1024, 1283, 2435, 4355, 16384, 20483];
+/// Multiscalar sizes: one 1-of-2/5/10 ballot (6n + 9), round sizes, the one-core batches of 64
+/// 1-of-2/5/10 ballots (64·(6n + 6) + 3) and of 1024 1-of-2 ballots (18·B + 3).
+const MSM_SIZES: [usize; 10] = [21, 39, 64, 69, 1024, 1155, 2307, 4227, 16384, 18435];
 /// Voters on the roll; ballots of a batch cycle through them.
 const VOTERS: usize = 8;
 
@@ -478,8 +479,13 @@ fn ballot_verify(c: &mut Criterion) {
         // The floor's operation counts, from these very ballots: every point they decode, and
         // one MSM of every dynamic point of their equations plus the shared bases.
         let decompressed: usize = ballots.iter().map(common::ballot_points).sum();
-        let msm_points = common::dynamic_points(ballots, &fixture.election)
-            + common::shared_points(&fixture.election);
+        // The issue's floor: one MSM over the points the ballots hold, plus the shared bases;
+        // the verifier's equations have exactly those points (spec §4.4).
+        assert_eq!(
+            common::dynamic_points(ballots, &fixture.election),
+            decompressed
+        );
+        let msm_points = decompressed + common::shared_points(&fixture.election);
         let floor = common::Floor::new(decompressed, msm_points, 7 + count as u64);
         println!(
             "batch of {count} 1-of-2 ballots: {decompressed} points decoded, {msm_points} MSM points, {threads} rayon threads"

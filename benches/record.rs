@@ -24,8 +24,8 @@
 //! D = Σ over board entries of their points (a ballot: nullifier, 2 per ciphertext, 2 per
 //!     range-proof branch, roll entry + 2 DLEQ commitments, + 1 countersigned; a spoiled
 //!     ballot: 2 per ciphertext) + the roll's entries
-//! M = Σ over cast ballots of the dynamic points of their proof equations (`Msm::len` after
-//!     `Ballot::accumulate`) + the shared bases once per 4,096 ballots
+//! M = Σ over cast ballots of the points they hold (one MSM over them, as issue #5 defines the
+//!     floor) + the shared bases once per 4,096 ballots
 //! floor = D · per-point(floor_decompress_all_cores) + M · per-point(floor_msm_all_cores)
 //! ```
 //!
@@ -253,7 +253,10 @@ impl Facts {
         let ballots: Vec<_> = cast_ballots(&record.board).map(|(_, b)| b).collect();
         let board_points = record.board.iter().map(common::entry_points).sum();
         let steps = ballots.len().div_ceil(BALLOTS_PER_STEP);
-        let msm_points = common::dynamic_points(ballots.iter().copied(), &election)
+        let msm_points = ballots
+            .iter()
+            .map(|b| common::ballot_points(b))
+            .sum::<usize>()
             + steps * common::shared_points(&election);
         Self {
             voters,

@@ -154,7 +154,7 @@ fn floor_of(id: &str, dir: &Path) -> Option<Floor> {
             )
         }
         ["ballot_verify", "verify_vartime", shape] => {
-            let points = 6 * options(shape)? + 11;
+            let points = 6 * options(shape)? + 9;
             floor(
                 vec![whole(format!("primitives/vartime_msm/{points}"))],
                 format!("vartime_msm({points})"),
@@ -168,7 +168,7 @@ fn floor_of(id: &str, dir: &Path) -> Option<Floor> {
             )
         }
         ["ballot_verify", "verify_batch_vartime_64_1core", shape] => {
-            let points = 64 * (6 * options(shape)? + 8) + 3;
+            let points = 64 * (6 * options(shape)? + 6) + 3;
             floor(
                 vec![whole(format!("primitives/vartime_msm/{points}"))],
                 format!("vartime_msm({points})"),

@@ -23,7 +23,7 @@ use super::build::{
 };
 use crate::election::Election;
 use crate::error::EncodingError;
-use crate::proofs::{Msm, ProofError, RangeStatement, SchnorrStatement};
+use crate::proofs::{Msm, ProofError, RangeStatement, SchnorrStatement, Slot};
 
 /// Why a ballot was refused, with the check (B1–B9) and where in the ballot.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -188,7 +188,11 @@ impl Ballot {
         let key = election.key();
         let manifest = election.manifest();
         let contests = || manifest.contests().iter().zip(&self.contests).enumerate();
+        // Where each selection's ciphertext went in `msm`, per contest (complete only if every
+        // selection proof of the contest was added): the sum proof adds its terms there.
+        let mut slots: Vec<Vec<(Slot, Slot)>> = Vec::with_capacity(self.contests.len());
         for (i, (contest, ballot)) in contests() {
+            let mut contest_slots = Vec::with_capacity(ballot.selections.len());
             for (j, selection) in ballot.selections.iter().enumerate() {
                 if !which(ProofRef::Selection(i, j)) {
                     continue;
@@ -200,15 +204,17 @@ impl Ballot {
                     high: contest.option_limit,
                 };
                 let mut t = selection_transcript(election, &self.nullifier, i, j);
-                selection
+                let pushed = selection
                     .proof
-                    .accumulate(&statement, &mut t, msm)
+                    .accumulate_at(&statement, &mut t, msm, None)
                     .map_err(|source| BallotError::Selection {
                         contest: i,
                         option: j,
                         source,
                     })?;
+                contest_slots.extend(pushed);
             }
+            slots.push(contest_slots);
         }
         for (i, (contest, ballot)) in contests() {
             if which(ProofRef::ContestSum(i)) {
@@ -220,9 +226,10 @@ impl Ballot {
                     high: contest.max_selections,
                 };
                 let mut t = contest_sum_transcript(election, &self.nullifier, i);
+                let at = Some(&slots[i][..]).filter(|s| s.len() == ciphertexts.len());
                 ballot
                     .sum_proof
-                    .accumulate(&statement, &mut t, msm)
+                    .accumulate_at(&statement, &mut t, msm, at)
                     .map_err(|source| BallotError::ContestSum { contest: i, source })?;
             }
         }

@@ -42,7 +42,18 @@ pub const BATCH_TAG: &[u8] = b"nullivote/1/batch";
 struct Group {
     dynamic_end: usize,
     shared_end: usize,
+    slot_end: usize,
     digest: [u8; 32],
+}
+
+/// Where a pushed point went: a shared base, or a dynamic point of the accumulator. A later
+/// term on the same point can be added there ([`Msm::push_at`]) instead of repeating the point.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Slot {
+    /// The shared base of this index.
+    Shared(u8),
+    /// The dynamic point of this index.
+    Dynamic(usize),
 }
 
 /// A multiscalar-multiplication accumulator of verification equations (public data only).
@@ -52,6 +63,8 @@ pub struct Msm {
     shared_terms: Vec<(u8, Scalar)>,
     scalars: Vec<Scalar>,
     points: Vec<RistrettoPoint>,
+    /// Terms on points already pushed (by this group or an earlier one).
+    slot_terms: Vec<(Slot, Scalar)>,
     groups: Vec<Group>,
 }
 
@@ -75,6 +88,7 @@ impl Msm {
             shared_terms: Vec::new(),
             scalars: Vec::new(),
             points: Vec::new(),
+            slot_terms: Vec::new(),
             groups: Vec::new(),
         }
     }
@@ -92,19 +106,40 @@ impl Msm {
         self.scalars.reserve(self.scalars.len() * items);
         self.points.reserve(self.points.len() * items);
         self.shared_terms.reserve(self.shared_terms.len() * items);
+        self.slot_terms.reserve(self.slot_terms.len() * items);
         self.groups.reserve(self.groups.len() * items);
     }
 
-    /// Adds `coefficient · element`, folding it into a shared base when `element` is one.
-    pub fn push(&mut self, coefficient: Scalar, element: &Element) {
+    /// Adds `coefficient · element`, folding it into a shared base when `element` is one, and
+    /// says where it went.
+    pub fn push(&mut self, coefficient: Scalar, element: &Element) -> Slot {
         match self.bases.iter().position(|b| b == element) {
             // At most 255 bases: the index fits.
-            Some(i) => self.shared_terms.push((i as u8, coefficient)),
+            Some(i) => {
+                self.shared_terms.push((i as u8, coefficient));
+                Slot::Shared(i as u8)
+            }
             None => {
                 self.scalars.push(coefficient);
                 self.points.push(*element.point());
+                Slot::Dynamic(self.points.len() - 1)
             }
         }
+    }
+
+    /// Adds `coefficient · P` for the point `P` already pushed at `slot` (by this proof or an
+    /// earlier one of the same item), without adding `P` again: the multiscalar multiplication
+    /// stays over the points the items hold.
+    ///
+    /// # Panics
+    /// If `slot` is not one this accumulator returned (a bug of the caller, not bad input).
+    pub fn push_at(&mut self, coefficient: Scalar, slot: Slot) {
+        let exists = match slot {
+            Slot::Shared(i) => usize::from(i) < self.bases.len(),
+            Slot::Dynamic(i) => i < self.points.len(),
+        };
+        assert!(exists, "a slot this accumulator never returned");
+        self.slot_terms.push((slot, coefficient));
     }
 
     /// Adds `coefficient · point` for a point computed by the verifier (never shared).
@@ -124,6 +159,7 @@ impl Msm {
         self.groups.push(Group {
             dynamic_end: self.points.len(),
             shared_end: self.shared_terms.len(),
+            slot_end: self.slot_terms.len(),
             digest,
         });
     }
@@ -131,11 +167,11 @@ impl Msm {
     /// Closes the terms pushed since the last group, if any, with a digest of the terms
     /// themselves (for terms that no proof closed).
     pub fn close_open_group(&mut self) {
-        let (d0, s0) = self
+        let (d0, s0, r0) = self
             .groups
             .last()
-            .map_or((0, 0), |g| (g.dynamic_end, g.shared_end));
-        if d0 == self.points.len() && s0 == self.shared_terms.len() {
+            .map_or((0, 0, 0), |g| (g.dynamic_end, g.shared_end, g.slot_end));
+        if d0 == self.points.len() && s0 == self.shared_terms.len() && r0 == self.slot_terms.len() {
             return;
         }
         let mut h = Sha256::new();
@@ -144,8 +180,16 @@ impl Msm {
             h.update(p.compress().as_bytes());
         }
         for (i, s) in &self.shared_terms[s0..] {
-            h.update(self.bases[usize::from(*i)].as_bytes());
             h.update(s.as_bytes());
+            h.update(self.bases[usize::from(*i)].as_bytes());
+        }
+        for (slot, s) in &self.slot_terms[r0..] {
+            let point = match *slot {
+                Slot::Shared(i) => *self.bases[usize::from(i)].point(),
+                Slot::Dynamic(i) => self.points[i],
+            };
+            h.update(s.as_bytes());
+            h.update(point.compress().as_bytes());
         }
         self.end_group(h.finalize().into());
     }
@@ -157,7 +201,7 @@ impl Msm {
 
     /// Whether nothing has been pushed.
     pub fn is_empty(&self) -> bool {
-        self.points.is_empty() && self.shared_terms.is_empty()
+        self.points.is_empty() && self.shared_terms.is_empty() && self.slot_terms.is_empty()
     }
 
     /// The seed of a batch whose groups have these digests, in order.
@@ -182,7 +226,7 @@ impl Msm {
     /// terms in place (so the accumulator is spent) (**variable time**: public data only).
     fn evaluate_with(mut self, seed: &[u8; 32], first_group: u64) -> RistrettoPoint {
         let mut shared = vec![Scalar::ZERO; self.bases.len()];
-        let (mut d0, mut s0) = (0, 0);
+        let (mut d0, mut s0, mut r0) = (0, 0, 0);
         for (g, group) in self.groups.iter().enumerate() {
             let rho = Self::coefficient(seed, first_group + g as u64);
             for s in &mut self.scalars[d0..group.dynamic_end] {
@@ -191,7 +235,14 @@ impl Msm {
             for (i, s) in &self.shared_terms[s0..group.shared_end] {
                 shared[usize::from(*i)] += s * rho;
             }
-            (d0, s0) = (group.dynamic_end, group.shared_end);
+            // Slots name points of this group or earlier ones, whose scalars are scaled already.
+            for (slot, s) in &self.slot_terms[r0..group.slot_end] {
+                match *slot {
+                    Slot::Shared(i) => shared[usize::from(i)] += s * rho,
+                    Slot::Dynamic(i) => self.scalars[i] += s * rho,
+                }
+            }
+            (d0, s0, r0) = (group.dynamic_end, group.shared_end, group.slot_end);
         }
         RistrettoPoint::vartime_multiscalar_mul(
             self.scalars[..d0].iter().chain(&shared),
@@ -228,6 +279,7 @@ pub const MAX_CHUNK: usize = 4096;
 struct Checkpoint {
     dynamic: usize,
     shared: usize,
+    slots: usize,
     groups: usize,
 }
 
@@ -236,6 +288,7 @@ impl Msm {
         Checkpoint {
             dynamic: self.points.len(),
             shared: self.shared_terms.len(),
+            slots: self.slot_terms.len(),
             groups: self.groups.len(),
         }
     }
@@ -244,6 +297,7 @@ impl Msm {
         self.points.truncate(checkpoint.dynamic);
         self.scalars.truncate(checkpoint.dynamic);
         self.shared_terms.truncate(checkpoint.shared);
+        self.slot_terms.truncate(checkpoint.slots);
         self.groups.truncate(checkpoint.groups);
     }
 }
@@ -389,6 +443,48 @@ mod tests {
         assert!(msm.clone().holds_vartime());
         msm.push_generator(Scalar::ONE);
         assert!(!msm.holds_vartime());
+    }
+
+    #[test]
+    fn terms_at_slots_land_on_their_points_with_their_own_group_weight() {
+        let g = Element::generator();
+        let p = Element::from_point(RistrettoPoint::mul_base(&Scalar::from(5u8)), "p").unwrap();
+        // Group 1: 3·P − 15·G = 0. Group 2: 2·P (at P's slot) − 10·G = 0.
+        let mut msm = Msm::new();
+        let slot = msm.push(Scalar::from(3u8), &p);
+        assert_eq!(slot, Slot::Dynamic(0));
+        msm.push(-Scalar::from(15u8), &g);
+        msm.end_group([1; 32]);
+        msm.push_at(Scalar::from(2u8), slot);
+        msm.push(-Scalar::from(10u8), &g);
+        msm.end_group([2; 32]);
+        assert_eq!(msm.len(), 1, "P is multiplied once");
+        assert!(msm.clone().holds_vartime());
+        // An error in group 2 alone is caught, and so is one that cancels group 1's: the two
+        // groups have different weights even though their terms share a point.
+        let mut bad = msm.clone();
+        bad.push_at(Scalar::ONE, slot);
+        assert!(!bad.holds_vartime());
+        let mut cancel = Msm::new();
+        let slot = cancel.push(Scalar::from(4u8), &p); // +P too many
+        cancel.push(-Scalar::from(15u8), &g);
+        cancel.end_group([1; 32]);
+        cancel.push_at(Scalar::ONE, slot); // −P too few
+        cancel.push(-Scalar::from(10u8), &g);
+        cancel.end_group([2; 32]);
+        assert!(!cancel.holds_vartime());
+        // Shared slots work alike.
+        let mut shared = Msm::new();
+        let s = shared.push(Scalar::ONE, &g);
+        assert_eq!(s, Slot::Shared(0));
+        shared.push_at(-Scalar::ONE, s);
+        assert!(shared.holds_vartime());
+    }
+
+    #[test]
+    #[should_panic(expected = "never returned")]
+    fn a_slot_from_elsewhere_is_a_bug() {
+        Msm::new().push_at(Scalar::ONE, Slot::Dynamic(0));
     }
 
     #[test]

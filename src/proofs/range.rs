@@ -35,6 +35,7 @@ use rand_core::{CryptoRng, RngCore};
 use subtle::{ConditionallySelectable, ConstantTimeEq};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
+use super::batch::Slot;
 use super::{Msm, ProofError};
 use crate::codec::{Reader, Wire, wire_serde};
 use crate::elgamal::{Ciphertext, ElectionKey};
@@ -202,6 +203,25 @@ impl RangeProof {
         transcript: &mut Transcript,
         msm: &mut Msm,
     ) -> Result<(), ProofError> {
+        self.accumulate_at(statement, transcript, msm, None)
+            .map(|_| ())
+    }
+
+    /// [`RangeProof::accumulate`], with the points of the statement's ciphertexts either
+    /// already in `msm` at `slots` (one `(A, B)` pair per ciphertext, pushed by the selection
+    /// proofs of the same ballot: the sum `ΣA, ΣB` is then never computed, and its terms go to
+    /// the points it is the sum of), or pushed here. Returns where the terms on `A` and `B` of
+    /// a one-ciphertext statement went.
+    ///
+    /// # Errors
+    /// As [`RangeProof::accumulate`].
+    pub(crate) fn accumulate_at(
+        &self,
+        statement: &RangeStatement<'_>,
+        transcript: &mut Transcript,
+        msm: &mut Msm,
+        slots: Option<&[(Slot, Slot)]>,
+    ) -> Result<Option<(Slot, Slot)>, ProofError> {
         let n = statement.branches()?;
         if self.branches() != n {
             return Err(ProofError::WrongBranchCount {
@@ -245,16 +265,25 @@ impl RangeProof {
         }
         msm.push_generator(coef_g);
         msm.push(coef_k, statement.key.element());
-        if let [single] = statement.ciphertexts {
-            msm.push(coef_a, &single.a);
-            msm.push(coef_b, &single.b);
-        } else {
-            let sum = Ciphertext::sum(statement.ciphertexts);
-            msm.push_point(coef_a, sum.a);
-            msm.push_point(coef_b, sum.b);
+        let mut pushed = None;
+        match (slots, statement.ciphertexts) {
+            (Some(slots), ciphertexts) if slots.len() == ciphertexts.len() => {
+                for &(a, b) in slots {
+                    msm.push_at(coef_a, a);
+                    msm.push_at(coef_b, b);
+                }
+            }
+            (_, [single]) => {
+                pushed = Some((msm.push(coef_a, &single.a), msm.push(coef_b, &single.b)));
+            }
+            (_, ciphertexts) => {
+                let sum = Ciphertext::sum(ciphertexts);
+                msm.push_point(coef_a, sum.a);
+                msm.push_point(coef_b, sum.b);
+            }
         }
         msm.end_group(w.to_bytes());
-        Ok(())
+        Ok(pushed)
     }
 
     /// Verifies this proof alone.
