@@ -83,6 +83,53 @@ pub struct RefusalRecord {
     pub reason: String,
 }
 
+/// What a record's board part is assembled from ([`ElectionRecord::assemble`]).
+pub trait BoardSource {
+    /// Every entry, in order.
+    fn entries(&self) -> &[Entry];
+    /// The digest of the last entry (the base hash of an empty board).
+    fn head(&self) -> BaseHash;
+    /// The operator's log of every refused submission, in order.
+    fn refusal_records(&self) -> Vec<RefusalRecord>;
+}
+
+impl BoardSource for crate::board::Board {
+    fn entries(&self) -> &[Entry] {
+        crate::board::Board::entries(self)
+    }
+
+    fn head(&self) -> BaseHash {
+        crate::board::Board::head(self)
+    }
+
+    /// This board's refusals (a board resumed after a restart has only those it was given).
+    fn refusal_records(&self) -> Vec<RefusalRecord> {
+        self.refusals()
+            .iter()
+            .map(|(code, channel, reason)| RefusalRecord {
+                tracking_code: *code,
+                channel: *channel,
+                reason: reason.to_string(),
+            })
+            .collect()
+    }
+}
+
+impl BoardSource for crate::board::store::DurableBoard {
+    fn entries(&self) -> &[Entry] {
+        self.board().entries()
+    }
+
+    fn head(&self) -> BaseHash {
+        self.board().head()
+    }
+
+    /// The whole refusal log on disk, from before restarts too.
+    fn refusal_records(&self) -> Vec<RefusalRecord> {
+        self.refusals().to_vec()
+    }
+}
+
 /// `decryption.json`: the decryption shares combined into the result.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -403,18 +450,21 @@ fn write_lines<T: Serialize + Sync>(dir: &Path, name: &str, values: &[T]) -> std
 }
 
 impl ElectionRecord {
-    /// Assembles the record of an election whose voting took place on `board`: the header
-    /// (base hash, board head), the manifest and roll from `election`, every board entry and
-    /// the operator's refusal log, with the ceremony, tally, decryption shares and result.
+    /// Assembles the record of an election whose voting took place on `board` (a
+    /// [`crate::board::Board`], or a [`crate::board::store::DurableBoard`], whose refusal log
+    /// survives restarts): the header (base hash, board head), the manifest and roll from
+    /// `election`, every board entry and the operator's refusal log, with the ceremony, tally,
+    /// decryption shares and result.
     pub fn assemble(
         election: &crate::election::Election,
-        board: &crate::board::Board,
+        board: &impl BoardSource,
         ceremony: Ceremony,
         tally: Tally,
         shares: Vec<DecryptionShare>,
         result: ElectionResult,
     ) -> Self {
         let manifest = election.manifest().clone();
+        let entries = board.entries();
         Self {
             header: RecordHeader {
                 format: RECORD_FORMAT.to_string(),
@@ -422,21 +472,13 @@ impl ElectionRecord {
                 election_id: manifest.election_id().to_string(),
                 base_hash: *election.base_hash(),
                 board_head: board.head(),
-                board_entries: board.entries().len() as u64,
+                board_entries: entries.len() as u64,
             },
             manifest,
             ceremony,
             roll: election.roll().clone(),
-            board: board.entries().to_vec(),
-            refusals: board
-                .refusals()
-                .iter()
-                .map(|(code, channel, reason)| RefusalRecord {
-                    tracking_code: *code,
-                    channel: *channel,
-                    reason: reason.to_string(),
-                })
-                .collect(),
+            board: entries.to_vec(),
+            refusals: board.refusal_records(),
             tally,
             decryption: DecryptionRecord { shares },
             result,

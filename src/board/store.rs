@@ -786,6 +786,13 @@ mod tests {
         assert!(board.board().voting_closed());
         assert_eq!(board.refusals().len(), 1);
         assert_eq!(board.refusals()[0].channel, ONLINE);
+        // A record assembled from the reopened board keeps the refusal of the earlier session,
+        // which the inner in-memory board no longer has.
+        use crate::record::BoardSource;
+        assert!(board.board().refusal_records().is_empty());
+        assert_eq!(board.refusal_records(), board.refusals());
+        assert_eq!(BoardSource::entries(&board).len(), 6);
+        assert_eq!(BoardSource::head(&board), board.board().head());
     }
 
     #[test]
