@@ -7,7 +7,6 @@ use crate::ballot::{Ballot, BallotError, SpoiledBallot, TrackingCode};
 use crate::election::Election;
 use crate::elgamal::Ciphertext;
 use crate::manifest::ChannelRule;
-use crate::nullifier::Nullifier;
 use crate::precedence::{CastBallot, Reason};
 
 use super::{Entry, Payload};
@@ -80,7 +79,9 @@ pub struct BoardState {
     tracking: HashMap<TrackingCode, (u64, bool)>,
     /// First ciphertext components of every cast or challenged ballot: entry, challenged?
     components: HashMap<[u8; 32], (u64, bool)>,
-    by_nullifier: HashMap<Nullifier, Vec<(u64, u8)>>,
+    /// Every cast ballot's (entry, channel), by the nullifier's 32-byte encoding (not the
+    /// decompressed point: this map holds one key per voter).
+    by_nullifier: HashMap<[u8; 32], Vec<(u64, u8)>>,
     cast: Vec<CastBallot>,
 }
 
@@ -152,7 +153,7 @@ impl BoardState {
         let rule = self.rules[usize::from(ballot.channel)];
         let earlier = self
             .by_nullifier
-            .get(&ballot.nullifier)
+            .get(ballot.nullifier.element().as_bytes())
             .map_or(&[][..], Vec::as_slice);
         // A higher-ranked channel's ballot stands whatever comes after it on a lower one.
         let higher = earlier
@@ -225,7 +226,7 @@ impl BoardState {
                     .map(|s| &s.ciphertext);
                 self.record_ciphertexts(entry.position, code, cts, false);
                 self.by_nullifier
-                    .entry(b.nullifier)
+                    .entry(b.nullifier.element().to_bytes())
                     .or_default()
                     .push((entry.position, b.channel));
                 self.cast.push(CastBallot {
