@@ -444,5 +444,9 @@ mod tests {
         }
         assert!(decode_hex("0A", "f").is_err());
         assert!(decode_hex("abc", "f").is_err());
+        // The neighbours of the ranges, in the high nibble too, and non-ASCII text.
+        for bad in ["g0", "A0", ":0", "/0", "`0", "0g", "0`", "é", "00é0"] {
+            assert!(decode_hex(bad, "f").is_err(), "{bad}");
+        }
     }
 }

@@ -124,7 +124,10 @@ impl BoardSource for crate::board::store::DurableBoard {
         self.board().head()
     }
 
-    /// The whole refusal log on disk, from before restarts too.
+    /// The whole refusal log on disk, from before restarts too (every refusal the handle
+    /// wrote; after a failed write stops it, the inner board may hold more). Count the tally's
+    /// refusals from the same log: `tally.count_refusals(board.refusals().iter().map(|r|
+    /// r.channel))`.
     fn refusal_records(&self) -> Vec<RefusalRecord> {
         self.refusals().to_vec()
     }
@@ -393,6 +396,7 @@ impl<T: DeserializeOwned + Send> JsonLines<T> {
     /// A [`LoadError`] naming the first line that cannot be read or parsed.
     pub fn next_block(&mut self, max: usize) -> Result<Vec<T>, LoadError> {
         let mut lines: Vec<Vec<u8>> = Vec::with_capacity(max);
+        let mut too_long = None;
         while lines.len() < max {
             let mut line = Vec::new();
             let read = (&mut self.reader)
@@ -406,21 +410,29 @@ impl<T: DeserializeOwned + Send> JsonLines<T> {
             if line.last() == Some(&b'\n') {
                 line.pop();
             } else if line.len() as u64 > MAX_LINE_BYTES {
-                return Err(self.fail(
+                // Reported after the lines before it, which may hold an earlier error.
+                too_long = Some(self.fail(
                     self.line,
                     format!("a line of more than {MAX_LINE_BYTES} bytes"),
                 ));
+                break;
             }
             lines.push(line);
         }
-        let first = self.line + 1 - lines.len();
-        lines
+        let first = self.line + 1 - lines.len() - usize::from(too_long.is_some());
+        let parsed: Vec<Result<T, LoadError>> = lines
             .par_iter()
             .enumerate()
             .map(|(i, line)| {
                 serde_json::from_slice(line).map_err(|e| self.fail(first + i, e.to_string()))
             })
-            .collect()
+            .collect();
+        // The first bad line, whichever thread met it first.
+        let values = parsed.into_iter().collect::<Result<Vec<T>, LoadError>>()?;
+        match too_long {
+            Some(e) => Err(e),
+            None => Ok(values),
+        }
     }
 
     /// Lines read so far.

@@ -49,6 +49,16 @@ pub enum TallyError {
     /// A cast ballot names an unknown channel.
     #[error(transparent)]
     UnknownChannel(#[from] UnknownChannel),
+    /// The ciphertexts given are not one ballot's worth for every cast ballot.
+    #[error("{found} ciphertexts for {ballots} cast ballots of {per_ballot} options each")]
+    CiphertextCount {
+        /// Cast ballots.
+        ballots: usize,
+        /// Options of the manifest (ciphertexts per ballot).
+        per_ballot: usize,
+        /// Ciphertexts given.
+        found: usize,
+    },
     /// A position listed as cast does not hold a ballot of the election's shape.
     #[error("board entry {position} is not a cast ballot of this election's shape")]
     NotABallot {
@@ -94,8 +104,10 @@ impl Tally {
         let manifest = election.manifest();
         let stride: usize = manifest.contests().iter().map(|c| c.options.len()).sum();
         if ciphertexts.len() != cast.len() * stride {
-            return Err(TallyError::NotABallot {
-                position: cast.last().map_or(0, |b| b.position),
+            return Err(TallyError::CiphertextCount {
+                ballots: cast.len(),
+                per_ballot: stride,
+                found: ciphertexts.len(),
             });
         }
         let outcome = decide(manifest, cast)?;
@@ -248,5 +260,28 @@ mod tests {
             .map(|s| dlog.solve(&(s.b - s.a * x)).unwrap())
             .collect();
         assert_eq!(result, vec![1, 2]);
+
+        // The same tally from the cast ballots' ciphertexts alone; one ballot's worth short
+        // or long is an error, not a misaligned tally.
+        let cast = state.cast();
+        let mut ciphertexts = Vec::new();
+        for b in cast {
+            let Payload::Ballot(ballot) = &board.entries()[b.position as usize].payload else {
+                unreachable!("a cast ballot")
+            };
+            assert!(push_ciphertexts(&t.election, ballot, &mut ciphertexts));
+        }
+        let mut again = Tally::compute_from(&t.election, cast, &ciphertexts).unwrap();
+        again.count_refusals(board.refusals().iter().map(|(_, c, _)| *c));
+        assert_eq!(again, tally);
+        for wrong in [
+            &ciphertexts[2..],
+            &[&ciphertexts[..], &ciphertexts[..2]].concat(),
+        ] {
+            assert!(matches!(
+                Tally::compute_from(&t.election, cast, wrong),
+                Err(TallyError::CiphertextCount { .. })
+            ));
+        }
     }
 }

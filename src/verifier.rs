@@ -33,7 +33,8 @@ use crate::trustee::{combine, verify_decryption};
 /// How many failures a check keeps in full; the rest are counted.
 pub const MAX_FAILURES_KEPT: usize = 100;
 
-/// Ballots verified per progress step (and per call of the batch verifier).
+/// Board entries read, verified and replayed per block (one call of the batch verifier over
+/// their cast ballots, one progress step).
 pub const BALLOTS_PER_STEP: usize = 4096;
 
 /// Receives progress of long stages; the command line draws bars with it.
@@ -113,6 +114,8 @@ pub struct Report {
     pub checks: Vec<CheckReport>,
     /// The announced result, as verified (present only if every check passed).
     pub result: Option<ElectionResult>,
+    /// The number of board entries read (which V1 compares with the header's claim).
+    pub board_entries: u64,
 }
 
 impl Report {
@@ -160,9 +163,10 @@ pub fn verify(record: &ElectionRecord, progress: &dyn Progress) -> Report {
     }
 }
 
-/// Reads the record in `dir` and runs every check, reading the board a block at a time (so a
-/// board of any size is verified in memory that grows with its voters, not its bytes). Returns
-/// the record (with its board left empty) and the report.
+/// Reads the record in `dir` and runs every check, reading the board a block of
+/// [`BALLOTS_PER_STEP`] entries at a time: what is kept is the admission state and the admitted
+/// ciphertexts (a few kilobytes per voter), not the board. Returns the record (with its board
+/// left empty) and the report.
 ///
 /// # Errors
 /// The first [`LoadError`]: a file that is missing or malformed (the board's lines are parsed
@@ -304,6 +308,7 @@ fn verify_blocks<'a, E>(
         return Ok(Report {
             checks,
             result: None,
+            board_entries: entries,
         });
     };
     tally.count_refusals(record.refusals.iter().map(|r| r.channel));
@@ -359,7 +364,11 @@ fn verify_blocks<'a, E>(
         .iter()
         .all(CheckReport::passed)
         .then(|| record.result.clone());
-    Ok(Report { checks, result })
+    Ok(Report {
+        checks,
+        result,
+        board_entries: entries,
+    })
 }
 
 fn compare_decisions(check: &mut CheckReport, recomputed: &Tally, published: &Tally) {
@@ -417,6 +426,60 @@ fn compare_tally(check: &mut CheckReport, recomputed: &Tally, published: &Tally)
                 format!("tally.json channel {c}"),
                 format!("expected {a:?}, published {b:?}"),
             );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::simulation::{Scenario, leadership};
+
+    /// The board fed in blocks of any size gives the report of the board in one block: state,
+    /// positions, links and blame carry across blocks.
+    #[test]
+    fn the_report_does_not_depend_on_the_block_size() {
+        let scenario = Scenario {
+            voters: 40,
+            seed: 11,
+            absent: vec![],
+            bad_share: None,
+        };
+        let honest = leadership(&scenario, &Silent).unwrap().record;
+        let cast: Vec<usize> = cast_ballots(&honest.board).map(|(i, _)| i).collect();
+        let ballot = |r: &ElectionRecord, i: usize| match &r.board[i].payload {
+            Payload::Ballot(b) => (**b).clone(),
+            _ => unreachable!("a cast ballot"),
+        };
+        let mut variants = vec![("honest", honest.clone())];
+        // A ballot made invalid (another ballot's ciphertext in its first selection).
+        let mut r = honest.clone();
+        let (a, b) = (cast[2], cast[30]);
+        let mut changed = ballot(&r, b);
+        changed.contests[0].selections[0].ciphertext =
+            ballot(&r, a).contests[0].selections[0].ciphertext;
+        r.board[b].payload = Payload::Ballot(Box::new(changed));
+        variants.push(("invalid ballot", r));
+        // An early entry repeated much later (a duplicate across blocks, and a broken chain).
+        let mut r = honest.clone();
+        r.board[cast[25]] = r.board[cast[1]].clone();
+        variants.push(("duplicate", r));
+        // An entry that claims the position it would have in a block of its own.
+        let mut r = honest.clone();
+        r.board[cast[20]].position = 0;
+        variants.push(("position", r));
+        for (name, record) in &variants {
+            let whole = verify(record, &Silent);
+            assert_eq!(whole.passed(), *name == "honest", "{name}");
+            assert_eq!(whole.board_entries, record.board.len() as u64);
+            for k in [1, 3, 7] {
+                let blocks = record
+                    .board
+                    .chunks(k)
+                    .map(|b| Ok::<_, core::convert::Infallible>(Cow::Borrowed(b)));
+                let Ok(report) = verify_blocks(record, blocks, &Silent);
+                assert_eq!(report, whole, "{name}, blocks of {k}");
+            }
         }
     }
 }

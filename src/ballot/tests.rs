@@ -533,3 +533,75 @@ fn countersigning_checks_the_channel_and_the_key() {
     );
     assert_eq!(postal.ballot().countersignature, None);
 }
+
+/// The contest-sum proof's terms on the selections' own points (spec §4.4) give exactly the
+/// sum of the same equations as the terms on the computed `ΣA, ΣB`, for honest and for tampered
+/// ballots, with contests of one, two and five options and ciphertext points equal to shared
+/// bases.
+#[test]
+fn sum_terms_at_the_selections_points_equal_terms_on_the_sum() {
+    use crate::manifest::{Contest, Manifest};
+    use crate::proofs::Msm;
+    let base = Manifest::leadership(crate::group::Element::generator());
+    let contest = |name: &str, options: usize, min, max| Contest {
+        name: name.into(),
+        options: (0..options).map(|i| format!("option {i}")).collect(),
+        min_selections: min,
+        max_selections: max,
+        option_limit: 1,
+    };
+    let manifest = Manifest::new(
+        "slots",
+        vec![
+            contest("one", 1, 0, 1),
+            contest("two", 2, 1, 1),
+            contest("five", 5, 1, 2),
+        ],
+        base.channels().to_vec(),
+        base.trustees(),
+    )
+    .unwrap();
+    let t = TestElection::with_manifest(manifest, 2, 9, SecretScalar::new(Scalar::from(7u8)));
+    let e = &t.election;
+    let choices = [vec![1], vec![0, 1], vec![1, 0, 0, 1, 0]];
+    let honest = prepare(e, ONLINE, &t.secrets[0], &choices, &mut test_rng(3))
+        .unwrap()
+        .cast();
+    assert_eq!(honest.verify(e), Ok(()));
+    let other = prepare(e, ONLINE, &t.secrets[1], &choices, &mut test_rng(4))
+        .unwrap()
+        .cast();
+    let g = crate::group::Element::generator();
+    let mut variants = vec![honest.clone()];
+    for contest in 0..3 {
+        // Another voter's sum proof, another voter's selection proof, a ciphertext moved to
+        // the shared bases G and K.
+        let mut b = honest.clone();
+        b.contests[contest].sum_proof = other.contests[contest].sum_proof.clone();
+        variants.push(b);
+        let mut b = honest.clone();
+        b.contests[contest].selections[0].proof =
+            other.contests[contest].selections[0].proof.clone();
+        variants.push(b);
+        let mut b = honest.clone();
+        b.contests[contest].selections[0].ciphertext.a = g;
+        b.contests[contest].selections[0].ciphertext.b = *e.key().element();
+        variants.push(b);
+    }
+    for (k, b) in variants.iter().enumerate() {
+        let run = |at_slots| {
+            let mut msm = Msm::with_shared(&e.shared_bases());
+            b.accumulate_proofs(e, &mut msm, |_| true, at_slots)
+                .unwrap();
+            (msm.len(), msm.evaluate_vartime())
+        };
+        let (slots_len, slots_point) = run(true);
+        let (sum_len, sum_point) = run(false);
+        assert_eq!(slots_point, sum_point, "variant {k}");
+        assert!(
+            slots_len < sum_len,
+            "variant {k}: the sums' points are not added"
+        );
+        assert_eq!(k == 0, b.verify(e).is_ok(), "variant {k}");
+    }
+}

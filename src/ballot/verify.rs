@@ -173,17 +173,20 @@ impl Ballot {
         self.check_structure(election)?;
         // A malformed proof (wrong branch count) may sit after a proof whose equation fails:
         // name whichever comes first in check order.
-        self.accumulate_proofs(election, msm, |_| true)
+        self.accumulate_proofs(election, msm, |_| true, true)
             .map_err(|_| self.diagnose(election))
     }
 
     /// Adds the equations of the proofs selected by `which` (indexed in check order, see
-    /// [`ProofRef`]).
-    fn accumulate_proofs(
+    /// [`ProofRef`]). With `at_slots`, a contest-sum proof whose selections' proofs were all
+    /// added puts its terms on their points rather than on their computed sum (the same
+    /// equation; `false` only to test that).
+    pub(super) fn accumulate_proofs(
         &self,
         election: &Election,
         msm: &mut Msm,
         which: impl Fn(ProofRef) -> bool,
+        at_slots: bool,
     ) -> Result<(), BallotError> {
         let key = election.key();
         let manifest = election.manifest();
@@ -226,7 +229,7 @@ impl Ballot {
                     high: contest.max_selections,
                 };
                 let mut t = contest_sum_transcript(election, &self.nullifier, i);
-                let at = Some(&slots[i][..]).filter(|s| s.len() == ciphertexts.len());
+                let at = Some(&slots[i][..]).filter(|s| at_slots && s.len() == ciphertexts.len());
                 ballot
                     .sum_proof
                     .accumulate_at(&statement, &mut t, msm, at)
@@ -267,7 +270,7 @@ impl Ballot {
     fn diagnose(&self, election: &Election) -> BallotError {
         let fails = |target: ProofRef| {
             let mut msm = Msm::with_shared(&election.shared_bases());
-            match self.accumulate_proofs(election, &mut msm, |p| p == target) {
+            match self.accumulate_proofs(election, &mut msm, |p| p == target, true) {
                 Err(e) => Some(e),
                 Ok(()) if !msm.holds_vartime() => Some(match target {
                     ProofRef::Selection(contest, option) => BallotError::Selection {
@@ -304,7 +307,7 @@ impl Ballot {
 
 /// One proof of a ballot, for blame.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum ProofRef {
+pub(super) enum ProofRef {
     Selection(usize, usize),
     ContestSum(usize),
     Eligibility,

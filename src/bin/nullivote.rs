@@ -379,7 +379,7 @@ fn print_report(record: &ElectionRecord, report: &Report, bars: &Bars) {
         "base hash {}",
         hex::encode(record.header.base_hash.as_bytes())
     );
-    println!("{} board entries\n", record.header.board_entries);
+    println!("{} board entries\n", report.board_entries);
     for check in &report.checks {
         let status = match (check.ran, check.failure_count) {
             (false, _) => "not run".to_string(),

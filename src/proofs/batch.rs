@@ -34,6 +34,10 @@ use sha2::{Digest, Sha256};
 
 use crate::group::Element;
 
+/// The most terms of one kind [`verify_batch`] reserves ahead for a chunk (about 25 MB of
+/// points; a chunk of 4096 1-of-2 ballots needs 73,728). Past it, buffers grow by doubling.
+pub const MAX_RESERVED_TERMS: usize = 1 << 17;
+
 /// The tag of a batch's seed.
 pub const BATCH_TAG: &[u8] = b"nullivote/1/batch";
 
@@ -101,13 +105,15 @@ impl Msm {
 
     /// Reserves room for `items` more items the size of everything accumulated so far (called
     /// after a chunk's first item, so that thousands of ballots grow the buffers once instead of
-    /// doubling them).
+    /// doubling them), at most [`MAX_RESERVED_TERMS`] terms of each kind: the first item may be
+    /// huge and the rest malformed and empty, so its size proves nothing about theirs.
     fn reserve_like(&mut self, items: usize) {
-        self.scalars.reserve(self.scalars.len() * items);
-        self.points.reserve(self.points.len() * items);
-        self.shared_terms.reserve(self.shared_terms.len() * items);
-        self.slot_terms.reserve(self.slot_terms.len() * items);
-        self.groups.reserve(self.groups.len() * items);
+        let room = |len: usize| len.saturating_mul(items).min(MAX_RESERVED_TERMS);
+        self.scalars.reserve(room(self.scalars.len()));
+        self.points.reserve(room(self.points.len()));
+        self.shared_terms.reserve(room(self.shared_terms.len()));
+        self.slot_terms.reserve(room(self.slot_terms.len()));
+        self.groups.reserve(room(self.groups.len()));
     }
 
     /// Adds `coefficient · element`, folding it into a shared base when `element` is one, and
@@ -479,6 +485,62 @@ mod tests {
         assert_eq!(s, Slot::Shared(0));
         shared.push_at(-Scalar::ONE, s);
         assert!(shared.holds_vartime());
+    }
+
+    #[test]
+    fn an_open_group_of_slot_terms_alone_is_closed_and_checked() {
+        let p = Element::from_point(RistrettoPoint::mul_base(&Scalar::from(5u8)), "p").unwrap();
+        let mut msm = Msm::new();
+        let slot = msm.push(Scalar::ZERO, &p);
+        msm.end_group([1; 32]);
+        msm.push_at(Scalar::ONE, slot); // P ≠ 0: must fail, not be dropped
+        assert!(!msm.holds_vartime());
+    }
+
+    #[test]
+    fn rollback_removes_slot_terms() {
+        let g = Element::generator();
+        let p = Element::from_point(RistrettoPoint::mul_base(&Scalar::from(5u8)), "p").unwrap();
+        let mut msm = Msm::new();
+        let checkpoint = msm.checkpoint();
+        let slot = msm.push(Scalar::ONE, &p);
+        msm.push_at(Scalar::ONE, slot);
+        msm.rollback(checkpoint);
+        assert!(msm.is_empty() && msm.slot_terms.is_empty());
+        msm.push(Scalar::from(5u8), &g);
+        msm.push(-Scalar::ONE, &p);
+        assert!(msm.holds_vartime());
+    }
+
+    #[test]
+    fn a_huge_first_item_reserves_a_bounded_room() {
+        // One item of 100,000 points followed by 4095 items that fail before pushing anything:
+        // the chunk reserves at most MAX_RESERVED_TERMS more, not 4095 × 100,000.
+        let g = Element::generator();
+        let mut msm = Msm::new();
+        for _ in 0..100_000 {
+            msm.push_point(Scalar::ONE, *g.point());
+        }
+        msm.end_group([1; 32]);
+        msm.reserve_like(4095);
+        // (Vec may round up to twice what it needs; unbounded, this would be 409,500,000.)
+        assert!(msm.points.capacity() <= 2 * (100_000 + MAX_RESERVED_TERMS));
+        let items: Vec<usize> = (0..4096).collect();
+        let result = verify_batch(
+            &items,
+            &[],
+            |i, msm: &mut Msm| {
+                if *i > 0 {
+                    return Err(*i);
+                }
+                for _ in 0..100_000 {
+                    msm.push_point(Scalar::ZERO, *g.point());
+                }
+                Ok(())
+            },
+            |i| i,
+        );
+        assert_eq!(result.unwrap_err().len(), 4095);
     }
 
     #[test]
