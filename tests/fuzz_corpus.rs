@@ -26,7 +26,9 @@ use std::path::{Path, PathBuf};
 
 use curve25519_dalek::ristretto::RistrettoPoint;
 use curve25519_dalek::scalar::Scalar;
-use nullivote::ballot::{ChallengedBallot, SpoiledBallot};
+use nullivote::ballot::{Ballot, ChallengedBallot, SpoiledBallot};
+use nullivote::board::ENTRY_TAG;
+use nullivote::board::store::{DurableBoard, HEADER_LEN, LOG_FILE, REFUSALS_FILE, StoreError};
 use nullivote::codec::Wire;
 use nullivote::credential::Roll;
 use nullivote::group::Element;
@@ -38,6 +40,7 @@ use nullivote::trustee::{self, TrusteeIndex};
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng;
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 
 fn fuzz_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz")
@@ -124,6 +127,8 @@ replay_tests!(
     trustee_secret,
     record_file_json,
     record,
+    board_log,
+    board_refusals,
 );
 
 fn names_in(dir: &Path, extension: Option<&str>) -> BTreeSet<String> {
@@ -176,6 +181,48 @@ fn the_corpus_is_small() {
     }
     assert!(files <= 250, "{files} corpus files");
     assert!(bytes <= 2 << 20, "{bytes} bytes of corpus");
+}
+
+/// The seeds of `board_log` reach every outcome of opening a board: served whole, served with a
+/// torn tail cut off, and each refusal.
+#[test]
+fn board_log_seeds_reach_every_outcome() {
+    let expected = [
+        ("empty", "served"),
+        ("phase", "served"),
+        ("full", "served"),
+        ("one-ballot", "served"),
+        ("torn-length", "torn"),
+        ("torn-ballot", "torn"),
+        ("torn-digest", "torn"),
+        ("zeros", "torn"),
+        ("length-max", "torn"),
+        ("last-digest-flipped", "torn"),
+        ("far-position-after-damage", "torn"),
+        ("damaged-middle", "damaged"),
+        ("damaged-ballot", "damaged"),
+        ("unknown-kind", "damaged"),
+        ("swapped", "chain"),
+        ("other-election", "other election"),
+        ("not-a-board", "not a board"),
+        ("short-header", "not a board"),
+    ];
+    for (name, outcome) in expected {
+        let path = corpus_dir("board_log").join(format!("seed-{name}"));
+        let data = fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        fs::write(dir.path().join(LOG_FILE), &data).expect("write board.log");
+        let got = match DurableBoard::open(dir.path(), targets::ballot_election().clone()) {
+            Ok(board) if board.recovery().torn_bytes > 0 => "torn",
+            Ok(_) => "served",
+            Err(StoreError::Damaged { .. }) => "damaged",
+            Err(StoreError::Chain(_)) => "chain",
+            Err(StoreError::OtherElection { .. }) => "other election",
+            Err(StoreError::NotABoard { .. }) => "not a board",
+            Err(e) => panic!("seed-{name}: {e}"),
+        };
+        assert_eq!(got, outcome, "seed-{name}");
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -537,7 +584,152 @@ fn seeds() -> Vec<(&'static str, Seeds)> {
             .flat_map(|l| format!("{l}\n").into_bytes()),
     );
     add("record", "board-three-lines", short_board);
+
+    // board_log: logs a DurableBoard wrote for the fixture election, then torn and damaged.
+    let (full, offsets, refusals) = full_board(&ballots, &challenged);
+    let (phase, phase_offsets, _) = write_board(|b| {
+        b.close_channel(0).expect("close online");
+        b.close_channel(1).expect("close postal");
+        b.close_voting().expect("close voting");
+    });
+    let header = HEADER_LEN as usize;
+    add("board_log", "empty", phase[..header].to_vec());
+    add("board_log", "phase", phase.clone());
+    add("board_log", "full", full.clone());
+    add("board_log", "one-ballot", full[..offsets[1]].to_vec());
+    let mut torn_length = phase.clone();
+    torn_length.extend_from_slice(&phase[header..header + 3]);
+    add("board_log", "torn-length", torn_length);
+    add(
+        "board_log",
+        "torn-ballot",
+        full[..offsets[1] + 500].to_vec(),
+    );
+    add(
+        "board_log",
+        "torn-digest",
+        phase[..phase.len() - 10].to_vec(),
+    );
+    let mut zeros = phase.clone();
+    zeros.extend_from_slice(&[0; 256]);
+    add("board_log", "zeros", zeros);
+    let mut huge = phase.clone();
+    huge.extend_from_slice(&(1u32 << 26).to_be_bytes());
+    huge.extend_from_slice(&[7; 60]);
+    add("board_log", "length-max", huge);
+    let mut wrong_digest = phase.clone();
+    *wrong_digest.last_mut().expect("a byte") ^= 1;
+    add("board_log", "last-digest-flipped", wrong_digest);
+    let mut damaged = phase.clone();
+    damaged[phase_offsets[1] + 10] ^= 0x80;
+    add("board_log", "damaged-middle", damaged);
+    let mut damaged = full.clone();
+    damaged[offsets[1] + 300] ^= 1;
+    add("board_log", "damaged-ballot", damaged);
+    let (a, b, c) = (phase_offsets[0], phase_offsets[1], phase_offsets[2]);
+    let mut swapped = phase[..a].to_vec();
+    swapped.extend_from_slice(&phase[b..c]);
+    swapped.extend_from_slice(&phase[a..b]);
+    swapped.extend_from_slice(&phase[c..]);
+    add("board_log", "swapped", swapped);
+    // An intact record (matching digest, next position, previous = head) whose kind is unknown.
+    let head: [u8; 32] = phase[phase.len() - 32..].try_into().expect("a digest");
+    let mut body = 3u64.to_be_bytes().to_vec();
+    body.extend_from_slice(&head);
+    body.push(9);
+    let mut unknown_kind = phase.clone();
+    unknown_kind.extend_from_slice(&(body.len() as u32).to_be_bytes());
+    unknown_kind.extend_from_slice(&body);
+    unknown_kind.extend_from_slice(&entry_digest(&body));
+    add("board_log", "unknown-kind", unknown_kind);
+    // A bad record, then an intact one (a forged digest) of a position too far on to follow
+    // it in any log: cut off with it as a torn write.
+    let mut far = phase[..phase_offsets[1]].to_vec();
+    far.extend_from_slice(&[0xab; 10]);
+    let mut body = 1000u64.to_be_bytes().to_vec();
+    body.extend_from_slice(&[0; 32]);
+    body.push(3);
+    far.extend_from_slice(&(body.len() as u32).to_be_bytes());
+    far.extend_from_slice(&body);
+    far.extend_from_slice(&entry_digest(&body));
+    add("board_log", "far-position-after-damage", far);
+    let mut other = phase.clone();
+    other[header - 1] ^= 1;
+    add("board_log", "other-election", other);
+    add("board_log", "not-a-board", b"nullivote/board/2\n".to_vec());
+    add("board_log", "short-header", phase[..header - 1].to_vec());
+
+    // board_refusals: the refusal log a DurableBoard wrote, torn and malformed.
+    let line_end = refusals.len();
+    add("board_refusals", "real", refusals.clone());
+    add("board_refusals", "empty", Vec::new());
+    let mut torn = refusals.clone();
+    torn.extend_from_slice(&refusals[..20]);
+    add("board_refusals", "torn", torn);
+    add(
+        "board_refusals",
+        "no-newline",
+        refusals[..line_end - 1].to_vec(),
+    );
+    add("board_refusals", "empty-line", b"\n".to_vec());
+    let mut second = refusals.clone();
+    second.extend_from_slice(b"{}\n");
+    add("board_refusals", "malformed-second", second);
     out
+}
+
+/// The chain digest of a record body (the module's layout).
+fn entry_digest(body: &[u8]) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update((ENTRY_TAG.len() as u64).to_be_bytes());
+    h.update(ENTRY_TAG);
+    h.update(body);
+    h.finalize().into()
+}
+
+/// Runs `build` on a new `DurableBoard` of the fixture election; returns its `board.log`, the
+/// offset of each record (and the log's end), and its `refusals.jsonl`.
+fn write_board(build: impl FnOnce(&mut DurableBoard)) -> (Vec<u8>, Vec<usize>, Vec<u8>) {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let mut board =
+        DurableBoard::open(dir.path(), targets::ballot_election().clone()).expect("a new board");
+    build(&mut board);
+    drop(board);
+    let log = fs::read(dir.path().join(LOG_FILE)).expect("board.log");
+    let refusals = fs::read(dir.path().join(REFUSALS_FILE)).expect("refusals.jsonl");
+    let mut offsets = vec![HEADER_LEN as usize];
+    while let Some(&at) = offsets.last().filter(|&&at| at < log.len()) {
+        let n = u32::from_be_bytes(log[at..at + 4].try_into().expect("a length")) as usize;
+        offsets.push(at + 4 + n + 32);
+    }
+    (log, offsets, refusals)
+}
+
+/// A board of the ballot vectors: three ballots (the third superseding the first by postal),
+/// a challenge, a channel closed, a ballot refused on it, voting closed.
+fn full_board(ballots: &Value, challenged: &ChallengedBallot) -> (Vec<u8>, Vec<usize>, Vec<u8>) {
+    let ballot = |name: &str| {
+        let b = ballots["ballots"]
+            .as_array()
+            .expect("ballots")
+            .iter()
+            .find(|b| b["name"] == name)
+            .unwrap_or_else(|| panic!("no ballot vector {name}"));
+        Ballot::decode(&unhex(&b["encoding"])).expect("a ballot vector")
+    };
+    write_board(|b| {
+        b.submit(ballot("online-truss")).expect("online-truss");
+        b.submit(ballot("postal-sunak")).expect("postal-sunak");
+        b.challenge(challenged).expect("the challenged vector");
+        b.submit(ballot("postal-truss-same-voter-as-online-truss"))
+            .expect("the postal ballot superseding online-truss");
+        b.close_channel(0).expect("close online");
+        assert!(
+            b.submit(ballot("online-sunak")).is_err(),
+            "a ballot on a closed channel"
+        );
+        b.close_voting().expect("close voting");
+    })
 }
 
 /// Every saved secret of trustee 1 (and its share for trustee 2) of a 3-of-5 ceremony for the

@@ -16,18 +16,30 @@
 //! * verification (ballots, spoiled and challenged ballots, range proofs, key ceremonies, whole
 //!   records) never panics, and agrees with itself where it has two paths (one ballot alone
 //!   and in a batch; a challenged ballot and its spoiled form; a record that passes gives the
-//!   record's own result).
+//!   record's own result);
+//! * a board directory (`board.log`, `refusals.jsonl`) opens as its module's recovery contract
+//!   says ([`board_log`], [`board_refusals`]): served with exactly the intact prefix kept and
+//!   re-encoding to it byte for byte, or refused with the error the layout predicts and nothing
+//!   on disk changed; a served board reopens to the same board.
 //!
 //! A broken invariant is a panic with a message naming it, which the fuzzer reports as a crash.
 
+use std::fs;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use curve25519_dalek::scalar::Scalar;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
 
 use nullivote::ballot::{Ballot, ChallengedBallot, SpoiledBallot, verify_batch};
-use nullivote::board::{Entry, Payload};
+use nullivote::board::store::{
+    DurableBoard, HEADER_LEN, LOG_FILE, MAGIC, MAX_RECORD_BODY, REFUSALS_FILE, Recovery,
+    StoreError, encode_record,
+};
+use nullivote::board::{ENTRY_TAG, Entry, Payload};
 use nullivote::codec::{Wire, decode_hex};
 use nullivote::credential::Roll;
 use nullivote::election::Election;
@@ -66,6 +78,8 @@ pub const TARGETS: &[Target] = &[
     ("trustee_secret", trustee_secret),
     ("record_file_json", record_file_json),
     ("record", record),
+    ("board_log", board_log),
+    ("board_refusals", board_refusals),
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -608,4 +622,331 @@ pub fn record(data: &[u8]) {
             RECORD_FILES[index].0
         );
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The durable board's files
+// ---------------------------------------------------------------------------------------------
+
+/// A fresh directory under the system's temporary directory (`TMPDIR`), removed when dropped
+/// (also when a check panics). Unique per process and call, so parallel tests do not share one.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new() -> Self {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let path = std::env::temp_dir().join(format!(
+            "nullivote-fuzz-board-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = fs::remove_dir_all(&path);
+        fs::create_dir_all(&path).unwrap_or_else(|e| panic!("fixture: {}: {e}", path.display()));
+        Self(path)
+    }
+
+    fn write(&self, name: &str, bytes: &[u8]) {
+        let path = self.0.join(name);
+        fs::write(&path, bytes).unwrap_or_else(|e| panic!("fixture: {}: {e}", path.display()));
+    }
+
+    fn read(&self, name: &str) -> Vec<u8> {
+        let path = self.0.join(name);
+        fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The smallest record body: position, previous, kind.
+const MIN_BODY: usize = 8 + 32 + 1;
+
+/// The length of the record at the start of `bytes` if it is complete and self-consistent
+/// (length in `41..=MAX_RECORD_BODY`, body and digest present, digest matching), written from
+/// the module's documented layout rather than from its code.
+fn intact_record(bytes: &[u8]) -> Option<usize> {
+    let n = u32::from_be_bytes(bytes.get(..4)?.try_into().ok()?);
+    if !(MIN_BODY as u32..=MAX_RECORD_BODY).contains(&n) {
+        return None;
+    }
+    let n = n as usize;
+    let body = bytes.get(4..4 + n)?;
+    let digest = bytes.get(4 + n..4 + n + 32)?;
+    let mut h = Sha256::new();
+    h.update((ENTRY_TAG.len() as u64).to_be_bytes());
+    h.update(ENTRY_TAG);
+    h.update(body);
+    (h.finalize()[..] == digest[..]).then_some(4 + n + 32)
+}
+
+/// The position a record at the start of `bytes` names (its body's first 8 bytes).
+fn record_position(bytes: &[u8]) -> u64 {
+    u64::from_be_bytes(bytes[4..12].try_into().expect("an intact record"))
+}
+
+/// What the module's documentation says opening a given `board.log` must do, before payloads
+/// are decoded and the chain is verified.
+#[derive(Debug, PartialEq, Eq)]
+enum LogShape {
+    /// Shorter than the header, or another magic: `NotABoard`.
+    NotABoard,
+    /// The header of another election: `OtherElection` naming its base hash.
+    OtherElection([u8; 32]),
+    /// A bad record followed by a complete, self-consistent record of a plausible later
+    /// position (see [`log_shape`]): `Damaged` naming the bad record's position and offset.
+    Damaged { position: u64, offset: u64 },
+    /// `records` intact records up to byte `kept`; whatever follows is a torn write, cut off if
+    /// the board is served.
+    Intact { records: u64, kept: usize },
+}
+
+/// The shape of a log, from the layout. A later record makes a bad one damage rather than a
+/// torn write if its position `p` is at least the bad record's `position` (as the module's
+/// documentation says) and, as its code also requires, `p − position` is at most the length of
+/// the tail from the bad record on: a genuine later record at byte `k` of the tail is at most
+/// `k / 77` positions on, so only a forged record is cut off for it.
+fn log_shape(data: &[u8], base_hash: &[u8; 32]) -> LogShape {
+    let header = HEADER_LEN as usize;
+    if data.len() < header || data[..MAGIC.len()] != MAGIC[..] {
+        return LogShape::NotABoard;
+    }
+    let found: [u8; 32] = data[MAGIC.len()..header].try_into().expect("32 bytes");
+    if found != *base_hash {
+        return LogShape::OtherElection(found);
+    }
+    let (mut offset, mut records) = (header, 0u64);
+    while offset < data.len() {
+        if let Some(len) = intact_record(&data[offset..]) {
+            offset += len;
+            records += 1;
+            continue;
+        }
+        let tail = &data[offset..];
+        let later = (1..tail.len()).any(|k| {
+            intact_record(&tail[k..]).is_some()
+                && record_position(&tail[k..])
+                    .checked_sub(records)
+                    .is_some_and(|ahead| ahead <= tail.len() as u64)
+        });
+        if later {
+            return LogShape::Damaged {
+                position: records,
+                offset: offset as u64,
+            };
+        }
+        break;
+    }
+    LogShape::Intact {
+        records,
+        kept: offset,
+    }
+}
+
+/// Checks a board directory holding `log` (and the refusal log `refusals`, if any) against the
+/// recovery contract of `nullivote::board::store`, for the fixture election:
+///
+/// * opening never panics, and never fails with `Io` (nothing here is a file-system failure);
+/// * a wrong header is `NotABoard` or `OtherElection`; a bad record with an intact record of a
+///   later-or-equal position anywhere after it is `Damaged`, naming its position and offset;
+/// * a refused board changes nothing on disk;
+/// * a served board kept exactly the intact records: `board.log` is now the header and those
+///   records (the torn tail, and only it, cut off), and the entries re-encode
+///   (`encode_record`) to exactly those bytes; `Recovery` reports the entries and the bytes
+///   cut; a complete refusal line that does not parse is refused naming its line, and a final
+///   line without its newline is cut off;
+/// * reopening a served board serves the same entries, head and refusals, and repairs nothing.
+fn check_board_dir(log: &[u8], refusals: Option<&[u8]>) {
+    let election = ballot_election();
+    let base_hash = *election.base_hash().as_bytes();
+    let dir = TempDir::new();
+    dir.write(LOG_FILE, log);
+    if let Some(r) = refusals {
+        dir.write(REFUSALS_FILE, r);
+    }
+    let shape = log_shape(log, &base_hash);
+    // The refusal log: its complete lines, the first that does not parse.
+    let refusal_text = refusals.unwrap_or_default();
+    let complete = refusal_text
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let mut parsed = Vec::new();
+    let mut bad_line = None;
+    for (i, line) in refusal_text[..complete]
+        .split_inclusive(|&b| b == b'\n')
+        .enumerate()
+    {
+        match serde_json::from_slice::<RefusalRecord>(line) {
+            Ok(r) => parsed.push(r),
+            Err(_) => {
+                bad_line = Some(i + 1);
+                break;
+            }
+        }
+    }
+
+    let opened = DurableBoard::open(dir.path(), election.clone());
+    let board = match opened {
+        Err(e) => {
+            assert!(
+                dir.read(LOG_FILE) == log,
+                "board.log changed, but the board was refused: {e}"
+            );
+            if let Some(r) = refusals {
+                assert!(
+                    dir.read(REFUSALS_FILE) == r,
+                    "refusals.jsonl changed, but the board was refused: {e}"
+                );
+            }
+            match (&e, &shape) {
+                (StoreError::NotABoard { .. }, LogShape::NotABoard) => {}
+                (StoreError::OtherElection { found, .. }, LogShape::OtherElection(f)) => {
+                    assert_eq!(found.as_bytes(), f, "OtherElection names another base hash");
+                }
+                (
+                    StoreError::Damaged {
+                        position, offset, ..
+                    },
+                    LogShape::Damaged {
+                        position: p,
+                        offset: o,
+                    },
+                ) => assert_eq!(
+                    (position, offset),
+                    (p, o),
+                    "Damaged names another record: {e}"
+                ),
+                // Intact records whose payloads do not decode, or are not canonical.
+                (StoreError::Damaged { position, .. }, LogShape::Intact { records, .. }) => {
+                    assert!(
+                        position < records,
+                        "Damaged names a record that is not intact: {e}"
+                    );
+                }
+                (StoreError::Chain(errors), LogShape::Intact { .. }) => {
+                    assert!(!errors.is_empty(), "a Chain error lists no problem");
+                }
+                (StoreError::Refusals { line, .. }, LogShape::Intact { .. }) => {
+                    assert_eq!(
+                        Some(*line),
+                        bad_line,
+                        "refusals.jsonl refused at another line: {e}"
+                    );
+                }
+                _ => panic!("board.log of shape {shape:?} refused with {e}"),
+            }
+            return;
+        }
+        Ok(board) => board,
+    };
+
+    let LogShape::Intact { records, kept } = shape else {
+        panic!("board.log of shape {shape:?} was served");
+    };
+    assert!(
+        bad_line.is_none(),
+        "refusals.jsonl line {bad_line:?} does not parse, but the board was served"
+    );
+    let entries = board.board().entries().to_vec();
+    assert_eq!(
+        entries.len() as u64,
+        records,
+        "served another number of entries"
+    );
+    let mut encoded = log[..HEADER_LEN as usize].to_vec();
+    for entry in &entries {
+        encoded.extend(encode_record(entry));
+    }
+    assert!(
+        encoded == log[..kept],
+        "the served entries re-encode to other bytes than the intact records:\n input {}\noutput {}",
+        hex(&log[..kept]),
+        hex(&encoded)
+    );
+    assert!(
+        dir.read(LOG_FILE) == log[..kept],
+        "board.log is not its intact records after opening ({} bytes kept of {}, {} on disk)",
+        kept,
+        log.len(),
+        dir.read(LOG_FILE).len()
+    );
+    let head = entries.last().map_or(*election.base_hash(), Entry::digest);
+    assert_eq!(
+        board.board().head(),
+        head,
+        "the head is not the last entry's digest"
+    );
+    assert_eq!(
+        *board.recovery(),
+        Recovery {
+            entries: records,
+            torn_bytes: (log.len() - kept) as u64,
+            created: false,
+            torn_refusal_bytes: (refusal_text.len() - complete) as u64,
+        },
+        "Recovery misreports what was found"
+    );
+    assert!(
+        board.refusals() == parsed,
+        "served other refusals than refusals.jsonl's lines"
+    );
+    for r in board.refusals() {
+        json_agrees(r);
+    }
+    assert!(
+        dir.read(REFUSALS_FILE) == refusal_text[..complete],
+        "refusals.jsonl is not its complete lines after opening"
+    );
+    drop(board);
+
+    let again = DurableBoard::open(dir.path(), election.clone())
+        .unwrap_or_else(|e| panic!("a served board does not reopen: {e}"));
+    assert!(
+        again.board().entries() == entries,
+        "a served board reopens with other entries"
+    );
+    assert_eq!(
+        again.board().head(),
+        head,
+        "a served board reopens with another head"
+    );
+    assert!(
+        again.refusals() == parsed,
+        "a served board reopens with other refusals"
+    );
+    assert_eq!(
+        *again.recovery(),
+        Recovery {
+            entries: records,
+            ..Recovery::default()
+        },
+        "a served board repairs something when reopened"
+    );
+    assert!(
+        dir.read(LOG_FILE) == log[..kept],
+        "reopening changed board.log"
+    );
+}
+
+/// `DurableBoard::open` of a directory whose `board.log` is the input (and no refusal log),
+/// for the fixture election: see [`check_board_dir`].
+pub fn board_log(data: &[u8]) {
+    check_board_dir(data, None);
+}
+
+/// `DurableBoard::open` of a directory whose `refusals.jsonl` is the input, beside an empty
+/// `board.log` of the fixture election: see [`check_board_dir`]. (The log is intact: a torn log
+/// beside a malformed refusal log is not fuzzed here.)
+pub fn board_refusals(data: &[u8]) {
+    let mut log = MAGIC.to_vec();
+    log.extend_from_slice(ballot_election().base_hash().as_bytes());
+    check_board_dir(&log, Some(data));
 }

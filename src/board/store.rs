@@ -46,7 +46,8 @@
 //! its body is either a torn write or damage:
 //!
 //! * if no complete, self-consistent record (length in bounds, a position at least the bad
-//!   record's, a matching digest) starts anywhere after it, it is the remains of the last,
+//!   record's and at most as far beyond it as the tail has bytes, which any genuine later
+//!   record satisfies, a matching digest) starts anywhere after it, it is the remains of the last,
 //!   unacknowledged append (a torn write, or zeros a crash left at the end): it is cut off
 //!   (`set_len`, then `fsync`);
 //! * otherwise a record in the middle of the board is damaged, which no crash can cause: the
@@ -508,15 +509,8 @@ impl DurableBoard {
             });
         }
 
-        // Served: cut off the torn tail, and make everything that will be acknowledged durable.
-        if intact < file_len {
-            log.set_len(intact).map_err(io_error(&path))?;
-            recovery.torn_bytes = file_len - intact;
-        }
-        log.sync_all().map_err(io_error(&path))?;
-        log.seek(SeekFrom::Start(intact)).map_err(io_error(&path))?;
-        recovery.entries = board.entries().len() as u64;
-
+        // The refusal log must read too before anything is cut: a board refused for it is left
+        // as it was found.
         let refusals_path = dir.join(REFUSALS_FILE);
         let mut refusal_log = OpenOptions::new()
             .read(true)
@@ -525,6 +519,16 @@ impl DurableBoard {
             .open(&refusals_path)
             .map_err(io_error(&refusals_path))?;
         let (refusals, complete) = read_refusals(&refusals_path, &refusal_log)?;
+
+        // Served: cut off the torn tails, and make everything that will be acknowledged durable.
+        if intact < file_len {
+            log.set_len(intact).map_err(io_error(&path))?;
+            recovery.torn_bytes = file_len - intact;
+        }
+        log.sync_all().map_err(io_error(&path))?;
+        log.seek(SeekFrom::Start(intact)).map_err(io_error(&path))?;
+        recovery.entries = board.entries().len() as u64;
+
         let refusals_len = refusal_log
             .metadata()
             .map_err(io_error(&refusals_path))?
@@ -954,6 +958,35 @@ mod tests {
         assert_eq!(board.board().entries().len(), 1);
         assert_eq!(board.submit(t.ballot(0, ONLINE, TRUSS, 1)).unwrap(), first);
         assert_eq!(board.submit(second).unwrap().position, 1);
+    }
+
+    #[test]
+    fn a_board_refused_for_its_refusal_log_is_left_as_found() {
+        // Found by the `board_log` fuzz target: a torn tail was cut before the refusal log was
+        // read and refused.
+        let t = TestElection::leadership(3, 43);
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let mut board = DurableBoard::open(dir.path(), t.election.clone()).unwrap();
+            for b in ballots(&t, 2) {
+                board.submit(b).unwrap();
+            }
+        }
+        let log = dir.path().join(LOG_FILE);
+        let mut torn = std::fs::read(&log).unwrap();
+        torn.extend_from_slice(&[0, 0, 1, 0, 0, 0, 0]);
+        std::fs::write(&log, &torn).unwrap();
+        std::fs::write(dir.path().join(REFUSALS_FILE), "{}\n").unwrap();
+        assert!(matches!(
+            DurableBoard::open(dir.path(), t.election.clone()),
+            Err(StoreError::Refusals { .. })
+        ));
+        assert_eq!(std::fs::read(&log).unwrap(), torn, "nothing cut");
+        // Once the refusal log is repaired, the board is served and the torn tail cut.
+        std::fs::write(dir.path().join(REFUSALS_FILE), "").unwrap();
+        let board = DurableBoard::open(dir.path(), t.election.clone()).unwrap();
+        assert_eq!(board.recovery().torn_bytes, 7);
+        assert_eq!(board.board().entries().len(), 2);
     }
 
     #[test]
