@@ -197,6 +197,17 @@ fn floor_of(id: &str, dir: &Path) -> Option<Floor> {
             }
             floor(terms, formula.join(" + "))
         }
+        // Per aggregate (a 1-of-2 tally has two): D = x·A and the DLEQ commitment k·A (two
+        // variable-base multiplications), k·G (fixed base), and four compressions (A, D and the
+        // two commitments). See `decrypt_share` in `src/trustee/decryption.rs`.
+        ["decrypt_tally", "share_1_of_2_ct"] => floor(
+            vec![
+                (4.0, "primitives/variable_base_ct".into(), false),
+                (2.0, "primitives/fixed_base_ct_G".into(), false),
+                (8.0, "primitives/compress".into(), false),
+            ],
+            "4·variable_base_ct + 2·fixed_base_ct_G + 8·compress".into(),
+        ),
         ["record", "read_verify_all_cores", voters] => {
             let (d, m) = record_counts(dir, voters)?;
             floor(
