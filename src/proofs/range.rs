@@ -251,14 +251,21 @@ impl RangeProof {
         for j in 0..n {
             let cj = self.challenges.get(j).copied().unwrap_or(last);
             let sj = self.responses[j];
-            let mj = Scalar::from(statement.low + j as u32);
+            let mj = statement.low + j as u32;
             let w2 = w1 * w;
+            let w2_cj = w2 * cj;
             let (a, b) = &self.commitments[j];
-            // w1·(sⱼ·G − aⱼ − cⱼ·A) + w2·(sⱼ·K − bⱼ − cⱼ·B + cⱼ·mⱼ·G)
-            coef_g += w1 * sj + w2 * cj * mj;
+            // w1·(sⱼ·G − aⱼ − cⱼ·A) + w2·(sⱼ·K − bⱼ − cⱼ·B + cⱼ·mⱼ·G); mⱼ is public, and 0 or 1
+            // for every selection, so its product is mostly skipped (vartime on public data).
+            coef_g += w1 * sj;
+            match mj {
+                0 => {}
+                1 => coef_g += w2_cj,
+                _ => coef_g += w2_cj * Scalar::from(mj),
+            }
             coef_k += w2 * sj;
             coef_a -= w1 * cj;
-            coef_b -= w2 * cj;
+            coef_b -= w2_cj;
             msm.push(-w1, a);
             msm.push(-w2, b);
             w1 = w2 * w;
