@@ -119,7 +119,13 @@ impl Msm {
     /// Adds `coefficient · element`, folding it into a shared base when `element` is one, and
     /// says where it went.
     pub fn push(&mut self, coefficient: Scalar, element: &Element) -> Slot {
-        match self.bases.iter().position(|b| b == element) {
+        // A plain byte comparison: the points are public, so no constant-time compare is
+        // needed here.
+        match self
+            .bases
+            .iter()
+            .position(|b| b.as_bytes() == element.as_bytes())
+        {
             // At most 255 bases: the index fits.
             Some(i) => {
                 self.shared_terms.push((i as u8, coefficient));
@@ -250,12 +256,13 @@ impl Msm {
             }
             (d0, s0, r0) = (group.dynamic_end, group.shared_end, group.slot_end);
         }
-        RistrettoPoint::vartime_multiscalar_mul(
-            self.scalars[..d0].iter().chain(&shared),
-            self.points[..d0]
-                .iter()
-                .chain(self.bases.iter().map(Element::point)),
-        )
+        // The shared bases join the dynamic points in the same buffers, so that the
+        // multiscalar multiplication runs over two plain slices.
+        self.scalars.truncate(d0);
+        self.points.truncate(d0);
+        self.scalars.extend_from_slice(&shared);
+        self.points.extend(self.bases.iter().map(Element::point));
+        RistrettoPoint::vartime_multiscalar_mul(&self.scalars[..], &self.points[..])
     }
 
     /// Closes any open group and evaluates the randomized sum (**variable time**).
