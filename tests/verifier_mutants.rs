@@ -733,17 +733,14 @@ fn range_equations_are_weighted_independently() {
 // * `src/proofs/batch.rs:84:9: replace Msm::reserve with ()`. `reserve` only pre-allocates the
 //   vectors' capacity; the terms pushed, and so every result, are the same.
 //
-// Not resolved before the deadline (neither killed nor shown equivalent):
+// Killed elsewhere:
 //
-// * `src/proofs/range.rs:244:21: replace * with + in RangeProof::accumulate` (`w1 = w2 * w`
-//   becomes `w2 + w`). Honest proofs verify under any weights, so no existing test fails. The
-//   weights become linearly dependent (`u₀ = w`, `u_{j+1} = u_j·w + w`, `v_j = u_j·w`): the check
-//   only enforces `E_{b,n−1} = 0`, `E_{a,i} + E_{b,i−1} = 0` (0 < i < n) and
-//   `E_{a,0} = Σ E_{b,j}` instead of all `2n` equations (identically in `w`). Treating `G` and
-//   `K` as independent generators, these are linear in the prover's post-challenge choices
-//   (`sⱼ`, and `cⱼ` with `Σ cⱼ = c`). A symbolic search (sympy), for `n = 2` and `n = 3`, with
-//   sampled ciphertexts, finds accepting proofs for an honest encryption of an in-range value
-//   (the sanity check) and none for an encryption of 7, for an `A` with a `K` component or for a
-//   `B` with a wrong one. So for selections (`n = option_limit + 1`) and narrow contest sums the
-//   mutant looks as sound as the original; `n ≥ 4` was not analysed. Unlike `w2 = w1 + w`
-//   (killed by `range_equations_are_weighted_independently`), no forgery is known.
+// * `src/proofs/range.rs: replace * with + in RangeProof::accumulate` (`w1 = w2 * w` becomes
+//   `w2 + w`). The weights become linearly dependent (`u₀ = w`, `u_{j+1} = u_j·w + w`,
+//   `v_j = u_j·w`), so the check enforces only `E_{b,n−1} = 0`, `E_{a,i} + E_{b,i−1} = 0`
+//   (0 < i < n) and `E_{a,0} = Σ E_{b,j}` instead of all `2n` equations. No forgery of a false
+//   statement is known under it (a sympy search for n = 2, 3 found none), but a proof of a true
+//   statement whose equations fail and cancel is accepted: `E₀ₐ = E₀ᵦ = D`, `E₁ₐ = −D`,
+//   `E₁ᵦ = 0`. The unit test
+//   `proofs::range::tests::every_equation_is_enforced_even_when_the_errors_would_cancel_under_dependent_weights`
+//   builds that proof (it needs the proof's private fields) and kills the mutant.

@@ -1,6 +1,8 @@
 use super::*;
 use crate::testing::{flip_each_byte, test_key, test_rng};
 use crate::transcript::{election_transcript, purpose};
+use curve25519_dalek::ristretto::RistrettoPoint;
+use curve25519_dalek::traits::Identity;
 
 fn transcript(election: u8, contest: u64, option: u64) -> Transcript {
     let mut t = election_transcript(purpose::SELECTION, &[election; 32]);
@@ -306,4 +308,67 @@ fn stuck_rng_still_gives_distinct_commitments() {
     assert_ne!(p1.commitments[0], p2.commitments[0]);
     assert_ne!(p1.commitments[1], p2.commitments[1]);
     assert_eq!(verify(&case1, &p1, 0, 1), Ok(()));
+}
+
+/// A two-branch proof for an honest encryption of 0 whose four equations fail by
+/// `E₀ₐ = E₀ᵦ = D`, `E₁ₐ = −D`, `E₁ᵦ = 0` (branch `j`'s equations as in the module docs). The
+/// verifier weighs them by `w, w², w³, w⁴`, so the sum is `(w + w² − w³)·D`: refused unless
+/// `D = 0`. Weights whose third is the sum of the first two (`w1 = w2 + w` instead of
+/// `w2 * w`) would cancel these errors for every `w`.
+fn proof_with_errors(case: &Case, d: RistrettoPoint) -> RangeProof {
+    let g = curve25519_dalek::constants::RISTRETTO_BASEPOINT_POINT;
+    let k = *case.key.element().point();
+    let r = *case.nonce.expose();
+    let mut rng = test_rng(7);
+    let (tau, t1, gamma) = (
+        random_scalar(&mut rng),
+        random_scalar(&mut rng),
+        random_scalar(&mut rng),
+    );
+    let a0 = tau * g - d;
+    let b0 = a0 + tau * (k - g);
+    let a1 = t1 * g + d;
+    // Branch 1 claims m₁ = 1 for a ciphertext of 0: E₁ᵦ = t₁·K − b₁ + c₁·G, zero with c₁ = γ.
+    let b1 = t1 * k + gamma * g;
+    let commitments: Vec<_> = [(a0, b0), (a1, b1)]
+        .iter()
+        .map(|(a, b)| {
+            (
+                Element::from_point_unchecked(*a),
+                Element::from_point_unchecked(*b),
+            )
+        })
+        .collect();
+    let cts = [case.ciphertext];
+    let statement = RangeStatement {
+        key: &case.key,
+        ciphertexts: &cts,
+        low: 0,
+        high: 1,
+    };
+    let mut t = t0();
+    statement.absorb(&mut t);
+    for (a, b) in &commitments {
+        t.append_element(label::COMMITMENT, a);
+        t.append_element(label::COMMITMENT, b);
+    }
+    let c = t.challenge_scalar(label::CHALLENGE);
+    let c0 = c - gamma;
+    RangeProof {
+        commitments,
+        challenges: vec![c0],
+        responses: vec![tau + c0 * r, t1 + gamma * r],
+    }
+}
+
+#[test]
+fn every_equation_is_enforced_even_when_the_errors_would_cancel_under_dependent_weights() {
+    let case = encrypt(0, 40);
+    // The construction is right: with no error it is a valid proof.
+    let valid = proof_with_errors(&case, RistrettoPoint::identity());
+    assert_eq!(verify(&case, &valid, 0, 1), Ok(()));
+    // With D ≠ 0 three of the four equations fail, and the proof is refused.
+    let g = curve25519_dalek::constants::RISTRETTO_BASEPOINT_POINT;
+    let forged = proof_with_errors(&case, g);
+    assert_eq!(verify(&case, &forged, 0, 1), Err(ProofError::Invalid));
 }
