@@ -63,13 +63,16 @@ impl Element {
                 expected: ELEMENT_LEN,
                 actual: bytes.len(),
             })?;
+        // The identity's only canonical encoding is 32 zero bytes, and `decompress` accepts
+        // canonical encodings only: a byte comparison (variable time; points are public) spares
+        // the field multiplications of `is_identity` on every decoded point.
+        if array == [0u8; ELEMENT_LEN] {
+            return Err(EncodingError::IdentityPoint { field });
+        }
         let compressed = CompressedRistretto(array);
         let point = compressed
             .decompress()
             .ok_or(EncodingError::NonCanonicalPoint { field })?;
-        if point.is_identity() {
-            return Err(EncodingError::IdentityPoint { field });
-        }
         Ok(Self {
             point,
             bytes: compressed,
