@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 use std::sync::OnceLock;
 
 use nullivote::ballot::prepare;
-use nullivote::board::{Entry, Payload, verify_chain};
+use nullivote::board::{ChainReplay, Entry, Payload, verify_chain};
 use nullivote::codec::Wire;
 use nullivote::credential::{CredentialCode, CredentialSecret, Roll};
 use nullivote::election::{BaseHash, Election};
@@ -34,6 +34,7 @@ use nullivote::simulation::{Scenario, leadership};
 use nullivote::tally::{Tally, TallyError};
 use nullivote::transcript::{domain, election_transcript, label, purpose};
 use nullivote::verifier::{CheckReport, MAX_FAILURES_KEPT, Report, Silent, verify};
+use std::collections::HashMap;
 
 /// `k·G` as an element (k ≠ 0).
 fn element(k: u64) -> Element {
@@ -398,6 +399,34 @@ fn the_replayed_state_knows_whether_voting_closed() {
     assert!(closed.voting_closed());
     let open = verify_chain(&election, &record.board[..n - 1], None).unwrap();
     assert!(!open.voting_closed());
+}
+
+/// Kills `replace ChainReplay::state with a default state`: fed block by block, the replay's
+/// state is the state of the entries so far (their cast ballots, and whether voting closed),
+/// the same as replaying them in one go.
+#[test]
+fn a_replay_fed_in_blocks_reports_the_state_so_far() {
+    let record = record();
+    let public = &record.ceremony.public;
+    let election = Election::new(
+        record.manifest.clone(),
+        public.election_key(),
+        public.ceremony_digest(),
+        record.roll.clone(),
+    );
+    let n = record.board.len();
+    let half = n / 2;
+    let mut replay = ChainReplay::new(&election);
+    assert!(replay.state().cast().is_empty());
+    let admitted = replay.feed(&record.board[..half], HashMap::new());
+    let first_half = verify_chain(&election, &record.board[..half], None).unwrap();
+    assert!(!admitted.is_empty());
+    assert_eq!(replay.state().cast(), first_half.cast());
+    assert!(!replay.state().voting_closed());
+    replay.feed(&record.board[half..], HashMap::new());
+    let whole = verify_chain(&election, &record.board, None).unwrap();
+    assert_eq!(replay.state().cast(), whole.cast());
+    assert!(replay.state().voting_closed());
 }
 
 // =============================================================================================
