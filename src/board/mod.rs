@@ -467,6 +467,9 @@ pub fn replay_chain(
     replay.finish(head)
 }
 
+/// Whether a challenged ballot's openings hold (V6), checked ahead of the ordered replay.
+type Opening = Result<(), Refusal>;
+
 /// A published board replayed block by block, so that a verifier can read a board of any size
 /// without holding it: positions, links, and the admission rules of every entry, in order.
 /// [`replay_chain`] is this over one block.
@@ -506,10 +509,23 @@ impl<'e> ChainReplay<'e> {
         use rayon::prelude::*;
         let (election, state) = (self.election, &mut self.state);
         let mut admitted_ballots = Vec::new();
-        // The hashing is independent per entry: done on every core before the ordered replay.
-        let digests: Vec<(BaseHash, TrackingCode)> =
-            entries.par_iter().map(Entry::digest_and_code).collect();
-        for (i, (entry, (digest, code))) in entries.iter().zip(digests).enumerate() {
+        // The hashing and the opening of challenged ballots are independent per entry: done on
+        // every core before the ordered replay (an opening is checked even if an earlier rule
+        // refuses its entry; the result is the same).
+        let digests: Vec<(BaseHash, TrackingCode, Option<Opening>)> = entries
+            .par_iter()
+            .map(|entry| {
+                let (digest, code) = entry.digest_and_code();
+                let opened = match &entry.payload {
+                    Payload::Spoiled(s) => {
+                        Some(s.verify(election).map(|_| ()).map_err(Refusal::Challenge))
+                    }
+                    _ => None,
+                };
+                (digest, code, opened)
+            })
+            .collect();
+        for (i, (entry, (digest, code, opened))) in entries.iter().zip(digests).enumerate() {
             let position = self.next;
             self.next += 1;
             let fail = |problem| ChainError { position, problem };
@@ -534,7 +550,12 @@ impl<'e> ChainReplay<'e> {
                     .open_channel(s.channel)
                     .and_then(|()| state.refuse_duplicate(&code))
                     .and_then(|()| state.admit_spoiled(s))
-                    .and_then(|()| s.verify(election).map(|_| ()).map_err(Refusal::Challenge)),
+                    // Computed above for every challenged ballot (else here).
+                    .and_then(|()| {
+                        opened.unwrap_or_else(|| {
+                            s.verify(election).map(|_| ()).map_err(Refusal::Challenge)
+                        })
+                    }),
                 phase => state.admit_phase(phase),
             };
             match admitted {

@@ -264,3 +264,34 @@ fn a_resumed_board_continues_the_chain_and_refuses_a_broken_one() {
     broken.remove(1);
     assert!(Board::resume(t.election.clone(), broken, vec![]).is_err());
 }
+
+/// A ballot whose ciphertexts are already on the board is refused by the ciphertext rule
+/// before its proofs are checked: `CiphertextReused` after a cast ballot, `Spoiled` after a
+/// challenged one. (Moving a ballot to another channel changes its tracking code, so the
+/// resubmission rule does not catch it first; its proofs would fail too, later.)
+#[test]
+fn ciphertexts_already_on_the_board_are_refused_before_the_proofs() {
+    let t = TestElection::leadership(2, 6);
+    let mut board = Board::new(t.election.clone());
+    let cast = t.ballot(0, ONLINE, TRUSS, 1);
+    board.submit(cast.clone()).unwrap();
+    let mut moved = cast;
+    moved.channel = POSTAL;
+    assert_eq!(
+        board.submit(moved),
+        Err(Refusal::CiphertextReused { position: 0 })
+    );
+
+    let prepared = prepare(
+        &t.election,
+        ONLINE,
+        &t.secrets[1],
+        &[TRUSS.to_vec()],
+        &mut test_rng(2),
+    )
+    .unwrap();
+    let mut shown = prepared.ballot().clone();
+    board.challenge(&prepared.challenge()).unwrap();
+    shown.channel = POSTAL;
+    assert_eq!(board.submit(shown), Err(Refusal::Spoiled { position: 1 }));
+}
