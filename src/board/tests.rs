@@ -294,4 +294,21 @@ fn ciphertexts_already_on_the_board_are_refused_before_the_proofs() {
     board.challenge(&prepared.challenge()).unwrap();
     shown.channel = POSTAL;
     assert_eq!(board.submit(shown), Err(Refusal::Spoiled { position: 1 }));
+
+    // The same rule for a challenge: a cast ballot's ciphertexts are never opened.
+    let prepared = prepare(
+        &t.election,
+        ONLINE,
+        &t.secrets[1],
+        &[TRUSS.to_vec()],
+        &mut test_rng(3),
+    )
+    .unwrap();
+    board.submit(prepared.ballot().clone()).unwrap();
+    let mut opened = prepared.challenge();
+    opened.ballot.channel = POSTAL;
+    assert_eq!(
+        board.challenge(&opened),
+        Err(Refusal::CiphertextReused { position: 2 })
+    );
 }
