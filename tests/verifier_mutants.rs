@@ -267,6 +267,17 @@ fn record() -> &'static ElectionRecord {
     })
 }
 
+/// The election a record speaks about, as its verifier rebuilds it.
+fn record_election(record: &ElectionRecord) -> Election {
+    let public = &record.ceremony.public;
+    Election::new(
+        record.manifest.clone(),
+        public.election_key(),
+        public.ceremony_digest(),
+        record.roll.clone(),
+    )
+}
+
 /// Re-links `entries` from the base hash as a forger who controls the board would; returns the
 /// new head.
 fn rechain(base: &BaseHash, entries: &mut [Entry]) -> BaseHash {
@@ -386,13 +397,7 @@ fn a_published_decision_list_that_differs_fails_v8() {
 #[test]
 fn the_replayed_state_knows_whether_voting_closed() {
     let record = record();
-    let public = &record.ceremony.public;
-    let election = Election::new(
-        record.manifest.clone(),
-        public.election_key(),
-        public.ceremony_digest(),
-        record.roll.clone(),
-    );
+    let election = record_election(record);
     let n = record.board.len();
     assert!(matches!(record.board[n - 1].payload, Payload::CloseVoting));
     let closed = verify_chain(&election, &record.board, None).unwrap();
@@ -407,13 +412,7 @@ fn the_replayed_state_knows_whether_voting_closed() {
 #[test]
 fn a_replay_fed_in_blocks_reports_the_state_so_far() {
     let record = record();
-    let public = &record.ceremony.public;
-    let election = Election::new(
-        record.manifest.clone(),
-        public.election_key(),
-        public.ceremony_digest(),
-        record.roll.clone(),
-    );
+    let election = record_election(record);
     let n = record.board.len();
     let half = n / 2;
     let mut replay = ChainReplay::new(&election);
