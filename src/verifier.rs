@@ -23,9 +23,10 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::ballot::{Ballot, verify_batch};
+use crate::ballot::{Ballot, BallotError, verify_batch};
 use crate::board::{ChainProblem, ChainReplay, Entry, Payload, Refusal, cast_ballots};
 use crate::election::Election;
+use crate::elgamal::Ciphertext;
 use crate::record::{ElectionRecord, ElectionResult, LoadError};
 use crate::tally::{Tally, push_ciphertexts};
 use crate::trustee::{combine, verify_decryption};
@@ -249,28 +250,7 @@ fn verify_blocks<'a, E>(
     // the chain and the admission rules replayed in order. The ciphertexts of admitted ballots
     // are kept for the tally; the rest of each block is dropped.
     progress.start("board", record.header.board_entries);
-    let mut replay = ChainReplay::new(&election);
-    let mut ciphertexts = Vec::new();
-    let mut entries = 0u64;
-    for block in blocks {
-        let block = block?;
-        let ballots: Vec<(usize, &Ballot)> = cast_ballots(&block).collect();
-        let refs: Vec<&Ballot> = ballots.iter().map(|(_, b)| *b).collect();
-        let mut invalid = HashMap::new();
-        if let Err(bad) = verify_batch(&refs, &election) {
-            for (k, e) in bad {
-                invalid.insert(ballots[k].0, e);
-            }
-        }
-        for i in replay.feed(&block, invalid) {
-            if let Payload::Ballot(b) = &block[i].payload {
-                // Admitted ballots passed B4: they have the manifest's shape.
-                push_ciphertexts(&election, b, &mut ciphertexts);
-            }
-        }
-        entries += block.len() as u64;
-        progress.advance(block.len() as u64);
-    }
+    let (replay, ciphertexts, entries) = replay_blocks(&election, blocks, progress)?;
     progress.finish();
     if record.header.board_entries != entries {
         v1.fail(
@@ -370,6 +350,65 @@ fn verify_blocks<'a, E>(
         board_entries: entries,
     })
 }
+
+/// V4–V7 over the board's blocks, in two stages that overlap: this thread reads each block and
+/// verifies its cast ballots (both on every core), while a second thread replays the block
+/// before (the chain and the admission rules, in order, which cannot be split across cores),
+/// keeps its admitted ciphertexts and drops the rest. Without the overlap, the cores would wait
+/// for each block's ordered replay. At most two blocks are held at once.
+///
+/// Returns the replay, the admitted ballots' ciphertexts in board order and the number of entries.
+fn replay_blocks<'a, 'e, E>(
+    election: &'e Election,
+    blocks: impl Iterator<Item = Result<Cow<'a, [Entry]>, E>>,
+    progress: &dyn Progress,
+) -> Result<(ChainReplay<'e>, Vec<Ciphertext>, u64), E> {
+    std::thread::scope(|scope| {
+        // Rendezvous: the reader hands a block over only once the replay has taken the last.
+        let (verified, to_replay) = std::sync::mpsc::sync_channel::<(Cow<'a, [Entry]>, Invalid)>(0);
+        let replaying = scope.spawn(move || {
+            let mut replay = ChainReplay::new(election);
+            let mut ciphertexts = Vec::new();
+            let mut entries = 0u64;
+            for (block, invalid) in to_replay {
+                for i in replay.feed(&block, invalid) {
+                    if let Payload::Ballot(b) = &block[i].payload {
+                        // Admitted ballots passed B4: they have the manifest's shape.
+                        push_ciphertexts(election, b, &mut ciphertexts);
+                    }
+                }
+                entries += block.len() as u64;
+                progress.advance(block.len() as u64);
+            }
+            (replay, ciphertexts, entries)
+        });
+        for block in blocks {
+            // On an error, `verified` is dropped on return: the replay ends and is joined.
+            let block = block?;
+            let ballots: Vec<(usize, &Ballot)> = cast_ballots(&block).collect();
+            let refs: Vec<&Ballot> = ballots.iter().map(|(_, b)| *b).collect();
+            let mut invalid = HashMap::new();
+            if let Err(bad) = verify_batch(&refs, election) {
+                for (k, e) in bad {
+                    invalid.insert(ballots[k].0, e);
+                }
+            }
+            drop((ballots, refs));
+            if verified.send((block, invalid)).is_err() {
+                // The replay thread is gone: it panicked, which `join` passes on below.
+                break;
+            }
+        }
+        drop(verified);
+        match replaying.join() {
+            Ok(done) => Ok(done),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    })
+}
+
+/// The cast ballots of a block that failed B1–B9, by position in the block.
+type Invalid = HashMap<usize, BallotError>;
 
 fn compare_decisions(check: &mut CheckReport, recomputed: &Tally, published: &Tally) {
     if recomputed.outcome.counted != published.outcome.counted {

@@ -288,6 +288,29 @@ impl Default for Msm {
 /// per-point cost of Pippenger's method barely falls, while memory keeps growing.
 pub const MAX_CHUNK: usize = 4096;
 
+/// Chunks per thread once chunks can hold [`MIN_CHUNK`] items. A chunk is one multiscalar
+/// multiplication on one core: with one chunk per thread, a core that is slowed (the verifier's
+/// board replay runs beside the batch, and other processes share the machine) holds the whole
+/// batch up while the others wait; with four, the others take over its remaining chunks.
+pub const CHUNKS_PER_THREAD: usize = 4;
+
+/// The fewest items a chunk is cut to for the sake of balance: a multiscalar multiplication has
+/// a fixed cost (Pippenger's bucket sums) that a chunk of 256 ballots, about 4,600 points, keeps
+/// to a few percent of the whole.
+pub const MIN_CHUNK: usize = 256;
+
+/// The items per chunk of a batch of `items` on `threads` threads: [`CHUNKS_PER_THREAD`] chunks
+/// per thread while each holds at least [`MIN_CHUNK`] items, never fewer chunks than threads
+/// (when there are enough items), never more than [`MAX_CHUNK`] items in one.
+fn chunk_len(items: usize, threads: usize) -> usize {
+    let threads = threads.max(1);
+    let balanced = items.div_ceil(threads * CHUNKS_PER_THREAD);
+    let one_per_thread = items.div_ceil(threads);
+    balanced
+        .max(MIN_CHUNK.min(one_per_thread))
+        .clamp(1, MAX_CHUNK)
+}
+
 /// A position in an [`Msm`] to roll back to when an item turns out malformed half-way.
 struct Checkpoint {
     dynamic: usize,
@@ -319,7 +342,7 @@ impl Msm {
 /// every core; if the batch fails, re-verifies every item alone so that the failure names every
 /// bad item.
 ///
-/// Items are split into chunks (at most [`MAX_CHUNK`] each, at least one per thread); each chunk
+/// Items are split into chunks ([`chunk_len`]: up to [`CHUNKS_PER_THREAD`] per thread); each chunk
 /// is one multiscalar multiplication, and the batch holds if their sum is the identity. The
 /// groups of all chunks share one seed (see the module docs), so the result does not depend on
 /// the number of threads.
@@ -344,8 +367,7 @@ where
     if items.is_empty() {
         return Ok(());
     }
-    let threads = rayon::current_num_threads().max(1);
-    let chunk = items.len().div_ceil(threads).clamp(1, MAX_CHUNK);
+    let chunk = chunk_len(items.len(), rayon::current_num_threads());
     // Pass 1: every chunk's terms, grouped.
     let partial: Vec<(Msm, Vec<(usize, E)>)> = items
         .par_chunks(chunk)
@@ -412,6 +434,25 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn chunks_balance_the_cores_without_becoming_small() {
+        // A verifier block of 4,096 ballots on two threads: eight chunks of 512.
+        assert_eq!(chunk_len(4096, 2), 512);
+        // Four per thread while they hold at least MIN_CHUNK items...
+        assert_eq!(chunk_len(2048, 2), MIN_CHUNK);
+        assert_eq!(chunk_len(1024, 2), MIN_CHUNK);
+        // ...then fewer and larger, but one per thread as long as there are items for it.
+        assert_eq!(chunk_len(300, 2), 150);
+        assert_eq!(chunk_len(64, 2), 32);
+        assert_eq!(chunk_len(1, 2), 1);
+        assert_eq!(chunk_len(0, 2), 1);
+        // Never more than MAX_CHUNK in one multiscalar multiplication.
+        assert_eq!(chunk_len(1 << 20, 1), MAX_CHUNK);
+        assert_eq!(chunk_len(100_000, 2), MAX_CHUNK);
+        assert_eq!(chunk_len(16_384, 2), 2048);
+        assert_eq!(chunk_len(16_384, 0), chunk_len(16_384, 1));
+    }
 
     #[test]
     fn errors_that_cancel_across_groups_are_caught() {
