@@ -294,6 +294,22 @@ fn check<'a>(report: &'a Report, id: &str) -> &'a CheckReport {
     report.checks.iter().find(|c| c.id == id).unwrap()
 }
 
+/// Kills `replace match guard block.is_empty() with true in verify_dir` (the board would read
+/// as empty) and `with false` (the end of the board would never be seen: the test would hang, a
+/// timeout): the record read from disk a block at a time verifies with every entry of its board.
+#[test]
+fn a_record_verified_from_disk_reads_its_whole_board() {
+    let record = record();
+    let dir = tempfile::tempdir().unwrap();
+    record.write(dir.path()).unwrap();
+    let (read, report) = nullivote::verifier::verify_dir(dir.path(), &Silent).unwrap();
+    assert!(report.passed(), "{report:#?}");
+    assert_eq!(report.board_entries, record.board.len() as u64);
+    assert_eq!(report.result.as_ref(), Some(&record.result));
+    assert!(read.board.is_empty(), "the board is streamed, not kept");
+    assert_eq!(read.header, record.header);
+}
+
 /// Kills `replace < with <= in CheckReport::fail` (and `with ==`, `with >`): a check keeps
 /// exactly [`MAX_FAILURES_KEPT`] failures in full and counts the rest.
 #[test]
