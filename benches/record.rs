@@ -29,6 +29,16 @@
 //! floor = D · per-point(floor_decompress_all_cores) + M · per-point(floor_msm_all_cores)
 //! ```
 //!
+//! # Paired ratios
+//!
+//! The floor's benches run minutes after the record's, and on a shared machine the speed drifts
+//! between them (the same code read 1.28 and 1.42 in two runs an hour apart, its floor having
+//! moved by 13 %). So after criterion the bench also measures in pairs: the floor's per-point
+//! costs timed (on the floor benches' own points) just before and just after each read +
+//! verify, the ratio taken per pair. `NULLIVOTE_BENCH_PAIRS=<n>` pairs (default 5; 0
+//! skips them). Their median, least and greatest are printed and written with the counts, and
+//! `examples/bench_report.rs` prints them beside criterion's ratio: trust the paired one.
+//!
 //! Left out, so the floor stays a lower bound: the key ceremony (V2), the spoiled ballots'
 //! openings (V6), the tally's point additions (V9) and the decryption proofs (V10, V11); all
 //! together well under 1 % of the record's operations. The counts are printed and written to
@@ -71,6 +81,8 @@ const DEFAULT_SEED: u64 = 2022;
 const FLOOR_DECOMPRESS: usize = 1 << 16;
 /// Points of the multiscalar-multiplication floor (at most).
 const FLOOR_MSM: usize = 1 << 18;
+/// Paired measurements of read + verify against the floor (see the module docs).
+const DEFAULT_PAIRS: usize = 5;
 
 // ---------------------------------------------------------------------------------------------
 // A counting allocator: the heap in use, and its peak, while `COUNTING` is on.
@@ -334,6 +346,47 @@ fn median(id: &str) -> Option<(f64, Option<u64>)> {
     Some((ns, elements))
 }
 
+/// Runs `verify` `pairs` times, each between two timings of `floor`'s decompressions and
+/// multiscalar multiplication; returns each run's time over the record's floor at the per-point
+/// costs measured around it (the mean of before and after), sorted.
+fn paired_ratios(
+    pairs: usize,
+    facts: &Facts,
+    floor: &common::Floor,
+    threads: usize,
+    verify: impl Fn(),
+) -> Vec<f64> {
+    let per_point = || {
+        let started = Instant::now();
+        std::hint::black_box(floor.decompress(threads));
+        let dec = started.elapsed().as_secs_f64() / floor.compressed.len() as f64;
+        let started = Instant::now();
+        std::hint::black_box(floor.msm(threads));
+        let msm = started.elapsed().as_secs_f64() / floor.points.len() as f64;
+        (dec, msm)
+    };
+    let mut ratios: Vec<f64> = (0..pairs)
+        .map(|_| {
+            let before = per_point();
+            let started = Instant::now();
+            verify();
+            let measured = started.elapsed().as_secs_f64();
+            let after = per_point();
+            let dec = (before.0 + after.0) / 2.0;
+            let msm = (before.1 + after.1) / 2.0;
+            measured / (facts.decompressed() as f64 * dec + facts.msm_points as f64 * msm)
+        })
+        .collect();
+    ratios.sort_by(f64::total_cmp);
+    println!(
+        "paired ratios of read + verify to its floor ({pairs} pairs): median {:.2}, least {:.2}, greatest {:.2}",
+        ratios[ratios.len() / 2],
+        ratios[0],
+        ratios[ratios.len() - 1]
+    );
+    ratios
+}
+
 fn main() {
     // `cargo test --benches`, `-- --test` and `-- --list` run each bench once or not at all:
     // a small record is enough.
@@ -403,6 +456,25 @@ fn main() {
     });
     g.finish();
     c.final_summary();
+
+    // The ratio measured in pairs, each verify between two timings of the floor.
+    let pairs: usize = env_or("NULLIVOTE_BENCH_PAIRS", DEFAULT_PAIRS);
+    if benching && pairs > 0 {
+        let ratios = paired_ratios(pairs, &facts, &floor, threads, || {
+            assert!(read_and_verify(&dir))
+        });
+        let out = criterion_dir()
+            .join("record")
+            .join(format!("nullivote-{voters}.json"));
+        if let Some(mut json) = std::fs::read_to_string(&out)
+            .ok()
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        {
+            json["record"]["paired_ratios"] = serde_json::json!(ratios);
+            std::fs::write(&out, serde_json::to_string_pretty(&json).expect("json"))
+                .expect("the paired ratios are written");
+        }
+    }
 
     // The ratio, from the medians criterion just wrote.
     let per_point =

@@ -447,6 +447,38 @@ fn main() {
             );
         }
         let _ = writeln!(out);
+        let paired: Vec<&Value> = memory
+            .iter()
+            .filter(|v| v["paired_ratios"].as_array().is_some_and(|r| !r.is_empty()))
+            .collect();
+        if !paired.is_empty() {
+            let _ = writeln!(
+                out,
+                "Read + verify against its floor measured in pairs (the floor timed just before \
+                 and after each run; see benches/record.rs):\n"
+            );
+            let _ = writeln!(out, "| members | pairs | median ratio | least | greatest |");
+            let _ = writeln!(out, "| ---: | ---: | ---: | ---: | ---: |");
+            for v in paired {
+                let mut r: Vec<f64> = v["paired_ratios"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_f64)
+                    .collect();
+                r.sort_by(f64::total_cmp);
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {:.2}× | {:.2}× | {:.2}× |",
+                    v["voters"],
+                    r.len(),
+                    r[r.len() / 2],
+                    r[0],
+                    r[r.len() - 1]
+                );
+            }
+            let _ = writeln!(out);
+        }
     }
     print!("{out}");
 }
