@@ -312,3 +312,29 @@ fn ciphertexts_already_on_the_board_are_refused_before_the_proofs() {
         Err(Refusal::CiphertextReused { position: 2 })
     );
 }
+
+/// Kills `replace BoardState::record with ()` (its callers in the crate pass the tracking code
+/// they already hold, to `record_with_code`): recording an admitted entry by itself leaves the
+/// same state as the board's own admission.
+#[test]
+fn recording_an_entry_computes_its_tracking_code() {
+    let t = TestElection::leadership(2, 9);
+    let mut board = Board::new(t.election.clone());
+    board.submit(t.ballot(0, ONLINE, TRUSS, 1)).unwrap();
+    board.submit(t.ballot(1, POSTAL, SUNAK, 2)).unwrap();
+    let mut state = BoardState::new(&t.election);
+    for entry in board.entries() {
+        state.record(entry);
+    }
+    assert_eq!(state.cast(), board.state.cast());
+    for entry in board.entries() {
+        let (_, code) = entry.digest_and_code();
+        assert_eq!(state.position_of(&code), Some((entry.position, false)));
+    }
+    // A ballot recorded is a ballot the rules now know: its resubmission is a duplicate.
+    let (_, first) = board.entries()[0].digest_and_code();
+    assert_eq!(
+        state.refuse_duplicate(&first),
+        Err(Refusal::Duplicate { position: 0 })
+    );
+}
