@@ -597,6 +597,19 @@ mod tests {
         Msm::new().push_at(Scalar::ONE, Slot::Dynamic(0));
     }
 
+    /// Kills `replace < with <= in Msm::push_at` on the shared bases: the first index past them
+    /// is refused when pushed, not found out of bounds later.
+    #[test]
+    #[should_panic(expected = "never returned")]
+    fn a_shared_slot_past_the_bases_is_a_bug() {
+        let mut msm = Msm::new();
+        assert_eq!(
+            msm.push(Scalar::ONE, &Element::generator()),
+            Slot::Shared(0)
+        );
+        msm.push_at(Scalar::ONE, Slot::Shared(1));
+    }
+
     #[test]
     fn batch_names_every_bad_item() {
         let g = Element::generator();
