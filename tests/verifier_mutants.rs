@@ -779,6 +779,8 @@ fn range_equations_are_weighted_independently() {
 // * `src/proofs/batch.rs:111:9: replace Msm::reserve_like with ()`. The same: it only
 //   pre-allocates capacity for the rest of a chunk (a speed and memory matter the benches
 //   measure), never a term.
+// * `src/proofs/range.rs:250:23: replace * with + in RangeProof::accumulate_at` and `with /`
+//   (`msm.reserve(2 * n)`): the amount reserved ahead, as above.
 //
 // Killed elsewhere:
 //
