@@ -781,6 +781,13 @@ fn range_equations_are_weighted_independently() {
 //   measure), never a term.
 // * `src/proofs/range.rs:250:23: replace * with + in RangeProof::accumulate_at` and `with /`
 //   (`msm.reserve(2 * n)`): the amount reserved ahead, as above.
+// * `src/proofs/range.rs:262:17: delete match arm 0 in RangeProof::accumulate_at` and
+//   `263:17: delete match arm 1`. The arms are a fast path for `mⱼ ∈ {0, 1}`: without them the
+//   general arm adds `w2·cⱼ·mⱼ` with `mⱼ = 0` or `1`, which is the same scalar (0, or `w2·cⱼ`).
+//
+// Killed elsewhere (range accumulator): `replace match guard slots.len() == ciphertexts.len()
+// with true` by `proofs::range::tests::slots_for_fewer_ciphertexts_than_the_statement_are_not_used`
+// (the accumulator is crate-private), checked by hand.
 //
 // Killed elsewhere:
 //

@@ -372,3 +372,60 @@ fn every_equation_is_enforced_even_when_the_errors_would_cancel_under_dependent_
     let forged = proof_with_errors(&case, g);
     assert_eq!(verify(&case, &forged, 0, 1), Err(ProofError::Invalid));
 }
+
+/// Kills `replace match guard slots.len() == ciphertexts.len() with true in
+/// RangeProof::accumulate_at`: slots that do not name every ciphertext of the statement are not
+/// used (the sum is computed instead), so a valid sum proof still holds and the points of the
+/// equation are the statement's.
+#[test]
+fn slots_for_fewer_ciphertexts_than_the_statement_are_not_used() {
+    let key = test_key();
+    let (r1, r2) = (Scalar::from(11u8), Scalar::from(13u8));
+    let cts = [
+        key.encrypt(&Scalar::ONE, &r1),
+        key.encrypt(&Scalar::ZERO, &r2),
+    ];
+    let statement = RangeStatement {
+        key: &key,
+        ciphertexts: &cts,
+        low: 1,
+        high: 1,
+    };
+    let proof = RangeProof::prove(
+        &RangeWitness::new(1, &SecretScalar::new(r1 + r2)),
+        &statement,
+        &mut t0(),
+        &mut test_rng(7),
+    )
+    .unwrap();
+    // The first ciphertext's points are in the fold already (as a selection proof leaves them),
+    // with zero coefficients; the slots name only that one.
+    let mut msm = Msm::new();
+    let slots = [(
+        msm.push(Scalar::ZERO, &cts[0].a),
+        msm.push(Scalar::ZERO, &cts[0].b),
+    )];
+    msm.end_group([0; 32]);
+    let pushed = proof
+        .accumulate_at(&statement, &mut t0(), &mut msm, Some(&slots))
+        .unwrap();
+    assert_eq!(pushed, None);
+    assert!(
+        msm.holds_vartime(),
+        "the statement's two ciphertexts, not the one slot"
+    );
+    // With slots for both ciphertexts, they are used, and the proof holds as well.
+    let mut msm = Msm::new();
+    let slots: Vec<(Slot, Slot)> = cts
+        .iter()
+        .map(|c| (msm.push(Scalar::ZERO, &c.a), msm.push(Scalar::ZERO, &c.b)))
+        .collect();
+    msm.end_group([0; 32]);
+    let before = msm.len();
+    proof
+        .accumulate_at(&statement, &mut t0(), &mut msm, Some(&slots))
+        .unwrap();
+    // New points: the branch's two commitments and the key (not a shared base of this fold).
+    assert_eq!(msm.len(), before + 3, "no ciphertext pushed again");
+    assert!(msm.holds_vartime());
+}
