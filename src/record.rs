@@ -395,12 +395,17 @@ impl<T: DeserializeOwned + Send> JsonLines<T> {
     /// # Errors
     /// A [`LoadError`] naming the first line that cannot be read or parsed.
     pub fn next_block(&mut self, max: usize) -> Result<Vec<T>, LoadError> {
+        self.next_block_within(max, MAX_LINE_BYTES)
+    }
+
+    /// [`JsonLines::next_block`] with lines of at most `max_line` bytes (tests use a small one).
+    fn next_block_within(&mut self, max: usize, max_line: u64) -> Result<Vec<T>, LoadError> {
         let mut lines: Vec<Vec<u8>> = Vec::with_capacity(max);
         let mut too_long = None;
         while lines.len() < max {
             let mut line = Vec::new();
             let read = (&mut self.reader)
-                .take(MAX_LINE_BYTES + 1)
+                .take(max_line + 1)
                 .read_until(b'\n', &mut line)
                 .map_err(|e| self.fail(self.line + 1, format!("cannot read: {e}")))?;
             if read == 0 {
@@ -409,12 +414,10 @@ impl<T: DeserializeOwned + Send> JsonLines<T> {
             self.line += 1;
             if line.last() == Some(&b'\n') {
                 line.pop();
-            } else if line.len() as u64 > MAX_LINE_BYTES {
+            } else if line.len() as u64 > max_line {
                 // Reported after the lines before it, which may hold an earlier error.
-                too_long = Some(self.fail(
-                    self.line,
-                    format!("a line of more than {MAX_LINE_BYTES} bytes"),
-                ));
+                too_long =
+                    Some(self.fail(self.line, format!("a line of more than {max_line} bytes")));
                 break;
             }
             lines.push(line);
@@ -604,5 +607,57 @@ mod tests {
             read_lines::<u32>(dir.path(), "n.jsonl").unwrap(),
             vec![1, 2]
         );
+    }
+
+    /// Reads `text` as `n.jsonl` with lines of at most 8 bytes, two lines per block.
+    fn read_short_lines(text: &str) -> Result<Vec<u32>, LoadError> {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("n.jsonl"), text).unwrap();
+        let mut lines = JsonLines::<u32>::open(dir.path(), "n.jsonl").unwrap();
+        let mut all = Vec::new();
+        loop {
+            let block = lines.next_block_within(2, 8)?;
+            if block.is_empty() {
+                return Ok(all);
+            }
+            all.extend(block);
+        }
+    }
+
+    /// Kills the mutants of the line limit (`take(max_line + 1)`, `len > max_line`) and of the
+    /// line numbers of a block that ends in a line too long.
+    #[test]
+    fn lines_up_to_the_limit_are_read_and_longer_ones_named() {
+        // Exactly 8 bytes, with or without a newline after them, is within the limit.
+        assert_eq!(
+            read_short_lines("12345678\n1\n").unwrap(),
+            vec![12_345_678, 1]
+        );
+        assert_eq!(
+            read_short_lines("1\n12345678").unwrap(),
+            vec![1, 12_345_678]
+        );
+        // Nine bytes is past it, with or without a newline, named by its line.
+        for text in ["1\n2\n3\n123456789\n4\n", "1\n2\n3\n123456789"] {
+            let error = read_short_lines(text).unwrap_err();
+            assert_eq!(error.line, Some(4), "{text:?}");
+            assert!(error.message.contains("more than 8 bytes"), "{error}");
+        }
+        // A bad line before the long one in the same block is the error, named by its line.
+        let error = read_short_lines("1\n2\nx\n123456789\n").unwrap_err();
+        assert_eq!(error.line, Some(3));
+        assert!(!error.message.contains("more than"), "{error}");
+    }
+
+    /// Kills the mutants of the line number of a read that fails (`self.line + 1`): a directory
+    /// opens, but reading it fails at its first line.
+    #[test]
+    fn a_file_that_cannot_be_read_is_named_at_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir(dir.path().join("n.jsonl")).unwrap();
+        let mut lines = JsonLines::<u32>::open(dir.path(), "n.jsonl").unwrap();
+        let error = lines.next_block(2).unwrap_err();
+        assert_eq!(error.line, Some(1));
+        assert!(error.message.starts_with("cannot read"), "{error}");
     }
 }
