@@ -660,4 +660,46 @@ mod tests {
         assert_eq!(error.line, Some(1));
         assert!(error.message.starts_with("cannot read"), "{error}");
     }
+
+    /// Kills `replace || with && in ElectionRecord::read_without_board`: a record of another
+    /// version, or of another format, is refused by its header before any other file is read.
+    #[test]
+    fn a_header_of_another_version_or_format_is_refused_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let header = |format: &str, version: u16| RecordHeader {
+            format: format.into(),
+            version,
+            election_id: "e".into(),
+            base_hash: BaseHash([1; 32]),
+            board_head: BaseHash([2; 32]),
+            board_entries: 0,
+        };
+        for (format, version) in [
+            (RECORD_FORMAT, PROTOCOL_VERSION + 1),
+            ("another-record", PROTOCOL_VERSION),
+        ] {
+            write_json(dir.path(), "record.json", &header(format, version)).unwrap();
+            let error = ElectionRecord::read_without_board(dir.path())
+                .map(|_| ())
+                .unwrap_err();
+            assert!(error.file.ends_with("record.json"), "{error}");
+            assert!(
+                error
+                    .message
+                    .contains(&format!("record of version {version}")),
+                "{error}"
+            );
+        }
+        // With the header right, reading goes on to the next file (absent here).
+        write_json(
+            dir.path(),
+            "record.json",
+            &header(RECORD_FORMAT, PROTOCOL_VERSION),
+        )
+        .unwrap();
+        let error = ElectionRecord::read_without_board(dir.path())
+            .map(|_| ())
+            .unwrap_err();
+        assert!(error.file.ends_with("manifest.json"), "{error}");
+    }
 }
