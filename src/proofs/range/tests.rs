@@ -221,16 +221,20 @@ fn a_rerandomised_ciphertext_loses_its_proof() {
     );
 }
 
+/// Two ciphertexts of 1 and 0 (nonces 11 and 13) and the nonce of their sum.
+fn one_and_zero() -> (ElectionKey, [Ciphertext; 2], SecretScalar) {
+    let key = test_key();
+    let (r1, r2) = (Scalar::from(11u8), Scalar::from(13u8));
+    let cts = [
+        key.encrypt(&Scalar::ONE, &r1),
+        key.encrypt(&Scalar::ZERO, &r2),
+    ];
+    (key, cts, SecretScalar::new(r1 + r2))
+}
+
 #[test]
 fn a_sum_of_ciphertexts_is_proved_in_range() {
-    let key = test_key();
-    let r1 = SecretScalar::new(Scalar::from(11u8));
-    let r2 = SecretScalar::new(Scalar::from(13u8));
-    let cts = [
-        key.encrypt(&Scalar::ONE, r1.expose()),
-        key.encrypt(&Scalar::ZERO, r2.expose()),
-    ];
-    let r = SecretScalar::new(r1.expose() + r2.expose());
+    let (key, cts, r) = one_and_zero();
     let statement = RangeStatement {
         key: &key,
         ciphertexts: &cts,
@@ -379,12 +383,7 @@ fn every_equation_is_enforced_even_when_the_errors_would_cancel_under_dependent_
 /// equation are the statement's.
 #[test]
 fn slots_for_fewer_ciphertexts_than_the_statement_are_not_used() {
-    let key = test_key();
-    let (r1, r2) = (Scalar::from(11u8), Scalar::from(13u8));
-    let cts = [
-        key.encrypt(&Scalar::ONE, &r1),
-        key.encrypt(&Scalar::ZERO, &r2),
-    ];
+    let (key, cts, r) = one_and_zero();
     let statement = RangeStatement {
         key: &key,
         ciphertexts: &cts,
@@ -392,7 +391,7 @@ fn slots_for_fewer_ciphertexts_than_the_statement_are_not_used() {
         high: 1,
     };
     let proof = RangeProof::prove(
-        &RangeWitness::new(1, &SecretScalar::new(r1 + r2)),
+        &RangeWitness::new(1, &r),
         &statement,
         &mut t0(),
         &mut test_rng(7),
