@@ -763,6 +763,33 @@ fn range_equations_are_weighted_independently() {
 }
 
 // =============================================================================================
+// src/election.rs and the ceremony (V2, V3, V6)
+// =============================================================================================
+
+/// Kills `replace Election::shared_bases -> Vec<Element> with vec![]`. An empty list only makes
+/// the batch treat `K`, `H_E` and the authorities' keys as ordinary points, so no verdict
+/// changes; the list itself is public API and documented as `K`, `H_E`, then each channel
+/// authority's key in manifest order.
+#[test]
+fn shared_bases_are_the_key_the_nullifier_base_and_the_authorities() {
+    let record = record();
+    let election = record_election(record);
+    let authorities: Vec<Element> = record
+        .manifest
+        .channels()
+        .iter()
+        .filter_map(|c| c.authority)
+        .collect();
+    assert!(
+        !authorities.is_empty(),
+        "the leadership ballot has a postal authority"
+    );
+    let mut expected = vec![*election.key().element(), *election.nullifier_base()];
+    expected.extend(authorities);
+    assert_eq!(election.shared_bases(), expected);
+}
+
+// =============================================================================================
 // Surviving mutants that are equivalent
 // =============================================================================================
 //
