@@ -448,6 +448,38 @@ fn benaloh_challenge_opens_to_the_votes() {
     assert_eq!(short.verify(&t.election), Err(ChallengeError::Shape));
 }
 
+/// A spoiled ballot must have the manifest's shape even when its tracking code is recomputed to
+/// match: one contest too few options, or one contest too many, is `Shape` (kills `|| -> &&` in
+/// `SpoiledBallot::verify`, under which the short ballot opened and verified).
+#[test]
+fn a_spoiled_ballot_of_another_shape_is_refused_even_with_a_matching_code() {
+    let t = TestElection::leadership(1, 23);
+    let prepared = prepare(
+        &t.election,
+        ONLINE,
+        &t.secrets[0],
+        &[SUNAK.to_vec()],
+        &mut test_rng(2),
+    )
+    .unwrap();
+    let spoiled = prepared.challenge().spoiled();
+    assert_eq!(spoiled.verify(&t.election), Ok(vec![SUNAK.to_vec()]));
+    let recode = |s: &mut SpoiledBallot| {
+        s.tracking_code = TrackingCode::of(
+            s.contests.iter().flatten().map(|x| &x.ciphertext),
+            s.ballot_digest.as_bytes(),
+        );
+    };
+    let mut short = spoiled.clone();
+    short.contests[0].pop();
+    recode(&mut short);
+    assert_eq!(short.verify(&t.election), Err(ChallengeError::Shape));
+    let mut long = spoiled;
+    long.contests.push(long.contests[0].clone());
+    recode(&mut long);
+    assert_eq!(long.verify(&t.election), Err(ChallengeError::Shape));
+}
+
 #[test]
 fn batch_verification_names_every_bad_ballot() {
     let t = TestElection::leadership(6, 22);

@@ -671,13 +671,15 @@ mod unit_tests {
                 Err(TrusteeError::InvalidPolicy { count, threshold })
             );
         }
-        assert!(
-            check_policy(TrusteePolicy {
-                count: 1,
-                threshold: 1
-            })
-            .is_ok()
-        );
+        // The bounds themselves are allowed: k = n, and n = MAX_TRUSTEES.
+        for (count, threshold) in [
+            (1, 1),
+            (3, 3),
+            (MAX_TRUSTEES, 2),
+            (MAX_TRUSTEES, MAX_TRUSTEES),
+        ] {
+            assert_eq!(check_policy(TrusteePolicy { count, threshold }), Ok(()));
+        }
     }
 
     #[test]
