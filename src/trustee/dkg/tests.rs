@@ -337,6 +337,55 @@ fn wrong_commitment_count_is_named() {
     drop(s2);
 }
 
+/// A reveal with `k` commitments but fewer proofs of possession is `CommitmentCount` too: a
+/// commitment without its proof must not slip through (kills `|| -> &&` in `check_reveals`,
+/// under which the last commitment went unproved).
+#[test]
+fn a_reveal_short_of_one_proof_is_named() {
+    let mut run = Run::start(leadership(), 8);
+    let (_, mut p2) = run.round2();
+    p2[3].proofs.pop();
+    let md = run.md();
+    recommit(&mut run.p1, &p2[3], &md);
+    assert_eq!(
+        verify_ceremony(&run.manifest, &run.p1, &p2, &[], &[]).unwrap_err(),
+        TrusteeError::CommitmentCount {
+            dealer: i(4),
+            expected: 3,
+            commitments: 3,
+            proofs: 2
+        }
+    );
+}
+
+/// A published transcript lists every round's packages in strictly ascending trustee order:
+/// swapped or repeated packages are `PackageOrder`, named by round and by the first trustee out
+/// of place (kills `ascending -> Ok(())` and `>= -> >` in `ascending`).
+#[test]
+fn a_transcript_out_of_order_is_refused() {
+    let m = leadership();
+    let (_, public, transcript) = run_ceremony(m.trustees(), &m, &mut test_rng(31)).unwrap();
+    assert_eq!(transcript.verify(&m), Ok(public));
+    let order = |round, trustee| Err(TrusteeError::PackageOrder { round, trustee });
+    let mut t = transcript.clone();
+    t.round1.swap(1, 2);
+    assert_eq!(t.verify(&m), order(1, i(2)));
+    let mut t = transcript.clone();
+    t.round2.swap(0, 4);
+    assert_eq!(t.verify(&m), order(2, i(2)));
+    let mut t = transcript.clone();
+    t.round4[1] = t.round4[0].clone();
+    assert_eq!(t.verify(&m), order(4, i(1)));
+    let mut t = transcript;
+    assert_eq!(
+        t.round5.len(),
+        5,
+        "every dealer answers, if only with nothing"
+    );
+    t.round5.swap(3, 4);
+    assert_eq!(t.verify(&m), order(5, i(4)));
+}
+
 /// Attack 22: a proof of possession that does not verify.
 #[test]
 fn bad_possession_proof_is_named() {
