@@ -795,19 +795,15 @@ fn shared_bases_are_the_key_the_nullifier_base_and_the_authorities() {
 //
 // No test can tell these from the original code; each with the argument.
 //
-// * `src/proofs/batch.rs:69:26: replace < with <= in Msm::with_shared` (`all.len() < 255`). The
+// * `src/proofs/batch.rs:86:26: replace < with <= in Msm::with_shared` (`all.len() < 255`). The
 //   limit keeps every shared base's index in the `u8` of a shared term. With `<=` one more base
 //   is registered (the 256th, index 255), and 255 still fits in a `u8`: no index wraps, every
 //   term lands on its own base, and every sum is the same. (`||` for `&&` on that line, which
 //   registers bases past 256 so that an index wraps, is caught: `more_than_255_shared_bases` is
 //   the only test that registers more than 255 bases.)
-// * `src/proofs/batch.rs:84:9: replace Msm::reserve with ()`. `reserve` only pre-allocates the
-//   vectors' capacity; the terms pushed, and so every result, are the same.
-// * `src/proofs/batch.rs:111:9: replace Msm::reserve_like with ()`. The same: it only
-//   pre-allocates capacity for the rest of a chunk (a speed and memory matter the benches
-//   measure), never a term.
 // * `src/proofs/range.rs:250:23: replace * with + in RangeProof::accumulate_at` and `with /`
-//   (`msm.reserve(2 * n)`): the amount reserved ahead, as above.
+//   (`msm.reserve(2 * n)`): only the capacity reserved ahead of the pushes changes (`2 + n` or
+//   `2 / n` points instead of `2n`); the terms pushed, and so every result, are the same.
 // * `src/proofs/range.rs:262:17: delete match arm 0 in RangeProof::accumulate_at` and
 //   `263:17: delete match arm 1`. The arms are a fast path for `mⱼ ∈ {0, 1}`: without them the
 //   general arm adds `w2·cⱼ·mⱼ` with `mⱼ = 0` or `1`, which is the same scalar (0, or `w2·cⱼ`).
@@ -818,6 +814,11 @@ fn shared_bases_are_the_key_the_nullifier_base_and_the_authorities() {
 //
 // Killed elsewhere:
 //
+// * `src/proofs/batch.rs: replace Msm::reserve with ()`, `replace Msm::reserve_like with ()` and
+//   `replace << with >>` in `MAX_RESERVED_TERMS = 1 << 17` (0: nothing reserved ahead). Argued
+//   equivalent before (capacity only, no verdict changes); the unit test
+//   `proofs::batch::tests::reserving_makes_room_ahead` now checks the room each promises (the
+//   buffers are crate-private), checked by hand against all three.
 // * `src/proofs/range.rs: replace * with + in RangeProof::accumulate` (`w1 = w2 * w` becomes
 //   `w2 + w`). The weights become linearly dependent (`u₀ = w`, `u_{j+1} = u_j·w + w`,
 //   `v_j = u_j·w`), so the check enforces only `E_{b,n−1} = 0`, `E_{a,i} + E_{b,i−1} = 0`

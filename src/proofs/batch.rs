@@ -561,6 +561,26 @@ mod tests {
     }
 
     #[test]
+    fn reserving_makes_room_ahead() {
+        // `reserve(n)`: room for n more dynamic points.
+        let mut msm = Msm::new();
+        msm.reserve(1000);
+        assert!(msm.points.capacity() >= 1000 && msm.scalars.capacity() >= 1000);
+        // `reserve_like(items)`: room for `items` more items the size of those so far, so that
+        // a chunk grows its buffers once (10 points, then room for 4095 more such items).
+        let g = Element::generator();
+        let mut msm = Msm::new();
+        for _ in 0..10 {
+            msm.push_point(Scalar::ONE, *g.point());
+        }
+        msm.end_group([1; 32]);
+        msm.reserve_like(4095);
+        assert!(msm.points.capacity() >= 10 * 4096);
+        assert!(msm.scalars.capacity() >= 10 * 4096);
+        assert!(msm.groups.capacity() >= 4096);
+    }
+
+    #[test]
     fn a_huge_first_item_reserves_a_bounded_room() {
         // One item of 100,000 points followed by 4095 items that fail before pushing anything:
         // the chunk reserves at most MAX_RESERVED_TERMS more, not 4095 × 100,000.
