@@ -801,6 +801,11 @@ fn shared_bases_are_the_key_the_nullifier_base_and_the_authorities() {
 //   term lands on its own base, and every sum is the same. (`||` for `&&` on that line, which
 //   registers bases past 256 so that an index wraps, is caught: `more_than_255_shared_bases` is
 //   the only test that registers more than 255 bases.)
+// * `src/proofs/batch.rs:383:30: replace == with != in verify_batch` (`if k == 0`) and
+//   `384:64: replace - with + / with /` (`reserve_like(chunk_items.len() - 1)`): when, and for
+//   how many items, a chunk reserves room ahead. Every item's terms are pushed the same way
+//   whatever the capacity, so the sums and every verdict are the same; only the allocations
+//   differ (reserved after every item but the first, or for one item more or fewer).
 // * `src/proofs/range.rs:250:23: replace * with + in RangeProof::accumulate_at` and `with /`
 //   (`msm.reserve(2 * n)`): only the capacity reserved ahead of the pushes changes (`2 + n` or
 //   `2 / n` points instead of `2n`); the terms pushed, and so every result, are the same.
