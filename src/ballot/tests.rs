@@ -413,17 +413,23 @@ fn a_stuck_rng_still_gives_distinct_ciphertexts() {
     assert_eq!(a.verify(&t.election), Ok(()));
 }
 
-#[test]
-fn benaloh_challenge_opens_to_the_votes() {
-    let t = TestElection::leadership(1, 21);
+/// One voter's online ballot for Sunak, prepared (so that it can be challenged).
+fn sunak_online(election_seed: u64, rng_seed: u64) -> (TestElection, PreparedBallot) {
+    let t = TestElection::leadership(1, election_seed);
     let prepared = prepare(
         &t.election,
         ONLINE,
         &t.secrets[0],
         &[SUNAK.to_vec()],
-        &mut test_rng(1),
+        &mut test_rng(rng_seed),
     )
     .unwrap();
+    (t, prepared)
+}
+
+#[test]
+fn benaloh_challenge_opens_to_the_votes() {
+    let (t, prepared) = sunak_online(21, 1);
     assert!(!format!("{prepared:?}").contains("nonce"));
     let challenged = prepared.challenge();
     assert_eq!(challenged.verify(&t.election), Ok(vec![SUNAK.to_vec()]));
@@ -453,15 +459,7 @@ fn benaloh_challenge_opens_to_the_votes() {
 /// `SpoiledBallot::verify`, under which the short ballot opened and verified).
 #[test]
 fn a_spoiled_ballot_of_another_shape_is_refused_even_with_a_matching_code() {
-    let t = TestElection::leadership(1, 23);
-    let prepared = prepare(
-        &t.election,
-        ONLINE,
-        &t.secrets[0],
-        &[SUNAK.to_vec()],
-        &mut test_rng(2),
-    )
-    .unwrap();
+    let (t, prepared) = sunak_online(23, 2);
     let spoiled = prepared.challenge().spoiled();
     assert_eq!(spoiled.verify(&t.election), Ok(vec![SUNAK.to_vec()]));
     let recode = |s: &mut SpoiledBallot| {
