@@ -184,8 +184,8 @@ impl Tally {
 const ROWS_PER_CHUNK: usize = 4096;
 
 /// `Σ_{i ∈ rows} ciphertexts[i·stride + k]` for every `k < stride`, on every core, `per_chunk`
-/// rows at a time. Point addition
-/// is associative and commutative, so the sums do not depend on how the rows are split.
+/// rows at a time. Point addition is associative and commutative, so the sums do not depend on
+/// how the rows are split.
 fn sum_rows(
     rows: &[usize],
     ciphertexts: &[Ciphertext],

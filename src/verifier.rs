@@ -393,7 +393,6 @@ fn replay_blocks<'a, 'e, E>(
                     invalid.insert(ballots[k].0, e);
                 }
             }
-            drop((ballots, refs));
             if verified.send((block, invalid)).is_err() {
                 // The replay thread is gone: it panicked, which `join` passes on below.
                 break;

@@ -232,22 +232,32 @@ fn one_and_zero() -> (ElectionKey, [Ciphertext; 2], SecretScalar) {
     (key, cts, SecretScalar::new(r1 + r2))
 }
 
-#[test]
-fn a_sum_of_ciphertexts_is_proved_in_range() {
-    let (key, cts, r) = one_and_zero();
+/// The statement "the sum of `cts` is 1" and an honest proof of it.
+fn sum_is_one<'a>(
+    key: &'a ElectionKey,
+    cts: &'a [Ciphertext],
+    r: &SecretScalar,
+) -> (RangeStatement<'a>, RangeProof) {
     let statement = RangeStatement {
-        key: &key,
-        ciphertexts: &cts,
+        key,
+        ciphertexts: cts,
         low: 1,
         high: 1,
     };
     let proof = RangeProof::prove(
-        &RangeWitness::new(1, &r),
+        &RangeWitness::new(1, r),
         &statement,
         &mut t0(),
         &mut test_rng(7),
     )
     .unwrap();
+    (statement, proof)
+}
+
+#[test]
+fn a_sum_of_ciphertexts_is_proved_in_range() {
+    let (key, cts, r) = one_and_zero();
+    let (statement, proof) = sum_is_one(&key, &cts, &r);
     assert_eq!(proof.verify(&statement, &mut t0()), Ok(()));
     // Under- and over-voted sums are refused by the honest prover.
     let zero = RangeWitness::new(0, &r);
@@ -384,19 +394,7 @@ fn every_equation_is_enforced_even_when_the_errors_would_cancel_under_dependent_
 #[test]
 fn slots_for_fewer_ciphertexts_than_the_statement_are_not_used() {
     let (key, cts, r) = one_and_zero();
-    let statement = RangeStatement {
-        key: &key,
-        ciphertexts: &cts,
-        low: 1,
-        high: 1,
-    };
-    let proof = RangeProof::prove(
-        &RangeWitness::new(1, &r),
-        &statement,
-        &mut t0(),
-        &mut test_rng(7),
-    )
-    .unwrap();
+    let (statement, proof) = sum_is_one(&key, &cts, &r);
     // The first ciphertext's points are in the fold already (as a selection proof leaves them),
     // with zero coefficients; the slots name only that one.
     let mut msm = Msm::new();
