@@ -34,8 +34,8 @@
 //! The floor's benches run minutes after the record's, and on a shared machine the speed drifts
 //! between them (the same code read 1.28 and 1.42 in two runs an hour apart, its floor having
 //! moved by 13 %). So after criterion the bench also measures in pairs: the floor's per-point
-//! costs timed (on the floor benches' own points) just before and just after each read +
-//! verify, the ratio taken per pair. `NULLIVOTE_BENCH_PAIRS=<n>` pairs (default 5; 0
+//! costs timed (on the floor benches' own points) three times just before and three times just
+//! after each read + verify, the ratio taken per pair against the median of those six timings. `NULLIVOTE_BENCH_PAIRS=<n>` pairs (default 5; 0
 //! skips them). Their median, least and greatest are printed and written with the counts, and
 //! `examples/bench_report.rs` prints them beside criterion's ratio: trust the paired one.
 //!
@@ -334,9 +334,16 @@ impl Facts {
 // ---------------------------------------------------------------------------------------------
 
 /// The median of a bench of the group `record` from criterion's files, in nanoseconds, with its
-/// throughput in elements.
-fn median(id: &str) -> Option<(f64, Option<u64>)> {
+/// throughput in elements; `None` if the bench has not been measured since `since` (a filter
+/// left it out of this run).
+fn median(id: &str, since: std::time::SystemTime) -> Option<(f64, Option<u64>)> {
     let dir = criterion_dir().join("record").join(id).join("new");
+    let written = std::fs::metadata(dir.join("estimates.json"))
+        .and_then(|m| m.modified())
+        .ok()?;
+    if written < since {
+        return None;
+    }
     let estimates: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("estimates.json")).ok()?).ok()?;
     let benchmark: serde_json::Value =
@@ -346,9 +353,14 @@ fn median(id: &str) -> Option<(f64, Option<u64>)> {
     Some((ns, elements))
 }
 
-/// Runs `verify` `pairs` times, each between two timings of `floor`'s decompressions and
-/// multiscalar multiplication; returns each run's time over the record's floor at the per-point
-/// costs measured around it (the mean of before and after), sorted.
+/// Timings of the floor taken on each side of a verify (see [`paired_ratios`]).
+const FLOOR_TIMINGS_PER_SIDE: usize = 3;
+
+/// Runs `verify` `pairs` times, each between timings of `floor`'s decompressions and
+/// multiscalar multiplication ([`FLOOR_TIMINGS_PER_SIDE`] just before and as many just after);
+/// returns each run's time over the record's floor at the per-point costs measured around it
+/// (the median of those timings, so that one timing caught by a burst of load on the host does
+/// not move the ratio), sorted.
 fn paired_ratios(
     pairs: usize,
     facts: &Facts,
@@ -367,13 +379,14 @@ fn paired_ratios(
     };
     let mut ratios: Vec<f64> = (0..pairs)
         .map(|_| {
-            let before = per_point();
+            let mut around: Vec<(f64, f64)> =
+                (0..FLOOR_TIMINGS_PER_SIDE).map(|_| per_point()).collect();
             let started = Instant::now();
             verify();
             let measured = started.elapsed().as_secs_f64();
-            let after = per_point();
-            let dec = (before.0 + after.0) / 2.0;
-            let msm = (before.1 + after.1) / 2.0;
+            around.extend((0..FLOOR_TIMINGS_PER_SIDE).map(|_| per_point()));
+            let dec = median_of(around.iter().map(|t| t.0).collect());
+            let msm = median_of(around.iter().map(|t| t.1).collect());
             measured / (facts.decompressed() as f64 * dec + facts.msm_points as f64 * msm)
         })
         .collect();
@@ -387,7 +400,21 @@ fn paired_ratios(
     ratios
 }
 
+/// The median of `values` (the mean of the middle two for an even count).
+fn median_of(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    if n % 2 == 1 {
+        values[n / 2]
+    } else {
+        (values[n / 2 - 1] + values[n / 2]) / 2.0
+    }
+}
+
 fn main() {
+    // Criterion's files from an earlier run are not this run's: the ratio from medians at the
+    // end is printed only from estimates written after this moment.
+    let started = std::time::SystemTime::now();
     // `cargo test --benches`, `-- --test` and `-- --list` run each bench once or not at all:
     // a small record is enough.
     let args: Vec<String> = std::env::args().collect();
@@ -477,10 +504,11 @@ fn main() {
     }
 
     // The ratio, from the medians criterion just wrote.
-    let per_point =
-        |id: &str| median(&format!("{id}/{voters}")).and_then(|(ns, n)| Some(ns / n? as f64));
+    let per_point = |id: &str| {
+        median(&format!("{id}/{voters}"), started).and_then(|(ns, n)| Some(ns / n? as f64))
+    };
     if let (Some((measured, _)), Some(dec), Some(msm)) = (
-        median(&format!("read_verify_all_cores/{voters}")),
+        median(&format!("read_verify_all_cores/{voters}"), started),
         per_point("floor_decompress_all_cores"),
         per_point("floor_msm_all_cores"),
     ) {
