@@ -35,9 +35,10 @@
 //! between them (the same code read 1.28 and 1.42 in two runs an hour apart, its floor having
 //! moved by 13 %). So after criterion the bench also measures in pairs: the floor's per-point
 //! costs timed (on the floor benches' own points) three times just before and three times just
-//! after each read + verify, the ratio taken per pair against the median of those six timings. `NULLIVOTE_BENCH_PAIRS=<n>` pairs (default 5; 0
-//! skips them). Their median, least and greatest are printed and written with the counts, and
-//! `examples/bench_report.rs` prints them beside criterion's ratio: trust the paired one.
+//! after each read + verify, the ratio taken per pair against the median of those six timings.
+//! `NULLIVOTE_BENCH_PAIRS=<n>` pairs (default 5; 0 skips them). Their median, least and greatest
+//! are printed and written with the counts, and `examples/bench_report.rs` prints them beside
+//! criterion's ratio: trust the paired one.
 //!
 //! Left out, so the floor stays a lower bound: the key ceremony (V2), the spoiled ballots'
 //! openings (V6), the tally's point additions (V9) and the decryption proofs (V10, V11); all
