@@ -455,26 +455,43 @@ fn main() {
             let _ = writeln!(
                 out,
                 "Read + verify against its floor measured in pairs (the floor timed just before \
-                 and after each run; see benches/record.rs):\n"
+                 and after each run; see benches/record.rs), in wall-clock time (the target's) \
+                 and in CPU time (the work done alone, without stolen time or idle cores):\n"
             );
-            let _ = writeln!(out, "| members | pairs | median ratio | least | greatest |");
-            let _ = writeln!(out, "| ---: | ---: | ---: | ---: | ---: |");
+            let _ = writeln!(
+                out,
+                "| members | pairs | wall: median ratio | least | greatest | CPU time: median ratio | least | greatest | stolen by the host (median) |"
+            );
+            let _ = writeln!(
+                out,
+                "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+            );
             for v in paired {
-                let mut r: Vec<f64> = v["paired_ratios"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(Value::as_f64)
-                    .collect();
-                r.sort_by(f64::total_cmp);
+                let sorted = |key: &str| {
+                    let mut r: Vec<f64> = v[key]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(Value::as_f64)
+                        .collect();
+                    r.sort_by(f64::total_cmp);
+                    r
+                };
+                // Median, least, greatest; "–" for a figure the bench did not write.
+                let cells = |r: &[f64], scale: f64, unit: &str| match r {
+                    [] => ["–".to_string(), "–".to_string(), "–".to_string()],
+                    _ => [r[r.len() / 2], r[0], r[r.len() - 1]]
+                        .map(|x| format!("{:.2}{unit}", x * scale)),
+                };
+                let wall = sorted("paired_ratios");
+                let [w_med, w_least, w_great] = cells(&wall, 1.0, "×");
+                let [c_med, c_least, c_great] = cells(&sorted("paired_cpu_ratios"), 1.0, "×");
+                let [steal, _, _] = cells(&sorted("paired_steal"), 100.0, " %");
                 let _ = writeln!(
                     out,
-                    "| {} | {} | {:.2}× | {:.2}× | {:.2}× |",
+                    "| {} | {} | {w_med} | {w_least} | {w_great} | {c_med} | {c_least} | {c_great} | {steal} |",
                     v["voters"],
-                    r.len(),
-                    r[r.len() / 2],
-                    r[0],
-                    r[r.len() - 1]
+                    wall.len(),
                 );
             }
             let _ = writeln!(out);
