@@ -10,7 +10,9 @@
 //!   multiplication (`vartime_msm/n`, `Throughput::Elements(n)`) at the sizes the ballot
 //!   verifiers use (21, 39, 69: one 1-of-2/5/10 ballot; 1155, 2307, 4227: batches of 64
 //!   1-of-2/5/10 ballots; 18435: a batch of 1024 1-of-2 ballots) and at round sizes 64, 1024,
-//!   16384.
+//!   16384. At the ballots' sizes as many scalars are 128-bit as the verifier's fold has there
+//!   ([`msm_short_scalars`]: a ballot's commitments, spec §4.4), the rest full; at the round
+//!   sizes all are full.
 //! * `proofs`: each proof alone, prove (`_ct`) and verify (`_vartime`): Schnorr, DLEQ (with
 //!   plain variable-base multiplications, and with fixed-base tables as the eligibility proof
 //!   uses), the selection range proof `0..=1`, and the contest-sum range proof `1..=1` over the
@@ -151,6 +153,26 @@ const BATCHES: [usize; 3] = [64, 1024, 16384];
 /// Multiscalar sizes: one 1-of-2/5/10 ballot (6n + 9), round sizes, the one-core batches of 64
 /// 1-of-2/5/10 ballots (64·(6n + 6) + 3) and of 1024 1-of-2 ballots (18·B + 3).
 const MSM_SIZES: [usize; 10] = [21, 39, 64, 69, 1024, 1155, 2307, 4227, 16384, 18435];
+/// How many of the `points` scalars of [`MSM_SIZES`] are 128-bit: as many as the verifier's fold
+/// gives a 1-of-n ballot's commitments (`4n + 4` of its `6n + 6` points: 2 per branch of its
+/// `n` two-branch selection proofs and of its one-branch sum proof, and the eligibility proof's
+/// 2), per ballot of a one-ballot or batched MSM; none at the round sizes.
+fn msm_short_scalars(points: usize) -> usize {
+    let short = |n: usize| 4 * n + 4;
+    match points {
+        // One 1-of-2/5/10 ballot: 6n + 9 points.
+        21 => short(2),
+        39 => short(5),
+        69 => short(10),
+        // Batches of 64 1-of-2/5/10 ballots, 64·(6n + 6) + 3, and of 1024 1-of-2 ones.
+        1155 => 64 * short(2),
+        2307 => 64 * short(5),
+        4227 => 64 * short(10),
+        18435 => 1024 * short(2),
+        _ => 0,
+    }
+}
+
 /// Voters on the roll; ballots of a batch cycle through them.
 const VOTERS: usize = 8;
 
@@ -293,7 +315,7 @@ fn primitives(c: &mut Criterion) {
     });
 
     let max = MSM_SIZES[MSM_SIZES.len() - 1];
-    let scalars: Vec<Scalar> = (0..max).map(|_| random_scalar(&mut r)).collect();
+    let full: Vec<Scalar> = (0..max).map(|_| random_scalar(&mut r)).collect();
     // Distinct points without `max` full multiplications: a multiple of G plus i·P.
     let mut acc = RistrettoPoint::mul_base(&random_scalar(&mut r));
     let points: Vec<RistrettoPoint> = (0..max)
@@ -306,6 +328,16 @@ fn primitives(c: &mut Criterion) {
         if n >= 1024 {
             heavy(&mut g);
         }
+        let short = msm_short_scalars(n);
+        let scalars: Vec<Scalar> = (0..n)
+            .map(|i| {
+                if common::is_short(i, short, n) {
+                    common::short_scalar(&mut r)
+                } else {
+                    full[i]
+                }
+            })
+            .collect();
         g.throughput(Throughput::Elements(n as u64));
         g.bench_with_input(BenchmarkId::new("vartime_msm", n), &n, |b, &n| {
             b.iter(|| {
@@ -486,9 +518,10 @@ fn ballot_verify(c: &mut Criterion) {
             decompressed
         );
         let msm_points = decompressed + common::shared_points(&fixture.election);
-        let floor = common::Floor::new(decompressed, msm_points, 7 + count as u64);
+        let short: usize = ballots.iter().map(common::ballot_short_points).sum();
+        let floor = common::Floor::new(decompressed, msm_points, short, 7 + count as u64);
         println!(
-            "batch of {count} 1-of-2 ballots: {decompressed} points decoded, {msm_points} MSM points, {threads} rayon threads"
+            "batch of {count} 1-of-2 ballots: {decompressed} points decoded, {msm_points} MSM points ({short} with 128-bit scalars), {threads} rayon threads"
         );
         heavy(&mut g);
         g.throughput(Throughput::Elements(count as u64));

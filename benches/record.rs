@@ -14,7 +14,8 @@
 //! * `floor_decompress_all_cores/<voters>`: decompressing [`FLOOR_DECOMPRESS`] distinct points,
 //!   split over the rayon threads (`Throughput::Elements`: the per-point cost).
 //! * `floor_msm_all_cores/<voters>`: a vartime multiscalar multiplication of [`FLOOR_MSM`] points
-//!   (fewer if the record has fewer), one equal part per rayon thread run side by side
+//!   (fewer if the record has fewer) at the record's mix of 128-bit and full scalars (see the
+//!   floor below), one equal part per rayon thread run side by side
 //!   (`Throughput::Elements`: the per-point cost). Past a few thousand points the per-point
 //!   cost of Pippenger's method is flat, so this prices an MSM of any larger size.
 //!
@@ -25,7 +26,8 @@
 //!     range-proof branch, roll entry + 2 DLEQ commitments, + 1 countersigned; a spoiled
 //!     ballot: 2 per ciphertext) + the roll's entries
 //! M = Σ over cast ballots of the points they hold (one MSM over them, as issue #5 defines the
-//!     floor) + the shared bases once per 4,096 ballots
+//!     floor) + the shared bases once per 4,096 ballots; as in the verifier's fold (spec §4.4),
+//!     the commitments' scalars are 128-bit and the others full (about 2 in 3 are short)
 //! floor = D · per-point(floor_decompress_all_cores) + M · per-point(floor_msm_all_cores)
 //! ```
 //!
@@ -256,6 +258,8 @@ struct Facts {
     board_points: usize,
     roll_points: usize,
     msm_points: usize,
+    /// Of the MSM points, those whose scalar is a 128-bit coefficient (the commitments).
+    msm_short: usize,
     peak_heap: usize,
 }
 
@@ -280,6 +284,7 @@ impl Facts {
             .map(|b| common::ballot_points(b))
             .sum::<usize>()
             + steps * common::shared_points(&election);
+        let msm_short = ballots.iter().map(|b| common::ballot_short_points(b)).sum();
         Self {
             voters,
             seed,
@@ -289,6 +294,7 @@ impl Facts {
             board_points,
             roll_points: record.roll.len(),
             msm_points,
+            msm_short,
             peak_heap,
         }
     }
@@ -308,11 +314,12 @@ impl Facts {
             mb(self.bytes as usize)
         );
         println!(
-            "  floor counts: {} decompressions ({} board + {} roll), {} MSM points",
+            "  floor counts: {} decompressions ({} board + {} roll), {} MSM points ({} with 128-bit scalars)",
             self.decompressed(),
             self.board_points,
             self.roll_points,
-            self.msm_points
+            self.msm_points,
+            self.msm_short
         );
         println!(
             "  peak heap during read + verify: {:.1} MB ({:.2}× the record on disk, {:.0} bytes per cast ballot)",
@@ -333,6 +340,7 @@ impl Facts {
             "board_points": self.board_points,
             "roll_points": self.roll_points,
             "msm_points": self.msm_points,
+            "msm_short_points": self.msm_short,
             "peak_heap_bytes": self.peak_heap,
             "threads": rayon::current_num_threads(),
         })
@@ -567,7 +575,9 @@ fn main() {
     });
 
     let msm = FLOOR_MSM.min(facts.msm_points).max(threads);
-    let floor = common::Floor::new(FLOOR_DECOMPRESS, msm, 11);
+    // The floor's MSM prices a point at the record's mix of short and full scalars.
+    let short = (msm as u128 * facts.msm_short as u128 / facts.msm_points.max(1) as u128) as usize;
+    let floor = common::Floor::new(FLOOR_DECOMPRESS, msm, short, 11);
     g.measurement_time(Duration::from_secs(5));
     g.throughput(Throughput::Elements(FLOOR_DECOMPRESS as u64));
     g.bench_function(

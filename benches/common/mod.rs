@@ -45,6 +45,42 @@ pub fn ballot_points(ballot: &Ballot) -> usize {
     1 + contests + eligibility + usize::from(ballot.countersignature.is_some())
 }
 
+/// The points of `ballot` whose scalar in the verifier's fold is a 128-bit coefficient alone
+/// (spec §4.4: a commitment appears in one equation, with coefficient `+1`): two per branch of
+/// every range proof, the eligibility proof's two commitments and a countersignature's one. The
+/// others (ciphertexts, roll entry, nullifier) and the shared bases get full scalars. 12 of the
+/// 18 points of a 1-of-2 ballot (the library's `a_ballots_commitments_get_short_scalars_in_the_fold`
+/// holds the fold to that).
+pub fn ballot_short_points(ballot: &Ballot) -> usize {
+    let ranges: usize = ballot
+        .contests
+        .iter()
+        .map(|c| {
+            let selections: usize = c.selections.iter().map(|s| 2 * s.proof.branches()).sum();
+            selections + 2 * c.sum_proof.branches()
+        })
+        .sum();
+    let eligibility = match &ballot.eligibility {
+        Eligibility::Pseudonymous { .. } => 2,
+        _ => 0,
+    };
+    ranges + eligibility + usize::from(ballot.countersignature.is_some())
+}
+
+/// Whether scalar `i` of `len`, of which `short` are short, is one of them: the short ones
+/// spread evenly, so that every part of a split multiscalar multiplication has the same mix.
+pub fn is_short(i: usize, short: usize, len: usize) -> bool {
+    let at = |i: usize| (i as u128 * short as u128) / len.max(1) as u128;
+    at(i + 1) != at(i)
+}
+
+/// A uniform scalar below 2¹²⁸, as the fold's coefficients `ρ_{g,t}` are.
+pub fn short_scalar(rng: &mut ChaCha20Rng) -> Scalar {
+    let mut bytes = [0u8; 32];
+    rng.fill_bytes(&mut bytes[..16]);
+    Scalar::from_bytes_mod_order(bytes)
+}
+
 /// The points of a board entry: a ballot's ([`ballot_points`]), a spoiled ballot's two per
 /// ciphertext, none for a phase change.
 pub fn entry_points(entry: &Entry) -> usize {
@@ -114,7 +150,8 @@ fn distinct_points(count: usize, seed: u64) -> Vec<RistrettoPoint> {
 }
 
 /// The inputs of a floor: `decompress` canonical encodings of distinct points, and `msm` random
-/// scalars with distinct points.
+/// scalars with distinct points, as many of the scalars below 2¹²⁸ as the verifier's fold has
+/// (see [`ballot_short_points`]).
 pub struct Floor {
     /// Encodings to decompress.
     pub compressed: Vec<CompressedRistretto>,
@@ -125,8 +162,9 @@ pub struct Floor {
 }
 
 impl Floor {
-    /// Inputs for decompressing `decompress` points and one multiscalar multiplication of `msm`.
-    pub fn new(decompress: usize, msm: usize, seed: u64) -> Self {
+    /// Inputs for decompressing `decompress` points and one multiscalar multiplication of `msm`,
+    /// `short` of whose scalars are 128-bit ones.
+    pub fn new(decompress: usize, msm: usize, short: usize, seed: u64) -> Self {
         let compressed = distinct_points(decompress, seed)
             .par_iter()
             .map(RistrettoPoint::compress)
@@ -137,7 +175,13 @@ impl Floor {
             .flat_map_iter(|run| {
                 let mut rng = ChaCha20Rng::seed_from_u64(seed.wrapping_add(2) ^ (run as u64) << 20);
                 let len = 4096.min(msm - run * 4096);
-                (0..len).map(move |_| random_scalar(&mut rng))
+                (run * 4096..run * 4096 + len).map(move |i| {
+                    if is_short(i, short, msm) {
+                        short_scalar(&mut rng)
+                    } else {
+                        random_scalar(&mut rng)
+                    }
+                })
             })
             .collect();
         Self {

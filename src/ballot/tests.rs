@@ -635,3 +635,22 @@ fn sum_terms_at_the_selections_points_equal_terms_on_the_sum() {
         assert_eq!(k == 0, b.verify(e).is_ok(), "variant {k}");
     }
 }
+
+/// The fold's speed rests on commitments weighing in with their 128-bit coefficient alone
+/// (§4.4): of the 18 points of a 1-of-2 ballot, the 12 commitments (2 per branch of three range
+/// proofs of 2, 2 and 1 branches, and the nullifier proof's 2) get scalars below 2¹²⁸, the
+/// ciphertexts, credential and nullifier full ones.
+#[test]
+fn a_ballots_commitments_get_short_scalars_in_the_fold() {
+    let t = TestElection::leadership(3, 1);
+    let ballot = t.ballot(0, ONLINE, TRUSS, 7);
+    let mut msm = crate::proofs::Msm::with_shared(&t.election.shared_bases());
+    ballot.accumulate(&t.election, &mut msm).unwrap();
+    let dynamic = msm.len();
+    let (scalars, _) = msm.weighed();
+    let short = scalars[..dynamic]
+        .iter()
+        .filter(|s| s.as_bytes()[16..] == [0; 16])
+        .count();
+    assert_eq!((dynamic, short), (18, 12));
+}

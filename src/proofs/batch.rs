@@ -1,24 +1,32 @@
 //! Batch verification: many linear equations `Σ sᵢ·Pᵢ = 0` folded into one vartime multiscalar
 //! multiplication.
 //!
-//! Two levels of randomness make the folding sound:
-//!
-//! 1. **Within a proof**, its equations are combined with powers of a weight `w` squeezed from its
-//!    own transcript after its whole statement, commitments and responses (so `w` is a hash of
-//!    everything the equations depend on). Each proof closes a *group* of terms with
-//!    [`Msm::end_group`], naming `w` as the group's digest.
-//! 2. **Across proofs**, every group `g` is multiplied by `ρ_g = H(seed ‖ g)`, where the `seed`
-//!    hashes the digests of *every* group of the batch, in order. Weights that depended only on
-//!    each proof's own transcript would let a prover who writes thousands of proofs make their
-//!    errors cancel (a k-sum problem, which Wagner's algorithm solves in about 2³¹ work for 4096
-//!    proofs); with `ρ_g` depending on the whole batch, no proof can be adjusted without changing
-//!    every coefficient.
+//! Every proof pushes its equations, each written with its commitment's coefficient `+1`
+//! (`R + c·P − s·G = 0`), and closes them as a *group* with [`Msm::end_group`], naming a digest
+//! that determines every term of the group: its weight `w`, squeezed from its own transcript after
+//! its whole statement, commitments and responses. Then every equation `t` of every group `g` is
+//! multiplied by a 128-bit coefficient `ρ_{g,t}` derived from a `seed` that hashes the digests of
+//! *every* group of the batch, in order:
 //!
 //! ```text
-//! seed = SHA-256( u64be(len(tag)) ‖ tag ‖ digest_0 ‖ digest_1 ‖ … )     tag = "nullivote/1/batch"
-//! ρ_g  = SHA-256( seed ‖ u64be(g) ) mod ℓ
-//! check: Σ_g ρ_g · (Σ_{terms t of g} s_t·P_t) = 0
+//! seed    = SHA-256( u64be(len(tag)) ‖ tag ‖ digest_0 ‖ digest_1 ‖ … )     tag = "nullivote/1/batch"
+//! ρ_{g,t} = the first 16 bytes of SHA-256( seed ‖ u64be(g) ‖ u64be(t) ), little-endian
+//! check:    Σ_g Σ_t ρ_{g,t} · E_{g,t} = 0
 //! ```
+//!
+//! * **Sound**: every `E_{g,t}` is fixed before the seed is (it hashes every proof whole), and for
+//!   fixed errors not all zero at most one value of any one `ρ` in `[0, 2¹²⁸)` makes the sum
+//!   vanish (`2¹²⁸ < ℓ`), so a fold with a failing equation passes with probability at most
+//!   `2⁻¹²⁸` per attempt (the small-exponent test of Bellare, Garay and Rabin, 1998). Coefficients
+//!   that depended only on each proof's own transcript would let a prover who writes thousands of
+//!   proofs make their errors cancel (a k-sum problem, which Wagner's algorithm solves in about
+//!   2³¹ work for 4096 proofs); with `ρ` depending on the whole batch, no proof can be adjusted
+//!   without changing every coefficient.
+//! * **Fast**: a commitment appears in one equation with coefficient `+1`, so its scalar in the
+//!   multiscalar multiplication is `ρ_{g,t}` itself, 128 bits, and Pippenger's method skips its
+//!   upper half (12 of the 18 points of a 1-of-2 ballot are commitments). Full 253-bit
+//!   coefficients (the powers of `w` times a 253-bit `ρ_g`, nullivote's first fold) made the
+//!   multiscalar multiplication of a block of ballots about a quarter slower.
 //!
 //! The result is reproducible and does not depend on how the batch is split across threads:
 //! groups are numbered in item order. Points shared by many equations (the base point `G`, the
@@ -41,12 +49,18 @@ pub const MAX_RESERVED_TERMS: usize = 1 << 17;
 /// The tag of a batch's seed.
 pub const BATCH_TAG: &[u8] = b"nullivote/1/batch";
 
-/// The end of a group of terms and its digest.
+/// Where the terms of an equation end, in each kind of term.
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+struct Ends {
+    dynamic: usize,
+    shared: usize,
+    slot: usize,
+}
+
+/// The end of a group of equations and its digest.
 #[derive(Clone, Copy)]
 struct Group {
-    dynamic_end: usize,
-    shared_end: usize,
-    slot_end: usize,
+    equations_end: usize,
     digest: [u8; 32],
 }
 
@@ -69,6 +83,8 @@ pub struct Msm {
     points: Vec<RistrettoPoint>,
     /// Terms on points already pushed (by this group or an earlier one).
     slot_terms: Vec<(Slot, Scalar)>,
+    /// The end of every closed equation, in order.
+    equations: Vec<Ends>,
     groups: Vec<Group>,
 }
 
@@ -93,6 +109,7 @@ impl Msm {
             scalars: Vec::new(),
             points: Vec::new(),
             slot_terms: Vec::new(),
+            equations: Vec::new(),
             groups: Vec::new(),
         }
     }
@@ -113,6 +130,7 @@ impl Msm {
         self.points.reserve(room(self.points.len()));
         self.shared_terms.reserve(room(self.shared_terms.len()));
         self.slot_terms.reserve(room(self.slot_terms.len()));
+        self.equations.reserve(room(self.equations.len()));
         self.groups.reserve(room(self.groups.len()));
     }
 
@@ -154,10 +172,12 @@ impl Msm {
         self.slot_terms.push((slot, coefficient));
     }
 
-    /// Adds `coefficient · point` for a point computed by the verifier (never shared).
-    pub fn push_point(&mut self, coefficient: Scalar, point: RistrettoPoint) {
+    /// Adds `coefficient · point` for a point computed by the verifier (never shared), and says
+    /// where it went.
+    pub fn push_point(&mut self, coefficient: Scalar, point: RistrettoPoint) -> Slot {
         self.scalars.push(coefficient);
         self.points.push(point);
+        Slot::Dynamic(self.points.len() - 1)
     }
 
     /// Adds `coefficient · G`.
@@ -165,13 +185,40 @@ impl Msm {
         self.shared_terms.push((0, coefficient));
     }
 
-    /// Closes the group of terms pushed since the last group, naming `digest`: a hash that
-    /// determines every term of the group (a proof's transcript weight).
+    /// Where the terms pushed so far end.
+    fn ends(&self) -> Ends {
+        Ends {
+            dynamic: self.points.len(),
+            shared: self.shared_terms.len(),
+            slot: self.slot_terms.len(),
+        }
+    }
+
+    /// Where the last closed equation ends (where the open terms begin).
+    fn closed_ends(&self) -> Ends {
+        self.equations.last().copied().unwrap_or_default()
+    }
+
+    /// The index of the first equation of the open group.
+    fn open_group_start(&self) -> usize {
+        self.groups.last().map_or(0, |g| g.equations_end)
+    }
+
+    /// Closes the equation of the terms pushed since the last one: it gets its own coefficient
+    /// `ρ_{g,t}` (see the module docs), so its error cannot cancel another equation's.
+    pub fn end_equation(&mut self) {
+        self.equations.push(self.ends());
+    }
+
+    /// Closes the group of equations pushed since the last group (the open terms, if any, as
+    /// its last equation), naming `digest`: a hash that determines every term of the group (a
+    /// proof's transcript weight).
     pub fn end_group(&mut self, digest: [u8; 32]) {
+        if self.ends() != self.closed_ends() {
+            self.end_equation();
+        }
         self.groups.push(Group {
-            dynamic_end: self.points.len(),
-            shared_end: self.shared_terms.len(),
-            slot_end: self.slot_terms.len(),
+            equations_end: self.equations.len(),
             digest,
         });
     }
@@ -179,23 +226,26 @@ impl Msm {
     /// Closes the terms pushed since the last group, if any, with a digest of the terms
     /// themselves (for terms that no proof closed).
     pub fn close_open_group(&mut self) {
-        let (d0, s0, r0) = self
-            .groups
-            .last()
-            .map_or((0, 0, 0), |g| (g.dynamic_end, g.shared_end, g.slot_end));
-        if d0 == self.points.len() && s0 == self.shared_terms.len() && r0 == self.slot_terms.len() {
+        let first = self.open_group_start();
+        if first == self.equations.len() && self.ends() == self.closed_ends() {
             return;
         }
+        let start = first
+            .checked_sub(1)
+            .map_or_else(Ends::default, |e| self.equations[e]);
         let mut h = Sha256::new();
-        for (s, p) in self.scalars[d0..].iter().zip(&self.points[d0..]) {
+        for (s, p) in self.scalars[start.dynamic..]
+            .iter()
+            .zip(&self.points[start.dynamic..])
+        {
             h.update(s.as_bytes());
             h.update(p.compress().as_bytes());
         }
-        for (i, s) in &self.shared_terms[s0..] {
+        for (i, s) in &self.shared_terms[start.shared..] {
             h.update(s.as_bytes());
             h.update(self.bases[usize::from(*i)].as_bytes());
         }
-        for (slot, s) in &self.slot_terms[r0..] {
+        for (slot, s) in &self.slot_terms[start.slot..] {
             let point = match *slot {
                 Slot::Shared(i) => *self.bases[usize::from(i)].point(),
                 Slot::Dynamic(i) => self.points[i],
@@ -227,42 +277,80 @@ impl Msm {
         h.finalize().into()
     }
 
-    fn coefficient(seed: &[u8; 32], group: u64) -> Scalar {
+    /// `ρ_{g,t}`: the coefficient of equation `t` of group `g`, 128 bits (see the module docs).
+    fn coefficient(seed: &[u8; 32], group: u64, equation: u64) -> Scalar {
         let mut h = Sha256::new();
         h.update(seed);
         h.update(group.to_be_bytes());
-        Scalar::from_bytes_mod_order(h.finalize().into())
+        h.update(equation.to_be_bytes());
+        let mut bytes = [0u8; 32];
+        bytes[..16].copy_from_slice(&h.finalize()[..16]);
+        // Below 2¹²⁸ < ℓ: canonical as it is, and short in the multiscalar multiplication.
+        Scalar::from_bytes_mod_order(bytes)
     }
 
-    /// Evaluates `Σ_g ρ_g·(group g)` with the groups numbered from `first_group`, scaling the
-    /// terms in place (so the accumulator is spent) (**variable time**: public data only).
-    fn evaluate_with(mut self, seed: &[u8; 32], first_group: u64) -> RistrettoPoint {
+    /// Multiplies every closed equation by its coefficient, with the groups numbered from
+    /// `first_group`, and returns the scalars and points of the multiscalar multiplication: the
+    /// dynamic points, then the shared bases (so the accumulator is spent; open terms are
+    /// dropped).
+    fn weigh(mut self, seed: &[u8; 32], first_group: u64) -> (Vec<Scalar>, Vec<RistrettoPoint>) {
         let mut shared = vec![Scalar::ZERO; self.bases.len()];
-        let (mut d0, mut s0, mut r0) = (0, 0, 0);
+        let mut start = Ends::default();
+        let mut first_equation = 0;
         for (g, group) in self.groups.iter().enumerate() {
-            let rho = Self::coefficient(seed, first_group + g as u64);
-            for s in &mut self.scalars[d0..group.dynamic_end] {
-                *s *= rho;
-            }
-            for (i, s) in &self.shared_terms[s0..group.shared_end] {
-                shared[usize::from(*i)] += s * rho;
-            }
-            // Slots name points of this group or earlier ones, whose scalars are scaled already.
-            for (slot, s) in &self.slot_terms[r0..group.slot_end] {
-                match *slot {
-                    Slot::Shared(i) => shared[usize::from(i)] += s * rho,
-                    Slot::Dynamic(i) => self.scalars[i] += s * rho,
+            let g = first_group + g as u64;
+            for (t, end) in self.equations[first_equation..group.equations_end]
+                .iter()
+                .enumerate()
+            {
+                let rho = Self::coefficient(seed, g, t as u64);
+                for s in &mut self.scalars[start.dynamic..end.dynamic] {
+                    *s *= rho;
                 }
+                for (i, s) in &self.shared_terms[start.shared..end.shared] {
+                    shared[usize::from(*i)] += s * rho;
+                }
+                // Slots name points of this equation or earlier ones, whose scalars are scaled
+                // already. A contest-sum proof puts one coefficient on every selection's
+                // ciphertext in turn: the product is reused while the coefficient repeats.
+                let mut last: Option<(Scalar, Scalar)> = None;
+                for (slot, s) in &self.slot_terms[start.slot..end.slot] {
+                    let weighted = match last {
+                        Some((coefficient, product)) if coefficient == *s => product,
+                        _ => s * rho,
+                    };
+                    last = Some((*s, weighted));
+                    match *slot {
+                        Slot::Shared(i) => shared[usize::from(i)] += weighted,
+                        Slot::Dynamic(i) => self.scalars[i] += weighted,
+                    }
+                }
+                start = *end;
             }
-            (d0, s0, r0) = (group.dynamic_end, group.shared_end, group.slot_end);
+            first_equation = group.equations_end;
         }
         // The shared bases join the dynamic points in the same buffers, so that the
         // multiscalar multiplication runs over two plain slices.
-        self.scalars.truncate(d0);
-        self.points.truncate(d0);
+        self.scalars.truncate(start.dynamic);
+        self.points.truncate(start.dynamic);
         self.scalars.extend_from_slice(&shared);
         self.points.extend(self.bases.iter().map(Element::point));
-        RistrettoPoint::vartime_multiscalar_mul(&self.scalars[..], &self.points[..])
+        (self.scalars, self.points)
+    }
+
+    /// Evaluates `Σ_{g,t} ρ_{g,t}·E_{g,t}` with the groups numbered from `first_group`
+    /// (**variable time**: public data only).
+    fn evaluate_with(self, seed: &[u8; 32], first_group: u64) -> RistrettoPoint {
+        let (scalars, points) = self.weigh(seed, first_group);
+        RistrettoPoint::vartime_multiscalar_mul(&scalars[..], &points[..])
+    }
+
+    /// The scalars and points [`Msm::evaluate_vartime`] multiplies, for tests.
+    #[cfg(test)]
+    pub(crate) fn weighed(mut self) -> (Vec<Scalar>, Vec<RistrettoPoint>) {
+        self.close_open_group();
+        let seed = Self::seed(self.groups.iter().map(|g| &g.digest));
+        self.weigh(&seed, 0)
     }
 
     /// Closes any open group and evaluates the randomized sum (**variable time**).
@@ -313,27 +401,26 @@ fn chunk_len(items: usize, threads: usize) -> usize {
 
 /// A position in an [`Msm`] to roll back to when an item turns out malformed half-way.
 struct Checkpoint {
-    dynamic: usize,
-    shared: usize,
-    slots: usize,
+    ends: Ends,
+    equations: usize,
     groups: usize,
 }
 
 impl Msm {
     fn checkpoint(&self) -> Checkpoint {
         Checkpoint {
-            dynamic: self.points.len(),
-            shared: self.shared_terms.len(),
-            slots: self.slot_terms.len(),
+            ends: self.ends(),
+            equations: self.equations.len(),
             groups: self.groups.len(),
         }
     }
 
     fn rollback(&mut self, checkpoint: Checkpoint) {
-        self.points.truncate(checkpoint.dynamic);
-        self.scalars.truncate(checkpoint.dynamic);
-        self.shared_terms.truncate(checkpoint.shared);
-        self.slot_terms.truncate(checkpoint.slots);
+        self.points.truncate(checkpoint.ends.dynamic);
+        self.scalars.truncate(checkpoint.ends.dynamic);
+        self.shared_terms.truncate(checkpoint.ends.shared);
+        self.slot_terms.truncate(checkpoint.ends.slot);
+        self.equations.truncate(checkpoint.equations);
         self.groups.truncate(checkpoint.groups);
     }
 }
@@ -457,7 +544,7 @@ mod tests {
     #[test]
     fn errors_that_cancel_across_groups_are_caught() {
         // Two "proofs" whose own equations fail by +G and −G: their plain sum cancels, but each
-        // group is scaled by its own ρ_g, so the batch fails.
+        // group is scaled by its own coefficient, so the batch fails.
         let g = Element::generator();
         let mut msm = Msm::new();
         msm.push(Scalar::ONE, &g);
@@ -471,6 +558,61 @@ mod tests {
         one.push(-Scalar::ONE, &g);
         one.end_group([3; 32]);
         assert!(one.holds_vartime());
+    }
+
+    #[test]
+    fn errors_that_cancel_across_equations_of_a_group_are_caught() {
+        // One proof whose two equations fail by +G and −G: each equation has its own ρ_{g,t}.
+        let g = Element::generator();
+        let mut msm = Msm::new();
+        msm.push(Scalar::ONE, &g);
+        msm.end_equation();
+        msm.push(-Scalar::ONE, &g);
+        msm.end_group([1; 32]);
+        assert_eq!(msm.equations.len(), 2);
+        assert!(!msm.holds_vartime());
+        // Ending the group right after an equation adds no empty one.
+        let mut msm = Msm::new();
+        msm.push(Scalar::ONE, &g);
+        msm.end_equation();
+        msm.end_group([1; 32]);
+        assert_eq!(msm.equations.len(), 1);
+    }
+
+    #[test]
+    fn coefficients_are_128_bits_and_differ_by_seed_group_and_equation() {
+        let rho = |seed: u8, g, t| Msm::coefficient(&[seed; 32], g, t);
+        let all = [
+            rho(1, 0, 0),
+            rho(1, 0, 1),
+            rho(1, 1, 0),
+            rho(2, 0, 0),
+            rho(1, 1, 1),
+        ];
+        for (i, r) in all.iter().enumerate() {
+            assert_eq!(r.as_bytes()[16..], [0; 16], "ρ {i} is below 2¹²⁸");
+            assert_ne!(r.as_bytes()[..16], [0; 16]);
+            assert!(all[..i].iter().all(|q| q != r), "ρ {i} is new");
+        }
+        // The spec's formula (§4.4): the first 16 bytes of SHA-256(seed ‖ u64be(g) ‖ u64be(t)).
+        let mut h = Sha256::new();
+        h.update([1; 32]);
+        h.update(1u64.to_be_bytes());
+        h.update(0u64.to_be_bytes());
+        assert_eq!(rho(1, 1, 0).as_bytes()[..16], h.finalize()[..16]);
+    }
+
+    #[test]
+    fn a_term_of_coefficient_one_weighs_in_with_its_short_rho() {
+        let p = Element::from_point(RistrettoPoint::mul_base(&Scalar::from(5u8)), "p").unwrap();
+        let mut msm = Msm::new();
+        msm.push(Scalar::ONE, &p);
+        msm.push(-Scalar::from(5u8), &Element::generator());
+        msm.end_group([1; 32]);
+        let (scalars, points) = msm.weighed();
+        assert_eq!(points.len(), 2, "P, then the shared G");
+        assert_eq!(scalars[0].as_bytes()[16..], [0; 16]);
+        assert_eq!(scalars[1], -Scalar::from(5u8) * scalars[0]);
     }
 
     #[test]

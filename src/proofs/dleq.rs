@@ -102,7 +102,8 @@ impl DleqProof {
         Self::prove_with(witness, statement, |k| b1 * k, |k| b2 * k, transcript, rng)
     }
 
-    /// Adds this proof's two equations, weighted by `w` and `w²`, to `msm`.
+    /// Adds this proof's two equations `R₁ + c·P₁ − s·G₁ = 0` and `R₂ + c·P₂ − s·G₂ = 0` to `msm`,
+    /// as a group whose digest is the proof's weight `w` (see [`crate::proofs::batch`]).
     pub fn accumulate(
         &self,
         statement: &DleqStatement,
@@ -114,15 +115,16 @@ impl DleqProof {
         transcript.append_element(label::COMMITMENT, &self.commitment2);
         let c = transcript.challenge_scalar(label::CHALLENGE);
         transcript.append_scalar(label::RESPONSE, &self.response);
-        let w1 = transcript.challenge_scalar(label::WEIGHT);
-        let w2 = w1 * w1;
-        msm.push(w1 * self.response, &statement.base1);
-        msm.push(-w1, &self.commitment1);
-        msm.push(-(w1 * c), &statement.public1);
-        msm.push(w2 * self.response, &statement.base2);
-        msm.push(-w2, &self.commitment2);
-        msm.push(-(w2 * c), &statement.public2);
-        msm.end_group(w1.to_bytes());
+        let w = transcript.challenge_scalar(label::WEIGHT);
+        let minus_s = -self.response;
+        msm.push(Scalar::ONE, &self.commitment1);
+        msm.push(c, &statement.public1);
+        msm.push(minus_s, &statement.base1);
+        msm.end_equation();
+        msm.push(Scalar::ONE, &self.commitment2);
+        msm.push(c, &statement.public2);
+        msm.push(minus_s, &statement.base2);
+        msm.end_group(w.to_bytes());
     }
 
     /// Verifies this proof alone.

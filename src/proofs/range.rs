@@ -12,7 +12,7 @@
 //! transcript ← dom-sep "range", range-low, range-high, election-key K, count, (Aᵢ, Bᵢ)…
 //! transcript ← commitment aⱼ, commitment bⱼ  for j = 0..n
 //! c = challenge;  c_{n−1} = c − Σ_{j<n−1} cⱼ
-//! verify, for every j:  sⱼ·G − aⱼ − cⱼ·A = 0   and   sⱼ·K − bⱼ − cⱼ·(B − mⱼ·G) = 0
+//! verify, for every j:  aⱼ + cⱼ·A − sⱼ·G = 0   and   bⱼ + cⱼ·(B − mⱼ·G) − sⱼ·K = 0
 //! ```
 //!
 //! # The prover is constant time
@@ -193,7 +193,9 @@ impl RangeProof {
         self.commitments.len()
     }
 
-    /// Adds the proof's `2n` equations, weighted by powers of one weight, to `msm`.
+    /// Adds the proof's `2n` equations to `msm`, as a group whose digest is the proof's weight
+    /// `w` (see [`crate::proofs::batch`]): for each branch `j`, `aⱼ + cⱼ·A − sⱼ·G = 0` then
+    /// `bⱼ + cⱼ·B − cⱼ·mⱼ·G − sⱼ·K = 0`.
     ///
     /// # Errors
     /// [`ProofError::BadRange`] or [`ProofError::WrongBranchCount`] before any arithmetic.
@@ -244,50 +246,57 @@ impl RangeProof {
         let w = transcript.challenge_scalar(label::WEIGHT);
 
         let last = c - self.challenges.iter().sum::<Scalar>();
-        let (mut coef_a, mut coef_b) = (Scalar::ZERO, Scalar::ZERO);
-        let (mut coef_g, mut coef_k) = (Scalar::ZERO, Scalar::ZERO);
-        let mut w1 = w;
+        // Where the terms on the statement's (A, B) go: the ciphertexts' own points when the
+        // selection proofs of the same fold pushed them, or else points pushed here with no term
+        // of their own (every branch adds its terms at their slots).
+        let own: [(Slot, Slot); 1];
+        let (targets, pushed): (&[(Slot, Slot)], _) = match (slots, statement.ciphertexts) {
+            (Some(slots), ciphertexts) if slots.len() == ciphertexts.len() => (slots, None),
+            (_, [single]) => {
+                own = [(
+                    msm.push(Scalar::ZERO, &single.a),
+                    msm.push(Scalar::ZERO, &single.b),
+                )];
+                (&own, Some(own[0]))
+            }
+            (_, ciphertexts) => {
+                let sum = Ciphertext::sum(ciphertexts);
+                own = [(
+                    msm.push_point(Scalar::ZERO, sum.a),
+                    msm.push_point(Scalar::ZERO, sum.b),
+                )];
+                (&own, None)
+            }
+        };
+        let mut key: Option<Slot> = None;
         msm.reserve(2 * n);
         for j in 0..n {
             let cj = self.challenges.get(j).copied().unwrap_or(last);
             let sj = self.responses[j];
-            let mj = statement.low + j as u32;
-            let w2 = w1 * w;
-            let w2_cj = w2 * cj;
             let (a, b) = &self.commitments[j];
-            // w1·(sⱼ·G − aⱼ − cⱼ·A) + w2·(sⱼ·K − bⱼ − cⱼ·B + cⱼ·mⱼ·G); mⱼ is public, and 0 or 1
-            // for every selection, so its product is mostly skipped (vartime on public data).
-            coef_g += w1 * sj;
-            match mj {
+            // aⱼ + cⱼ·A − sⱼ·G = 0
+            msm.push(Scalar::ONE, a);
+            for &(at_a, _) in targets {
+                msm.push_at(cj, at_a);
+            }
+            msm.push_generator(-sj);
+            msm.end_equation();
+            // bⱼ + cⱼ·B − cⱼ·mⱼ·G − sⱼ·K = 0; mⱼ is public, and 0 or 1 for every selection, so
+            // its product is mostly skipped (vartime on public data).
+            msm.push(Scalar::ONE, b);
+            for &(_, at_b) in targets {
+                msm.push_at(cj, at_b);
+            }
+            match statement.low + j as u32 {
                 0 => {}
-                1 => coef_g += w2_cj,
-                _ => coef_g += w2_cj * Scalar::from(mj),
+                1 => msm.push_generator(-cj),
+                mj => msm.push_generator(-(cj * Scalar::from(mj))),
             }
-            coef_k += w2 * sj;
-            coef_a -= w1 * cj;
-            coef_b -= w2_cj;
-            msm.push(-w1, a);
-            msm.push(-w2, b);
-            w1 = w2 * w;
-        }
-        msm.push_generator(coef_g);
-        msm.push(coef_k, statement.key.element());
-        let mut pushed = None;
-        match (slots, statement.ciphertexts) {
-            (Some(slots), ciphertexts) if slots.len() == ciphertexts.len() => {
-                for &(a, b) in slots {
-                    msm.push_at(coef_a, a);
-                    msm.push_at(coef_b, b);
-                }
+            match key {
+                Some(slot) => msm.push_at(-sj, slot),
+                None => key = Some(msm.push(-sj, statement.key.element())),
             }
-            (_, [single]) => {
-                pushed = Some((msm.push(coef_a, &single.a), msm.push(coef_b, &single.b)));
-            }
-            (_, ciphertexts) => {
-                let sum = Ciphertext::sum(ciphertexts);
-                msm.push_point(coef_a, sum.a);
-                msm.push_point(coef_b, sum.b);
-            }
+            msm.end_equation();
         }
         msm.end_group(w.to_bytes());
         Ok(pushed)

@@ -74,7 +74,8 @@ impl SchnorrProof {
         }
     }
 
-    /// Adds this proof's equation, weighted, to `msm`.
+    /// Adds this proof's equation `R + c·P − s·G = 0` to `msm`, as a group whose digest is the
+    /// proof's weight `w` (see [`crate::proofs::batch`]).
     pub fn accumulate(
         &self,
         statement: &SchnorrStatement,
@@ -86,9 +87,9 @@ impl SchnorrProof {
         let c = transcript.challenge_scalar(label::CHALLENGE);
         transcript.append_scalar(label::RESPONSE, &self.response);
         let w = transcript.challenge_scalar(label::WEIGHT);
-        msm.push_generator(w * self.response);
-        msm.push(-w, &self.commitment);
-        msm.push(-(w * c), &statement.public);
+        msm.push(Scalar::ONE, &self.commitment);
+        msm.push(c, &statement.public);
+        msm.push_generator(-self.response);
         msm.end_group(w.to_bytes());
     }
 

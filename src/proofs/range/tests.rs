@@ -325,10 +325,10 @@ fn stuck_rng_still_gives_distinct_commitments() {
 }
 
 /// A two-branch proof for an honest encryption of 0 whose four equations fail by
-/// `E₀ₐ = E₀ᵦ = D`, `E₁ₐ = −D`, `E₁ᵦ = 0` (branch `j`'s equations as in the module docs). The
-/// verifier weighs them by `w, w², w³, w⁴`, so the sum is `(w + w² − w³)·D`: refused unless
-/// `D = 0`. Weights whose third is the sum of the first two (`w1 = w2 + w` instead of
-/// `w2 * w`) would cancel these errors for every `w`.
+/// `E₀ₐ = E₀ᵦ = −D`, `E₁ₐ = D`, `E₁ᵦ = 0` (branch `j`'s equations as in the module docs). The
+/// verifier weighs them by independent coefficients `ρ₀ … ρ₃`, so the sum is `−(ρ₀ + ρ₁ − ρ₂)·D`:
+/// refused unless `D = 0`. Coefficients whose third is the sum of the first two would cancel
+/// these errors every time.
 fn proof_with_errors(case: &Case, d: RistrettoPoint) -> RangeProof {
     let g = curve25519_dalek::constants::RISTRETTO_BASEPOINT_POINT;
     let k = *case.key.element().point();
@@ -342,7 +342,7 @@ fn proof_with_errors(case: &Case, d: RistrettoPoint) -> RangeProof {
     let a0 = tau * g - d;
     let b0 = a0 + tau * (k - g);
     let a1 = t1 * g + d;
-    // Branch 1 claims m₁ = 1 for a ciphertext of 0: E₁ᵦ = t₁·K − b₁ + c₁·G, zero with c₁ = γ.
+    // Branch 1 claims m₁ = 1 for a ciphertext of 0: E₁ᵦ = b₁ − c₁·G − t₁·K, zero with c₁ = γ.
     let b1 = t1 * k + gamma * g;
     let commitments: Vec<_> = [(a0, b0), (a1, b1)]
         .iter()
