@@ -77,7 +77,7 @@ fn msm_len_and_is_empty_count_terms() {
     );
 }
 
-/// Kills `replace == with != in Msm::close_open_group` (`d0 == self.points.len()`): terms that no
+/// Kills `replace == with != in Msm::close_open_group` (`self.ends() == self.closed_ends()`): terms that no
 /// proof closed with `end_group` are closed into a group of their own whether they are dynamic
 /// points, shared bases, or both, so an open equation that fails makes the sum fail. (Every proof
 /// of nullivote closes its own group, so this is the public API's guarantee, not a path of the
@@ -101,18 +101,21 @@ fn open_dynamic_terms_are_closed_into_a_group() {
     assert!(mixed.holds_vartime(), "3·G − P = 0");
 }
 
-/// `ρ_g` of group `g` under a batch seed.
+/// `ρ_{g,0}`, the coefficient of the first equation of group `g` under a batch seed (spec §4.4).
 fn rho(seed: &[u8; 32], group: u64) -> Scalar {
     let mut h = Sha256::new();
     h.update(seed);
     h.update(group.to_be_bytes());
-    Scalar::from_bytes_mod_order(h.finalize().into())
+    h.update(0u64.to_be_bytes());
+    let mut bytes = [0u8; 32];
+    bytes[..16].copy_from_slice(&h.finalize()[..16]);
+    Scalar::from_bytes_mod_order(bytes)
 }
 
 /// Kills `replace Msm::seed -> [u8; 32] with [0; 32]` and `... with [1; 32]`.
 ///
-/// With a seed that does not hash the groups' digests, every `ρ_g` is known in advance, and two
-/// proofs whose errors are `ρ₁·G` and `−ρ₀·G` cancel in the batch. The real seed hashes every
+/// With a seed that does not hash the groups' digests, every `ρ_{g,t}` is known in advance, and
+/// two proofs whose errors are `ρ_{1,0}·G` and `−ρ_{0,0}·G` cancel in the batch. The real seed hashes every
 /// digest, so the coefficients change and the batch fails.
 #[test]
 fn batch_coefficients_depend_on_every_group_digest() {
@@ -635,16 +638,18 @@ fn tally_refuses_a_ballot_of_another_shape() {
 // src/proofs/dleq.rs
 // =============================================================================================
 
-/// Kills `replace * with + in DleqProof::accumulate` at `let w2 = w1 * w1`: with `w2 = 2·w1`
-/// the two equations are checked only through `E₁ + 2·E₂ = 0`, a Schnorr equation over the base
-/// `G₁ + 2·G₂`, so a prover who knows `log_{G₁+2G₂}(P₁ + 2·P₂)` proves a false statement
-/// (`log_{G₁} P₁ ≠ log_{G₂} P₂`). With `w2 = w1²` it is refused.
+/// Kills `delete msm.end_equation() in DleqProof::accumulate`: with its two equations in one,
+/// they are checked only through `E₁ + E₂ = 0`, a Schnorr equation over the base `G₁ + G₂`, so
+/// a prover who knows `log_{G₁+G₂}(P₁ + P₂)` proves a false statement
+/// (`log_{G₁} P₁ ≠ log_{G₂} P₂`). With a coefficient for each equation it is refused.
 #[test]
 fn dleq_equations_are_weighted_independently() {
-    let inv2 = Scalar::from(2u8).invert();
+    // E₁ + λ·E₂ = 0 with λ = 1: the two equations as one.
+    let lambda = Scalar::ONE;
+    let inv = lambda.invert();
     let g1 = RistrettoPoint::mul_base(&Scalar::ONE);
     let g2 = RistrettoPoint::mul_base(&Scalar::from(0x1234_5678u64));
-    let combined = g1 + g2 * Scalar::from(2u8);
+    let combined = g1 + g2 * lambda;
     let (x, z, r, r1) = (
         Scalar::from(11u8),
         Scalar::from(0xfeedu64),
@@ -652,10 +657,10 @@ fn dleq_equations_are_weighted_independently() {
         Scalar::from(0xc0ffeeu64),
     );
     let p1 = g1 * x;
-    let p2 = (combined * z - p1) * inv2; // P₁ + 2·P₂ = z·(G₁ + 2·G₂)
+    let p2 = (combined * z - p1) * inv; // P₁ + λ·P₂ = z·(G₁ + λ·G₂)
     assert_ne!(p2, g2 * x, "the statement is false");
     let commitment1 = g1 * r1;
-    let commitment2 = (combined * r - commitment1) * inv2;
+    let commitment2 = (combined * r - commitment1) * inv;
     let el = |p: RistrettoPoint| Element::from_point(p, "test").unwrap();
     let statement = DleqStatement {
         base1: el(g1),
@@ -681,11 +686,9 @@ fn dleq_equations_are_weighted_independently() {
     t.challenge_bytes(label::CHALLENGE, &mut wide);
     let c = Scalar::from_bytes_mod_order_wide(&wide);
     let s = r + c * z;
-    // The combined equation holds: the forgery is exactly what a w2 = 2·w1 check accepts.
+    // The combined equation holds: the forgery is exactly what one merged equation accepts.
     assert_eq!(
-        combined * s
-            - (commitment1 + commitment2 * Scalar::from(2u8))
-            - (p1 + p2 * Scalar::from(2u8)) * c,
+        combined * s - (commitment1 + commitment2 * lambda) - (p1 + p2 * lambda) * c,
         RistrettoPoint::default()
     );
     let mut bytes = Vec::new();
@@ -699,18 +702,20 @@ fn dleq_equations_are_weighted_independently() {
     );
 }
 
-/// Kills `replace * with + in RangeProof::accumulate` at `let w2 = w1 * w`: with `w2 = w1 + w`
-/// a one-branch range proof (a contest sum with `min = max`) is checked only through
-/// `E_a + 2·E_b = 0`, a Schnorr equation over `G + 2·K`, which a prover passes for a
-/// "ciphertext" `(α·G + 2·K, γ·G + δ·K)` that decrypts to garbage (it has a `K` component in
-/// `A`). With `w2 = w1·w` it is refused.
+/// Kills `delete msm.end_equation() in RangeProof::accumulate_at` between a branch's two
+/// equations: with them in one, a one-branch range proof (a contest sum with `min = max`) is
+/// checked only through `E_a + E_b = 0`, a Schnorr equation over `G + K`, which a prover passes
+/// for a "ciphertext" `(α·G + K, γ·G + δ·K)` that decrypts to garbage (it has a `K` component in
+/// `A`). With a coefficient for each equation it is refused.
 #[test]
 fn range_equations_are_weighted_independently() {
-    let inv2 = Scalar::from(2u8).invert();
+    // E_a + λ·E_b = 0 with λ = 1: the two equations as one.
+    let lambda = Scalar::ONE;
+    let inv = lambda.invert();
     let g = RistrettoPoint::mul_base(&Scalar::ONE);
     let key = ElectionKey::new(element(0x5eed));
     let k = *key.element().point();
-    let combined = g + k * Scalar::from(2u8);
+    let combined = g + k * lambda;
     let m = 1u32;
     let (alpha, z, r, r1) = (
         Scalar::from(3u8),
@@ -718,9 +723,9 @@ fn range_equations_are_weighted_independently() {
         Scalar::from(0xbeefu64),
         Scalar::from(0xc0ffeeu64),
     );
-    // A + 2·(B − m·G) = z·(G + 2·K)
-    let a_ct = g * alpha + k * Scalar::from(2u8);
-    let b_ct = g * ((z - alpha + Scalar::from(2 * m)) * inv2) + k * (z - Scalar::ONE);
+    // A + λ·(B − m·G) = z·(G + λ·K)
+    let a_ct = g * alpha + k * lambda;
+    let b_ct = g * ((z - alpha + lambda * Scalar::from(m)) * inv) + k * (z - Scalar::ONE);
     let el = |p: RistrettoPoint| Element::from_point(p, "test").unwrap();
     let ciphertexts = [Ciphertext {
         a: el(a_ct),
@@ -733,7 +738,7 @@ fn range_equations_are_weighted_independently() {
         high: m,
     };
     let commitment_a = g * r1;
-    let commitment_b = (combined * r - commitment_a) * inv2;
+    let commitment_b = (combined * r - commitment_a) * inv;
     let transcript = || election_transcript(purpose::CONTEST_SUM, &[0x77; 32]);
     // The verifier's transcript, rebuilt from the public labels.
     let mut t = transcript();
@@ -806,12 +811,12 @@ fn shared_bases_are_the_key_the_nullifier_base_and_the_authorities() {
 //   how many items, a chunk reserves room ahead. Every item's terms are pushed the same way
 //   whatever the capacity, so the sums and every verdict are the same; only the allocations
 //   differ (reserved after every item but the first, or for one item more or fewer).
-// * `src/proofs/range.rs:250:23: replace * with + in RangeProof::accumulate_at` and `with /`
+// * `src/proofs/range.rs: replace * with + in RangeProof::accumulate_at` and `with /`
 //   (`msm.reserve(2 * n)`): only the capacity reserved ahead of the pushes changes (`2 + n` or
 //   `2 / n` points instead of `2n`); the terms pushed, and so every result, are the same.
-// * `src/proofs/range.rs:262:17: delete match arm 0 in RangeProof::accumulate_at` and
-//   `263:17: delete match arm 1`. The arms are a fast path for `mⱼ ∈ {0, 1}`: without them the
-//   general arm adds `w2·cⱼ·mⱼ` with `mⱼ = 0` or `1`, which is the same scalar (0, or `w2·cⱼ`).
+// * `src/proofs/range.rs: delete match arm 0 in RangeProof::accumulate_at` and `delete match
+//   arm 1`. The arms are a fast path for `mⱼ ∈ {0, 1}`: without them the general arm pushes
+//   `−cⱼ·mⱼ·G` with `mⱼ = 0` or `1`, which is a zero term or the same scalar `−cⱼ`.
 //
 // Killed elsewhere (range accumulator): `replace match guard slots.len() == ciphertexts.len()
 // with true` by `proofs::range::tests::slots_for_fewer_ciphertexts_than_the_statement_are_not_used`
@@ -824,12 +829,10 @@ fn shared_bases_are_the_key_the_nullifier_base_and_the_authorities() {
 //   equivalent before (capacity only, no verdict changes); the unit test
 //   `proofs::batch::tests::reserving_makes_room_ahead` now checks the room each promises (the
 //   buffers are crate-private), checked by hand against all three.
-// * `src/proofs/range.rs: replace * with + in RangeProof::accumulate` (`w1 = w2 * w` becomes
-//   `w2 + w`). The weights become linearly dependent (`u₀ = w`, `u_{j+1} = u_j·w + w`,
-//   `v_j = u_j·w`), so the check enforces only `E_{b,n−1} = 0`, `E_{a,i} + E_{b,i−1} = 0`
-//   (0 < i < n) and `E_{a,0} = Σ E_{b,j}` instead of all `2n` equations. No forgery of a false
-//   statement is known under it (a sympy search for n = 2, 3 found none), but a proof of a true
-//   statement whose equations fail and cancel is accepted: `E₀ₐ = E₀ᵦ = D`, `E₁ₐ = −D`,
-//   `E₁ᵦ = 0`. The unit test
-//   `proofs::range::tests::every_equation_is_enforced_even_when_the_errors_would_cancel_under_dependent_weights`
-//   builds that proof (it needs the proof's private fields) and kills the mutant.
+// * `src/proofs/range.rs: delete msm.end_equation() in RangeProof::accumulate_at`, either of
+//   the two per branch: the equations it separates share one coefficient, and errors that
+//   cancel between them pass. The unit test
+//   `proofs::range::tests::every_equation_is_enforced_even_when_the_errors_would_cancel_in_a_merged_equation`
+//   builds such proofs (it needs the proof's private fields): errors `E₀ₐ = D`, `E₀ᵦ = −D`
+//   (one branch's two equations), and `E₀ᵦ = D`, `E₁ₐ = −D` (one branch's second and the
+//   next one's first).

@@ -324,12 +324,10 @@ fn stuck_rng_still_gives_distinct_commitments() {
     assert_eq!(verify(&case1, &p1, 0, 1), Ok(()));
 }
 
-/// A two-branch proof for an honest encryption of 0 whose four equations fail by
-/// `E₀ₐ = E₀ᵦ = −D`, `E₁ₐ = D`, `E₁ᵦ = 0` (branch `j`'s equations as in the module docs). The
-/// verifier weighs them by independent coefficients `ρ₀ … ρ₃`, so the sum is `−(ρ₀ + ρ₁ − ρ₂)·D`:
-/// refused unless `D = 0`. Coefficients whose third is the sum of the first two would cancel
-/// these errors every time.
-fn proof_with_errors(case: &Case, d: RistrettoPoint) -> RangeProof {
+/// A two-branch proof for an honest encryption of 0 whose first three equations fail by
+/// `E₀ₐ, E₀ᵦ, E₁ₐ = errors` (branch `j`'s equations as in the module docs) and whose last holds:
+/// each error is added to the commitment of its equation, whose coefficient is `+1`.
+fn proof_with_errors(case: &Case, errors: [RistrettoPoint; 3]) -> RangeProof {
     let g = curve25519_dalek::constants::RISTRETTO_BASEPOINT_POINT;
     let k = *case.key.element().point();
     let r = *case.nonce.expose();
@@ -339,9 +337,10 @@ fn proof_with_errors(case: &Case, d: RistrettoPoint) -> RangeProof {
         random_scalar(&mut rng),
         random_scalar(&mut rng),
     );
-    let a0 = tau * g - d;
-    let b0 = a0 + tau * (k - g);
-    let a1 = t1 * g + d;
+    let [e0a, e0b, e1a] = errors;
+    let a0 = tau * g + e0a;
+    let b0 = tau * k + e0b;
+    let a1 = t1 * g + e1a;
     // Branch 1 claims m₁ = 1 for a ciphertext of 0: E₁ᵦ = b₁ − c₁·G − t₁·K, zero with c₁ = γ.
     let b1 = t1 * k + gamma * g;
     let commitments: Vec<_> = [(a0, b0), (a1, b1)]
@@ -375,16 +374,26 @@ fn proof_with_errors(case: &Case, d: RistrettoPoint) -> RangeProof {
     }
 }
 
+/// Every equation has its own coefficient, so errors that cancel between equations are still
+/// caught:
+/// * `E₀ₐ = E₀ᵦ = −D`, `E₁ₐ = D`: they cancel under coefficients whose third is the sum of the
+///   first two (as powers `w, w², w³` with `w³ = w + w²` would be);
+/// * `E₀ₐ = D`, `E₀ᵦ = −D`: they cancel if a branch's two equations were one (kills `delete
+///   msm.end_equation()` between them);
+/// * `E₀ᵦ = D`, `E₁ₐ = −D`: they cancel if a branch's second equation and the next one's first
+///   were one (kills `delete msm.end_equation()` at the end of a branch).
 #[test]
-fn every_equation_is_enforced_even_when_the_errors_would_cancel_under_dependent_weights() {
+fn every_equation_is_enforced_even_when_the_errors_would_cancel_in_a_merged_equation() {
     let case = encrypt(0, 40);
+    let zero = RistrettoPoint::identity();
     // The construction is right: with no error it is a valid proof.
-    let valid = proof_with_errors(&case, RistrettoPoint::identity());
+    let valid = proof_with_errors(&case, [zero; 3]);
     assert_eq!(verify(&case, &valid, 0, 1), Ok(()));
-    // With D ≠ 0 three of the four equations fail, and the proof is refused.
-    let g = curve25519_dalek::constants::RISTRETTO_BASEPOINT_POINT;
-    let forged = proof_with_errors(&case, g);
-    assert_eq!(verify(&case, &forged, 0, 1), Err(ProofError::Invalid));
+    let d = curve25519_dalek::constants::RISTRETTO_BASEPOINT_POINT;
+    for errors in [[-d, -d, d], [d, -d, zero], [zero, d, -d]] {
+        let forged = proof_with_errors(&case, errors);
+        assert_eq!(verify(&case, &forged, 0, 1), Err(ProofError::Invalid));
+    }
 }
 
 /// Kills `replace match guard slots.len() == ciphertexts.len() with true in
