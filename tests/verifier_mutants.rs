@@ -77,11 +77,11 @@ fn msm_len_and_is_empty_count_terms() {
     );
 }
 
-/// Kills `replace == with != in Msm::close_open_group` (`self.ends() == self.closed_ends()`): terms that no
-/// proof closed with `end_group` are closed into a group of their own whether they are dynamic
-/// points, shared bases, or both, so an open equation that fails makes the sum fail. (Every proof
-/// of nullivote closes its own group, so this is the public API's guarantee, not a path of the
-/// ballot verifier.)
+/// Kills `replace == with != in Msm::close_open_group` (`self.ends() == self.closed_ends()`):
+/// terms that no proof closed with `end_group` are closed into a group of their own whether they
+/// are dynamic points, shared bases, or both, so an open equation that fails makes the sum fail.
+/// (Every proof of nullivote closes its own group, so this is the public API's guarantee, not a
+/// path of the ballot verifier.)
 #[test]
 fn open_dynamic_terms_are_closed_into_a_group() {
     let p = element(3);

@@ -49,8 +49,8 @@ pub fn ballot_points(ballot: &Ballot) -> usize {
 /// (spec §4.4: a commitment appears in one equation, with coefficient `+1`): two per branch of
 /// every range proof, the eligibility proof's two commitments and a countersignature's one. The
 /// others (ciphertexts, roll entry, nullifier) and the shared bases get full scalars. 12 of the
-/// 18 points of a 1-of-2 ballot (the library's `a_ballots_commitments_get_short_scalars_in_the_fold`
-/// holds the fold to that).
+/// 18 points of a 1-of-2 ballot (the library's test
+/// `a_ballots_commitments_get_short_scalars_in_the_fold` holds the fold to that).
 pub fn ballot_short_points(ballot: &Ballot) -> usize {
     let ranges: usize = ballot
         .contests

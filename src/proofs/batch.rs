@@ -16,12 +16,12 @@
 //!
 //! * **Sound**: every `E_{g,t}` is fixed before the seed is (it hashes every proof whole), and for
 //!   fixed errors, with the other coefficients fixed, at most one value in `[0, 2¹²⁸)` of the
-//!   coefficient of a failing equation makes the sum vanish (`2¹²⁸ < ℓ`), so a fold with a failing equation passes with probability at most
-//!   `2⁻¹²⁸` per attempt (the small-exponent test of Bellare, Garay and Rabin, 1998). Coefficients
-//!   that depended only on each proof's own transcript would let a prover who writes thousands of
-//!   proofs make their errors cancel (a k-sum problem, which Wagner's algorithm solves in about
-//!   2³¹ work for 4096 proofs); with `ρ` depending on the whole batch, no proof can be adjusted
-//!   without changing every coefficient.
+//!   coefficient of a failing equation makes the sum vanish (`2¹²⁸ < ℓ`), so a fold with a
+//!   failing equation passes with probability at most `2⁻¹²⁸` per attempt (the small-exponent
+//!   test of Bellare, Garay and Rabin, 1998). Coefficients that depended only on each proof's own
+//!   transcript would let a prover who writes thousands of proofs make their errors cancel (a
+//!   k-sum problem, which Wagner's algorithm solves in about 2³¹ work for 4096 proofs); with `ρ`
+//!   depending on the whole batch, no proof can be adjusted without changing every coefficient.
 //! * **Fast**: a commitment appears in one equation with coefficient `+1`, so its scalar in the
 //!   multiscalar multiplication is `ρ_{g,t}` itself, 128 bits, whose upper digits are zero and
 //!   cost no point addition (12 of the 18 points of an online 1-of-2 ballot are commitments).
@@ -345,18 +345,23 @@ impl Msm {
         RistrettoPoint::vartime_multiscalar_mul(&scalars[..], &points[..])
     }
 
+    /// Closes any open group and returns the seed of the groups (a fold of this accumulator
+    /// alone).
+    fn close_and_seed(&mut self) -> [u8; 32] {
+        self.close_open_group();
+        Self::seed(self.groups.iter().map(|g| &g.digest))
+    }
+
     /// The scalars and points [`Msm::evaluate_vartime`] multiplies, for tests.
     #[cfg(test)]
     pub(crate) fn weighed(mut self) -> (Vec<Scalar>, Vec<RistrettoPoint>) {
-        self.close_open_group();
-        let seed = Self::seed(self.groups.iter().map(|g| &g.digest));
+        let seed = self.close_and_seed();
         self.weigh(&seed, 0)
     }
 
     /// Closes any open group and evaluates the randomized sum (**variable time**).
     pub fn evaluate_vartime(mut self) -> RistrettoPoint {
-        self.close_open_group();
-        let seed = Self::seed(self.groups.iter().map(|g| &g.digest));
+        let seed = self.close_and_seed();
         self.evaluate_with(&seed, 0)
     }
 
