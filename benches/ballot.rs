@@ -22,7 +22,7 @@
 //! * `ballot_verify`: [`Ballot::verify`] alone, [`nullivote::ballot::verify_batch`] over 64,
 //!   1,024 and 16,384 1-of-2 ballots on one core (`_1core`: a one-thread rayon pool) and on every
 //!   core (`_all_cores`), the accumulation of their equations without the MSM
-//!   (`accumulate_only_1core`: transcripts, weights, pushes; not the coefficients `ρ_{g,t}` and
+//!   (`accumulate_only_1core`: transcripts, proof digests, pushes; not the coefficients `ρ_{g,t}` and
 //!   their products, computed when the fold is evaluated), [`Wire::decode`] of the same
 //!   ballots from bytes (`decode_1-of-2`, one core; it decompresses every point), and decode +
 //!   verify from bytes (`decode_verify_1-of-2_1core` / `_all_cores`: what a verifier of a
@@ -71,7 +71,7 @@
 //! dynamic points D    4 + Σᵢ [ nᵢ(2bᵢ + 2) + 2sᵢ ]      (+1 countersigned; = decode)
 //! one ballot          vartime MSM of D + 3 (+ authorities) points
 //! batch of B ballots  one vartime MSM of C·D + 3 (+ authorities) points per chunk of C ballots
-//! merlin challenges   2 + 2·Σᵢ (nᵢ + 1)                 (challenge + batch weight per proof)
+//! merlin challenges   1 + Σᵢ (nᵢ + 1)                   (one per proof; + a SHA-256 digest each)
 //! decode              4 + Σᵢ [ nᵢ(2 + 2bᵢ) + 2sᵢ ] decompressions (+1 countersigned)
 //! ```
 //!
@@ -533,7 +533,7 @@ fn ballot_verify(c: &mut Criterion) {
                 b.iter(|| one_core.install(|| verify_batch(ballots, &fixture.election).is_ok()))
             },
         );
-        // The bookkeeping alone (transcripts, weights, pushes): the batch minus its MSM and minus
+        // The bookkeeping alone (transcripts, proof digests, pushes): the batch minus its MSM and minus
         // the weighing of the terms by their coefficients, done when the fold is evaluated.
         g.bench_with_input(
             BenchmarkId::new("accumulate_only_1-of-2_1core", count),

@@ -3,7 +3,7 @@
 //! It uses only `merlin`, `curve25519-dalek`, `sha2` and `hex`, never `nullivote`, so that the
 //! vector tests compare the library with the spec rather than with itself. It is included (with
 //! `#[path]`) by `examples/vectors.rs`, which records its intermediate values (challenges,
-//! weights, preimages), and by `tests/vectors.rs`, which checks that it agrees with the library
+//! digests, preimages), and by `tests/vectors.rs`, which checks that it agrees with the library
 //! on every vector. It is deliberately simple: every proof is checked alone, equation by
 //! equation, with no batching (§4.4: a fold must give the decision this gives).
 
@@ -142,6 +142,19 @@ pub fn challenge(t: &mut Transcript, label: &'static [u8]) -> Scalar {
     let mut wide = [0u8; 64];
     t.challenge_bytes(label, &mut wide);
     Scalar::from_bytes_mod_order_wide(&wide)
+}
+
+/// §4.4: a proof's digest in a fold, SHA-256 of a tag, its challenge and its other scalars.
+pub fn proof_digest<'a>(c: &Scalar, scalars: impl IntoIterator<Item = &'a Scalar>) -> [u8; 32] {
+    let tag = b"nullivote/1/proof-digest";
+    let mut h = Sha256::new();
+    h.update((tag.len() as u64).to_be_bytes());
+    h.update(tag);
+    h.update(c.as_bytes());
+    for x in scalars {
+        h.update(x.as_bytes());
+    }
+    h.finalize().into()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -488,11 +501,11 @@ pub fn parse_ballot(bytes: &[u8]) -> Result<RefBallot, String> {
 // ---------------------------------------------------------------------------------------------
 // §4 proofs, checked alone
 
-/// The challenge and batch weight of one proof, for the vectors.
+/// The challenge and fold digest of one proof, for the vectors.
 pub struct ProofTrace {
     pub name: String,
     pub challenge: Scalar,
-    pub weight: Scalar,
+    pub digest: [u8; 32],
 }
 
 /// §4.3: checks a range proof under a transcript that already holds its context. `Err(())` if an
@@ -504,7 +517,7 @@ fn check_range(
     low: u32,
     high: u32,
     proof: &RefRange,
-) -> Result<(Scalar, Scalar), ()> {
+) -> Result<(Scalar, [u8; 32]), ()> {
     t.append_message(b"dom-sep", b"range");
     t.append_u64(b"range-low", u64::from(low));
     t.append_u64(b"range-high", u64::from(high));
@@ -519,13 +532,7 @@ fn check_range(
         t.append_message(b"commitment", &b.bytes);
     }
     let c = challenge(t, b"challenge");
-    for cj in &proof.challenges {
-        t.append_message(b"branch-challenge", cj.as_bytes());
-    }
-    for sj in &proof.responses {
-        t.append_message(b"response", sj.as_bytes());
-    }
-    let w = challenge(t, b"weight");
+    let digest = proof_digest(&c, proof.challenges.iter().chain(&proof.responses));
     let (mut a_sum, mut b_sum) = (RistrettoPoint::identity(), RistrettoPoint::identity());
     for (a, b) in ciphertexts {
         a_sum += a.point;
@@ -540,7 +547,7 @@ fn check_range(
         ok &= sj * g() == aj.point + cj * a_sum;
         ok &= sj * key.point == bj.point + cj * (b_sum - mj * g());
     }
-    if ok { Ok((c, w)) } else { Err(()) }
+    if ok { Ok((c, digest)) } else { Err(()) }
 }
 
 /// §4.2: checks a DLEQ proof.
@@ -548,7 +555,7 @@ fn check_dleq(
     t: &mut Transcript,
     (g1, p1, g2, p2): (&Pt, &Pt, &Pt, &Pt),
     (r1, r2, s): &(Pt, Pt, Scalar),
-) -> Result<(Scalar, Scalar), ()> {
+) -> Result<(Scalar, [u8; 32]), ()> {
     t.append_message(b"dom-sep", b"dleq");
     t.append_message(b"base", &g1.bytes);
     t.append_message(b"public", &p1.bytes);
@@ -557,10 +564,9 @@ fn check_dleq(
     t.append_message(b"commitment", &r1.bytes);
     t.append_message(b"commitment", &r2.bytes);
     let c = challenge(t, b"challenge");
-    t.append_message(b"response", s.as_bytes());
-    let w = challenge(t, b"weight");
+    let digest = proof_digest(&c, [s]);
     let ok = s * g1.point == r1.point + c * p1.point && s * g2.point == r2.point + c * p2.point;
-    if ok { Ok((c, w)) } else { Err(()) }
+    if ok { Ok((c, digest)) } else { Err(()) }
 }
 
 /// §4.1: checks a Schnorr proof.
@@ -568,17 +574,16 @@ fn check_schnorr(
     t: &mut Transcript,
     public: &Pt,
     (r, s): &(Pt, Scalar),
-) -> Result<(Scalar, Scalar), ()> {
+) -> Result<(Scalar, [u8; 32]), ()> {
     let base = element(g().compress().as_bytes()).expect("G");
     t.append_message(b"dom-sep", b"schnorr");
     t.append_message(b"base", &base.bytes);
     t.append_message(b"public", &public.bytes);
     t.append_message(b"commitment", &r.bytes);
     let c = challenge(t, b"challenge");
-    t.append_message(b"response", s.as_bytes());
-    let w = challenge(t, b"weight");
+    let digest = proof_digest(&c, [s]);
     if s * g() == r.point + c * public.point {
-        Ok((c, w))
+        Ok((c, digest))
     } else {
         Err(())
     }
@@ -604,7 +609,7 @@ pub fn contest_sum_transcript(e: &RefElection, n: &Pt, contest: usize) -> Transc
     t
 }
 
-/// Checks a ballot from its bytes. `Ok` carries every proof's challenge and weight; `Err` the
+/// Checks a ballot from its bytes. `Ok` carries every proof's challenge and digest; `Err` the
 /// number of the first failing check, in the order of §7.4.
 pub fn verify_ballot(bytes: &[u8], e: &RefElection) -> Result<Vec<ProofTrace>, &'static str> {
     let b = parse_ballot(bytes).map_err(|_| "B1")?;
@@ -645,13 +650,13 @@ pub fn verify_ballot(bytes: &[u8], e: &RefElection) -> Result<Vec<ProofTrace>, &
                 return Err("B6");
             }
             let mut t = selection_transcript(e, &b.nullifier, i, j);
-            let (challenge, weight) =
+            let (challenge, digest) =
                 check_range(&mut t, &e.key, &[(&s.a, &s.b)], 0, c.limit, &s.proof)
                     .map_err(|_| "B6")?;
             trace.push(ProofTrace {
                 name: format!("selection[{i}][{j}]"),
                 challenge,
-                weight,
+                digest,
             });
         }
     }
@@ -662,19 +667,19 @@ pub fn verify_ballot(bytes: &[u8], e: &RefElection) -> Result<Vec<ProofTrace>, &
         }
         let cts: Vec<_> = cb.selections.iter().map(|s| (&s.a, &s.b)).collect();
         let mut t = contest_sum_transcript(e, &b.nullifier, i);
-        let (challenge, weight) =
+        let (challenge, digest) =
             check_range(&mut t, &e.key, &cts, c.min, c.max, &cb.sum_proof).map_err(|_| "B7")?;
         trace.push(ProofTrace {
             name: format!("contest_sum[{i}]"),
             challenge,
-            weight,
+            digest,
         });
     }
     // B8: the eligibility proof over the body.
     let base = element(g().compress().as_bytes()).expect("G");
     let mut t = election_transcript(b"eligibility", &e.base_hash);
     t.append_message(b"ballot-body", &bytes[..b.body_len]);
-    let (challenge, weight) = check_dleq(
+    let (challenge, digest) = check_dleq(
         &mut t,
         (&base, &b.credential, &e.h_e, &b.nullifier),
         &b.eligibility,
@@ -683,18 +688,18 @@ pub fn verify_ballot(bytes: &[u8], e: &RefElection) -> Result<Vec<ProofTrace>, &
     trace.push(ProofTrace {
         name: "eligibility".into(),
         challenge,
-        weight,
+        digest,
     });
     // B9: the countersignature over body ‖ eligibility.
     if let (Some(authority), Some(sig)) = (&channel.authority, &b.countersignature) {
         let mut t = election_transcript(b"countersignature", &e.base_hash);
         t.append_u64(b"channel", u64::from(b.channel));
         t.append_message(b"signed-ballot", &bytes[..b.signed_len]);
-        let (challenge, weight) = check_schnorr(&mut t, authority, sig).map_err(|_| "B9")?;
+        let (challenge, digest) = check_schnorr(&mut t, authority, sig).map_err(|_| "B9")?;
         trace.push(ProofTrace {
             name: "countersignature".into(),
             challenge,
-            weight,
+            digest,
         });
     }
     Ok(trace)

@@ -114,13 +114,9 @@ pub mod label {
     pub const RANGE_HIGH: &[u8] = b"range-high";
     /// A commitment.
     pub const COMMITMENT: &[u8] = b"commitment";
-    /// A simulated branch's challenge (absorbed for batch weights).
-    pub const BRANCH_CHALLENGE: &[u8] = b"branch-challenge";
-    /// A response (absorbed for batch weights).
-    pub const RESPONSE: &[u8] = b"response";
     /// The Fiat-Shamir challenge.
     pub const CHALLENGE: &[u8] = b"challenge";
-    /// A batch-verification weight.
+    /// A weight of the key-set check (§3.7).
     pub const WEIGHT: &[u8] = b"weight";
     /// Witness bytes rekeying a transcript RNG.
     pub const WITNESS: &[u8] = b"witness";
@@ -167,8 +163,6 @@ pub(crate) trait TranscriptProtocol {
     fn domain_sep(&mut self, domain: &'static [u8]);
     /// Absorbs a group element by its canonical encoding.
     fn append_element(&mut self, label: &'static [u8], element: &Element);
-    /// Absorbs a scalar by its canonical encoding.
-    fn append_scalar(&mut self, label: &'static [u8], scalar: &Scalar);
     /// Squeezes a challenge: 64 bytes reduced modulo ℓ.
     fn challenge_scalar(&mut self, label: &'static [u8]) -> Scalar;
     /// A hedged RNG: the transcript so far, rekeyed with the witness, finalised with `rng`.
@@ -187,10 +181,6 @@ impl TranscriptProtocol for Transcript {
 
     fn append_element(&mut self, label: &'static [u8], element: &Element) {
         self.append_message(label, element.as_bytes());
-    }
-
-    fn append_scalar(&mut self, label: &'static [u8], scalar: &Scalar) {
-        self.append_message(label, scalar.as_bytes());
     }
 
     fn challenge_scalar(&mut self, label: &'static [u8]) -> Scalar {

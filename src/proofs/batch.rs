@@ -3,10 +3,10 @@
 //!
 //! Every proof pushes its equations, each written with its commitment's coefficient `+1`
 //! (`R + c·P − s·G = 0`), and closes them as a *group* with [`Msm::end_group`], naming a digest
-//! that determines every term of the group: its weight `w`, squeezed from its own transcript after
-//! its whole statement, commitments and responses. Then every equation `t` of every group `g` is
-//! multiplied by a 128-bit coefficient `ρ_{g,t}` derived from a `seed` that hashes the digests of
-//! *every* group of the batch, in order:
+//! that determines every term of the group: its [`proof_digest`], a SHA-256 of its Fiat-Shamir
+//! challenge (which hashes its statement and commitments) and its scalars. Then every equation
+//! `t` of every group `g` is multiplied by a 128-bit coefficient `ρ_{g,t}` derived from a `seed`
+//! that hashes the digests of *every* group of the batch, in order:
 //!
 //! ```text
 //! seed    = SHA-256( u64be(len(tag)) ‖ tag ‖ digest_0 ‖ digest_1 ‖ … )     tag = "nullivote/1/batch"
@@ -48,6 +48,35 @@ pub const MAX_RESERVED_TERMS: usize = 1 << 17;
 
 /// The tag of a batch's seed.
 pub const BATCH_TAG: &[u8] = b"nullivote/1/batch";
+
+/// The tag of a proof's digest ([`proof_digest`]).
+pub const PROOF_DIGEST_TAG: &[u8] = b"nullivote/1/proof-digest";
+
+/// A proof's digest in the fold (spec §4.4): its Fiat-Shamir challenge `c`, which binds its
+/// transcript (the election, the context, the whole statement and the commitments), then the
+/// rest of the proof, its scalars in their wire order:
+///
+/// ```text
+/// digest = SHA-256( u64be(24) ‖ "nullivote/1/proof-digest"
+///                  ‖ enc(c) ‖ enc(x_0) ‖ … ‖ enc(x_{k−1}) )
+/// ```
+///
+/// so it fixes everything the proof's equations depend on. `c` also fixes `k` (the statement and
+/// the number of commitments it absorbed give the number of scalars), so the concatenation
+/// needs no count.
+pub fn proof_digest<'a>(
+    challenge: &Scalar,
+    scalars: impl IntoIterator<Item = &'a Scalar>,
+) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update((PROOF_DIGEST_TAG.len() as u64).to_be_bytes());
+    h.update(PROOF_DIGEST_TAG);
+    h.update(challenge.as_bytes());
+    for x in scalars {
+        h.update(x.as_bytes());
+    }
+    h.finalize().into()
+}
 
 /// Where the terms of an equation end, in each kind of term.
 #[derive(Clone, Copy, Default, PartialEq, Eq)]
@@ -212,7 +241,7 @@ impl Msm {
 
     /// Closes the group of equations pushed since the last group (the open terms, if any, as
     /// its last equation), naming `digest`: a hash that determines every term of the group (a
-    /// proof's transcript weight).
+    /// proof's [`proof_digest`]).
     pub fn end_group(&mut self, digest: [u8; 32]) {
         if self.ends() != self.closed_ends() {
             self.end_equation();
@@ -221,6 +250,12 @@ impl Msm {
             equations_end: self.equations.len(),
             digest,
         });
+    }
+
+    /// The digests of the groups closed so far, in order (spec §4.4: what the batch seed
+    /// hashes), so that a test can compare a fold with the vectors.
+    pub fn group_digests(&self) -> impl Iterator<Item = &[u8; 32]> {
+        self.groups.iter().map(|g| &g.digest)
     }
 
     /// Closes the terms pushed since the last group, if any, with a digest of the terms
@@ -304,8 +339,15 @@ impl Msm {
                 .enumerate()
             {
                 let rho = Self::coefficient(seed, g, t as u64);
+                // Most dynamic terms are commitments at coefficient one (and the ciphertexts
+                // of a range statement wait at zero for their slot terms): those need no
+                // multiplication (a byte comparison, variable time: public data).
                 for s in &mut self.scalars[start.dynamic..end.dynamic] {
-                    *s *= rho;
+                    if s.as_bytes() == Scalar::ONE.as_bytes() {
+                        *s = rho;
+                    } else if s.as_bytes() != Scalar::ZERO.as_bytes() {
+                        *s *= rho;
+                    }
                 }
                 for (i, s) in &self.shared_terms[start.shared..end.shared] {
                     shared[usize::from(*i)] += s * rho;
@@ -605,6 +647,33 @@ mod tests {
         h.update(1u64.to_be_bytes());
         h.update(0u64.to_be_bytes());
         assert_eq!(rho(1, 1, 0).as_bytes()[..16], h.finalize()[..16]);
+    }
+
+    #[test]
+    fn a_proofs_digest_is_the_specs_and_changes_with_every_scalar() {
+        let (c, x, y) = (Scalar::from(7u8), Scalar::from(8u8), Scalar::from(9u8));
+        let digest = proof_digest(&c, [&x, &y]);
+        // Spec §4.4, written out.
+        let mut h = Sha256::new();
+        h.update(24u64.to_be_bytes());
+        h.update(b"nullivote/1/proof-digest");
+        h.update(c.as_bytes());
+        h.update(x.as_bytes());
+        h.update(y.as_bytes());
+        assert_eq!(digest, <[u8; 32]>::from(h.finalize()));
+        let one = Scalar::ONE;
+        for (i, other) in [
+            proof_digest(&one, [&x, &y]),
+            proof_digest(&c, [&one, &y]),
+            proof_digest(&c, [&x, &one]),
+            proof_digest(&c, [&x]),
+            proof_digest(&c, [&y, &x]),
+        ]
+        .iter()
+        .enumerate()
+        {
+            assert_ne!(*other, digest, "change {i}");
+        }
     }
 
     #[test]

@@ -19,7 +19,7 @@ use curve25519_dalek::scalar::Scalar;
 use merlin::Transcript;
 use rand_core::{CryptoRng, RngCore};
 
-use super::{Msm, ProofError};
+use super::{Msm, ProofError, proof_digest};
 use crate::codec::{Reader, Wire, wire_serde};
 use crate::error::EncodingError;
 use crate::group::Element;
@@ -103,7 +103,7 @@ impl DleqProof {
     }
 
     /// Adds this proof's two equations `R₁ + c·P₁ − s·G₁ = 0` and `R₂ + c·P₂ − s·G₂ = 0` to `msm`,
-    /// as a group whose digest is the proof's weight `w` (see [`crate::proofs::batch`]).
+    /// as a group whose digest is [`proof_digest`]`(c; s)` (see [`crate::proofs::batch`]).
     pub fn accumulate(
         &self,
         statement: &DleqStatement,
@@ -114,8 +114,6 @@ impl DleqProof {
         transcript.append_element(label::COMMITMENT, &self.commitment1);
         transcript.append_element(label::COMMITMENT, &self.commitment2);
         let c = transcript.challenge_scalar(label::CHALLENGE);
-        transcript.append_scalar(label::RESPONSE, &self.response);
-        let w = transcript.challenge_scalar(label::WEIGHT);
         let minus_s = -self.response;
         msm.push(Scalar::ONE, &self.commitment1);
         msm.push(c, &statement.public1);
@@ -124,7 +122,7 @@ impl DleqProof {
         msm.push(Scalar::ONE, &self.commitment2);
         msm.push(c, &statement.public2);
         msm.push(minus_s, &statement.base2);
-        msm.end_group(w.to_bytes());
+        msm.end_group(proof_digest(&c, [&self.response]));
     }
 
     /// Verifies this proof alone.

@@ -17,7 +17,7 @@ pub mod dleq;
 pub mod range;
 pub mod schnorr;
 
-pub use batch::{Msm, Slot};
+pub use batch::{Msm, Slot, proof_digest};
 pub use dleq::{DleqProof, DleqStatement};
 pub use range::{RangeProof, RangeStatement, RangeWitness};
 pub use schnorr::{SchnorrProof, SchnorrStatement};

@@ -36,7 +36,7 @@ use subtle::{ConditionallySelectable, ConstantTimeEq};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use super::batch::Slot;
-use super::{Msm, ProofError};
+use super::{Msm, ProofError, proof_digest};
 use crate::codec::{Reader, Wire, wire_serde};
 use crate::elgamal::{Ciphertext, ElectionKey};
 use crate::error::EncodingError;
@@ -193,9 +193,9 @@ impl RangeProof {
         self.commitments.len()
     }
 
-    /// Adds the proof's `2n` equations to `msm`, as a group whose digest is the proof's weight
-    /// `w` (see [`crate::proofs::batch`]): for each branch `j`, `aⱼ + cⱼ·A − sⱼ·G = 0` then
-    /// `bⱼ + cⱼ·B − cⱼ·mⱼ·G − sⱼ·K = 0`.
+    /// Adds the proof's `2n` equations to `msm`, as a group whose digest is
+    /// [`proof_digest`]`(c; c₀ … c_{n−2}, s₀ … s_{n−1})` (see [`crate::proofs::batch`]): for
+    /// each branch `j`, `aⱼ + cⱼ·A − sⱼ·G = 0` then `bⱼ + cⱼ·B − cⱼ·mⱼ·G − sⱼ·K = 0`.
     ///
     /// # Errors
     /// [`ProofError::BadRange`] or [`ProofError::WrongBranchCount`] before any arithmetic.
@@ -237,13 +237,6 @@ impl RangeProof {
             transcript.append_element(label::COMMITMENT, b);
         }
         let c = transcript.challenge_scalar(label::CHALLENGE);
-        for cj in &self.challenges {
-            transcript.append_scalar(label::BRANCH_CHALLENGE, cj);
-        }
-        for sj in &self.responses {
-            transcript.append_scalar(label::RESPONSE, sj);
-        }
-        let w = transcript.challenge_scalar(label::WEIGHT);
 
         let last = c - self.challenges.iter().sum::<Scalar>();
         // Where the terms on the statement's (A, B) go: the ciphertexts' own points when the
@@ -298,7 +291,10 @@ impl RangeProof {
             }
             msm.end_equation();
         }
-        msm.end_group(w.to_bytes());
+        msm.end_group(proof_digest(
+            &c,
+            self.challenges.iter().chain(&self.responses),
+        ));
         Ok(pushed)
     }
 

@@ -16,7 +16,7 @@ use curve25519_dalek::constants::RISTRETTO_BASEPOINT_TABLE;
 use merlin::Transcript;
 use rand_core::{CryptoRng, RngCore};
 
-use super::{Msm, ProofError};
+use super::{Msm, ProofError, proof_digest};
 use crate::codec::{Reader, Wire, wire_serde};
 use crate::error::EncodingError;
 use crate::group::Element;
@@ -74,8 +74,8 @@ impl SchnorrProof {
         }
     }
 
-    /// Adds this proof's equation `R + c·P − s·G = 0` to `msm`, as a group whose digest is the
-    /// proof's weight `w` (see [`crate::proofs::batch`]).
+    /// Adds this proof's equation `R + c·P − s·G = 0` to `msm`, as a group whose digest is
+    /// [`proof_digest`]`(c; s)` (see [`crate::proofs::batch`]).
     pub fn accumulate(
         &self,
         statement: &SchnorrStatement,
@@ -85,12 +85,10 @@ impl SchnorrProof {
         statement.absorb(transcript);
         transcript.append_element(label::COMMITMENT, &self.commitment);
         let c = transcript.challenge_scalar(label::CHALLENGE);
-        transcript.append_scalar(label::RESPONSE, &self.response);
-        let w = transcript.challenge_scalar(label::WEIGHT);
         msm.push(Scalar::ONE, &self.commitment);
         msm.push(c, &statement.public);
         msm.push_generator(-self.response);
-        msm.end_group(w.to_bytes());
+        msm.end_group(proof_digest(&c, [&self.response]));
     }
 
     /// Verifies this proof alone.
