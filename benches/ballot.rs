@@ -22,9 +22,9 @@
 //! * `ballot_verify`: [`Ballot::verify`] alone, [`nullivote::ballot::verify_batch`] over 64,
 //!   1,024 and 16,384 1-of-2 ballots on one core (`_1core`: a one-thread rayon pool) and on every
 //!   core (`_all_cores`), the accumulation of their equations without the MSM
-//!   (`accumulate_only_1core`: transcripts, proof digests, pushes; not the coefficients `ρ_{g,t}` and
-//!   their products, computed when the fold is evaluated), [`Wire::decode`] of the same
-//!   ballots from bytes (`decode_1-of-2`, one core; it decompresses every point), and decode +
+//!   (`accumulate_only_1core`: transcripts, proof digests, pushes; not the coefficients
+//!   `ρ_{g,t}` and their products, computed when the fold is evaluated), [`Wire::decode`] of the
+//!   same ballots from bytes (`decode_1-of-2`, one core; it decompresses every point), and decode +
 //!   verify from bytes (`decode_verify_1-of-2_1core` / `_all_cores`: what a verifier of a
 //!   published record pays), all with `Throughput::Elements(ballots)` so single and batched read
 //!   alike. Beside each batch size, its floor measured in the same run with the exact counts of
@@ -533,8 +533,8 @@ fn ballot_verify(c: &mut Criterion) {
                 b.iter(|| one_core.install(|| verify_batch(ballots, &fixture.election).is_ok()))
             },
         );
-        // The bookkeeping alone (transcripts, proof digests, pushes): the batch minus its MSM and minus
-        // the weighing of the terms by their coefficients, done when the fold is evaluated.
+        // The bookkeeping alone (transcripts, proof digests, pushes): the batch minus its MSM and
+        // minus the weighing of the terms by their coefficients, done when the fold is evaluated.
         g.bench_with_input(
             BenchmarkId::new("accumulate_only_1-of-2_1core", count),
             ballots,

@@ -61,9 +61,9 @@ pub const PROOF_DIGEST_TAG: &[u8] = b"nullivote/1/proof-digest";
 ///                  ‖ enc(c) ‖ enc(x_0) ‖ … ‖ enc(x_{k−1}) )
 /// ```
 ///
-/// so it fixes everything the proof's equations depend on. `c` also fixes `k` (the statement and
-/// the number of commitments it absorbed give the number of scalars), so the concatenation
-/// needs no count.
+/// so it fixes everything the proof's equations depend on. Every field is 32 bytes, so the input
+/// encodes `(c, x_0, …)` injectively; which proof it is and what each `x_i` means are fixed by
+/// the transcript that `c` hashes.
 pub fn proof_digest<'a>(
     challenge: &Scalar,
     scalars: impl IntoIterator<Item = &'a Scalar>,
@@ -797,6 +797,37 @@ mod tests {
         assert_eq!(s, Slot::Shared(0));
         shared.push_at(-Scalar::ONE, s);
         assert!(shared.holds_vartime());
+    }
+
+    #[test]
+    fn a_point_at_zero_gets_exactly_the_weighed_sum_of_its_slot_terms() {
+        // A range statement's ciphertext: pushed at zero, then given terms at its slot by its
+        // own group and by a later one (a contest sum). Beside it a commitment at one.
+        let p = Element::from_point(RistrettoPoint::mul_base(&Scalar::from(5u8)), "p").unwrap();
+        let q = Element::from_point(RistrettoPoint::mul_base(&Scalar::from(6u8)), "q").unwrap();
+        let (a, b, c) = (Scalar::from(3u8), Scalar::from(7u8), Scalar::from(11u8));
+        let mut msm = Msm::new();
+        let slot = msm.push(Scalar::ZERO, &p);
+        msm.push(Scalar::ONE, &q);
+        msm.push_at(a, slot);
+        msm.end_equation();
+        msm.push_at(b, slot);
+        msm.end_group([1; 32]);
+        msm.push_at(c, slot);
+        msm.end_group([2; 32]);
+        let seed = Msm::seed([&[1; 32], &[2; 32]]);
+        let rho = |g, t| Msm::coefficient(&seed, g, t);
+        let (scalars, _) = msm.weighed();
+        assert_eq!(
+            scalars[0],
+            a * rho(0, 0) + b * rho(0, 1) + c * rho(1, 0),
+            "P's scalar"
+        );
+        assert_eq!(
+            scalars[1],
+            rho(0, 0),
+            "Q's scalar is its equation's coefficient"
+        );
     }
 
     #[test]
