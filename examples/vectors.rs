@@ -483,6 +483,7 @@ fn reference_election(f: &Fixture) -> reference::RefElection {
 fn ballot_json(f: &Fixture, re: &reference::RefElection, s: &Spec, b: &Ballot) -> Value {
     assert_eq!(b.verify(&f.election), Ok(()));
     let trace = reference::verify_ballot(&b.encode(), re).unwrap();
+    let (fold_seed, coefficients) = reference::fold(&trace);
     let ciphertexts: Vec<_> = b.contests[0]
         .selections
         .iter()
@@ -504,7 +505,13 @@ fn ballot_json(f: &Fixture, re: &reference::RefElection, s: &Spec, b: &Ballot) -
         "json": serde_json::to_value(b).unwrap(),
         "tracking_code": h(b.tracking_code().0),
         "tracking_code_display": b.tracking_code().to_string(),
-        "proofs": trace.iter().map(|p| json!({"proof": p.name, "challenge": sc(&p.challenge), "digest": h(p.digest)})).collect::<Vec<_>>(),
+        "proofs": trace.iter().zip(&coefficients).map(|(p, rho)| json!({
+            "proof": p.name,
+            "challenge": sc(&p.challenge),
+            "digest": h(p.digest),
+            "coefficients": rho.iter().map(sc).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "fold_seed": h(fold_seed),
         "expected": "ok",
     })
 }
@@ -837,7 +844,7 @@ fn ballot_vectors() -> Value {
         .collect();
 
     json!({
-        "description": "A leadership election (§7): manifest Manifest::leadership(a·G), election key k·G, ceremony digest all zero, roll of the first 3 codes of credential.json. Each ballot is built by nullivote::ballot::prepare with a seeded ChaCha20Rng; its bytes are reproducible only with this implementation's hedged nonce derivation (§7.3), while verifying needs nothing but the spec. 'proofs' lists each proof's Fiat-Shamir challenge and its digest in a batch fold (§4.4). Negative vectors change one field and name the first failing check (§7.4); error_informative is the library's message, not normative.",
+        "description": "A leadership election (§7): manifest Manifest::leadership(a·G), election key k·G, ceremony digest all zero, roll of the first 3 codes of credential.json. Each ballot is built by nullivote::ballot::prepare with a seeded ChaCha20Rng; its bytes are reproducible only with this implementation's hedged nonce derivation (§7.3), while verifying needs nothing but the spec. 'proofs' lists each proof's Fiat-Shamir challenge, its digest and its equations' coefficients rho_{g,t} in the fold of the ballot alone (§4.4), whose seed is 'fold_seed'. Negative vectors change one field and name the first failing check (§7.4); error_informative is the library's message, not normative.",
         "fixture": fixture_json(&f, &[0; 32], VOTERS),
         "ballots": positives,
         "negative": neg,

@@ -506,6 +506,39 @@ pub struct ProofTrace {
     pub name: String,
     pub challenge: Scalar,
     pub digest: [u8; 32],
+    /// How many equations the proof adds to a fold (§4.1–4.3).
+    pub equations: u64,
+}
+
+/// §4.4: the fold of these proofs alone (one ballot): its seed, then `ρ_{g,t}` for every
+/// equation `t` of every proof `g`.
+pub fn fold(trace: &[ProofTrace]) -> ([u8; 32], Vec<Vec<Scalar>>) {
+    let tag = b"nullivote/1/batch";
+    let mut h = Sha256::new();
+    h.update((tag.len() as u64).to_be_bytes());
+    h.update(tag);
+    for p in trace {
+        h.update(p.digest);
+    }
+    let seed: [u8; 32] = h.finalize().into();
+    let coefficients = trace
+        .iter()
+        .enumerate()
+        .map(|(g, p)| {
+            (0..p.equations)
+                .map(|t| {
+                    let mut h = Sha256::new();
+                    h.update(seed);
+                    h.update((g as u64).to_be_bytes());
+                    h.update(t.to_be_bytes());
+                    let mut le = [0u8; 32];
+                    le[..16].copy_from_slice(&h.finalize()[..16]);
+                    Scalar::from_bytes_mod_order(le)
+                })
+                .collect()
+        })
+        .collect();
+    (seed, coefficients)
 }
 
 /// §4.3: checks a range proof under a transcript that already holds its context. `Err(())` if an
@@ -657,6 +690,7 @@ pub fn verify_ballot(bytes: &[u8], e: &RefElection) -> Result<Vec<ProofTrace>, &
                 name: format!("selection[{i}][{j}]"),
                 challenge,
                 digest,
+                equations: 2 * s.proof.commitments.len() as u64,
             });
         }
     }
@@ -673,6 +707,7 @@ pub fn verify_ballot(bytes: &[u8], e: &RefElection) -> Result<Vec<ProofTrace>, &
             name: format!("contest_sum[{i}]"),
             challenge,
             digest,
+            equations: 2 * cb.sum_proof.commitments.len() as u64,
         });
     }
     // B8: the eligibility proof over the body.
@@ -689,6 +724,7 @@ pub fn verify_ballot(bytes: &[u8], e: &RefElection) -> Result<Vec<ProofTrace>, &
         name: "eligibility".into(),
         challenge,
         digest,
+        equations: 2,
     });
     // B9: the countersignature over body ‖ eligibility.
     if let (Some(authority), Some(sig)) = (&channel.authority, &b.countersignature) {
@@ -700,6 +736,7 @@ pub fn verify_ballot(bytes: &[u8], e: &RefElection) -> Result<Vec<ProofTrace>, &
             name: "countersignature".into(),
             challenge,
             digest,
+            equations: 1,
         });
     }
     Ok(trace)

@@ -501,6 +501,22 @@ fn ballots_build_encode_and_verify() {
         let digests: Vec<String> = msm.group_digests().map(h).collect();
         let expected: Vec<&str> = proofs.iter().map(|p| text(&p["digest"])).collect();
         assert_eq!(digests, expected, "{name}");
+        // The fold's seed and every coefficient, by the library and by the reference.
+        let seed = Msm::seed(msm.group_digests());
+        assert_eq!(h(seed), text(&case["fold_seed"]), "{name}");
+        let (reference_seed, reference_rho) = reference::fold(&trace);
+        assert_eq!(reference_seed, seed, "{name}");
+        for (g, (p, rho)) in proofs.iter().zip(&reference_rho).enumerate() {
+            let coefficients: Vec<String> = (0..rho.len() as u64)
+                .map(|t| h(Msm::coefficient(&seed, g as u64, t).as_bytes()))
+                .collect();
+            let expected: Vec<&str> = list(&p["coefficients"]).iter().map(text).collect();
+            assert_eq!(coefficients, expected, "{name} {g}");
+            assert_eq!(
+                rho.iter().map(|r| h(r.as_bytes())).collect::<Vec<_>>(),
+                expected
+            );
+        }
         for (t, p) in trace.iter().zip(proofs) {
             assert_eq!(t.name, text(&p["proof"]), "{name}");
             assert_eq!(

@@ -301,8 +301,8 @@ impl Msm {
         self.points.is_empty() && self.shared_terms.is_empty() && self.slot_terms.is_empty()
     }
 
-    /// The seed of a batch whose groups have these digests, in order.
-    fn seed<'a>(digests: impl IntoIterator<Item = &'a [u8; 32]>) -> [u8; 32] {
+    /// The seed of a batch whose groups have these digests, in order (spec §4.4).
+    pub fn seed<'a>(digests: impl IntoIterator<Item = &'a [u8; 32]>) -> [u8; 32] {
         let mut h = Sha256::new();
         h.update((BATCH_TAG.len() as u64).to_be_bytes());
         h.update(BATCH_TAG);
@@ -312,8 +312,9 @@ impl Msm {
         h.finalize().into()
     }
 
-    /// `ρ_{g,t}`: the coefficient of equation `t` of group `g`, 128 bits (see the module docs).
-    fn coefficient(seed: &[u8; 32], group: u64, equation: u64) -> Scalar {
+    /// `ρ_{g,t}`: the coefficient of equation `t` of group `g`, 128 bits (spec §4.4, and the
+    /// module docs).
+    pub fn coefficient(seed: &[u8; 32], group: u64, equation: u64) -> Scalar {
         let mut h = Sha256::new();
         h.update(seed);
         h.update(group.to_be_bytes());
