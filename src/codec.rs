@@ -415,8 +415,16 @@ mod tests {
         }
         let odd = format!("\"{}\"", "a".repeat(2 * HEX_STACK_LEN - 1));
         assert!(serde_json::from_str::<Blob>(&odd).is_err());
+        // Too long is refused by its length, and the message names how long it was.
         let long = format!("\"{}\"", "00".repeat(2001));
-        assert!(serde_json::from_str::<Blob>(&long).is_err());
+        let err = serde_json::from_str::<Blob>(&long).unwrap_err().to_string();
+        let expected = EncodingError::TooMany {
+            field: "blob",
+            count: 2001,
+            limit: 2000,
+        }
+        .to_string();
+        assert!(err.starts_with(&expected), "{err}");
     }
 
     #[derive(serde::Deserialize, Debug)]

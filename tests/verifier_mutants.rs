@@ -818,6 +818,11 @@ fn shared_bases_are_the_key_the_nullifier_base_and_the_authorities() {
 //   arm 1`. The arms are a fast path for `mⱼ ∈ {0, 1}`: without them the general arm pushes
 //   `−cⱼ·mⱼ·G` with `mⱼ = 0` or `1`, which is a zero term or the same scalar `−cⱼ`.
 //
+// * `src/codec.rs: replace | with ^ in decode_hex_into::nibble`, on both lines of `nibble`
+//   (group 15). `is_digit` and `is_letter` are masks that are never both `0xff` (no byte is a
+//   decimal digit and a letter `a`–`f`), so `x | y` and `x ^ y` agree on every pair of them,
+//   and on the masked values they select: every byte decodes the same.
+//
 // Killed elsewhere (range accumulator): `replace match guard slots.len() == ciphertexts.len()
 // with true` by `proofs::range::tests::slots_for_fewer_ciphertexts_than_the_statement_are_not_used`
 // (the accumulator is crate-private), checked by hand.
