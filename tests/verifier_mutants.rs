@@ -822,6 +822,12 @@ fn shared_bases_are_the_key_the_nullifier_base_and_the_authorities() {
 //   (group 15). `is_digit` and `is_letter` are masks that are never both `0xff` (no byte is a
 //   decimal digit and a letter `a`–`f`), so `x | y` and `x ^ y` agree on every pair of them,
 //   and on the masked values they select: every byte decodes the same.
+// * `src/codec.rs: replace | with ^ in decode_hex_into` (`(high << 4) | low`): `nibble` returns
+//   at most 15 (0 for a bad character), so the shifted high nibble and the low one share no bit.
+// * `src/proofs/batch.rs: replace match guard coefficient == *s with false in Msm::weigh`
+//   (group 15): the guard reuses the product `s·ρ` while a slot term's coefficient repeats (a
+//   contest sum's terms on its selections). With `false` every product is recomputed: the same
+//   scalars, only slower.
 //
 // Killed elsewhere (range accumulator): `replace match guard slots.len() == ciphertexts.len()
 // with true` by `proofs::range::tests::slots_for_fewer_ciphertexts_than_the_statement_are_not_used`
