@@ -331,8 +331,8 @@ fn manifest_vectors() -> Value {
     trailing.push(0);
     push(trailing, "one trailing byte");
     let mut version = bytes.clone();
-    version[4] = 2;
-    push(version, "version 2");
+    version[4] = 3;
+    push(version, "version 3");
     let mut magic = bytes.clone();
     magic[0] = b'X';
     push(magic, "wrong magic");
@@ -574,11 +574,11 @@ fn ballot_vectors() -> Value {
     };
     // B1
     let mut b = on.clone();
-    b[4] = 2;
+    b[4] = 3;
     add(
-        "version-2",
+        "version-3",
         "online-truss",
-        "version field (bytes 3..5) set to 2",
+        "version field (bytes 3..5) set to 3",
         b,
         "B1",
     );

@@ -15,7 +15,7 @@ use merlin::Transcript;
 use sha2::{Digest, Sha256, Sha512};
 
 /// §1: the protocol version.
-pub const VERSION: u16 = 1;
+pub const VERSION: u16 = 2;
 
 fn g() -> RistrettoPoint {
     RISTRETTO_BASEPOINT_POINT

@@ -1087,7 +1087,7 @@ mod tests {
     fn roll_decoding_refuses_bad_headers_lengths_and_counts_before_allocating() {
         let roll = roll_of(2);
         let good = roll.to_bytes();
-        assert_eq!(&good[..9], b"NVR\x00\x01\x00\x00\x00\x02");
+        assert_eq!(&good[..9], b"NVR\x00\x02\x00\x00\x00\x02");
 
         let mut wrong_magic = good.clone();
         wrong_magic[0] = b'X';
@@ -1096,13 +1096,13 @@ mod tests {
             RollError::Encoding(EncodingError::WrongTag { field: "roll" })
         );
         let mut wrong_version = good.clone();
-        wrong_version[4] = 2;
+        wrong_version[4] = 3;
         assert_eq!(
             Roll::from_bytes(&wrong_version).unwrap_err(),
             RollError::Encoding(EncodingError::UnsupportedVersion {
                 field: "roll",
-                found: 2,
-                supported: 1
+                found: 3,
+                supported: 2
             })
         );
         // A huge count with no body: refused from the header alone.

@@ -1171,7 +1171,7 @@ mod tests {
         let bytes = Manifest::leadership(Element::generator()).encode();
         let expected = concat!(
             "4e564d",
-            "0001",
+            "0002",
             "001f",
             "756b2d636f6e7365727661746976652d6c6561646572736869702d32303232",
             "0001",
@@ -1656,12 +1656,12 @@ mod tests {
     #[test]
     fn binary_wrong_version_and_magic_are_refused() {
         let mut bytes = leadership_bytes();
-        bytes[3..5].copy_from_slice(&2u16.to_be_bytes());
+        bytes[3..5].copy_from_slice(&3u16.to_be_bytes());
         assert_eq!(
             Manifest::decode(&bytes),
             Err(EncodingError::UnsupportedVersion {
                 field: "manifest.version",
-                found: 2,
+                found: 3,
                 supported: PROTOCOL_VERSION
             })
         );

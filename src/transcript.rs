@@ -23,7 +23,7 @@ use zeroize::Zeroize;
 use crate::group::Element;
 
 /// The protocol version absorbed by every transcript and written in every versioned object.
-pub const PROTOCOL_VERSION: u16 = 1;
+pub const PROTOCOL_VERSION: u16 = 2;
 
 /// The label of every nullivote transcript (`merlin::Transcript::new`).
 pub const TRANSCRIPT_LABEL: &[u8] = b"nullivote";

@@ -426,11 +426,11 @@ fn bad_inputs(w: &Path, published: &Path, intake_key: &str) {
     copy_dir(published, &future);
     let header = fs::read_to_string(future.join("record.json")).unwrap();
     let mut header: serde_json::Value = serde_json::from_str(&header).unwrap();
-    header["version"] = 2.into();
+    header["version"] = 1.into();
     fs::write(future.join("record.json"), header.to_string()).unwrap();
-    fails(&["verify", s(&future)], 1, &["record.json", "version 2"]);
-    fails(&["publish", s(&future)], 2, &["record.json", "version 2"]);
-    fails(&["tally", s(&future)], 2, &["record.json", "version 2"]);
+    fails(&["verify", s(&future)], 1, &["record.json", "version 1"]);
+    fails(&["publish", s(&future)], 2, &["record.json", "version 1"]);
+    fails(&["tally", s(&future)], 2, &["record.json", "version 1"]);
 
     // Files of another election: the same ceremony under another manifest.
     let other = w.join("other");
@@ -449,7 +449,7 @@ fn bad_inputs(w: &Path, published: &Path, intake_key: &str) {
     // A record header of another election.
     fs::copy(published.join("manifest.json"), other.join("manifest.json")).unwrap();
     let mut relabelled = header.clone();
-    relabelled["version"] = 1.into();
+    relabelled["version"] = 2.into();
     relabelled["election_id"] = "club-committee-2027".into();
     fs::write(other.join("record.json"), relabelled.to_string()).unwrap();
     fails(

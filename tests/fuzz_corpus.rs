@@ -347,7 +347,7 @@ fn seeds() -> Vec<(&'static str, Seeds)> {
     let eligibility = unhex(&first["json"]["eligibility"]["pseudonymous"]["proof"]);
     add("dleq_proof", "eligibility", eligibility.clone());
     add("dleq_proof", "json", quoted(&eligibility));
-    let decryption = load("spec/vectors/record-v1/decryption.json");
+    let decryption = load("spec/vectors/record-v2/decryption.json");
     add(
         "dleq_proof",
         "decryption",
@@ -390,7 +390,7 @@ fn seeds() -> Vec<(&'static str, Seeds)> {
         add("ballot", name, unhex(&b["encoding"]));
     }
     let keep = [
-        "version-2",
+        "version-3",
         "trailing-byte",
         "non-canonical-eligibility-response",
         "too-many-selections",
@@ -488,7 +488,7 @@ fn seeds() -> Vec<(&'static str, Seeds)> {
         add("manifest", &format!("invalid-{i}"), unhex(&bad["binary"]));
     }
     let record_manifest: Manifest =
-        serde_json::from_value(load("spec/vectors/record-v1/manifest.json")).expect("manifest");
+        serde_json::from_value(load("spec/vectors/record-v2/manifest.json")).expect("manifest");
     add("manifest", "record", record_manifest.encode());
     add(
         "manifest",
@@ -500,7 +500,7 @@ fn seeds() -> Vec<(&'static str, Seeds)> {
     let roll_bytes = unhex(&fixture["roll"]);
     add("roll", "fixture", roll_bytes.clone());
     let record_roll: Roll =
-        serde_json::from_value(load("spec/vectors/record-v1/roll.json")).expect("roll");
+        serde_json::from_value(load("spec/vectors/record-v2/roll.json")).expect("roll");
     add("roll", "record", record_roll.to_bytes());
     add(
         "roll",
@@ -519,7 +519,7 @@ fn seeds() -> Vec<(&'static str, Seeds)> {
 
     // board_entry_json: every line of the frozen board, and kind-prefixed binary payloads.
     let board = fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("spec/vectors/record-v1/board.jsonl"),
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("spec/vectors/record-v2/board.jsonl"),
     )
     .expect("board.jsonl");
     for (i, line) in board.lines().enumerate() {

@@ -492,7 +492,7 @@ fn json_nested_ten_thousand_levels() {
 
 fn roll_header(count: u32) -> Vec<u8> {
     let mut out = Roll::MAGIC.to_vec();
-    out.extend_from_slice(&1u16.to_be_bytes());
+    out.extend_from_slice(&nullivote::transcript::PROTOCOL_VERSION.to_be_bytes());
     out.extend_from_slice(&count.to_be_bytes());
     out
 }
@@ -548,8 +548,8 @@ fn manifests_claiming_u16_max_entries() {
 // ---------------------------------------------------------------------------------------------
 
 fn copy_record(to: &Path) {
-    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("spec/vectors/record-v1");
-    for entry in fs::read_dir(&from).expect("spec/vectors/record-v1") {
+    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("spec/vectors/record-v2");
+    for entry in fs::read_dir(&from).expect("spec/vectors/record-v2") {
         let path = entry.expect("an entry").path();
         fs::copy(&path, to.join(path.file_name().expect("a name"))).expect("copy");
     }
@@ -629,7 +629,7 @@ fn trustee_secrets_claiming_the_largest_policy() {
     // "NVK" ‖ version ‖ kind ‖ n ‖ k ‖ i ‖ manifest digest ‖ ...
     let frame = |kind: u8, n: u16, k: u16| {
         let mut out = b"NVK".to_vec();
-        out.extend_from_slice(&1u16.to_be_bytes());
+        out.extend_from_slice(&nullivote::transcript::PROTOCOL_VERSION.to_be_bytes());
         out.push(kind);
         out.extend_from_slice(&n.to_be_bytes());
         out.extend_from_slice(&k.to_be_bytes());

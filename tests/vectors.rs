@@ -895,7 +895,7 @@ fn record_files_match_the_schema() {
     // upper-case hex.
     let header = &schema["$defs"]["header"];
     let good: Value = serde_json::from_str(
-        r#"{"format":"nullivote-record","version":1,"election_id":"e",
+        r#"{"format":"nullivote-record","version":2,"election_id":"e",
             "base_hash":"0000000000000000000000000000000000000000000000000000000000000000",
             "board_head":"0000000000000000000000000000000000000000000000000000000000000000",
             "board_entries":0}"#,

@@ -88,44 +88,44 @@ pub const TARGETS: &[Target] = &[
 
 const BALLOT_VECTORS: &str = include_str!("../../spec/vectors/ballot.json");
 
-/// The files of the frozen record `spec/vectors/record-v1/`, in the order of
+/// The files of the frozen record `spec/vectors/record-v2/`, in the order of
 /// [`nullivote::record::FILES`].
 pub const RECORD_FILES: [(&str, &str); 9] = [
     (
         "record.json",
-        include_str!("../../spec/vectors/record-v1/record.json"),
+        include_str!("../../spec/vectors/record-v2/record.json"),
     ),
     (
         "manifest.json",
-        include_str!("../../spec/vectors/record-v1/manifest.json"),
+        include_str!("../../spec/vectors/record-v2/manifest.json"),
     ),
     (
         "ceremony.json",
-        include_str!("../../spec/vectors/record-v1/ceremony.json"),
+        include_str!("../../spec/vectors/record-v2/ceremony.json"),
     ),
     (
         "roll.json",
-        include_str!("../../spec/vectors/record-v1/roll.json"),
+        include_str!("../../spec/vectors/record-v2/roll.json"),
     ),
     (
         "board.jsonl",
-        include_str!("../../spec/vectors/record-v1/board.jsonl"),
+        include_str!("../../spec/vectors/record-v2/board.jsonl"),
     ),
     (
         "refusals.jsonl",
-        include_str!("../../spec/vectors/record-v1/refusals.jsonl"),
+        include_str!("../../spec/vectors/record-v2/refusals.jsonl"),
     ),
     (
         "tally.json",
-        include_str!("../../spec/vectors/record-v1/tally.json"),
+        include_str!("../../spec/vectors/record-v2/tally.json"),
     ),
     (
         "decryption.json",
-        include_str!("../../spec/vectors/record-v1/decryption.json"),
+        include_str!("../../spec/vectors/record-v2/decryption.json"),
     ),
     (
         "result.json",
-        include_str!("../../spec/vectors/record-v1/result.json"),
+        include_str!("../../spec/vectors/record-v2/result.json"),
     ),
 ];
 
@@ -162,12 +162,12 @@ pub fn ballot_election() -> &'static Election {
     })
 }
 
-/// The frozen record of `spec/vectors/record-v1/`, parsed once.
+/// The frozen record of `spec/vectors/record-v2/`, parsed once.
 pub fn frozen_record() -> &'static ElectionRecord {
     static RECORD: OnceLock<ElectionRecord> = OnceLock::new();
     RECORD.get_or_init(|| {
         let files = RECORD_FILES.map(|(_, text)| text.to_string());
-        parse_record(&files).expect("spec/vectors/record-v1 parses")
+        parse_record(&files).expect("spec/vectors/record-v2 parses")
     })
 }
 

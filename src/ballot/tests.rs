@@ -510,17 +510,18 @@ fn json_refuses_unknown_and_duplicate_keys_and_other_versions() {
         .insert("extra".into(), 1.into());
     assert!(serde_json::from_value::<Ballot>(unknown).is_err());
     let mut version = json.clone();
-    version["version"] = 2.into();
+    version["version"] = 3.into();
     assert!(serde_json::from_value::<Ballot>(version).is_err());
     let text = serde_json::to_string(&ballot).unwrap();
-    assert!(text.starts_with("{\"version\":1,"));
-    let duplicated = text.replacen("{\"version\":1", "{\"version\":1,\"version\":1", 1);
+    assert!(text.starts_with("{\"version\":2,"));
+    let duplicated = text.replacen("{\"version\":2", "{\"version\":2,\"version\":2", 1);
+    assert_ne!(duplicated, text);
     assert!(serde_json::from_str::<Ballot>(&duplicated).is_err());
     let mut bytes = ballot.encode();
-    bytes[4] = 2;
+    bytes[4] = 3;
     assert!(matches!(
         Ballot::decode(&bytes),
-        Err(EncodingError::UnsupportedVersion { found: 2, .. })
+        Err(EncodingError::UnsupportedVersion { found: 3, .. })
     ));
 }
 

@@ -808,7 +808,7 @@ fn corrupt_or_foreign_secret_bytes_are_refused() {
     ));
     assert!(round1::SecretPackage::from_secret_bytes(&bytes[..bytes.len() - 1]).is_err());
     let mut version = bytes.to_vec();
-    version[4] = 2;
+    version[4] = 3;
     assert!(matches!(
         round1::SecretPackage::from_secret_bytes(&version),
         Err(TrusteeError::Encoding(
