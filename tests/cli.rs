@@ -196,6 +196,26 @@ fn a_whole_election_across_invocations_verifies() {
         }
     }
     assert!(dir.join("ceremony.json").exists());
+    // Finding 1 of the attacker's review: the directory every party shares holds no share in
+    // clear. There is no `private/`; the shares are in the round-3 packages, each sealed for
+    // its recipient; nothing in `ceremony/` is anything but a public package.
+    assert!(!dir.join("private").exists());
+    let mut round3 = 0;
+    for entry in fs::read_dir(dir.join("ceremony")).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_str().unwrap().to_string();
+        assert!(
+            name.starts_with("round") && name.ends_with(".json"),
+            "{name}"
+        );
+        if name.starts_with("round3-") {
+            let package: nullivote::trustee::round3::Package =
+                serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
+            assert_eq!(package.shares().len(), 2, "{name}");
+            round3 += 1;
+        }
+    }
+    assert_eq!(round3, 3);
     // A trustee's secret moved on to its key: an earlier round says so.
     fails(
         &["trustee", "round4", d, "--secret", &secrets[1]],

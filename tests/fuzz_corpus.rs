@@ -732,7 +732,7 @@ fn full_board(ballots: &Value, challenged: &ChallengedBallot) -> (Vec<u8>, Vec<u
     })
 }
 
-/// Every saved secret of trustee 1 (and its share for trustee 2) of a 3-of-5 ceremony for the
+/// Every saved secret of trustee 1 of a 3-of-5 ceremony for the
 /// leadership manifest, from seeded RNGs, and one with an unknown kind.
 fn trustee_secrets() -> Vec<(&'static str, Vec<u8>)> {
     let authority =
@@ -747,24 +747,13 @@ fn trustee_secrets() -> Vec<(&'static str, Vec<u8>)> {
         .iter()
         .map(|s| trustee::part2(s, &p1).expect("part2"))
         .unzip();
-    let (s3, shares): (Vec<_>, Vec<_>) = s2
+    let (s3, p3): (Vec<_>, Vec<_>) = s2
         .iter()
         .map(|s| trustee::part3(s, &p1, &p2).expect("part3"))
         .unzip();
-    let shares: Vec<_> = shares.into_iter().flatten().collect();
     let (s4, p4): (Vec<_>, Vec<_>) = s3
         .iter()
-        .map(|s| {
-            let inbox: Vec<_> = shares
-                .iter()
-                .filter(|sh| sh.to() == s.trustee())
-                .map(|sh| {
-                    trustee::round3::PrivateShare::from_secret_bytes(&sh.to_secret_bytes())
-                        .expect("a share")
-                })
-                .collect();
-            trustee::part4(s, &inbox).expect("part4")
-        })
+        .map(|s| trustee::part4(s, &p3).expect("part4"))
         .unzip();
     let p5: Vec<_> = s4
         .iter()
@@ -779,7 +768,6 @@ fn trustee_secrets() -> Vec<(&'static str, Vec<u8>)> {
         ("round3", s3[0].to_secret_bytes().to_vec()),
         ("round4", s4[0].to_secret_bytes().to_vec()),
         ("key", key.to_secret_bytes().to_vec()),
-        ("share", shares[0].to_secret_bytes().to_vec()),
         ("unknown-kind", unknown),
     ]
 }

@@ -30,7 +30,7 @@
 //! | --- | --- | --- | --- |
 //! | `manifest leadership` | administrator | | `manifest.json` (a custom election: write the JSON, check it with `manifest check`, copy it to `DIR/manifest.json`) |
 //! | `authority new` | channel authority (postal intake) | | its secret file; prints the public key for the manifest |
-//! | `trustee round1`…`finish` | each trustee | `manifest.json`, `ceremony/`, `private/` | `ceremony/roundN-<i>.json`, `private/round3-<i>-to-<l>.bin`, its secret file, `ceremony.json` |
+//! | `trustee round1`…`finish` | each trustee | `manifest.json`, `ceremony/` | `ceremony/roundN-<i>.json` (round 3's shares each sealed for their recipient), its secret file, `ceremony.json` |
 //! | `credentials issue` | registrar | `manifest.json` | `roll.json`, the codes file |
 //! | `cast`, `challenge`, `close` | board operator (for the voter's device or the intake) | the election, `board.jsonl` | `board.jsonl`, `refusals.jsonl` |
 //! | `tally` | anyone | the election, the board | `tally.json` |
@@ -48,8 +48,9 @@
 //!   next, so running a step out of order says what to run instead. Secrets are saved before
 //!   the public package is written, and re-running a step after a crash re-sends the identical
 //!   package (see `nullivote/ceremony.rs`).
-//! * **`private/` is not part of the record.** It stands for the trustees' private channel:
-//!   in a real deployment each share is sent encrypted to its recipient alone.
+//! * **No secret in the shared directory.** Each key-generation share is sealed for its
+//!   recipient (spec §10.5) before it is written to `ceremony/`; the secret files each party
+//!   names on the command line are the only secrets, and belong outside `DIR`.
 //! * **Writes are atomic** (a temporary file renamed into place), secrets are created with mode
 //!   0600 and never overwritten by a new secret, and the board is changed by one command at a
 //!   time (`board.lock`).
@@ -203,7 +204,7 @@ enum AuthorityCommand {
 /// A trustee's step after round 1.
 #[derive(Args)]
 struct TrusteeStep {
-    /// The record directory (manifest.json, ceremony/, private/).
+    /// The record directory (manifest.json, ceremony/).
     dir: PathBuf,
     /// The trustee's secret file, updated by each round.
     #[arg(long, value_name = "FILE")]
@@ -228,7 +229,8 @@ enum TrusteeCommand {
     },
     /// Once every digest is in: reveal the commitments and proofs.
     Round2(TrusteeStep),
-    /// Once every reveal is in: check them, write the private shares (private/).
+    /// Once every reveal is in: check them, write the shares, each sealed for its recipient
+    /// (ceremony/round3-<i>.json).
     Round3(TrusteeStep),
     /// Check the shares received; publish complaints (possibly none).
     Round4 {

@@ -10,8 +10,8 @@
 //!
 //! ```text
 //! part1 ─ round1::Package (digest)  ─▶ broadcast
-//! part2 ─ round2::Package (reveal)  ─▶ broadcast         (only once all n digests are in)
-//! part3 ─ round3::PrivateShare      ─▶ private, one per recipient
+//! part2 ─ round2::Package (reveal, encryption key) ─▶ broadcast  (only once all n digests are in)
+//! part3 ─ round3::Package (sealed shares) ─▶ broadcast; each share opens for its recipient alone
 //! part4 ─ round4::Package (complaints) ─▶ broadcast
 //! resolve_complaints ─ round5::Package (answers) ─▶ broadcast
 //! finish ─▶ TrusteeKey (never sent), PublicKeySet (published)
@@ -46,9 +46,9 @@
 //!
 //! ```text
 //! h_i = SHA-256(prefix("trustee-commitment") ‖ md ‖ u16be(i)
-//!               ‖ u64be(#C) ‖ C_{i,0} ‖ … ‖ u64be(#π) ‖ π_{i,0} ‖ …)          (round 1)
+//!               ‖ u64be(#C) ‖ C_{i,0} ‖ … ‖ u64be(#π) ‖ π_{i,0} ‖ … ‖ E_i ‖ π^E_i)   (round 1)
 //! R   = SHA-256(prefix("trustee-reveals") ‖ md ‖ u16be(n) ‖ u16be(k)
-//!               ‖ h_1 ‖ … ‖ h_n ‖ [u16be(i) ‖ C_{i,0..k} ‖ π_{i,0..k}] for i = 1..=n)
+//!               ‖ h_1 ‖ … ‖ h_n ‖ [u16be(i) ‖ C_{i,0..k} ‖ π_{i,0..k} ‖ E_i ‖ π^E_i] for i = 1..=n)
 //! ceremony digest = SHA-256(prefix("trustee-ceremony") ‖ md ‖ u16be(n) ‖ u16be(k) ‖ R
 //!               ‖ u32be(#complaints) ‖ [u16be(accuser) ‖ u16be(accused)]   ascending
 //!               ‖ u32be(#answers) ‖ [u16be(dealer) ‖ u16be(accuser) ‖ share] ascending
@@ -56,7 +56,8 @@
 //! ```
 //!
 //! Points are their 32-byte canonical encodings, proofs their 64-byte encodings
-//! ([`SchnorrProof`]), shares 32-byte canonical scalars.
+//! ([`SchnorrProof`]), shares 32-byte canonical scalars. `E_i` is trustee `i`'s
+//! share-encryption key and `π^E_i` its proof of possession (see [`SealedShare`]).
 //!
 //! # Failures
 //!
@@ -80,6 +81,7 @@ use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use super::keys::{PublicKeySet, TrusteeKey};
 use super::persist::{self, Kind};
+use super::sealed::{self, Direction, SealedShare};
 use super::{
     TrusteeError, TrusteeIndex, check_policy, eval_commitments_vartime, powers, tagged_hash,
 };
@@ -304,16 +306,20 @@ pub mod round2 {
     }
 
     /// Trustee `i`'s reveal: its commitments `C_{i,j} = a_{i,j}·G` and proofs of possession
-    /// `π_{i,j}`, for `j = 0..k`. **Broadcast**, only after all `n` round-1 digests were
-    /// received.
+    /// `π_{i,j}`, for `j = 0..k`, and its share-encryption key `E_i` with its proof of
+    /// possession `π^E_i` (see [`SealedShare`]). **Broadcast**, only after all `n` round-1
+    /// digests were received.
     ///
-    /// JSON: `{"trustee": 1, "commitments": ["<64 hex>", …], "proofs": ["<128 hex>", …]}`.
+    /// JSON: `{"trustee": 1, "commitments": ["<64 hex>", …], "proofs": ["<128 hex>", …],
+    /// "encryption_key": "<64 hex>", "encryption_proof": "<128 hex>"}`.
     #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
     #[serde(deny_unknown_fields)]
     pub struct Package {
         pub(crate) trustee: TrusteeIndex,
         pub(crate) commitments: Vec<Element>,
         pub(crate) proofs: Vec<SchnorrProof>,
+        pub(crate) encryption_key: Element,
+        pub(crate) encryption_proof: SchnorrProof,
     }
 
     impl Package {
@@ -332,6 +338,16 @@ pub mod round2 {
             &self.proofs
         }
 
+        /// `E_i`, the key the other trustees seal their shares for `i` with.
+        pub fn encryption_key(&self) -> &Element {
+            &self.encryption_key
+        }
+
+        /// `π^E_i`, the proof of possession of `E_i`.
+        pub fn encryption_proof(&self) -> &SchnorrProof {
+            &self.encryption_proof
+        }
+
         /// `h_i`, the round-1 digest this reveal must match, for the ceremony of the manifest
         /// with digest `manifest_digest` (see the [module docs](super)).
         pub fn commitment_digest(&self, manifest_digest: &[u8; 32]) -> [u8; 32] {
@@ -346,17 +362,19 @@ pub mod round2 {
             for p in &self.proofs {
                 h.update(p.encode());
             }
+            h.update(self.encryption_key.as_bytes());
+            h.update(self.encryption_proof.encode());
             h.finalize().into()
         }
     }
 }
 
-/// Round 3: every dealer sends each other trustee its share, privately.
+/// Round 3: every dealer seals each other trustee's share for it, and broadcasts them.
 pub mod round3 {
     use super::*;
 
     /// Trustee `i`'s state after [`part3`]: its coefficients, every dealer's
-    /// commitments and the digest `R` of rounds 1–2. **Never sent**.
+    /// commitments and encryption key, and the digest `R` of rounds 1–2. **Never sent**.
     ///
     /// # Saved layout (kind 3)
     ///
@@ -366,6 +384,7 @@ pub mod round3 {
     /// 32·k     coefficients a_{i,0} … a_{i,k−1}
     /// 32       R, the digest of rounds 1–2
     /// 32·n·k   commitments C_{l,j}, l = 1..=n, j = 0..k
+    /// 32·n     encryption keys E_l, l = 1..=n
     /// ```
     #[derive(Zeroize, ZeroizeOnDrop)]
     pub struct SecretPackage {
@@ -380,6 +399,8 @@ pub mod round3 {
         pub(crate) reveals_digest: [u8; 32],
         #[zeroize(skip)]
         pub(crate) commitments: Vec<Vec<Element>>,
+        #[zeroize(skip)]
+        pub(crate) encryption_keys: Vec<Element>,
     }
 
     impl SecretPackage {
@@ -388,29 +409,48 @@ pub mod round3 {
             self.trustee
         }
 
-        /// The private shares again, identical (to re-send after a crash).
-        pub fn shares(&self) -> Vec<PrivateShare> {
-            private_shares(
-                self.trustee,
-                self.policy,
-                &self.manifest_digest,
-                &self.coefficients,
-            )
+        /// The round-3 package again, byte-identical (to re-send after a crash: sealing is
+        /// deterministic).
+        pub fn package(&self) -> Package {
+            let e =
+                sealed::encryption_secret(&self.manifest_digest, self.trustee, &self.coefficients);
+            let me = self.trustee;
+            let shares = TrusteeIndex::all(self.policy)
+                .filter(|&to| to != me)
+                .map(|to| {
+                    let direction = Direction {
+                        manifest_digest: &self.manifest_digest,
+                        from: me,
+                        from_key: &self.encryption_keys[me.slot()],
+                        to,
+                        to_key: &self.encryption_keys[to.slot()],
+                    };
+                    Sealed {
+                        to,
+                        share: direction.seal(&e, &evaluate(&self.coefficients, to)),
+                    }
+                })
+                .collect();
+            Package { dealer: me, shares }
         }
 
         /// The secret encoding (see `# Saved layout`).
         pub fn to_secret_bytes(&self) -> Zeroizing<Vec<u8>> {
             let mut out = persist::start(Kind::Round3, round3_body_len(self.policy));
-            put_round3_body(
-                &mut out,
-                self.trustee,
-                self.policy,
-                &self.manifest_digest,
-                &self.coefficients,
-                &self.reveals_digest,
-                &self.commitments,
-            );
+            put_round3_body(&mut out, &self.body());
             out
+        }
+
+        fn body(&self) -> Round3BodyRef<'_> {
+            Round3BodyRef {
+                trustee: self.trustee,
+                policy: self.policy,
+                manifest_digest: &self.manifest_digest,
+                coefficients: &self.coefficients,
+                reveals_digest: &self.reveals_digest,
+                commitments: &self.commitments,
+                encryption_keys: &self.encryption_keys,
+            }
         }
 
         /// Loads a saved state.
@@ -418,7 +458,7 @@ pub mod round3 {
         /// # Errors
         /// [`TrusteeError::Encoding`] for bytes that are not the layout;
         /// [`TrusteeError::CorruptSecret`] if the trustee's own commitments are not
-        /// `a_{i,j}·G`.
+        /// `a_{i,j}·G` or its own encryption key is not the one its coefficients give.
         pub fn from_secret_bytes(bytes: &[u8]) -> Result<Self, TrusteeError> {
             let mut r = Reader::new(bytes);
             persist::read_header(&mut r, Kind::Round3, "round3_secret")?;
@@ -431,6 +471,7 @@ pub mod round3 {
                 coefficients: body.coefficients,
                 reveals_digest: body.reveals_digest,
                 commitments: body.commitments,
+                encryption_keys: body.encryption_keys,
             })
         }
     }
@@ -443,94 +484,48 @@ pub mod round3 {
         }
     }
 
-    /// The share `s_{i→l} = f_i(l)` that dealer `i` sends trustee `l`. Travels on a
-    /// **private** channel: confidential and authenticated between `i` and `l`. Encrypting and
-    /// authenticating that channel is the deployment's job; nullivote only produces and checks
-    /// the share.
+    /// Dealer `i`'s shares, each sealed for its recipient: `s_{i→l} = f_i(l)` for every
+    /// `l ≠ i`, in ascending `l`. **Broadcast**: a sealed share opens only with `l`'s secret
+    /// (see [`SealedShare`]), so the package may lie in a directory every party shares; it is
+    /// not part of the election record.
     ///
-    /// Secret: wiped on drop, not `Clone`, no serde, `Debug` prints only the indices.
-    ///
-    /// # Layout (`to_secret_bytes`, kind 6)
-    ///
-    /// ```text
-    /// 3 "NVK" ‖ 2 version ‖ 1 kind = 6
-    /// 2 from i ‖ 2 to l ‖ 32 manifest digest ‖ 32 s_{i→l} (canonical scalar)
-    /// ```
-    #[derive(Zeroize, ZeroizeOnDrop)]
-    pub struct PrivateShare {
-        #[zeroize(skip)]
-        pub(crate) from: TrusteeIndex,
-        #[zeroize(skip)]
-        pub(crate) to: TrusteeIndex,
-        #[zeroize(skip)]
-        pub(crate) manifest_digest: [u8; 32],
-        pub(crate) value: SecretScalar,
+    /// JSON: `{"dealer": 1, "shares": [{"to": 2, "share": "<96 hex>"}, …]}`.
+    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Package {
+        pub(crate) dealer: TrusteeIndex,
+        pub(crate) shares: Vec<Sealed>,
     }
 
-    impl PrivateShare {
-        /// A copy, for delivering a share in process without moving it: a moved value leaves
-        /// its bytes in the buffer it came from, which is then freed unwiped, while the
-        /// original dropped in place wipes itself.
-        pub(crate) fn duplicate(&self) -> Self {
-            Self {
-                from: self.from,
-                to: self.to,
-                manifest_digest: self.manifest_digest,
-                value: SecretScalar::new(*self.value.expose()),
-            }
-        }
-
-        /// Length of the secret encoding.
-        pub const LEN: usize = persist::HEADER_LEN + 2 + 2 + 32 + 32;
-
+    impl Package {
         /// The dealer `i`.
-        pub fn from(&self) -> TrusteeIndex {
-            self.from
+        pub fn dealer(&self) -> TrusteeIndex {
+            self.dealer
         }
 
+        /// The sealed shares.
+        pub fn shares(&self) -> &[Sealed] {
+            &self.shares
+        }
+    }
+
+    /// One sealed share and its recipient.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Sealed {
+        pub(crate) to: TrusteeIndex,
+        pub(crate) share: SealedShare,
+    }
+
+    impl Sealed {
         /// The recipient `l`.
         pub fn to(&self) -> TrusteeIndex {
             self.to
         }
 
-        /// The secret encoding, to be encrypted for `l` by the deployment.
-        pub fn to_secret_bytes(&self) -> Zeroizing<Vec<u8>> {
-            let mut out = persist::start(Kind::PrivateShare, Self::LEN - persist::HEADER_LEN);
-            out.extend_from_slice(&self.from.get().to_be_bytes());
-            out.extend_from_slice(&self.to.get().to_be_bytes());
-            out.extend_from_slice(&self.manifest_digest);
-            persist::put_secret(&mut out, self.value.expose());
-            out
-        }
-
-        /// Decodes a share (the recipient then checks it in [`part4`]).
-        ///
-        /// # Errors
-        /// [`TrusteeError::Encoding`] or [`TrusteeError::ZeroIndex`] for bytes that are not
-        /// the layout.
-        pub fn from_secret_bytes(bytes: &[u8]) -> Result<Self, TrusteeError> {
-            let mut r = Reader::new(bytes);
-            persist::read_header(&mut r, Kind::PrivateShare, "private_share")?;
-            let from = TrusteeIndex::new(r.u16("private_share.from")?)?;
-            let to = TrusteeIndex::new(r.u16("private_share.to")?)?;
-            let manifest_digest = r.array32("private_share.manifest_digest")?;
-            let value = SecretScalar::new(r.scalar("private_share.value")?);
-            r.finish("private_share")?;
-            Ok(Self {
-                from,
-                to,
-                manifest_digest,
-                value,
-            })
-        }
-    }
-
-    impl core::fmt::Debug for PrivateShare {
-        fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-            f.debug_struct("PrivateShare")
-                .field("from", &self.from)
-                .field("to", &self.to)
-                .finish_non_exhaustive()
+        /// `s_{i→l}`, sealed for `l`.
+        pub fn share(&self) -> &SealedShare {
+            &self.share
         }
     }
 }
@@ -547,7 +542,7 @@ pub mod round4 {
     ///
     /// ```text
     /// 3 "NVK" ‖ 2 version ‖ 1 kind = 4
-    /// the round-3 body (n, k, i, manifest digest, coefficients, R, commitments)
+    /// the round-3 body (n, k, i, manifest digest, coefficients, R, commitments, encryption keys)
     /// n ×  received share from dealer m = 1..=n: 1 flag (0 none: complained, 1 present)
     ///      ‖ 32 s_{m→l} if the flag is 1; the trustee's own slot holds f_l(l)
     /// ```
@@ -566,6 +561,8 @@ pub mod round4 {
         pub(crate) reveals_digest: [u8; 32],
         #[zeroize(skip)]
         pub(crate) commitments: Vec<Vec<Element>>,
+        #[zeroize(skip)]
+        pub(crate) encryption_keys: Vec<Element>,
         pub(crate) received: Vec<Option<SecretScalar>>,
     }
 
@@ -599,12 +596,15 @@ pub mod round4 {
             let mut out = persist::start(Kind::Round4, round3_body_len(self.policy) + 33 * n);
             put_round3_body(
                 &mut out,
-                self.trustee,
-                self.policy,
-                &self.manifest_digest,
-                &self.coefficients,
-                &self.reveals_digest,
-                &self.commitments,
+                &Round3BodyRef {
+                    trustee: self.trustee,
+                    policy: self.policy,
+                    manifest_digest: &self.manifest_digest,
+                    coefficients: &self.coefficients,
+                    reveals_digest: &self.reveals_digest,
+                    commitments: &self.commitments,
+                    encryption_keys: &self.encryption_keys,
+                },
             );
             for slot in &self.received {
                 match slot {
@@ -664,6 +664,7 @@ pub mod round4 {
                 coefficients: body.coefficients,
                 reveals_digest: body.reveals_digest,
                 commitments: body.commitments,
+                encryption_keys: body.encryption_keys,
                 received,
             })
         }
@@ -845,10 +846,14 @@ pub(crate) fn part1_with_coefficients<R: RngCore + CryptoRng>(
             SchnorrProof::prove(a, &statement, &mut t, rng)
         })
         .collect();
+    let (encryption_key, encryption_proof) =
+        sealed::encryption_key(&manifest_digest, trustee, &coefficients);
     let reveal = round2::Package {
         trustee,
         commitments,
         proofs,
+        encryption_key,
+        encryption_proof,
     };
     let secret = round1::SecretPackage {
         trustee,
@@ -891,23 +896,24 @@ pub fn part2(
     Ok((next, package))
 }
 
-/// Round 3: trustee `i` checks every reveal and computes the private share
-/// `s_{i→l} = f_i(l)` for every other trustee `l` (each to be sent on a private channel).
+/// Round 3: trustee `i` checks every reveal and seals the share `s_{i→l} = f_i(l)` of every
+/// other trustee `l` for `l` alone (spec §10.5): the returned package is broadcast.
 ///
 /// Checks, for every dealer `m`: exactly `k` commitments and `k` proofs; `h_m` = the digest of
-/// its reveal; every proof of possession (one batch; on failure every bad proof is named);
-/// exactly one package per trustee in each round, indices in `1..=n`; the round-1 digests
-/// unchanged since [`part2`].
+/// its reveal; every proof of possession, of the coefficients and of the encryption key (one
+/// batch; on failure every bad proof is named); exactly one package per trustee in each round,
+/// indices in `1..=n`; the round-1 digests unchanged since [`part2`].
 ///
 /// # Errors
 /// [`TrusteeError::CommitmentCount`], [`TrusteeError::RevealMismatch`],
-/// [`TrusteeError::PossessionProof`] (several at once in [`TrusteeError::Several`]), each naming
-/// the dealer; [`TrusteeError::Equivocation`]; and the package-set errors of [`part2`].
+/// [`TrusteeError::PossessionProof`], [`TrusteeError::EncryptionKeyProof`] (several at once in
+/// [`TrusteeError::Several`]), each naming the dealer; [`TrusteeError::Equivocation`]; and the
+/// package-set errors of [`part2`].
 pub fn part3(
     secret: &round2::SecretPackage,
     round1_packages: &[round1::Package],
     round2_packages: &[round2::Package],
-) -> Result<(round3::SecretPackage, Vec<round3::PrivateShare>), TrusteeError> {
+) -> Result<(round3::SecretPackage, round3::Package), TrusteeError> {
     let policy = secret.policy;
     let r1 = by_trustee(policy, 1, round1_packages, |p| p.trustee)?;
     for (p, seen) in r1.iter().zip(&secret.digests) {
@@ -938,54 +944,59 @@ pub fn part3(
         coefficients: copy_secrets(&secret.coefficients),
         reveals_digest: view.reveals_digest,
         commitments: view.commitments,
+        encryption_keys: view.encryption_keys,
     };
-    let shares = next.shares();
-    Ok((next, shares))
+    let package = next.package();
+    Ok((next, package))
 }
 
-/// Round 4: trustee `l` checks each received share against its dealer's commitments,
+/// Round 4: trustee `l` opens the share each dealer sealed for it and checks it against the
+/// dealer's commitments,
 ///
 /// ```text
 /// s_{i→l}·G  =?  Σ_j l^j·C_{i,j}
 /// ```
 ///
-/// and complains (broadcast) about every dealer whose share is wrong, missing or sent twice.
+/// and complains (broadcast) about every dealer whose share is wrong, does not open, is missing,
+/// or is sent more than once. `round3_packages` are the round-3 packages received (its own may
+/// be among them and is ignored); a dealer with no package here is complained about.
 ///
 /// # Errors
-/// [`TrusteeError::IndexOutOfRange`] for a sender that is not a trustee;
-/// [`TrusteeError::MisdirectedShare`] for a share addressed to another trustee or claiming to
-/// come from `l` itself; [`TrusteeError::ShareSession`] for a share of another manifest.
+/// [`TrusteeError::IndexOutOfRange`] for a package from a dealer that is not a trustee.
 pub fn part4(
     secret: &round3::SecretPackage,
-    received: &[round3::PrivateShare],
+    round3_packages: &[round3::Package],
 ) -> Result<(round4::SecretPackage, round4::Package), TrusteeError> {
     let policy = secret.policy;
     let me = secret.trustee;
     let n = usize::from(policy.count);
+    let e = sealed::encryption_secret(&secret.manifest_digest, me, &secret.coefficients);
     let mut slots: Vec<Option<SecretScalar>> = (0..n).map(|_| None).collect();
-    let mut repeated = vec![false; n];
-    for share in received {
-        let from = share.from.check(policy)?;
-        if share.to != me || from == me {
-            return Err(TrusteeError::MisdirectedShare {
-                from,
-                to: share.to,
-                recipient: me,
-            });
+    let mut seen = vec![0usize; n];
+    for package in round3_packages {
+        let dealer = package.dealer.check(policy)?;
+        if dealer == me {
+            continue;
         }
-        if share.manifest_digest != secret.manifest_digest {
-            return Err(TrusteeError::ShareSession { from });
-        }
-        let slot = &mut slots[from.slot()];
-        if slot.is_some() {
-            repeated[from.slot()] = true;
-        } else {
-            *slot = Some(SecretScalar::new(*share.value.expose()));
+        seen[dealer.slot()] += 1;
+        let mut mine = package.shares.iter().filter(|s| s.to == me);
+        let (Some(sealed), None) = (mine.next(), mine.next()) else {
+            continue;
+        };
+        let direction = Direction {
+            manifest_digest: &secret.manifest_digest,
+            from: dealer,
+            from_key: &secret.encryption_keys[dealer.slot()],
+            to: me,
+            to_key: &secret.encryption_keys[me.slot()],
+        };
+        if let Some(share) = direction.open(&e, &sealed.share) {
+            slots[dealer.slot()] = Some(share);
         }
     }
     for dealer in TrusteeIndex::all(policy).filter(|&d| d != me) {
         let slot = &mut slots[dealer.slot()];
-        let good = !repeated[dealer.slot()]
+        let good = seen[dealer.slot()] == 1
             && slot
                 .as_ref()
                 .is_some_and(|s| share_matches(s, &secret.commitments[dealer.slot()], me));
@@ -1001,6 +1012,7 @@ pub fn part4(
         coefficients: copy_secrets(&secret.coefficients),
         reveals_digest: secret.reveals_digest,
         commitments: secret.commitments.clone(),
+        encryption_keys: secret.encryption_keys.clone(),
         received: slots,
     };
     let package = next.package();
@@ -1151,22 +1163,50 @@ pub struct CeremonyTranscript {
     pub round2: Vec<round2::Package>,
     /// Round 4: every trustee's complaints.
     pub round4: Vec<round4::Package>,
-    /// Round 5: every dealer's answers to complaints.
+    /// Round 5: the answers of every dealer that answered a complaint (a dealer with nothing
+    /// to answer is not listed).
     pub round5: Vec<round5::Package>,
 }
 
 impl CeremonyTranscript {
+    /// The transcript of the packages of a ceremony, in its one canonical form: every round in
+    /// ascending trustee order, and round 5 without the packages that answer nothing.
+    pub fn new(
+        mut round1: Vec<round1::Package>,
+        mut round2: Vec<round2::Package>,
+        mut round4: Vec<round4::Package>,
+        mut round5: Vec<round5::Package>,
+    ) -> Self {
+        round1.sort_by_key(round1::Package::trustee);
+        round2.sort_by_key(round2::Package::trustee);
+        round4.sort_by_key(round4::Package::trustee);
+        round5.retain(|p| !p.answers.is_empty());
+        round5.sort_by_key(round5::Package::dealer);
+        Self {
+            round1,
+            round2,
+            round4,
+            round5,
+        }
+    }
+
     /// Recomputes the public key set from these packages ([`verify_ceremony`]), after checking
-    /// that every round lists its packages in strictly ascending trustee order (one canonical
-    /// form per ceremony).
+    /// that the transcript is in its one canonical form: every round lists its packages in
+    /// strictly ascending trustee order, and round 5 lists no package without answers.
     ///
     /// # Errors
-    /// [`TrusteeError::PackageOrder`], and those of [`verify_ceremony`].
+    /// [`TrusteeError::PackageOrder`], [`TrusteeError::EmptyAnswers`], and those of
+    /// [`verify_ceremony`].
     pub fn verify(&self, manifest: &Manifest) -> Result<PublicKeySet, TrusteeError> {
         ascending(1, self.round1.iter().map(round1::Package::trustee))?;
         ascending(2, self.round2.iter().map(round2::Package::trustee))?;
         ascending(4, self.round4.iter().map(round4::Package::trustee))?;
         ascending(5, self.round5.iter().map(round5::Package::dealer))?;
+        if let Some(empty) = self.round5.iter().find(|p| p.answers.is_empty()) {
+            return Err(TrusteeError::EmptyAnswers {
+                trustee: empty.dealer,
+            });
+        }
         verify_ceremony(
             manifest,
             &self.round1,
@@ -1217,28 +1257,21 @@ pub fn run_ceremony<R: RngCore + CryptoRng>(
     }
     drop(secrets1);
     let mut secrets3 = Vec::new();
-    // Each inbox sized up front: a moved buffer of shares would be freed unwiped.
-    let mut inboxes: Vec<Vec<round3::PrivateShare>> = (0..policy.count)
-        .map(|_| Vec::with_capacity(usize::from(policy.count)))
-        .collect();
+    let mut packages3 = Vec::new();
     for s in &secrets2 {
-        let (s, shares) = part3(s, &packages1, &packages2)?;
+        let (s, p) = part3(s, &packages1, &packages2)?;
         secrets3.push(s);
-        for share in &shares {
-            inboxes[share.to.slot()].push(share.duplicate());
-        }
-        drop(shares);
+        packages3.push(p);
     }
     drop(secrets2);
     let mut secrets4 = Vec::new();
     let mut packages4 = Vec::new();
-    for (s, inbox) in secrets3.iter().zip(&inboxes) {
-        let (s, p) = part4(s, inbox)?;
+    for s in &secrets3 {
+        let (s, p) = part4(s, &packages3)?;
         secrets4.push(s);
         packages4.push(p);
     }
     drop(secrets3);
-    drop(inboxes);
     let packages5 = secrets4
         .iter()
         .map(|s| resolve_complaints(s, &packages4))
@@ -1251,12 +1284,7 @@ pub fn run_ceremony<R: RngCore + CryptoRng>(
         keys.push(key);
         public = Some(p);
     }
-    let transcript = CeremonyTranscript {
-        round1: packages1,
-        round2: packages2,
-        round4: packages4,
-        round5: packages5,
-    };
+    let transcript = CeremonyTranscript::new(packages1, packages2, packages4, packages5);
     match public {
         Some(public) => Ok((keys, public, transcript)),
         None => Err(TrusteeError::InvalidPolicy {
@@ -1273,6 +1301,7 @@ pub fn run_ceremony<R: RngCore + CryptoRng>(
 /// What rounds 1–2 establish: every dealer's commitments (by slot) and the digest `R`.
 pub(crate) struct PublicView {
     pub(crate) commitments: Vec<Vec<Element>>,
+    pub(crate) encryption_keys: Vec<Element>,
     pub(crate) reveals_digest: [u8; 32],
 }
 
@@ -1330,25 +1359,33 @@ pub(crate) fn check_reveals(
     if !errors.is_empty() {
         return Err(TrusteeError::from_list(errors));
     }
-    let items: Vec<(TrusteeIndex, u16, &Element, &SchnorrProof)> = r2
+    // (dealer, Some(j) for coefficient j or None for the encryption key, public point, proof)
+    let items: Vec<(TrusteeIndex, Option<u16>, &Element, &SchnorrProof)> = r2
         .iter()
         .flat_map(|r| {
             (0u16..)
                 .zip(r.commitments.iter().zip(&r.proofs))
-                .map(|(j, (c, p))| (r.trustee, j, c, p))
+                .map(|(j, (c, p))| (r.trustee, Some(j), c, p))
+                .chain([(r.trustee, None, &r.encryption_key, &r.encryption_proof)])
         })
         .collect();
     verify_batch(
         &items,
         &[],
         |(dealer, j, c, p), msm| {
-            let mut t = possession_transcript(manifest_digest, *dealer, *j);
+            let mut t = match j {
+                Some(j) => possession_transcript(manifest_digest, *dealer, *j),
+                None => sealed::encryption_key_transcript(manifest_digest, *dealer),
+            };
             p.accumulate(&SchnorrStatement { public: **c }, &mut t, msm);
             Ok::<(), TrusteeError>(())
         },
-        |i| TrusteeError::PossessionProof {
-            dealer: items[i].0,
-            coefficient: items[i].1,
+        |i| match items[i].1 {
+            Some(coefficient) => TrusteeError::PossessionProof {
+                dealer: items[i].0,
+                coefficient,
+            },
+            None => TrusteeError::EncryptionKeyProof { dealer: items[i].0 },
         },
     )
     .map_err(|failures| TrusteeError::from_list(failures.into_iter().map(|(_, e)| e).collect()))?;
@@ -1368,9 +1405,12 @@ pub(crate) fn check_reveals(
         for p in &r.proofs {
             h.update(p.encode());
         }
+        h.update(r.encryption_key.as_bytes());
+        h.update(r.encryption_proof.encode());
     }
     Ok(PublicView {
         commitments: r2.iter().map(|r| r.commitments.clone()).collect(),
+        encryption_keys: r2.iter().map(|r| r.encryption_key).collect(),
         reveals_digest: h.finalize().into(),
     })
 }
@@ -1572,28 +1612,6 @@ fn share_matches(s: &SecretScalar, commitments: &[Element], at: TrusteeIndex) ->
     RISTRETTO_BASEPOINT_TABLE * s.expose() == eval_commitments_vartime(commitments, at)
 }
 
-fn private_shares(
-    from: TrusteeIndex,
-    policy: TrusteePolicy,
-    manifest_digest: &[u8; 32],
-    coefficients: &[SecretScalar],
-) -> Vec<round3::PrivateShare> {
-    // Sized up front: a growing Vec would move its buffer and free the old one with secret
-    // shares still in it (found by ct/tests/wipe.rs).
-    let mut out = Vec::with_capacity(usize::from(policy.count).saturating_sub(1));
-    out.extend(
-        TrusteeIndex::all(policy)
-            .filter(|&to| to != from)
-            .map(|to| round3::PrivateShare {
-                from,
-                to,
-                manifest_digest: *manifest_digest,
-                value: evaluate(coefficients, to),
-            }),
-    );
-    out
-}
-
 fn copy_secrets(secrets: &[SecretScalar]) -> Vec<SecretScalar> {
     secrets
         .iter()
@@ -1692,34 +1710,44 @@ fn rebuild_reveal(
             reason: "a saved proof of possession does not match its coefficient",
         });
     }
+    let (encryption_key, encryption_proof) =
+        sealed::encryption_key(manifest_digest, trustee, coefficients);
     Ok(round2::Package {
         trustee,
         commitments,
         proofs,
+        encryption_key,
+        encryption_proof,
     })
 }
 
 fn round3_body_len(policy: TrusteePolicy) -> usize {
     let (n, k) = (usize::from(policy.count), usize::from(policy.threshold));
-    FRAME_LEN + 32 * k + 32 + 32 * n * k
+    FRAME_LEN + 32 * k + 32 + 32 * n * k + 32 * n
 }
 
-fn put_round3_body(
-    out: &mut Vec<u8>,
+/// The fields the round-3 and round-4 states share, borrowed for saving.
+struct Round3BodyRef<'a> {
     trustee: TrusteeIndex,
     policy: TrusteePolicy,
-    md: &[u8; 32],
-    coefficients: &[SecretScalar],
-    reveals_digest: &[u8; 32],
-    commitments: &[Vec<Element>],
-) {
-    put_frame(out, trustee, policy, md);
-    put_coefficients(out, coefficients);
-    out.extend_from_slice(reveals_digest);
-    for dealer in commitments {
+    manifest_digest: &'a [u8; 32],
+    coefficients: &'a [SecretScalar],
+    reveals_digest: &'a [u8; 32],
+    commitments: &'a [Vec<Element>],
+    encryption_keys: &'a [Element],
+}
+
+fn put_round3_body(out: &mut Vec<u8>, body: &Round3BodyRef<'_>) {
+    put_frame(out, body.trustee, body.policy, body.manifest_digest);
+    put_coefficients(out, body.coefficients);
+    out.extend_from_slice(body.reveals_digest);
+    for dealer in body.commitments {
         for c in dealer {
             out.extend_from_slice(c.as_bytes());
         }
+    }
+    for key in body.encryption_keys {
+        out.extend_from_slice(key.as_bytes());
     }
 }
 
@@ -1730,6 +1758,7 @@ struct Round3Body {
     coefficients: Vec<SecretScalar>,
     reveals_digest: [u8; 32],
     commitments: Vec<Vec<Element>>,
+    encryption_keys: Vec<Element>,
 }
 
 fn read_round3_body(r: &mut Reader<'_>) -> Result<Round3Body, TrusteeError> {
@@ -1737,7 +1766,7 @@ fn read_round3_body(r: &mut Reader<'_>) -> Result<Round3Body, TrusteeError> {
     let coefficients = read_coefficients(r, policy)?;
     let reveals_digest = r.array32("round3_secret.reveals_digest")?;
     let (n, k) = (usize::from(policy.count), usize::from(policy.threshold));
-    persist::need(r, 32 * n * k, "round3_secret.commitments")?;
+    persist::need(r, 32 * n * k + 32 * n, "round3_secret.commitments")?;
     let mut commitments = Vec::with_capacity(n);
     for _ in 0..n {
         let mut dealer = Vec::with_capacity(k);
@@ -1746,9 +1775,20 @@ fn read_round3_body(r: &mut Reader<'_>) -> Result<Round3Body, TrusteeError> {
         }
         commitments.push(dealer);
     }
+    let mut encryption_keys = Vec::with_capacity(n);
+    for _ in 0..n {
+        encryption_keys.push(r.element("round3_secret.encryption_keys")?);
+    }
     if commit(&coefficients) != commitments[trustee.slot()] {
         return Err(TrusteeError::CorruptSecret {
             reason: "the trustee's own commitments are not its coefficients'",
+        });
+    }
+    if sealed::encryption_key(&manifest_digest, trustee, &coefficients).0
+        != encryption_keys[trustee.slot()]
+    {
+        return Err(TrusteeError::CorruptSecret {
+            reason: "the trustee's own encryption key is not its coefficients'",
         });
     }
     Ok(Round3Body {
@@ -1758,6 +1798,7 @@ fn read_round3_body(r: &mut Reader<'_>) -> Result<Round3Body, TrusteeError> {
         coefficients,
         reveals_digest,
         commitments,
+        encryption_keys,
     })
 }
 

@@ -19,8 +19,8 @@
 //! | round | function | sends | channel |
 //! | --- | --- | --- | --- |
 //! | 1 | [`dkg::part1`] | `h_i = SHA-256(… ‖ i ‖ C_{i,·} ‖ π_{i,·})` | broadcast |
-//! | 2 | [`dkg::part2`] | the reveal `(C_{i,·}, π_{i,·})` | broadcast |
-//! | 3 | [`dkg::part3`] | `s_{i→l} = f_i(l)` for every `l ≠ i` | private, one per recipient |
+//! | 2 | [`dkg::part2`] | the reveal `(C_{i,·}, π_{i,·})`, and the encryption key `E_i` with its proof | broadcast |
+//! | 3 | [`dkg::part3`] | `s_{i→l} = f_i(l)` for every `l ≠ i`, each sealed for `l` ([`SealedShare`]) | broadcast, readable by `l` alone |
 //! | 4 | [`dkg::part4`] | complaints: every `i` with `s_{i→l}·G ≠ Σ_j l^j·C_{i,j}` | broadcast |
 //! | 5 | [`dkg::resolve_complaints`] | the accused dealer's answer `s_{i→l}`, in public | broadcast |
 //! | — | [`dkg::finish`] | nothing: the key share and the public key set | never sent |
@@ -69,6 +69,7 @@ pub mod decryption;
 pub mod dkg;
 mod keys;
 mod persist;
+mod sealed;
 
 #[cfg(test)]
 mod tests;
@@ -93,6 +94,7 @@ pub use dkg::{
     round2, round3, round4, round5, run_ceremony, verify_ceremony,
 };
 pub use keys::{PublicKeySet, TrusteeKey};
+pub use sealed::SealedShare;
 
 /// A trustee's index `l ∈ 1..=n`: the point at which its share of the key is evaluated.
 ///
@@ -240,6 +242,15 @@ pub enum TrusteeError {
         /// The first trustee out of order.
         trustee: TrusteeIndex,
     },
+    /// A published ceremony whose round 5 lists a package without answers: round 5 of the
+    /// record holds exactly the dealers that answered a complaint (one canonical form).
+    #[error(
+        "round 5: the package of trustee {trustee} answers no complaint; the record lists only packages with answers"
+    )]
+    EmptyAnswers {
+        /// The dealer of the empty package.
+        trustee: TrusteeIndex,
+    },
     /// A trustee's package of a round is missing.
     #[error("round {round}: no package from trustee {trustee}")]
     MissingPackage {
@@ -290,24 +301,14 @@ pub enum TrusteeError {
         /// The coefficient index `j`.
         coefficient: u16,
     },
-    /// Round 3: a private share given to a trustee it is not addressed to, or claiming to come
-    /// from the recipient itself.
+    /// Round 2: a proof of possession of the share-encryption key that does not verify (a key
+    /// copied from another trustee or election, or one its sender cannot use).
     #[error(
-        "round 3: a share from trustee {from} to trustee {to} was given to trustee {recipient}"
+        "round 2: trustee {dealer}'s proof of possession of its encryption key does not verify"
     )]
-    MisdirectedShare {
-        /// The sender named in the share.
-        from: TrusteeIndex,
-        /// The recipient named in the share.
-        to: TrusteeIndex,
-        /// The trustee processing it.
-        recipient: TrusteeIndex,
-    },
-    /// Round 3: a private share of another ceremony (another manifest).
-    #[error("round 3: the share from trustee {from} belongs to another election's ceremony")]
-    ShareSession {
-        /// The sender named in the share.
-        from: TrusteeIndex,
+    EncryptionKeyProof {
+        /// The dealer.
+        dealer: TrusteeIndex,
     },
     /// Round 4: a complaint against oneself, against a non-trustee, or repeated.
     #[error(
@@ -488,6 +489,7 @@ impl TrusteeError {
             | Self::CorruptSecret { .. } => Vec::new(),
             Self::DuplicatePackage { trustee, .. }
             | Self::PackageOrder { trustee, .. }
+            | Self::EmptyAnswers { trustee }
             | Self::MissingPackage { trustee, .. }
             | Self::Equivocation { trustee, .. }
             | Self::SharePartCount { trustee, .. }
@@ -497,9 +499,9 @@ impl TrusteeError {
             Self::RevealMismatch { dealer }
             | Self::CommitmentCount { dealer, .. }
             | Self::PossessionProof { dealer, .. }
+            | Self::EncryptionKeyProof { dealer }
             | Self::UnsolicitedAnswer { dealer, .. }
             | Self::DuplicateAnswer { dealer, .. } => vec![*dealer],
-            Self::MisdirectedShare { from, .. } | Self::ShareSession { from } => vec![*from],
             Self::InvalidComplaint { accuser, .. } => vec![*accuser],
             Self::TooFewQualified { excluded, .. } => excluded.clone(),
             Self::TooFewShares { skipped, .. } => skipped.clone(),

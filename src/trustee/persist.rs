@@ -3,9 +3,10 @@
 //! ```text
 //! size  field
 //! 3     magic "NVK" (4e 56 4b)
-//! 2     version, u16 big-endian = PROTOCOL_VERSION (1); other versions are refused
+//! 2     version, u16 big-endian = PROTOCOL_VERSION (2); other versions are refused
 //! 1     kind: 1 round-1 secret, 2 round-2 secret, 3 round-3 secret, 4 round-4 secret,
-//!       5 trustee key, 6 private share
+//!       5 trustee key (6, version 1's plaintext private share, is gone: shares travel
+//!       sealed, `SealedShare`)
 //! …     the kind's body, documented on its type; nothing may follow
 //! ```
 //!
@@ -36,7 +37,6 @@ pub(crate) enum Kind {
     Round3 = 3,
     Round4 = 4,
     Key = 5,
-    PrivateShare = 6,
 }
 
 /// A buffer of `capacity` bytes (allocated once, so no copy of a secret is left behind by a

@@ -2,17 +2,19 @@
 //!
 //! ```text
 //! DIR/ceremony/round1-<i>.json           trustee i's commitment digest           (broadcast)
-//! DIR/ceremony/round2-<i>.json           its commitments and proofs              (broadcast)
-//! DIR/private/round3-<i>-to-<l>.bin      its share for trustee l                 (PRIVATE)
+//! DIR/ceremony/round2-<i>.json           its commitments, proofs, encryption key  (broadcast)
+//! DIR/ceremony/round3-<i>.json           its shares, each sealed for its recipient (broadcast)
 //! DIR/ceremony/round4-<i>.json           its complaints                          (broadcast)
 //! DIR/ceremony/round5-<i>.json           its answers to complaints against it    (broadcast)
 //! DIR/ceremony.json                      {transcript, public}: the outcome       (published)
 //! ```
 //!
-//! `DIR/ceremony/` is the broadcast channel: copy it between the trustees' machines (and into
-//! the record). `DIR/private/` stands for the private channel between two trustees: in a real
-//! deployment each `round3-i-to-l.bin` travels encrypted and authenticated from `i` to `l` only,
-//! and is never part of the record; nullivote does not provide that channel (see README).
+//! `DIR/ceremony/` is the broadcast channel: copy it between the trustees' machines. Nothing
+//! in it is secret: each share `s_{i→l}` in `round3-<i>.json` is sealed for trustee `l` alone
+//! (ChaCha20-Poly1305 under a Diffie-Hellman key of the two trustees' published encryption
+//! keys, spec §10.5), so the directory every party shares holds no secret. The packages of
+//! rounds 1, 2, 4 and 5 are folded into `ceremony.json` at `finish`; round 3's are not part of
+//! the record.
 //!
 //! Each trustee keeps ONE secret file (mode 0600) for the whole ceremony: each round replaces
 //! the previous round's state with the next (`to_secret_bytes`), and `finish` replaces it with
@@ -147,11 +149,6 @@ fn check_index(path: &Path, given: Option<u16>, found: TrusteeIndex) -> Outcome 
 fn package_path(dir: &Dir, round: u8, trustee: TrusteeIndex) -> PathBuf {
     dir.file("ceremony")
         .join(format!("round{round}-{trustee}.json"))
-}
-
-fn share_path(dir: &Dir, from: TrusteeIndex, to: TrusteeIndex) -> PathBuf {
-    dir.file("private")
-        .join(format!("round3-{from}-to-{to}.bin"))
 }
 
 /// Writes a public package once (identical re-runs are no-ops).
@@ -307,35 +304,33 @@ pub fn round3(dir: &Path, i: Option<u16>, secret_path: &Path) -> Outcome {
     let (dir, manifest) = open(dir)?;
     let policy = manifest.trustees();
     let s = secret(secret_path)?;
-    let (me, shares) = match s.stage {
+    let package = match s.stage {
         Stage::Round(2) => {
             let previous = round2::SecretPackage::from_secret_bytes(&s.bytes)
                 .map_err(|e| load_failure(&s.path, e))?;
             check_index(&s.path, i, previous.trustee())?;
             let r1 = packages(&dir, 1, policy, round1::Package::trustee)?;
             let r2 = packages(&dir, 2, policy, round2::Package::trustee)?;
-            let (saved, shares) =
+            let (saved, package) =
                 part3(&previous, &r1, &r2).map_err(|e| ceremony_failure("round 3", e))?;
             replace(&s.path, &saved.to_secret_bytes(), true)?;
-            (saved.trustee(), shares)
+            package
         }
         Stage::Round(3) => {
             let saved = round3::SecretPackage::from_secret_bytes(&s.bytes)
                 .map_err(|e| load_failure(&s.path, e))?;
             check_index(&s.path, i, saved.trustee())?;
-            (saved.trustee(), saved.shares())
+            saved.package()
         }
         found => return Err(wrong_stage(&s.path, found, "round 3", Stage::Round(2))),
     };
-    for share in &shares {
-        let path = share_path(&dir, share.from(), share.to());
-        publish_once(&path, &share.to_secret_bytes(), true, "private share")?;
-    }
+    let me = package.dealer();
+    let out = package_path(&dir, 3, me);
+    publish(&out, &package, 3)?;
     println!(
-        "trustee {me}: {} private shares written to {} (in a real ceremony each goes, \
-         encrypted, to its recipient only)",
-        shares.len(),
-        dir.file("private").display()
+        "trustee {me}: {} shares, each sealed for its recipient alone, written to {}",
+        package.shares().len(),
+        out.display()
     );
     Ok(())
 }
@@ -354,9 +349,9 @@ pub fn round4(dir: &Path, i: Option<u16>, secret_path: &Path, complain: bool) ->
             let mut received = Vec::new();
             let mut missing = Vec::new();
             for dealer in TrusteeIndex::all(policy).filter(|&d| d != me) {
-                let path = share_path(&dir, dealer, me);
-                match read_share(&path, dealer, me) {
-                    Ok(share) => received.push(share),
+                let path = package_path(&dir, 3, dealer);
+                match read_round3(&path, dealer) {
+                    Ok(package) => received.push(package),
                     Err(fail) if complain => {
                         eprintln!("nullivote: complaining about trustee {dealer}: {fail}");
                     }
@@ -367,7 +362,7 @@ pub fn round4(dir: &Path, i: Option<u16>, secret_path: &Path, complain: bool) ->
             if !missing.is_empty() {
                 return Err(Fail::input(format!(
                     "waiting for round 3: {} not there yet (or pass --complain-about-missing to \
-                     complain, in public, about the dealers who did not send a share)",
+                     complain, in public, about the dealers who did not send their shares)",
                     missing.join(", ")
                 )));
             }
@@ -403,21 +398,19 @@ pub fn round4(dir: &Path, i: Option<u16>, secret_path: &Path, complain: bool) ->
     Ok(())
 }
 
-fn read_share(path: &Path, from: TrusteeIndex, to: TrusteeIndex) -> Outcome<round3::PrivateShare> {
-    let bytes = read_secret(path)?;
-    let share = round3::PrivateShare::from_secret_bytes(&bytes)
-        .map_err(|e| Fail::file(path, format!("not a private share: {e}")))?;
-    if share.from() != from || share.to() != to {
+/// Dealer `dealer`'s round-3 package (its sealed shares).
+fn read_round3(path: &Path, dealer: TrusteeIndex) -> Outcome<round3::Package> {
+    let package: round3::Package = read_json(path, "round-3 package")?;
+    if package.dealer() != dealer {
         return Err(Fail::file(
             path,
             format!(
-                "holds the share from trustee {} to trustee {}",
-                share.from(),
-                share.to()
+                "holds trustee {}'s package, not trustee {dealer}'s",
+                package.dealer()
             ),
         ));
     }
-    Ok(share)
+    Ok(package)
 }
 
 fn load_round4(s: &Secret, i: Option<u16>) -> Outcome<round4::SecretPackage> {
@@ -461,13 +454,14 @@ pub fn round5(dir: &Path, i: Option<u16>, secret_path: &Path) -> Outcome {
     Ok(())
 }
 
+/// The ceremony's transcript, in its canonical form (round 5 without the empty packages).
 fn transcript(dir: &Dir, policy: TrusteePolicy) -> Outcome<CeremonyTranscript> {
-    Ok(CeremonyTranscript {
-        round1: packages(dir, 1, policy, round1::Package::trustee)?,
-        round2: packages(dir, 2, policy, round2::Package::trustee)?,
-        round4: packages(dir, 4, policy, round4::Package::trustee)?,
-        round5: packages(dir, 5, policy, round5::Package::dealer)?,
-    })
+    Ok(CeremonyTranscript::new(
+        packages(dir, 1, policy, round1::Package::trustee)?,
+        packages(dir, 2, policy, round2::Package::trustee)?,
+        packages(dir, 4, policy, round4::Package::trustee)?,
+        packages(dir, 5, policy, round5::Package::dealer)?,
+    ))
 }
 
 /// `nullivote trustee finish DIR [--index I] --secret FILE`.

@@ -75,31 +75,51 @@ fn rounds3to5(
     (s4, p4, p5)
 }
 
+/// Round 3 for every dealer, and the round-3 packages as each trustee receives them (every
+/// dealer's broadcast, one copy per recipient, so that a test can tamper with one recipient's
+/// view).
 fn round3_all(
     s2: &[round2::SecretPackage],
     p1: &[round1::Package],
     p2: &[round2::Package],
-) -> (Vec<round3::SecretPackage>, Vec<Vec<round3::PrivateShare>>) {
-    let mut inboxes: Vec<Vec<round3::PrivateShare>> = s2.iter().map(|_| Vec::new()).collect();
-    let mut s3 = Vec::new();
-    for s in s2 {
-        let (s, shares) = part3(s, p1, p2).unwrap();
-        s3.push(s);
-        for share in shares {
-            inboxes[share.to.slot()].push(share);
-        }
-    }
+) -> (Vec<round3::SecretPackage>, Vec<Vec<round3::Package>>) {
+    let (s3, p3): (Vec<_>, Vec<_>) = s2.iter().map(|s| part3(s, p1, p2).unwrap()).unzip();
+    let inboxes = s3.iter().map(|_| p3.clone()).collect();
     (s3, inboxes)
 }
 
 fn round4_all(
     s3: &[round3::SecretPackage],
-    inboxes: &[Vec<round3::PrivateShare>],
+    inboxes: &[Vec<round3::Package>],
 ) -> (Vec<round4::SecretPackage>, Vec<round4::Package>) {
     s3.iter()
         .zip(inboxes)
         .map(|(s, inbox)| part4(s, inbox).unwrap())
         .unzip()
+}
+
+/// In `inbox`, dealer `from`'s share for `to` replaced by `wrong(honest share)`, sealed as an
+/// honest dealer seals (a dealer that deals a share off its polynomial).
+fn deal_wrong(
+    s3: &[round3::SecretPackage],
+    inbox: &mut [round3::Package],
+    from: TrusteeIndex,
+    to: TrusteeIndex,
+    wrong: impl FnOnce(Scalar) -> Scalar,
+) {
+    let dealer = &s3[from.slot()];
+    let value = SecretScalar::new(wrong(*evaluate(&dealer.coefficients, to).expose()));
+    let e = sealed::encryption_secret(&dealer.manifest_digest, from, &dealer.coefficients);
+    let direction = Direction {
+        manifest_digest: &dealer.manifest_digest,
+        from,
+        from_key: &dealer.encryption_keys[from.slot()],
+        to,
+        to_key: &dealer.encryption_keys[to.slot()],
+    };
+    let package = inbox.iter_mut().find(|p| p.dealer == from).unwrap();
+    let slot = package.shares.iter_mut().find(|s| s.to == to).unwrap();
+    slot.share = direction.seal(&e, &value);
 }
 
 fn finish_all(
@@ -376,14 +396,53 @@ fn a_transcript_out_of_order_is_refused() {
     let mut t = transcript.clone();
     t.round4[1] = t.round4[0].clone();
     assert_eq!(t.verify(&m), order(4, i(1)));
+    // Round 5 lists only the dealers that answered (none here); two answers out of order.
+    assert!(transcript.round5.is_empty());
+    let answer = |dealer: u16, accuser: u16| round5::Package {
+        dealer: i(dealer),
+        answers: vec![round5::Answer {
+            accuser: i(accuser),
+            share: Scalar::ONE,
+        }],
+    };
     let mut t = transcript;
+    t.round5 = vec![answer(4, 1), answer(3, 1)];
+    assert_eq!(t.verify(&m), order(5, i(3)));
+}
+
+/// Finding 11 of the attacker's review: round 5 of a transcript has one canonical form. An
+/// empty package (a dealer with nothing to answer) is refused, and `CeremonyTranscript::new`
+/// leaves such packages out and sorts every round.
+#[test]
+fn round5_of_a_transcript_lists_only_dealers_with_answers() {
+    let m = leadership();
+    let (_, public, transcript) = run_ceremony(m.trustees(), &m, &mut test_rng(32)).unwrap();
+    let mut t = transcript.clone();
+    t.round5 = vec![round5::Package {
+        dealer: i(2),
+        answers: vec![],
+    }];
     assert_eq!(
-        t.round5.len(),
-        5,
-        "every dealer answers, if only with nothing"
+        t.verify(&m),
+        Err(TrusteeError::EmptyAnswers { trustee: i(2) })
     );
-    t.round5.swap(3, 4);
-    assert_eq!(t.verify(&m), order(5, i(4)));
+    let empties = (1..=5u16)
+        .rev()
+        .map(|dealer| round5::Package {
+            dealer: i(dealer),
+            answers: vec![],
+        })
+        .collect();
+    let mut round1 = transcript.round1.clone();
+    round1.reverse();
+    let rebuilt = CeremonyTranscript::new(
+        round1,
+        transcript.round2.clone(),
+        transcript.round4.clone(),
+        empties,
+    );
+    assert_eq!(rebuilt, transcript);
+    assert_eq!(rebuilt.verify(&m), Ok(public));
 }
 
 /// Attack 22: a proof of possession that does not verify.
@@ -453,7 +512,31 @@ fn possession_proof_from_another_election_is_rejected() {
     recommit(&mut run.p1, &p2[4], &md);
     let err = verify_ceremony(&run.manifest, &run.p1, &p2, &[], &[]).unwrap_err();
     assert_eq!(err.culprits(), vec![i(5)]);
-    assert!(matches!(err, TrusteeError::Several(ref v) if v.len() == 3));
+    let TrusteeError::Several(errors) = err else {
+        panic!("several errors")
+    };
+    assert_eq!(errors.len(), 4, "{errors:?}");
+    assert_eq!(errors[3], TrusteeError::EncryptionKeyProof { dealer: i(5) });
+}
+
+/// Finding 1 of the attacker's review: a trustee that publishes another trustee's encryption
+/// key (to read the shares sealed for it) cannot prove possession: `EncryptionKeyProof`, naming
+/// it, and only it.
+#[test]
+fn an_encryption_key_copied_from_another_trustee_is_rejected() {
+    let mut run = Run::start(leadership(), 9);
+    let md = run.md();
+    let (_, mut p2) = run.round2();
+    p2[2].encryption_key = p2[0].encryption_key;
+    recommit(&mut run.p1, &p2[2], &md);
+    let err = verify_ceremony(&run.manifest, &run.p1, &p2, &[], &[]).unwrap_err();
+    assert_eq!(err, TrusteeError::EncryptionKeyProof { dealer: i(3) });
+    // With its proof too: the proof is bound to the trustee's index.
+    p2[2].encryption_proof = p2[0].encryption_proof;
+    recommit(&mut run.p1, &p2[2], &md);
+    let err = verify_ceremony(&run.manifest, &run.p1, &p2, &[], &[]).unwrap_err();
+    assert_eq!(err, TrusteeError::EncryptionKeyProof { dealer: i(3) });
+    assert_eq!(err.culprits(), vec![i(3)]);
 }
 
 /// Attack 23: a share inconsistent with the dealer's commitments, answered correctly.
@@ -463,8 +546,7 @@ fn bad_share_complaint_cleared_by_a_correct_answer() {
     let (s2, p2) = run.round2();
     let (s3, mut inboxes) = round3_all(&s2, &run.p1, &p2);
     // Dealer 2's share to trustee 4 is off by one.
-    let bad = inboxes[3].iter_mut().find(|s| s.from == i(2)).unwrap();
-    bad.value = SecretScalar::new(bad.value.expose() + Scalar::ONE);
+    deal_wrong(&s3, &mut inboxes[3], i(2), i(4), |v| v + Scalar::ONE);
     let (s4, p4) = round4_all(&s3, &inboxes);
     assert_eq!(p4[3].accused, vec![i(2)]);
     assert_eq!(
@@ -508,9 +590,10 @@ fn a_dealer_accused_by_k_trustees_is_excluded_without_answering() {
     let (s2, p2) = run.round2();
     let (s3, mut inboxes) = round3_all(&s2, &run.p1, &p2);
     // Dealer 1's shares to trustees 2, 3 and 4 (k = 3 of them) are all wrong.
-    for to in [1, 2, 3] {
-        let bad = inboxes[to].iter_mut().find(|s| s.from == i(1)).unwrap();
-        bad.value = SecretScalar::new(bad.value.expose() + Scalar::ONE);
+    for to in [2, 3, 4] {
+        deal_wrong(&s3, &mut inboxes[to - 1], i(1), i(to as u16), |v| {
+            v + Scalar::ONE
+        });
     }
     let (s4, p4) = round4_all(&s3, &inboxes);
     let p5: Vec<_> = s4
@@ -540,8 +623,7 @@ fn wrong_answer_excludes_the_dealer() {
     let run = Run::start(leadership(), 12);
     let (s2, p2) = run.round2();
     let (s3, mut inboxes) = round3_all(&s2, &run.p1, &p2);
-    let bad = inboxes[0].iter_mut().find(|s| s.from == i(3)).unwrap();
-    bad.value = SecretScalar::new(Scalar::from(5u8));
+    deal_wrong(&s3, &mut inboxes[0], i(3), i(1), |_| Scalar::from(5u8));
     let (s4, p4) = round4_all(&s3, &inboxes);
     assert_eq!(p4[0].accused, vec![i(3)]);
     let mut p5: Vec<_> = s4
@@ -642,34 +724,70 @@ fn malformed_complaints_and_answers_are_named() {
 }
 
 #[test]
-fn misdirected_and_foreign_shares_are_refused() {
+fn shares_that_do_not_open_are_misdirected_repeated_or_missing_get_complaints() {
     let run = Run::start(leadership(), 15);
     let (s2, p2) = run.round2();
-    let (s3, mut inboxes) = round3_all(&s2, &run.p1, &p2);
-    let for_two = inboxes[1].pop().unwrap();
-    let (from, to) = (for_two.from, for_two.to);
+    let (s3, inboxes) = round3_all(&s2, &run.p1, &p2);
+    let honest = &inboxes[0];
+    let accused = |inbox: &[round3::Package]| part4(&s3[0], inbox).unwrap().1.accused;
+    assert!(accused(honest).is_empty());
+    // Dealer 2's share for trustee 1 with one flipped bit: it does not open.
+    let mut flipped = honest.clone();
+    let mut bytes = flipped[1].shares[0].share.encode();
+    bytes[5] ^= 0x10;
+    flipped[1].shares[0].share = SealedShare::decode(&bytes).unwrap();
+    assert_eq!(accused(&flipped), vec![i(2)]);
+    // Dealer 3's share for trustee 2, relabelled as trustee 1's: sealed for another
+    // recipient, it does not open for trustee 1 (nor does trustee 1's own share remain).
+    let mut misdirected = honest.clone();
+    let for_two = misdirected[2].shares[1].share;
+    misdirected[2].shares[0].share = for_two;
+    assert_eq!(accused(&misdirected), vec![i(3)]);
+    // A share of another election's ceremony (same dealers, another manifest) does not open.
+    let other = Run::start(manifest_with("another-election", 5, 3), 15);
+    let (os2, op2) = other.round2();
+    let (_, other_inboxes) = round3_all(&os2, &other.p1, &op2);
+    let mut foreign = honest.clone();
+    foreign[3] = other_inboxes[0][3].clone();
+    assert_eq!(accused(&foreign), vec![i(4)]);
+    // Two packages from one dealer, none from another, and a package without a share for
+    // trustee 1: each gets a complaint.
+    let mut twice = honest.clone();
+    twice.push(honest[4].clone());
+    twice.retain(|p| p.dealer != i(2));
+    twice[1].shares.retain(|s| s.to != i(1));
+    assert_eq!(accused(&twice), vec![i(2), i(3), i(5)]);
+    // The trustee's own package is ignored, and a package from a non-trustee is refused.
+    assert!(accused(&honest[1..]).is_empty());
+    let mut stranger = honest.clone();
+    stranger[1].dealer = TrusteeIndex::new(9).unwrap();
     assert_eq!(
-        part4(&s3[0], &[for_two]).unwrap_err(),
-        TrusteeError::MisdirectedShare {
-            from,
-            to,
-            recipient: i(1)
+        part4(&s3[0], &stranger).unwrap_err(),
+        TrusteeError::IndexOutOfRange { index: 9, count: 5 }
+    );
+}
+
+/// Finding 1 of the attacker's review: nothing readable of a share lies in a round-3 package,
+/// which is broadcast; each share opens for its recipient alone.
+#[test]
+fn a_round3_package_holds_no_share_in_clear() {
+    let run = Run::start(leadership(), 16);
+    let (s2, p2) = run.round2();
+    let (s3, inboxes) = round3_all(&s2, &run.p1, &p2);
+    for (dealer, package) in inboxes[0].iter().enumerate() {
+        let json = serde_json::to_string(package).unwrap();
+        for to in TrusteeIndex::all(run.policy()).filter(|&t| t.slot() != dealer) {
+            let share = evaluate(&s3[dealer].coefficients, to);
+            assert!(
+                !json.contains(&hex::encode(share.expose().as_bytes())),
+                "{json}"
+            );
         }
-    );
-    let mut foreign = inboxes[0].pop().unwrap();
-    foreign.manifest_digest[0] ^= 1;
-    let from = foreign.from;
-    assert_eq!(
-        part4(&s3[0], &[foreign]).unwrap_err(),
-        TrusteeError::ShareSession { from }
-    );
-    // A share sent twice by one dealer gets a complaint.
-    let mut twice = s3[2].shares();
-    let again = s3[2].shares();
-    twice.retain(|s| s.to == i(1));
-    twice.extend(again.into_iter().filter(|s| s.to == i(1)));
-    let (_, p) = part4(&s3[0], &twice).unwrap();
-    assert_eq!(p.accused, vec![i(2), i(3), i(4), i(5)]);
+        assert_eq!(package.shares.len(), 4);
+        // Byte-identical when re-made from the saved state (a re-run after a crash).
+        let saved = round3::SecretPackage::from_secret_bytes(&s3[dealer].to_secret_bytes());
+        assert_eq!(&saved.unwrap().package(), package);
+    }
 }
 
 /// Attack 23: a joint key equal to the identity aborts the ceremony.
@@ -761,13 +879,7 @@ fn secrets_print_nothing_and_round_trip() {
     let back = round3::SecretPackage::from_secret_bytes(&bytes).unwrap();
     assert_eq!(back.to_secret_bytes(), bytes);
 
-    let share = &inboxes[0][0];
-    let text = format!("{share:?}");
-    assert!(!text.contains(&secret_hex(&share.value)), "{text}");
-    let bytes = share.to_secret_bytes();
-    assert_eq!(bytes.len(), round3::PrivateShare::LEN);
-    let back = round3::PrivateShare::from_secret_bytes(&bytes).unwrap();
-    assert_eq!(back.to_secret_bytes(), bytes);
+    assert_eq!(back.package(), inboxes[0][0]);
 
     let (s4, p4) = round4_all(&s3, &inboxes);
     check_debug(format!("{:?}", s4[0]));
@@ -840,7 +952,7 @@ fn public_packages_round_trip_through_json() {
     let run = Run::start(leadership(), 20);
     let (s2, p2) = run.round2();
     let (s3, mut inboxes) = round3_all(&s2, &run.p1, &p2);
-    inboxes[1].retain(|s| s.from != i(5));
+    inboxes[1].retain(|p| p.dealer != i(5));
     let (s4, p4) = round4_all(&s3, &inboxes);
     let p5: Vec<_> = s4
         .iter()
@@ -859,6 +971,8 @@ fn public_packages_round_trip_through_json() {
     }
     round_trip(&run.p1[0]);
     round_trip(&p2[0]);
+    let json3 = round_trip(&inboxes[0][0]);
+    assert!(json3.starts_with("{\"dealer\":1,\"shares\":[{\"to\":2,\"share\":\""));
     let json4 = round_trip(&p4[1]);
     assert_eq!(json4, "{\"trustee\":2,\"accused\":[5]}");
     let json5 = round_trip(&p5[4]);

@@ -1,0 +1,385 @@
+//! The key ceremony's private channel: every share `s_{i→l}` travels sealed, readable by its
+//! recipient alone (spec §10.5, "Sealed shares").
+//!
+//! Each trustee `i` has an **encryption key** `E_i = e_i·G`, published in its round-2 reveal
+//! with a proof of possession (so no trustee can publish another's key, or a key related to
+//! another's). The secret `e_i` is not drawn: it is derived from the trustee's polynomial, so
+//! every saved round state already holds it and nothing new must be stored or wiped:
+//!
+//! ```text
+//! e_i = SHA-512(prefix("trustee-encryption-secret") ‖ md ‖ u16be(i) ‖ enc(a_{i,0}) ‖ … ‖ enc(a_{i,k−1})) mod ℓ
+//! ```
+//!
+//! Dealer `i` seals `s_{i→l}` for trustee `l` with a key only `i` and `l` can compute, the
+//! ristretto255 Diffie-Hellman value `e_i·E_l = e_l·E_i`:
+//!
+//! ```text
+//! key    = HKDF-SHA-256(salt = md, ikm = enc(e_i·E_l),
+//!                       info = prefix("trustee-share-seal") ‖ u16be(i) ‖ u16be(l) ‖ enc(E_i) ‖ enc(E_l))   32 bytes
+//! sealed = ChaCha20-Poly1305(key, nonce = 0¹², aad = prefix("trustee-share-seal") ‖ md ‖ u16be(i) ‖ u16be(l),
+//!                            plaintext = enc(s_{i→l}))                                                        48 bytes
+//! ```
+//!
+//! `prefix(p)` is the prefix of every trustee digest (`u64be(9) ‖ "nullivote" ‖ u16be(version) ‖
+//! u64be(len p) ‖ p`). The key is unique to the ordered pair `(i, l)`, the two keys and the
+//! manifest, and it seals exactly one plaintext (the share is a function of the polynomial), so
+//! the fixed nonce is never used twice with two messages; sealing is deterministic, so a dealer
+//! that re-runs round 3 after a crash re-sends the identical ciphertext. The tag authenticates
+//! the share as coming from `i` (or from `l` itself, who knows the same key), for this manifest
+//! and this direction: a share moved to another recipient, pair, direction or election does not
+//! open. A share that does not open is treated as a bad share: the recipient complains in
+//! public and the dealer must reveal it (§10.6).
+
+use chacha20poly1305::aead::{AeadInPlace, KeyInit};
+use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce, Tag};
+use curve25519_dalek::constants::RISTRETTO_BASEPOINT_TABLE;
+use curve25519_dalek::scalar::Scalar;
+use hkdf::Hkdf;
+use rand_chacha::ChaCha20Rng;
+use rand_core::SeedableRng;
+use sha2::{Digest, Sha256, Sha512};
+use zeroize::{Zeroize, Zeroizing};
+
+use super::TrusteeIndex;
+use crate::codec::{Reader, Wire, wire_serde};
+use crate::error::EncodingError;
+use crate::group::Element;
+use crate::proofs::{SchnorrProof, SchnorrStatement};
+use crate::secret::SecretScalar;
+use crate::transcript::{PROTOCOL_VERSION, TRANSCRIPT_LABEL, election_transcript, label, purpose};
+
+/// A sealed share: the 32-byte ciphertext of `enc(s_{i→l})` and its 16-byte tag.
+///
+/// # Layout
+///
+/// ```text
+/// 32 ciphertext ‖ 16 Poly1305 tag
+/// ```
+///
+/// Public: it may be broadcast. JSON: 96 lower-case hex characters.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct SealedShare([u8; SealedShare::LEN]);
+
+impl SealedShare {
+    /// Length of the encoding.
+    pub const LEN: usize = 48;
+}
+
+impl core::fmt::Debug for SealedShare {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "SealedShare({})", hex::encode(self.0))
+    }
+}
+
+impl Wire for SealedShare {
+    const NAME: &'static str = "sealed_share";
+    const MAX_LEN: usize = Self::LEN;
+
+    fn encode(&self) -> Vec<u8> {
+        self.0.to_vec()
+    }
+
+    fn decode(bytes: &[u8]) -> Result<Self, EncodingError> {
+        let mut r = Reader::new(bytes);
+        let sealed = r.take(Self::LEN, Self::NAME)?;
+        let mut out = [0u8; Self::LEN];
+        out.copy_from_slice(sealed);
+        r.finish(Self::NAME)?;
+        Ok(Self(out))
+    }
+}
+
+wire_serde!(SealedShare);
+
+/// The prefix of every trustee digest, for a hash other than SHA-256.
+fn prefixed<D: Digest>(tag: &[u8]) -> D {
+    let mut h = D::new();
+    h.update(prefix_bytes(tag));
+    h
+}
+
+/// `e_i`, derived from trustee `i`'s coefficients (see the module docs).
+pub(crate) fn encryption_secret(
+    manifest_digest: &[u8; 32],
+    trustee: TrusteeIndex,
+    coefficients: &[SecretScalar],
+) -> SecretScalar {
+    let mut h: Sha512 = prefixed(purpose::TRUSTEE_ENCRYPTION_SECRET);
+    h.update(manifest_digest);
+    h.update(trustee.get().to_be_bytes());
+    for a in coefficients {
+        h.update(a.expose().as_bytes());
+    }
+    let mut wide: [u8; 64] = h.finalize().into();
+    let e = SecretScalar::new(Scalar::from_bytes_mod_order_wide(&wide));
+    wide.zeroize();
+    e
+}
+
+/// The transcript of a proof of possession of `e_i`:
+/// `election_transcript("trustee-encryption-key", md)`, then `append_u64("trustee", i)`.
+pub(crate) fn encryption_key_transcript(
+    manifest_digest: &[u8; 32],
+    trustee: TrusteeIndex,
+) -> merlin::Transcript {
+    let mut t = election_transcript(purpose::TRUSTEE_ENCRYPTION_KEY, manifest_digest);
+    t.append_u64(label::TRUSTEE, u64::from(trustee.get()));
+    t
+}
+
+/// `E_i = e_i·G` and its proof of possession, both functions of the coefficients: the proof's
+/// nonce comes from merlin's witness RNG over the whole statement, rekeyed with `e_i` and
+/// finalized with a ChaCha20 stream seeded from a digest of `e_i` (deterministic, like an
+/// EdDSA nonce), so a reveal re-made from a saved state is byte-identical without the proof
+/// being saved.
+pub(crate) fn encryption_key(
+    manifest_digest: &[u8; 32],
+    trustee: TrusteeIndex,
+    coefficients: &[SecretScalar],
+) -> (Element, SchnorrProof) {
+    let e = encryption_secret(manifest_digest, trustee, coefficients);
+    // e ≠ 0 except with probability 2⁻²⁵², so E_i is not the identity.
+    let public = Element::from_point_unchecked(RISTRETTO_BASEPOINT_TABLE * e.expose());
+    let mut seed: [u8; 32] = {
+        let mut h: Sha256 = prefixed(purpose::TRUSTEE_ENCRYPTION_KEY);
+        h.update(e.expose().as_bytes());
+        h.finalize().into()
+    };
+    let mut rng = ChaCha20Rng::from_seed(seed);
+    seed.zeroize();
+    let mut t = encryption_key_transcript(manifest_digest, trustee);
+    let proof = SchnorrProof::prove(&e, &SchnorrStatement { public }, &mut t, &mut rng);
+    (public, proof)
+}
+
+/// The AEAD key of the direction `from → to` (see the module docs), computed by `from` with
+/// `own = e_from` and `other = E_to`, or by `to` with `own = e_to` and `other = E_from`.
+fn seal_key(
+    manifest_digest: &[u8; 32],
+    from: (TrusteeIndex, &Element),
+    to: (TrusteeIndex, &Element),
+    own: &SecretScalar,
+    other: &Element,
+) -> ChaCha20Poly1305 {
+    // Constant time in the secret scalar.
+    let mut dh = (other.point() * own.expose()).compress().to_bytes();
+    let mut info = Vec::with_capacity(96);
+    info.extend_from_slice(&prefix_bytes(purpose::TRUSTEE_SHARE_SEAL));
+    info.extend_from_slice(&from.0.get().to_be_bytes());
+    info.extend_from_slice(&to.0.get().to_be_bytes());
+    info.extend_from_slice(from.1.as_bytes());
+    info.extend_from_slice(to.1.as_bytes());
+    let mut okm = Zeroizing::new([0u8; 32]);
+    Hkdf::<Sha256>::new(Some(manifest_digest), &dh)
+        .expand(&info, okm.as_mut())
+        .expect("32 bytes is a valid HKDF-SHA-256 output length");
+    dh.zeroize();
+    ChaCha20Poly1305::new(Key::from_slice(okm.as_ref()))
+}
+
+/// `prefix(tag)`, the common prefix of the trustee digests (as [`super::tagged_hash`]).
+fn prefix_bytes(tag: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(8 + TRANSCRIPT_LABEL.len() + 2 + 8 + tag.len());
+    out.extend_from_slice(&(TRANSCRIPT_LABEL.len() as u64).to_be_bytes());
+    out.extend_from_slice(TRANSCRIPT_LABEL);
+    out.extend_from_slice(&PROTOCOL_VERSION.to_be_bytes());
+    out.extend_from_slice(&(tag.len() as u64).to_be_bytes());
+    out.extend_from_slice(tag);
+    out
+}
+
+fn associated_data(manifest_digest: &[u8; 32], from: TrusteeIndex, to: TrusteeIndex) -> Vec<u8> {
+    let mut aad = prefix_bytes(purpose::TRUSTEE_SHARE_SEAL);
+    aad.extend_from_slice(manifest_digest);
+    aad.extend_from_slice(&from.get().to_be_bytes());
+    aad.extend_from_slice(&to.get().to_be_bytes());
+    aad
+}
+
+/// The two parties of one sealed share, with their published encryption keys.
+pub(crate) struct Direction<'a> {
+    pub(crate) manifest_digest: &'a [u8; 32],
+    pub(crate) from: TrusteeIndex,
+    pub(crate) from_key: &'a Element,
+    pub(crate) to: TrusteeIndex,
+    pub(crate) to_key: &'a Element,
+}
+
+impl Direction<'_> {
+    /// Dealer `from` seals `share` for `to`, with its own secret `e_from`.
+    pub(crate) fn seal(&self, e_from: &SecretScalar, share: &SecretScalar) -> SealedShare {
+        let cipher = seal_key(
+            self.manifest_digest,
+            (self.from, self.from_key),
+            (self.to, self.to_key),
+            e_from,
+            self.to_key,
+        );
+        let mut buffer = Zeroizing::new(share.expose().to_bytes());
+        let aad = associated_data(self.manifest_digest, self.from, self.to);
+        let tag = cipher
+            .encrypt_in_place_detached(&Nonce::default(), &aad, buffer.as_mut())
+            .expect("a 32-byte message is within ChaCha20-Poly1305's limits");
+        let mut out = [0u8; SealedShare::LEN];
+        out[..32].copy_from_slice(buffer.as_ref());
+        out[32..].copy_from_slice(&tag);
+        SealedShare(out)
+    }
+
+    /// Recipient `to` opens `sealed` with its own secret `e_to`: the share, or `None` if the
+    /// tag does not verify or the plaintext is not a canonical scalar.
+    pub(crate) fn open(&self, e_to: &SecretScalar, sealed: &SealedShare) -> Option<SecretScalar> {
+        let cipher = seal_key(
+            self.manifest_digest,
+            (self.from, self.from_key),
+            (self.to, self.to_key),
+            e_to,
+            self.from_key,
+        );
+        let mut buffer = Zeroizing::new([0u8; 32]);
+        buffer.copy_from_slice(&sealed.0[..32]);
+        let aad = associated_data(self.manifest_digest, self.from, self.to);
+        let tag = Tag::from_slice(&sealed.0[32..]);
+        cipher
+            .decrypt_in_place_detached(&Nonce::default(), &aad, buffer.as_mut(), tag)
+            .ok()?;
+        Option::<Scalar>::from(Scalar::from_canonical_bytes(*buffer)).map(SecretScalar::new)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn i(n: u16) -> TrusteeIndex {
+        TrusteeIndex::new(n).unwrap()
+    }
+
+    fn secret(v: u64) -> SecretScalar {
+        SecretScalar::new(Scalar::from(v))
+    }
+
+    struct Pair {
+        md: [u8; 32],
+        e1: SecretScalar,
+        e2: SecretScalar,
+        k1: Element,
+        k2: Element,
+    }
+
+    fn pair() -> Pair {
+        let md = [7u8; 32];
+        let e1 = encryption_secret(&md, i(1), &[secret(11), secret(12)]);
+        let e2 = encryption_secret(&md, i(2), &[secret(21), secret(22)]);
+        let k1 = Element::from_point_unchecked(RISTRETTO_BASEPOINT_TABLE * e1.expose());
+        let k2 = Element::from_point_unchecked(RISTRETTO_BASEPOINT_TABLE * e2.expose());
+        Pair { md, e1, e2, k1, k2 }
+    }
+
+    impl Pair {
+        fn one_to_two(&self) -> Direction<'_> {
+            Direction {
+                manifest_digest: &self.md,
+                from: i(1),
+                from_key: &self.k1,
+                to: i(2),
+                to_key: &self.k2,
+            }
+        }
+    }
+
+    #[test]
+    fn the_recipient_opens_what_the_dealer_sealed_and_sealing_is_deterministic() {
+        let p = pair();
+        let d = p.one_to_two();
+        let sealed = d.seal(&p.e1, &secret(42));
+        assert_eq!(sealed, d.seal(&p.e1, &secret(42)));
+        assert_ne!(sealed, d.seal(&p.e1, &secret(43)));
+        let opened = d.open(&p.e2, &sealed).expect("opens");
+        assert_eq!(opened.expose(), &Scalar::from(42u64));
+        // The ciphertext is not the plaintext.
+        assert_ne!(&sealed.0[..32], Scalar::from(42u64).as_bytes());
+    }
+
+    #[test]
+    fn a_sealed_share_opens_for_no_one_else_nowhere_else_and_after_no_change() {
+        let p = pair();
+        let d = p.one_to_two();
+        let sealed = d.seal(&p.e1, &secret(42));
+        // A third party's secret.
+        let e3 = encryption_secret(&p.md, i(3), &[secret(31), secret(32)]);
+        assert!(d.open(&e3, &sealed).is_none());
+        // Another manifest, another direction, other indices.
+        let other_md = [8u8; 32];
+        let other = Direction {
+            manifest_digest: &other_md,
+            ..p.one_to_two()
+        };
+        assert!(other.open(&p.e2, &sealed).is_none());
+        let reversed = Direction {
+            manifest_digest: &p.md,
+            from: i(2),
+            from_key: &p.k2,
+            to: i(1),
+            to_key: &p.k1,
+        };
+        assert!(reversed.open(&p.e1, &sealed).is_none());
+        let renumbered = Direction {
+            to: i(3),
+            ..p.one_to_two()
+        };
+        assert!(renumbered.open(&p.e2, &sealed).is_none());
+        // Every single flipped bit.
+        for byte in 0..SealedShare::LEN {
+            for bit in 0..8 {
+                let mut bad = sealed;
+                bad.0[byte] ^= 1 << bit;
+                assert!(d.open(&p.e2, &bad).is_none(), "byte {byte} bit {bit}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_encryption_key_and_its_proof_are_functions_of_the_coefficients() {
+        let md = [1u8; 32];
+        let a = [secret(5), secret(6)];
+        let (key, proof) = encryption_key(&md, i(1), &a);
+        assert_eq!((key, proof), encryption_key(&md, i(1), &a));
+        let mut t = encryption_key_transcript(&md, i(1));
+        assert!(
+            proof
+                .verify(&SchnorrStatement { public: key }, &mut t)
+                .is_ok()
+        );
+        // Bound to the trustee and the manifest.
+        let mut t = encryption_key_transcript(&md, i(2));
+        assert!(
+            proof
+                .verify(&SchnorrStatement { public: key }, &mut t)
+                .is_err()
+        );
+        let mut t = encryption_key_transcript(&[2u8; 32], i(1));
+        assert!(
+            proof
+                .verify(&SchnorrStatement { public: key }, &mut t)
+                .is_err()
+        );
+        // Another polynomial, another key.
+        assert_ne!(encryption_key(&md, i(1), &[secret(5), secret(7)]).0, key);
+    }
+
+    #[test]
+    fn a_sealed_share_decodes_only_at_its_length() {
+        let p = pair();
+        let sealed = p.one_to_two().seal(&p.e1, &secret(9));
+        let bytes = sealed.encode();
+        assert_eq!(SealedShare::decode(&bytes).unwrap(), sealed);
+        assert!(SealedShare::decode(&bytes[..47]).is_err());
+        let mut long = bytes.clone();
+        long.push(0);
+        assert!(SealedShare::decode(&long).is_err());
+        let json = serde_json::to_string(&sealed).unwrap();
+        assert_eq!(json.len(), 2 + 96);
+        assert_eq!(serde_json::from_str::<SealedShare>(&json).unwrap(), sealed);
+    }
+}
