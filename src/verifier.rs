@@ -276,6 +276,16 @@ fn verify_blocks<'a, E>(
         }
     };
 
+    // V4: a board is complete only once voting closed (the close is its last entry: nothing is
+    // admitted after it). A board cut short, or never closed, is refused.
+    if state.as_ref().is_some_and(|s| !s.voting_closed()) {
+        v4.fail(
+            format!("board entry {}", entries.saturating_sub(1)),
+            "the board does not end with the close of voting: a record is of a closed vote \
+             only (a prefix of a board, or a board still open, is not a record)",
+        );
+    }
+
     // V8, V9: recompute the tally from the board.
     let recomputed = state
         .as_ref()

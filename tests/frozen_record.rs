@@ -75,3 +75,32 @@ fn an_oversized_record_file_is_refused_before_it_is_read() {
         "{err}"
     );
 }
+
+/// Finding 5 of the attacker's review: a board that never closed voting is not a record. The
+/// frozen board without its last entry (the close of voting), with `record.json` made to match,
+/// fails V4 at the last entry, and so does any prefix of the board.
+#[test]
+fn a_board_that_does_not_end_with_the_close_of_voting_is_refused() {
+    use nullivote::board::Payload;
+    let closed = frozen();
+    assert!(matches!(
+        closed.board.last().map(|e| &e.payload),
+        Some(Payload::CloseVoting)
+    ));
+    for keep in [closed.board.len() - 1, 5] {
+        let mut record = frozen();
+        record.board.truncate(keep);
+        record.header.board_entries = keep as u64;
+        record.header.board_head = record.board.last().expect("an entry").digest();
+        let report = verify(&record, &Silent);
+        let v4 = report.checks.iter().find(|c| c.id == "V4").expect("V4");
+        assert!(
+            v4.failures
+                .iter()
+                .any(|f| f.location == format!("board entry {}", keep - 1)
+                    && f.message.contains("does not end with the close of voting")),
+            "{keep}: {:#?}",
+            v4.failures
+        );
+    }
+}
