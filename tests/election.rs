@@ -1462,3 +1462,28 @@ fn v6_spoiled_entries_that_do_not_check() {
         assert!(err.message.contains("unknown field"), "{err:?}");
     }
 }
+
+/// The decryption shares of a record are in strictly ascending trustee order (§14.5, one form
+/// per record): two shares swapped, or one repeated, fail V10 at `decryption.json`, naming the
+/// first trustee out of order (the combination itself, which sorts the shares it is given,
+/// would accept the swapped list).
+#[test]
+fn decryption_shares_out_of_ascending_order_fail_v10() {
+    let honest = small_record();
+    assert!(honest.decryption.shares.len() >= 2);
+    let mut swapped = honest.clone();
+    swapped.decryption.shares.swap(0, 1);
+    let second = honest.decryption.shares[1].trustee().get();
+    let first = honest.decryption.shares[0].trustee().get();
+    assert!(first < second);
+    let report = verify(&swapped, &Silent);
+    assert!(!report.passed());
+    let v10 = &report.checks[9];
+    assert_eq!(v10.id, "V10");
+    assert_eq!(v10.failures[0].location, "decryption.json");
+    assert_eq!(
+        v10.failures[0].message,
+        format!("the share of trustee {first} is out of ascending order")
+    );
+    assert!(report.result.is_none());
+}

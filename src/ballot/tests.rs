@@ -788,3 +788,27 @@ fn a_challenge_names_no_voter_and_refuses_extra_fields() {
     );
     assert_eq!(spoiled.verify(&t.election), Ok(vec![SUNAK.to_vec()]));
 }
+
+/// In JSON as in binary, a spoiled ballot's contests and a challenged ballot's openings hold at
+/// most 64 lists of at most 64 entries: the 65th entry of an inner list is refused (`TooMany`,
+/// naming the list), so neither inner list is unbounded.
+#[test]
+fn inner_lists_of_challenges_are_bounded_in_json() {
+    let (_, prepared) = sunak_online(29, 5);
+    let challenged = prepared.challenge();
+    let mut spoiled = serde_json::to_value(challenged.spoiled()).unwrap();
+    let selection = spoiled["contests"][0][0].clone();
+    spoiled["contests"][0] = serde_json::Value::Array(vec![selection; 65]);
+    let err = serde_json::from_value::<SpoiledBallot>(spoiled).unwrap_err();
+    assert!(err.to_string().contains("spoiled_ballot.contests"), "{err}");
+    assert!(err.to_string().contains("64"), "{err}");
+    let mut opened = serde_json::to_value(&challenged).unwrap();
+    let opening = opened["openings"][0][0].clone();
+    opened["openings"][0] = serde_json::Value::Array(vec![opening; 65]);
+    let err = serde_json::from_value::<ChallengedBallot>(opened).unwrap_err();
+    assert!(
+        err.to_string().contains("challenged_ballot.openings"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("64"), "{err}");
+}
