@@ -812,3 +812,17 @@ fn inner_lists_of_challenges_are_bounded_in_json() {
     );
     assert!(err.to_string().contains("64"), "{err}");
 }
+
+/// A challenge that opens to a vote the manifest does not allow (2 for a 0/1 option) is
+/// evidence against the device that made it: its check passes and names the vote, it is not
+/// refused (§7.6; the range proofs are not part of a challenge).
+#[test]
+fn a_challenge_opening_to_an_out_of_range_vote_is_recorded_as_it_is() {
+    let (t, prepared) = sunak_online(31, 6);
+    let mut spoiled = prepared.challenge().spoiled();
+    let nonce = spoiled.contests[0][0].opening.nonce;
+    spoiled.contests[0][0].opening.value = 2;
+    spoiled.contests[0][0].ciphertext = t.election.key().encrypt(&Scalar::from(2u32), &nonce);
+    spoiled.tracking_code = spoiled.recomputed_code();
+    assert_eq!(spoiled.verify(&t.election), Ok(vec![vec![2, 1]]));
+}
