@@ -141,14 +141,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     cast(&mut board, 3, postal, [0, 0, 1], &mut rng)?; // ...then Edsger on paper: the postal ballot counts
     cast(&mut board, 2, online, [0, 1, 0], &mut rng)?; // refused: member 2's postal ballot is already in
     // Member 4 challenges the ballot their device made: the device reveals what it encrypted,
-    // anyone can check it, and that ballot can never be cast. Then they vote for real.
+    // anyone can check it, and that ballot can never be cast. The board receives only the
+    // spoiled form (no nullifier, credential or eligibility proof), which names no voter. Then
+    // they vote for real.
     let challenged =
         prepare(&election, online, &secrets[4], &[vec![0, 1, 1]], &mut rng)?.challenge();
     println!(
         "5. member 4 challenges a ballot: it opens to {:?}",
         challenged.verify(&election)?
     );
-    board.challenge(&challenged)?;
+    board.challenge(&challenged.spoiled())?;
     cast(&mut board, 4, online, [0, 1, 1], &mut rng)?;
     board.close_channel(online)?;
     board.close_channel(postal)?;

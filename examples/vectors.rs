@@ -857,6 +857,13 @@ fn ballot_vectors() -> Value {
             "encoding": h(challenged.encode()),
             "openings": [openings],
             "expected_votes": [[1, 0]],
+            "spoiled": {
+                "description": "The challenge the device submits and the board records (§7.6): election, channel, tracking code, ballot digest SHA-256(ballot), ciphertexts and openings; no nullifier, credential or proof.",
+                "json": serde_json::to_value(challenged.spoiled()).unwrap(),
+                "encoding": h(challenged.spoiled().encode()),
+                "ballot_digest": h(challenged.ballot.digest()),
+                "tracking_code": h(challenged.ballot.tracking_code().0),
+            },
         },
     })
 }

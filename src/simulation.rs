@@ -14,7 +14,7 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
 use rayon::prelude::*;
 
-use crate::ballot::{Ballot, ChallengedBallot, prepare};
+use crate::ballot::{Ballot, SpoiledBallot, prepare};
 use crate::board::Board;
 use crate::credential::{CredentialCode, CredentialSecret, Roll};
 use crate::election::Election;
@@ -116,7 +116,7 @@ fn rng_for(seed: u64, party: u64) -> ChaCha20Rng {
 /// What one member submits, in two waves.
 enum Action {
     Cast(Box<Ballot>),
-    Challenge(Box<ChallengedBallot>),
+    Challenge(Box<SpoiledBallot>),
 }
 
 const TRUSS: [u32; 2] = [1, 0];
@@ -203,7 +203,13 @@ pub fn leadership(
                     vec![cast(ballot(ONLINE, mine)?)],
                 ),
                 Behaviour::ChallengeThenOnline => {
-                    let challenged = Action::Challenge(Box::new(ballot(ONLINE, mine)?.challenge()));
+                    // The device checks the whole challenged ballot and submits its spoiled
+                    // form only.
+                    let challenged = ballot(ONLINE, mine)?.challenge();
+                    challenged
+                        .verify(&election)
+                        .map_err(|e| SimulationError::Refused(e.to_string()))?;
+                    let challenged = Action::Challenge(Box::new(challenged.spoiled()));
                     (vec![challenged, cast(ballot(ONLINE, mine)?)], vec![])
                 }
                 // The attacker votes against the member online; the member's postal vote follows.
@@ -241,24 +247,33 @@ pub fn leadership(
         wave2.extend(second);
     }
     progress.start("board", (wave1.len() + wave2.len()) as u64);
+    // Challenges come over their own connection (spec §8.2): the wave's challenges are
+    // published after its cast ballots, in a shuffled order, so that a challenge's position
+    // says nothing about whose cast ballot it preceded.
+    let mut shuffle = rng_for(scenario.seed, 1 << 45);
     for wave in [wave1, wave2] {
         let mut pending = Vec::new();
+        let mut challenges = Vec::new();
         for action in wave {
             match action {
                 Action::Cast(b) => pending.push(*b),
-                Action::Challenge(c) => {
-                    submit(&mut board, &mut pending, progress)?;
-                    board
-                        .challenge(&c)
-                        .map_err(|e| SimulationError::Refused(e.to_string()))?;
-                    progress.advance(1);
-                }
+                Action::Challenge(c) => challenges.push(c),
             }
             if pending.len() == 4096 {
                 submit(&mut board, &mut pending, progress)?;
             }
         }
         submit(&mut board, &mut pending, progress)?;
+        for i in (1..challenges.len()).rev() {
+            let j = (shuffle.next_u64() % (i as u64 + 1)) as usize;
+            challenges.swap(i, j);
+        }
+        for c in challenges {
+            board
+                .challenge(&c)
+                .map_err(|e| SimulationError::Refused(e.to_string()))?;
+            progress.advance(1);
+        }
     }
     for channel in [ONLINE, POSTAL] {
         board

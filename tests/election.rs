@@ -1372,3 +1372,118 @@ fn case_29_board_deleted_swapped_forked_or_after_close() {
     assert_eq!(v7[0].location, format!("board entry {}", n - 1));
     assert_eq!(v7[0].message, "channel 1 is closed");
 }
+
+/// V6, each check of a spoiled entry made to fail alone in a published record re-chained by a
+/// forger: a challenge of another election (its code recomputed), one moved to another channel
+/// (its code not recomputed), one whose opening names another vote. Each is named by its entry
+/// under V6, and no other check fails (V8–V11 do not run after a failure of V4–V7, §16.1).
+/// A spoiled entry carrying a nullifier or an eligibility proof does not even read (§7.6: the
+/// unknown key refuses the board, under V5).
+#[test]
+fn v6_spoiled_entries_that_do_not_check() {
+    use nullivote::ballot::SpoiledBallot;
+    // The record of spec/record.md's spoiled example (30 members, seed 3).
+    let sim = leadership(&scenario(30, 3, vec![], None), &Silent).unwrap();
+    let honest = &sim.record;
+    assert_verifies(honest);
+    let p = honest
+        .board
+        .iter()
+        .position(|e| matches!(e.payload, Payload::Spoiled(_)))
+        .expect("the election of seed 3 has a challenge");
+    fn spoiled(r: &mut ElectionRecord, p: usize) -> &mut SpoiledBallot {
+        match &mut r.board[p].payload {
+            Payload::Spoiled(s) => s,
+            _ => unreachable!(),
+        }
+    }
+    type Change = fn(&mut SpoiledBallot);
+    let cases: [(&str, Change); 3] = [
+        ("the challenge is for another election", |s| {
+            s.election.0[0] ^= 1;
+            s.tracking_code = s.recomputed_code();
+        }),
+        (
+            "the tracking code does not match the spoiled ballot's election, channel, \
+             ciphertexts and digest",
+            |s| s.channel = 1 - s.channel,
+        ),
+        (
+            "contest 0, option 0: the ciphertext does not open to the revealed vote",
+            |s| s.contests[0][0].opening.value ^= 1,
+        ),
+    ];
+    for (message, change) in cases {
+        let mut forged = honest.clone();
+        change(spoiled(&mut forged, p));
+        forged.header.board_head = rechain(&forged.header.base_hash, &mut forged.board);
+        let report = verify(&forged, &Silent);
+        assert_eq!(
+            failed(&report),
+            [
+                ("V6", true),
+                ("V8", false),
+                ("V9", false),
+                ("V10", false),
+                ("V11", false)
+            ],
+            "{message}"
+        );
+        let v6 = &report.checks[5].failures;
+        assert_eq!(v6.len(), 1, "{message}");
+        assert_eq!(v6[0].location, format!("board entry {p}"));
+        assert_eq!(v6[0].message, message);
+    }
+
+    // The published line, with a nullifier or an eligibility proof added, is refused on reading.
+    let dir = tempfile::tempdir().unwrap();
+    honest.write(dir.path()).unwrap();
+    let board = std::fs::read_to_string(dir.path().join("board.jsonl")).unwrap();
+    for extra in [
+        r#""nullifier":"6ed57260b49475b215b916c606b929e0a63669eaaf84f82a23d02dab1ab9c866","#,
+        r#""eligibility":null,"#,
+    ] {
+        let lines: Vec<String> = board
+            .lines()
+            .enumerate()
+            .map(|(i, l)| {
+                if i == p {
+                    l.replacen(r#"{"spoiled":{"#, &format!(r#"{{"spoiled":{{{extra}"#), 1)
+                } else {
+                    l.to_owned()
+                }
+            })
+            .collect();
+        assert_ne!(lines.join("\n") + "\n", board);
+        std::fs::write(dir.path().join("board.jsonl"), lines.join("\n") + "\n").unwrap();
+        let err = ElectionRecord::read(dir.path()).unwrap_err();
+        assert!(err.file.ends_with("board.jsonl"), "{err:?}");
+        assert_eq!((err.line, err.check), (Some(p + 1), "V5"));
+        assert!(err.message.contains("unknown field"), "{err:?}");
+    }
+}
+
+/// The decryption shares of a record are in strictly ascending trustee order (§14.5, one form
+/// per record): two shares swapped, or one repeated, fail V10 at `decryption.json`, naming the
+/// first trustee out of order (the combination itself, which sorts the shares it is given,
+/// would accept the swapped list).
+#[test]
+fn decryption_shares_out_of_ascending_order_fail_v10() {
+    let honest = small_record();
+    assert!(honest.decryption.shares.len() >= 2);
+    let mut swapped = honest.clone();
+    swapped.decryption.shares.swap(0, 1);
+    let second = honest.decryption.shares[1].trustee().get();
+    let first = honest.decryption.shares[0].trustee().get();
+    assert!(first < second);
+    let report = verify(&swapped, &Silent);
+    assert!(!report.passed());
+    let v10 = &report.checks[9];
+    assert_eq!(v10.id, "V10");
+    assert_eq!(v10.failures[0].location, "decryption.json");
+    assert_eq!(
+        v10.failures[0].message,
+        format!("the share of trustee {first} is out of ascending order")
+    );
+    assert!(report.result.is_none());
+}

@@ -720,7 +720,8 @@ fn full_board(ballots: &Value, challenged: &ChallengedBallot) -> (Vec<u8>, Vec<u
     write_board(|b| {
         b.submit(ballot("online-truss")).expect("online-truss");
         b.submit(ballot("postal-sunak")).expect("postal-sunak");
-        b.challenge(challenged).expect("the challenged vector");
+        b.challenge(&challenged.spoiled())
+            .expect("the challenged vector");
         b.submit(ballot("postal-truss-same-voter-as-online-truss"))
             .expect("the postal ballot superseding online-truss");
         b.close_channel(0).expect("close online");

@@ -312,11 +312,11 @@ fn challenged_and_spoiled_ballots_claiming_the_maximum() {
         .expect("the challenged vector")
         .spoiled()
         .encode();
-    // "NVS" 3 ‖ version 2 ‖ tracking code 32 ‖ digest 32 ‖ channel 1 ‖ contests 2 (at 70)
-    // ‖ selections 2 (at 72).
+    // "NVS" 3 ‖ version 2 ‖ election 32 ‖ channel 1 ‖ tracking code 32 ‖ digest 32
+    // ‖ contests 2 (at 102) ‖ selections 2 (at 104).
     for (offset, field) in [
-        (70, "spoiled_ballot.contests"),
-        (72, "spoiled_ballot.selections"),
+        (102, "spoiled_ballot.contests"),
+        (104, "spoiled_ballot.selections"),
     ] {
         let mut b = spoiled.clone();
         b[offset..offset + 2].copy_from_slice(&u16::MAX.to_be_bytes());

@@ -15,7 +15,9 @@ use std::path::PathBuf;
 
 use curve25519_dalek::ristretto::RistrettoPoint;
 use curve25519_dalek::scalar::Scalar;
-use nullivote::ballot::{Ballot, BallotError, ChallengedBallot, Opening, prepare, verify_batch};
+use nullivote::ballot::{
+    Ballot, BallotError, ChallengedBallot, Opening, SpoiledBallot, prepare, verify_batch,
+};
 use nullivote::codec::Wire;
 use nullivote::credential::{CredentialCode, CredentialSecret, PublicCredential, Roll};
 use nullivote::dlog::DiscreteLog;
@@ -459,7 +461,8 @@ fn ballots_build_encode_and_verify() {
             rebuilt.tracking_code().to_string(),
             text(&case["tracking_code_display"])
         );
-        // §7.5, from the spec alone: SHA-256(tag ‖ SHA-256(ciphertexts) ‖ SHA-256(ballot)).
+        // §7.5, from the spec alone: SHA-256(tag ‖ base hash ‖ channel ‖ SHA-256(ciphertexts)
+        // ‖ SHA-256(ballot)), the base hash and channel being the body's bytes 5..38.
         let mut cts = Sha256::new();
         for s in rebuilt.contests.iter().flat_map(|c| &c.selections) {
             cts.update(s.ciphertext.encode());
@@ -467,6 +470,7 @@ fn ballots_build_encode_and_verify() {
         let mut tracking = Sha256::new();
         tracking.update(25u64.to_be_bytes());
         tracking.update(b"nullivote/1/tracking-code");
+        tracking.update(&encoding[5..38]);
         tracking.update(cts.finalize());
         tracking.update(Sha256::digest(&encoding));
         assert_eq!(
@@ -629,6 +633,65 @@ fn benaloh_challenge_opens_to_the_votes() {
         reference::verify_ballot(&challenged.ballot.encode(), &f.reference).err(),
         None
     );
+
+    // The challenge the device submits: exactly what §7.6 lists, by the spec alone.
+    let s = &c["spoiled"];
+    let spoiled = challenged.spoiled();
+    assert_eq!(serde_json::to_value(&spoiled).unwrap(), s["json"]);
+    assert_eq!(h(spoiled.encode()), text(&s["encoding"]));
+    assert_eq!(
+        SpoiledBallot::decode(&bytes(&s["encoding"])).unwrap(),
+        spoiled
+    );
+    let keys: BTreeSet<&str> = s["json"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        BTreeSet::from([
+            "election",
+            "channel",
+            "tracking_code",
+            "ballot_digest",
+            "contests"
+        ])
+    );
+    let ballot = challenged.ballot.encode();
+    assert_eq!(h(Sha256::digest(&ballot)), text(&s["ballot_digest"]));
+    let mut cts = Sha256::new();
+    for selection in list(&s["json"]["contests"]).iter().flat_map(list) {
+        cts.update(bytes(&selection["ciphertext"]));
+    }
+    let mut tracking = Sha256::new();
+    tracking.update(25u64.to_be_bytes());
+    tracking.update(b"nullivote/1/tracking-code");
+    tracking.update(bytes(&s["json"]["election"]));
+    tracking.update([uint(&s["json"]["channel"]) as u8]);
+    tracking.update(cts.finalize());
+    tracking.update(bytes(&s["ballot_digest"]));
+    assert_eq!(h(tracking.finalize()), text(&s["tracking_code"]));
+    assert_eq!(
+        text(&s["tracking_code"]),
+        h(challenged.ballot.tracking_code().0)
+    );
+    // The encoding is the §7.6 layout, and holds neither the nullifier, nor the credential, nor
+    // any 32 bytes of the eligibility proof (online: eligibility = the 129 bytes before the flag).
+    let encoding = bytes(&s["encoding"]);
+    assert_eq!(&encoding[..5], b"NVS\x00\x02");
+    assert_eq!(&encoding[5..38], &ballot[5..38]);
+    let eligibility = &ballot[ballot.len() - 130..ballot.len() - 1];
+    assert_eq!(eligibility, challenged.ballot.eligibility.encode());
+    let nullifier = &ballot[38..70];
+    assert_eq!(nullifier, challenged.ballot.nullifier.element().as_bytes());
+    for part in std::iter::once(nullifier).chain(eligibility[1..].chunks(32)) {
+        assert!(!encoding.windows(32).any(|w| w == part));
+        let hex = h(part);
+        assert!(!s["json"].to_string().contains(&hex));
+    }
+    assert_eq!(spoiled.verify(&f.election), Ok(vec![vec![1, 0]]));
 }
 
 /// The constants of §1.2: the encoding of `G` and the refusal of `ℓ`.

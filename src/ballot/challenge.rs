@@ -6,10 +6,11 @@
 //! it can never be cast (the board refuses a ballot whose ciphertexts match a challenged one's).
 //!
 //! The voter's device (or a second device the voter trusts) checks the whole
-//! [`ChallengedBallot`]. The board publishes only its [`SpoiledBallot`]: the ciphertexts, their
-//! openings, the ballot digest and the tracking code, and **not** the nullifier or the
-//! eligibility proof, which would tie the revealed votes to the voter's roll entry and to the
-//! ballot they cast next.
+//! [`ChallengedBallot`] and submits only its [`SpoiledBallot`]: the election, the channel, the
+//! ciphertexts, their openings, the ballot digest and the tracking code, and **not** the
+//! nullifier, the credential or the eligibility proof, which would tie the revealed votes to the
+//! voter's roll entry and to the ballot they cast next. The board checks and records that form
+//! alone, so it never learns whose challenge it holds (spec §7.6, §8.2).
 
 use curve25519_dalek::scalar::Scalar;
 use serde::{Deserialize, Serialize};
@@ -120,23 +121,32 @@ pub struct SpoiledSelection {
     pub opening: Opening,
 }
 
-/// The public form of a challenged ballot, as the board records it.
+/// A Benaloh challenge as the voter's device submits it and the board records it: the public
+/// form of a challenged ballot, holding only what its check needs.
+///
+/// It carries the election's base hash, the channel, every ciphertext with its opening, the
+/// ballot digest `SHA-256(ballot)` and the tracking code; **never** the nullifier, the
+/// credential, the eligibility proof, the range proofs or the countersignature (spec §7.6): a
+/// challenge names no voter, and the board checks it without knowing who submits it.
 ///
 /// # Layout
 ///
 /// ```text
-/// "NVS" ‖ version u16 ‖ tracking code (32) ‖ ballot digest (32) ‖ channel u8 ‖ contests u16
-///       ‖ per contest: selections u16 ‖ per selection: ciphertext (64) ‖ opening (36)
+/// "NVS" ‖ version u16 ‖ election (32) ‖ channel u8 ‖ tracking code (32) ‖ ballot digest (32)
+///       ‖ contests u16 ‖ per contest: selections u16 ‖ per selection: ciphertext (64) ‖ opening (36)
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SpoiledBallot {
+    /// The election's base hash (checked against the election, and in the tracking code).
+    pub election: BaseHash,
+    /// The channel the ballot was prepared for (in the tracking code).
+    pub channel: u8,
     /// The tracking code the voter was shown.
     pub tracking_code: TrackingCode,
-    /// `SHA-256` of the whole ballot encoding (binds the parts not published).
+    /// `SHA-256` of the whole ballot encoding: binds the parts not published. Hiding only
+    /// because its preimage holds unpublished random proof commitments (spec §7.6).
     pub ballot_digest: BaseHash,
-    /// The channel the ballot was prepared for.
-    pub channel: u8,
     /// Per contest, per option.
     #[serde(deserialize_with = "spoiled_contests_json")]
     pub contests: Vec<Vec<SpoiledSelection>>,
@@ -156,14 +166,29 @@ fn openings_json<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Vec<Openi
 pub const SPOILED_MAGIC: &[u8; 3] = b"NVS";
 
 impl SpoiledBallot {
-    /// Checks that the tracking code is that of these ciphertexts and digest, that the shape is
-    /// the manifest's, and that every ciphertext is the encryption of its opening; returns the
-    /// revealed votes.
+    /// The tracking code recomputed from the published fields (spec §7.5): election, channel,
+    /// the ciphertexts in order and the ballot digest.
+    pub fn recomputed_code(&self) -> TrackingCode {
+        TrackingCode::of(
+            &self.election,
+            self.channel,
+            self.contests.iter().flatten().map(|s| &s.ciphertext),
+            self.ballot_digest.as_bytes(),
+        )
+    }
+
+    /// Checks, in order, that the spoiled ballot is of this election, that its shape is the
+    /// manifest's, that its tracking code is that of its election, channel, ciphertexts and
+    /// digest, and that every ciphertext is the encryption of its opening; returns the revealed
+    /// votes. This is the whole check of a challenge, by the board and by any verifier.
     ///
     /// # Errors
-    /// [`ChallengeError::Shape`], [`ChallengeError::TrackingCode`] or the first
-    /// [`ChallengeError::Mismatch`].
+    /// [`ChallengeError::WrongElection`], [`ChallengeError::Shape`],
+    /// [`ChallengeError::TrackingCode`] or the first [`ChallengeError::Mismatch`].
     pub fn verify(&self, election: &Election) -> Result<Vec<Vec<u32>>, ChallengeError> {
+        if self.election != *election.base_hash() {
+            return Err(ChallengeError::WrongElection);
+        }
         let contests = election.manifest().contests();
         if self.contests.len() != contests.len()
             || self
@@ -174,8 +199,7 @@ impl SpoiledBallot {
         {
             return Err(ChallengeError::Shape);
         }
-        let ciphertexts = self.contests.iter().flatten().map(|s| &s.ciphertext);
-        if TrackingCode::of(ciphertexts, self.ballot_digest.as_bytes()) != self.tracking_code {
+        if self.recomputed_code() != self.tracking_code {
             return Err(ChallengeError::TrackingCode);
         }
         for (i, contest) in self.contests.iter().enumerate() {
@@ -204,12 +228,13 @@ impl Wire for SpoiledBallot {
 
     fn encode(&self) -> Vec<u8> {
         let n: usize = self.contests.iter().map(Vec::len).sum();
-        let mut out = Vec::with_capacity(75 + 2 * self.contests.len() + 100 * n);
+        let mut out = Vec::with_capacity(107 + 2 * self.contests.len() + 100 * n);
         out.extend_from_slice(SPOILED_MAGIC);
         out.extend_from_slice(&PROTOCOL_VERSION.to_be_bytes());
+        out.extend_from_slice(self.election.as_bytes());
+        out.push(self.channel);
         out.extend_from_slice(&self.tracking_code.0);
         out.extend_from_slice(self.ballot_digest.as_bytes());
-        out.push(self.channel);
         out.extend_from_slice(&count16(self.contests.len()));
         for contest in &self.contests {
             out.extend_from_slice(&count16(contest.len()));
@@ -236,9 +261,10 @@ impl Wire for SpoiledBallot {
                 supported: PROTOCOL_VERSION,
             });
         }
+        let election = BaseHash(r.array32("spoiled_ballot.election")?);
+        let channel = r.u8("spoiled_ballot.channel")?;
         let tracking_code = TrackingCode(r.array32("spoiled_ballot.tracking_code")?);
         let ballot_digest = BaseHash(r.array32("spoiled_ballot.ballot_digest")?);
-        let channel = r.u8("spoiled_ballot.channel")?;
         let count = r.count16("spoiled_ballot.contests", MAX_CONTESTS)?;
         let mut contests = Vec::with_capacity(count);
         for _ in 0..count {
@@ -258,9 +284,10 @@ impl Wire for SpoiledBallot {
         }
         r.finish(Self::NAME)?;
         Ok(Self {
+            election,
+            channel,
             tracking_code,
             ballot_digest,
-            channel,
             contests,
         })
     }
@@ -270,14 +297,22 @@ impl Wire for SpoiledBallot {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ChallengeError {
-    /// The ballot itself fails a check.
+    /// The ballot itself fails a check (only the voter's device checks the whole ballot,
+    /// [`ChallengedBallot::verify`]; the board never sees it).
     #[error("the challenged ballot is invalid: {0}")]
     Ballot(#[from] BallotError),
+    /// The spoiled ballot names another election's base hash.
+    #[error("the challenge is for another election")]
+    WrongElection,
     /// The openings do not have the ballot's shape.
     #[error("the openings do not match the ballot's contests and options")]
     Shape,
-    /// The tracking code is not that of the published ciphertexts and ballot digest.
-    #[error("the tracking code does not match the spoiled ballot's ciphertexts and digest")]
+    /// The tracking code is not that of the published election, channel, ciphertexts and
+    /// ballot digest.
+    #[error(
+        "the tracking code does not match the spoiled ballot's election, channel, ciphertexts \
+         and digest"
+    )]
     TrackingCode,
     /// A ciphertext is not the encryption of its opening.
     #[error(
@@ -292,13 +327,15 @@ pub enum ChallengeError {
 }
 
 impl ChallengedBallot {
-    /// The public form the board records: ciphertexts, openings, digest and tracking code,
-    /// without the nullifier or eligibility proof.
+    /// The challenge the device submits and the board records: election, channel, ciphertexts,
+    /// openings, ballot digest and tracking code, without the nullifier, the credential, the
+    /// eligibility proof, the range proofs or the countersignature.
     pub fn spoiled(&self) -> SpoiledBallot {
         SpoiledBallot {
+            election: self.ballot.election,
+            channel: self.ballot.channel,
             tracking_code: self.ballot.tracking_code(),
             ballot_digest: BaseHash(self.ballot.digest()),
-            channel: self.ballot.channel,
             contests: self
                 .ballot
                 .contests

@@ -139,20 +139,24 @@ impl<'de> Deserialize<'de> for Version {
 /// A ballot's tracking code, shown to the voter and unique on all 32 bytes:
 ///
 /// ```text
-/// T = SHA-256( u64be(len(tag)) ‖ tag ‖ SHA-256(ciphertexts) ‖ SHA-256(ballot encoding) )
+/// T = SHA-256( u64be(len(tag)) ‖ tag ‖ base_hash ‖ u8(channel) ‖ SHA-256(ciphertexts)
+///            ‖ SHA-256(ballot encoding) )
 /// ```
 ///
 /// with `tag = "nullivote/1/tracking-code"` and `ciphertexts` every selection's 64-byte
-/// ciphertext in contest, then option, order. The split lets a spoiled ballot be published
-/// without its nullifier and eligibility proof ([`SpoiledBallot`]) while anyone still recomputes
-/// `T` from its ciphertexts and the ballot digest. A board [`crate::board::Receipt`] ties `T` to
-/// the chain.
+/// ciphertext in contest, then option, order. The split lets a challenge be published without
+/// its nullifier, credential and proofs ([`SpoiledBallot`]) while anyone still recomputes `T` from
+/// its election, channel, ciphertexts and the ballot digest (spec §7.5, §7.6). A board
+/// [`crate::board::Receipt`] ties `T` to the chain.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct TrackingCode(pub [u8; 32]);
 
 impl TrackingCode {
-    /// `T` from the ciphertexts in order and the ballot digest.
+    /// `T` from the election's base hash, the channel, the ciphertexts in order and the ballot
+    /// digest.
     pub fn of<'a>(
+        election: &BaseHash,
+        channel: u8,
         ciphertexts: impl IntoIterator<Item = &'a Ciphertext>,
         ballot_digest: &[u8; 32],
     ) -> Self {
@@ -164,6 +168,8 @@ impl TrackingCode {
         let mut h = Sha256::new();
         h.update((TRACKING_CODE_TAG.len() as u64).to_be_bytes());
         h.update(TRACKING_CODE_TAG);
+        h.update(election.as_bytes());
+        h.update([channel]);
         h.update(cts.finalize());
         h.update(ballot_digest);
         TrackingCode(h.finalize().into())
@@ -257,14 +263,15 @@ impl Ballot {
         out
     }
 
-    /// The tracking code of this ballot.
+    /// The tracking code of this ballot: the device shows it before the voter decides to cast
+    /// or challenge, and a challenge of this ballot carries the same code.
     pub fn tracking_code(&self) -> TrackingCode {
         let ciphertexts = self
             .contests
             .iter()
             .flat_map(|c| &c.selections)
             .map(|s| &s.ciphertext);
-        TrackingCode::of(ciphertexts, &self.digest())
+        TrackingCode::of(&self.election, self.channel, ciphertexts, &self.digest())
     }
 
     /// `SHA-256(ballot encoding)`.

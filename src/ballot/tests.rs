@@ -9,6 +9,7 @@ use crate::testing::{
     ONLINE, POSTAL, SUNAK, TRUSS, TestElection, ZeroRng, flip_each_byte, test_rng,
 };
 use curve25519_dalek::scalar::Scalar;
+use serde_json::json;
 
 fn verify(ballot: &Ballot, election: &Election) -> Result<(), BallotError> {
     ballot.verify(election)
@@ -464,9 +465,12 @@ fn a_spoiled_ballot_of_another_shape_is_refused_even_with_a_matching_code() {
     assert_eq!(spoiled.verify(&t.election), Ok(vec![SUNAK.to_vec()]));
     let recode = |s: &mut SpoiledBallot| {
         s.tracking_code = TrackingCode::of(
+            &s.election,
+            s.channel,
             s.contests.iter().flatten().map(|x| &x.ciphertext),
             s.ballot_digest.as_bytes(),
         );
+        assert_eq!(s.tracking_code, s.recomputed_code());
     };
     let mut short = spoiled.clone();
     short.contests[0].pop();
@@ -654,4 +658,171 @@ fn a_ballots_commitments_get_short_scalars_in_the_fold() {
         .filter(|s| s.as_bytes()[16..] == [0; 16])
         .count();
     assert_eq!((dynamic, short), (18, 12));
+}
+
+/// The spoiled ballot's checks, each made to fail alone and in order (§7.6): another election
+/// (`WrongElection`, ahead of everything else), a tracking code that is not of the published
+/// election, channel, ciphertexts and digest (`TrackingCode`), an opening of another vote
+/// (`Mismatch`). The channel and the election are in the code: moving a challenge to another
+/// channel without recomputing its code is caught.
+#[test]
+fn each_check_of_a_spoiled_ballot_fails_alone() {
+    let (t, prepared) = sunak_online(25, 3);
+    let shown = prepared.ballot().tracking_code();
+    let spoiled = prepared.challenge().spoiled();
+    assert_eq!(spoiled.tracking_code, shown);
+    assert_eq!(spoiled.recomputed_code(), shown);
+    assert_eq!(spoiled.verify(&t.election), Ok(vec![SUNAK.to_vec()]));
+
+    let mut other = spoiled.clone();
+    other.election.0[0] ^= 1;
+    assert_eq!(
+        other.verify(&t.election),
+        Err(ChallengeError::WrongElection)
+    );
+    // Even with its code recomputed for the other election, it stays refused.
+    other.tracking_code = other.recomputed_code();
+    assert_eq!(
+        other.verify(&t.election),
+        Err(ChallengeError::WrongElection)
+    );
+    // Another election's challenge is the first error named, before a wrong shape.
+    other.contests.clear();
+    assert_eq!(
+        other.verify(&t.election),
+        Err(ChallengeError::WrongElection)
+    );
+
+    let mut moved = spoiled.clone();
+    moved.channel = POSTAL;
+    assert_eq!(moved.verify(&t.election), Err(ChallengeError::TrackingCode));
+    let mut digest = spoiled.clone();
+    digest.ballot_digest.0[31] ^= 1;
+    assert_eq!(
+        digest.verify(&t.election),
+        Err(ChallengeError::TrackingCode)
+    );
+    let mut code = spoiled.clone();
+    code.tracking_code.0[0] ^= 1;
+    assert_eq!(code.verify(&t.election), Err(ChallengeError::TrackingCode));
+
+    let mut lying = spoiled;
+    lying.contests[0][1].opening.value = 0;
+    assert_eq!(
+        lying.verify(&t.election),
+        Err(ChallengeError::Mismatch {
+            contest: 0,
+            option: 1
+        })
+    );
+}
+
+/// A challenge carries only what its check needs: its JSON has exactly the keys of §7.6, none
+/// of them naming the voter, and a challenge with any further field (a nullifier, an
+/// eligibility proof, a credential) is refused, in JSON by its unknown key and in binary by its
+/// trailing bytes.
+#[test]
+fn a_challenge_names_no_voter_and_refuses_extra_fields() {
+    let (t, prepared) = sunak_online(27, 4);
+    let ballot = prepared.ballot().clone();
+    let spoiled = prepared.challenge().spoiled();
+    let json = serde_json::to_value(&spoiled).unwrap();
+    let mut keys: Vec<&str> = json
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            "ballot_digest",
+            "channel",
+            "contests",
+            "election",
+            "tracking_code"
+        ]
+    );
+    let text = json.to_string();
+    let crate::nullifier::Eligibility::Pseudonymous { credential, proof } = &ballot.eligibility;
+    let proof = proof.encode();
+    for part in [
+        ballot.nullifier.element().as_bytes().as_slice(),
+        credential.element().as_bytes(),
+        &proof[..32],
+        &proof[32..64],
+        &proof[64..],
+    ] {
+        assert!(!text.contains(&hex::encode(part)));
+        assert!(!spoiled.encode().windows(32).any(|w| w == part));
+    }
+    for (key, value) in [
+        (
+            "nullifier",
+            json!(hex::encode(ballot.nullifier.element().as_bytes())),
+        ),
+        (
+            "eligibility",
+            serde_json::to_value(&ballot.eligibility).unwrap(),
+        ),
+        (
+            "credential",
+            json!(hex::encode(credential.element().as_bytes())),
+        ),
+    ] {
+        let mut extra = json.clone();
+        extra.as_object_mut().unwrap().insert(key.into(), value);
+        let err = serde_json::from_value::<SpoiledBallot>(extra).unwrap_err();
+        assert!(err.to_string().contains("unknown field"), "{key}: {err}");
+    }
+    let mut bytes = spoiled.encode();
+    bytes.extend_from_slice(ballot.nullifier.element().as_bytes());
+    assert!(matches!(
+        SpoiledBallot::decode(&bytes),
+        Err(EncodingError::TrailingBytes { .. })
+    ));
+    assert_eq!(
+        serde_json::from_value::<SpoiledBallot>(json).unwrap(),
+        spoiled
+    );
+    assert_eq!(spoiled.verify(&t.election), Ok(vec![SUNAK.to_vec()]));
+}
+
+/// In JSON as in binary, a spoiled ballot's contests and a challenged ballot's openings hold at
+/// most 64 lists of at most 64 entries: the 65th entry of an inner list is refused (`TooMany`,
+/// naming the list), so neither inner list is unbounded.
+#[test]
+fn inner_lists_of_challenges_are_bounded_in_json() {
+    let (_, prepared) = sunak_online(29, 5);
+    let challenged = prepared.challenge();
+    let mut spoiled = serde_json::to_value(challenged.spoiled()).unwrap();
+    let selection = spoiled["contests"][0][0].clone();
+    spoiled["contests"][0] = serde_json::Value::Array(vec![selection; 65]);
+    let err = serde_json::from_value::<SpoiledBallot>(spoiled).unwrap_err();
+    assert!(err.to_string().contains("spoiled_ballot.contests"), "{err}");
+    assert!(err.to_string().contains("64"), "{err}");
+    let mut opened = serde_json::to_value(&challenged).unwrap();
+    let opening = opened["openings"][0][0].clone();
+    opened["openings"][0] = serde_json::Value::Array(vec![opening; 65]);
+    let err = serde_json::from_value::<ChallengedBallot>(opened).unwrap_err();
+    assert!(
+        err.to_string().contains("challenged_ballot.openings"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("64"), "{err}");
+}
+
+/// A challenge that opens to a vote the manifest does not allow (2 for a 0/1 option) is
+/// evidence against the device that made it: its check passes and names the vote, it is not
+/// refused (§7.6; the range proofs are not part of a challenge).
+#[test]
+fn a_challenge_opening_to_an_out_of_range_vote_is_recorded_as_it_is() {
+    let (t, prepared) = sunak_online(31, 6);
+    let mut spoiled = prepared.challenge().spoiled();
+    let nonce = spoiled.contests[0][0].opening.nonce;
+    spoiled.contests[0][0].opening.value = 2;
+    spoiled.contests[0][0].ciphertext = t.election.key().encrypt(&Scalar::from(2u32), &nonce);
+    spoiled.tracking_code = spoiled.recomputed_code();
+    assert_eq!(spoiled.verify(&t.election), Ok(vec![vec![2, 1]]));
 }

@@ -29,7 +29,7 @@ pub use rules::{BoardState, Refusal};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::ballot::{Ballot, ChallengedBallot, SpoiledBallot, TrackingCode, verify_batch};
+use crate::ballot::{Ballot, SpoiledBallot, TrackingCode, verify_batch};
 use crate::codec::{Reader, Wire};
 use crate::election::{BaseHash, Election};
 use crate::error::EncodingError;
@@ -140,7 +140,7 @@ impl Entry {
                     .iter()
                     .flat_map(|c| &c.selections)
                     .map(|s| &s.ciphertext);
-                TrackingCode::of(cts, &ballot_digest)
+                TrackingCode::of(&b.election, b.channel, cts, &ballot_digest)
             }
             Payload::Spoiled(s) => s.tracking_code,
             Payload::CloseChannel { .. } | Payload::CloseVoting => TrackingCode([0; 32]),
@@ -255,18 +255,15 @@ impl Board {
         receipt
     }
 
-    /// A ballot already on the board: the same submission again gets its original receipt; a
-    /// challenged ballot submitted for casting is spoiled; a cast ballot cannot be challenged.
-    fn resubmission(
-        &self,
-        code: &TrackingCode,
-        challenging: bool,
-    ) -> Option<Result<Receipt, Refusal>> {
+    /// A ballot already on the board (its tracking code computed from the ballot itself): the
+    /// same ballot again gets its original receipt; a challenged ballot submitted for casting is
+    /// spoiled.
+    fn resubmission(&self, code: &TrackingCode) -> Option<Result<Receipt, Refusal>> {
         let (position, challenged) = self.state.position_of(code)?;
-        Some(match (challenged, challenging) {
-            (true, true) | (false, false) => Ok(self.receipt_of(position)),
-            (true, false) => Err(Refusal::Spoiled { position }),
-            (false, true) => Err(Refusal::CiphertextReused { position }),
+        Some(if challenged {
+            Err(Refusal::Spoiled { position })
+        } else {
+            Ok(self.receipt_of(position))
         })
     }
 
@@ -285,7 +282,7 @@ impl Board {
     /// The [`Refusal`], also kept in [`Board::refusals`].
     pub fn submit(&mut self, ballot: Ballot) -> Result<Receipt, Refusal> {
         let code = ballot.tracking_code();
-        if let Some(known) = self.resubmission(&code, false) {
+        if let Some(known) = self.resubmission(&code) {
             return known;
         }
         let checked = self
@@ -314,7 +311,7 @@ impl Board {
             .zip(invalid)
             .map(|(ballot, invalid)| {
                 let code = ballot.tracking_code();
-                if let Some(known) = self.resubmission(&code, false) {
+                if let Some(known) = self.resubmission(&code) {
                     return known;
                 }
                 let checked = self
@@ -331,24 +328,35 @@ impl Board {
             .collect()
     }
 
-    /// Records a challenged ballot after checking it whole (the ballot and its openings); the
-    /// board publishes only its [`SpoiledBallot`] form, and its ciphertexts can never be cast.
+    /// Records a Benaloh challenge: the spoiled ballot the voter's device submits, which names
+    /// no voter (no nullifier, credential or eligibility proof), checked as any verifier checks
+    /// it ([`SpoiledBallot::verify`]). Its ciphertexts can never be cast. A board needs no
+    /// authentication of the submitter for this (spec §8.2).
     ///
     /// # Errors
     /// The [`Refusal`].
-    pub fn challenge(&mut self, challenged: &ChallengedBallot) -> Result<Receipt, Refusal> {
-        let spoiled = challenged.spoiled();
+    pub fn challenge(&mut self, spoiled: &SpoiledBallot) -> Result<Receipt, Refusal> {
         let code = spoiled.tracking_code;
-        if let Some(known) = self.resubmission(&code, true) {
-            return known;
+        // The code is the submitter's claim until checked: only the very same challenge again
+        // gets the original receipt; anything else goes through the rules.
+        if let Some((position, true)) = self.state.position_of(&code)
+            && matches!(&self.entries[position as usize].payload,
+                        Payload::Spoiled(s) if s == spoiled)
+        {
+            return Ok(self.receipt_of(position));
         }
-        let checked = self.state.admit_spoiled(&spoiled).and_then(|()| {
-            challenged
+        let checked = self.state.admit_spoiled(spoiled).and_then(|()| {
+            spoiled
                 .verify(&self.election)
                 .map(|_| ())
                 .map_err(Refusal::Challenge)
         });
-        self.finish(code, spoiled.channel, checked, Payload::Spoiled(spoiled))
+        self.finish(
+            code,
+            spoiled.channel,
+            checked,
+            Payload::Spoiled(spoiled.clone()),
+        )
     }
 
     /// Closes a channel.

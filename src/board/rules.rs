@@ -18,7 +18,8 @@ pub enum Refusal {
     /// The ballot fails a check.
     #[error("invalid ballot: {0}")]
     Invalid(BallotError),
-    /// The challenged ballot does not open to its ciphertexts.
+    /// The challenge (a spoiled ballot) fails its check: another election, another shape, a
+    /// tracking code that is not its own, or a ciphertext that does not open to its opening.
     #[error("invalid challenge: {0}")]
     Challenge(ChallengeError),
     /// Voting has closed.
@@ -180,7 +181,9 @@ impl BoardState {
         Ok(())
     }
 
-    /// The rules for a spoiled ballot, before its openings are checked.
+    /// The rules for a challenge (a spoiled ballot), before its check
+    /// ([`SpoiledBallot::verify`]): phase, channel and fresh ciphertexts. A challenge names no
+    /// voter, so no precedence rule applies.
     pub fn admit_spoiled(&self, spoiled: &SpoiledBallot) -> Result<(), Refusal> {
         self.open_channel(spoiled.channel)?;
         self.fresh_ciphertexts(spoiled.contests.iter().flatten().map(|s| &s.ciphertext))

@@ -97,7 +97,7 @@ use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use super::{Board, ChainError, ENTRY_TAG, Entry, Payload, Receipt, Refusal};
-use crate::ballot::{Ballot, ChallengedBallot};
+use crate::ballot::{Ballot, SpoiledBallot};
 use crate::election::{BaseHash, Election};
 use crate::record::RefusalRecord;
 
@@ -605,12 +605,12 @@ impl DurableBoard {
         self.durably(|b| b.submit_batch(ballots))
     }
 
-    /// Records a challenged ballot ([`Board::challenge`]), durably.
+    /// Records a Benaloh challenge ([`Board::challenge`]), durably.
     ///
     /// # Errors
     /// The [`Refusal`], or a [`StoreError`] (nothing acknowledged).
-    pub fn challenge(&mut self, challenged: &ChallengedBallot) -> Result<Receipt, SubmitError> {
-        Ok(self.durably(|b| b.challenge(challenged))??)
+    pub fn challenge(&mut self, spoiled: &SpoiledBallot) -> Result<Receipt, SubmitError> {
+        Ok(self.durably(|b| b.challenge(spoiled))??)
     }
 
     /// Closes a channel ([`Board::close_channel`]), durably.
@@ -812,7 +812,8 @@ mod tests {
             &mut test_rng(7),
         )
         .unwrap()
-        .challenge();
+        .challenge()
+        .spoiled();
         let spoiled = board.challenge(&challenged).unwrap();
         assert_eq!(board.challenge(&challenged).unwrap(), spoiled);
         let results = board.submit_batch(ballots(&t, 2)).unwrap();

@@ -1,5 +1,5 @@
 use super::*;
-use crate::ballot::{BallotError, prepare};
+use crate::ballot::{BallotError, ChallengeError, prepare};
 use crate::precedence::Reason;
 use crate::testing::{ONLINE, POSTAL, SUNAK, TRUSS, TestElection, test_rng};
 
@@ -81,15 +81,27 @@ fn a_challenged_ballot_can_never_be_cast() {
     )
     .unwrap();
     let shown = prepared.ballot().clone();
-    let challenged = prepared.challenge();
+    let challenged = prepared.challenge().spoiled();
     let receipt = board.challenge(&challenged).unwrap();
+    assert_eq!(receipt.tracking_code, shown.tracking_code());
     assert_eq!(board.challenge(&challenged), Ok(receipt));
-    // The board publishes no nullifier and no eligibility proof of a challenged ballot.
+    // The board receives and publishes no nullifier, credential or eligibility proof of a
+    // challenged ballot.
     match &board.entries()[0].payload {
         Payload::Spoiled(s) => {
+            assert_eq!(s, &challenged);
             assert_eq!(s.tracking_code, shown.tracking_code());
-            let json = serde_json::to_string(s).unwrap();
-            assert!(!json.contains(&shown.nullifier.element().to_string()));
+            let json = serde_json::to_string(&board.entries()[0]).unwrap();
+            let crate::nullifier::Eligibility::Pseudonymous { credential, proof } =
+                &shown.eligibility;
+            for secret_link in [
+                hex::encode(shown.nullifier.element().as_bytes()),
+                hex::encode(credential.element().as_bytes()),
+                hex::encode(&proof.encode()[..32]),
+                hex::encode(&proof.encode()[64..]),
+            ] {
+                assert!(!json.contains(&secret_link), "{secret_link} in {json}");
+            }
             assert_eq!(s.verify(&t.election).unwrap(), vec![TRUSS.to_vec()]);
         }
         other => panic!("expected a spoiled ballot, found {other:?}"),
@@ -104,6 +116,80 @@ fn a_challenged_ballot_can_never_be_cast() {
     );
     // A ballot made afresh is accepted.
     board.submit(t.ballot(0, ONLINE, TRUSS, 2)).unwrap();
+}
+
+/// The board checks a challenge as any verifier does, without knowing who submits it: another
+/// election's challenge, or one whose claimed tracking code is not its own, is refused and
+/// nothing is appended; a claimed code is never trusted for the resubmission rule (a different
+/// challenge claiming a spoiled entry's code, or a cast entry's, gets no receipt).
+#[test]
+fn a_challenge_is_checked_alone_and_its_claimed_code_is_not_trusted() {
+    let t = TestElection::leadership(2, 8);
+    let mut board = Board::new(t.election.clone());
+    let prepared = prepare(
+        &t.election,
+        ONLINE,
+        &t.secrets[0],
+        &[TRUSS.to_vec()],
+        &mut test_rng(11),
+    )
+    .unwrap();
+    let spoiled = prepared.challenge().spoiled();
+
+    let mut other = spoiled.clone();
+    other.election.0[0] ^= 1;
+    other.tracking_code = other.recomputed_code();
+    assert_eq!(
+        board.challenge(&other),
+        Err(Refusal::Challenge(ChallengeError::WrongElection))
+    );
+    let mut lying = spoiled.clone();
+    lying.contests[0][0].opening.value = 0;
+    assert_eq!(
+        board.challenge(&lying),
+        Err(Refusal::Challenge(ChallengeError::Mismatch {
+            contest: 0,
+            option: 0
+        }))
+    );
+    assert!(board.entries().is_empty(), "nothing refused is appended");
+    assert_eq!(board.refusals().len(), 2);
+
+    let receipt = board.challenge(&spoiled).unwrap();
+    // The same code claimed by another challenge (other openings, same ciphertexts): no
+    // receipt, the ciphertexts are spoiled already.
+    let mut same_code = spoiled.clone();
+    same_code.contests[0].swap(0, 1);
+    assert_eq!(
+        board.challenge(&same_code),
+        Err(Refusal::Spoiled { position: 0 })
+    );
+    // A fresh challenge claiming the code of the spoiled entry: refused by its own code.
+    let fresh = prepare(
+        &t.election,
+        ONLINE,
+        &t.secrets[1],
+        &[SUNAK.to_vec()],
+        &mut test_rng(12),
+    )
+    .unwrap()
+    .challenge()
+    .spoiled();
+    let mut claims = fresh.clone();
+    claims.tracking_code = receipt.tracking_code;
+    assert_eq!(
+        board.challenge(&claims),
+        Err(Refusal::Challenge(ChallengeError::TrackingCode))
+    );
+    // ... and the code of a cast entry.
+    let cast = board.submit(t.ballot(1, ONLINE, SUNAK, 13)).unwrap();
+    claims.tracking_code = cast.tracking_code;
+    assert_eq!(
+        board.challenge(&claims),
+        Err(Refusal::Challenge(ChallengeError::TrackingCode))
+    );
+    assert_eq!(board.entries().len(), 2);
+    assert_eq!(board.challenge(&fresh).unwrap().position, 2);
 }
 
 #[test]
@@ -142,7 +228,7 @@ fn sample_board() -> (TestElection, Board) {
         &mut test_rng(4),
     )
     .unwrap();
-    board.challenge(&prepared.challenge()).unwrap();
+    board.challenge(&prepared.challenge().spoiled()).unwrap();
     board.submit(t.ballot(2, ONLINE, SUNAK, 5)).unwrap();
     board.close_voting().unwrap();
     (t, board)
@@ -291,7 +377,7 @@ fn ciphertexts_already_on_the_board_are_refused_before_the_proofs() {
     )
     .unwrap();
     let mut shown = prepared.ballot().clone();
-    board.challenge(&prepared.challenge()).unwrap();
+    board.challenge(&prepared.challenge().spoiled()).unwrap();
     shown.channel = POSTAL;
     assert_eq!(board.submit(shown), Err(Refusal::Spoiled { position: 1 }));
 
@@ -305,8 +391,9 @@ fn ciphertexts_already_on_the_board_are_refused_before_the_proofs() {
     )
     .unwrap();
     board.submit(prepared.ballot().clone()).unwrap();
-    let mut opened = prepared.challenge();
-    opened.ballot.channel = POSTAL;
+    let mut opened = prepared.challenge().spoiled();
+    opened.channel = POSTAL;
+    opened.tracking_code = opened.recomputed_code();
     assert_eq!(
         board.challenge(&opened),
         Err(Refusal::CiphertextReused { position: 2 })

@@ -1192,16 +1192,34 @@ impl CeremonyTranscript {
 
     /// Recomputes the public key set from these packages ([`verify_ceremony`]), after checking
     /// that the transcript is in its one canonical form: every round lists its packages in
-    /// strictly ascending trustee order, and round 5 lists no package without answers.
+    /// strictly ascending trustee order, every list of accused dealers (round 4) and of answers
+    /// (round 5, by accuser) is strictly ascending, and round 5 lists no package without answers.
     ///
     /// # Errors
-    /// [`TrusteeError::PackageOrder`], [`TrusteeError::EmptyAnswers`], and those of
+    /// [`TrusteeError::PackageOrder`], [`TrusteeError::ListOrder`], [`TrusteeError::EmptyAnswers`],
+    /// and those of
     /// [`verify_ceremony`].
     pub fn verify(&self, manifest: &Manifest) -> Result<PublicKeySet, TrusteeError> {
         ascending(1, self.round1.iter().map(round1::Package::trustee))?;
         ascending(2, self.round2.iter().map(round2::Package::trustee))?;
         ascending(4, self.round4.iter().map(round4::Package::trustee))?;
         ascending(5, self.round5.iter().map(round5::Package::dealer))?;
+        for p in &self.round4 {
+            if p.accused.windows(2).any(|w| w[0] >= w[1]) {
+                return Err(TrusteeError::ListOrder {
+                    round: 4,
+                    trustee: p.trustee,
+                });
+            }
+        }
+        for p in &self.round5 {
+            if p.answers.windows(2).any(|w| w[0].accuser >= w[1].accuser) {
+                return Err(TrusteeError::ListOrder {
+                    round: 5,
+                    trustee: p.dealer,
+                });
+            }
+        }
         if let Some(empty) = self.round5.iter().find(|p| p.answers.is_empty()) {
             return Err(TrusteeError::EmptyAnswers {
                 trustee: empty.dealer,

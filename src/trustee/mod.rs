@@ -242,6 +242,17 @@ pub enum TrusteeError {
         /// The first trustee out of order.
         trustee: TrusteeIndex,
     },
+    /// A published ceremony in which a round-4 package's accused dealers, or a round-5
+    /// package's answers (by accuser), are not in strictly ascending order (one canonical form).
+    #[error(
+        "round {round}: the list in trustee {trustee}'s package is not in strictly ascending order"
+    )]
+    ListOrder {
+        /// The round (4 or 5).
+        round: u8,
+        /// The trustee whose package holds the list.
+        trustee: TrusteeIndex,
+    },
     /// A published ceremony whose round 5 lists a package without answers: round 5 of the
     /// record holds exactly the dealers that answered a complaint (one canonical form).
     #[error(
@@ -490,6 +501,7 @@ impl TrusteeError {
             Self::DuplicatePackage { trustee, .. }
             | Self::PackageOrder { trustee, .. }
             | Self::EmptyAnswers { trustee }
+            | Self::ListOrder { trustee, .. }
             | Self::MissingPackage { trustee, .. }
             | Self::Equivocation { trustee, .. }
             | Self::SharePartCount { trustee, .. }

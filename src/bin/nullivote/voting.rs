@@ -214,8 +214,9 @@ pub fn challenge(vote: &Vote<'_>) -> Outcome {
     let _lock = BoardLock::take(ctx.dir.path())?;
     let mut board = open_board(&ctx)?;
     let code = challenged.ballot.tracking_code();
+    // The board receives only the spoiled form: no nullifier, credential or eligibility proof.
     let receipt = board
-        .challenge(&challenged)
+        .challenge(&challenged.spoiled())
         .map_err(|why| refuse(&ctx, code, channel, &why))?;
     write_board(&ctx, &board)?;
     println!("challenged ballot, tracking code {code}, opens to:");

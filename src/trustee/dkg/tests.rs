@@ -405,9 +405,24 @@ fn a_transcript_out_of_order_is_refused() {
             share: Scalar::ONE,
         }],
     };
-    let mut t = transcript;
+    let mut t = transcript.clone();
     t.round5 = vec![answer(4, 1), answer(3, 1)];
     assert_eq!(t.verify(&m), order(5, i(3)));
+    // The lists inside the packages have one order too (finding 11).
+    let list = |round, trustee| Err(TrusteeError::ListOrder { round, trustee });
+    let mut t = transcript.clone();
+    t.round4[2].accused = vec![i(5), i(1)];
+    assert_eq!(t.verify(&m), list(4, i(3)));
+    t.round4[2].accused = vec![i(1), i(1)];
+    assert_eq!(t.verify(&m), list(4, i(3)));
+    let mut t = transcript;
+    let mut two = answer(2, 4);
+    two.answers.push(round5::Answer {
+        accuser: i(1),
+        share: Scalar::ONE,
+    });
+    t.round5 = vec![two];
+    assert_eq!(t.verify(&m), list(5, i(2)));
 }
 
 /// Finding 11 of the attacker's review: round 5 of a transcript has one canonical form. An

@@ -1,0 +1,267 @@
+//! What the record's readers do with the spellings JSON allows but the record never writes
+//! (`spec/protocol.md` §1.6, `spec/record.md` §1), in every file of the frozen record: a
+//! byte-order mark, a missing final newline, `\r\n`, white space, `\u` escapes, and the number
+//! spellings `-0`, `1.0`, `1e0` and `01`. The record's *values* are canonical, not its bytes:
+//! every spelling of the same values reads as the same record, and every other spelling of a
+//! number or a hex string is refused with a `LoadError` naming the file, the line and the check.
+
+use std::path::{Path, PathBuf};
+
+use nullivote::record::{ElectionRecord, FILES, LoadError};
+use nullivote::verifier::{Silent, verify_dir};
+
+fn frozen_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("spec/vectors/record-v2")
+}
+
+fn frozen() -> ElectionRecord {
+    ElectionRecord::read(&frozen_dir()).expect("the frozen record reads")
+}
+
+/// The frozen record with `name` rewritten by `change`, read by both readers
+/// (`ElectionRecord::read` and the streaming `verify_dir`), which must agree.
+fn read_changed(
+    name: &str,
+    change: impl Fn(Vec<u8>) -> Vec<u8>,
+) -> Result<ElectionRecord, LoadError> {
+    let dir = tempfile::tempdir().unwrap();
+    for (file, _) in FILES {
+        std::fs::copy(frozen_dir().join(file), dir.path().join(file)).unwrap();
+    }
+    let path = dir.path().join(name);
+    let before = std::fs::read(&path).unwrap();
+    let after = change(before.clone());
+    assert_ne!(before, after, "{name}: the change changed nothing");
+    std::fs::write(&path, after).unwrap();
+    let read = ElectionRecord::read(dir.path());
+    // The streaming reader keeps no board; it must accept and refuse the same files, with the
+    // same error.
+    let streamed = verify_dir(dir.path(), &Silent).map(|_| ());
+    assert_eq!(
+        read.as_ref().err().map(|e| format!("{e:?}")),
+        streamed.err().map(|e| format!("{e:?}")),
+        "{name}: the two readers disagree"
+    );
+    read
+}
+
+/// The change read as the honest record.
+#[track_caller]
+fn assert_same(read: &Result<ElectionRecord, LoadError>, honest: &ElectionRecord, what: &str) {
+    match read {
+        Ok(record) => assert!(record == honest, "{what}: another record"),
+        Err(e) => panic!("{what}: refused: {e:?}"),
+    }
+}
+
+fn refused(name: &str, change: impl Fn(Vec<u8>) -> Vec<u8>) -> LoadError {
+    let err = read_changed(name, change).expect_err(name);
+    assert!(err.file.ends_with(name), "{name}: {err:?}");
+    let check = FILES.iter().find(|(f, _)| *f == name).unwrap().1;
+    let check = if name == "board.jsonl" { "V5" } else { check };
+    assert_eq!(err.check, check, "{name}: {err:?}");
+    err
+}
+
+/// Replaces the first occurrence of `from` by `to`, which must exist.
+fn replace_first(bytes: &[u8], from: &str, to: &str) -> Vec<u8> {
+    let text = String::from_utf8(bytes.to_vec()).unwrap();
+    assert!(text.contains(from), "{from:?} not found");
+    text.replacen(from, to, 1).into_bytes()
+}
+
+/// A byte-order mark is refused in every file, JSON and JSON Lines, at line 1; in a JSON Lines
+/// file also at the start of a later line, named by that line.
+#[test]
+fn a_byte_order_mark_is_refused_in_every_file() {
+    for (name, _) in FILES {
+        let err = refused(name, |b| [b"\xef\xbb\xbf".as_slice(), &b].concat());
+        assert_eq!(err.line, Some(1), "{name}: {err:?}");
+        assert!(err.message.contains("expected value"), "{name}: {err:?}");
+    }
+    let err = refused("board.jsonl", |b| {
+        let first = b.iter().position(|&c| c == b'\n').unwrap() + 1;
+        [&b[..first], b"\xef\xbb\xbf".as_slice(), &b[first..]].concat()
+    });
+    assert_eq!(err.line, Some(2), "{err:?}");
+}
+
+/// A missing final newline, a `\r\n` line end, and white space between tokens (inside a
+/// JSON Lines line too) read as the same record; an extra line end at the end of a JSON Lines
+/// file is a blank line, refused and named, while a JSON file may end in any white space.
+#[test]
+fn line_ends_and_white_space_do_not_change_the_record() {
+    let honest = frozen();
+    for (name, _) in FILES {
+        let without = read_changed(name, |mut b| {
+            assert_eq!(
+                b.pop(),
+                Some(b'\n'),
+                "{name} is written with a final newline"
+            );
+            b
+        });
+        assert_same(&without, &honest, &format!("{name}: no final newline"));
+        let crlf = read_changed(name, |b| [&b[..b.len() - 1], b"\r\n".as_slice()].concat());
+        assert_same(&crlf, &honest, &format!("{name}: \\r\\n"));
+        if name.ends_with(".jsonl") {
+            let lines = frozen_lines(name);
+            let err = refused(name, |b| [b.as_slice(), b"\n"].concat());
+            assert_eq!(err.line, Some(lines + 1), "{name}: {err:?}");
+            let err = refused(name, |b| [b.as_slice(), b"  \n"].concat());
+            assert_eq!(err.line, Some(lines + 1), "{name}: {err:?}");
+        } else {
+            let spaced = read_changed(name, |b| [b.as_slice(), b" \t\n"].concat());
+            assert_same(&spaced, &honest, &format!("{name}: trailing white space"));
+        }
+    }
+    let spaced = read_changed("board.jsonl", |b| {
+        replace_first(&b, "{\"position\":1,", "{ \"position\" : 1 ,")
+    });
+    assert_same(&spaced, &honest, "white space in a line");
+}
+
+fn frozen_lines(name: &str) -> usize {
+    std::fs::read_to_string(frozen_dir().join(name))
+        .unwrap()
+        .lines()
+        .count()
+}
+
+/// An integer is a JSON number without sign, fraction, exponent or leading zero: `-0`, `1.0`,
+/// `1e0` and `01` are refused (serde_json reads the first three as floating-point numbers), in
+/// JSON and JSON Lines files alike.
+#[test]
+fn only_one_spelling_of_an_integer_is_read() {
+    for (name, from, to, fragment) in [
+        (
+            "board.jsonl",
+            "\"position\":0,",
+            "\"position\":-0,",
+            "floating point `-0.0`",
+        ),
+        (
+            "board.jsonl",
+            "\"channel\":0",
+            "\"channel\":-0",
+            "floating point `-0.0`",
+        ),
+        (
+            "board.jsonl",
+            "\"position\":1,",
+            "\"position\":1.0,",
+            "floating point `1.0`",
+        ),
+        (
+            "board.jsonl",
+            "\"position\":1,",
+            "\"position\":1e0,",
+            "floating point `1.0`",
+        ),
+        (
+            "board.jsonl",
+            "\"position\":1,",
+            "\"position\":01,",
+            "invalid number",
+        ),
+        (
+            "refusals.jsonl",
+            "\"channel\":0",
+            "\"channel\":-0",
+            "floating point `-0.0`",
+        ),
+        (
+            "tally.json",
+            "\"superseded\": 0",
+            "\"superseded\": -0",
+            "floating point `-0.0`",
+        ),
+        (
+            "record.json",
+            "\"version\": 2",
+            "\"version\": 2.0",
+            "floating point `2.0`",
+        ),
+        (
+            "result.json",
+            "\"refused\": 0",
+            "\"refused\": -0",
+            "floating point `-0.0`",
+        ),
+        (
+            "manifest.json",
+            "\"min_selections\": 1",
+            "\"min_selections\": 1e0",
+            "floating point `1.0`",
+        ),
+        (
+            "ceremony.json",
+            "\"trustee\": 1",
+            "\"trustee\": -0",
+            "floating point `-0.0`",
+        ),
+        (
+            "decryption.json",
+            "\"trustee\": 1",
+            "\"trustee\": 01",
+            "invalid number",
+        ),
+    ] {
+        let err = refused(name, |b| replace_first(&b, from, to));
+        assert!(err.message.contains(fragment), "{name} {to}: {err:?}");
+    }
+}
+
+/// A hex string is checked after JSON unescaping: a `\u` escape of a lowercase hex digit reads
+/// as that digit, the same record; an escape of an upper-case letter is the upper-case letter,
+/// refused as `InvalidHex`. Names are likewise compared after unescaping (an escaped letter,
+/// with upper- or lower-case digits in the escape itself, is the letter).
+#[test]
+fn hex_strings_and_names_are_read_after_unescaping() {
+    let honest = frozen();
+    let board = std::fs::read_to_string(frozen_dir().join("board.jsonl")).unwrap();
+    let previous = &board[board.find("\"previous\":\"").unwrap() + 12..][..64];
+    let at = previous.find(|c: char| c.is_ascii_lowercase()).unwrap();
+    let letter = previous.as_bytes()[at];
+    {
+        let escape = format!("\\u{letter:04x}");
+        let spelled = format!("{}{escape}{}", &previous[..at], &previous[at + 1..]);
+        let read = read_changed("board.jsonl", |b| replace_first(&b, previous, &spelled));
+        assert_same(&read, &honest, &escape);
+    }
+    let upper = format!(
+        "{}\\u{:04x}{}",
+        &previous[..at],
+        letter.to_ascii_uppercase(),
+        &previous[at + 1..]
+    );
+    let err = refused("board.jsonl", |b| replace_first(&b, previous, &upper));
+    assert!(err.message.contains("invalid hexadecimal"), "{err:?}");
+
+    for (name, from, to) in [
+        (
+            "manifest.json",
+            "\"name\": \"committee\"",
+            "\"name\": \"\\u0063ommittee\"",
+        ),
+        ("manifest.json", "\"Ada\"", "\"\\u0041da\""),
+        ("manifest.json", "\"online\"", "\"o\\u006eline\""),
+        ("manifest.json", "\"postal\"", "\"pos\\u0074\\u0061l\""),
+        ("manifest.json", "\"Edsger\"", "\"E\\u0064sger\""),
+        ("manifest.json", "\"Grace\"", "\"Gr\\u0061ce\""),
+        ("manifest.json", "\"committee\"", "\"co\\u006Dmittee\""),
+        (
+            "result.json",
+            "\"name\": \"Ada\"",
+            "\"name\": \"\\u0041da\"",
+        ),
+        (
+            "record.json",
+            "\"election_id\": \"club",
+            "\"election_id\": \"\\u0063lub",
+        ),
+    ] {
+        let read = read_changed(name, |b| replace_first(&b, from, to));
+        assert_same(&read, &honest, &format!("{name}: {to}"));
+    }
+}
