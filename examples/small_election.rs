@@ -200,10 +200,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let ceremony = Ceremony { transcript, public };
     let record = ElectionRecord::assemble(&election, &board, ceremony, tally, shares, result);
     record.write(&args.out)?;
+    //    The base hash was fixed before voting (step 4); the authority published it then.
     println!(
-        "8. record written to {}; check it with: cargo run --release -- verify {}",
+        "8. record written to {}; check it with: cargo run --release -- verify {} --expect {}",
         args.out.display(),
-        args.out.display()
+        args.out.display(),
+        hex::encode(election.base_hash().as_bytes())
     );
     Ok(())
 }
