@@ -377,12 +377,33 @@ fn a_whole_election_across_invocations_verifies() {
     assert_eq!(fs::read(dir.join("shares/share-1.json")).unwrap(), share_1);
     assert_eq!(fs::read(&secrets[0]).unwrap(), key_after);
     fails(&["publish", d], 2, &["shares", "2 are needed"]);
-    ok(&["decrypt", d, "--key", &secrets[2], "--yes"]);
+    // Trustee 3 gives the published head instead of confirming: decrypt compares it.
+    fails(
+        &["decrypt", d, "--key", &secrets[2], "--head", &head[..62]],
+        2,
+        &["--head", "32 bytes"],
+    );
+    let compared = ok(&["decrypt", d, "--key", &secrets[2], "--head", &head]);
+    assert!(compared.contains("is the published one"), "{compared}");
 
     // The operator closes and tallies the doctored board and asks for its decryption:
     // trustee 1 refuses (exit 1), naming the head it decrypted and this one.
     ok(&["close", s(&doctored), "--voting"]);
     ok(&["tally", s(&doctored)]);
+    // A trustee who gives the published head refuses the doctored board outright.
+    fails(
+        &[
+            "decrypt",
+            s(&doctored),
+            "--key",
+            &secrets[1],
+            "--head",
+            &head,
+        ],
+        1,
+        &["board.jsonl", "not the published", &head[..]],
+    );
+    assert!(!doctored.join("shares").exists());
     let refused = fails(
         &["decrypt", s(&doctored), "--key", &secrets[0], "--yes"],
         1,

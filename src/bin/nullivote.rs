@@ -14,7 +14,7 @@
 //! nullivote challenge DIR --channel NAME --code CODE --choice 1,0[;0,1,1]
 //! nullivote close DIR (--channel NAME | --voting)
 //! nullivote tally DIR
-//! nullivote decrypt DIR --key FILE [--yes]
+//! nullivote decrypt DIR --key FILE [--head HEX | --yes]
 //! nullivote publish DIR
 //! ```
 //!
@@ -57,7 +57,8 @@
 //!   tally from the board and refuse a `tally.json` that differs.
 //! * **One tally per trustee, of a head it confirmed**: `decrypt` prints the board head, the
 //!   number of entries and the ballots counted, asks the trustee to type `yes` (`--yes` when
-//!   standard input is not a terminal), and saves the head in the key file before writing the
+//!   standard input is not a terminal), or compares the head with the published one given as
+//!   `--head HEX` and refuses another, and saves the head in the key file before writing the
 //!   share; a key that decrypted one head refuses any other (exit 1) and re-writes the identical
 //!   share for the same one. Every share's proofs bind the head.
 //! * **The verifier is anchored by the base hash**: `verify --expect HEX` fails (V3) unless the
@@ -177,8 +178,13 @@ enum Command {
         /// to record the board head it decrypted.
         #[arg(long, value_name = "FILE")]
         key: PathBuf,
-        /// Decrypt without asking (needed when standard input is not a terminal): only after
-        /// comparing the board head with the one published at the close of voting.
+        /// The board head published at the close of voting (64 hex characters): decrypt
+        /// refuses any other board, and asks nothing when the board's head is this one.
+        #[arg(long, value_name = "HEX")]
+        head: Option<String>,
+        /// Decrypt without asking (needed when standard input is not a terminal and no --head
+        /// is given): only after comparing the board head with the one published at the close
+        /// of voting.
         #[arg(long)]
         yes: bool,
     },
@@ -364,7 +370,12 @@ fn run(command: Command) -> Outcome {
             voting,
         } => voting::close(&dir, if voting { None } else { channel.as_deref() }),
         Command::Tally { dir } => counting::tally(&dir),
-        Command::Decrypt { dir, key, yes } => counting::decrypt(&dir, &key, yes),
+        Command::Decrypt {
+            dir,
+            key,
+            head,
+            yes,
+        } => counting::decrypt(&dir, &key, head.as_deref(), yes),
         Command::Publish { dir } => counting::publish(&dir),
     }
 }

@@ -268,10 +268,15 @@ impl TrusteeKey {
             self.record_decryption(Decrypted::new(*head, tally_digest(aggregates), seed));
             zeroize::Zeroize::zeroize(&mut seed);
         }
-        let mut nonces = match self.decrypted() {
-            Some(done) => ChaCha20Rng::from_seed(*done.seed()),
-            None => unreachable!("the decryption was recorded above"),
+        // The nonces' RNG: ChaCha20 of the saved seed, which finalises each proof's transcript
+        // RNG (rekeyed with x_l), so the same tally gives the same share. The seed alone does
+        // not give the nonces: they depend on x_l too.
+        let Some(done) = self.decrypted() else {
+            return Err(TrusteeError::CorruptSecret {
+                reason: "the decryption was not recorded",
+            });
         };
+        let mut nonces = ChaCha20Rng::from_seed(*done.seed());
         let x_l = self.verification_share();
         let parts = aggregates
             .iter()

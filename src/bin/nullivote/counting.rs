@@ -8,8 +8,9 @@
 //! board (one member's ballot alone, or every ballot but that one) and learn the vote from the
 //! difference. So `decrypt` shows the board it is about to decrypt (election, base hash, board
 //! head, entries, ballots counted per channel) and asks the trustee to type `yes` after
-//! comparing the head with the one published at the close of voting (`tally` prints it); with
-//! standard input not a terminal it refuses unless given `--yes`. The key file then records the
+//! comparing the head with the one published at the close of voting (`tally` prints it), or
+//! compares it with `--head HEX` and refuses another board; with standard input not a terminal
+//! and no `--head` it refuses unless given `--yes`. The key file then records the
 //! head, before the share is written: a key decrypts one tally (the same one again gives the
 //! identical share), and every share's proofs bind the head, which `verify` checks against
 //! `record.json`.
@@ -17,6 +18,7 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
+use nullivote::election::BaseHash;
 use nullivote::record::{
     DecryptionRecord, ElectionResult, RECORD_FORMAT, RecordHeader, RefusalRecord,
 };
@@ -55,9 +57,11 @@ pub fn tally(dir: &Path) -> Outcome {
     let head = BoardHead::of(&ctx.election, &entries);
     println!(
         "board head {} after {} entries: publish it now; each trustee decrypts the tally of this \
-         head only",
+         head only (`nullivote decrypt {} --key FILE --head {}`)",
         hex::encode(head.digest.as_bytes()),
-        head.entries
+        head.entries,
+        ctx.dir.path().display(),
+        hex::encode(head.digest.as_bytes())
     );
     Ok(())
 }
@@ -66,8 +70,9 @@ fn share_path(ctx: &Context, trustee: u16) -> PathBuf {
     ctx.dir.file("shares").join(format!("share-{trustee}.json"))
 }
 
-/// `nullivote decrypt DIR --key FILE [--yes]`.
-pub fn decrypt(dir: &Path, key_path: &Path, yes: bool) -> Outcome {
+/// `nullivote decrypt DIR --key FILE [--head HEX] [--yes]`.
+pub fn decrypt(dir: &Path, key_path: &Path, published: Option<&str>, yes: bool) -> Outcome {
+    let published = published.map(parse_head).transpose()?;
     let mut key = read_key(key_path)?;
     let ctx = Dir::open(dir)?.election()?;
     let (entries, tally) = ctx.checked_tally()?;
@@ -106,8 +111,20 @@ pub fn decrypt(dir: &Path, key_path: &Path, yes: bool) -> Outcome {
         "  counted     {:>9} ballots in all",
         tally.outcome.counted.len()
     );
+    if let Some(published) = published
+        && published != head.digest
+    {
+        return Err(Fail::refused(format!(
+            "board.jsonl: this board's head is {}, not the published {} (--head): it is not the \
+             board whose tally was published; refusing to decrypt it",
+            hex::encode(head.digest.as_bytes()),
+            hex::encode(published.as_bytes())
+        )));
+    }
     if run == DecryptionRun::Repeat {
         println!("this key decrypted this very tally before: the identical share is written again");
+    } else if published.is_some() {
+        println!("the board head is the published one (--head)");
     } else if !yes {
         confirm()?;
     }
@@ -132,6 +149,19 @@ pub fn decrypt(dir: &Path, key_path: &Path, yes: bool) -> Outcome {
     Ok(())
 }
 
+/// `--head HEX`: a board head, 64 hex characters.
+fn parse_head(text: &str) -> Outcome<BaseHash> {
+    let bytes = hex::decode(text.trim())
+        .map_err(|e| Fail::input(format!("--head {text:?}: not a board head in hex: {e}")))?;
+    let array: [u8; 32] = bytes.try_into().map_err(|b: Vec<u8>| {
+        Fail::input(format!(
+            "--head {text:?}: a board head is 32 bytes (64 hex characters), not {}",
+            b.len()
+        ))
+    })?;
+    Ok(BaseHash(array))
+}
+
 /// Asks the trustee on the terminal to type `yes`; refuses when standard input is not a
 /// terminal (`--yes` is the only way to decrypt unattended).
 fn confirm() -> Outcome {
@@ -139,7 +169,8 @@ fn confirm() -> Outcome {
     if !stdin.is_terminal() {
         return Err(Fail::input(
             "standard input is not a terminal: compare the board head above with the one \
-             published at the close of voting, then run again with --yes to decrypt",
+             published at the close of voting, then run again with --head <published head> (or \
+             --yes) to decrypt",
         ));
     }
     print!(
