@@ -108,10 +108,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for (stage, secs) in bars.timings() {
         println!("  {stage:<12} {secs:>8.1} s");
     }
+    // The base hash is fixed before voting (manifest, key ceremony, roll): a real election
+    // authority publishes it then, and verifiers anchor the record to it.
     println!(
-        "total {:.1} s. Verify with: cargo run --release -- verify {}",
+        "total {:.1} s. Verify with: cargo run --release -- verify {} --expect {}",
         started.elapsed().as_secs_f64(),
-        args.out.display()
+        args.out.display(),
+        hex::encode(sim.record.header.base_hash.as_bytes())
     );
     Ok(())
 }

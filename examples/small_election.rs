@@ -24,7 +24,7 @@ use nullivote::manifest::{Channel, ChannelRule, Contest, Manifest, TrusteePolicy
 use nullivote::record::{Ceremony, ElectionRecord, ElectionResult};
 use nullivote::secret::SecretScalar;
 use nullivote::tally::Tally;
-use nullivote::trustee::{combine, run_ceremony};
+use nullivote::trustee::{BoardHead, combine, run_ceremony};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 
@@ -85,7 +85,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // 2. Three trustees run the key ceremony. Everything they broadcast goes to ceremony.json;
     //    each keeps its key share. The joint key K is the sum of their constant-term commitments.
-    let (trustees, public, transcript) = run_ceremony(manifest.trustees(), &manifest, &mut rng)?;
+    let (mut trustees, public, transcript) =
+        run_ceremony(manifest.trustees(), &manifest, &mut rng)?;
     println!("2. key ceremony: joint key K = {}", public.joint_key());
 
     // 3. The registrar gives each member a credential code (on paper, in the postal pack) and
@@ -171,14 +172,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // 7. Trustees 1 and 3 decrypt the sums (trustee 2 is away: any two suffice), each with a
     //    proof that its share matches its public verification share.
+    //    Each share's proofs bind the board's head after the close of voting (published in
+    //    record.json), and each key records that head: it decrypts no other board.
     let aggregates = tally.flat_aggregates();
-    let shares = [&trustees[0], &trustees[2]]
-        .iter()
-        .map(|t| t.decrypt_share(&election, &aggregates, &mut rng))
-        .collect::<Result<Vec<_>, _>>()?;
+    let head = BoardHead::new(board.head(), board.entries().len() as u64);
+    let mut shares = Vec::new();
+    for t in [0, 2] {
+        shares.push(trustees[t].decrypt_share(&election, &head, &aggregates, &mut rng)?);
+    }
     let decryption = combine(
         &public,
         &election,
+        &head,
         &aggregates,
         &shares,
         tally.bound(&election),
@@ -197,10 +202,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let ceremony = Ceremony { transcript, public };
     let record = ElectionRecord::assemble(&election, &board, ceremony, tally, shares, result);
     record.write(&args.out)?;
+    //    The base hash was fixed before voting (step 4); the authority published it then.
     println!(
-        "8. record written to {}; check it with: cargo run --release -- verify {}",
+        "8. record written to {}; check it with: cargo run --release -- verify {} --expect {}",
         args.out.display(),
-        args.out.display()
+        args.out.display(),
+        hex::encode(election.base_hash().as_bytes())
     );
     Ok(())
 }

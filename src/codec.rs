@@ -319,6 +319,12 @@ impl<'a> Reader<'a> {
         Ok(u16::from_be_bytes([b[0], b[1]]))
     }
 
+    pub(crate) fn u64(&mut self, field: &'static str) -> Result<u64, EncodingError> {
+        let mut out = [0u8; 8];
+        out.copy_from_slice(self.take(8, field)?);
+        Ok(u64::from_be_bytes(out))
+    }
+
     /// A u16 count, refused with [`EncodingError::TooMany`] above `limit` (before anything is
     /// allocated for it).
     pub(crate) fn count16(

@@ -134,10 +134,16 @@ impl BoardSource for crate::board::store::DurableBoard {
 }
 
 /// `decryption.json`: the decryption shares combined into the result.
+///
+/// Every share names the board it decrypts ([`DecryptionShare::head`]: `board_head`,
+/// `board_entries`) and its proofs bind it; V10 requires it to be this record's
+/// ([`RecordHeader::board_head`], [`RecordHeader::board_entries`]), so the board cannot change
+/// after the decryption and a doctored board's shares cannot stand for it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DecryptionRecord {
-    /// The shares used (at least the threshold), each with its proofs.
+    /// The shares used (at least the threshold), each with its proofs, each bound to the
+    /// header's board head and number of entries.
     pub shares: Vec<DecryptionShare>,
 }
 

@@ -24,7 +24,7 @@ use crate::record::{Ceremony, ElectionRecord, ElectionResult};
 use crate::secret::SecretScalar;
 use crate::tally::Tally;
 use crate::transcript::random_scalar;
-use crate::trustee::{TrusteeError, TrusteeIndex, combine, run_ceremony};
+use crate::trustee::{BoardHead, TrusteeError, TrusteeIndex, combine, run_ceremony};
 use crate::verifier::Progress;
 
 /// What a member does.
@@ -140,7 +140,7 @@ pub fn leadership(
 
     // Key ceremony (5 trustees, threshold 3).
     progress.start("ceremony", 1);
-    let (keys, public, transcript) = run_ceremony(manifest.trustees(), &manifest, &mut setup)?;
+    let (mut keys, public, transcript) = run_ceremony(manifest.trustees(), &manifest, &mut setup)?;
     progress.finish();
 
     // Credentials: the registrar issues a code per member and publishes the roll.
@@ -290,14 +290,17 @@ pub fn leadership(
     let mut tally = Tally::compute(&election, board.entries(), board.cast())?;
     tally.count_refusals(board.refusals().iter().map(|r| r.1));
     let aggregates = tally.flat_aggregates();
+    // The trustees decrypt the tally of the closed board, bound to its head.
+    let head = BoardHead::new(board.head(), board.entries().len() as u64);
     let mut shares = Vec::new();
-    for key in &keys {
+    for key in &mut keys {
         let index = key.trustee().get();
         if scenario.absent.contains(&index) {
             continue;
         }
         let mut share = key.decrypt_share(
             &election,
+            &head,
             &aggregates,
             &mut rng_for(scenario.seed, 1 << 50 | u64::from(index)),
         )?;
@@ -309,6 +312,7 @@ pub fn leadership(
     let decryption = combine(
         &public,
         &election,
+        &head,
         &aggregates,
         &shares,
         tally.bound(&election),

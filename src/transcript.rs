@@ -44,6 +44,10 @@ pub const NULLIFIER_BASE_DOMAIN: &[u8] = b"nullifier-base";
 /// The tag of a ballot's tracking code ([`crate::ballot::Ballot::tracking_code`]).
 pub const TRACKING_CODE_TAG: &[u8] = b"nullivote/1/tracking-code";
 
+/// The tag of the digest of the aggregates a trustee key decrypted, kept in the key's saved
+/// state so that it decrypts one tally only (§10.8, §14.1; never published).
+pub const DECRYPTED_TALLY_TAG: &[u8] = b"nullivote/1/decrypted-tally";
+
 /// What a transcript is for: the first thing after the version, distinct for each use.
 pub mod purpose {
     /// An encrypted selection is in its option's range (0..=limit).
@@ -136,6 +140,11 @@ pub mod label {
     pub const ROUND: &[u8] = b"round";
     /// The index of an aggregate (one option's tally) in a decryption.
     pub const AGGREGATE: &[u8] = b"aggregate";
+    /// The digest of the board's last entry at the close of voting, which a decryption share
+    /// binds (§3.7, §14.1).
+    pub const BOARD_HEAD: &[u8] = b"board-head";
+    /// The number of entries of the board whose head a decryption share binds.
+    pub const BOARD_ENTRIES: &[u8] = b"board-entries";
     /// A trustee's verification share `X_l`.
     pub const VERIFICATION_SHARE: &[u8] = b"verification-share";
     /// The digest of the manifest (key generation, before the base hash exists).

@@ -16,6 +16,19 @@
 //! | V11 | the result: each announced value `v` satisfies `v·G = B − Σ λ_l·D_l` |
 //!
 //! A check that cannot run because an earlier one left nothing to check against says so.
+//!
+//! # Internal consistency, and the anchor
+//!
+//! The checks establish that the record is **consistent**: every ballot, proof, decision,
+//! aggregate and share fits the manifest, key ceremony and roll the record itself holds. They
+//! cannot tell whether that is the election the members voted in: anyone can make a consistent
+//! record of a fabricated election under the real election id (another ceremony, roll or
+//! board), and only its base hash differs. The **anchor** is the base hash the election
+//! authority published before voting (on its website, in the notice to members): with
+//! [`Options::expected_base_hash`] ([`verify_with`], [`verify_dir_with`]; the command line's
+//! `--expect HEX`), V3 also requires the recomputed base hash to equal it, and the report's
+//! [`Anchor`] says whether the record was anchored. Without it, a passing report proves internal
+//! consistency only; [`Report::anchor`] holds the base hash to compare with the published one.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -25,11 +38,11 @@ use serde::Serialize;
 
 use crate::ballot::{Ballot, BallotError, verify_batch};
 use crate::board::{ChainProblem, ChainReplay, Entry, Payload, Refusal, cast_ballots};
-use crate::election::Election;
+use crate::election::{BaseHash, Election};
 use crate::elgamal::Ciphertext;
 use crate::record::{ElectionRecord, ElectionResult, LoadError};
 use crate::tally::{Tally, push_ciphertexts};
-use crate::trustee::{combine, verify_decryption};
+use crate::trustee::{BoardHead, combine, verify_decryption};
 
 /// How many failures a check keeps in full; the rest are counted.
 pub const MAX_FAILURES_KEPT: usize = 100;
@@ -108,11 +121,43 @@ impl CheckReport {
     }
 }
 
+/// What the record is checked against besides itself ([`verify_with`], [`verify_dir_with`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Options {
+    /// The base hash the election authority published before voting (`--expect HEX`): V3
+    /// fails unless the base hash recomputed from the record equals it. `None` checks internal
+    /// consistency only.
+    pub expected_base_hash: Option<BaseHash>,
+}
+
+/// Whether the record was checked against a published base hash (see the
+/// [module docs](self)).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Anchor {
+    /// The base hash recomputed from the record's manifest, key set and roll (V3): the value to
+    /// compare with the one the election authority published.
+    pub base_hash: BaseHash,
+    /// The base hash the caller expected, if any ([`Options::expected_base_hash`]).
+    pub expected_base_hash: Option<BaseHash>,
+    /// Whether an expected base hash was given and equals `base_hash`.
+    pub anchored: bool,
+}
+
+impl Anchor {
+    /// An expected base hash was given and the record's differs (a V3 failure).
+    pub fn mismatch(&self) -> bool {
+        self.expected_base_hash.is_some() && !self.anchored
+    }
+}
+
 /// The verifier's report: every check, and the verified result if all passed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Report {
     /// Every check, in order.
     pub checks: Vec<CheckReport>,
+    /// The base hash, and whether it was compared with a published one: a report that passed
+    /// without an anchor proves the record's internal consistency only.
+    pub anchor: Anchor,
     /// The announced result, as verified (present only if every check passed).
     pub result: Option<ElectionResult>,
     /// The number of board entries read (which V1 compares with the header's claim).
@@ -152,13 +197,20 @@ pub const CHECKS: [(&str, &str); 11] = [
     ("V11", "result equals the decryption of the tally"),
 ];
 
-/// Runs every check on `record`, whose board is in memory.
+/// Runs every check on `record`, whose board is in memory, without an anchor: the report
+/// proves internal consistency only (see the [module docs](self); [`verify_with`]).
 pub fn verify(record: &ElectionRecord, progress: &dyn Progress) -> Report {
+    verify_with(record, &Options::default(), progress)
+}
+
+/// Runs every check on `record`, whose board is in memory, and checks it against `options`
+/// (with [`Options::expected_base_hash`], the base hash the election authority published).
+pub fn verify_with(record: &ElectionRecord, options: &Options, progress: &dyn Progress) -> Report {
     let blocks = record
         .board
         .chunks(BALLOTS_PER_STEP)
         .map(|block| Ok::<_, core::convert::Infallible>(Cow::Borrowed(block)));
-    match verify_blocks(record, blocks, progress) {
+    match verify_blocks(record, options, blocks, progress) {
         Ok(report) => report,
         Err(never) => match never {},
     }
@@ -169,11 +221,25 @@ pub fn verify(record: &ElectionRecord, progress: &dyn Progress) -> Report {
 /// ciphertexts (a few kilobytes per voter), not the board. Returns the record (with its board
 /// left empty) and the report.
 ///
+/// Without an anchor: the report proves internal consistency only ([`verify_dir_with`]).
+///
 /// # Errors
 /// The first [`LoadError`]: a file that is missing or malformed (the board's lines are parsed
 /// as verification reaches them).
 pub fn verify_dir(
     dir: &Path,
+    progress: &dyn Progress,
+) -> Result<(ElectionRecord, Report), LoadError> {
+    verify_dir_with(dir, &Options::default(), progress)
+}
+
+/// [`verify_dir`], checking the record against `options` as [`verify_with`] does.
+///
+/// # Errors
+/// As [`verify_dir`].
+pub fn verify_dir_with(
+    dir: &Path,
+    options: &Options,
     progress: &dyn Progress,
 ) -> Result<(ElectionRecord, Report), LoadError> {
     progress.start("reading", 1);
@@ -185,7 +251,7 @@ pub fn verify_dir(
         Ok(block) => Some(Ok(Cow::Owned(block))),
         Err(e) => Some(Err(e)),
     });
-    let report = verify_blocks(&record, blocks, progress)?;
+    let report = verify_blocks(&record, options, blocks, progress)?;
     Ok((record, report))
 }
 
@@ -193,6 +259,7 @@ pub fn verify_dir(
 /// ignored).
 fn verify_blocks<'a, E>(
     record: &ElectionRecord,
+    options: &Options,
     blocks: impl Iterator<Item = Result<Cow<'a, [Entry]>, E>>,
     progress: &dyn Progress,
 ) -> Result<Report, E> {
@@ -243,6 +310,24 @@ fn verify_blocks<'a, E>(
         v3.fail(
             "record.json",
             "base_hash is not the digest of manifest, joint key, ceremony and roll",
+        );
+    }
+    let anchor = Anchor {
+        base_hash: *election.base_hash(),
+        expected_base_hash: options.expected_base_hash,
+        anchored: options.expected_base_hash == Some(*election.base_hash()),
+    };
+    if let Some(expected) = options.expected_base_hash
+        && !anchor.anchored
+    {
+        v3.fail(
+            "expected base hash",
+            format!(
+                "the record's base hash {} is not the expected {}: this record is not the \
+                 election whose base hash was published",
+                hex::encode(election.base_hash().as_bytes()),
+                hex::encode(expected.as_bytes())
+            ),
         );
     }
 
@@ -297,6 +382,7 @@ fn verify_blocks<'a, E>(
         }
         return Ok(Report {
             checks,
+            anchor,
             result: None,
             board_entries: entries,
         });
@@ -305,9 +391,28 @@ fn verify_blocks<'a, E>(
     compare_decisions(v8, &tally, &record.tally);
     compare_tally(v9, &tally, &record.tally);
 
-    // V10, V11: the decryption of the recomputed aggregates.
+    // V10, V11: the decryption of the recomputed aggregates, by shares that bind the head V4
+    // found the chain to end at (record.json's).
     let aggregates = tally.flat_aggregates();
+    let head = BoardHead::new(record.header.board_head, record.header.board_entries);
     let shares = &record.decryption.shares;
+    // Every share must decrypt the tally of this board: a share of another head is a share of a
+    // doctored board, or of this board before entries were dropped from it (§14.2).
+    for share in shares {
+        if share.head() != head {
+            v10.fail(
+                format!("decryption.json, trustee {}", share.trustee().get()),
+                format!(
+                    "the share binds board head {} ({} entries), not record.json's board_head {} \
+                     ({} entries): it decrypts another board",
+                    hex::encode(share.head().digest.as_bytes()),
+                    share.head().entries,
+                    hex::encode(head.digest.as_bytes()),
+                    head.entries
+                ),
+            );
+        }
+    }
     if let Some(w) = shares.windows(2).find(|w| w[0].trustee() >= w[1].trustee()) {
         v10.fail(
             "decryption.json",
@@ -320,19 +425,31 @@ fn verify_blocks<'a, E>(
     match combine(
         public,
         &election,
+        &head,
         &aggregates,
         shares,
         tally.bound(&election),
     ) {
         Ok(decryption) => {
             for culprit in decryption.skipped() {
+                if matches!(culprit, crate::trustee::TrusteeError::ShareHead { .. }) {
+                    continue; // reported above
+                }
+                let who = culprit
+                    .culprits()
+                    .iter()
+                    .map(|t| t.get().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ");
                 v10.fail(
-                    format!("decryption.json, trustee(s) {:?}", culprit.culprits()),
+                    format!("decryption.json, trustee {who}"),
                     culprit.to_string(),
                 );
             }
             let claimed = record.result.values();
-            if let Err(e) = verify_decryption(public, &election, &aggregates, shares, &claimed) {
+            if let Err(e) =
+                verify_decryption(public, &election, &head, &aggregates, shares, &claimed)
+            {
                 v11.fail("result.json", e.to_string());
             }
             let expected = ElectionResult::new(
@@ -356,6 +473,7 @@ fn verify_blocks<'a, E>(
         .then(|| record.result.clone());
     Ok(Report {
         checks,
+        anchor,
         result,
         board_entries: entries,
     })
@@ -525,7 +643,7 @@ mod tests {
                     .board
                     .chunks(k)
                     .map(|b| Ok::<_, core::convert::Infallible>(Cow::Borrowed(b)));
-                let Ok(report) = verify_blocks(record, blocks, &Silent);
+                let Ok(report) = verify_blocks(record, &Options::default(), blocks, &Silent);
                 assert_eq!(report, whole, "{name}, blocks of {k}");
             }
         }

@@ -41,6 +41,13 @@
 //!
 //! The resilience requirements (a board that survives SIGKILL) are `tests/crash.rs`.
 //!
+//! Findings of issue 22 (an attacker's review of version 1):
+//!
+//! | finding | where |
+//! | --- | --- |
+//! | 2: a doctored board decrypted; superseded ballots dropped after decryption | `tests/doctored_board.rs`; `src/trustee/decryption.rs` tests (`a_share_for_another_board_…`, `a_key_decrypts_one_tally_only`); `tests/cli.rs` (the doctored board, `--head`, `--yes`) |
+//! | 4: no external anchor for the verifier | `tests/anchor.rs`; `tests/cli.rs` (`anchors`: `--expect`, the warning, `--json`) |
+//!
 //! Fields inside an encoded ballot are located with [`layout`], which walks the `# Layout`
 //! documented on `Ballot` (`src/ballot/mod.rs`) and `RangeProof` (`src/proofs/range.rs`) and is
 //! itself checked against the decoded ballot.

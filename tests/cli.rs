@@ -5,7 +5,6 @@
 use std::fs;
 use std::path::Path;
 use std::process::{Command, Output};
-use std::time::Instant;
 
 /// Runs `nullivote args…` and returns its output.
 fn nullivote(args: &[&str]) -> Output {
@@ -135,7 +134,6 @@ fn numbers_of(text: &str, name: &str) -> Vec<u64> {
 
 #[test]
 fn a_whole_election_across_invocations_verifies() {
-    let started = Instant::now();
     let work = tempfile::tempdir().unwrap();
     let w = work.path();
     let dir = w.join("election");
@@ -262,6 +260,10 @@ fn a_whole_election_across_invocations_verifies() {
 
     // Member 0 votes online, then by post: the postal ballot counts.
     accepted(cast(codes[0], "online", "1,0;1,1,0"));
+    // The board operator keeps a copy of the board holding member 0's online ballot alone: a
+    // doctored board, whose decryption would reveal that vote (issue 22, finding 2).
+    let doctored = w.join("doctored");
+    copy_dir(&dir, &doctored);
     accepted(cast(codes[0], "postal", "0,1;0,0,1"));
     // Member 1 votes by post, then tries online: refused, exit 1.
     accepted(cast(codes[1], "postal", "1,0;1,0,1"));
@@ -352,25 +354,135 @@ fn a_whole_election_across_invocations_verifies() {
     fails(&["close", d, "--channel", "online"], 1, &["already closed"]);
     ok(&["close", d, "--channel", "postal"]);
     ok(&["close", d, "--voting"]);
-    ok(&["tally", d]);
+    let tallied = ok(&["tally", d]);
+    let head = tallied
+        .lines()
+        .find_map(|l| l.strip_prefix("board head "))
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap_or_else(|| panic!("tally prints the board head: {tallied}"))
+        .to_string();
+    assert_eq!(head.len(), 64, "{tallied}");
 
-    // Trustees 1 and 3 decrypt; trustee 2 is away.
-    ok(&["decrypt", d, "--key", &secrets[0]]);
+    // Trustees 1 and 3 decrypt; trustee 2 is away. Standard input is no terminal here, so
+    // without --yes decrypt shows what it would decrypt and refuses.
+    let unconfirmed = fails(
+        &["decrypt", d, "--key", &secrets[0]],
+        2,
+        &["not a terminal", "--yes"],
+    );
+    assert!(unconfirmed.contains("board head"), "{unconfirmed}");
+    let key_before = fs::read(&secrets[0]).unwrap();
+    assert!(!dir.join("shares").exists(), "nothing was decrypted");
+    let shown = ok(&["decrypt", d, "--key", &secrets[0], "--yes"]);
+    for what in [
+        "club-committee-2026",
+        &head[..],
+        "entries",
+        "ballots in all",
+        "online",
+        "postal",
+    ] {
+        assert!(
+            shown.contains(what),
+            "decrypt does not show {what:?}:\n{shown}"
+        );
+    }
+    // The key file now records the head it decrypted (rewritten before the share).
+    assert_ne!(fs::read(&secrets[0]).unwrap(), key_before);
+    // Run again (a crash, a retry): the identical share, the key unchanged.
+    let share_1 = fs::read(dir.join("shares/share-1.json")).unwrap();
+    let key_after = fs::read(&secrets[0]).unwrap();
+    let again = ok(&["decrypt", d, "--key", &secrets[0]]);
+    assert!(again.contains("identical share"), "{again}");
+    assert_eq!(fs::read(dir.join("shares/share-1.json")).unwrap(), share_1);
+    assert_eq!(fs::read(&secrets[0]).unwrap(), key_after);
     fails(&["publish", d], 2, &["shares", "2 are needed"]);
-    ok(&["decrypt", d, "--key", &secrets[2]]);
-    let published = ok(&["publish", d]);
+    // Trustee 3 gives the published head instead of confirming: decrypt compares it.
+    fails(
+        &["decrypt", d, "--key", &secrets[2], "--head", &head[..62]],
+        2,
+        &["--head", "32 bytes"],
+    );
+    let compared = ok(&["decrypt", d, "--key", &secrets[2], "--head", &head]);
+    assert!(compared.contains("is the published one"), "{compared}");
+
+    // The operator closes and tallies the doctored board and asks for its decryption:
+    // trustee 1 refuses (exit 1), naming the head it decrypted and this one.
+    ok(&["close", s(&doctored), "--voting"]);
+    ok(&["tally", s(&doctored)]);
+    // A trustee who gives the published head refuses the doctored board outright.
+    fails(
+        &[
+            "decrypt",
+            s(&doctored),
+            "--key",
+            &secrets[1],
+            "--head",
+            &head,
+        ],
+        1,
+        &["board.jsonl", "not the published", &head[..]],
+    );
+    assert!(!doctored.join("shares").exists());
+    let refused = fails(
+        &["decrypt", s(&doctored), "--key", &secrets[0], "--yes"],
+        1,
+        &["trustee-1.secret", "already decrypted", &head[..]],
+    );
+    assert!(refused.contains("2 entries"), "{refused}");
+    assert!(!doctored.join("shares/share-1.json").exists());
+    // Trustee 2, away so far, is tricked into decrypting it first: decrypt showed it one
+    // ballot in all (what the one-decryption rule cannot prevent: the trustee must compare the
+    // head). Its key then refuses the real tally.
+    let tricked = ok(&["decrypt", s(&doctored), "--key", &secrets[1], "--yes"]);
+    assert!(tricked.contains("        1 ballots in all"), "{tricked}");
+    fails(
+        &["decrypt", d, "--key", &secrets[1], "--yes"],
+        1,
+        &["trustee-2.secret", "already decrypted"],
+    );
+    // Its doctored share slipped into the real shares is skipped, named with its head.
+    fs::copy(
+        doctored.join("shares/share-2.json"),
+        dir.join("shares/share-2.json"),
+    )
+    .unwrap();
+    let publish = nullivote(&["publish", d]);
+    assert_eq!(publish.status.code(), Some(0), "{}", stderr(&publish));
+    let published = stdout(&publish);
     assert!(
         published.contains("decrypted by trustees 1, 3"),
         "{published}"
     );
+    assert!(
+        stderr(&publish).contains("share-2.json")
+            && stderr(&publish).contains("not for the board being decrypted"),
+        "{}",
+        stderr(&publish)
+    );
+    fs::remove_file(dir.join("shares/share-2.json")).unwrap();
 
     // After the close nothing is submitted, nor logged.
     let late = cast(codes[2], "online", "1,0;1,0,0");
     assert_eq!(late.status.code(), Some(1), "{}", stderr(&late));
 
-    // Anyone verifies the record.
-    let report = ok(&["verify", d]);
-    assert!(report.contains("all 11 checks passed"), "{report}");
+    // Anyone verifies the record, anchored to the base hash published before voting.
+    let header: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(dir.join("record.json")).unwrap()).unwrap();
+    let base_hash = header["base_hash"].as_str().unwrap().to_string();
+    assert_eq!(header["board_head"].as_str(), Some(&head[..]));
+    assert!(
+        published.contains(&format!("--expect {base_hash}")),
+        "{published}"
+    );
+    let report = ok(&["verify", d, "--expect", &base_hash]);
+    assert!(
+        report.contains(&format!(
+            "all 11 checks passed; the record is anchored to the expected base hash {base_hash}"
+        )),
+        "{report}"
+    );
+    assert!(!report.contains("NOT ANCHORED"), "{report}");
     let result = &report[report.find("verified result:").expect("a verified result")..];
     let votes: Vec<u64> = result
         .lines()
@@ -384,12 +496,72 @@ fn a_whole_election_across_invocations_verifies() {
     assert_eq!(numbers_of(result, "postal"), [2, 0, 0, 2], "{report}");
     assert!(report.contains("decrypted by trustees [1, 3]"), "{report}");
 
+    anchors(&dir, &base_hash);
     bad_inputs(w, &dir, &intake_key);
+}
+
+/// Issue 22, finding 4: `verify` without `--expect` says, on its first and last lines, that it
+/// checked internal consistency only, with the base hash to compare; with a wrong `--expect`
+/// it exits 1, saying so first and naming both values; `--json` says whether it was anchored.
+fn anchors(dir: &Path, base_hash: &str) {
+    let d = s(dir);
+    let unanchored = ok(&["verify", d]);
+    let lines: Vec<&str> = unanchored.trim_end().lines().collect();
+    for line in [lines[0], lines[lines.len() - 1]] {
+        assert!(
+            line.starts_with("NOT ANCHORED: only the record's internal consistency")
+                && line.contains(base_hash),
+            "{unanchored}"
+        );
+    }
     assert!(
-        started.elapsed().as_secs() < 60,
-        "took {:?}",
-        started.elapsed()
+        unanchored.contains("all 11 checks passed (internal consistency only)"),
+        "{unanchored}"
     );
+
+    let mut wrong = base_hash.to_string();
+    wrong.replace_range(..2, if &base_hash[..2] == "00" { "11" } else { "00" });
+    let o = nullivote(&["verify", d, "--expect", &wrong]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let out = stdout(&o);
+    let first = out.lines().next().unwrap_or_default();
+    assert!(
+        first.starts_with("BASE HASH MISMATCH")
+            && first.contains(&wrong)
+            && first.contains(base_hash),
+        "{out}"
+    );
+    assert!(out.contains("verification FAILED: V3"), "{out}");
+    assert!(out.trim_end().ends_with(first), "{out}");
+
+    // Upper case is the same hash; a malformed one is a usage error (exit 2).
+    ok(&["verify", d, "--expect", &base_hash.to_uppercase()]);
+    fails(
+        &["verify", d, "--expect", &base_hash[..62]],
+        2,
+        &["--expect", "32 bytes"],
+    );
+    fails(&["verify", d, "--expect", "xyz"], 2, &["--expect"]);
+
+    let json = |args: &[&str]| -> serde_json::Value {
+        let o = nullivote(args);
+        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", stdout(&o)))
+    };
+    let v = json(&["verify", d, "--json", "--expect", base_hash]);
+    assert_eq!(v["passed"], true);
+    assert_eq!(v["anchored"], true);
+    assert_eq!(v["expected_base_hash"], base_hash);
+    assert_eq!(v["base_hash"], base_hash);
+    assert_eq!(v["report"]["anchor"]["anchored"], true);
+    let v = json(&["verify", d, "--json"]);
+    assert_eq!(v["passed"], true);
+    assert_eq!(v["anchored"], false);
+    assert!(v["expected_base_hash"].is_null());
+    assert_eq!(v["base_hash"], base_hash);
+    let v = json(&["verify", d, "--json", "--expect", &wrong]);
+    assert_eq!(v["passed"], false);
+    assert_eq!(v["anchored"], false);
+    assert_eq!(v["expected_base_hash"], wrong.as_str());
 }
 
 /// Missing, malformed, foreign and other-version files: exit 2 (1 for `verify`), one line
@@ -449,6 +621,11 @@ fn bad_inputs(w: &Path, published: &Path, intake_key: &str) {
     header["version"] = 1.into();
     fs::write(future.join("record.json"), header.to_string()).unwrap();
     fails(&["verify", s(&future)], 1, &["record.json", "version 1"]);
+    fails(
+        &["verify", s(&future), "--expect", &"ab".repeat(32)],
+        1,
+        &["record.json", "version 1"],
+    );
     fails(&["publish", s(&future)], 2, &["record.json", "version 1"]);
     fails(&["tally", s(&future)], 2, &["record.json", "version 1"]);
 

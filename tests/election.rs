@@ -36,7 +36,9 @@ use nullivote::record::ElectionRecord;
 use nullivote::secret::SecretScalar;
 use nullivote::simulation::{Behaviour, Scenario, Simulation, SimulationError, leadership};
 use nullivote::tally::{ChannelCounts, Tally};
-use nullivote::trustee::{TrusteeError, TrusteeIndex, combine, run_ceremony};
+use nullivote::trustee::{
+    BoardHead, TrusteeError, TrusteeIndex, TrusteeKey, combine, run_ceremony,
+};
 use nullivote::verifier::{Report, Silent, verify};
 
 // =============================================================================================
@@ -1141,14 +1143,18 @@ fn case_26_aggregate_beyond_the_bound_is_out_of_range_quickly() {
     let honest = tally.flat_aggregates();
     let decrypt_forged = |aggregates: &[CiphertextSum]| {
         let start = Instant::now();
+        // A fresh copy of each key: a key decrypts one tally, and each forgery is another.
+        let head = BoardHead::new(board.head(), board.entries().len() as u64);
         let shares: Vec<_> = keys[..3]
             .iter()
             .map(|k| {
-                k.decrypt_share(&election, aggregates, &mut rng(262))
+                TrusteeKey::from_secret_bytes(&k.to_secret_bytes())
+                    .unwrap()
+                    .decrypt_share(&election, &head, aggregates, &mut rng(262))
                     .unwrap()
             })
             .collect();
-        let got = combine(&public, &election, aggregates, &shares, bound);
+        let got = combine(&public, &election, &head, aggregates, &shares, bound);
         assert!(start.elapsed() < quick, "{:?}", start.elapsed());
         got
     };

@@ -760,15 +760,33 @@ fn trustee_secrets() -> Vec<(&'static str, Vec<u8>)> {
         .iter()
         .map(|s| trustee::resolve_complaints(s, &p4).expect("round 5"))
         .collect();
-    let (key, _) = trustee::finish(&s4[0], &p4, &p5).expect("finish");
+    let (key, public) = trustee::finish(&s4[0], &p4, &p5).expect("finish");
     let mut unknown = key.to_secret_bytes().to_vec();
     unknown[5] = 7;
+    // The key after its one decryption (its saved state records the board head).
+    let election = nullivote::election::Election::new(
+        manifest.clone(),
+        public.election_key(),
+        public.ceremony_digest(),
+        nullivote::credential::Roll::new(vec![nullivote::credential::PublicCredential::new(
+            Element::generator(),
+        )])
+        .expect("a roll"),
+    );
+    let mut decrypted =
+        trustee::TrusteeKey::from_secret_bytes(&key.to_secret_bytes()).expect("a key");
+    let head = trustee::BoardHead::new(*election.base_hash(), 3);
+    let tally = [nullivote::elgamal::CiphertextSum::zero()];
+    decrypted
+        .decrypt_share(&election, &head, &tally, &mut rng)
+        .expect("a share");
     vec![
         ("round1", s1[0].to_secret_bytes().to_vec()),
         ("round2", s2[0].to_secret_bytes().to_vec()),
         ("round3", s3[0].to_secret_bytes().to_vec()),
         ("round4", s4[0].to_secret_bytes().to_vec()),
         ("key", key.to_secret_bytes().to_vec()),
+        ("key-decrypted", decrypted.to_secret_bytes().to_vec()),
         ("unknown-kind", unknown),
     ]
 }

@@ -1,7 +1,7 @@
 //! `nullivote`: the command line. A thin layer over the library.
 //!
 //! ```text
-//! nullivote verify <record-dir> [--json]
+//! nullivote verify <record-dir> [--expect BASE-HASH] [--json]
 //!
 //! nullivote manifest leadership --out DIR (--intake-key HEX | --intake-secret-out FILE)
 //! nullivote manifest check FILE
@@ -14,7 +14,7 @@
 //! nullivote challenge DIR --channel NAME --code CODE --choice 1,0[;0,1,1]
 //! nullivote close DIR (--channel NAME | --voting)
 //! nullivote tally DIR
-//! nullivote decrypt DIR --key FILE
+//! nullivote decrypt DIR --key FILE [--head HEX | --yes]
 //! nullivote publish DIR
 //! ```
 //!
@@ -33,8 +33,8 @@
 //! | `trustee round1`…`finish` | each trustee | `manifest.json`, `ceremony/` | `ceremony/roundN-<i>.json` (round 3's shares each sealed for their recipient), its secret file, `ceremony.json` |
 //! | `credentials issue` | registrar | `manifest.json` | `roll.json`, the codes file |
 //! | `cast`, `challenge`, `close` | board operator (for the voter's device or the intake) | the election, `board.jsonl` | `board.jsonl`, `refusals.jsonl` |
-//! | `tally` | anyone | the election, the board | `tally.json` |
-//! | `decrypt` | each trustee | the election, the board, `tally.json`, its key | `shares/share-<l>.json` |
+//! | `tally` | anyone | the election, the board | `tally.json`; prints the board head to publish |
+//! | `decrypt` | each trustee | the election, the board, `tally.json`, its key | its key (records the head it decrypted), `shares/share-<l>.json` |
 //! | `publish` | administrator | everything above | `decryption.json`, `result.json`, `record.json` |
 //!
 //! Choices made here, and why:
@@ -56,6 +56,15 @@
 //!   time (`board.lock`).
 //! * **Nothing is decrypted but the recomputed tally**: `decrypt` and `publish` recompute the
 //!   tally from the board and refuse a `tally.json` that differs.
+//! * **One tally per trustee, of a head it confirmed**: `decrypt` prints the board head, the
+//!   number of entries and the ballots counted, asks the trustee to type `yes` (`--yes` when
+//!   standard input is not a terminal), or compares the head with the published one given as
+//!   `--head HEX` and refuses another, and saves the head in the key file before writing the
+//!   share; a key that decrypted one head refuses any other (exit 1) and re-writes the identical
+//!   share for the same one. Every share's proofs bind the head.
+//! * **The verifier is anchored by the base hash**: `verify --expect HEX` fails (V3) unless the
+//!   record's base hash is the one published before voting; without `--expect` its first and
+//!   last lines say that only internal consistency was checked.
 //! * **Every bad input is one line naming its file**: a missing file (with the command that
 //!   writes it), malformed JSON (line and column), a value the library refuses, a record or
 //!   secret of another protocol version, a file of another election (a ceremony run for
@@ -86,9 +95,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{ArgGroup, Args, Parser, Subcommand};
+use nullivote::election::BaseHash;
 use nullivote::record::ElectionRecord;
 use nullivote::terminal::Bars;
-use nullivote::verifier::{Progress, Report, verify_dir};
+use nullivote::verifier::{Options, Progress, Report, verify_dir_with};
 
 use crate::files::Outcome;
 
@@ -107,6 +117,11 @@ enum Command {
     Verify {
         /// The record directory (record.json, manifest.json, board.jsonl, ...).
         record: PathBuf,
+        /// The base hash the election authority published before voting (64 hex characters):
+        /// the record must be that election (check V3). Without it only the record's internal
+        /// consistency is checked.
+        #[arg(long, value_name = "BASE-HASH")]
+        expect: Option<String>,
         /// Print a machine-readable JSON report on standard output.
         #[arg(long)]
         json: bool,
@@ -154,13 +169,25 @@ enum Command {
         /// The record directory.
         dir: PathBuf,
     },
-    /// A trustee's decryption share of the tally: writes shares/share-<index>.json.
+    /// A trustee's decryption share of the tally: shows the board it decrypts and asks for
+    /// confirmation, records the board head in the key file, writes shares/share-<index>.json.
+    /// A key decrypts one tally only.
     Decrypt {
         /// The record directory.
         dir: PathBuf,
-        /// The trustee's key file (its secret file after `nullivote trustee finish`).
+        /// The trustee's key file (its secret file after `nullivote trustee finish`); rewritten
+        /// to record the board head it decrypted.
         #[arg(long, value_name = "FILE")]
         key: PathBuf,
+        /// The board head published at the close of voting (64 hex characters): decrypt
+        /// refuses any other board, and asks nothing when the board's head is this one.
+        #[arg(long, value_name = "HEX")]
+        head: Option<String>,
+        /// Decrypt without asking (needed when standard input is not a terminal and no --head
+        /// is given): only after comparing the board head with the one published at the close
+        /// of voting.
+        #[arg(long)]
+        yes: bool,
     },
     /// Combine the decryption shares present and publish the result and the record.
     Publish {
@@ -290,7 +317,11 @@ impl VoteArgs {
 
 fn main() -> ExitCode {
     let command = match Cli::parse().command {
-        Command::Verify { record, json } => return verify_command(&record, json),
+        Command::Verify {
+            record,
+            expect,
+            json,
+        } => return verify_command(&record, expect.as_deref(), json),
         other => other,
     };
     match run(command) {
@@ -341,20 +372,46 @@ fn run(command: Command) -> Outcome {
             voting,
         } => voting::close(&dir, if voting { None } else { channel.as_deref() }),
         Command::Tally { dir } => counting::tally(&dir),
-        Command::Decrypt { dir, key } => counting::decrypt(&dir, &key),
+        Command::Decrypt {
+            dir,
+            key,
+            head,
+            yes,
+        } => counting::decrypt(&dir, &key, head.as_deref(), yes),
         Command::Publish { dir } => counting::publish(&dir),
     }
 }
 
-fn verify_command(dir: &std::path::Path, json: bool) -> ExitCode {
+/// `--expect HEX`: 64 hex characters (either case).
+fn parse_expected(text: &str) -> Result<BaseHash, String> {
+    let bytes = hex::decode(text.trim())
+        .map_err(|e| format!("--expect {text:?}: not a base hash in hex: {e}"))?;
+    let array: [u8; 32] = bytes.try_into().map_err(|b: Vec<u8>| {
+        format!(
+            "--expect {text:?}: a base hash is 32 bytes (64 hex characters), not {}",
+            b.len()
+        )
+    })?;
+    Ok(BaseHash(array))
+}
+
+fn verify_command(dir: &std::path::Path, expect: Option<&str>, json: bool) -> ExitCode {
+    let expected_base_hash = match expect.map(parse_expected).transpose() {
+        Ok(expected) => expected,
+        Err(message) => {
+            eprintln!("nullivote: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let options = Options { expected_base_hash };
     let bars = Bars::new();
     // The board is read a block at a time as it is verified.
-    let (record, report) = match verify_dir(dir, &bars) {
+    let (record, report) = match verify_dir_with(dir, &options, &bars) {
         Ok(done) => done,
         Err(e) => {
             bars.finish();
             if json {
-                let report = serde_json::json!({ "passed": false, "error": { "check": e.check, "file": e.file, "line": e.line, "message": e.message } });
+                let report = serde_json::json!({ "passed": false, "anchored": false, "expected_base_hash": expected_base_hash, "error": { "check": e.check, "file": e.file, "line": e.line, "message": e.message } });
                 println!("{report}");
             } else {
                 eprintln!("nullivote: the record cannot be read: {e}");
@@ -363,7 +420,13 @@ fn verify_command(dir: &std::path::Path, json: bool) -> ExitCode {
         }
     };
     if json {
-        let value = serde_json::json!({ "passed": report.passed(), "report": report });
+        let value = serde_json::json!({
+            "passed": report.passed(),
+            "anchored": report.anchor.anchored,
+            "expected_base_hash": report.anchor.expected_base_hash,
+            "base_hash": report.anchor.base_hash,
+            "report": report,
+        });
         println!("{value}");
     } else {
         print_report(&record, &report, &bars);
@@ -375,7 +438,30 @@ fn verify_command(dir: &std::path::Path, json: bool) -> ExitCode {
     }
 }
 
+/// The first or last line of a report on the anchor, or `None` when the record was anchored.
+fn anchor_warning(report: &Report) -> Option<String> {
+    let anchor = &report.anchor;
+    let found = hex::encode(anchor.base_hash.as_bytes());
+    match anchor.expected_base_hash {
+        Some(expected) if !anchor.anchored => Some(format!(
+            "BASE HASH MISMATCH: this record is NOT the expected election: expected base hash {}, \
+             the record's is {found}",
+            hex::encode(expected.as_bytes())
+        )),
+        Some(_) => None,
+        None => Some(format!(
+            "NOT ANCHORED: only the record's internal consistency is checked, not that it is the \
+             election the authority published; compare its base hash {found} with the published \
+             one, or run `nullivote verify DIR --expect <published base hash>`"
+        )),
+    }
+}
+
 fn print_report(record: &ElectionRecord, report: &Report, bars: &Bars) {
+    let warning = anchor_warning(report);
+    if let Some(line) = &warning {
+        println!("{line}\n");
+    }
     println!("election {}", record.header.election_id);
     println!(
         "base hash {}",
@@ -418,12 +504,26 @@ fn print_report(record: &ElectionRecord, report: &Report, bars: &Bars) {
             }
             let trustees: Vec<u16> = result.trustees.iter().map(|t| t.get()).collect();
             println!("decrypted by trustees {trustees:?}");
-            println!("\nall {} checks passed", report.checks.len());
+            if report.anchor.anchored {
+                println!(
+                    "\nall {} checks passed; the record is anchored to the expected base hash {}",
+                    report.checks.len(),
+                    hex::encode(report.anchor.base_hash.as_bytes())
+                );
+            } else {
+                println!(
+                    "\nall {} checks passed (internal consistency only)",
+                    report.checks.len()
+                );
+            }
         }
         None => {
             let failed: Vec<&str> = report.failed().map(|c| c.id).collect();
             println!("\nverification FAILED: {}", failed.join(", "));
         }
+    }
+    if let Some(line) = &warning {
+        println!("{line}");
     }
     if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
         eprintln!();

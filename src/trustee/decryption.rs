@@ -5,9 +5,25 @@
 //! ```text
 //! D_l = x_l·A,   with a DLEQ proof of  log_G X_l = log_A D_l     (statement (G, X_l, A, D_l))
 //! transcript: election_transcript("decryption-share", base_hash)
+//!             append_message("board-head", head); append_u64("board-entries", entries)
 //!             append_u64("trustee", l); append_u64("aggregate", a)
 //!             then the DLEQ's own domain separator, statement and commitments
 //! ```
+//!
+//! # One tally, bound to the board's head
+//!
+//! Every share binds the [`BoardHead`] of the board it decrypts: the digest of the board's last
+//! entry at the close of voting and its number of entries, the values `record.json` publishes
+//! (`board_head`, `board_entries`). A share made for another board (a doctored board holding one
+//! member's ballot, or all but it; the real board with superseded ballots dropped afterwards)
+//! fails against the published head ([`TrusteeError::ShareHead`], checked by [`combine`],
+//! [`verify_decryption`] and the verifier's V10).
+//!
+//! A [`TrusteeKey`] decrypts **one tally**: [`TrusteeKey::decrypt_share`] records in the key the
+//! head and a digest of the aggregates it decrypted, with the seed of its proof nonces; asked
+//! again for the same tally it returns the identical share, and for any other it refuses
+//! ([`TrusteeError::AlreadyDecrypted`]). The record lives in the key's saved state
+//! ([`TrusteeKey::to_secret_bytes`]): save the key before publishing the share.
 //!
 //! and any `k` valid shares `S` give, with `λ_l = Π_{m∈S, m≠l} m/(m − l)`,
 //!
@@ -30,19 +46,72 @@ use curve25519_dalek::ristretto::RistrettoPoint;
 use curve25519_dalek::scalar::Scalar;
 use curve25519_dalek::traits::{IsIdentity, VartimeMultiscalarMul};
 use merlin::Transcript;
-use rand_core::{CryptoRng, RngCore};
+use rand_chacha::ChaCha20Rng;
+use rand_core::{CryptoRng, RngCore, SeedableRng};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
-use super::keys::{PublicKeySet, TrusteeKey};
+use super::keys::{Decrypted, PublicKeySet, TrusteeKey};
 use super::{TrusteeError, TrusteeIndex, lagrange_at_zero};
+use crate::board::Entry;
+use crate::codec::Wire;
 use crate::dlog::DiscreteLog;
-use crate::election::{Election, base_hash};
+use crate::election::{BaseHash, Election, base_hash};
 use crate::elgamal::CiphertextSum;
 use crate::group::Element;
 use crate::manifest::TrusteePolicy;
 use crate::proofs::batch::verify_batch;
 use crate::proofs::{DleqProof, DleqStatement};
-use crate::transcript::{election_transcript, label, purpose};
+use crate::transcript::{DECRYPTED_TALLY_TAG, election_transcript, label, purpose};
+
+/// The board a tally is the tally of, as fixed at the close of voting: the digest of its last
+/// entry (the base hash for an empty board) and its number of entries. Published in
+/// `record.json` (`board_head`, `board_entries`) and bound by every decryption share.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct BoardHead {
+    /// The digest of the board's last entry (§11.1).
+    pub digest: BaseHash,
+    /// The number of entries.
+    pub entries: u64,
+}
+
+impl BoardHead {
+    /// The board whose last entry has digest `digest`, with `entries` entries (a live
+    /// [`crate::board::Board`]: `BoardHead::new(board.head(), board.entries().len() as u64)`).
+    pub const fn new(digest: BaseHash, entries: u64) -> Self {
+        Self { digest, entries }
+    }
+
+    /// The head of the board holding `entries` of `election` (without checking the chain: the
+    /// caller has verified it, e.g. with [`crate::board::verify_chain`]).
+    pub fn of(election: &Election, entries: &[Entry]) -> Self {
+        Self {
+            digest: entries.last().map_or(*election.base_hash(), Entry::digest),
+            entries: entries.len() as u64,
+        }
+    }
+}
+
+impl core::fmt::Display for BoardHead {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "head {} after {} entries",
+            hex::encode(self.digest.as_bytes()),
+            self.entries
+        )
+    }
+}
+
+/// Whether a key decrypting a tally does so for the first time or again (the identical share).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DecryptionRun {
+    /// The key has decrypted nothing yet: decrypting records this tally in it, and the key must
+    /// be saved before the share is published.
+    First,
+    /// The key decrypted this very tally before: the share is the identical one.
+    Repeat,
+}
 
 /// One trustee's part for one non-empty aggregate: `D = x_l·A` and the proof.
 ///
@@ -66,14 +135,18 @@ impl PartialDecryption {
     }
 }
 
-/// Trustee `l`'s decryption share of a list of aggregates: one part per aggregate, absent
-/// exactly where the aggregate's `A` is the identity (see the [module docs](self)). Published.
+/// Trustee `l`'s decryption share of a list of aggregates, made for the board of one head: one
+/// part per aggregate, absent exactly where the aggregate's `A` is the identity (see the
+/// [module docs](self)). Published.
 ///
-/// JSON: `{"trustee": 3, "parts": [{"d": …, "proof": …}, null, …]}` (unknown keys refused).
+/// JSON: `{"trustee": 3, "board_head": "<64 hex>", "board_entries": 32, "parts": [{"d": …,
+/// "proof": …}, null, …]}` (unknown keys refused).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DecryptionShare {
     pub(crate) trustee: TrusteeIndex,
+    pub(crate) board_head: BaseHash,
+    pub(crate) board_entries: u64,
     pub(crate) parts: Vec<Option<PartialDecryption>>,
 }
 
@@ -81,6 +154,14 @@ impl DecryptionShare {
     /// The trustee `l`.
     pub fn trustee(&self) -> TrusteeIndex {
         self.trustee
+    }
+
+    /// The board whose tally this share claims to decrypt (its proofs bind it).
+    pub fn head(&self) -> BoardHead {
+        BoardHead {
+            digest: self.board_head,
+            entries: self.board_entries,
+        }
     }
 
     /// One part per aggregate.
@@ -122,22 +203,21 @@ impl Decryption {
 }
 
 impl TrusteeKey {
-    /// Trustee `l`'s decryption share of `aggregates`: for each with `A ≠ 0`,
-    /// `D = x_l·A` (constant time in `x_l`) and a DLEQ proof with hedged nonces; nothing for
-    /// `A = 0`.
-    ///
-    /// The trustee decrypts whatever it is given: it must only ever be given the tally's
-    /// aggregates, never single ballots.
+    /// Whether this key may decrypt `aggregates` as the tally of the board `head`: the first
+    /// time ([`DecryptionRun::First`]), or again the very tally it decrypted
+    /// ([`DecryptionRun::Repeat`], which gives the identical share). Changes nothing; a caller
+    /// asks it before showing the trustee what is about to be decrypted.
     ///
     /// # Errors
-    /// [`TrusteeError::ElectionMismatch`] unless the election was set up with this key's joint
-    /// key, ceremony digest, manifest and policy.
-    pub fn decrypt_share<R: RngCore + CryptoRng>(
+    /// [`TrusteeError::ElectionMismatch`] as for [`TrusteeKey::decrypt_share`];
+    /// [`TrusteeError::AlreadyDecrypted`] if the key decrypted another tally (another head, or
+    /// other aggregates under the same head).
+    pub fn check_decryption(
         &self,
         election: &Election,
+        head: &BoardHead,
         aggregates: &[CiphertextSum],
-        rng: &mut R,
-    ) -> Result<DecryptionShare, TrusteeError> {
+    ) -> Result<DecryptionRun, TrusteeError> {
         check_election(
             election,
             self.policy(),
@@ -145,6 +225,58 @@ impl TrusteeKey {
             &self.joint_key(),
             &self.ceremony_digest(),
         )?;
+        let tally = tally_digest(aggregates);
+        match self.decrypted() {
+            None => Ok(DecryptionRun::First),
+            Some(done) if done.head == *head && done.tally == tally => Ok(DecryptionRun::Repeat),
+            Some(done) => Err(TrusteeError::AlreadyDecrypted {
+                trustee: self.trustee(),
+                head: done.head,
+            }),
+        }
+    }
+
+    /// Trustee `l`'s decryption share of `aggregates`, the tally of the board `head` (the head
+    /// published at the close of voting, which every proof binds): for each aggregate with
+    /// `A ≠ 0`, `D = x_l·A` (constant time in `x_l`) and a DLEQ proof with hedged nonces;
+    /// nothing for `A = 0`.
+    ///
+    /// **One tally per key.** The first call records `head`, a digest of `aggregates` and a
+    /// 32-byte nonce seed drawn from `rng` in the key; save the key
+    /// ([`TrusteeKey::to_secret_bytes`]) *before* publishing the share, or a restarted trustee
+    /// could be made to decrypt a second tally. A later call for the same tally returns the
+    /// identical share (the nonces come from the saved seed, the transcript and `x_l`); any
+    /// other tally is refused. The trustee must compute `aggregates` itself from the board of
+    /// `head` (the board cannot lie about them then) and must compare `head` with the one
+    /// published at the close of voting: this rule stops a second decryption, not a first one
+    /// of a doctored board.
+    ///
+    /// # Errors
+    /// [`TrusteeError::ElectionMismatch`] unless the election was set up with this key's joint
+    /// key, ceremony digest, manifest and policy; [`TrusteeError::AlreadyDecrypted`] if the key
+    /// decrypted another tally. Nothing is recorded on an error.
+    pub fn decrypt_share<R: RngCore + CryptoRng>(
+        &mut self,
+        election: &Election,
+        head: &BoardHead,
+        aggregates: &[CiphertextSum],
+        rng: &mut R,
+    ) -> Result<DecryptionShare, TrusteeError> {
+        if self.check_decryption(election, head, aggregates)? == DecryptionRun::First {
+            let mut seed = [0u8; 32];
+            rng.fill_bytes(&mut seed);
+            self.record_decryption(Decrypted::new(*head, tally_digest(aggregates), seed));
+            zeroize::Zeroize::zeroize(&mut seed);
+        }
+        // The nonces' RNG: ChaCha20 of the saved seed, which finalises each proof's transcript
+        // RNG (rekeyed with x_l), so the same tally gives the same share. The seed alone does
+        // not give the nonces: they depend on x_l too.
+        let Some(done) = self.decrypted() else {
+            return Err(TrusteeError::CorruptSecret {
+                reason: "the decryption was not recorded",
+            });
+        };
+        let mut nonces = ChaCha20Rng::from_seed(*done.seed());
         let x_l = self.verification_share();
         let parts = aggregates
             .iter()
@@ -165,23 +297,39 @@ impl TrusteeKey {
                     &statement,
                     |k| RISTRETTO_BASEPOINT_TABLE * k,
                     |k| base * k,
-                    &mut share_transcript(election, self.trustee(), index),
-                    rng,
+                    &mut share_transcript(election, head, self.trustee(), index),
+                    &mut nonces,
                 );
                 Some(PartialDecryption { d, proof })
             })
             .collect();
         Ok(DecryptionShare {
             trustee: self.trustee(),
+            board_head: head.digest,
+            board_entries: head.entries,
             parts,
         })
     }
 }
 
-/// Decrypts `aggregates` from the trustees' shares.
+/// `SHA-256(framed("nullivote/1/decrypted-tally") ‖ u64be(count) ‖ enc(A_a) ‖ enc(B_a) …)`: what
+/// a key remembers of the aggregates it decrypted (§10.8).
+pub(crate) fn tally_digest(aggregates: &[CiphertextSum]) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update((DECRYPTED_TALLY_TAG.len() as u64).to_be_bytes());
+    h.update(DECRYPTED_TALLY_TAG);
+    h.update((aggregates.len() as u64).to_be_bytes());
+    for aggregate in aggregates {
+        h.update(aggregate.encode());
+    }
+    h.finalize().into()
+}
+
+/// Decrypts `aggregates`, the tally of the board `head`, from the trustees' shares.
 ///
-/// Every share is checked (shape, then all DLEQ proofs in one batch; on failure each bad
-/// share is found and named); invalid shares are skipped and listed in
+/// Every share is checked (its head is `head`, its shape, then all DLEQ proofs in one batch,
+/// each bound to `head`; on failure each bad share is found and named); invalid shares are
+/// skipped and listed in
 /// [`Decryption::skipped`]. The first `k` valid shares by trustee index are combined with
 /// Lagrange coefficients at 0, `M = B − Σ λ_l·D_l`, and `v = dlog(M)` with a table for
 /// `0..=max` ([`DiscreteLog`]). No secret is reconstructed; any `k` valid shares give the same
@@ -196,12 +344,13 @@ impl TrusteeKey {
 pub fn combine(
     public: &PublicKeySet,
     election: &Election,
+    head: &BoardHead,
     aggregates: &[CiphertextSum],
     shares: &[DecryptionShare],
     max: u64,
 ) -> Result<Decryption, TrusteeError> {
     check_public(public, election)?;
-    let checked = check_shares(public, election, aggregates, shares)?;
+    let checked = check_shares(public, election, head, aggregates, shares)?;
     let used = select(public.policy(), aggregates, &checked)?;
     let points = decrypted_points(aggregates, &used);
     let dlog = DiscreteLog::new(max).map_err(TrusteeError::TallyBound)?;
@@ -220,8 +369,9 @@ pub fn combine(
     })
 }
 
-/// Verifies a published decryption: every share in `shares` must be valid (a record publishes
-/// only valid shares, for example those of [`Decryption::used`]), there must be `k` of them
+/// Verifies a published decryption of `aggregates`, the tally of the board `head` (the head
+/// `record.json` publishes): every share in `shares` must be valid and bind `head` (a record
+/// publishes only valid shares, for example those of [`Decryption::used`]), there must be `k` of them
 /// unless every aggregate is empty, and each claimed value must satisfy
 ///
 /// ```text
@@ -233,11 +383,12 @@ pub fn combine(
 /// # Errors
 /// [`TrusteeError::ElectionMismatch`], [`TrusteeError::ClaimCount`],
 /// [`TrusteeError::DuplicateShare`], the error of every invalid share (one, or
-/// [`TrusteeError::Several`]), [`TrusteeError::TooFewShares`] and
+/// [`TrusteeError::Several`]; [`TrusteeError::ShareHead`] for a share of another board), [`TrusteeError::TooFewShares`] and
 /// [`TrusteeError::ClaimMismatch`] naming the first wrong aggregate.
 pub fn verify_decryption(
     public: &PublicKeySet,
     election: &Election,
+    head: &BoardHead,
     aggregates: &[CiphertextSum],
     shares: &[DecryptionShare],
     claimed: &[u64],
@@ -249,7 +400,7 @@ pub fn verify_decryption(
             aggregates: aggregates.len(),
         });
     }
-    let checked = check_shares(public, election, aggregates, shares)?;
+    let checked = check_shares(public, election, head, aggregates, shares)?;
     if !checked.invalid.is_empty() {
         return Err(TrusteeError::from_list(checked.invalid));
     }
@@ -268,8 +419,17 @@ pub fn verify_decryption(
 
 // ---------------------------------------------------------------------------------------------
 
-fn share_transcript(election: &Election, trustee: TrusteeIndex, aggregate: usize) -> Transcript {
+/// The transcript of trustee `l`'s proof for aggregate `a` of the tally of `head` (§3.7): the
+/// head and the number of entries right after the common prefix, then `l` and `a`.
+fn share_transcript(
+    election: &Election,
+    head: &BoardHead,
+    trustee: TrusteeIndex,
+    aggregate: usize,
+) -> Transcript {
     let mut t = election_transcript(purpose::DECRYPTION_SHARE, election.base_hash().as_bytes());
+    t.append_message(label::BOARD_HEAD, head.digest.as_bytes());
+    t.append_u64(label::BOARD_ENTRIES, head.entries);
     t.append_u64(label::TRUSTEE, u64::from(trustee.get()));
     t.append_u64(label::AGGREGATE, aggregate as u64);
     t
@@ -321,6 +481,7 @@ struct Checked<'a> {
 fn check_shares<'a>(
     public: &PublicKeySet,
     election: &Election,
+    head: &BoardHead,
     aggregates: &[CiphertextSum],
     shares: &'a [DecryptionShare],
 ) -> Result<Checked<'a>, TrusteeError> {
@@ -338,7 +499,7 @@ fn check_shares<'a>(
     let mut invalid = Vec::new();
     let mut candidates: Vec<(&DecryptionShare, Element)> = Vec::new();
     for share in shares {
-        match shape(public, &bases, share) {
+        match shape(public, head, &bases, share) {
             Ok(x) => candidates.push((share, x)),
             Err(e) => invalid.push(e),
         }
@@ -351,7 +512,7 @@ fn check_shares<'a>(
             for (index, (part, base)) in share.parts.iter().zip(&bases).enumerate() {
                 if let (Some(part), Some(a)) = (part, base) {
                     let statement = statement(*x, *a, part);
-                    let mut t = share_transcript(election, share.trustee, index);
+                    let mut t = share_transcript(election, head, share.trustee, index);
                     part.proof.accumulate(&statement, &mut t, msm);
                 }
             }
@@ -361,7 +522,7 @@ fn check_shares<'a>(
             let (share, x) = candidates[i];
             TrusteeError::DecryptionProof {
                 trustee: share.trustee,
-                aggregate: first_failing(election, &bases, share, x),
+                aggregate: first_failing(election, head, &bases, share, x),
             }
         },
     )
@@ -378,9 +539,11 @@ fn check_shares<'a>(
     Ok(Checked { valid, invalid })
 }
 
-/// The structural checks of a share; returns its trustee's `X_l`.
+/// The structural checks of a share (its trustee, its head, its parts); returns its trustee's
+/// `X_l`.
 fn shape(
     public: &PublicKeySet,
+    head: &BoardHead,
     bases: &[Option<Element>],
     share: &DecryptionShare,
 ) -> Result<Element, TrusteeError> {
@@ -391,6 +554,13 @@ fn shape(
             index: trustee.get(),
             count: public.policy().count,
         })?;
+    if share.head() != *head {
+        return Err(TrusteeError::ShareHead {
+            trustee,
+            found: share.head(),
+            expected: *head,
+        });
+    }
     if share.parts.len() != bases.len() {
         return Err(TrusteeError::SharePartCount {
             trustee,
@@ -421,6 +591,7 @@ fn statement(x: Element, a: Element, part: &PartialDecryption) -> DleqStatement 
 /// The first aggregate whose proof fails alone (for blame; the batch already failed).
 fn first_failing(
     election: &Election,
+    head: &BoardHead,
     bases: &[Option<Element>],
     share: &DecryptionShare,
     x: Element,
@@ -435,7 +606,7 @@ fn first_failing(
                 .proof
                 .verify(
                     &statement(x, *a, part),
-                    &mut share_transcript(election, share.trustee, index),
+                    &mut share_transcript(election, head, share.trustee, index),
                 )
                 .is_err(),
             _ => false,
@@ -518,6 +689,7 @@ mod tests {
         keys: Vec<TrusteeKey>,
         public: PublicKeySet,
         election: Election,
+        head: BoardHead,
         aggregates: Vec<CiphertextSum>,
         expected: Vec<u64>,
     }
@@ -543,21 +715,30 @@ mod tests {
             aggregate(&[2, 5]),
             CiphertextSum::zero(),
         ];
+        let head = BoardHead::new(BaseHash([seed as u8; 32]), 12 + seed);
         Setup {
             keys,
             public,
             election,
+            head,
             aggregates,
             expected: vec![3, 0, 7, 0],
         }
     }
 
+    /// A copy of a key as saved (a key decrypts one tally; tests decrypt several).
+    fn copy(key: &TrusteeKey) -> TrusteeKey {
+        TrusteeKey::from_secret_bytes(&key.to_secret_bytes()).unwrap()
+    }
+
+    /// Every trustee's share of the setup's tally, made with fresh copies of the keys.
     fn shares(s: &Setup, seed: u64) -> Vec<DecryptionShare> {
         let mut rng = test_rng(seed);
         s.keys
             .iter()
             .map(|k| {
-                k.decrypt_share(&s.election, &s.aggregates, &mut rng)
+                copy(k)
+                    .decrypt_share(&s.election, &s.head, &s.aggregates, &mut rng)
                     .unwrap()
             })
             .collect()
@@ -571,17 +752,25 @@ mod tests {
             for b in a + 1..5 {
                 for c in b + 1..5 {
                     let subset = vec![all[a].clone(), all[b].clone(), all[c].clone()];
-                    let d = combine(&s.public, &s.election, &s.aggregates, &subset, 100).unwrap();
+                    let d = combine(&s.public, &s.election, &s.head, &s.aggregates, &subset, 100)
+                        .unwrap();
                     assert_eq!(d.values(), &s.expected[..]);
                     assert_eq!(d.used().len(), 3);
                     assert!(d.skipped().is_empty());
-                    verify_decryption(&s.public, &s.election, &s.aggregates, &subset, &s.expected)
-                        .unwrap();
+                    verify_decryption(
+                        &s.public,
+                        &s.election,
+                        &s.head,
+                        &s.aggregates,
+                        &subset,
+                        &s.expected,
+                    )
+                    .unwrap();
                 }
             }
         }
         // All five: the first three are used.
-        let d = combine(&s.public, &s.election, &s.aggregates, &all, 100).unwrap();
+        let d = combine(&s.public, &s.election, &s.head, &s.aggregates, &all, 100).unwrap();
         assert_eq!(d.used(), &[i(1), i(2), i(3)]);
         assert_eq!(d.values(), &s.expected[..]);
         // The empty aggregate has no part.
@@ -593,7 +782,14 @@ mod tests {
         let s = setup(3);
         let all = shares(&s, 4);
         assert_eq!(
-            combine(&s.public, &s.election, &s.aggregates, &all[..2], 100),
+            combine(
+                &s.public,
+                &s.election,
+                &s.head,
+                &s.aggregates,
+                &all[..2],
+                100
+            ),
             Err(TrusteeError::TooFewShares {
                 valid: 2,
                 threshold: 3,
@@ -602,11 +798,18 @@ mod tests {
         );
         let dup = vec![all[0].clone(), all[1].clone(), all[1].clone()];
         assert_eq!(
-            combine(&s.public, &s.election, &s.aggregates, &dup, 100),
+            combine(&s.public, &s.election, &s.head, &s.aggregates, &dup, 100),
             Err(TrusteeError::DuplicateShare { trustee: i(2) })
         );
         assert_eq!(
-            verify_decryption(&s.public, &s.election, &s.aggregates, &dup, &s.expected),
+            verify_decryption(
+                &s.public,
+                &s.election,
+                &s.head,
+                &s.aggregates,
+                &dup,
+                &s.expected
+            ),
             Err(TrusteeError::DuplicateShare { trustee: i(2) })
         );
     }
@@ -618,7 +821,15 @@ mod tests {
         // Trustee 2 claims D' = D + G for aggregate 2 (a wrong plaintext), keeping its proof.
         let part = all[1].parts[2].as_mut().unwrap();
         part.d = Element::from_point(part.d.point() + Element::generator().point(), "d").unwrap();
-        let d = combine(&s.public, &s.election, &s.aggregates, &all[..4], 100).unwrap();
+        let d = combine(
+            &s.public,
+            &s.election,
+            &s.head,
+            &s.aggregates,
+            &all[..4],
+            100,
+        )
+        .unwrap();
         assert_eq!(d.values(), &s.expected[..]);
         assert_eq!(d.used(), &[i(1), i(3), i(4)]);
         assert_eq!(d.skipped_culprits(), vec![i(2)]);
@@ -630,7 +841,15 @@ mod tests {
             }]
         );
         // With only k shares left after the bad one, too few; the culprit is named.
-        let err = combine(&s.public, &s.election, &s.aggregates, &all[..3], 100).unwrap_err();
+        let err = combine(
+            &s.public,
+            &s.election,
+            &s.head,
+            &s.aggregates,
+            &all[..3],
+            100,
+        )
+        .unwrap_err();
         assert_eq!(
             err,
             TrusteeError::TooFewShares {
@@ -644,6 +863,7 @@ mod tests {
         let err = verify_decryption(
             &s.public,
             &s.election,
+            &s.head,
             &s.aggregates,
             &all[..4],
             &s.expected,
@@ -662,7 +882,7 @@ mod tests {
         let r = crate::group::decode_scalar(&bytes[64..], "s").unwrap() + Scalar::ONE;
         bytes[64..].copy_from_slice(r.as_bytes());
         part.proof = DleqProof::decode(&bytes).unwrap();
-        let d = combine(&s.public, &s.election, &s.aggregates, &all, 100).unwrap();
+        let d = combine(&s.public, &s.election, &s.head, &s.aggregates, &all, 100).unwrap();
         assert_eq!(d.values(), &s.expected[..]);
         assert_eq!(
             d.skipped(),
@@ -674,9 +894,16 @@ mod tests {
         assert_eq!(d.used(), &[i(1), i(2), i(3)]);
         // Used or not, the record verifier names it.
         assert_eq!(
-            verify_decryption(&s.public, &s.election, &s.aggregates, &all, &s.expected)
-                .unwrap_err()
-                .culprits(),
+            verify_decryption(
+                &s.public,
+                &s.election,
+                &s.head,
+                &s.aggregates,
+                &all,
+                &s.expected
+            )
+            .unwrap_err()
+            .culprits(),
             vec![i(5)]
         );
     }
@@ -702,20 +929,27 @@ mod tests {
         let proof = DleqProof::prove(
             key.share(),
             &statement,
-            &mut share_transcript(&s.election, key.trustee(), 0),
+            &mut share_transcript(&s.election, &s.head, key.trustee(), 0),
             &mut test_rng(9),
         );
         let mut forged = all[3].clone();
         forged.parts[0] = Some(PartialDecryption { d, proof });
         let set = vec![all[0].clone(), all[1].clone(), all[2].clone(), forged];
-        let result = combine(&s.public, &s.election, &s.aggregates, &set, 100).unwrap();
+        let result = combine(&s.public, &s.election, &s.head, &s.aggregates, &set, 100).unwrap();
         assert_eq!(result.skipped_culprits(), vec![i(4)]);
         assert_eq!(result.values(), &s.expected[..]);
         // A wrong claim is refused by the record verifier.
         let mut wrong = s.expected.clone();
         wrong[2] += 1;
         assert_eq!(
-            verify_decryption(&s.public, &s.election, &s.aggregates, &all[..3], &wrong),
+            verify_decryption(
+                &s.public,
+                &s.election,
+                &s.head,
+                &s.aggregates,
+                &all[..3],
+                &wrong
+            ),
             Err(TrusteeError::ClaimMismatch {
                 aggregate: 2,
                 claimed: 8
@@ -730,11 +964,18 @@ mod tests {
         all[0].parts.pop();
         all[1].parts[3] = all[1].parts[0];
         all[2].parts[1] = None;
-        let d = combine(&s.public, &s.election, &s.aggregates, &all, 100).unwrap_err();
+        let d = combine(&s.public, &s.election, &s.head, &s.aggregates, &all, 100).unwrap_err();
         assert_eq!(d.culprits(), vec![i(1), i(2), i(3)]);
         // Shares of four parts for three aggregates.
         assert_eq!(
-            combine(&s.public, &s.election, &s.aggregates[..3], &all[3..], 100),
+            combine(
+                &s.public,
+                &s.election,
+                &s.head,
+                &s.aggregates[..3],
+                &all[3..],
+                100
+            ),
             Err(TrusteeError::TooFewShares {
                 valid: 0,
                 threshold: 3,
@@ -745,6 +986,7 @@ mod tests {
             verify_decryption(
                 &s.public,
                 &s.election,
+                &s.head,
                 &s.aggregates[..3],
                 &all[4..],
                 &[3, 0, 7]
@@ -761,12 +1003,12 @@ mod tests {
     fn only_empty_aggregates_need_no_shares() {
         let s = setup(12);
         let empty = [CiphertextSum::zero(), CiphertextSum::zero()];
-        let d = combine(&s.public, &s.election, &empty, &[], 10).unwrap();
+        let d = combine(&s.public, &s.election, &s.head, &empty, &[], 10).unwrap();
         assert_eq!(d.values(), &[0, 0]);
         assert!(d.used().is_empty());
-        verify_decryption(&s.public, &s.election, &empty, &[], &[0, 0]).unwrap();
+        verify_decryption(&s.public, &s.election, &s.head, &empty, &[], &[0, 0]).unwrap();
         assert_eq!(
-            verify_decryption(&s.public, &s.election, &empty, &[], &[0, 1]),
+            verify_decryption(&s.public, &s.election, &s.head, &empty, &[], &[0, 1]),
             Err(TrusteeError::ClaimMismatch {
                 aggregate: 1,
                 claimed: 1
@@ -776,20 +1018,34 @@ mod tests {
 
     #[test]
     fn out_of_range_and_wrong_elections_are_refused() {
-        let s = setup(13);
+        let mut s = setup(13);
         let all = shares(&s, 14);
         assert!(matches!(
-            combine(&s.public, &s.election, &s.aggregates, &all, 5),
+            combine(&s.public, &s.election, &s.head, &s.aggregates, &all, 5),
             Err(TrusteeError::Tally { aggregate: 2, .. })
         ));
         assert!(matches!(
-            combine(&s.public, &s.election, &s.aggregates, &all, u64::MAX),
+            combine(
+                &s.public,
+                &s.election,
+                &s.head,
+                &s.aggregates,
+                &all,
+                u64::MAX
+            ),
             Err(TrusteeError::TallyBound(_))
         ));
         // Another ceremony's key set, or an election built with another ceremony digest.
         let other = setup(15);
         assert!(matches!(
-            combine(&other.public, &s.election, &s.aggregates, &all, 100),
+            combine(
+                &other.public,
+                &s.election,
+                &s.head,
+                &s.aggregates,
+                &all,
+                100
+            ),
             Err(TrusteeError::ElectionMismatch { .. })
         ));
         let mut digest = s.public.ceremony_digest();
@@ -801,20 +1057,235 @@ mod tests {
             s.election.roll().clone(),
         );
         assert!(matches!(
-            combine(&s.public, &wrong, &s.aggregates, &all, 100),
+            combine(&s.public, &wrong, &s.head, &s.aggregates, &all, 100),
             Err(TrusteeError::ElectionMismatch { .. })
         ));
         assert!(matches!(
-            s.keys[0].decrypt_share(&wrong, &s.aggregates, &mut test_rng(1)),
+            s.keys[0].decrypt_share(&wrong, &s.head, &s.aggregates, &mut test_rng(1)),
             Err(TrusteeError::ElectionMismatch { .. })
         ));
         assert_eq!(
-            verify_decryption(&s.public, &s.election, &s.aggregates, &all, &[1]),
+            verify_decryption(&s.public, &s.election, &s.head, &s.aggregates, &all, &[1]),
             Err(TrusteeError::ClaimCount {
                 claimed: 1,
                 aggregates: 4
             })
         );
+    }
+
+    /// Issue 22, finding 2: a share made for another board (a doctored one, or the published one
+    /// before superseded ballots were dropped from it) is refused against the head being
+    /// decrypted, whether it names its own head or claims the expected one.
+    #[test]
+    fn a_share_for_another_board_is_skipped_and_named() {
+        let s = setup(20);
+        let honest = shares(&s, 21);
+        let other = BoardHead::new(BaseHash([0xee; 32]), s.head.entries);
+        let mut doctored = copy(&s.keys[1])
+            .decrypt_share(&s.election, &other, &s.aggregates, &mut test_rng(22))
+            .unwrap();
+        assert_eq!(doctored.head(), other);
+        let set = vec![honest[0].clone(), doctored.clone(), honest[2].clone()];
+        let d = combine(&s.public, &s.election, &s.head, &s.aggregates, &set, 100).unwrap_err();
+        assert_eq!(
+            d,
+            TrusteeError::TooFewShares {
+                valid: 2,
+                threshold: 3,
+                skipped: vec![i(2)]
+            }
+        );
+        let mut four = set.clone();
+        four.push(honest[3].clone());
+        let d = combine(&s.public, &s.election, &s.head, &s.aggregates, &four, 100).unwrap();
+        assert_eq!(d.values(), &s.expected[..]);
+        assert_eq!(
+            d.skipped(),
+            &[TrusteeError::ShareHead {
+                trustee: i(2),
+                found: other,
+                expected: s.head
+            }]
+        );
+        assert_eq!(
+            verify_decryption(
+                &s.public,
+                &s.election,
+                &s.head,
+                &s.aggregates,
+                &four,
+                &s.expected
+            ),
+            Err(TrusteeError::ShareHead {
+                trustee: i(2),
+                found: other,
+                expected: s.head
+            })
+        );
+        // Relabelled with the expected head, its proofs (bound to the other head) fail.
+        doctored.board_head = s.head.digest;
+        four[1] = doctored.clone();
+        assert_eq!(
+            verify_decryption(
+                &s.public,
+                &s.election,
+                &s.head,
+                &s.aggregates,
+                &four,
+                &s.expected
+            ),
+            Err(TrusteeError::DecryptionProof {
+                trustee: i(2),
+                aggregate: 0
+            })
+        );
+        // The number of entries is bound too: one entry more or fewer (a dropped ballot) is
+        // another board.
+        for entries in [s.head.entries - 1, s.head.entries + 1] {
+            let mut moved = honest[0].clone();
+            moved.board_entries = entries;
+            let mut set = honest.clone();
+            set[0] = moved.clone();
+            assert_eq!(
+                verify_decryption(
+                    &s.public,
+                    &s.election,
+                    &s.head,
+                    &s.aggregates,
+                    &set,
+                    &s.expected
+                )
+                .unwrap_err()
+                .culprits(),
+                vec![i(1)]
+            );
+            let relabelled = BoardHead::new(s.head.digest, entries);
+            assert!(matches!(
+                verify_decryption(
+                    &s.public,
+                    &s.election,
+                    &relabelled,
+                    &s.aggregates,
+                    &[moved],
+                    &[3, 0, 7, 0]
+                ),
+                Err(TrusteeError::DecryptionProof { .. })
+            ));
+        }
+    }
+
+    /// Issue 22, finding 2: a key decrypts one tally. Again for the same tally it gives the
+    /// identical share (also after being saved and reloaded); for another head, or for other
+    /// aggregates under the same head, it refuses, and records nothing.
+    #[test]
+    fn a_key_decrypts_one_tally_only() {
+        let s = setup(23);
+        let mut key = copy(&s.keys[2]);
+        assert_eq!(key.decrypted_for(), None);
+        assert_eq!(
+            key.check_decryption(&s.election, &s.head, &s.aggregates),
+            Ok(DecryptionRun::First)
+        );
+        let fresh = key.to_secret_bytes();
+        assert_eq!(fresh.len(), TrusteeKey::SECRET_LEN);
+        let share = key
+            .decrypt_share(&s.election, &s.head, &s.aggregates, &mut test_rng(24))
+            .unwrap();
+        assert_eq!(key.decrypted_for(), Some(s.head));
+        assert_eq!(
+            key.check_decryption(&s.election, &s.head, &s.aggregates),
+            Ok(DecryptionRun::Repeat)
+        );
+        // The same tally again, with another RNG: the identical share.
+        let again = key
+            .decrypt_share(&s.election, &s.head, &s.aggregates, &mut test_rng(99))
+            .unwrap();
+        assert_eq!(again, share);
+        // Another head (a doctored board, or the real one after a doctored one).
+        let doctored = BoardHead::new(BaseHash([7; 32]), 3);
+        let refused = TrusteeError::AlreadyDecrypted {
+            trustee: i(3),
+            head: s.head,
+        };
+        assert_eq!(
+            key.decrypt_share(&s.election, &doctored, &s.aggregates, &mut test_rng(25)),
+            Err(refused.clone())
+        );
+        assert_eq!(
+            key.check_decryption(&s.election, &doctored, &s.aggregates),
+            Err(refused.clone())
+        );
+        // Other aggregates under the same head (a caller lying about the board's tally).
+        let mut other = s.aggregates.clone();
+        other.swap(0, 2);
+        assert_eq!(
+            key.decrypt_share(&s.election, &s.head, &other, &mut test_rng(26)),
+            Err(refused.clone())
+        );
+        assert!(refused.culprits().is_empty());
+        assert!(
+            refused
+                .to_string()
+                .contains(&hex::encode(s.head.digest.as_bytes()))
+        );
+        assert_eq!(key.decrypted_for(), Some(s.head));
+
+        // Saved and reloaded (a restarted trustee): the same refusal, the identical share.
+        let saved = key.to_secret_bytes();
+        assert_eq!(saved.len(), TrusteeKey::DECRYPTED_SECRET_LEN);
+        let mut reloaded = TrusteeKey::from_secret_bytes(&saved).unwrap();
+        assert_eq!(reloaded.decrypted_for(), Some(s.head));
+        assert_eq!(reloaded.to_secret_bytes(), saved);
+        assert_eq!(
+            reloaded.decrypt_share(&s.election, &doctored, &s.aggregates, &mut test_rng(27)),
+            Err(refused)
+        );
+        assert_eq!(
+            reloaded
+                .decrypt_share(&s.election, &s.head, &s.aggregates, &mut test_rng(28))
+                .unwrap(),
+            share
+        );
+        assert!(format!("{reloaded:?}").contains("decrypted_for"));
+        // A fresh copy of the key (saved before decrypting) would decrypt another board: the
+        // rule holds only if the key is saved before the share is published.
+        let mut before = TrusteeKey::from_secret_bytes(&fresh).unwrap();
+        assert!(
+            before
+                .decrypt_share(&s.election, &doctored, &s.aggregates, &mut test_rng(29))
+                .is_ok()
+        );
+
+        // The saved state is strict: a state byte other than 0 or 1, a truncated or extended
+        // state.
+        let mut bad = saved.to_vec();
+        bad[TrusteeKey::SECRET_LEN - 1] = 2;
+        assert!(matches!(
+            TrusteeKey::from_secret_bytes(&bad),
+            Err(TrusteeError::Encoding(
+                crate::error::EncodingError::WrongTag { .. }
+            ))
+        ));
+        assert!(matches!(
+            TrusteeKey::from_secret_bytes(&saved[..saved.len() - 1]),
+            Err(TrusteeError::Encoding(
+                crate::error::EncodingError::Truncated { .. }
+            ))
+        ));
+        let mut long = saved.to_vec();
+        long.push(0);
+        assert!(matches!(
+            TrusteeKey::from_secret_bytes(&long),
+            Err(TrusteeError::Encoding(
+                crate::error::EncodingError::TrailingBytes { .. }
+            ))
+        ));
+        assert!(matches!(
+            TrusteeKey::from_secret_bytes(&fresh[..fresh.len() - 1]),
+            Err(TrusteeError::Encoding(
+                crate::error::EncodingError::Truncated { .. }
+            ))
+        ));
     }
 
     #[test]

@@ -10,9 +10,11 @@ use curve25519_dalek::traits::{IsIdentity, VartimeMultiscalarMul};
 use serde::{Deserialize, Serialize};
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
+use super::decryption::BoardHead;
 use super::persist::{self, Kind};
 use super::{TrusteeError, TrusteeIndex, check_policy, int_scalar};
 use crate::codec::Reader;
+use crate::election::BaseHash;
 use crate::elgamal::ElectionKey;
 use crate::group::Element;
 use crate::manifest::TrusteePolicy;
@@ -250,6 +252,11 @@ impl PublicKeySet {
 ///
 /// Secret: wiped on drop, not `Clone`, no serde, `Debug` prints only public values.
 ///
+/// A key decrypts **one tally** ([`TrusteeKey::decrypt_share`]): what it decrypted (the board
+/// head, a digest of the aggregates and the seed of the proof nonces) is part of the key and of
+/// its saved layout, so that a trustee that saves its key before publishing its share refuses,
+/// even after a restart, to decrypt another board ([`TrusteeKey::decrypted_for`]).
+///
 /// # Saved layout (`to_secret_bytes`, kind 5)
 ///
 /// ```text
@@ -257,9 +264,12 @@ impl PublicKeySet {
 /// 2 n ‖ 2 k ‖ 2 l
 /// 32 manifest digest ‖ 32 ceremony digest
 /// 32 joint key K ‖ 32 verification share X_l ‖ 32 secret share x_l (canonical scalar)
+/// 1 state: 0 = has decrypted nothing (173 bytes in all), 1 = has decrypted (277 bytes):
+///   32 board head ‖ 8 board entries (u64 big-endian)
+///   ‖ 32 tally digest (SHA-256 of the aggregates, §10.8) ‖ 32 nonce seed (secret)
 /// ```
 ///
-/// Loading checks `x_l·G = X_l`.
+/// Loading checks `x_l·G = X_l`; a state other than 0 or 1 is `WrongTag`.
 #[derive(Zeroize, ZeroizeOnDrop)]
 pub struct TrusteeKey {
     #[zeroize(skip)]
@@ -275,11 +285,39 @@ pub struct TrusteeKey {
     #[zeroize(skip)]
     verification_share: Element,
     share: SecretScalar,
+    decrypted: Option<Decrypted>,
+}
+
+/// What a key decrypted: the board head, the digest of the aggregates, and the seed of the
+/// proof nonces (secret: with it, re-decrypting gives the identical share).
+#[derive(Zeroize, ZeroizeOnDrop)]
+pub(crate) struct Decrypted {
+    #[zeroize(skip)]
+    pub(crate) head: BoardHead,
+    #[zeroize(skip)]
+    pub(crate) tally: [u8; 32],
+    seed: [u8; 32],
+}
+
+impl Decrypted {
+    /// The record of a decryption of the tally `tally` (a digest) of `head`.
+    pub(crate) fn new(head: BoardHead, tally: [u8; 32], seed: [u8; 32]) -> Self {
+        Self { head, tally, seed }
+    }
+
+    /// The seed of the proof nonces.
+    pub(crate) fn seed(&self) -> &[u8; 32] {
+        &self.seed
+    }
 }
 
 impl TrusteeKey {
-    /// Length of the secret encoding.
-    pub const SECRET_LEN: usize = persist::HEADER_LEN + 6 + 32 * 5;
+    /// Length of the secret encoding of a key that has decrypted nothing (as the ceremony
+    /// gives it).
+    pub const SECRET_LEN: usize = persist::HEADER_LEN + 6 + 32 * 5 + 1;
+
+    /// Length of the secret encoding of a key that has decrypted a tally.
+    pub const DECRYPTED_SECRET_LEN: usize = Self::SECRET_LEN + 32 + 8 + 32 + 32;
 
     /// Assembles a key, checking `x_l·G = X_l`.
     pub(crate) fn new(
@@ -327,6 +365,7 @@ impl TrusteeKey {
             joint_key,
             verification_share,
             share,
+            decrypted: None,
         })
     }
 
@@ -365,9 +404,30 @@ impl TrusteeKey {
         &self.share
     }
 
+    /// The board whose tally this key decrypted, if it decrypted one: it decrypts that tally
+    /// only (again, with the identical share), and refuses any other.
+    pub fn decrypted_for(&self) -> Option<BoardHead> {
+        self.decrypted.as_ref().map(|d| d.head)
+    }
+
+    /// What this key decrypted.
+    pub(crate) fn decrypted(&self) -> Option<&Decrypted> {
+        self.decrypted.as_ref()
+    }
+
+    /// Records the key's one decryption (the caller checked there was none).
+    pub(crate) fn record_decryption(&mut self, decrypted: Decrypted) {
+        debug_assert!(self.decrypted.is_none(), "a key decrypts one tally");
+        self.decrypted = Some(decrypted);
+    }
+
     /// The secret encoding (see `# Saved layout`), for saving to disk.
     pub fn to_secret_bytes(&self) -> Zeroizing<Vec<u8>> {
-        let mut out = persist::start(Kind::Key, Self::SECRET_LEN - persist::HEADER_LEN);
+        let len = match self.decrypted {
+            None => Self::SECRET_LEN,
+            Some(_) => Self::DECRYPTED_SECRET_LEN,
+        };
+        let mut out = persist::start(Kind::Key, len - persist::HEADER_LEN);
         out.extend_from_slice(&self.policy.count.to_be_bytes());
         out.extend_from_slice(&self.policy.threshold.to_be_bytes());
         out.extend_from_slice(&self.trustee.get().to_be_bytes());
@@ -376,6 +436,17 @@ impl TrusteeKey {
         out.extend_from_slice(self.joint_key.as_bytes());
         out.extend_from_slice(self.verification_share.as_bytes());
         persist::put_secret(&mut out, self.share.expose());
+        match &self.decrypted {
+            None => out.push(0),
+            Some(d) => {
+                out.push(1);
+                out.extend_from_slice(d.head.digest.as_bytes());
+                out.extend_from_slice(&d.head.entries.to_be_bytes());
+                out.extend_from_slice(&d.tally);
+                out.extend_from_slice(&d.seed);
+            }
+        }
+        debug_assert_eq!(out.len(), len);
         out
     }
 
@@ -394,8 +465,24 @@ impl TrusteeKey {
         let joint_key = r.element("trustee_key.joint_key")?;
         let verification_share = r.element("trustee_key.verification_share")?;
         let share = SecretScalar::new(r.scalar("trustee_key.share")?);
+        let decrypted = match r.u8("trustee_key.state")? {
+            0 => None,
+            1 => {
+                let digest = BaseHash(r.array32("trustee_key.board_head")?);
+                let entries = r.u64("trustee_key.board_entries")?;
+                let tally = r.array32("trustee_key.tally_digest")?;
+                let seed = Zeroizing::new(r.array32("trustee_key.nonce_seed")?);
+                Some(Decrypted::new(BoardHead { digest, entries }, tally, *seed))
+            }
+            _ => {
+                return Err(crate::error::EncodingError::WrongTag {
+                    field: "trustee_key.state",
+                }
+                .into());
+            }
+        };
         r.finish("trustee_key")?;
-        Self::from_parts(
+        let mut key = Self::from_parts(
             trustee,
             policy,
             manifest_digest,
@@ -403,7 +490,9 @@ impl TrusteeKey {
             joint_key,
             verification_share,
             share,
-        )
+        )?;
+        key.decrypted = decrypted;
+        Ok(key)
     }
 }
 
@@ -413,6 +502,7 @@ impl fmt::Debug for TrusteeKey {
             .field("trustee", &self.trustee)
             .field("verification_share", &self.verification_share)
             .field("share", &"<redacted>")
+            .field("decrypted_for", &self.decrypted_for())
             .finish()
     }
 }

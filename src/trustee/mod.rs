@@ -56,6 +56,10 @@
 //! and `v` is a bounded discrete logarithm ([`crate::dlog`]). No secret is ever reconstructed,
 //! the result is the same for every `k`-subset, and invalid shares are skipped and named.
 //!
+//! Every share's proofs bind the [`BoardHead`] (head digest and number of entries) of the board
+//! it decrypts, and a [`TrusteeKey`] decrypts one tally only: asked again for the same tally it
+//! gives the identical share, for any other it refuses ([`TrusteeError::AlreadyDecrypted`]).
+//!
 //! # Known limitation
 //!
 //! As in every Pedersen DKG, a dealer can decide, after seeing the reveals, to get itself
@@ -88,7 +92,10 @@ use crate::group::Element;
 use crate::manifest::{MAX_TRUSTEES, TrusteePolicy};
 use crate::transcript::{PROTOCOL_VERSION, TRANSCRIPT_LABEL};
 
-pub use decryption::{Decryption, DecryptionShare, PartialDecryption, combine, verify_decryption};
+pub use decryption::{
+    BoardHead, Decryption, DecryptionRun, DecryptionShare, PartialDecryption, combine,
+    verify_decryption,
+};
 pub use dkg::{
     CeremonyTranscript, Complaint, finish, part1, part2, part3, part4, resolve_complaints, round1,
     round2, round3, round4, round5, run_ceremony, verify_ceremony,
@@ -414,6 +421,32 @@ pub enum TrusteeError {
         /// The first aggregate whose proof fails.
         aggregate: usize,
     },
+    /// A decryption share made for the tally of another board than the one being decrypted
+    /// (a doctored board, or the published board rewritten after the decryption).
+    #[error(
+        "decryption share of trustee {trustee}: made for the board with {found}, not for the \
+         board being decrypted, with {expected}"
+    )]
+    ShareHead {
+        /// The trustee.
+        trustee: TrusteeIndex,
+        /// The board the share binds.
+        found: BoardHead,
+        /// The board being decrypted (`record.json`'s `board_head` and `board_entries`).
+        expected: BoardHead,
+    },
+    /// A trustee key asked to decrypt a second tally: a key decrypts one tally per election
+    /// (`TrusteeKey::decrypt_share`).
+    #[error(
+        "trustee {trustee}'s key already decrypted the tally of the board with {head}; a key \
+         decrypts one tally only, and this is another one"
+    )]
+    AlreadyDecrypted {
+        /// The trustee.
+        trustee: TrusteeIndex,
+        /// The board whose tally the key decrypted.
+        head: BoardHead,
+    },
     /// Two decryption shares claim the same trustee.
     #[error("two decryption shares from trustee {trustee}")]
     DuplicateShare {
@@ -497,7 +530,8 @@ impl TrusteeError {
             | Self::Tally { .. }
             | Self::TallyBound(_)
             | Self::Encoding(_)
-            | Self::CorruptSecret { .. } => Vec::new(),
+            | Self::CorruptSecret { .. }
+            | Self::AlreadyDecrypted { .. } => Vec::new(),
             Self::DuplicatePackage { trustee, .. }
             | Self::PackageOrder { trustee, .. }
             | Self::EmptyAnswers { trustee }
@@ -507,6 +541,7 @@ impl TrusteeError {
             | Self::SharePartCount { trustee, .. }
             | Self::SharePartShape { trustee, .. }
             | Self::DecryptionProof { trustee, .. }
+            | Self::ShareHead { trustee, .. }
             | Self::DuplicateShare { trustee } => vec![*trustee],
             Self::RevealMismatch { dealer }
             | Self::CommitmentCount { dealer, .. }

@@ -75,7 +75,7 @@ fn ceremony_with_saves_and_wire_formats_then_decryption() {
         .collect();
     let p5 = wire_all(&p5);
 
-    let mut keys = Vec::new();
+    let mut keys: Vec<TrusteeKey> = Vec::new();
     let mut public = None;
     for bytes in &saved {
         let s = round4::SecretPackage::from_secret_bytes(bytes).unwrap();
@@ -116,18 +116,28 @@ fn ceremony_with_saves_and_wire_formats_then_decryption() {
         .map(|o| Ciphertext::sum(ballots.iter().map(|b| &b[o])))
         .collect();
 
-    // Trustees 2, 4 and 5 are present.
+    // Trustees 2, 4 and 5 are present, each with its key reloaded from disk after decrypting.
+    let head = BoardHead::new(*election.base_hash(), 7);
     let shares: Vec<DecryptionShare> = [1usize, 3, 4]
         .iter()
         .map(|&t| {
-            wire(
-                &keys[t]
-                    .decrypt_share(&election, &aggregates, &mut rng)
-                    .unwrap(),
-            )
+            let share = keys[t]
+                .decrypt_share(&election, &head, &aggregates, &mut rng)
+                .unwrap();
+            let reloaded = TrusteeKey::from_secret_bytes(&keys[t].to_secret_bytes()).unwrap();
+            assert_eq!(reloaded.decrypted_for(), Some(head));
+            wire(&share)
         })
         .collect();
-    let result = combine(&public, &election, &aggregates, &shares, 5).unwrap();
+    let result = combine(&public, &election, &head, &aggregates, &shares, 5).unwrap();
     assert_eq!(result.values(), &[3, 2]);
-    verify_decryption(&public, &election, &aggregates, &shares, result.values()).unwrap();
+    verify_decryption(
+        &public,
+        &election,
+        &head,
+        &aggregates,
+        &shares,
+        result.values(),
+    )
+    .unwrap();
 }

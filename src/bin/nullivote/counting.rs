@@ -3,15 +3,28 @@
 //! Nobody trusts `tally.json` blindly: `decrypt` and `publish` recompute the tally from the
 //! board and refuse a `tally.json` that differs, so a trustee only ever decrypts the sums of the
 //! counted ballots, never a single ballot slipped in as an "aggregate".
+//!
+//! Nor does a trustee trust the board it is given: a board operator could hand it a doctored
+//! board (one member's ballot alone, or every ballot but that one) and learn the vote from the
+//! difference. So `decrypt` shows the board it is about to decrypt (election, base hash, board
+//! head, entries, ballots counted per channel) and asks the trustee to type `yes` after
+//! comparing the head with the one published at the close of voting (`tally` prints it), or
+//! compares it with `--head HEX` and refuses another board; with standard input not a terminal
+//! and no `--head` it refuses unless given `--yes`. The key file then records the
+//! head, before the share is written: a key decrypts one tally (the same one again gives the
+//! identical share), and every share's proofs bind the head, which `verify` checks against
+//! `record.json`.
 
+use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
+use nullivote::election::BaseHash;
 use nullivote::record::{
     DecryptionRecord, ElectionResult, RECORD_FORMAT, RecordHeader, RefusalRecord,
 };
 use nullivote::tally::Tally;
 use nullivote::transcript::PROTOCOL_VERSION;
-use nullivote::trustee::{DecryptionShare, TrusteeError, combine};
+use nullivote::trustee::{BoardHead, DecryptionRun, DecryptionShare, TrusteeError, combine};
 use rand_core::OsRng;
 
 use crate::ceremony::read_key;
@@ -31,7 +44,7 @@ fn print_counts(ctx: &Context, tally: &Tally) {
 /// `nullivote tally DIR`.
 pub fn tally(dir: &Path) -> Outcome {
     let ctx = Dir::open(dir)?.election()?;
-    let (_, tally) = ctx.tally()?;
+    let (entries, tally) = ctx.tally()?;
     let path = ctx.dir.file("tally.json");
     replace(&path, &json_bytes(&path, &tally)?, false)?;
     println!(
@@ -41,6 +54,15 @@ pub fn tally(dir: &Path) -> Outcome {
         tally.outcome.decisions.len()
     );
     print_counts(&ctx, &tally);
+    let head = BoardHead::of(&ctx.election, &entries);
+    println!(
+        "board head {} after {} entries: publish it now; each trustee decrypts the tally of this \
+         head only (`nullivote decrypt {} --key FILE --head {}`)",
+        hex::encode(head.digest.as_bytes()),
+        head.entries,
+        ctx.dir.path().display(),
+        hex::encode(head.digest.as_bytes())
+    );
     Ok(())
 }
 
@@ -48,22 +70,126 @@ fn share_path(ctx: &Context, trustee: u16) -> PathBuf {
     ctx.dir.file("shares").join(format!("share-{trustee}.json"))
 }
 
-/// `nullivote decrypt DIR --key FILE`.
-pub fn decrypt(dir: &Path, key_path: &Path) -> Outcome {
-    let key = read_key(key_path)?;
+/// `nullivote decrypt DIR --key FILE [--head HEX] [--yes]`.
+pub fn decrypt(dir: &Path, key_path: &Path, published: Option<&str>, yes: bool) -> Outcome {
+    let published = published.map(parse_head).transpose()?;
+    let mut key = read_key(key_path)?;
     let ctx = Dir::open(dir)?.election()?;
-    let (_, tally) = ctx.checked_tally()?;
+    let (entries, tally) = ctx.checked_tally()?;
+    let head = BoardHead::of(&ctx.election, &entries);
+    let aggregates = tally.flat_aggregates();
+    let trustee = key.trustee();
+    let run = key
+        .check_decryption(&ctx.election, &head, &aggregates)
+        .map_err(|e| match e {
+            TrusteeError::AlreadyDecrypted { head: done, .. } => Fail::refused(format!(
+                "{}: trustee {trustee}'s key already decrypted the tally of board head {} ({} \
+                 entries); this board's head is {} ({} entries). A key decrypts one tally: \
+                 refusing (if this board is the published one, the earlier decryption was of \
+                 another board)",
+                key_path.display(),
+                hex::encode(done.digest.as_bytes()),
+                done.entries,
+                hex::encode(head.digest.as_bytes()),
+                head.entries
+            )),
+            other => Fail::file(key_path, other),
+        })?;
+
+    println!("trustee {trustee} is about to decrypt:");
+    println!("  election    {}", ctx.manifest.election_id());
+    println!(
+        "  base hash   {}",
+        hex::encode(ctx.election.base_hash().as_bytes())
+    );
+    println!("  board head  {}", hex::encode(head.digest.as_bytes()));
+    println!("  entries     {}", head.entries);
+    for (channel, k) in ctx.manifest.channels().iter().zip(&tally.counts) {
+        println!("  counted     {:>9} on {}", k.counted, channel.name);
+    }
+    println!(
+        "  counted     {:>9} ballots in all",
+        tally.outcome.counted.len()
+    );
+    if let Some(published) = published
+        && published != head.digest
+    {
+        return Err(Fail::refused(format!(
+            "board.jsonl: this board's head is {}, not the published {} (--head): it is not the \
+             board whose tally was published; refusing to decrypt it",
+            hex::encode(head.digest.as_bytes()),
+            hex::encode(published.as_bytes())
+        )));
+    }
+    if run == DecryptionRun::Repeat {
+        println!("this key decrypted this very tally before: the identical share is written again");
+    } else if published.is_some() {
+        println!("the board head is the published one (--head)");
+    } else if !yes {
+        confirm()?;
+    }
+
     let share = key
-        .decrypt_share(&ctx.election, &tally.flat_aggregates(), &mut OsRng)
+        .decrypt_share(&ctx.election, &head, &aggregates, &mut OsRng)
         .map_err(|e| Fail::file(key_path, e))?;
-    let path = share_path(&ctx, key.trustee().get());
+    if run == DecryptionRun::First {
+        // Saved before the share exists anywhere: a restarted trustee still refuses another
+        // board.
+        replace(key_path, &key.to_secret_bytes(), true)?;
+    }
+    let path = share_path(&ctx, trustee.get());
     replace(&path, &json_bytes(&path, &share)?, false)?;
     println!(
-        "trustee {}: decryption share of the tally written to {}",
-        key.trustee(),
-        path.display()
+        "trustee {trustee}: decryption share of the tally of board head {} written to {}; {} \
+         now decrypts this tally only",
+        hex::encode(head.digest.as_bytes()),
+        path.display(),
+        key_path.display()
     );
     Ok(())
+}
+
+/// `--head HEX`: a board head, 64 hex characters.
+fn parse_head(text: &str) -> Outcome<BaseHash> {
+    let bytes = hex::decode(text.trim())
+        .map_err(|e| Fail::input(format!("--head {text:?}: not a board head in hex: {e}")))?;
+    let array: [u8; 32] = bytes.try_into().map_err(|b: Vec<u8>| {
+        Fail::input(format!(
+            "--head {text:?}: a board head is 32 bytes (64 hex characters), not {}",
+            b.len()
+        ))
+    })?;
+    Ok(BaseHash(array))
+}
+
+/// Asks the trustee on the terminal to type `yes`; refuses when standard input is not a
+/// terminal (`--yes` is the only way to decrypt unattended).
+fn confirm() -> Outcome {
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        return Err(Fail::input(
+            "standard input is not a terminal: compare the board head above with the one \
+             published at the close of voting, then run again with --head <published head> (or \
+             --yes) to decrypt",
+        ));
+    }
+    print!(
+        "compare the board head and counts with those published at the close of voting; type \
+         yes to decrypt: "
+    );
+    std::io::stdout()
+        .flush()
+        .map_err(|e| Fail::input(format!("cannot write to the terminal: {e}")))?;
+    let mut answer = String::new();
+    stdin
+        .lock()
+        .read_line(&mut answer)
+        .map_err(|e| Fail::input(format!("cannot read the answer: {e}")))?;
+    if answer.trim() == "yes" {
+        Ok(())
+    } else {
+        Err(Fail::input("not confirmed: nothing was decrypted"))
+    }
 }
 
 /// The shares in `DIR/shares/`, each file `share-<l>.json` holding trustee `l`'s share; files
@@ -119,10 +245,12 @@ pub fn publish(dir: &Path) -> Outcome {
     let files = read_shares(&ctx)?;
     let shares: Vec<DecryptionShare> = files.iter().map(|(_, s)| s.clone()).collect();
     let aggregates = tally.flat_aggregates();
+    let head = BoardHead::of(&ctx.election, &entries);
     let public = &ctx.ceremony.public;
     let decryption = combine(
         public,
         &ctx.election,
+        &head,
         &aggregates,
         &shares,
         tally.bound(&ctx.election),
@@ -185,10 +313,8 @@ pub fn publish(dir: &Path) -> Outcome {
         version: PROTOCOL_VERSION,
         election_id: ctx.manifest.election_id().to_string(),
         base_hash: *ctx.election.base_hash(),
-        board_head: entries
-            .last()
-            .map_or(*ctx.election.base_hash(), |e| e.digest()),
-        board_entries: entries.len() as u64,
+        board_head: head.digest,
+        board_entries: head.entries,
     };
     // An empty board or refusal log is still a file of the record.
     for name in ["board.jsonl", "refusals.jsonl"] {
@@ -220,9 +346,11 @@ pub fn publish(dir: &Path) -> Outcome {
     let trustees: Vec<String> = decryption.used().iter().map(ToString::to_string).collect();
     println!("decrypted by trustees {}", trustees.join(", "));
     println!(
-        "record published in {}; anyone checks it with `nullivote verify {}`",
+        "record published in {}; anyone checks it against the base hash published before voting \
+         with `nullivote verify {} --expect {}`",
         ctx.dir.path().display(),
-        ctx.dir.path().display()
+        ctx.dir.path().display(),
+        hex::encode(ctx.election.base_hash().as_bytes())
     );
     Ok(())
 }
