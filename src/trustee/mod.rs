@@ -497,10 +497,11 @@ impl TrusteeError {
             | Self::Tally { .. }
             | Self::TallyBound(_)
             | Self::Encoding(_)
-            | Self::CorruptSecret { .. } => Vec::new(),
+            | Self::CorruptSecret { .. }
+            // The transcript's assembler put it there; a dealer may send an empty package.
+            | Self::EmptyAnswers { .. } => Vec::new(),
             Self::DuplicatePackage { trustee, .. }
             | Self::PackageOrder { trustee, .. }
-            | Self::EmptyAnswers { trustee }
             | Self::ListOrder { trustee, .. }
             | Self::MissingPackage { trustee, .. }
             | Self::Equivocation { trustee, .. }
