@@ -215,8 +215,18 @@ fn a_whole_election_across_invocations_verifies() {
         s(&codes_file),
     ]);
     let codes_text = fs::read_to_string(&codes_file).unwrap();
-    let codes: Vec<&str> = codes_text.lines().collect();
-    assert_eq!(codes.len(), 4);
+    assert_eq!(codes_text.lines().count(), 4);
+    // Each member's code in a file of its own (the code is never an argument).
+    let code_files: Vec<String> = codes_text
+        .lines()
+        .enumerate()
+        .map(|(i, code)| {
+            let path = w.join(format!("code-{i}.txt"));
+            fs::write(&path, format!("{code}\n")).unwrap();
+            s(&path).to_string()
+        })
+        .collect();
+    let codes: Vec<&str> = code_files.iter().map(String::as_str).collect();
 
     let intake_arg = s(&intake).to_string();
     let cast = |code: &str, channel: &str, choice: &str| -> Output {
@@ -225,7 +235,7 @@ fn a_whole_election_across_invocations_verifies() {
             d,
             "--channel",
             channel,
-            "--code",
+            "--code-file",
             code,
             "--choice",
             choice,
@@ -254,7 +264,7 @@ fn a_whole_election_across_invocations_verifies() {
         d,
         "--channel",
         "online",
-        "--code",
+        "--code-file",
         codes[2],
         "--choice",
         "0,1;0,1,1",
@@ -274,22 +284,24 @@ fn a_whole_election_across_invocations_verifies() {
             d,
             "--channel",
             "online",
-            "--code",
+            "--code-file",
             "-",
             "--choice",
             "0,1;0,0,1",
         ],
-        Some(&format!("{}\n", codes[3])),
+        Some(codes_text.lines().nth(3).unwrap()),
     );
     accepted(revote);
     // Bad ballots are refused before anything reaches the board.
+    let bad_code = w.join("bad-code.txt");
+    fs::write(&bad_code, "ABCD\n").unwrap();
     fails(
         &[
             "cast",
             d,
             "--channel",
             "online",
-            "--code",
+            "--code-file",
             codes[3],
             "--choice",
             "1,1;1,0,0",
@@ -303,7 +315,7 @@ fn a_whole_election_across_invocations_verifies() {
             d,
             "--channel",
             "postal",
-            "--code",
+            "--code-file",
             codes[3],
             "--choice",
             "1,0;1,0,0",
@@ -317,13 +329,13 @@ fn a_whole_election_across_invocations_verifies() {
             d,
             "--channel",
             "online",
-            "--code",
-            "ABCD",
+            "--code-file",
+            s(&bad_code),
             "--choice",
             "1,0;1,0,0",
         ],
         2,
-        &["--code"],
+        &["--code-file", "bad-code.txt"],
     );
 
     // The tally waits for the close.
@@ -336,6 +348,7 @@ fn a_whole_election_across_invocations_verifies() {
 
     // Trustees 1 and 3 decrypt; trustee 2 is away.
     ok(&["decrypt", d, "--key", &secrets[0]]);
+    publish_refuses_what_is_not_the_record(&dir);
     fails(&["publish", d], 2, &["shares", "2 are needed"]);
     ok(&["decrypt", d, "--key", &secrets[2]]);
     let published = ok(&["publish", d]);
@@ -347,6 +360,25 @@ fn a_whole_election_across_invocations_verifies() {
     // After the close nothing is submitted, nor logged.
     let late = cast(codes[2], "online", "1,0;1,0,0");
     assert_eq!(late.status.code(), Some(1), "{}", stderr(&late));
+
+    // The directory now holds exactly the record: the packages and shares are gone (folded
+    // into ceremony.json and decryption.json), and so is the board's lock.
+    let mut left: Vec<String> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    let mut record: Vec<String> = nullivote::record::FILES
+        .iter()
+        .map(|(f, _)| f.to_string())
+        .collect();
+    record.sort();
+    assert_eq!(left, record);
+    // Publishing again finds the shares in decryption.json, and writes the same record.
+    let result_json = fs::read(dir.join("result.json")).unwrap();
+    let again = ok(&["publish", d]);
+    assert!(again.contains("decrypted by trustees 1, 3"), "{again}");
+    assert_eq!(fs::read(dir.join("result.json")).unwrap(), result_json);
 
     // Anyone verifies the record.
     let report = ok(&["verify", d]);
@@ -372,6 +404,67 @@ fn a_whole_election_across_invocations_verifies() {
     );
 }
 
+/// Issue #22, finding 1 (the directory rules): `publish` refuses, naming each path, while the
+/// record directory holds anything but the record's files and the known public working files
+/// (`ceremony/round<N>-<i>.json`, `shares/share-<l>.json`, `board.lock`): the trustees'
+/// `private/` directory, a secret, an unknown file, a symbolic link, a file in `ceremony/` or
+/// `shares/` that is not a package or a share. Leaves `dir` without them.
+fn publish_refuses_what_is_not_the_record(dir: &Path) {
+    let d = s(dir);
+    // The ceremony's private channel (`private/`) stands for messages between trustees; it is
+    // never part of a record (and goes away with the encrypted shares of round 3).
+    if dir.join("private").exists() {
+        fails(&["publish", d], 2, &["private", "never part of a record"]);
+        fs::remove_dir_all(dir.join("private")).unwrap();
+    }
+    let planted = [
+        "trustee-2.secret",
+        "notes.txt",
+        ".board.jsonl.x1y2z3.tmp",
+        "ceremony/round9-1.json",
+        "ceremony/round2-01.json",
+        "shares/share-1.json.bak",
+    ];
+    for name in planted {
+        fs::write(dir.join(name), "x").unwrap();
+    }
+    #[cfg(unix)]
+    std::os::unix::fs::symlink("/dev/zero", dir.join("zero")).unwrap();
+    let err = fails(&["publish", d], 2, &planted);
+    assert!(err.contains("a secret"), "{err}");
+    assert!(err.contains("temporary file"), "{err}");
+    #[cfg(unix)]
+    {
+        assert!(err.contains("zero (a symbolic link)"), "{err}");
+        fs::remove_file(dir.join("zero")).unwrap();
+    }
+    for name in planted {
+        fs::remove_file(dir.join(name)).unwrap();
+    }
+    // A record file that is a symbolic link is refused too.
+    #[cfg(unix)]
+    {
+        fs::rename(dir.join("roll.json"), dir.join("roll.real")).unwrap();
+        std::os::unix::fs::symlink("roll.real", dir.join("roll.json")).unwrap();
+        fails(
+            &["publish", d],
+            2,
+            &["roll.json (a symbolic link)", "roll.real"],
+        );
+        fs::remove_file(dir.join("roll.json")).unwrap();
+        fs::rename(dir.join("roll.real"), dir.join("roll.json")).unwrap();
+    }
+    // A command that was killed left the board's lock: publish says so, and takes it only
+    // once it is gone.
+    fs::write(dir.join("board.lock"), "1\n").unwrap();
+    fails(
+        &["publish", d],
+        2,
+        &["board.lock", "another nullivote command"],
+    );
+    fs::remove_file(dir.join("board.lock")).unwrap();
+}
+
 /// Missing, malformed, foreign and other-version files: exit 2 (1 for `verify`), one line
 /// naming the file.
 fn bad_inputs(w: &Path, published: &Path, intake_key: &str) {
@@ -387,8 +480,8 @@ fn bad_inputs(w: &Path, published: &Path, intake_key: &str) {
             s(&empty),
             "--channel",
             "online",
-            "--code",
-            "x",
+            "--code-file",
+            "-",
             "--choice",
             "1",
         ],

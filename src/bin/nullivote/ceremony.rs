@@ -242,7 +242,7 @@ pub fn round1(dir: &Path, i: u16, secret_path: &Path) -> Outcome {
             .map_err(|e| load_failure(secret_path, e))?;
         check_index(secret_path, Some(i), saved.trustee())?;
         publish(&out, &saved.package(), 1)?;
-        println!(
+        say!(
             "trustee {me}: round 1 was already done; its package is in {}",
             out.display()
         );
@@ -261,7 +261,7 @@ pub fn round1(dir: &Path, i: u16, secret_path: &Path) -> Outcome {
         part1(me, policy, &manifest, &mut OsRng).map_err(|e| ceremony_failure("round 1", e))?;
     create(secret_path, &saved.to_secret_bytes(), true)?;
     publish(&out, &package, 1)?;
-    println!(
+    say!(
         "trustee {me}: round 1 package written to {}; secret state saved in {} (keep it \
          private; every later round updates it)",
         out.display(),
@@ -298,7 +298,7 @@ pub fn round2(dir: &Path, i: Option<u16>, secret_path: &Path) -> Outcome {
     let me = saved.trustee();
     let out = package_path(&dir, 2, me);
     publish(&out, &package, 2)?;
-    println!("trustee {me}: round 2 package written to {}", out.display());
+    say!("trustee {me}: round 2 package written to {}", out.display());
     Ok(())
 }
 
@@ -331,7 +331,7 @@ pub fn round3(dir: &Path, i: Option<u16>, secret_path: &Path) -> Outcome {
         let path = share_path(&dir, share.from(), share.to());
         publish_once(&path, &share.to_secret_bytes(), true, "private share")?;
     }
-    println!(
+    say!(
         "trustee {me}: {} private shares written to {} (in a real ceremony each goes, \
          encrypted, to its recipient only)",
         shares.len(),
@@ -358,7 +358,7 @@ pub fn round4(dir: &Path, i: Option<u16>, secret_path: &Path, complain: bool) ->
                 match read_share(&path, dealer, me) {
                     Ok(share) => received.push(share),
                     Err(fail) if complain => {
-                        eprintln!("nullivote: complaining about trustee {dealer}: {fail}");
+                        warn!("nullivote: complaining about trustee {dealer}: {fail}");
                     }
                     Err(_) if !path.exists() => missing.push(path.display().to_string()),
                     Err(fail) => return Err(fail),
@@ -389,12 +389,12 @@ pub fn round4(dir: &Path, i: Option<u16>, secret_path: &Path, complain: bool) ->
     publish(&out, &package, 4)?;
     let accused: Vec<String> = package.accused().iter().map(ToString::to_string).collect();
     if accused.is_empty() {
-        println!(
+        say!(
             "trustee {me}: every share checked; round 4 package (no complaint) written to {}",
             out.display()
         );
     } else {
-        println!(
+        say!(
             "trustee {me}: complaints against trustee {} written to {}",
             accused.join(", "),
             out.display()
@@ -447,12 +447,12 @@ pub fn round5(dir: &Path, i: Option<u16>, secret_path: &Path) -> Outcome {
         .map(|a| a.accuser().to_string())
         .collect();
     if answered.is_empty() {
-        println!(
+        say!(
             "trustee {me}: no complaint against it; round 5 package written to {}",
             out.display()
         );
     } else {
-        println!(
+        say!(
             "trustee {me}: answered the complaints of trustee {} in {}",
             answered.join(", "),
             out.display()
@@ -533,15 +533,15 @@ pub fn finish_ceremony(dir: &Path, i: Option<u16>, secret_path: &Path) -> Outcom
     };
     let public = &ceremony.public;
     let excluded: Vec<String> = public.excluded().iter().map(ToString::to_string).collect();
-    println!(
+    say!(
         "trustee {me}: key share saved in {}; joint election key {}",
         secret_path.display(),
         public.joint_key()
     );
     if !excluded.is_empty() {
-        println!("excluded dealers: trustee {}", excluded.join(", "));
+        say!("excluded dealers: trustee {}", excluded.join(", "));
     }
-    println!("{} {written}", path.display());
+    say!("{} {written}", path.display());
     Ok(())
 }
 
