@@ -13,8 +13,11 @@
 //! | `decryption.json` | [`DecryptionRecord`]: the trustees' decryption shares with proofs | V10 |
 //! | `result.json` | the [`ElectionResult`] | V11 |
 //!
-//! Loading is strict: unknown and duplicate keys, other versions, non-canonical values and
-//! oversized files are refused with a [`LoadError`] naming the file, the line and the check.
+//! Loading is strict: a directory holding anything but these nine files, a file that is not a
+//! regular file (a symbolic link, a FIFO, a device), unknown and duplicate keys, other versions,
+//! non-canonical values and oversized files (by their size, or by what a bounded reader gets
+//! from them: [`open_bounded`]) are refused with a [`LoadError`] naming the file, the line and
+//! the check.
 
 use std::fs;
 use std::io::{BufRead, BufReader, BufWriter, Read, Write};

@@ -1021,3 +1021,47 @@ fn temporary_files_never_follow_planted_links() {
     assert!(!w.join("absent.key").exists());
     assert_eq!(fs::read(&stolen).unwrap(), b"");
 }
+
+/// Finding 3, kept: every line the command line prints goes through `say!`/`warn!` (which
+/// escape) or `print_json` (JSON escapes); a new `println!` of raw text fails here. The
+/// allowed raw prints are the two macros' own, the JSON one and clap's help and version text.
+#[test]
+fn the_command_line_prints_only_through_the_escaping_macros() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/bin");
+    let mut files = vec![root.join("nullivote.rs")];
+    for item in fs::read_dir(root.join("nullivote")).unwrap() {
+        files.push(item.unwrap().path());
+    }
+    let allowed = [
+        "println!()",
+        "eprintln!()",
+        "println!(\"{}\", nullivote::text::escape(&format!($($arg)*)))",
+        "eprintln!(\"{}\", nullivote::text::escape(&format!($($arg)*)))",
+        "println!(\"{}\", nullivote::text::escape_json(&value.to_string()));",
+        "print!(\"{}\", e.render());",
+    ];
+    let mut raw = Vec::new();
+    for file in &files {
+        for (i, line) in fs::read_to_string(file).unwrap().lines().enumerate() {
+            let code = line.trim();
+            if code.starts_with("//") {
+                continue;
+            }
+            let prints = [
+                "print!(",
+                "println!(",
+                "eprint!(",
+                "eprintln!(",
+                "write!(std",
+                "stdout()",
+                "stderr().write",
+            ]
+            .iter()
+            .any(|m| code.contains(m));
+            if prints && !allowed.contains(&code) {
+                raw.push(format!("{}:{}: {code}", file.display(), i + 1));
+            }
+        }
+    }
+    assert!(raw.is_empty(), "raw prints:\n{}", raw.join("\n"));
+}

@@ -35,7 +35,7 @@
 //! | `cast`, `challenge`, `close` | board operator (for the voter's device or the intake) | the election, `board.jsonl` | `board.jsonl`, `refusals.jsonl` |
 //! | `tally` | anyone | the election, the board | `tally.json` |
 //! | `decrypt` | each trustee | the election, the board, `tally.json`, its key | `shares/share-<l>.json` |
-//! | `publish` | administrator | everything above | `decryption.json`, `result.json`, `record.json` |
+//! | `publish` | administrator | everything above | `decryption.json`, `result.json`, `record.json`; removes `ceremony/`, `shares/` |
 //!
 //! Choices made here, and why:
 //!
@@ -50,9 +50,20 @@
 //!   package (see `nullivote/ceremony.rs`).
 //! * **`private/` is not part of the record.** It stands for the trustees' private channel:
 //!   in a real deployment each share is sent encrypted to its recipient alone.
-//! * **Writes are atomic** (a temporary file renamed into place), secrets are created with mode
-//!   0600 and never overwritten by a new secret, and the board is changed by one command at a
-//!   time (`board.lock`).
+//! * **Writes are atomic** (a temporary file with a random name, created exclusively, renamed
+//!   into place), secrets are created with mode 0600, never overwritten by a new secret, and
+//!   never written into a directory every user may write into nor into the record directory;
+//!   the board is changed by one command at a time (`board.lock`).
+//! * **Reads are bounded**: every file is a regular file (in the record directory not even a
+//!   symbolic link), read through a bounded reader; secrets come from files or standard input,
+//!   never from arguments (`--code-file`; `--choice` is an argument, visible in the process
+//!   list, and its help says so).
+//! * **A published record directory holds exactly the record**: `publish` refuses a directory
+//!   holding anything but the record's files and the known working files, and removes the
+//!   working files once they are folded into the record; `verify` refuses any other entry.
+//! * **Nothing reaches the terminal raw**: every line printed goes through `say!`/`warn!`,
+//!   which escape control, format and bidirectional characters (`nullivote::text::escape`),
+//!   and the JSON report through `nullivote::text::escape_json`.
 //! * **Nothing is decrypted but the recomputed tally**: `decrypt` and `publish` recompute the
 //!   tally from the board and refuse a `tally.json` that differs.
 //! * **Every bad input is one line naming its file**: a missing file (with the command that
