@@ -388,16 +388,6 @@ impl<R: Read> Read for Bounded<R> {
     }
 }
 
-/// The [`FileError`] an `io::Error` of a [`Bounded`] reader carries.
-impl From<FileError> for std::io::Error {
-    fn from(e: FileError) -> Self {
-        match e {
-            FileError::Io(e) => e,
-            other => std::io::Error::other(other),
-        }
-    }
-}
-
 /// An `io::Error` met while reading, as a [`FileError`] (unwrapping a [`Bounded`] reader's
 /// [`FileError::TooLarge`]).
 fn file_error(e: std::io::Error) -> FileError {

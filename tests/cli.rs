@@ -793,6 +793,9 @@ fn record_files_that_are_links_fifos_or_devices_are_refused() {
     fs::create_dir(w.join("elsewhere")).unwrap();
     symlink(w.join("elsewhere"), dir.join("shares")).unwrap();
     fails(&["tally", s(&dir)], 2, &["shares", "is a symbolic link"]);
+    fs::remove_file(dir.join("shares")).unwrap();
+    fs::write(dir.join("ceremony"), "").unwrap();
+    fails(&["tally", s(&dir)], 2, &["ceremony", "is not a directory"]);
     // Files named on the command line: a link to a regular file is read, a device is not.
     let manifest = w.join("manifest-link.json");
     symlink(frozen_copy(w, "m").join("manifest.json"), &manifest).unwrap();
@@ -894,6 +897,23 @@ fn the_credential_code_is_never_an_argument() {
         &["--code-file", "codes.txt", "2 lines"],
     );
     assert!(!err.contains("ABCD"), "the code is echoed: {err}");
+    // A code file is read up to a bound: a big file is refused by its size, never read whole.
+    let big = w.join("big.txt");
+    fs::write(&big, "A".repeat(4097)).unwrap();
+    fails(
+        &[
+            "cast",
+            r,
+            "--channel",
+            "online",
+            "--code-file",
+            s(&big),
+            "--choice",
+            "1,0,0",
+        ],
+        2,
+        &["big.txt", "4097 bytes", "4096"],
+    );
     let err = fails(
         &[
             "cast",
