@@ -723,7 +723,9 @@ impl ElectionRecord {
         }
     }
 
-    /// Writes the record as a directory of JSON files (created if needed).
+    /// Writes the record as a directory of JSON files (created if needed). The directory
+    /// should hold nothing else: [`ElectionRecord::read`] refuses a record directory holding
+    /// any entry but the nine files.
     ///
     /// # Errors
     /// Any I/O error.
