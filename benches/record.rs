@@ -209,8 +209,9 @@ fn record_dir(voters: usize, seed: u64) -> PathBuf {
     let dir = target_dir()
         .join("nullivote-bench")
         .join(format!("leadership-{voters}-{seed}"));
-    // Written last: a directory without it is an interrupted build.
-    let complete = dir.join(".complete");
+    // Written last: a directory without it is an interrupted build. Beside the directory, not
+    // in it: a record directory holds exactly the record's files (spec/record.md §1).
+    let complete = dir.with_extension("complete");
     if complete.exists() {
         return dir;
     }

@@ -21,6 +21,7 @@ pub mod simulation;
 pub mod tally;
 #[cfg(feature = "cli")]
 pub mod terminal;
+pub mod text;
 pub mod transcript;
 pub mod trustee;
 pub mod verifier;

@@ -25,9 +25,12 @@
 //! Election ids, contest, option and channel names are compared strictly as UTF-8 bytes and are
 //! never normalised (no Unicode normalisation, case folding or whitespace collapsing): `"a b"` and
 //! `"a  b"`, or `"é"` in NFC and in NFD, are different names, and two election ids that differ in
-//! any byte give different digests, base hashes and nullifier bases. The election id refuses
-//! control characters and leading or trailing whitespace, so that what an administrator sees is
-//! what is hashed.
+//! any byte give different digests, base hashes and nullifier bases. The election id and every
+//! name refuse control, format (bidirectional and zero-width) and line-separator characters
+//! ([`crate::text::is_hidden`]), and the election id also leading or trailing whitespace, so that
+//! what an administrator, a voter or a verifier's screen shows is what is hashed (issue #22,
+//! finding 3: an option name holding terminal escapes made a valid record *display* another
+//! result than its JSON).
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
@@ -41,6 +44,7 @@ use crate::codec::{Reader, Wire};
 use crate::error::EncodingError;
 use crate::group::Element;
 use crate::proofs::range::MAX_BRANCHES;
+use crate::text::is_hidden;
 use crate::transcript::PROTOCOL_VERSION;
 
 /// The most contests a manifest may have.
@@ -426,11 +430,14 @@ pub enum ManifestError {
         /// Its length in bytes.
         len: usize,
     },
-    /// The election id contains a control character.
-    #[error("election id: control character at byte {position}")]
+    /// The election id contains a control, format or separator character
+    /// ([`crate::text::is_hidden`]).
+    #[error("election id: control or format character U+{code_point:04X} at byte {position}")]
     ElectionIdControlCharacter {
-        /// The byte offset of the first control character.
+        /// The byte offset of the first such character.
         position: usize,
+        /// Its code point.
+        code_point: u32,
     },
     /// The election id begins or ends with whitespace.
     #[error("election id: leading or trailing whitespace")]
@@ -440,6 +447,19 @@ pub enum ManifestError {
     EmptyName {
         /// Where.
         site: NameSite,
+    },
+    /// A contest, option or channel name contains a control, format or separator character
+    /// ([`crate::text::is_hidden`]).
+    #[error(
+        "{site}: control or format character U+{code_point:04X} at byte {position} of the name"
+    )]
+    NameControlCharacter {
+        /// Where.
+        site: NameSite,
+        /// The byte offset of the first such character in the name.
+        position: usize,
+        /// Its code point.
+        code_point: u32,
     },
     /// A contest, option or channel name is longer than [`MAX_NAME_LEN`] bytes.
     #[error("{site}: name of {len} bytes, more than the limit of {MAX_NAME_LEN}")]
@@ -628,7 +648,9 @@ impl ManifestError {
             | Self::ElectionIdTooLong { .. }
             | Self::ElectionIdControlCharacter { .. }
             | Self::ElectionIdWhitespace => "manifest.election_id",
-            Self::EmptyName { site } | Self::NameTooLong { site, .. } => match site {
+            Self::EmptyName { site }
+            | Self::NameTooLong { site, .. }
+            | Self::NameControlCharacter { site, .. } => match site {
                 NameSite::Contest { .. } => "manifest.contests.name",
                 NameSite::Option { .. } => "manifest.contests.options",
                 NameSite::Channel { .. } => "manifest.channels.name",
@@ -701,8 +723,11 @@ fn check_election_id(id: &str) -> Result<(), ManifestError> {
     if id.len() > MAX_NAME_LEN {
         return Err(ManifestError::ElectionIdTooLong { len: id.len() });
     }
-    if let Some((position, _)) = id.char_indices().find(|(_, c)| c.is_control()) {
-        return Err(ManifestError::ElectionIdControlCharacter { position });
+    if let Some((position, c)) = id.char_indices().find(|&(_, c)| is_hidden(c)) {
+        return Err(ManifestError::ElectionIdControlCharacter {
+            position,
+            code_point: u32::from(c),
+        });
     }
     if id.trim() != id {
         return Err(ManifestError::ElectionIdWhitespace);
@@ -718,6 +743,13 @@ fn check_name(name: &str, site: NameSite) -> Result<(), ManifestError> {
         return Err(ManifestError::NameTooLong {
             site,
             len: name.len(),
+        });
+    }
+    if let Some((position, c)) = name.char_indices().find(|&(_, c)| is_hidden(c)) {
+        return Err(ManifestError::NameControlCharacter {
+            site,
+            position,
+            code_point: u32::from(c),
         });
     }
     Ok(())
@@ -1243,12 +1275,96 @@ mod tests {
     fn evil_control_character_in_election_id() {
         assert_refused(
             |p| p.election_id = "uk\u{0}2022".to_owned(),
-            ManifestError::ElectionIdControlCharacter { position: 2 },
+            ManifestError::ElectionIdControlCharacter {
+                position: 2,
+                code_point: 0,
+            },
         );
         assert_refused(
             |p| p.election_id = "uk-2022\n".to_owned(),
-            ManifestError::ElectionIdControlCharacter { position: 7 },
+            ManifestError::ElectionIdControlCharacter {
+                position: 7,
+                code_point: 0x0a,
+            },
         );
+        // Format characters too: a right-to-left override, a zero-width space.
+        assert_refused(
+            |p| p.election_id = "uk\u{202e}2202".to_owned(),
+            ManifestError::ElectionIdControlCharacter {
+                position: 2,
+                code_point: 0x202e,
+            },
+        );
+        assert_refused(
+            |p| p.election_id = "é\u{200b}".to_owned(),
+            ManifestError::ElectionIdControlCharacter {
+                position: 2,
+                code_point: 0x200b,
+            },
+        );
+    }
+
+    /// Issue #22, finding 3: a name holding terminal escapes or bidirectional controls is
+    /// refused wherever it sits, naming the site, the byte and the code point (never the name).
+    #[test]
+    fn evil_control_and_format_characters_in_names() {
+        let option = NameSite::Option {
+            contest: 0,
+            option: 1,
+        };
+        for (name, position, code_point) in [
+            ("Rishi\u{1b}[1A Sunak", 5, 0x1b),
+            ("Rishi Sunak\r", 11, 0x0d),
+            ("Rishi\u{9b}Sunak", 5, 0x9b),
+            ("\u{202e}kanuS ihsiR", 0, 0x202e),
+            ("Rishi\u{2066}Sunak", 5, 0x2066),
+            ("Rishi\u{200f}", 5, 0x200f),
+            ("Rishi\u{2028}Sunak", 5, 0x2028),
+            ("Rishi\u{e0041}", 5, 0xe0041),
+        ] {
+            assert_refused(
+                |p| p.contests[0].options[1] = name.to_owned(),
+                ManifestError::NameControlCharacter {
+                    site: option,
+                    position,
+                    code_point,
+                },
+            );
+        }
+        assert_refused(
+            |p| p.contests[0].name = "leader\u{7f}".to_owned(),
+            ManifestError::NameControlCharacter {
+                site: NameSite::Contest { contest: 0 },
+                position: 6,
+                code_point: 0x7f,
+            },
+        );
+        assert_refused(
+            |p| p.channels[1].name = "post\u{61c}al".to_owned(),
+            ManifestError::NameControlCharacter {
+                site: NameSite::Channel { channel: 1 },
+                position: 4,
+                code_point: 0x61c,
+            },
+        );
+        // The message names the code point, and holds no byte of the name.
+        let error = Manifest::try_from(ManifestUnchecked {
+            contests: vec![Contest {
+                options: vec!["Liz Truss".into(), "\u{1b}[2J".into()],
+                ..valid().contests[0].clone()
+            }],
+            ..valid()
+        })
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            error,
+            "contest 0, option 1: control or format character U+001B at byte 0 of the name"
+        );
+        // Names in every script, with combining marks and non-breaking spaces, stay valid.
+        let mut fine = valid();
+        fine.contests[0].options = vec!["Liz\u{a0}Truss".into(), "Ri\u{301}shi سوناک 😀".into()];
+        assert!(Manifest::try_from(fine).is_ok());
     }
 
     #[test]
@@ -1811,7 +1927,7 @@ mod tests {
 
     /// Names made unique by an index prefix that contains no `-`.
     fn arb_names(prefix: &'static str, n: usize) -> impl Strategy<Value = Vec<String>> {
-        proptest::collection::vec("\\PC{0,20}", n).prop_map(move |tails| {
+        proptest::collection::vec("[^\\p{C}\\p{Zl}\\p{Zp}]{0,20}", n).prop_map(move |tails| {
             tails
                 .into_iter()
                 .enumerate()
@@ -1873,7 +1989,7 @@ mod tests {
     }
 
     fn arb_manifest() -> impl Strategy<Value = Manifest> {
-        let id = "[a-z0-9](\\PC{0,40}[a-z0-9])?"
+        let id = "[a-z0-9]([^\\p{C}\\p{Zl}\\p{Zp}]{0,40}[a-z0-9])?"
             .prop_filter("no surrounding whitespace", |s: &String| s.trim() == s);
         (id, arb_contests(), arb_channels(), arb_trustees()).prop_map(
             |(id, contests, channels, trustees)| {

@@ -13,8 +13,11 @@
 //! | `decryption.json` | [`DecryptionRecord`]: the trustees' decryption shares with proofs | V10 |
 //! | `result.json` | the [`ElectionResult`] | V11 |
 //!
-//! Loading is strict: unknown and duplicate keys, other versions, non-canonical values and
-//! oversized files are refused with a [`LoadError`] naming the file, the line and the check.
+//! Loading is strict: a directory holding anything but these nine files, a file that is not a
+//! regular file (a symbolic link, a FIFO, a device), unknown and duplicate keys, other versions,
+//! non-canonical values and oversized files (by their size, or by what a bounded reader gets
+//! from them: [`open_bounded`]) are refused with a [`LoadError`] naming the file, the line and
+//! the check.
 
 use std::fs;
 use std::io::{BufRead, BufReader, BufWriter, Read, Write};
@@ -296,41 +299,220 @@ fn check_of(name: &str) -> &'static str {
         .map_or("V1", |(_, c)| c)
 }
 
-/// Opens a record file after checking its size against its limit.
-fn open_checked(dir: &Path, name: &str) -> Result<fs::File, LoadError> {
-    let file = dir.join(name);
-    let fail = |message: String| LoadError {
-        file: file.clone(),
-        line: None,
-        check: check_of(name),
-        message,
+/// How a file to read may be reached ([`open_bounded`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Links {
+    /// The path must name the file itself: a symbolic link is refused (the files of a record
+    /// or of a record directory, which someone else may have put there).
+    Refuse,
+    /// The path may be a symbolic link to the file (a file the user named on the command line).
+    Follow,
+}
+
+/// Why a file was not opened or read ([`open_bounded`], [`read_bounded`]).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FileError {
+    /// The operating system's error (not found, permission denied, ...).
+    #[error("cannot read: {0}")]
+    Io(#[from] std::io::Error),
+    /// The path is a symbolic link, and [`Links::Refuse`] was asked.
+    #[error("is a symbolic link; it must be the file itself")]
+    SymbolicLink,
+    /// Not a regular file: a directory, a FIFO, a device, a socket.
+    #[error("is {kind}, not a regular file")]
+    NotRegular {
+        /// What it is.
+        kind: &'static str,
+    },
+    /// More bytes than the limit: by its size, or by what reading it gave.
+    #[error("{} is more than a record file may hold ({limit} bytes)", size.map_or_else(|| "what it holds".to_string(), |s| format!("{s} bytes")))]
+    TooLarge {
+        /// Its size, when its metadata told (`None`: more arrived while reading than it said).
+        size: Option<u64>,
+        /// The limit.
+        limit: u64,
+    },
+}
+
+/// What a file that is not a regular one is.
+fn kind_of(file_type: fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if file_type.is_fifo() {
+            return "a FIFO (named pipe)";
+        }
+        if file_type.is_char_device() || file_type.is_block_device() {
+            return "a device";
+        }
+        if file_type.is_socket() {
+            return "a socket";
+        }
+    }
+    if file_type.is_dir() {
+        "a directory"
+    } else if file_type.is_symlink() {
+        "a symbolic link"
+    } else {
+        "something else"
+    }
+}
+
+/// A reader that gives at most `limit` bytes of its source and fails with
+/// [`FileError::TooLarge`] (as the `io::Error`'s inner error) as soon as one more arrives: a file
+/// that grows while it is read, or a source whose size nothing told, never makes its reader use
+/// more than `limit` bytes.
+pub struct Bounded<R> {
+    inner: std::io::Take<R>,
+    limit: u64,
+}
+
+impl<R: Read> Bounded<R> {
+    /// `source`, read through `Read::take(limit + 1)`.
+    pub fn new(source: R, limit: u64) -> Self {
+        Self {
+            inner: source.take(limit.saturating_add(1)),
+            limit,
+        }
+    }
+}
+
+impl<R: Read> Read for Bounded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if self.inner.limit() == 0 {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::FileTooLarge,
+                FileError::TooLarge {
+                    size: None,
+                    limit: self.limit,
+                },
+            ));
+        }
+        Ok(n)
+    }
+}
+
+/// An `io::Error` met while reading, as a [`FileError`] (unwrapping a [`Bounded`] reader's
+/// [`FileError::TooLarge`]).
+fn file_error(e: std::io::Error) -> FileError {
+    if e.get_ref().is_some_and(|inner| inner.is::<FileError>()) {
+        let kind = e.kind();
+        match e.into_inner().map(|inner| inner.downcast::<FileError>()) {
+            Some(Ok(inner)) => *inner,
+            _ => FileError::Io(std::io::Error::from(kind)),
+        }
+    } else {
+        FileError::Io(e)
+    }
+}
+
+/// Opens `path` for reading if it is a regular file (not a directory, FIFO, device or socket,
+/// and with [`Links::Refuse`] not a symbolic link) of at most `limit` bytes, and returns it
+/// read through a [`Bounded`] reader of `limit` bytes.
+///
+/// The type is checked on the path (`symlink_metadata`, for a clear error) and again on the
+/// opened file (`fstat`), which is opened with `O_NOFOLLOW` (for [`Links::Refuse`]) and
+/// `O_NONBLOCK` on unix, so that a path swapped for a link or a FIFO between the two is refused
+/// too and never blocks the reader; the bounded reader then stops a file that grows.
+///
+/// # Errors
+/// A [`FileError`] saying what the path is, or the operating system's error.
+pub fn open_bounded(path: &Path, limit: u64, links: Links) -> Result<Bounded<fs::File>, FileError> {
+    let meta = if links == Links::Refuse {
+        fs::symlink_metadata(path)?
+    } else {
+        fs::metadata(path)?
     };
-    let meta = fs::metadata(&file).map_err(|e| fail(format!("cannot read: {e}")))?;
-    let limit = if name.ends_with(".jsonl") {
+    if meta.file_type().is_symlink() {
+        return Err(FileError::SymbolicLink);
+    }
+    if !meta.is_file() {
+        return Err(FileError::NotRegular {
+            kind: kind_of(meta.file_type()),
+        });
+    }
+    let mut options = fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        let no_follow = if links == Links::Refuse {
+            libc::O_NOFOLLOW
+        } else {
+            0
+        };
+        options.custom_flags(no_follow | libc::O_NONBLOCK);
+    }
+    let file = options.open(path).map_err(|e| {
+        #[cfg(unix)]
+        if e.raw_os_error() == Some(libc::ELOOP) {
+            return FileError::SymbolicLink;
+        }
+        FileError::Io(e)
+    })?;
+    let opened = file.metadata()?;
+    if !opened.is_file() {
+        return Err(FileError::NotRegular {
+            kind: kind_of(opened.file_type()),
+        });
+    }
+    if opened.len() > limit {
+        return Err(FileError::TooLarge {
+            size: Some(opened.len()),
+            limit,
+        });
+    }
+    Ok(Bounded::new(file, limit))
+}
+
+/// The bytes of the file at `path`, through [`open_bounded`].
+///
+/// # Errors
+/// As [`open_bounded`], and [`FileError::TooLarge`] if more than `limit` bytes arrive.
+pub fn read_bounded(path: &Path, limit: u64, links: Links) -> Result<Vec<u8>, FileError> {
+    let mut bytes = Vec::new();
+    open_bounded(path, limit, links)?
+        .read_to_end(&mut bytes)
+        .map_err(file_error)?;
+    Ok(bytes)
+}
+
+/// The limit of a record file: [`MAX_FILE_BYTES`] for JSON Lines, [`MAX_SMALL_FILE_BYTES`] for
+/// the others.
+fn limit_of(name: &str) -> u64 {
+    if name.ends_with(".jsonl") {
         MAX_FILE_BYTES
     } else {
         MAX_SMALL_FILE_BYTES
-    };
-    if meta.len() > limit {
-        return Err(fail(format!(
-            "{} bytes is more than a record file may hold",
-            meta.len()
-        )));
     }
-    fs::File::open(&file).map_err(|e| fail(format!("cannot read: {e}")))
+}
+
+fn load_error(dir: &Path, name: &str, e: &FileError) -> LoadError {
+    LoadError {
+        file: dir.join(name),
+        line: None,
+        check: check_of(name),
+        message: e.to_string(),
+    }
+}
+
+/// Opens a record file: a regular file, not a link, within its limit.
+fn open_checked(dir: &Path, name: &str) -> Result<Bounded<fs::File>, LoadError> {
+    open_bounded(&dir.join(name), limit_of(name), Links::Refuse)
+        .map_err(|e| load_error(dir, name, &e))
 }
 
 fn read_text(dir: &Path, name: &str) -> Result<String, LoadError> {
-    let mut text = String::new();
-    open_checked(dir, name)?
-        .read_to_string(&mut text)
-        .map_err(|e| LoadError {
-            file: dir.join(name),
-            line: None,
-            check: check_of(name),
-            message: format!("cannot read: {e}"),
-        })?;
-    Ok(text)
+    let bytes = read_bounded(&dir.join(name), limit_of(name), Links::Refuse)
+        .map_err(|e| load_error(dir, name, &e))?;
+    String::from_utf8(bytes).map_err(|e| LoadError {
+        file: dir.join(name),
+        line: None,
+        check: check_of(name),
+        message: format!("not UTF-8 text: {e}"),
+    })
 }
 
 fn read_json<T: DeserializeOwned>(dir: &Path, name: &str) -> Result<T, LoadError> {
@@ -367,7 +549,7 @@ pub const MAX_LINE_BYTES: u64 = MAX_SMALL_FILE_BYTES;
 pub struct JsonLines<T> {
     file: PathBuf,
     check: &'static str,
-    reader: BufReader<fs::File>,
+    reader: BufReader<Bounded<fs::File>>,
     line: usize,
     _values: core::marker::PhantomData<fn() -> T>,
 }
@@ -413,7 +595,7 @@ impl<T: DeserializeOwned + Send> JsonLines<T> {
             let read = (&mut self.reader)
                 .take(max_line + 1)
                 .read_until(b'\n', &mut line)
-                .map_err(|e| self.fail(self.line + 1, format!("cannot read: {e}")))?;
+                .map_err(|e| self.fail(self.line + 1, file_error(e).to_string()))?;
             if read == 0 {
                 break;
             }
@@ -470,6 +652,47 @@ fn write_lines<T: Serialize + Sync>(dir: &Path, name: &str, values: &[T]) -> std
     out.flush()
 }
 
+/// The most entries a refusal of a record directory names.
+const ENTRIES_NAMED: usize = 10;
+
+/// A record directory holds exactly the files of [`FILES`] (spec/record.md §1): any other entry
+/// (a working file left by the command line, a trustee's secret, a subdirectory, a temporary
+/// file) is refused under V1, naming it, before any file is read. Each file's own type (a
+/// regular file, not a link) is checked when it is opened.
+fn check_directory(dir: &Path) -> Result<(), LoadError> {
+    let fail = |message: String| LoadError {
+        file: dir.to_path_buf(),
+        line: None,
+        check: "V1",
+        message,
+    };
+    let listing =
+        fs::read_dir(dir).map_err(|e| fail(format!("cannot read the record directory: {e}")))?;
+    let mut others = Vec::new();
+    let mut more = false;
+    for item in listing {
+        let item = item.map_err(|e| fail(format!("cannot read the record directory: {e}")))?;
+        let name = item.file_name();
+        if FILES.iter().any(|(f, _)| name == *f) {
+            continue;
+        }
+        if others.len() == ENTRIES_NAMED {
+            more = true;
+            break;
+        }
+        others.push(format!("{name:?}"));
+    }
+    if others.is_empty() {
+        return Ok(());
+    }
+    others.sort();
+    Err(fail(format!(
+        "a record directory holds exactly its nine files, and this one also holds {}{}",
+        others.join(", "),
+        if more { ", and more" } else { "" }
+    )))
+}
+
 impl ElectionRecord {
     /// Assembles the record of an election whose voting took place on `board` (a
     /// [`crate::board::Board`], or a [`crate::board::store::DurableBoard`], whose refusal log
@@ -506,7 +729,9 @@ impl ElectionRecord {
         }
     }
 
-    /// Writes the record as a directory of JSON files (created if needed).
+    /// Writes the record as a directory of JSON files (created if needed). The directory
+    /// should hold nothing else: [`ElectionRecord::read`] refuses a record directory holding
+    /// any entry but the nine files.
     ///
     /// # Errors
     /// Any I/O error.
@@ -523,7 +748,9 @@ impl ElectionRecord {
         write_json(dir, "result.json", &self.result)
     }
 
-    /// Reads a record directory, refusing anything malformed or of another version.
+    /// Reads a record directory, refusing anything malformed or of another version, a directory
+    /// holding anything but the nine files of [`FILES`], and a file that is not a regular file
+    /// (a symbolic link, a FIFO, a device) or larger than its limit.
     ///
     /// # Errors
     /// The first [`LoadError`], naming the file, line and check.
@@ -544,6 +771,7 @@ impl ElectionRecord {
     /// # Errors
     /// The first [`LoadError`], naming the file, line and check.
     pub fn read_without_board(dir: &Path) -> Result<(Self, JsonLines<Entry>), LoadError> {
+        check_directory(dir)?;
         let header: RecordHeader = read_json(dir, "record.json")?;
         if header.format != RECORD_FORMAT || header.version != PROTOCOL_VERSION {
             return Err(LoadError {
@@ -655,16 +883,164 @@ mod tests {
         assert!(!error.message.contains("more than"), "{error}");
     }
 
-    /// Kills the mutants of the line number of a read that fails (`self.line + 1`): a directory
-    /// opens, but reading it fails at its first line.
+    /// Kills the mutants of the line number of a read that fails (`self.line + 1`): a file that
+    /// grows past its limit while it is read (here a reader bounded to 4 bytes, which the first
+    /// fill of the buffer overruns) fails at the line being read, and says why.
     #[test]
     fn a_file_that_cannot_be_read_is_named_at_its_line() {
         let dir = tempfile::tempdir().unwrap();
-        fs::create_dir(dir.path().join("n.jsonl")).unwrap();
+        fs::write(dir.path().join("n.jsonl"), "1\n23456\n").unwrap();
         let mut lines = JsonLines::<u32>::open(dir.path(), "n.jsonl").unwrap();
+        let file = fs::File::open(dir.path().join("n.jsonl")).unwrap();
+        lines.reader = BufReader::new(Bounded::new(file, 4));
         let error = lines.next_block(2).unwrap_err();
         assert_eq!(error.line, Some(1));
-        assert!(error.message.starts_with("cannot read"), "{error}");
+        assert!(
+            error
+                .message
+                .contains("more than a record file may hold (4 bytes)"),
+            "{error}"
+        );
+    }
+
+    /// Issue #22, finding 8: the bounded reader gives exactly `limit` bytes and fails at the
+    /// next one, whatever its source says about its size.
+    #[test]
+    fn a_bounded_reader_stops_one_byte_past_its_limit() {
+        let read = |data: &[u8], limit: u64| {
+            let mut out = Vec::new();
+            Bounded::new(data, limit)
+                .read_to_end(&mut out)
+                .map(|_| out)
+                .map_err(file_error)
+        };
+        assert_eq!(read(b"12345678", 8).unwrap(), b"12345678");
+        assert_eq!(read(b"", 0).unwrap(), b"");
+        for (data, limit) in [(&b"123456789"[..], 8), (b"1", 0)] {
+            match read(data, limit) {
+                Err(FileError::TooLarge {
+                    size: None,
+                    limit: l,
+                }) => assert_eq!(l, limit),
+                other => panic!("{other:?}"),
+            }
+        }
+        // A source with no end (what /dev/zero gives) stops there too.
+        let mut out = Vec::new();
+        let error = Bounded::new(std::io::repeat(0), 1000)
+            .read_to_end(&mut out)
+            .unwrap_err();
+        assert!(matches!(file_error(error), FileError::TooLarge { .. }));
+        assert!(out.len() <= 1001);
+    }
+
+    /// Issue #22, finding 8: a record file that is a symbolic link (to a regular file, or to
+    /// /dev/zero), a FIFO, a device or a directory is refused by its type before anything is
+    /// read from it, naming the file and its check; a file the user names may be a link to a
+    /// regular file, never to anything else.
+    #[cfg(unix)]
+    #[test]
+    fn record_files_must_be_regular_files_and_not_links() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        fs::write(d.join("real.json"), "[]").unwrap();
+        std::os::unix::fs::symlink(d.join("real.json"), d.join("tally.json")).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", d.join("board.jsonl")).unwrap();
+        let fifo = d.join("roll.json");
+        assert!(
+            std::process::Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap()
+                .success()
+        );
+        fs::create_dir(d.join("result.json")).unwrap();
+        let refused = |name: &str| read_text(d, name).unwrap_err();
+        let e = refused("tally.json");
+        assert_eq!((e.check, e.file.ends_with("tally.json")), ("V9", true));
+        assert!(e.message.contains("is a symbolic link"), "{e}");
+        let e = refused("board.jsonl");
+        assert!(e.message.contains("is a symbolic link"), "{e}");
+        assert_eq!(e.check, "V5");
+        let e = JsonLines::<Entry>::open(d, "board.jsonl")
+            .map(|_| ())
+            .unwrap_err();
+        assert!(e.message.contains("is a symbolic link"), "{e}");
+        // Opening the FIFO would block until a writer came: it is refused without waiting.
+        let e = refused("roll.json");
+        assert!(e.message.contains("is a FIFO"), "{e}");
+        assert_eq!(e.check, "V3");
+        let e = refused("result.json");
+        assert!(e.message.contains("is a directory"), "{e}");
+
+        // Followed on request: the link to a regular file is read, a link to a device is not.
+        assert_eq!(
+            read_bounded(&d.join("tally.json"), 10, Links::Follow).unwrap(),
+            b"[]"
+        );
+        assert!(matches!(
+            read_bounded(&d.join("board.jsonl"), 10, Links::Follow),
+            Err(FileError::NotRegular { kind: "a device" })
+        ));
+        assert!(matches!(
+            read_bounded(Path::new("/dev/zero"), 10, Links::Refuse),
+            Err(FileError::NotRegular { kind: "a device" })
+        ));
+        // A regular file over the limit is refused by its size.
+        assert!(matches!(
+            read_bounded(&d.join("real.json"), 1, Links::Refuse),
+            Err(FileError::TooLarge {
+                size: Some(2),
+                limit: 1
+            })
+        ));
+    }
+
+    /// Issue #22, finding 1 (the directory rule): a record directory holding anything but its
+    /// nine files is refused under V1, naming every other entry (escaped), before any file is
+    /// read (here no record file is even there); the nine files alone pass this step.
+    #[test]
+    fn a_record_directory_holds_exactly_its_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        fs::create_dir(d.join("private")).unwrap();
+        fs::write(d.join("trustee-1.secret"), "x").unwrap();
+        fs::write(d.join("evil\u{1b}[2J"), "x").unwrap();
+        let error = ElectionRecord::read_without_board(d)
+            .map(|_| ())
+            .unwrap_err();
+        assert_eq!((error.check, error.file.as_path()), ("V1", d));
+        assert!(
+            error
+                .message
+                .ends_with("also holds \"evil\\u{1b}[2J\", \"private\", \"trustee-1.secret\""),
+            "{error}"
+        );
+        for name in ["private", "trustee-1.secret", "evil\u{1b}[2J"] {
+            let path = d.join(name);
+            if path.is_dir() {
+                fs::remove_dir(path).unwrap();
+            } else {
+                fs::remove_file(path).unwrap();
+            }
+        }
+        for (name, _) in FILES {
+            fs::write(d.join(name), "").unwrap();
+        }
+        // Past the directory: record.json (empty) is read and refused as JSON.
+        let error = ElectionRecord::read_without_board(d)
+            .map(|_| ())
+            .unwrap_err();
+        assert!(error.file.ends_with("record.json"), "{error}");
+        // More than ten others: ten are named.
+        for i in 0..12 {
+            fs::write(d.join(format!("x{i:02}")), "").unwrap();
+        }
+        let error = ElectionRecord::read_without_board(d)
+            .map(|_| ())
+            .unwrap_err();
+        assert!(error.message.ends_with(", and more"), "{error}");
+        assert_eq!(error.message.matches("\"x").count(), 10, "{error}");
     }
 
     /// Kills `replace || with && in ElectionRecord::read_without_board`: a record of another

@@ -69,12 +69,10 @@ pub mod purpose {
     pub const TRUSTEE_COEFFICIENTS: &[u8] = b"trustee-coefficients";
     /// The domain of a trustee's round-1 commitment digest (SHA-256, not a transcript).
     pub const TRUSTEE_COMMITMENT: &[u8] = b"trustee-commitment";
-    /// A trustee's proof of possession of its share-encryption key `E_i` (a transcript), and the
-    /// domain of the seed of that proof's deterministic nonce (SHA-256).
+    /// A trustee's proof of possession of its share-encryption key `E_i` (a transcript).
     pub const TRUSTEE_ENCRYPTION_KEY: &[u8] = b"trustee-encryption-key";
-    /// The domain of the derivation of a trustee's share-encryption secret `e_i` from its
-    /// coefficients (SHA-512, not a transcript).
-    pub const TRUSTEE_ENCRYPTION_SECRET: &[u8] = b"trustee-encryption-secret";
+    /// The domain of the seed of that proof's deterministic nonce (SHA-256, not a transcript).
+    pub const TRUSTEE_ENCRYPTION_NONCE: &[u8] = b"trustee-encryption-nonce";
     /// The domain of the HKDF info and the AEAD associated data of a sealed share.
     pub const TRUSTEE_SHARE_SEAL: &[u8] = b"trustee-share-seal";
     /// The domain of the digest of every trustee's round-1 digest and round-2 reveal (SHA-256).
@@ -242,6 +240,15 @@ mod tests {
             purpose::BALLOT_NONCES,
             purpose::TRUSTEE_POSSESSION,
             purpose::DECRYPTION_SHARE,
+            purpose::TRUSTEE_COEFFICIENTS,
+            purpose::TRUSTEE_KEY_CHECK,
+            purpose::TRUSTEE_ENCRYPTION_KEY,
+            // The domains of plain digests, distinct from every transcript purpose too.
+            purpose::TRUSTEE_COMMITMENT,
+            purpose::TRUSTEE_REVEALS,
+            purpose::TRUSTEE_CEREMONY,
+            purpose::TRUSTEE_ENCRYPTION_NONCE,
+            purpose::TRUSTEE_SHARE_SEAL,
         ];
         for (i, a) in purposes.iter().enumerate() {
             for b in &purposes[i + 1..] {

@@ -223,9 +223,8 @@ fn rounds() -> Rounds {
 }
 
 fn share_of_key(key: &TrusteeKey) -> [u8; 32] {
-    // x_l: the 32 bytes before the state byte of the saved layout.
     let saved = key.to_secret_bytes();
-    saved[TrusteeKey::SECRET_LEN - 33..TrusteeKey::SECRET_LEN - 1].try_into().unwrap()
+    saved[saved.len() - 32..].try_into().unwrap()
 }
 
 fn value_of_share(share: &round3::PrivateShare) -> [u8; 32] {

@@ -374,9 +374,8 @@ fn dropping_secrets_wipes_them() {
         })
         .collect();
     named("TrusteeKey::decrypt_share", &needles, &dkg_name, &mut || {
-        let head = nullivote::trustee::BoardHead::new(*election.base_hash(), 0);
-        for key in &mut keys {
-            key.decrypt_share(&election, &head, &aggregates, &mut public_rng(14)).unwrap();
+        for key in &keys {
+            key.decrypt_share(&election, &aggregates, &mut public_rng(14)).unwrap();
         }
     });
     named("TrusteeKey (drop)", &needles, &dkg_name, &mut || keys.clear());
@@ -411,10 +410,7 @@ fn dropping_secrets_wipes_them() {
     let (ceremony_keys, _, _) = outcome.take().unwrap();
     let got: Vec<[u8; 32]> = ceremony_keys
         .iter()
-        .map(|key| {
-            let len = nullivote::trustee::TrusteeKey::SECRET_LEN;
-            key.to_secret_bytes()[len - 33..len - 1].try_into().unwrap()
-        })
+        .map(|key| key.to_secret_bytes()[nullivote::trustee::TrusteeKey::SECRET_LEN - 32..].try_into().unwrap())
         .collect();
     assert_eq!(got, keys_x, "the replay reproduces run_ceremony's keys");
     let mut ceremony_keys = Some(ceremony_keys);

@@ -10,8 +10,8 @@
 //! nullivote trustee round2 DIR --secret FILE [--index I]        (likewise round3, round5, finish)
 //! nullivote trustee round4 DIR --secret FILE [--index I] [--complain-about-missing]
 //! nullivote credentials issue DIR --count N --codes-out FILE
-//! nullivote cast DIR --channel NAME --code CODE --choice 1,0[;0,1,1] [--authority-secret FILE]
-//! nullivote challenge DIR --channel NAME --code CODE --choice 1,0[;0,1,1]
+//! nullivote cast DIR --channel NAME --code-file FILE --choice 1,0[;0,1,1] [--authority-secret FILE]
+//! nullivote challenge DIR --channel NAME --code-file FILE --choice 1,0[;0,1,1]
 //! nullivote close DIR (--channel NAME | --voting)
 //! nullivote tally DIR
 //! nullivote decrypt DIR --key FILE [--head HEX | --yes]
@@ -35,7 +35,7 @@
 //! | `cast`, `challenge`, `close` | board operator (for the voter's device or the intake) | the election, `board.jsonl` | `board.jsonl`, `refusals.jsonl` |
 //! | `tally` | anyone | the election, the board | `tally.json`; prints the board head to publish |
 //! | `decrypt` | each trustee | the election, the board, `tally.json`, its key | its key (records the head it decrypted), `shares/share-<l>.json` |
-//! | `publish` | administrator | everything above | `decryption.json`, `result.json`, `record.json` |
+//! | `publish` | administrator | everything above | `decryption.json`, `result.json`, `record.json`; removes `ceremony/`, `shares/` |
 //!
 //! Choices made here, and why:
 //!
@@ -51,9 +51,20 @@
 //! * **No secret in the shared directory.** Each key-generation share is sealed for its
 //!   recipient (spec §10.5) before it is written to `ceremony/`; the secret files each party
 //!   names on the command line are the only secrets, and belong outside `DIR`.
-//! * **Writes are atomic** (a temporary file renamed into place), secrets are created with mode
-//!   0600 and never overwritten by a new secret, and the board is changed by one command at a
-//!   time (`board.lock`).
+//! * **Writes are atomic** (a temporary file with a random name, created exclusively, renamed
+//!   into place), secrets are created with mode 0600, never overwritten by a new secret, and
+//!   never written into a directory every user may write into nor into the record directory;
+//!   the board is changed by one command at a time (`board.lock`).
+//! * **Reads are bounded**: every file is a regular file (in the record directory not even a
+//!   symbolic link), read through a bounded reader; secrets come from files or standard input,
+//!   never from arguments (`--code-file`; `--choice` is an argument, visible in the process
+//!   list, and its help says so).
+//! * **A published record directory holds exactly the record**: `publish` refuses a directory
+//!   holding anything but the record's files and the known working files, and removes the
+//!   working files once they are folded into the record; `verify` refuses any other entry.
+//! * **Nothing reaches the terminal raw**: every line printed goes through `say!`/`warn!`,
+//!   which escape control, format and bidirectional characters (`nullivote::text::escape`),
+//!   and the JSON report through `nullivote::text::escape_json`.
 //! * **Nothing is decrypted but the recomputed tally**: `decrypt` and `publish` recompute the
 //!   tally from the board and refuse a `tally.json` that differs.
 //! * **One tally per trustee, of a head it confirmed**: `decrypt` prints the board head, the
@@ -77,6 +88,29 @@
 //! matters); `1` the protocol said no: a refused ballot, challenge or phase change, a
 //! misbehaving trustee, a decryption that fails. `verify` keeps its own: `0` only if every
 //! check passes, `1` otherwise.
+
+/// Prints one line on standard output with every control, format or separator character escaped
+/// ([`nullivote::text::escape`]): nothing an input, a record or a file name holds reaches the
+/// terminal as a control (issue #22, finding 3). Every line the command line prints goes
+/// through this macro or [`warn!`].
+macro_rules! say {
+    () => {
+        println!()
+    };
+    ($($arg:tt)*) => {
+        println!("{}", nullivote::text::escape(&format!($($arg)*)))
+    };
+}
+
+/// [`say!`] on standard error.
+macro_rules! warn {
+    () => {
+        eprintln!()
+    };
+    ($($arg:tt)*) => {
+        eprintln!("{}", nullivote::text::escape(&format!($($arg)*)))
+    };
+}
 
 #[path = "nullivote/ceremony.rs"]
 mod ceremony;
@@ -296,10 +330,14 @@ struct VoteArgs {
     /// The channel's name in the manifest.
     #[arg(long)]
     channel: String,
-    /// The member's credential code (`-`: read it from standard input).
-    #[arg(long)]
-    code: String,
+    /// The file holding the member's credential code, or `-` to read it from standard input.
+    /// The code is never given on the command line, where every user of the machine sees it
+    /// in the process list.
+    #[arg(long, value_name = "FILE")]
+    code_file: PathBuf,
     /// The votes, option by option, contests separated by `;` (e.g. `1,0` or `1,0;0,1,1`).
+    /// Like every argument, it is visible to every user of the machine in the process list
+    /// (`ps`): cast on a machine no one else uses.
     #[arg(long)]
     choice: String,
 }
@@ -309,14 +347,29 @@ impl VoteArgs {
         voting::Vote {
             dir: &self.dir,
             channel: &self.channel,
-            code: &self.code,
+            code_file: &self.code_file,
             choice: &self.choice,
         }
     }
 }
 
 fn main() -> ExitCode {
-    let command = match Cli::parse().command {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Help and version are this program's own text; an error may quote an argument,
+            // which is escaped like every other message.
+            if e.use_stderr() {
+                for line in e.render().to_string().lines() {
+                    warn!("{line}");
+                }
+            } else {
+                print!("{}", e.render());
+            }
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+        }
+    };
+    let command = match cli.command {
         Command::Verify {
             record,
             expect,
@@ -327,13 +380,41 @@ fn main() -> ExitCode {
     match run(command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(fail) => {
-            eprintln!("nullivote: {fail}");
+            warn!("nullivote: {fail}");
             fail.code()
         }
     }
 }
 
+/// Refuses a secret file named inside the record directory, before the command runs.
+fn keep_secrets_out(command: &Command) -> Outcome {
+    use crate::files::keep_secret_out;
+    match command {
+        Command::Manifest(ManifestCommand::Leadership {
+            out,
+            intake_secret_out: Some(secret),
+            ..
+        }) => keep_secret_out("--intake-secret-out", secret, out),
+        Command::Trustee(step) => {
+            let (dir, secret) = match step {
+                TrusteeCommand::Round1 { dir, secret, .. } => (dir, secret),
+                TrusteeCommand::Round2(s)
+                | TrusteeCommand::Round3(s)
+                | TrusteeCommand::Round4 { step: s, .. }
+                | TrusteeCommand::Round5(s)
+                | TrusteeCommand::Finish(s) => (&s.dir, &s.secret),
+            };
+            keep_secret_out("--secret", secret, dir)
+        }
+        Command::Credentials(CredentialsCommand::Issue { dir, codes_out, .. }) => {
+            keep_secret_out("--codes-out", codes_out, dir)
+        }
+        _ => Ok(()),
+    }
+}
+
 fn run(command: Command) -> Outcome {
+    keep_secrets_out(&command)?;
     match command {
         Command::Verify { .. } => Ok(()),
         Command::Manifest(ManifestCommand::Leadership {
@@ -399,7 +480,7 @@ fn verify_command(dir: &std::path::Path, expect: Option<&str>, json: bool) -> Ex
     let expected_base_hash = match expect.map(parse_expected).transpose() {
         Ok(expected) => expected,
         Err(message) => {
-            eprintln!("nullivote: {message}");
+            warn!("nullivote: {message}");
             return ExitCode::from(2);
         }
     };
@@ -412,9 +493,9 @@ fn verify_command(dir: &std::path::Path, expect: Option<&str>, json: bool) -> Ex
             bars.finish();
             if json {
                 let report = serde_json::json!({ "passed": false, "anchored": false, "expected_base_hash": expected_base_hash, "error": { "check": e.check, "file": e.file, "line": e.line, "message": e.message } });
-                println!("{report}");
+                print_json(&report);
             } else {
-                eprintln!("nullivote: the record cannot be read: {e}");
+                warn!("nullivote: the record cannot be read: {e}");
             }
             return ExitCode::FAILURE;
         }
@@ -427,7 +508,7 @@ fn verify_command(dir: &std::path::Path, expect: Option<&str>, json: bool) -> Ex
             "base_hash": report.anchor.base_hash,
             "report": report,
         });
-        println!("{value}");
+        print_json(&value);
     } else {
         print_report(&record, &report, &bars);
     }
@@ -436,6 +517,13 @@ fn verify_command(dir: &std::path::Path, expect: Option<&str>, json: bool) -> Ex
     } else {
         ExitCode::FAILURE
     }
+}
+
+/// One JSON value on standard output, every control, format or separator character inside its
+/// strings written as a JSON escape ([`nullivote::text::escape_json`]): the same value, and
+/// nothing a terminal obeys.
+fn print_json(value: &serde_json::Value) {
+    println!("{}", nullivote::text::escape_json(&value.to_string()));
 }
 
 /// The first or last line of a report on the anchor, or `None` when the record was anchored.
@@ -460,26 +548,28 @@ fn anchor_warning(report: &Report) -> Option<String> {
 fn print_report(record: &ElectionRecord, report: &Report, bars: &Bars) {
     let warning = anchor_warning(report);
     if let Some(line) = &warning {
-        println!("{line}\n");
+        say!("{line}");
+        say!();
     }
-    println!("election {}", record.header.election_id);
-    println!(
+    say!("election {}", record.header.election_id);
+    say!(
         "base hash {}",
         hex::encode(record.header.base_hash.as_bytes())
     );
-    println!("{} board entries\n", report.board_entries);
+    say!("{} board entries", report.board_entries);
+    say!();
     for check in &report.checks {
         let status = match (check.ran, check.failure_count) {
             (false, _) => "not run".to_string(),
             (true, 0) => "ok".to_string(),
             (true, n) => format!("FAILED ({n})"),
         };
-        println!("  {:<4} {:<72} {status}", check.id, check.title);
+        say!("  {:<4} {:<72} {status}", check.id, check.title);
         for f in &check.failures {
-            println!("         {}: {}", f.location, f.message);
+            say!("         {}: {}", f.location, f.message);
         }
         if check.failure_count > check.failures.len() {
-            println!(
+            say!(
                 "         ... and {} more",
                 check.failure_count - check.failures.len()
             );
@@ -487,48 +577,57 @@ fn print_report(record: &ElectionRecord, report: &Report, bars: &Bars) {
     }
     match &report.result {
         Some(result) => {
-            println!("\nverified result:");
+            say!();
+            say!("verified result:");
             for contest in &result.contests {
-                println!("  {}", contest.name);
+                say!("  {}", contest.name);
                 for option in &contest.options {
-                    println!("    {:<24} {:>9}", option.name, option.votes);
+                    say!("    {:<24} {:>9}", option.name, option.votes);
                 }
             }
-            println!("\nper channel:              cast  superseded   refused   counted");
+            say!();
+            say!("per channel:              cast  superseded   refused   counted");
             for c in &result.channels {
                 let k = c.counts;
-                println!(
+                say!(
                     "  {:<18} {:>9} {:>11} {:>9} {:>9}",
-                    c.name, k.cast, k.superseded, k.refused, k.counted
+                    c.name,
+                    k.cast,
+                    k.superseded,
+                    k.refused,
+                    k.counted
                 );
             }
             let trustees: Vec<u16> = result.trustees.iter().map(|t| t.get()).collect();
-            println!("decrypted by trustees {trustees:?}");
+            say!("decrypted by trustees {trustees:?}");
             if report.anchor.anchored {
-                println!(
-                    "\nall {} checks passed; the record is anchored to the expected base hash {}",
+                say!();
+                say!(
+                    "all {} checks passed; the record is anchored to the expected base hash {}",
                     report.checks.len(),
                     hex::encode(report.anchor.base_hash.as_bytes())
                 );
             } else {
-                println!(
-                    "\nall {} checks passed (internal consistency only)",
+                say!();
+                say!(
+                    "all {} checks passed (internal consistency only)",
                     report.checks.len()
                 );
             }
         }
         None => {
             let failed: Vec<&str> = report.failed().map(|c| c.id).collect();
-            println!("\nverification FAILED: {}", failed.join(", "));
+            say!();
+            say!("verification FAILED: {}", failed.join(", "));
         }
     }
     if let Some(line) = &warning {
-        println!("{line}");
+        say!("{line}");
     }
     if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
-        eprintln!();
+        warn!();
         for (stage, secs) in bars.timings() {
-            eprintln!("  {stage:<12} {secs:>8.2} s");
+            warn!("  {stage:<12} {secs:>8.2} s");
         }
     }
 }

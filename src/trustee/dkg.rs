@@ -108,11 +108,13 @@ pub mod round1 {
     /// 3 "NVK" ‖ 2 version ‖ 1 kind = 1
     /// 2 n ‖ 2 k ‖ 2 i ‖ 32 manifest digest
     /// 32·k   coefficients a_{i,0} … a_{i,k−1} (canonical scalars)
+    /// 32     the share-encryption secret e_i (canonical, non-zero)
     /// 64·k   proofs of possession π_{i,0} … π_{i,k−1}
     /// ```
     ///
     /// The commitments are recomputed (`C_{i,j} = a_{i,j}·G`) and the proofs re-verified on
-    /// loading.
+    /// loading; `E_i` and its proof are recomputed from `e_i` (deterministic, see
+    /// [`SealedShare`]).
     #[derive(Zeroize, ZeroizeOnDrop)]
     pub struct SecretPackage {
         #[zeroize(skip)]
@@ -122,6 +124,7 @@ pub mod round1 {
         #[zeroize(skip)]
         pub(crate) manifest_digest: [u8; 32],
         pub(crate) coefficients: Vec<SecretScalar>,
+        pub(crate) encryption_secret: SecretScalar,
         #[zeroize(skip)]
         pub(crate) reveal: round2::Package,
     }
@@ -143,9 +146,10 @@ pub mod round1 {
         /// The secret encoding (see the type's `# Saved layout`), for saving to disk.
         pub fn to_secret_bytes(&self) -> Zeroizing<Vec<u8>> {
             let k = self.coefficients.len();
-            let mut out = persist::start(Kind::Round1, FRAME_LEN + 96 * k);
+            let mut out = persist::start(Kind::Round1, FRAME_LEN + 96 * k + 32);
             put_frame(&mut out, self.trustee, self.policy, &self.manifest_digest);
             put_coefficients(&mut out, &self.coefficients);
+            persist::put_secret(&mut out, self.encryption_secret.expose());
             put_proofs(&mut out, &self.reveal.proofs);
             out
         }
@@ -160,14 +164,22 @@ pub mod round1 {
             persist::read_header(&mut r, Kind::Round1, "round1_secret")?;
             let (trustee, policy, manifest_digest) = read_frame(&mut r)?;
             let coefficients = read_coefficients(&mut r, policy)?;
+            let encryption_secret = read_encryption_secret(&mut r)?;
             let proofs = read_proofs(&mut r, policy)?;
             r.finish("round1_secret")?;
-            let reveal = rebuild_reveal(trustee, &manifest_digest, &coefficients, proofs)?;
+            let reveal = rebuild_reveal(
+                trustee,
+                &manifest_digest,
+                &coefficients,
+                &encryption_secret,
+                proofs,
+            )?;
             Ok(Self {
                 trustee,
                 policy,
                 manifest_digest,
                 coefficients,
+                encryption_secret,
                 reveal,
             })
         }
@@ -219,7 +231,7 @@ pub mod round2 {
     /// ```text
     /// 3 "NVK" ‖ 2 version ‖ 1 kind = 2
     /// 2 n ‖ 2 k ‖ 2 i ‖ 32 manifest digest
-    /// 32·k   coefficients ‖ 64·k proofs of possession     (as in round 1)
+    /// 32·k   coefficients ‖ 32 e_i ‖ 64·k proofs of possession     (as in round 1)
     /// 32·n   round-1 digests h_1 … h_n
     /// ```
     #[derive(Zeroize, ZeroizeOnDrop)]
@@ -231,6 +243,7 @@ pub mod round2 {
         #[zeroize(skip)]
         pub(crate) manifest_digest: [u8; 32],
         pub(crate) coefficients: Vec<SecretScalar>,
+        pub(crate) encryption_secret: SecretScalar,
         #[zeroize(skip)]
         pub(crate) reveal: Package,
         #[zeroize(skip)]
@@ -252,9 +265,10 @@ pub mod round2 {
         pub fn to_secret_bytes(&self) -> Zeroizing<Vec<u8>> {
             let k = self.coefficients.len();
             let n = self.digests.len();
-            let mut out = persist::start(Kind::Round2, FRAME_LEN + 96 * k + 32 * n);
+            let mut out = persist::start(Kind::Round2, FRAME_LEN + 96 * k + 32 + 32 * n);
             put_frame(&mut out, self.trustee, self.policy, &self.manifest_digest);
             put_coefficients(&mut out, &self.coefficients);
+            persist::put_secret(&mut out, self.encryption_secret.expose());
             put_proofs(&mut out, &self.reveal.proofs);
             for d in &self.digests {
                 out.extend_from_slice(d);
@@ -272,6 +286,7 @@ pub mod round2 {
             persist::read_header(&mut r, Kind::Round2, "round2_secret")?;
             let (trustee, policy, manifest_digest) = read_frame(&mut r)?;
             let coefficients = read_coefficients(&mut r, policy)?;
+            let encryption_secret = read_encryption_secret(&mut r)?;
             let proofs = read_proofs(&mut r, policy)?;
             let n = usize::from(policy.count);
             persist::need(&r, 32 * n, "round2_secret.digests")?;
@@ -280,7 +295,13 @@ pub mod round2 {
                 digests.push(r.array32("round2_secret.digests")?);
             }
             r.finish("round2_secret")?;
-            let reveal = rebuild_reveal(trustee, &manifest_digest, &coefficients, proofs)?;
+            let reveal = rebuild_reveal(
+                trustee,
+                &manifest_digest,
+                &coefficients,
+                &encryption_secret,
+                proofs,
+            )?;
             if reveal.commitment_digest(&manifest_digest) != digests[trustee.slot()] {
                 return Err(TrusteeError::CorruptSecret {
                     reason: "the trustee's own round-1 digest is not its reveal's",
@@ -291,6 +312,7 @@ pub mod round2 {
                 policy,
                 manifest_digest,
                 coefficients,
+                encryption_secret,
                 reveal,
                 digests,
             })
@@ -382,6 +404,7 @@ pub mod round3 {
     /// 3 "NVK" ‖ 2 version ‖ 1 kind = 3
     /// 2 n ‖ 2 k ‖ 2 i ‖ 32 manifest digest
     /// 32·k     coefficients a_{i,0} … a_{i,k−1}
+    /// 32       e_i, the share-encryption secret
     /// 32       R, the digest of rounds 1–2
     /// 32·n·k   commitments C_{l,j}, l = 1..=n, j = 0..k
     /// 32·n     encryption keys E_l, l = 1..=n
@@ -395,6 +418,7 @@ pub mod round3 {
         #[zeroize(skip)]
         pub(crate) manifest_digest: [u8; 32],
         pub(crate) coefficients: Vec<SecretScalar>,
+        pub(crate) encryption_secret: SecretScalar,
         #[zeroize(skip)]
         pub(crate) reveals_digest: [u8; 32],
         #[zeroize(skip)]
@@ -412,14 +436,14 @@ pub mod round3 {
         /// The round-3 package again, byte-identical (to re-send after a crash: sealing is
         /// deterministic).
         pub fn package(&self) -> Package {
-            let e =
-                sealed::encryption_secret(&self.manifest_digest, self.trustee, &self.coefficients);
+            let e = &self.encryption_secret;
             let me = self.trustee;
             let shares = TrusteeIndex::all(self.policy)
                 .filter(|&to| to != me)
                 .map(|to| {
                     let direction = Direction {
                         manifest_digest: &self.manifest_digest,
+                        reveals_digest: &self.reveals_digest,
                         from: me,
                         from_key: &self.encryption_keys[me.slot()],
                         to,
@@ -427,7 +451,7 @@ pub mod round3 {
                     };
                     Sealed {
                         to,
-                        share: direction.seal(&e, &evaluate(&self.coefficients, to)),
+                        share: direction.seal(e, &evaluate(&self.coefficients, to)),
                     }
                 })
                 .collect();
@@ -447,6 +471,7 @@ pub mod round3 {
                 policy: self.policy,
                 manifest_digest: &self.manifest_digest,
                 coefficients: &self.coefficients,
+                encryption_secret: &self.encryption_secret,
                 reveals_digest: &self.reveals_digest,
                 commitments: &self.commitments,
                 encryption_keys: &self.encryption_keys,
@@ -458,7 +483,7 @@ pub mod round3 {
         /// # Errors
         /// [`TrusteeError::Encoding`] for bytes that are not the layout;
         /// [`TrusteeError::CorruptSecret`] if the trustee's own commitments are not
-        /// `a_{i,j}·G` or its own encryption key is not the one its coefficients give.
+        /// `a_{i,j}·G` or its own encryption key is not `e_i·G`.
         pub fn from_secret_bytes(bytes: &[u8]) -> Result<Self, TrusteeError> {
             let mut r = Reader::new(bytes);
             persist::read_header(&mut r, Kind::Round3, "round3_secret")?;
@@ -469,6 +494,7 @@ pub mod round3 {
                 policy: body.policy,
                 manifest_digest: body.manifest_digest,
                 coefficients: body.coefficients,
+                encryption_secret: body.encryption_secret,
                 reveals_digest: body.reveals_digest,
                 commitments: body.commitments,
                 encryption_keys: body.encryption_keys,
@@ -542,7 +568,7 @@ pub mod round4 {
     ///
     /// ```text
     /// 3 "NVK" ‖ 2 version ‖ 1 kind = 4
-    /// the round-3 body (n, k, i, manifest digest, coefficients, R, commitments, encryption keys)
+    /// the round-3 body (n, k, i, manifest digest, coefficients, e_i, R, commitments, encryption keys)
     /// n ×  received share from dealer m = 1..=n: 1 flag (0 none: complained, 1 present)
     ///      ‖ 32 s_{m→l} if the flag is 1; the trustee's own slot holds f_l(l)
     /// ```
@@ -557,6 +583,7 @@ pub mod round4 {
         #[zeroize(skip)]
         pub(crate) manifest_digest: [u8; 32],
         pub(crate) coefficients: Vec<SecretScalar>,
+        pub(crate) encryption_secret: SecretScalar,
         #[zeroize(skip)]
         pub(crate) reveals_digest: [u8; 32],
         #[zeroize(skip)]
@@ -601,6 +628,7 @@ pub mod round4 {
                     policy: self.policy,
                     manifest_digest: &self.manifest_digest,
                     coefficients: &self.coefficients,
+                    encryption_secret: &self.encryption_secret,
                     reveals_digest: &self.reveals_digest,
                     commitments: &self.commitments,
                     encryption_keys: &self.encryption_keys,
@@ -662,6 +690,7 @@ pub mod round4 {
                 policy: body.policy,
                 manifest_digest: body.manifest_digest,
                 coefficients: body.coefficients,
+                encryption_secret: body.encryption_secret,
                 reveals_digest: body.reveals_digest,
                 commitments: body.commitments,
                 encryption_keys: body.encryption_keys,
@@ -814,21 +843,26 @@ pub fn part1<R: RngCore + CryptoRng>(
     let coefficients = (0..policy.threshold)
         .map(|_| SecretScalar::new(nonzero_random_scalar(&mut coefficient_rng)))
         .collect();
+    // Drawn independently of the coefficients (spec §10.5): a polynomial can become known to
+    // k colluders, its dealer's encryption secret must not follow from it.
+    let encryption_secret = SecretScalar::new(nonzero_random_scalar(&mut coefficient_rng));
     Ok(part1_with_coefficients(
         trustee,
         policy,
         manifest_digest,
         coefficients,
+        encryption_secret,
         rng,
     ))
 }
 
-/// Round 1 with given coefficients (each non-zero).
+/// Round 1 with given coefficients and encryption secret (each non-zero).
 pub(crate) fn part1_with_coefficients<R: RngCore + CryptoRng>(
     trustee: TrusteeIndex,
     policy: TrusteePolicy,
     manifest_digest: [u8; 32],
     coefficients: Vec<SecretScalar>,
+    encryption_secret: SecretScalar,
     rng: &mut R,
 ) -> (round1::SecretPackage, round1::Package) {
     let commitments: Vec<Element> = coefficients
@@ -847,7 +881,7 @@ pub(crate) fn part1_with_coefficients<R: RngCore + CryptoRng>(
         })
         .collect();
     let (encryption_key, encryption_proof) =
-        sealed::encryption_key(&manifest_digest, trustee, &coefficients);
+        sealed::encryption_key(&manifest_digest, trustee, &encryption_secret);
     let reveal = round2::Package {
         trustee,
         commitments,
@@ -860,6 +894,7 @@ pub(crate) fn part1_with_coefficients<R: RngCore + CryptoRng>(
         policy,
         manifest_digest,
         coefficients,
+        encryption_secret,
         reveal,
     };
     let package = secret.package();
@@ -889,6 +924,7 @@ pub fn part2(
         policy: secret.policy,
         manifest_digest: secret.manifest_digest,
         coefficients: copy_secrets(&secret.coefficients),
+        encryption_secret: copy_secret(&secret.encryption_secret),
         reveal: secret.reveal.clone(),
         digests: r1.iter().map(|p| p.digest).collect(),
     };
@@ -942,6 +978,7 @@ pub fn part3(
         policy,
         manifest_digest: secret.manifest_digest,
         coefficients: copy_secrets(&secret.coefficients),
+        encryption_secret: copy_secret(&secret.encryption_secret),
         reveals_digest: view.reveals_digest,
         commitments: view.commitments,
         encryption_keys: view.encryption_keys,
@@ -970,33 +1007,45 @@ pub fn part4(
     let policy = secret.policy;
     let me = secret.trustee;
     let n = usize::from(policy.count);
-    let e = sealed::encryption_secret(&secret.manifest_digest, me, &secret.coefficients);
+    let e = &secret.encryption_secret;
     let mut slots: Vec<Option<SecretScalar>> = (0..n).map(|_| None).collect();
-    let mut seen = vec![0usize; n];
+    // The first package of each dealer; a byte-identical copy (a re-send after a crash) is the
+    // same package, a different second one marks the dealer.
+    let mut first: Vec<Option<&round3::Package>> = vec![None; n];
+    let mut conflicting = vec![false; n];
     for package in round3_packages {
         let dealer = package.dealer.check(policy)?;
         if dealer == me {
             continue;
         }
-        seen[dealer.slot()] += 1;
+        match first[dealer.slot()] {
+            Some(earlier) => {
+                if earlier != package {
+                    conflicting[dealer.slot()] = true;
+                }
+                continue;
+            }
+            None => first[dealer.slot()] = Some(package),
+        }
         let mut mine = package.shares.iter().filter(|s| s.to == me);
         let (Some(sealed), None) = (mine.next(), mine.next()) else {
             continue;
         };
         let direction = Direction {
             manifest_digest: &secret.manifest_digest,
+            reveals_digest: &secret.reveals_digest,
             from: dealer,
             from_key: &secret.encryption_keys[dealer.slot()],
             to: me,
             to_key: &secret.encryption_keys[me.slot()],
         };
-        if let Some(share) = direction.open(&e, &sealed.share) {
+        if let Some(share) = direction.open(e, &sealed.share) {
             slots[dealer.slot()] = Some(share);
         }
     }
     for dealer in TrusteeIndex::all(policy).filter(|&d| d != me) {
         let slot = &mut slots[dealer.slot()];
-        let good = seen[dealer.slot()] == 1
+        let good = !conflicting[dealer.slot()]
             && slot
                 .as_ref()
                 .is_some_and(|s| share_matches(s, &secret.commitments[dealer.slot()], me));
@@ -1010,6 +1059,7 @@ pub fn part4(
         policy,
         manifest_digest: secret.manifest_digest,
         coefficients: copy_secrets(&secret.coefficients),
+        encryption_secret: copy_secret(&secret.encryption_secret),
         reveals_digest: secret.reveals_digest,
         commitments: secret.commitments.clone(),
         encryption_keys: secret.encryption_keys.clone(),
@@ -1630,6 +1680,20 @@ fn share_matches(s: &SecretScalar, commitments: &[Element], at: TrusteeIndex) ->
     RISTRETTO_BASEPOINT_TABLE * s.expose() == eval_commitments_vartime(commitments, at)
 }
 
+fn copy_secret(secret: &SecretScalar) -> SecretScalar {
+    SecretScalar::new(*secret.expose())
+}
+
+fn read_encryption_secret(r: &mut Reader<'_>) -> Result<SecretScalar, TrusteeError> {
+    let e = SecretScalar::new(r.scalar("trustee_secret.encryption_secret")?);
+    if *e.expose() == Scalar::ZERO {
+        return Err(TrusteeError::CorruptSecret {
+            reason: "a zero encryption secret",
+        });
+    }
+    Ok(e)
+}
+
 fn copy_secrets(secrets: &[SecretScalar]) -> Vec<SecretScalar> {
     secrets
         .iter()
@@ -1712,6 +1776,7 @@ fn rebuild_reveal(
     trustee: TrusteeIndex,
     manifest_digest: &[u8; 32],
     coefficients: &[SecretScalar],
+    encryption_secret: &SecretScalar,
     proofs: Vec<SchnorrProof>,
 ) -> Result<round2::Package, TrusteeError> {
     let commitments = commit(coefficients);
@@ -1729,7 +1794,7 @@ fn rebuild_reveal(
         });
     }
     let (encryption_key, encryption_proof) =
-        sealed::encryption_key(manifest_digest, trustee, coefficients);
+        sealed::encryption_key(manifest_digest, trustee, encryption_secret);
     Ok(round2::Package {
         trustee,
         commitments,
@@ -1741,7 +1806,7 @@ fn rebuild_reveal(
 
 fn round3_body_len(policy: TrusteePolicy) -> usize {
     let (n, k) = (usize::from(policy.count), usize::from(policy.threshold));
-    FRAME_LEN + 32 * k + 32 + 32 * n * k + 32 * n
+    FRAME_LEN + 32 * k + 32 + 32 + 32 * n * k + 32 * n
 }
 
 /// The fields the round-3 and round-4 states share, borrowed for saving.
@@ -1750,6 +1815,7 @@ struct Round3BodyRef<'a> {
     policy: TrusteePolicy,
     manifest_digest: &'a [u8; 32],
     coefficients: &'a [SecretScalar],
+    encryption_secret: &'a SecretScalar,
     reveals_digest: &'a [u8; 32],
     commitments: &'a [Vec<Element>],
     encryption_keys: &'a [Element],
@@ -1758,6 +1824,7 @@ struct Round3BodyRef<'a> {
 fn put_round3_body(out: &mut Vec<u8>, body: &Round3BodyRef<'_>) {
     put_frame(out, body.trustee, body.policy, body.manifest_digest);
     put_coefficients(out, body.coefficients);
+    persist::put_secret(out, body.encryption_secret.expose());
     out.extend_from_slice(body.reveals_digest);
     for dealer in body.commitments {
         for c in dealer {
@@ -1774,6 +1841,7 @@ struct Round3Body {
     policy: TrusteePolicy,
     manifest_digest: [u8; 32],
     coefficients: Vec<SecretScalar>,
+    encryption_secret: SecretScalar,
     reveals_digest: [u8; 32],
     commitments: Vec<Vec<Element>>,
     encryption_keys: Vec<Element>,
@@ -1782,6 +1850,7 @@ struct Round3Body {
 fn read_round3_body(r: &mut Reader<'_>) -> Result<Round3Body, TrusteeError> {
     let (trustee, policy, manifest_digest) = read_frame(r)?;
     let coefficients = read_coefficients(r, policy)?;
+    let encryption_secret = read_encryption_secret(r)?;
     let reveals_digest = r.array32("round3_secret.reveals_digest")?;
     let (n, k) = (usize::from(policy.count), usize::from(policy.threshold));
     persist::need(r, 32 * n * k + 32 * n, "round3_secret.commitments")?;
@@ -1802,11 +1871,11 @@ fn read_round3_body(r: &mut Reader<'_>) -> Result<Round3Body, TrusteeError> {
             reason: "the trustee's own commitments are not its coefficients'",
         });
     }
-    if sealed::encryption_key(&manifest_digest, trustee, &coefficients).0
+    if sealed::encryption_key(&manifest_digest, trustee, &encryption_secret).0
         != encryption_keys[trustee.slot()]
     {
         return Err(TrusteeError::CorruptSecret {
-            reason: "the trustee's own encryption key is not its coefficients'",
+            reason: "the trustee's own encryption key is not its encryption secret's",
         });
     }
     Ok(Round3Body {
@@ -1814,6 +1883,7 @@ fn read_round3_body(r: &mut Reader<'_>) -> Result<Round3Body, TrusteeError> {
         policy,
         manifest_digest,
         coefficients,
+        encryption_secret,
         reveals_digest,
         commitments,
         encryption_keys,

@@ -2,33 +2,32 @@
 //! recipient alone (spec §10.5, "Sealed shares").
 //!
 //! Each trustee `i` has an **encryption key** `E_i = e_i·G`, published in its round-2 reveal
-//! with a proof of possession (so no trustee can publish another's key, or a key related to
-//! another's). The secret `e_i` is not drawn: it is derived from the trustee's polynomial, so
-//! every saved round state already holds it and nothing new must be stored or wiped:
-//!
-//! ```text
-//! e_i = SHA-512(prefix("trustee-encryption-secret") ‖ md ‖ u16be(i) ‖ enc(a_{i,0}) ‖ … ‖ enc(a_{i,k−1})) mod ℓ
-//! ```
+//! with a proof of possession (so no trustee can publish another's key as its own). The secret
+//! `e_i` is drawn in round 1 with the coefficients, independently of them, and saved in every
+//! round state until [`super::dkg::finish`]; it is never derived from the polynomial, because a
+//! polynomial can become known to `k` colluders (a public answer to a complaint adds one point
+//! to their `k − 1`), and `e_i` must not follow from it.
 //!
 //! Dealer `i` seals `s_{i→l}` for trustee `l` with a key only `i` and `l` can compute, the
-//! ristretto255 Diffie-Hellman value `e_i·E_l = e_l·E_i`:
+//! ristretto255 Diffie-Hellman value `e_i·E_l = e_l·E_i`, bound to the dealing:
 //!
 //! ```text
 //! key    = HKDF-SHA-256(salt = md, ikm = enc(e_i·E_l),
-//!                       info = prefix("trustee-share-seal") ‖ u16be(i) ‖ u16be(l) ‖ enc(E_i) ‖ enc(E_l))   32 bytes
+//!                       info = prefix("trustee-share-seal") ‖ R ‖ u16be(i) ‖ u16be(l) ‖ enc(E_i) ‖ enc(E_l))   32 bytes
 //! sealed = ChaCha20-Poly1305(key, nonce = 0¹², aad = prefix("trustee-share-seal") ‖ md ‖ u16be(i) ‖ u16be(l),
-//!                            plaintext = enc(s_{i→l}))                                                        48 bytes
+//!                            plaintext = enc(s_{i→l}))                                                             48 bytes
 //! ```
 //!
 //! `prefix(p)` is the prefix of every trustee digest (`u64be(9) ‖ "nullivote" ‖ u16be(version) ‖
-//! u64be(len p) ‖ p`). The key is unique to the ordered pair `(i, l)`, the two keys and the
-//! manifest, and it seals exactly one plaintext (the share is a function of the polynomial), so
-//! the fixed nonce is never used twice with two messages; sealing is deterministic, so a dealer
-//! that re-runs round 3 after a crash re-sends the identical ciphertext. The tag authenticates
-//! the share as coming from `i` (or from `l` itself, who knows the same key), for this manifest
-//! and this direction: a share moved to another recipient, pair, direction or election does not
-//! open. A share that does not open is treated as a bad share: the recipient complains in
-//! public and the dealer must reveal it (§10.6).
+//! u64be(len p) ‖ p`) and `R` the digest of rounds 1–2, which fixes every dealer's commitments,
+//! hence the plaintext `f_i(l)`. So the key is unique to the ordered pair `(i, l)`, the two keys,
+//! the manifest and the dealing, and it seals exactly one plaintext: the fixed nonce is never
+//! used with two messages, and sealing is deterministic, so a dealer that re-runs round 3 after a
+//! crash re-sends the identical ciphertext. The tag authenticates the share as coming from `i`
+//! (or from `l` itself, who knows the same key), for this manifest, dealing and direction: a share
+//! moved to another recipient, pair, direction, dealing or election does not open. A share that
+//! does not open is treated as a bad share: the recipient complains in public and the dealer
+//! must reveal it (§10.6).
 
 use chacha20poly1305::aead::{AeadInPlace, KeyInit};
 use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce, Tag};
@@ -37,7 +36,7 @@ use curve25519_dalek::scalar::Scalar;
 use hkdf::Hkdf;
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
-use sha2::{Digest, Sha256, Sha512};
+use sha2::{Digest, Sha256};
 use zeroize::{Zeroize, Zeroizing};
 
 use super::TrusteeIndex;
@@ -98,24 +97,6 @@ fn prefixed<D: Digest>(tag: &[u8]) -> D {
     h
 }
 
-/// `e_i`, derived from trustee `i`'s coefficients (see the module docs).
-pub(crate) fn encryption_secret(
-    manifest_digest: &[u8; 32],
-    trustee: TrusteeIndex,
-    coefficients: &[SecretScalar],
-) -> SecretScalar {
-    let mut h: Sha512 = prefixed(purpose::TRUSTEE_ENCRYPTION_SECRET);
-    h.update(manifest_digest);
-    h.update(trustee.get().to_be_bytes());
-    for a in coefficients {
-        h.update(a.expose().as_bytes());
-    }
-    let mut wide: [u8; 64] = h.finalize().into();
-    let e = SecretScalar::new(Scalar::from_bytes_mod_order_wide(&wide));
-    wide.zeroize();
-    e
-}
-
 /// The transcript of a proof of possession of `e_i`:
 /// `election_transcript("trustee-encryption-key", md)`, then `append_u64("trustee", i)`.
 pub(crate) fn encryption_key_transcript(
@@ -127,7 +108,7 @@ pub(crate) fn encryption_key_transcript(
     t
 }
 
-/// `E_i = e_i·G` and its proof of possession, both functions of the coefficients: the proof's
+/// `E_i = e_i·G` and its proof of possession, both functions of `e_i` (non-zero): the proof's
 /// nonce comes from merlin's witness RNG over the whole statement, rekeyed with `e_i` and
 /// finalized with a ChaCha20 stream seeded from a digest of `e_i` (deterministic, like an
 /// EdDSA nonce), so a reveal re-made from a saved state is byte-identical without the proof
@@ -135,20 +116,19 @@ pub(crate) fn encryption_key_transcript(
 pub(crate) fn encryption_key(
     manifest_digest: &[u8; 32],
     trustee: TrusteeIndex,
-    coefficients: &[SecretScalar],
+    e: &SecretScalar,
 ) -> (Element, SchnorrProof) {
-    let e = encryption_secret(manifest_digest, trustee, coefficients);
-    // e ≠ 0 except with probability 2⁻²⁵², so E_i is not the identity.
+    // e ≠ 0 (drawn non-zero, checked on loading), so E_i is not the identity.
     let public = Element::from_point_unchecked(RISTRETTO_BASEPOINT_TABLE * e.expose());
     let mut seed: [u8; 32] = {
-        let mut h: Sha256 = prefixed(purpose::TRUSTEE_ENCRYPTION_KEY);
+        let mut h: Sha256 = prefixed(purpose::TRUSTEE_ENCRYPTION_NONCE);
         h.update(e.expose().as_bytes());
         h.finalize().into()
     };
     let mut rng = ChaCha20Rng::from_seed(seed);
     seed.zeroize();
     let mut t = encryption_key_transcript(manifest_digest, trustee);
-    let proof = SchnorrProof::prove(&e, &SchnorrStatement { public }, &mut t, &mut rng);
+    let proof = SchnorrProof::prove(e, &SchnorrStatement { public }, &mut t, &mut rng);
     (public, proof)
 }
 
@@ -156,6 +136,7 @@ pub(crate) fn encryption_key(
 /// `own = e_from` and `other = E_to`, or by `to` with `own = e_to` and `other = E_from`.
 fn seal_key(
     manifest_digest: &[u8; 32],
+    reveals_digest: &[u8; 32],
     from: (TrusteeIndex, &Element),
     to: (TrusteeIndex, &Element),
     own: &SecretScalar,
@@ -163,8 +144,9 @@ fn seal_key(
 ) -> ChaCha20Poly1305 {
     // Constant time in the secret scalar.
     let mut dh = (other.point() * own.expose()).compress().to_bytes();
-    let mut info = Vec::with_capacity(96);
+    let mut info = Vec::with_capacity(160);
     info.extend_from_slice(&prefix_bytes(purpose::TRUSTEE_SHARE_SEAL));
+    info.extend_from_slice(reveals_digest);
     info.extend_from_slice(&from.0.get().to_be_bytes());
     info.extend_from_slice(&to.0.get().to_be_bytes());
     info.extend_from_slice(from.1.as_bytes());
@@ -199,6 +181,8 @@ fn associated_data(manifest_digest: &[u8; 32], from: TrusteeIndex, to: TrusteeIn
 /// The two parties of one sealed share, with their published encryption keys.
 pub(crate) struct Direction<'a> {
     pub(crate) manifest_digest: &'a [u8; 32],
+    /// `R`, the digest of rounds 1–2 (§10.4): binds the key to the dealing.
+    pub(crate) reveals_digest: &'a [u8; 32],
     pub(crate) from: TrusteeIndex,
     pub(crate) from_key: &'a Element,
     pub(crate) to: TrusteeIndex,
@@ -210,6 +194,7 @@ impl Direction<'_> {
     pub(crate) fn seal(&self, e_from: &SecretScalar, share: &SecretScalar) -> SealedShare {
         let cipher = seal_key(
             self.manifest_digest,
+            self.reveals_digest,
             (self.from, self.from_key),
             (self.to, self.to_key),
             e_from,
@@ -231,6 +216,7 @@ impl Direction<'_> {
     pub(crate) fn open(&self, e_to: &SecretScalar, sealed: &SealedShare) -> Option<SecretScalar> {
         let cipher = seal_key(
             self.manifest_digest,
+            self.reveals_digest,
             (self.from, self.from_key),
             (self.to, self.to_key),
             e_to,
@@ -261,6 +247,7 @@ mod tests {
 
     struct Pair {
         md: [u8; 32],
+        r: [u8; 32],
         e1: SecretScalar,
         e2: SecretScalar,
         k1: Element,
@@ -268,18 +255,24 @@ mod tests {
     }
 
     fn pair() -> Pair {
-        let md = [7u8; 32];
-        let e1 = encryption_secret(&md, i(1), &[secret(11), secret(12)]);
-        let e2 = encryption_secret(&md, i(2), &[secret(21), secret(22)]);
+        let (e1, e2) = (secret(1111), secret(2222));
         let k1 = Element::from_point_unchecked(RISTRETTO_BASEPOINT_TABLE * e1.expose());
         let k2 = Element::from_point_unchecked(RISTRETTO_BASEPOINT_TABLE * e2.expose());
-        Pair { md, e1, e2, k1, k2 }
+        Pair {
+            md: [7u8; 32],
+            r: [9u8; 32],
+            e1,
+            e2,
+            k1,
+            k2,
+        }
     }
 
     impl Pair {
         fn one_to_two(&self) -> Direction<'_> {
             Direction {
                 manifest_digest: &self.md,
+                reveals_digest: &self.r,
                 from: i(1),
                 from_key: &self.k1,
                 to: i(2),
@@ -307,7 +300,7 @@ mod tests {
         let d = p.one_to_two();
         let sealed = d.seal(&p.e1, &secret(42));
         // A third party's secret.
-        let e3 = encryption_secret(&p.md, i(3), &[secret(31), secret(32)]);
+        let e3 = secret(3333);
         assert!(d.open(&e3, &sealed).is_none());
         // Another manifest, another direction, other indices.
         let other_md = [8u8; 32];
@@ -316,8 +309,15 @@ mod tests {
             ..p.one_to_two()
         };
         assert!(other.open(&p.e2, &sealed).is_none());
+        let other_r = [10u8; 32];
+        let redealt = Direction {
+            reveals_digest: &other_r,
+            ..p.one_to_two()
+        };
+        assert!(redealt.open(&p.e2, &sealed).is_none());
         let reversed = Direction {
             manifest_digest: &p.md,
+            reveals_digest: &p.r,
             from: i(2),
             from_key: &p.k2,
             to: i(1),
@@ -340,11 +340,11 @@ mod tests {
     }
 
     #[test]
-    fn the_encryption_key_and_its_proof_are_functions_of_the_coefficients() {
+    fn the_encryption_key_and_its_proof_are_functions_of_the_secret() {
         let md = [1u8; 32];
-        let a = [secret(5), secret(6)];
-        let (key, proof) = encryption_key(&md, i(1), &a);
-        assert_eq!((key, proof), encryption_key(&md, i(1), &a));
+        let e = secret(5);
+        let (key, proof) = encryption_key(&md, i(1), &e);
+        assert_eq!((key, proof), encryption_key(&md, i(1), &e));
         let mut t = encryption_key_transcript(&md, i(1));
         assert!(
             proof
@@ -364,8 +364,8 @@ mod tests {
                 .verify(&SchnorrStatement { public: key }, &mut t)
                 .is_err()
         );
-        // Another polynomial, another key.
-        assert_ne!(encryption_key(&md, i(1), &[secret(5), secret(7)]).0, key);
+        // Another secret, another key.
+        assert_ne!(encryption_key(&md, i(1), &secret(6)).0, key);
     }
 
     #[test]

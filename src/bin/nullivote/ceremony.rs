@@ -239,7 +239,7 @@ pub fn round1(dir: &Path, i: u16, secret_path: &Path) -> Outcome {
             .map_err(|e| load_failure(secret_path, e))?;
         check_index(secret_path, Some(i), saved.trustee())?;
         publish(&out, &saved.package(), 1)?;
-        println!(
+        say!(
             "trustee {me}: round 1 was already done; its package is in {}",
             out.display()
         );
@@ -258,7 +258,7 @@ pub fn round1(dir: &Path, i: u16, secret_path: &Path) -> Outcome {
         part1(me, policy, &manifest, &mut OsRng).map_err(|e| ceremony_failure("round 1", e))?;
     create(secret_path, &saved.to_secret_bytes(), true)?;
     publish(&out, &package, 1)?;
-    println!(
+    say!(
         "trustee {me}: round 1 package written to {}; secret state saved in {} (keep it \
          private; every later round updates it)",
         out.display(),
@@ -295,7 +295,7 @@ pub fn round2(dir: &Path, i: Option<u16>, secret_path: &Path) -> Outcome {
     let me = saved.trustee();
     let out = package_path(&dir, 2, me);
     publish(&out, &package, 2)?;
-    println!("trustee {me}: round 2 package written to {}", out.display());
+    say!("trustee {me}: round 2 package written to {}", out.display());
     Ok(())
 }
 
@@ -327,7 +327,7 @@ pub fn round3(dir: &Path, i: Option<u16>, secret_path: &Path) -> Outcome {
     let me = package.dealer();
     let out = package_path(&dir, 3, me);
     publish(&out, &package, 3)?;
-    println!(
+    say!(
         "trustee {me}: {} shares, each sealed for its recipient alone, written to {}",
         package.shares().len(),
         out.display()
@@ -353,7 +353,7 @@ pub fn round4(dir: &Path, i: Option<u16>, secret_path: &Path, complain: bool) ->
                 match read_round3(&path, dealer) {
                     Ok(package) => received.push(package),
                     Err(fail) if complain => {
-                        eprintln!("nullivote: complaining about trustee {dealer}: {fail}");
+                        warn!("nullivote: complaining about trustee {dealer}: {fail}");
                     }
                     Err(_) if !path.exists() => missing.push(path.display().to_string()),
                     Err(fail) => return Err(fail),
@@ -384,12 +384,12 @@ pub fn round4(dir: &Path, i: Option<u16>, secret_path: &Path, complain: bool) ->
     publish(&out, &package, 4)?;
     let accused: Vec<String> = package.accused().iter().map(ToString::to_string).collect();
     if accused.is_empty() {
-        println!(
+        say!(
             "trustee {me}: every share checked; round 4 package (no complaint) written to {}",
             out.display()
         );
     } else {
-        println!(
+        say!(
             "trustee {me}: complaints against trustee {} written to {}",
             accused.join(", "),
             out.display()
@@ -440,12 +440,12 @@ pub fn round5(dir: &Path, i: Option<u16>, secret_path: &Path) -> Outcome {
         .map(|a| a.accuser().to_string())
         .collect();
     if answered.is_empty() {
-        println!(
+        say!(
             "trustee {me}: no complaint against it; round 5 package written to {}",
             out.display()
         );
     } else {
-        println!(
+        say!(
             "trustee {me}: answered the complaints of trustee {} in {}",
             answered.join(", "),
             out.display()
@@ -527,15 +527,15 @@ pub fn finish_ceremony(dir: &Path, i: Option<u16>, secret_path: &Path) -> Outcom
     };
     let public = &ceremony.public;
     let excluded: Vec<String> = public.excluded().iter().map(ToString::to_string).collect();
-    println!(
+    say!(
         "trustee {me}: key share saved in {}; joint election key {}",
         secret_path.display(),
         public.joint_key()
     );
     if !excluded.is_empty() {
-        println!("excluded dealers: trustee {}", excluded.join(", "));
+        say!("excluded dealers: trustee {}", excluded.join(", "));
     }
-    println!("{} {written}", path.display());
+    say!("{} {written}", path.display());
     Ok(())
 }
 

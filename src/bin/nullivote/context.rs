@@ -16,7 +16,11 @@ use nullivote::record::{Ceremony, RECORD_FORMAT, RecordHeader, RefusalRecord};
 use nullivote::tally::Tally;
 use nullivote::transcript::PROTOCOL_VERSION;
 
-use crate::files::{Fail, Outcome, parse_json, read_json, read_lines_or_empty, read_text};
+use crate::files::{Fail, Outcome, absent, parse_json, read_json, read_lines_or_empty, read_text};
+
+/// The subdirectories the command line writes working files into: the trustees' broadcast
+/// packages and the decryption shares.
+pub const SUBDIRECTORIES: [&str; 2] = ["ceremony", "shares"];
 
 /// The record directory.
 pub struct Dir(PathBuf);
@@ -27,7 +31,32 @@ impl Dir {
         if !path.is_dir() {
             return Err(Fail::file(path, "no such record directory"));
         }
-        Ok(Self(path.to_path_buf()))
+        let dir = Self(path.to_path_buf());
+        dir.check_subdirectories()?;
+        Ok(dir)
+    }
+
+    /// The working subdirectories, where they exist, are directories of their own, not
+    /// symbolic links (which would make a command read, or write a package or share, elsewhere
+    /// than in the record directory); the files in them are checked when they are read.
+    fn check_subdirectories(&self) -> Outcome {
+        for name in SUBDIRECTORIES {
+            let path = self.file(name);
+            match std::fs::symlink_metadata(&path) {
+                Ok(meta) if meta.is_dir() => {}
+                Ok(meta) if meta.file_type().is_symlink() => {
+                    return Err(Fail::file(
+                        &path,
+                        "is a symbolic link; a record directory's subdirectories must be \
+                         directories of their own",
+                    ));
+                }
+                Ok(_) => return Err(Fail::file(&path, "is not a directory")),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(Fail::file(&path, format!("cannot read: {e}"))),
+            }
+        }
+        Ok(())
     }
 
     /// A record directory to write into, created if needed.
@@ -69,7 +98,7 @@ impl Dir {
     /// `record.json`, if the record was published: only this nullivote's format and version.
     pub fn header(&self) -> Outcome<Option<RecordHeader>> {
         let path = self.file("record.json");
-        if !path.exists() {
+        if absent(&path) {
             return Ok(None);
         }
         let text = read_text(&path)?;

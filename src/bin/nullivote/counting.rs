@@ -15,12 +15,12 @@
 //! identical share), and every share's proofs bind the head, which `verify` checks against
 //! `record.json`.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal};
 use std::path::{Path, PathBuf};
 
 use nullivote::election::BaseHash;
 use nullivote::record::{
-    DecryptionRecord, ElectionResult, RECORD_FORMAT, RecordHeader, RefusalRecord,
+    DecryptionRecord, ElectionResult, FILES, RECORD_FORMAT, RecordHeader, RefusalRecord,
 };
 use nullivote::tally::Tally;
 use nullivote::transcript::PROTOCOL_VERSION;
@@ -29,14 +29,18 @@ use rand_core::OsRng;
 
 use crate::ceremony::read_key;
 use crate::context::{Context, Dir};
-use crate::files::{Fail, Outcome, json_bytes, lines_bytes, read_json, replace};
+use crate::files::{BoardLock, Fail, Outcome, absent, json_bytes, lines_bytes, read_json, replace};
 
 fn print_counts(ctx: &Context, tally: &Tally) {
-    println!("per channel:              cast  superseded   refused   counted");
+    say!("per channel:              cast  superseded   refused   counted");
     for (channel, k) in ctx.manifest.channels().iter().zip(&tally.counts) {
-        println!(
+        say!(
             "  {:<18} {:>9} {:>11} {:>9} {:>9}",
-            channel.name, k.cast, k.superseded, k.refused, k.counted
+            channel.name,
+            k.cast,
+            k.superseded,
+            k.refused,
+            k.counted
         );
     }
 }
@@ -47,7 +51,7 @@ pub fn tally(dir: &Path) -> Outcome {
     let (entries, tally) = ctx.tally()?;
     let path = ctx.dir.file("tally.json");
     replace(&path, &json_bytes(&path, &tally)?, false)?;
-    println!(
+    say!(
         "{} written: {} ballots counted, {} superseded (decisions listed in the file)",
         path.display(),
         tally.outcome.counted.len(),
@@ -55,7 +59,7 @@ pub fn tally(dir: &Path) -> Outcome {
     );
     print_counts(&ctx, &tally);
     let head = BoardHead::of(&ctx.election, &entries);
-    println!(
+    say!(
         "board head {} after {} entries: publish it now; each trustee decrypts the tally of this \
          head only (`nullivote decrypt {} --key FILE --head {}`)",
         hex::encode(head.digest.as_bytes()),
@@ -96,18 +100,18 @@ pub fn decrypt(dir: &Path, key_path: &Path, published: Option<&str>, yes: bool) 
             other => Fail::file(key_path, other),
         })?;
 
-    println!("trustee {trustee} is about to decrypt:");
-    println!("  election    {}", ctx.manifest.election_id());
-    println!(
+    say!("trustee {trustee} is about to decrypt:");
+    say!("  election    {}", ctx.manifest.election_id());
+    say!(
         "  base hash   {}",
         hex::encode(ctx.election.base_hash().as_bytes())
     );
-    println!("  board head  {}", hex::encode(head.digest.as_bytes()));
-    println!("  entries     {}", head.entries);
+    say!("  board head  {}", hex::encode(head.digest.as_bytes()));
+    say!("  entries     {}", head.entries);
     for (channel, k) in ctx.manifest.channels().iter().zip(&tally.counts) {
-        println!("  counted     {:>9} on {}", k.counted, channel.name);
+        say!("  counted     {:>9} on {}", k.counted, channel.name);
     }
-    println!(
+    say!(
         "  counted     {:>9} ballots in all",
         tally.outcome.counted.len()
     );
@@ -122,9 +126,9 @@ pub fn decrypt(dir: &Path, key_path: &Path, published: Option<&str>, yes: bool) 
         )));
     }
     if run == DecryptionRun::Repeat {
-        println!("this key decrypted this very tally before: the identical share is written again");
+        say!("this key decrypted this very tally before: the identical share is written again");
     } else if published.is_some() {
-        println!("the board head is the published one (--head)");
+        say!("the board head is the published one (--head)");
     } else if !yes {
         confirm()?;
     }
@@ -139,7 +143,7 @@ pub fn decrypt(dir: &Path, key_path: &Path, published: Option<&str>, yes: bool) 
     }
     let path = share_path(&ctx, trustee.get());
     replace(&path, &json_bytes(&path, &share)?, false)?;
-    println!(
+    say!(
         "trustee {trustee}: decryption share of the tally of board head {} written to {}; {} \
          now decrypts this tally only",
         hex::encode(head.digest.as_bytes()),
@@ -173,13 +177,10 @@ fn confirm() -> Outcome {
              --yes) to decrypt",
         ));
     }
-    print!(
+    say!(
         "compare the board head and counts with those published at the close of voting; type \
-         yes to decrypt: "
+         yes to decrypt:"
     );
-    std::io::stdout()
-        .flush()
-        .map_err(|e| Fail::input(format!("cannot write to the terminal: {e}")))?;
     let mut answer = String::new();
     stdin
         .lock()
@@ -193,21 +194,19 @@ fn confirm() -> Outcome {
 }
 
 /// The shares in `DIR/shares/`, each file `share-<l>.json` holding trustee `l`'s share; files
-/// that cannot be read, or claim another trustee, are named and skipped.
+/// that cannot be read, or claim another trustee, are named and skipped. If the record was
+/// published before (`publish` removes `shares/` once the shares are in `decryption.json`), the
+/// shares of `decryption.json` count too, for the trustees without a file in `shares/`: so a
+/// `publish` run again, or killed while it removed the working files, still finds them.
 fn read_shares(ctx: &Context) -> Outcome<Vec<(PathBuf, DecryptionShare)>> {
     let dir = ctx.dir.file("shares");
     let listing = match std::fs::read_dir(&dir) {
-        Ok(listing) => listing,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(Fail::file(
-                &dir,
-                "no decryption share yet (each trustee runs `nullivote decrypt --key`)",
-            ));
-        }
+        Ok(listing) => Some(listing),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(e) => return Err(Fail::file(&dir, format!("cannot read: {e}"))),
     };
     let mut found = Vec::new();
-    for item in listing {
+    for item in listing.into_iter().flatten() {
         let item = item.map_err(|e| Fail::file(&dir, format!("cannot read: {e}")))?;
         let path = item.path();
         let name = item.file_name().to_string_lossy().into_owned();
@@ -226,21 +225,179 @@ fn read_shares(ctx: &Context) -> Outcome<Vec<(PathBuf, DecryptionShare)>> {
             read_json::<DecryptionShare>(&path, "decryption share"),
         ) {
             (Some(n), Ok(share)) if share.trustee().get() == n => found.push((path, share)),
-            (_, Ok(share)) => eprintln!(
+            (_, Ok(share)) => warn!(
                 "nullivote: skipped {}: it holds trustee {}'s share",
                 path.display(),
                 share.trustee()
             ),
-            (_, Err(fail)) => eprintln!("nullivote: skipped {fail}"),
+            (_, Err(fail)) => warn!("nullivote: skipped {fail}"),
         }
+    }
+    let published = ctx.dir.file("decryption.json");
+    if !absent(&published) {
+        let record: DecryptionRecord = read_json(&published, "decryption record")?;
+        for share in record.shares {
+            if !found.iter().any(|(_, s)| s.trustee() == share.trustee()) {
+                found.push((published.clone(), share));
+            }
+        }
+    }
+    if found.is_empty() && absent(&dir) {
+        return Err(Fail::file(
+            &dir,
+            "no decryption share yet (each trustee runs `nullivote decrypt --key`)",
+        ));
     }
     found.sort_by_key(|(_, s)| s.trustee());
     Ok(found)
 }
 
+/// The most paths a refusal of `publish` names.
+const PATHS_NAMED: usize = 20;
+
+/// Whether `name` is `<prefix><i><suffix>` for a trustee index `i` (1 to 255, in decimal
+/// without leading zeros).
+fn indexed(name: &str, prefix: &str, suffix: &str) -> bool {
+    name.strip_prefix(prefix)
+        .and_then(|n| n.strip_suffix(suffix))
+        .and_then(|n| {
+            n.parse::<u8>()
+                .ok()
+                .filter(|i| *i >= 1 && i.to_string() == n)
+        })
+        .is_some()
+}
+
+/// A known working file of `ceremony/`: a trustee's broadcast package `round<N>-<i>.json`.
+fn is_package(name: &str) -> bool {
+    (1..=5).any(|round| indexed(name, &format!("round{round}-"), ".json"))
+}
+
+/// A known working file of `shares/`: a decryption share `share-<l>.json`.
+fn is_share(name: &str) -> bool {
+    indexed(name, "share-", ".json")
+}
+
+/// Why a path that is not allowed in a record directory is there, as far as its name tells.
+fn what_it_is(name: &str) -> &'static str {
+    if name == "private" {
+        " (the trustees' private shares: never part of a record)"
+    } else if name.ends_with(".secret") {
+        " (a secret: keep it out of the record directory)"
+    } else if name.starts_with('.') && name.ends_with(".tmp") {
+        " (a temporary file of a command that was killed)"
+    } else {
+        ""
+    }
+}
+
+/// The record directory before `publish`: only the record's files and the command line's known
+/// public working files (the trustees' packages in `ceremony/`, the decryption shares in
+/// `shares/`, and `board.lock`, which `publish` holds), each a regular file or directory, never
+/// a symbolic link. Returns the working files, to remove once the record is written; refuses
+/// (exit 2) naming every other path (a trustee's secret, `private/`, an unknown file).
+fn working_files(dir: &Dir) -> Outcome<Vec<PathBuf>> {
+    let mut working = Vec::new();
+    let mut others = Vec::new();
+    let listing = |path: &Path| {
+        std::fs::read_dir(path).map_err(|e| Fail::file(path, format!("cannot read: {e}")))
+    };
+    for item in listing(dir.path())? {
+        let item = item.map_err(|e| Fail::file(dir.path(), format!("cannot read: {e}")))?;
+        let (path, name) = (item.path(), item.file_name());
+        let kind = item
+            .file_type()
+            .map_err(|e| Fail::file(&path, format!("cannot read: {e}")))?;
+        let name = name.to_str().unwrap_or("");
+        let file = kind.is_file();
+        let allowed = match name {
+            _ if FILES.iter().any(|(f, _)| *f == name) => file,
+            "board.lock" => file,
+            "ceremony" | "shares" if kind.is_dir() => {
+                let known = if name == "ceremony" {
+                    is_package
+                } else {
+                    is_share
+                };
+                for inner in listing(&path)? {
+                    let inner =
+                        inner.map_err(|e| Fail::file(&path, format!("cannot read: {e}")))?;
+                    let inner_name = inner.file_name();
+                    let inner_file = inner.file_type().is_ok_and(|t| t.is_file());
+                    if inner_file && inner_name.to_str().is_some_and(known) {
+                        working.push(inner.path());
+                    } else {
+                        let what = what_it_is(inner_name.to_str().unwrap_or(""));
+                        others.push(format!("{}{what}", inner.path().display()));
+                    }
+                }
+                working.push(path.clone());
+                true
+            }
+            _ => false,
+        };
+        if !allowed {
+            let link = if kind.is_symlink() {
+                " (a symbolic link)"
+            } else {
+                ""
+            };
+            others.push(format!("{}{link}{}", path.display(), what_it_is(name)));
+        }
+    }
+    if others.is_empty() {
+        // Files before their directories, for removal.
+        working.sort_by_key(|p| std::cmp::Reverse(p.components().count()));
+        return Ok(working);
+    }
+    others.sort();
+    let more = others.len().saturating_sub(PATHS_NAMED);
+    others.truncate(PATHS_NAMED);
+    let more = if more > 0 {
+        format!(" and {more} more")
+    } else {
+        String::new()
+    };
+    Err(Fail::file(
+        dir.path(),
+        format!(
+            "holds what is neither a file of the record nor a known working file: {}{more}; \
+             move it elsewhere (a published record directory holds exactly the record)",
+            others.join(", ")
+        ),
+    ))
+}
+
+/// Removes the working files folded into the record (the packages are in `ceremony.json`, the
+/// shares used in `decryption.json`), so that the directory holds exactly the record.
+fn remove_working_files(working: &[PathBuf]) -> Outcome {
+    for path in working {
+        let removed = if path.is_dir() {
+            std::fs::remove_dir(path)
+        } else {
+            std::fs::remove_file(path)
+        };
+        match removed {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(Fail::file(
+                    path,
+                    format!("the record is written, but this working file cannot be removed: {e}"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// `nullivote publish DIR`.
 pub fn publish(dir: &Path) -> Outcome {
-    let ctx = Dir::open(dir)?.election()?;
+    let opened = Dir::open(dir)?;
+    // Nothing else changes the board meanwhile, and `board.lock` is gone when publish is done.
+    let _lock = BoardLock::take(opened.path())?;
+    let working = working_files(&opened)?;
+    let ctx = opened.election()?;
     let (entries, tally) = ctx.checked_tally()?;
     let files = read_shares(&ctx)?;
     let shares: Vec<DecryptionShare> = files.iter().map(|(_, s)| s.clone()).collect();
@@ -289,7 +446,7 @@ pub fn publish(dir: &Path) -> Outcome {
             .filter_map(|t| files.iter().find(|(_, s)| s.trustee() == *t))
             .map(|(p, _)| p.display().to_string())
             .collect();
-        eprintln!(
+        warn!(
             "nullivote: skipped {}: {problem}",
             if named.is_empty() {
                 "a share".to_string()
@@ -334,18 +491,19 @@ pub fn publish(dir: &Path) -> Outcome {
     // record.json last: its presence says the record is complete.
     let path = ctx.dir.file("record.json");
     replace(&path, &json_bytes(&path, &header)?, false)?;
+    remove_working_files(&working)?;
 
-    println!("result of {}:", ctx.manifest.election_id());
+    say!("result of {}:", ctx.manifest.election_id());
     for contest in &result.contests {
-        println!("  {}", contest.name);
+        say!("  {}", contest.name);
         for option in &contest.options {
-            println!("    {:<24} {:>9}", option.name, option.votes);
+            say!("    {:<24} {:>9}", option.name, option.votes);
         }
     }
     print_counts(&ctx, &tally);
     let trustees: Vec<String> = decryption.used().iter().map(ToString::to_string).collect();
-    println!("decrypted by trustees {}", trustees.join(", "));
-    println!(
+    say!("decrypted by trustees {}", trustees.join(", "));
+    say!(
         "record published in {}; anyone checks it against the base hash published before voting \
          with `nullivote verify {} --expect {}`",
         ctx.dir.path().display(),

@@ -5,21 +5,27 @@
 //!   (a manifest breaking a rule, a non-canonical point, a ballot of another version) all become
 //!   one line `FILE: what is wrong`, with a hint at the command that writes the file when it is
 //!   missing.
-//! * Writing: every file is written to a temporary file in the same directory and renamed over
-//!   its target (replacing) or hard-linked to it (creating, refusing to overwrite), so a reader
-//!   sees the old file or the new one, never a mixture. Secrets are created with mode 0600 on
-//!   unix.
+//! * Reading: every file is a regular file (a record directory's files are not even symbolic
+//!   links), read through a bounded reader ([`nullivote::record::open_bounded`]).
+//! * Writing: every file is written to a temporary file with a random name, created exclusively
+//!   in the same directory, and renamed over its target (replacing) or moved to it without
+//!   replacing anything (creating, refusing to overwrite), so a reader sees the old file or the
+//!   new one, never a mixture. Secrets are created with mode 0600 on unix, and never in a
+//!   directory every user may write into.
 //! * The board is changed by one command at a time: [`BoardLock`].
 
 use std::fmt;
 use std::fs;
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use nullivote::record::MAX_FILE_BYTES;
+use nullivote::record::{
+    Bounded, FileError, Links, MAX_FILE_BYTES, MAX_SMALL_FILE_BYTES, read_bounded,
+};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use tempfile::NamedTempFile;
 use zeroize::Zeroizing;
 
 /// Why a command stopped, and with which exit status.
@@ -67,14 +73,11 @@ impl Fail {
 }
 
 impl fmt::Display for Fail {
-    /// One line, whatever the underlying error printed.
+    /// One line, whatever the underlying error printed: every control, format or separator
+    /// character (a newline, an escape sequence, a bidirectional override, from a file's
+    /// content, a JSON error quoting it, or a file name) escaped as `\u{…}`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let line: String = self
-            .message
-            .chars()
-            .map(|c| if c.is_control() { ' ' } else { c })
-            .collect();
-        f.write_str(&line)
+        f.write_str(&nullivote::text::escape(&self.message))
     }
 }
 
@@ -93,33 +96,98 @@ fn hint(path: &Path) -> &'static str {
     }
 }
 
-fn cannot_read(path: &Path, e: &io::Error) -> Fail {
-    let hint = if e.kind() == io::ErrorKind::NotFound {
-        hint(path)
-    } else {
-        ""
+fn cannot_read(path: &Path, e: &FileError) -> Fail {
+    let hint = match e {
+        FileError::Io(e) if e.kind() == io::ErrorKind::NotFound => hint(path),
+        _ => "",
     };
-    Fail::file(path, format!("cannot read: {e}{hint}"))
+    Fail::file(path, format!("{e}{hint}"))
 }
 
-/// The bytes of a file, refusing files larger than a record file may be.
+/// The limit of a file of the record directory: that of the record's JSON Lines files for
+/// `.jsonl`, that of its other files for everything else (the verifier's limits).
+fn limit_of(path: &Path) -> u64 {
+    if path.extension().is_some_and(|e| e == "jsonl") {
+        MAX_FILE_BYTES
+    } else {
+        MAX_SMALL_FILE_BYTES
+    }
+}
+
+/// The bytes of a file of the record directory: a regular file, not a symbolic link (which
+/// someone who wrote into the directory could point at `/dev/zero` or another user's file),
+/// read through a bounded reader so that it never yields more than a record file may hold.
 pub fn read_bytes(path: &Path) -> Outcome<Vec<u8>> {
-    let meta = fs::metadata(path).map_err(|e| cannot_read(path, &e))?;
-    if meta.is_dir() {
-        return Err(Fail::file(path, "is a directory, not a file"));
-    }
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(Fail::file(
-            path,
-            format!("{} bytes is more than a record file may hold", meta.len()),
-        ));
-    }
-    fs::read(path).map_err(|e| cannot_read(path, &e))
+    read_bounded(path, limit_of(path), Links::Refuse).map_err(|e| cannot_read(path, &e))
 }
 
-/// The bytes of a secret file, wiped when dropped.
+/// The bytes of a file the user named on the command line (a secret file, a manifest to
+/// check): it may be a symbolic link, but to a regular file, and is read through a bounded
+/// reader. Standard input is `--code-file -`, read by [`read_standard_input`].
+pub fn read_named(path: &Path) -> Outcome<Vec<u8>> {
+    read_bounded(path, MAX_SMALL_FILE_BYTES, Links::Follow).map_err(|e| cannot_read(path, &e))
+}
+
+/// At most `limit` bytes of standard input (more is refused), wiped when dropped.
+pub fn read_standard_input(what: &str, limit: u64) -> Outcome<Zeroizing<Vec<u8>>> {
+    let mut bytes = Zeroizing::new(Vec::new());
+    Bounded::new(io::stdin().lock(), limit)
+        .read_to_end(&mut bytes)
+        .map_err(|e| {
+            let reason = match e.get_ref().and_then(|i| i.downcast_ref::<FileError>()) {
+                Some(FileError::TooLarge { .. }) => format!("more than {limit} bytes"),
+                _ => e.to_string(),
+            };
+            Fail::input(format!("{what}: cannot read standard input: {reason}"))
+        })?;
+    Ok(bytes)
+}
+
+/// The bytes of a secret file the user named, wiped when dropped.
 pub fn read_secret(path: &Path) -> Outcome<Zeroizing<Vec<u8>>> {
-    read_bytes(path).map(Zeroizing::new)
+    read_named(path).map(Zeroizing::new)
+}
+
+/// [`read_secret`] of a file of at most `limit` bytes.
+pub fn read_secret_within(path: &Path, limit: u64) -> Outcome<Zeroizing<Vec<u8>>> {
+    read_bounded(path, limit, Links::Follow)
+        .map(Zeroizing::new)
+        .map_err(|e| cannot_read(path, &e))
+}
+
+/// Refuses a secret file (`flag FILE`) inside the record directory `dir`: the record directory
+/// is copied between the parties' machines and published, so a secret is never written there
+/// (and `nullivote publish` refuses a directory holding one).
+pub fn keep_secret_out(flag: &str, secret: &Path, dir: &Path) -> Outcome {
+    // The nearest existing ancestor of the secret's path, resolved like the directory.
+    let mut ancestor = secret.parent();
+    while let Some(a) = ancestor {
+        let a = if a.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            a
+        };
+        if let (Ok(place), Ok(record)) = (a.canonicalize(), dir.canonicalize()) {
+            if place.starts_with(&record) {
+                return Err(Fail::input(format!(
+                    "{flag} {}: is inside the record directory {}, which is copied and \
+                     published; keep secrets in a directory of your own",
+                    secret.display(),
+                    dir.display()
+                )));
+            }
+            return Ok(());
+        }
+        ancestor = a.parent();
+    }
+    Ok(())
+}
+
+/// A JSON file the user named holding one `what`.
+pub fn read_named_json<T: DeserializeOwned>(path: &Path, what: &str) -> Outcome<T> {
+    let text =
+        String::from_utf8(read_named(path)?).map_err(|_| Fail::file(path, "is not UTF-8 text"))?;
+    parse_json(path, &text, what)
 }
 
 /// The text of a file.
@@ -149,7 +217,7 @@ fn json_problem(e: &serde_json::Error, what: &str) -> String {
 
 /// A JSON Lines file, one `what` a line; a missing file is an empty list.
 pub fn read_lines_or_empty<T: DeserializeOwned>(path: &Path, what: &str) -> Outcome<Vec<T>> {
-    if !path.exists() {
+    if absent(path) {
         return Ok(Vec::new());
     }
     let text = read_text(path)?;
@@ -161,6 +229,12 @@ pub fn read_lines_or_empty<T: DeserializeOwned>(path: &Path, what: &str) -> Outc
             })
         })
         .collect()
+}
+
+/// Whether nothing at all is at `path`: not even a symbolic link (which [`read_bytes`] then
+/// refuses, rather than reading a dangling link as a missing file).
+pub fn absent(path: &Path) -> bool {
+    fs::symlink_metadata(path).is_err_and(|e| e.kind() == io::ErrorKind::NotFound)
 }
 
 /// A value as pretty JSON and a final newline.
@@ -182,69 +256,105 @@ pub fn lines_bytes<T: Serialize>(path: &Path, values: &[T]) -> Outcome<Vec<u8>> 
     Ok(out)
 }
 
-/// Writes `bytes` to a fresh temporary file next to `path` (mode 0600 if `secret`), flushed to
-/// disk, and returns its path.
-fn write_temporary(path: &Path, bytes: &[u8], secret: bool) -> Outcome<PathBuf> {
+/// Refuses to write a secret into a directory every user may write into (`/tmp`, `/var/tmp`,
+/// `/dev/shm`, ...): another user there may delete or replace the file, or have planted
+/// something at its name. Secrets go into a directory of their owner's.
+fn refuse_shared_directory(path: &Path, parent: &Path) -> Outcome {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let meta = fs::metadata(parent)
+            .map_err(|e| Fail::file(parent, format!("cannot read the directory: {e}")))?;
+        if meta.permissions().mode() & 0o002 != 0 {
+            return Err(Fail::file(
+                path,
+                format!(
+                    "is in {}, a directory every user may write into; a secret is only \
+                     written into a directory other users cannot write (make one, e.g. \
+                     `mkdir -m 700 DIR`)",
+                    parent.display()
+                ),
+            ));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (path, parent);
+    Ok(())
+}
+
+/// Writes `bytes` to a fresh temporary file next to `path`, flushed to disk, and returns it.
+///
+/// Its name is `.<name>.<random>.tmp` (tempfile's random suffix), created exclusively
+/// (`O_CREAT | O_EXCL`, and `O_NOFOLLOW` on unix), so a file or link planted at a name an
+/// attacker guessed is never opened, let alone written through (issue #22, finding 7); with mode
+/// 0600 from its creation if `secret` (0666 less the umask otherwise). A secret is never
+/// written into a directory that every user may write into ([`refuse_shared_directory`]).
+fn write_temporary(path: &Path, bytes: &[u8], secret: bool) -> Outcome<NamedTempFile> {
     let parent = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
     fs::create_dir_all(&parent)
         .map_err(|e| Fail::file(&parent, format!("cannot create the directory: {e}")))?;
+    if secret {
+        refuse_shared_directory(path, &parent)?;
+    }
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let temporary = parent.join(format!(".{name}.{}.tmp", std::process::id()));
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    if secret {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    #[cfg(not(unix))]
-    let _ = secret;
-    let written = options.open(&temporary).and_then(|mut file| {
-        file.write_all(bytes)?;
-        file.sync_all()
-    });
-    if let Err(e) = written {
-        let _ = fs::remove_file(&temporary);
-        return Err(Fail::file(path, format!("cannot write: {e}")));
-    }
-    Ok(temporary)
+    let prefix = format!(".{name}.");
+    let created = tempfile::Builder::new()
+        .prefix(&prefix)
+        .suffix(".tmp")
+        .make_in(&parent, |temporary| {
+            let mut options = fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::OpenOptionsExt;
+                options
+                    .mode(if secret { 0o600 } else { 0o666 })
+                    .custom_flags(libc::O_NOFOLLOW);
+            }
+            options.open(temporary)
+        });
+    let mut file = created.map_err(|e| Fail::file(path, format!("cannot write: {e}")))?;
+    // On failure the temporary file is removed when `file` is dropped.
+    file.write_all(bytes)
+        .and_then(|()| file.as_file().sync_all())
+        .map_err(|e| Fail::file(path, format!("cannot write: {e}")))?;
+    Ok(file)
 }
 
-/// Writes `bytes` to `path`, replacing any file there in one step.
+/// Writes `bytes` to `path`, replacing any file there in one step (a rename, which replaces a
+/// link at `path` rather than writing through it).
 pub fn replace(path: &Path, bytes: &[u8], secret: bool) -> Outcome {
-    let temporary = write_temporary(path, bytes, secret)?;
-    fs::rename(&temporary, path).map_err(|e| {
-        let _ = fs::remove_file(&temporary);
-        Fail::file(path, format!("cannot write: {e}"))
-    })
+    write_temporary(path, bytes, secret)?
+        .persist(path)
+        .map(drop)
+        .map_err(|e| Fail::file(path, format!("cannot write: {}", e.error)))
 }
 
-/// Writes `bytes` to `path`, which must not exist yet.
+/// Writes `bytes` to `path`, which must not exist yet (not even as a link).
 pub fn create(path: &Path, bytes: &[u8], secret: bool) -> Outcome {
-    if path.exists() {
-        return Err(Fail::file(path, "already exists; refusing to overwrite it"));
+    let exists = || Fail::file(path, "already exists; refusing to overwrite it");
+    if !absent(path) {
+        return Err(exists());
     }
-    let temporary = write_temporary(path, bytes, secret)?;
-    let linked = fs::hard_link(&temporary, path);
-    let _ = fs::remove_file(&temporary);
-    linked.map_err(|e| match e.kind() {
-        io::ErrorKind::AlreadyExists => {
-            Fail::file(path, "already exists; refusing to overwrite it")
-        }
-        _ => Fail::file(path, format!("cannot write: {e}")),
-    })
+    write_temporary(path, bytes, secret)?
+        .persist_noclobber(path)
+        .map(drop)
+        .map_err(|e| match e.error.kind() {
+            io::ErrorKind::AlreadyExists => exists(),
+            _ => Fail::file(path, format!("cannot write: {}", e.error)),
+        })
 }
 
 /// Publishes `bytes` at `path` once: writes them if the file does not exist, does nothing if it
 /// holds the same bytes (a step re-run after a crash), and refuses if it holds others.
 pub fn publish_once(path: &Path, bytes: &[u8], secret: bool, what: &str) -> Outcome {
-    if path.exists() {
+    if !absent(path) {
         let existing = Zeroizing::new(read_bytes(path)?);
         if existing.as_slice() == bytes {
             return Ok(());

@@ -17,7 +17,7 @@ use rayon::prelude::*;
 use zeroize::Zeroizing;
 
 use crate::context::Dir;
-use crate::files::{Fail, Outcome, create, json_bytes, read_json, read_secret};
+use crate::files::{Fail, Outcome, create, json_bytes, read_named_json, read_secret};
 
 /// A fresh non-zero secret scalar from the OS RNG.
 fn random_secret() -> SecretScalar {
@@ -71,11 +71,11 @@ pub fn read_authority(path: &Path) -> Outcome<SecretScalar> {
 /// `nullivote authority new --secret-out FILE`.
 pub fn authority_new(secret_out: &Path) -> Outcome {
     let public = new_authority(secret_out)?;
-    eprintln!(
+    warn!(
         "secret key saved in {} (keep it offline)",
         secret_out.display()
     );
-    println!("{public}");
+    say!("{public}");
     Ok(())
 }
 
@@ -102,7 +102,7 @@ pub fn manifest_leadership(
         }
         (None, Some(secret_out)) => {
             let key = new_authority(secret_out)?;
-            eprintln!(
+            warn!(
                 "postal intake secret key saved in {} (keep it offline)",
                 secret_out.display()
             );
@@ -116,24 +116,24 @@ pub fn manifest_leadership(
     };
     let manifest = Manifest::leadership(key);
     create(&path, &json_bytes(&path, &manifest)?, false)?;
-    println!("{} written", path.display());
+    say!("{} written", path.display());
     describe(&manifest);
     Ok(())
 }
 
 /// `nullivote manifest check FILE`.
 pub fn manifest_check(file: &Path) -> Outcome {
-    let manifest: Manifest = read_json(file, "manifest")?;
-    println!("{}: a valid manifest", file.display());
+    let manifest: Manifest = read_named_json(file, "manifest")?;
+    say!("{}: a valid manifest", file.display());
     describe(&manifest);
     Ok(())
 }
 
 fn describe(manifest: &Manifest) {
-    println!("election id  {}", manifest.election_id());
-    println!("digest       {}", hex::encode(manifest.digest()));
+    say!("election id  {}", manifest.election_id());
+    say!("digest       {}", hex::encode(manifest.digest()));
     for contest in manifest.contests() {
-        println!(
+        say!(
             "contest      {}: {} ({} to {} selections, at most {} per option)",
             contest.name,
             contest.options.join(", "),
@@ -151,15 +151,17 @@ fn describe(manifest: &Manifest) {
         let authority = channel
             .authority
             .map_or_else(String::new, |a| format!(", countersigned by {a}"));
-        println!(
+        say!(
             "channel      {} (rank {}, {rule}{authority})",
-            channel.name, channel.rank
+            channel.name,
+            channel.rank
         );
     }
     let policy = manifest.trustees();
-    println!(
+    say!(
         "trustees     {} of {} decrypt",
-        policy.threshold, policy.count
+        policy.threshold,
+        policy.count
     );
 }
 
@@ -194,7 +196,7 @@ pub fn credentials_issue(dir: &Path, count: usize, codes_out: &Path) -> Outcome 
     }
     create(codes_out, text.as_bytes(), true)?;
     create(&roll_path, &json_bytes(&roll_path, &roll)?, false)?;
-    println!(
+    say!(
         "{} written: {count} members; their credential codes are in {} (one a line, in roll \
          order): hand each to its member and destroy the file",
         roll_path.display(),

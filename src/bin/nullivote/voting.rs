@@ -3,10 +3,11 @@
 //! board whose chain does not verify is not served), submits one thing, and rewrites
 //! `board.jsonl` (and `refusals.jsonl` on a refusal) in one step, under `board.lock`.
 //!
-//! The credential code is the member's secret: `--code -` reads it from standard input instead
-//! of the command line (where other users of the machine may see it).
+//! The credential code is the member's secret: it is read from a file (`--code-file FILE`) or
+//! from standard input (`--code-file -`), never from the command line, where every user of the
+//! machine sees it in the process list (issue #22, finding 9). The votes (`--choice`) are an
+//! argument, and so are visible there too: the help text and the README say so.
 
-use std::io::BufRead;
 use std::path::Path;
 
 use nullivote::ballot::prepare;
@@ -15,10 +16,11 @@ use nullivote::credential::{CredentialCode, CredentialSecret};
 use nullivote::manifest::Manifest;
 use nullivote::record::RefusalRecord;
 use rand_core::OsRng;
-use zeroize::Zeroizing;
 
 use crate::context::{Context, Dir};
-use crate::files::{BoardLock, Fail, Outcome, lines_bytes, replace};
+use crate::files::{
+    BoardLock, Fail, Outcome, lines_bytes, read_secret_within, read_standard_input, replace,
+};
 use crate::setup::read_authority;
 
 /// What a voter asked for.
@@ -27,8 +29,8 @@ pub struct Vote<'a> {
     pub dir: &'a Path,
     /// The channel's name.
     pub channel: &'a str,
-    /// The credential code, or `-` for standard input.
-    pub code: &'a str,
+    /// The file holding the credential code, or `-` for standard input.
+    pub code_file: &'a Path,
     /// `--choice`: per contest (`;`), per option (`,`), the votes.
     pub choice: &'a str,
 }
@@ -72,18 +74,31 @@ pub fn parse_choice(text: &str, manifest: &Manifest) -> Outcome<Vec<Vec<u32>>> {
     Ok(choices)
 }
 
-fn read_code(code: &str) -> Outcome<CredentialCode> {
-    let parsed = if code == "-" {
-        let mut line = Zeroizing::new(String::new());
-        std::io::stdin()
-            .lock()
-            .read_line(&mut line)
-            .map_err(|e| Fail::input(format!("--code -: cannot read standard input: {e}")))?;
-        CredentialCode::parse(&line)
+/// The most bytes a credential code file (or standard input) may hold: a code is 34
+/// characters.
+const CODE_FILE_BYTES: u64 = 4096;
+
+/// Reads the credential code from `--code-file FILE` (`-`: standard input): one code, on one
+/// line. Nothing of the file's content is ever echoed in an error.
+fn read_code(file: &Path) -> Outcome<CredentialCode> {
+    let (bytes, name) = if file == Path::new("-") {
+        (
+            read_standard_input("--code-file -", CODE_FILE_BYTES)?,
+            "standard input".to_string(),
+        )
     } else {
-        CredentialCode::parse(code)
+        let bytes = read_secret_within(file, CODE_FILE_BYTES)?;
+        (bytes, file.display().to_string())
     };
-    parsed.map_err(|e| Fail::input(format!("--code: {e}")))
+    let bad = |why: &str| Fail::input(format!("--code-file: {name}: {why}"));
+    let text = std::str::from_utf8(&bytes).map_err(|_| bad("is not UTF-8 text"))?;
+    let lines = text.lines().filter(|l| !l.trim().is_empty()).count();
+    if lines > 1 {
+        return Err(bad(&format!(
+            "holds {lines} lines; it must hold the member's one credential code"
+        )));
+    }
+    CredentialCode::parse(text).map_err(|e| bad(&e.to_string()))
 }
 
 fn prepare_ballot(
@@ -92,12 +107,12 @@ fn prepare_ballot(
 ) -> Outcome<(u8, nullivote::ballot::PreparedBallot)> {
     let channel = ctx.channel(vote.channel)?;
     let choices = parse_choice(vote.choice, &ctx.manifest)?;
-    let code = read_code(vote.code)?;
+    let code = read_code(vote.code_file)?;
     let secret = CredentialSecret::derive(&code, ctx.manifest.election_id());
     let prepared =
         prepare(&ctx.election, channel, &secret, &choices, &mut OsRng).map_err(|e| match e {
             nullivote::ballot::ChoiceError::NotOnRoll => Fail::input(format!(
-                "--code: this credential code is not on {} (mistyped, or of another election)",
+                "--code-file: this credential code is not on {} (mistyped, or of another election)",
                 ctx.dir.file("roll.json").display()
             )),
             other => Fail::input(format!("--choice: {other}")),
@@ -152,12 +167,12 @@ fn refuse(
 }
 
 fn print_receipt(what: &str, receipt: &Receipt) {
-    println!("{what} at board entry {}", receipt.position);
-    println!("tracking code {}", receipt.tracking_code);
-    println!("entry digest  {}", hex::encode(receipt.entry.as_bytes()));
+    say!("{what} at board entry {}", receipt.position);
+    say!("tracking code {}", receipt.tracking_code);
+    say!("entry digest  {}", hex::encode(receipt.entry.as_bytes()));
 }
 
-/// `nullivote cast DIR --channel NAME --code CODE --choice ... [--authority-secret FILE]`.
+/// `nullivote cast DIR --channel NAME --code-file FILE --choice ... [--authority-secret FILE]`.
 pub fn cast(vote: &Vote<'_>, authority: Option<&Path>) -> Outcome {
     let ctx = Dir::open(vote.dir)?.election()?;
     let channel_index = ctx.channel(vote.channel)?;
@@ -203,7 +218,7 @@ pub fn cast(vote: &Vote<'_>, authority: Option<&Path>) -> Outcome {
     }
 }
 
-/// `nullivote challenge DIR --channel NAME --code CODE --choice ...`.
+/// `nullivote challenge DIR --channel NAME --code-file FILE --choice ...`.
 pub fn challenge(vote: &Vote<'_>) -> Outcome {
     let ctx = Dir::open(vote.dir)?.election()?;
     let (channel, prepared) = prepare_ballot(&ctx, vote)?;
@@ -219,7 +234,7 @@ pub fn challenge(vote: &Vote<'_>) -> Outcome {
         .challenge(&challenged.spoiled())
         .map_err(|why| refuse(&ctx, code, channel, &why))?;
     write_board(&ctx, &board)?;
-    println!("challenged ballot, tracking code {code}, opens to:");
+    say!("challenged ballot, tracking code {code}, opens to:");
     for (contest, votes) in ctx.manifest.contests().iter().zip(&opened) {
         let options: Vec<String> = contest
             .options
@@ -227,9 +242,9 @@ pub fn challenge(vote: &Vote<'_>) -> Outcome {
             .zip(votes)
             .map(|(name, v)| format!("{name} {v}"))
             .collect();
-        println!("  {}: {}", contest.name, options.join(", "));
+        say!("  {}: {}", contest.name, options.join(", "));
     }
-    println!(
+    say!(
         "published as spoiled at board entry {}: this ballot can never be cast; compare the \
          votes above with what you chose, then cast a fresh ballot",
         receipt.position
@@ -254,6 +269,6 @@ pub fn close(dir: &Path, channel: Option<&str>) -> Outcome {
         (why, _) => Fail::refused(format!("refused: {why}")),
     })?;
     write_board(&ctx, &board)?;
-    println!("{what} at board entry {}", receipt.position);
+    say!("{what} at board entry {}", receipt.position);
     Ok(())
 }

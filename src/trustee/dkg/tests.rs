@@ -109,9 +109,9 @@ fn deal_wrong(
 ) {
     let dealer = &s3[from.slot()];
     let value = SecretScalar::new(wrong(*evaluate(&dealer.coefficients, to).expose()));
-    let e = sealed::encryption_secret(&dealer.manifest_digest, from, &dealer.coefficients);
     let direction = Direction {
         manifest_digest: &dealer.manifest_digest,
+        reveals_digest: &dealer.reveals_digest,
         from,
         from_key: &dealer.encryption_keys[from.slot()],
         to,
@@ -119,7 +119,7 @@ fn deal_wrong(
     };
     let package = inbox.iter_mut().find(|p| p.dealer == from).unwrap();
     let slot = package.shares.iter_mut().find(|s| s.to == to).unwrap();
-    slot.share = direction.seal(&e, &value);
+    slot.share = direction.seal(&dealer.encryption_secret, &value);
 }
 
 fn finish_all(
@@ -765,10 +765,16 @@ fn shares_that_do_not_open_are_misdirected_repeated_or_missing_get_complaints() 
     let mut foreign = honest.clone();
     foreign[3] = other_inboxes[0][3].clone();
     assert_eq!(accused(&foreign), vec![i(4)]);
-    // Two packages from one dealer, none from another, and a package without a share for
-    // trustee 1: each gets a complaint.
+    // A byte-identical copy of a package (a dealer's re-send after a crash) is the same
+    // package; two different packages from one dealer, none from another, and a package
+    // without a share for trustee 1 each get a complaint.
+    let mut resent = honest.clone();
+    resent.push(honest[4].clone());
+    assert!(accused(&resent).is_empty());
     let mut twice = honest.clone();
-    twice.push(honest[4].clone());
+    let mut other = honest[4].clone();
+    other.shares.pop();
+    twice.push(other);
     twice.retain(|p| p.dealer != i(2));
     twice[1].shares.retain(|s| s.to != i(1));
     assert_eq!(accused(&twice), vec![i(2), i(3), i(5)]);
@@ -821,7 +827,8 @@ fn identity_joint_key_aborts() {
         SecretScalar::new(cancel),
         SecretScalar::new(Scalar::from(3u8)),
     ];
-    let (s1c, p1c) = part1_with_coefficients(i(3), policy, md, coefficients, &mut rng);
+    let e = SecretScalar::new(Scalar::from(99u8));
+    let (s1c, p1c) = part1_with_coefficients(i(3), policy, md, coefficients, e, &mut rng);
     let s1 = [s1a, s1b, s1c];
     let p1 = vec![p1a, p1b, p1c];
     let (s2, p2): (Vec<_>, Vec<_>) = s1.iter().map(|s| part2(s, &p1).unwrap()).unzip();
@@ -1014,4 +1021,69 @@ fn public_packages_round_trip_through_json() {
     assert!(err.to_string().contains("canonical"), "{err}");
     value["answers"][0]["share"] = serde_json::Value::String("00".repeat(31));
     assert!(serde_json::from_value::<round5::Package>(value).is_err());
+}
+
+/// The review of the sealed shares: a saved round-3 or round-4 state whose own encryption key
+/// is not `e_i·G` (another trustee's key in its slot) is refused on loading; so is a zero `e_i`.
+#[test]
+fn a_saved_state_whose_own_encryption_key_is_not_its_secrets_is_refused() {
+    let run = Run::start(leadership(), 21);
+    let (s2, p2) = run.round2();
+    let (s3, inboxes) = round3_all(&s2, &run.p1, &p2);
+    let (s4, _) = round4_all(&s3, &inboxes);
+    let (n, k) = (5usize, 3usize);
+    // Frame, coefficients, e_i, R, commitments, then the n encryption keys.
+    let keys_at = persist::HEADER_LEN + FRAME_LEN + 32 * k + 32 + 32 + 32 * n * k;
+    let own = keys_at; // trustee 1's own slot
+    let corrupt = TrusteeError::CorruptSecret {
+        reason: "the trustee's own encryption key is not its encryption secret's",
+    };
+    let mut bytes = s3[0].to_secret_bytes().to_vec();
+    assert_eq!(&bytes[own..own + 32], s3[0].encryption_keys[0].as_bytes());
+    bytes.copy_within(own + 32..own + 64, own);
+    assert_eq!(
+        round3::SecretPackage::from_secret_bytes(&bytes).unwrap_err(),
+        corrupt
+    );
+    let mut bytes = s4[0].to_secret_bytes().to_vec();
+    bytes.copy_within(own + 32..own + 64, own);
+    assert_eq!(
+        round4::SecretPackage::from_secret_bytes(&bytes).unwrap_err(),
+        corrupt
+    );
+    // A zero encryption secret, in a round-1 state.
+    let mut bytes = run.s1[0].to_secret_bytes().to_vec();
+    let e_at = persist::HEADER_LEN + FRAME_LEN + 32 * k;
+    bytes[e_at..e_at + 32].fill(0);
+    assert_eq!(
+        round1::SecretPackage::from_secret_bytes(&bytes).unwrap_err(),
+        TrusteeError::CorruptSecret {
+            reason: "a zero encryption secret"
+        }
+    );
+}
+
+/// The review of the sealed shares: `e_i` is not a function of the polynomial. Two trustees
+/// given the same coefficients (k colluders who learnt a polynomial) do not get the same
+/// encryption key.
+#[test]
+fn the_encryption_secret_does_not_follow_from_the_polynomial() {
+    let run = Run::start(leadership(), 22);
+    let md = run.md();
+    let copy = |s: &round1::SecretPackage| s.coefficients.iter().map(copy_secret).collect();
+    let coefficients: Vec<SecretScalar> = copy(&run.s1[0]);
+    let (again, _) = part1(i(1), run.policy(), &run.manifest, &mut test_rng(23)).unwrap();
+    assert_ne!(again.reveal.encryption_key, run.s1[0].reveal.encryption_key);
+    let (same_poly, _) = part1_with_coefficients(
+        i(1),
+        run.policy(),
+        md,
+        coefficients,
+        SecretScalar::new(Scalar::from(7u8)),
+        &mut test_rng(24),
+    );
+    assert_ne!(
+        same_poly.reveal.encryption_key,
+        run.s1[0].reveal.encryption_key
+    );
 }
