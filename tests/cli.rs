@@ -1283,3 +1283,108 @@ fn the_command_line_prints_only_through_the_escaping_macros() {
     }
     assert!(raw.is_empty(), "raw prints:\n{}", raw.join("\n"));
 }
+
+/// Finding 10 of the attacker's review: one trustee cannot stall the key ceremony for ever.
+/// Past a round's deadline (`--deadline-passed`), a trustee missing from round 1 or 2 is
+/// excluded and named, and the ceremony stops to restart without it (exit 1, before any share
+/// is dealt); one silent in round 4 is taken to complain about no one, and the others finish.
+#[test]
+fn a_silent_trustee_cannot_stall_the_ceremony() {
+    let work = tempfile::tempdir().unwrap();
+    let w = work.path();
+    let intake = w.join("intake.key");
+    let intake_key = ok(&["authority", "new", "--secret-out", s(&intake)])
+        .trim()
+        .to_string();
+    let secrets: Vec<String> = (1..=3)
+        .map(|i| s(&w.join(format!("trustee-{i}.secret"))).to_string())
+        .collect();
+    let setup = |name: &str| {
+        let dir = w.join(name);
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(
+            dir.join("manifest.json"),
+            manifest_json("club-committee-2026", &intake_key),
+        )
+        .unwrap();
+        dir
+    };
+
+    // Round 1: trustee 3 never commits. Round 2 waits, then excludes it past the deadline.
+    let early = setup("early");
+    let e = s(&early);
+    let early_secrets: Vec<String> = secrets.iter().map(|p| format!("{p}.early")).collect();
+    for (i, secret) in early_secrets.iter().enumerate().take(2) {
+        let index = (i + 1).to_string();
+        ok(&[
+            "trustee", "round1", e, "--index", &index, "--secret", secret,
+        ]);
+    }
+    fails(
+        &["trustee", "round2", e, "--secret", &early_secrets[0]],
+        2,
+        &["waiting for round 1", "round1-3.json", "--deadline-passed"],
+    );
+    fails(
+        &[
+            "trustee",
+            "round2",
+            e,
+            "--secret",
+            &early_secrets[0],
+            "--deadline-passed",
+        ],
+        1,
+        &["trustee 3", "excluded", "restarts without it"],
+    );
+
+    // Rounds 1-3 complete; trustee 3 never publishes its round-4 package.
+    let dir = setup("late");
+    let d = s(&dir);
+    for (i, secret) in secrets.iter().enumerate() {
+        let index = (i + 1).to_string();
+        ok(&[
+            "trustee", "round1", d, "--index", &index, "--secret", secret,
+        ]);
+    }
+    for round in ["round2", "round3"] {
+        for secret in &secrets {
+            ok(&["trustee", round, d, "--secret", secret]);
+        }
+    }
+    for secret in &secrets[..2] {
+        ok(&["trustee", "round4", d, "--secret", secret]);
+    }
+    fails(
+        &["trustee", "round5", d, "--secret", &secrets[0]],
+        2,
+        &["waiting for round 4", "round4-3.json"],
+    );
+    for secret in &secrets[..2] {
+        ok(&[
+            "trustee",
+            "round5",
+            d,
+            "--secret",
+            secret,
+            "--deadline-passed",
+        ]);
+    }
+    for secret in &secrets[..2] {
+        ok(&[
+            "trustee",
+            "finish",
+            d,
+            "--secret",
+            secret,
+            "--deadline-passed",
+        ]);
+    }
+    let ceremony: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(dir.join("ceremony.json")).unwrap()).unwrap();
+    assert_eq!(ceremony["transcript"]["round4"], serde_json::json!([]));
+    assert_eq!(
+        ceremony["public"]["qualified"],
+        serde_json::json!([1, 2, 3])
+    );
+}

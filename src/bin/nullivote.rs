@@ -9,6 +9,7 @@
 //! nullivote trustee round1 DIR --index I --secret FILE
 //! nullivote trustee round2 DIR --secret FILE [--index I]        (likewise round3, round5, finish)
 //! nullivote trustee round4 DIR --secret FILE [--index I] [--complain-about-missing]
+//!                          (every step after round 1 also takes --deadline-passed)
 //! nullivote credentials issue DIR --count N --codes-out FILE
 //! nullivote cast DIR --channel NAME --code-file FILE --choice 1,0[;0,1,1] [--authority-secret FILE]
 //! nullivote challenge DIR --channel NAME --code-file FILE --choice 1,0[;0,1,1]
@@ -273,6 +274,23 @@ struct TrusteeStep {
     /// The trustee's index, checked against the secret file.
     #[arg(long)]
     index: Option<u16>,
+    /// The round's deadline has passed: go on without the trustees whose packages are missing
+    /// (spec §10.6). Missing from round 1 or 2: they are excluded, and the ceremony stops naming
+    /// them, to restart without them (no share has been dealt). Missing from round 4: no
+    /// complaint. Missing from round 5: no answer (a dealer complained about is excluded).
+    /// Round 4 itself then complains about every dealer whose shares are missing.
+    #[arg(long)]
+    deadline_passed: bool,
+}
+
+impl TrusteeStep {
+    fn deadline(&self) -> ceremony::Deadline {
+        if self.deadline_passed {
+            ceremony::Deadline::Passed
+        } else {
+            ceremony::Deadline::Open
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -428,14 +446,21 @@ fn run(command: Command) -> Outcome {
         }
         Command::Trustee(step) => match step {
             TrusteeCommand::Round1 { dir, index, secret } => ceremony::round1(&dir, index, &secret),
-            TrusteeCommand::Round2(s) => ceremony::round2(&s.dir, s.index, &s.secret),
-            TrusteeCommand::Round3(s) => ceremony::round3(&s.dir, s.index, &s.secret),
+            TrusteeCommand::Round2(s) => ceremony::round2(&s.dir, s.index, &s.secret, s.deadline()),
+            TrusteeCommand::Round3(s) => ceremony::round3(&s.dir, s.index, &s.secret, s.deadline()),
             TrusteeCommand::Round4 {
                 step: s,
                 complain_about_missing,
-            } => ceremony::round4(&s.dir, s.index, &s.secret, complain_about_missing),
-            TrusteeCommand::Round5(s) => ceremony::round5(&s.dir, s.index, &s.secret),
-            TrusteeCommand::Finish(s) => ceremony::finish_ceremony(&s.dir, s.index, &s.secret),
+            } => ceremony::round4(
+                &s.dir,
+                s.index,
+                &s.secret,
+                complain_about_missing || s.deadline_passed,
+            ),
+            TrusteeCommand::Round5(s) => ceremony::round5(&s.dir, s.index, &s.secret, s.deadline()),
+            TrusteeCommand::Finish(s) => {
+                ceremony::finish_ceremony(&s.dir, s.index, &s.secret, s.deadline())
+            }
         },
         Command::Credentials(CredentialsCommand::Issue {
             dir,

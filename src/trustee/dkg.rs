@@ -1119,7 +1119,8 @@ pub fn resolve_complaints(
 /// X_m = Σ_{i∈Q} Σ_j m^j·C_{i,j}            for every m in 1..=n;  checks x_l·G = X_l
 /// ```
 ///
-/// `round4_packages` must hold one package per trustee (its own included, unchanged);
+/// `round4_packages` holds at most one package per trustee (a missing one complained about no one,
+/// spec §10.6; its own, if it complained, unchanged);
 /// `round5_packages` every answer package received. Every trustee, and any verifier through
 /// [`verify_ceremony`], computes the same [`PublicKeySet`].
 ///
@@ -1135,8 +1136,10 @@ pub fn finish(
     round5_packages: &[round5::Package],
 ) -> Result<(TrusteeKey, PublicKeySet), TrusteeError> {
     let me = secret.trustee;
-    let own = by_trustee(secret.policy, 4, round4_packages, |p| p.trustee)?[me.slot()];
-    let mut claimed = own.accused.clone();
+    // Its own package may be missing (not yet copied, or never sent) only if it complained
+    // about no one: silence is no complaint (§10.6, absent trustees).
+    let own = at_most_one_each(secret.policy, 4, round4_packages, |p| p.trustee)?[me.slot()];
+    let mut claimed = own.map(|p| p.accused.clone()).unwrap_or_default();
     claimed.sort_unstable();
     if claimed != secret.accused() {
         return Err(TrusteeError::Equivocation {
@@ -1211,7 +1214,8 @@ pub struct CeremonyTranscript {
     pub round1: Vec<round1::Package>,
     /// Round 2: every trustee's commitments and proofs of possession.
     pub round2: Vec<round2::Package>,
-    /// Round 4: every trustee's complaints.
+    /// Round 4: the complaints of every trustee that complained (a trustee with no complaint,
+    /// or silent past the deadline, is not listed).
     pub round4: Vec<round4::Package>,
     /// Round 5: the answers of every dealer that answered a complaint (a dealer with nothing
     /// to answer is not listed).
@@ -1220,7 +1224,8 @@ pub struct CeremonyTranscript {
 
 impl CeremonyTranscript {
     /// The transcript of the packages of a ceremony, in its one canonical form: every round in
-    /// ascending trustee order, and round 5 without the packages that answer nothing.
+    /// ascending trustee order, and rounds 4 and 5 without the packages that complain about or
+    /// answer nothing.
     pub fn new(
         mut round1: Vec<round1::Package>,
         mut round2: Vec<round2::Package>,
@@ -1229,6 +1234,7 @@ impl CeremonyTranscript {
     ) -> Self {
         round1.sort_by_key(round1::Package::trustee);
         round2.sort_by_key(round2::Package::trustee);
+        round4.retain(|p| !p.accused.is_empty());
         round4.sort_by_key(round4::Package::trustee);
         round5.retain(|p| !p.answers.is_empty());
         round5.sort_by_key(round5::Package::dealer);
@@ -1243,10 +1249,10 @@ impl CeremonyTranscript {
     /// Recomputes the public key set from these packages ([`verify_ceremony`]), after checking
     /// that the transcript is in its one canonical form: every round lists its packages in
     /// strictly ascending trustee order, every list of accused dealers (round 4) and of answers
-    /// (round 5, by accuser) is strictly ascending, and round 5 lists no package without answers.
+    /// (round 5, by accuser) is strictly ascending, and rounds 4 and 5 list no empty package.
     ///
     /// # Errors
-    /// [`TrusteeError::PackageOrder`], [`TrusteeError::ListOrder`], [`TrusteeError::EmptyAnswers`],
+    /// [`TrusteeError::PackageOrder`], [`TrusteeError::ListOrder`], [`TrusteeError::EmptyPackage`],
     /// and those of
     /// [`verify_ceremony`].
     pub fn verify(&self, manifest: &Manifest) -> Result<PublicKeySet, TrusteeError> {
@@ -1270,8 +1276,15 @@ impl CeremonyTranscript {
                 });
             }
         }
+        if let Some(empty) = self.round4.iter().find(|p| p.accused.is_empty()) {
+            return Err(TrusteeError::EmptyPackage {
+                round: 4,
+                trustee: empty.trustee,
+            });
+        }
         if let Some(empty) = self.round5.iter().find(|p| p.answers.is_empty()) {
-            return Err(TrusteeError::EmptyAnswers {
+            return Err(TrusteeError::EmptyPackage {
+                round: 5,
                 trustee: empty.dealer,
             });
         }
@@ -1371,6 +1384,24 @@ pub(crate) struct PublicView {
     pub(crate) commitments: Vec<Vec<Element>>,
     pub(crate) encryption_keys: Vec<Element>,
     pub(crate) reveals_digest: [u8; 32],
+}
+
+/// Orders one round's packages by trustee, allowing at most one per trustee (a missing one is
+/// `None`).
+fn at_most_one_each<T>(
+    policy: TrusteePolicy,
+    round: u8,
+    items: &[T],
+    index: impl Fn(&T) -> TrusteeIndex,
+) -> Result<Vec<Option<&T>>, TrusteeError> {
+    let mut slots: Vec<Option<&T>> = vec![None; usize::from(policy.count)];
+    for item in items {
+        let trustee = index(item).check(policy)?;
+        if slots[trustee.slot()].replace(item).is_some() {
+            return Err(TrusteeError::DuplicatePackage { round, trustee });
+        }
+    }
+    Ok(slots)
 }
 
 /// Orders one round's packages by trustee, requiring exactly one per trustee.
@@ -1497,7 +1528,11 @@ pub(crate) fn qualify(
     round5_packages: &[round5::Package],
 ) -> Result<(PublicKeySet, Answers), TrusteeError> {
     let n = usize::from(policy.count);
-    let r4 = by_trustee(policy, 4, round4_packages, |p| p.trustee)?;
+    // A trustee with no round-4 package (silent past the deadline) complained about no one.
+    let r4: Vec<&round4::Package> = at_most_one_each(policy, 4, round4_packages, |p| p.trustee)?
+        .into_iter()
+        .flatten()
+        .collect();
     // complained[accused][accuser]
     let mut complained = vec![vec![false; n]; n];
     let mut complaints = Vec::new();

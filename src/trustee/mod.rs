@@ -260,13 +260,16 @@ pub enum TrusteeError {
         /// The trustee whose package holds the list.
         trustee: TrusteeIndex,
     },
-    /// A published ceremony whose round 5 lists a package without answers: round 5 of the
-    /// record holds exactly the dealers that answered a complaint (one canonical form).
+    /// A published ceremony whose round 4 lists a package without complaints, or round 5 one
+    /// without answers: those rounds of the record list only the trustees that complained or
+    /// answered (one canonical form; silence and an empty package mean the same).
     #[error(
-        "round 5: the package of trustee {trustee} answers no complaint; the record lists only packages with answers"
+        "round {round}: the package of trustee {trustee} is empty; the record lists only packages with complaints (round 4) or answers (round 5)"
     )]
-    EmptyAnswers {
-        /// The dealer of the empty package.
+    EmptyPackage {
+        /// The round (4 or 5).
+        round: u8,
+        /// The trustee of the empty package.
         trustee: TrusteeIndex,
     },
     /// A trustee's package of a round is missing.
@@ -533,7 +536,7 @@ impl TrusteeError {
             | Self::CorruptSecret { .. }
             | Self::AlreadyDecrypted { .. }
             // The transcript's assembler put it there; a dealer may send an empty package.
-            | Self::EmptyAnswers { .. } => Vec::new(),
+            | Self::EmptyPackage { .. } => Vec::new(),
             Self::DuplicatePackage { trustee, .. }
             | Self::PackageOrder { trustee, .. }
             | Self::ListOrder { trustee, .. }

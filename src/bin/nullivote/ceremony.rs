@@ -161,27 +161,74 @@ fn publish<T: Serialize>(path: &Path, package: &T, round: u8) -> Outcome {
     )
 }
 
-/// Every trustee's package of a round, one file each, each claiming its trustee.
+/// What a step does about trustees whose package of a round is not there.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Deadline {
+    /// The round's deadline has not passed: wait for them (exit 2, naming the files).
+    Open,
+    /// The deadline has passed (`--deadline-passed`): go on without them, by the round's
+    /// rule (spec §10.6, absent trustees).
+    Passed,
+}
+
+/// Every trustee's package of a round, one file each, each claiming its trustee. Missing ones:
+/// while the deadline is open, wait; once it has passed, by the round's rule (spec §10.6):
+/// rounds 1 and 2 exclude the missing trustees, so the ceremony stops, naming them, to restart
+/// without them (no share has been dealt yet); rounds 4 and 5 go on without them (silence is no
+/// complaint, and no answer).
 fn packages<T: DeserializeOwned>(
     dir: &Dir,
     round: u8,
     policy: TrusteePolicy,
+    deadline: Deadline,
     trustee_of: impl Fn(&T) -> TrusteeIndex,
 ) -> Outcome<Vec<T>> {
-    let missing: Vec<String> = TrusteeIndex::all(policy)
-        .map(|i| package_path(dir, round, i))
-        .filter(|p| !p.exists())
-        .map(|p| p.display().to_string())
+    let missing: Vec<TrusteeIndex> = TrusteeIndex::all(policy)
+        .filter(|&i| !package_path(dir, round, i).exists())
         .collect();
     if !missing.is_empty() {
-        return Err(Fail::input(format!(
-            "waiting for round {round}: {} not there yet (each trustee runs `nullivote trustee \
-             round{round}`, and its package is copied into {})",
-            missing.join(", "),
-            dir.file("ceremony").display()
-        )));
+        let names: Vec<String> = missing.iter().map(ToString::to_string).collect();
+        match (deadline, round) {
+            (Deadline::Open, _) => {
+                let files: Vec<String> = missing
+                    .iter()
+                    .map(|&i| package_path(dir, round, i).display().to_string())
+                    .collect();
+                return Err(Fail::input(format!(
+                    "waiting for round {round}: {} not there yet (each trustee runs `nullivote \
+                     trustee round{round}`, and its package is copied into {}; once the round's \
+                     deadline has passed, run again with --deadline-passed)",
+                    files.join(", "),
+                    dir.file("ceremony").display()
+                )));
+            }
+            (Deadline::Passed, 1 | 2) => {
+                return Err(Fail::refused(format!(
+                    "round {round}: trustee {} sent no package before the deadline and is \
+                     excluded (at fault: trustee {}); no share has been dealt yet, so the \
+                     ceremony restarts without it: the administrator writes a manifest without \
+                     the excluded trustees, and every trustee runs round 1 again with a new \
+                     secret file",
+                    names.join(", "),
+                    names.join(", ")
+                )));
+            }
+            (Deadline::Passed, _) => {
+                warn!(
+                    "nullivote: round {round}: trustee {} sent no package before the deadline: \
+                     going on without it ({})",
+                    names.join(", "),
+                    if round == 4 {
+                        "no complaint"
+                    } else {
+                        "no answer; a dealer complained about is excluded"
+                    }
+                );
+            }
+        }
     }
     TrusteeIndex::all(policy)
+        .filter(|i| !missing.contains(i))
         .map(|i| {
             let path = package_path(dir, round, i);
             let package: T = read_json(&path, &format!("round-{round} package"))?;
@@ -268,7 +315,7 @@ pub fn round1(dir: &Path, i: u16, secret_path: &Path) -> Outcome {
 }
 
 /// `nullivote trustee round2 DIR [--index I] --secret FILE`.
-pub fn round2(dir: &Path, i: Option<u16>, secret_path: &Path) -> Outcome {
+pub fn round2(dir: &Path, i: Option<u16>, secret_path: &Path, deadline: Deadline) -> Outcome {
     let (dir, manifest) = open(dir)?;
     let policy = manifest.trustees();
     let s = secret(secret_path)?;
@@ -277,7 +324,7 @@ pub fn round2(dir: &Path, i: Option<u16>, secret_path: &Path) -> Outcome {
             let previous = round1::SecretPackage::from_secret_bytes(&s.bytes)
                 .map_err(|e| load_failure(&s.path, e))?;
             check_index(&s.path, i, previous.trustee())?;
-            let r1 = packages(&dir, 1, policy, round1::Package::trustee)?;
+            let r1 = packages(&dir, 1, policy, deadline, round1::Package::trustee)?;
             let (saved, package) =
                 part2(&previous, &r1).map_err(|e| ceremony_failure("round 2", e))?;
             replace(&s.path, &saved.to_secret_bytes(), true)?;
@@ -300,7 +347,7 @@ pub fn round2(dir: &Path, i: Option<u16>, secret_path: &Path) -> Outcome {
 }
 
 /// `nullivote trustee round3 DIR [--index I] --secret FILE`.
-pub fn round3(dir: &Path, i: Option<u16>, secret_path: &Path) -> Outcome {
+pub fn round3(dir: &Path, i: Option<u16>, secret_path: &Path, deadline: Deadline) -> Outcome {
     let (dir, manifest) = open(dir)?;
     let policy = manifest.trustees();
     let s = secret(secret_path)?;
@@ -309,8 +356,8 @@ pub fn round3(dir: &Path, i: Option<u16>, secret_path: &Path) -> Outcome {
             let previous = round2::SecretPackage::from_secret_bytes(&s.bytes)
                 .map_err(|e| load_failure(&s.path, e))?;
             check_index(&s.path, i, previous.trustee())?;
-            let r1 = packages(&dir, 1, policy, round1::Package::trustee)?;
-            let r2 = packages(&dir, 2, policy, round2::Package::trustee)?;
+            let r1 = packages(&dir, 1, policy, deadline, round1::Package::trustee)?;
+            let r2 = packages(&dir, 2, policy, deadline, round2::Package::trustee)?;
             let (saved, package) =
                 part3(&previous, &r1, &r2).map_err(|e| ceremony_failure("round 3", e))?;
             replace(&s.path, &saved.to_secret_bytes(), true)?;
@@ -421,7 +468,7 @@ fn load_round4(s: &Secret, i: Option<u16>) -> Outcome<round4::SecretPackage> {
 }
 
 /// `nullivote trustee round5 DIR [--index I] --secret FILE`.
-pub fn round5(dir: &Path, i: Option<u16>, secret_path: &Path) -> Outcome {
+pub fn round5(dir: &Path, i: Option<u16>, secret_path: &Path, deadline: Deadline) -> Outcome {
     let (dir, manifest) = open(dir)?;
     let policy = manifest.trustees();
     let s = secret(secret_path)?;
@@ -429,7 +476,7 @@ pub fn round5(dir: &Path, i: Option<u16>, secret_path: &Path) -> Outcome {
         return Err(wrong_stage(&s.path, s.stage, "round 5", Stage::Round(4)));
     }
     let saved = load_round4(&s, i)?;
-    let r4 = packages(&dir, 4, policy, round4::Package::trustee)?;
+    let r4 = packages(&dir, 4, policy, deadline, round4::Package::trustee)?;
     let package = resolve_complaints(&saved, &r4).map_err(|e| ceremony_failure("round 5", e))?;
     let me = saved.trustee();
     let out = package_path(&dir, 5, me);
@@ -455,24 +502,29 @@ pub fn round5(dir: &Path, i: Option<u16>, secret_path: &Path) -> Outcome {
 }
 
 /// The ceremony's transcript, in its canonical form (round 5 without the empty packages).
-fn transcript(dir: &Dir, policy: TrusteePolicy) -> Outcome<CeremonyTranscript> {
+fn transcript(dir: &Dir, policy: TrusteePolicy, deadline: Deadline) -> Outcome<CeremonyTranscript> {
     Ok(CeremonyTranscript::new(
-        packages(dir, 1, policy, round1::Package::trustee)?,
-        packages(dir, 2, policy, round2::Package::trustee)?,
-        packages(dir, 4, policy, round4::Package::trustee)?,
-        packages(dir, 5, policy, round5::Package::dealer)?,
+        packages(dir, 1, policy, deadline, round1::Package::trustee)?,
+        packages(dir, 2, policy, deadline, round2::Package::trustee)?,
+        packages(dir, 4, policy, deadline, round4::Package::trustee)?,
+        packages(dir, 5, policy, deadline, round5::Package::dealer)?,
     ))
 }
 
 /// `nullivote trustee finish DIR [--index I] --secret FILE`.
-pub fn finish_ceremony(dir: &Path, i: Option<u16>, secret_path: &Path) -> Outcome {
+pub fn finish_ceremony(
+    dir: &Path,
+    i: Option<u16>,
+    secret_path: &Path,
+    deadline: Deadline,
+) -> Outcome {
     let (dir, manifest) = open(dir)?;
     let policy = manifest.trustees();
     let s = secret(secret_path)?;
     if !matches!(s.stage, Stage::Round(4) | Stage::Key) {
         return Err(wrong_stage(&s.path, s.stage, "finish", Stage::Round(4)));
     }
-    let transcript = transcript(&dir, policy)?;
+    let transcript = transcript(&dir, policy, deadline)?;
     let (me, public) = match s.stage {
         Stage::Round(4) => {
             let saved = load_round4(&s, i)?;

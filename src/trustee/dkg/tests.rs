@@ -393,8 +393,14 @@ fn a_transcript_out_of_order_is_refused() {
     let mut t = transcript.clone();
     t.round2.swap(0, 4);
     assert_eq!(t.verify(&m), order(2, i(2)));
+    // Round 4 lists only the trustees that complained (none here): a repeated package.
+    assert!(transcript.round4.is_empty());
+    let complaint = |trustee: u16, accused: Vec<u16>| round4::Package {
+        trustee: i(trustee),
+        accused: accused.into_iter().map(i).collect(),
+    };
     let mut t = transcript.clone();
-    t.round4[1] = t.round4[0].clone();
+    t.round4 = vec![complaint(1, vec![2]), complaint(1, vec![2])];
     assert_eq!(t.verify(&m), order(4, i(1)));
     // Round 5 lists only the dealers that answered (none here); two answers out of order.
     assert!(transcript.round5.is_empty());
@@ -411,9 +417,9 @@ fn a_transcript_out_of_order_is_refused() {
     // The lists inside the packages have one order too (finding 11).
     let list = |round, trustee| Err(TrusteeError::ListOrder { round, trustee });
     let mut t = transcript.clone();
-    t.round4[2].accused = vec![i(5), i(1)];
+    t.round4 = vec![complaint(3, vec![5, 1])];
     assert_eq!(t.verify(&m), list(4, i(3)));
-    t.round4[2].accused = vec![i(1), i(1)];
+    t.round4 = vec![complaint(3, vec![1, 1])];
     assert_eq!(t.verify(&m), list(4, i(3)));
     let mut t = transcript;
     let mut two = answer(2, 4);
@@ -439,7 +445,10 @@ fn round5_of_a_transcript_lists_only_dealers_with_answers() {
     }];
     assert_eq!(
         t.verify(&m),
-        Err(TrusteeError::EmptyAnswers { trustee: i(2) })
+        Err(TrusteeError::EmptyPackage {
+            round: 5,
+            trustee: i(2)
+        })
     );
     let empties = (1..=5u16)
         .rev()
@@ -458,6 +467,58 @@ fn round5_of_a_transcript_lists_only_dealers_with_answers() {
     );
     assert_eq!(rebuilt, transcript);
     assert_eq!(rebuilt.verify(&m), Ok(public));
+    // Round 4 likewise: no complaint, no package (honest runs have none).
+    assert!(transcript.round4.is_empty());
+    let mut t = transcript;
+    t.round4 = vec![round4::Package {
+        trustee: i(3),
+        accused: vec![],
+    }];
+    assert_eq!(
+        t.verify(&m),
+        Err(TrusteeError::EmptyPackage {
+            round: 4,
+            trustee: i(3)
+        })
+    );
+}
+
+/// Finding 10 of the attacker's review: a trustee silent in round 4 past the deadline cannot
+/// stall the ceremony. Its silence is no complaint: every other trustee, and a verifier,
+/// computes the same key set as with its empty package; a trustee that did complain cannot
+/// finish pretending it did not (its saved complaints are compared with its package).
+#[test]
+fn a_trustee_silent_in_round_4_complains_about_no_one() {
+    let run = Run::start(leadership(), 25);
+    let (s2, p2) = run.round2();
+    let (s3, mut inboxes) = round3_all(&s2, &run.p1, &p2);
+    // Trustee 5 received a bad share from dealer 1 and complained: its package stays.
+    deal_wrong(&s3, &mut inboxes[4], i(1), i(5), |v| v + Scalar::ONE);
+    let (s4, p4) = round4_all(&s3, &inboxes);
+    let p5: Vec<_> = s4
+        .iter()
+        .map(|s| resolve_complaints(s, &p4).unwrap())
+        .collect();
+    let (_, full) = finish(&s4[0], &p4, &p5).unwrap();
+    // Trustee 2 is silent.
+    let silent: Vec<_> = p4.iter().filter(|p| p.trustee != i(2)).cloned().collect();
+    let (_, without) = finish(&s4[0], &silent, &p5).unwrap();
+    assert_eq!(without, full);
+    let (_, own_missing) = finish(&s4[1], &silent, &p5).unwrap();
+    assert_eq!(own_missing, full);
+    assert_eq!(
+        verify_ceremony(&run.manifest, &run.p1, &p2, &silent, &p5).unwrap(),
+        full
+    );
+    // Trustee 5 complained; without its package it cannot finish.
+    let dropped: Vec<_> = p4.iter().filter(|p| p.trustee != i(5)).cloned().collect();
+    assert_eq!(
+        finish(&s4[4], &dropped, &p5).unwrap_err(),
+        TrusteeError::Equivocation {
+            round: 4,
+            trustee: i(5)
+        }
+    );
 }
 
 /// Attack 22: a proof of possession that does not verify.
