@@ -197,3 +197,42 @@ pub fn evaluate(coefficients: &[[u8; 32]], at: u16) -> Scalar {
         .rev()
         .fold(Scalar::ZERO, |acc, a| acc * x + Scalar::from_canonical_bytes(*a).unwrap())
 }
+
+/// `prefix(p) = u64be(9) ‖ "nullivote" ‖ u16be(version) ‖ u64be(len p) ‖ p`, the prefix of every
+/// trustee digest (spec §10), recomputed here from its definition.
+pub fn trustee_prefix(purpose: &[u8]) -> Vec<u8> {
+    use nullivote::transcript::{PROTOCOL_VERSION, TRANSCRIPT_LABEL};
+    let mut out = Vec::new();
+    out.extend_from_slice(&(TRANSCRIPT_LABEL.len() as u64).to_be_bytes());
+    out.extend_from_slice(TRANSCRIPT_LABEL);
+    out.extend_from_slice(&PROTOCOL_VERSION.to_be_bytes());
+    out.extend_from_slice(&(purpose.len() as u64).to_be_bytes());
+    out.extend_from_slice(purpose);
+    out
+}
+
+/// Trustee `i`'s share-encryption secret `e_i`, read from its saved round-1 state `saved` (spec
+/// §10.8, kind 1: `"NVK" ‖ version ‖ kind ‖ n ‖ k ‖ i ‖ md ‖ k coefficients ‖ e_i ‖ …`) and checked
+/// against the key `E_i` its round-2 reveal publishes (`e_i·G = E_i`). Panics otherwise: the
+/// needle would be wrong.
+pub fn encryption_secret(k: usize, saved: &[u8], published: &Element) -> Scalar {
+    let at = 6 + 38 + 32 * k;
+    let e = Option::<Scalar>::from(Scalar::from_canonical_bytes(
+        saved[at..at + 32].try_into().unwrap(),
+    ))
+    .expect("a canonical e_i");
+    assert_eq!(&encryption_key_of(&e), published.as_bytes(), "e_i·G is not E_i");
+    e
+}
+
+/// `E_i = e_i·G`, to compare with the key a round-2 reveal publishes.
+pub fn encryption_key_of(e: &Scalar) -> [u8; 32] {
+    (RISTRETTO_BASEPOINT_TABLE * e).compress().to_bytes()
+}
+
+/// `x_l` in a trustee key's saved bytes (kind 5): the 32 bytes before the state byte that ends a
+/// key that has decrypted nothing (`TrusteeKey::SECRET_LEN` bytes in all).
+pub fn share_of_saved_key(saved: &[u8]) -> [u8; 32] {
+    let end = nullivote::trustee::TrusteeKey::SECRET_LEN - 1;
+    saved[end - 32..end].try_into().unwrap()
+}

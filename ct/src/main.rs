@@ -30,7 +30,8 @@ use nullivote::proofs::{
 };
 use nullivote::secret::SecretScalar;
 use nullivote::transcript::{election_transcript, purpose};
-use nullivote::trustee::{DecryptionShare, TrusteeIndex, combine, part1, run_ceremony};
+use nullivote::election::BaseHash;
+use nullivote::trustee::{BoardHead, DecryptionShare, TrusteeIndex, combine, part1, run_ceremony};
 use nullivote_ct::fixtures::{self, PoisonRng, public_rng, scalar};
 use nullivote_ct::vg::{self, poison, poison_field, poison_raw, unpoison, unpoison_raw};
 
@@ -336,7 +337,7 @@ fn trustees(h: &mut Harness) {
     });
 
     // The key ceremony itself runs on public randomness: what is checked below is decryption.
-    let (keys, public, _) = run_ceremony(policy, &manifest, &mut rng).expect("ceremony");
+    let (mut keys, public, _) = run_ceremony(policy, &manifest, &mut rng).expect("ceremony");
     let voter_secret = CredentialSecret::derive(&CredentialCode::generate(&mut rng), manifest.election_id());
     let roll = nullivote::credential::Roll::new(vec![voter_secret.public()]).unwrap();
     let election = nullivote::election::Election::new(
@@ -355,21 +356,23 @@ fn trustees(h: &mut Harness) {
         })
         .collect();
     aggregates.push(CiphertextSum::zero()); // an empty aggregate: no part
+    // The board the tally comes from (public; any head will do for the check).
+    let head = BoardHead::new(BaseHash([0x5a; 32]), 3);
     let mut shares: Vec<DecryptionShare> = Vec::new();
-    for key in keys.iter().take(usize::from(policy.threshold)) {
+    for key in keys.iter_mut().take(usize::from(policy.threshold)) {
         h.run(format!("TrusteeKey::decrypt_share trustee {}", key.trustee().get()), || {
-            // The share x_l: the last 32 bytes of the saved layout, located in the key's memory.
-            let saved = key.to_secret_bytes();
-            let share_bytes: [u8; 32] = saved[saved.len() - 32..].try_into().unwrap();
-            poison_field(key, &share_bytes);
+            // The share x_l, from the saved layout, located in the key's memory. The seed of the
+            // proof nonces that the key draws and keeps comes from the poisoned RNG.
+            let share_bytes = fixtures::share_of_saved_key(&key.to_secret_bytes());
+            poison_field(&*key, &share_bytes);
             let share = key
-                .decrypt_share(&election, &aggregates, &mut PoisonRng::new(700))
+                .decrypt_share(&election, &head, &aggregates, &mut PoisonRng::new(700))
                 .expect("this election");
             unpoison(&share.parts()[..]); // published
             shares.push(share);
         });
     }
-    let decryption = combine(&public, &election, &aggregates, &shares, 10).expect("decrypts");
+    let decryption = combine(&public, &election, &head, &aggregates, &shares, 10).expect("decrypts");
     assert_eq!(decryption.values(), &[0, 7, 1, 0]);
 }
 

@@ -3,12 +3,19 @@
 //! secret. (That dropping wipes it is `tests/wipe.rs`.)
 //!
 //! The secret types: `SecretScalar`, `CredentialCode`, `CredentialSecret`, `RangeWitness`,
-//! `PreparedBallot`, `TrusteeKey`, `round1..=round4::SecretPackage`, `round3::PrivateShare`.
+//! `PreparedBallot`, `TrusteeKey`, `round1..=round4::SecretPackage`.
+//!
+//! The shares of the key ceremony travel sealed, in a public `round3::Package` (broadcast): its
+//! `Debug` and JSON must show none of the plaintext shares `f_i(l)`, no coefficient and no
+//! share-encryption secret `e_i` (that it does carry the shares is checked by opening them here,
+//! independently of the crate). No secret package's `Debug` prints `e_i`, and `.zeroize()` leaves
+//! no copy of it in a saved state.
 
 #![allow(unsafe_code)]
 
 use curve25519_dalek::scalar::Scalar;
 use nullivote::ballot::{PreparedBallot, prepare};
+use nullivote::codec::Wire;
 use nullivote::credential::{CredentialCode, CredentialSecret};
 use nullivote::proofs::RangeWitness;
 use nullivote::secret::SecretScalar;
@@ -146,7 +153,6 @@ fn no_secret_type_is_clone_copy_display_or_serde() {
         ("round2::SecretPackage", traits_of!(round2::SecretPackage)),
         ("round3::SecretPackage", traits_of!(round3::SecretPackage)),
         ("round4::SecretPackage", traits_of!(round4::SecretPackage)),
-        ("round3::PrivateShare", traits_of!(round3::PrivateShare)),
     ];
     let offending: Vec<String> = all
         .iter()
@@ -171,64 +177,171 @@ struct Rounds {
     r1: Vec<round1::SecretPackage>,
     r2: Vec<round2::SecretPackage>,
     r3: Vec<round3::SecretPackage>,
-    shares: Vec<round3::PrivateShare>,
     r4: Vec<round4::SecretPackage>,
     keys: Vec<TrusteeKey>,
+    /// The ceremony's outcome and manifest (to decrypt with a key).
+    public: nullivote::trustee::PublicKeySet,
+    manifest: nullivote::manifest::Manifest,
+    /// The public packages: digests, reveals (with the encryption keys `E_i`), sealed shares.
+    p1: Vec<round1::Package>,
+    p2: Vec<round2::Package>,
+    p3: Vec<round3::Package>,
+    manifest_digest: [u8; 32],
     /// Coefficients of each trustee, from its saved round-1 bytes.
     coefficients: Vec<Vec<[u8; 32]>>,
+    /// `e_i` of each trustee, derived from its coefficients or read from its saved state (see
+    /// `fixtures::encryption_secret`; checked against `E_i`).
+    encryption_secrets: Vec<[u8; 32]>,
 }
 
 fn rounds() -> Rounds {
     let authority = SecretScalar::new(scalar(&mut public_rng(90)));
     let manifest = fixtures::with_policy(&authority, 4, 3);
     let policy = manifest.trustees();
-    let (n, k) = (usize::from(policy.count), usize::from(policy.threshold));
+    let k = usize::from(policy.threshold);
+    let manifest_digest = manifest.digest();
     let mut rng = public_rng(91);
     let (r1, p1): (Vec<_>, Vec<_>) = (1..=policy.count)
         .map(|i| part1(TrusteeIndex::new(i).unwrap(), policy, &manifest, &mut rng).unwrap())
         .unzip();
-    let coefficients = r1
+    let coefficients: Vec<Vec<[u8; 32]>> = r1
         .iter()
         .map(|s| fixtures::coefficients_of(&s.to_secret_bytes(), k))
         .collect();
     let (r2, p2): (Vec<_>, Vec<_>) = r1.iter().map(|s| part2(s, &p1).unwrap()).unzip();
-    let mut r3 = Vec::new();
-    let mut inboxes: Vec<Vec<round3::PrivateShare>> = (0..n).map(|_| Vec::new()).collect();
-    let mut shares = Vec::new();
-    for s in &r2 {
-        let (s3, out) = part3(s, &p1, &p2).unwrap();
-        r3.push(s3);
-        for share in out {
-            // Keep one copy for the tests (decoded from its own secret bytes), deliver the other.
-            shares.push(round3::PrivateShare::from_secret_bytes(&share.to_secret_bytes()).unwrap());
-            inboxes[usize::from(share.to().get()) - 1].push(share);
-        }
-    }
-    let (r4, p4): (Vec<_>, Vec<_>) = r3
-        .iter()
-        .zip(&inboxes)
-        .map(|(s, inbox)| part4(s, inbox).unwrap())
-        .unzip();
+    // e_i·G is the published E_i (checked by the fixture).
+    let encryption_secrets: Vec<[u8; 32]> = (1..=policy.count)
+        .zip(&coefficients)
+        .zip(r1.iter().zip(&p2))
+        .map(|((_, a), (s, reveal))| {
+            bytes(&fixtures::encryption_secret(
+                a.len(),
+                &s.to_secret_bytes(),
+                reveal.encryption_key(),
+            ))
+        })
+        .collect();
+    let (r3, p3): (Vec<_>, Vec<_>) = r2.iter().map(|s| part3(s, &p1, &p2).unwrap()).unzip();
+    let (r4, p4): (Vec<_>, Vec<_>) = r3.iter().map(|s| part4(s, &p3).unwrap()).unzip();
+    assert!(p4.iter().all(|p| p.accused().is_empty()), "every sealed share opened and checked");
     let p5: Vec<_> = r4.iter().map(|s| resolve_complaints(s, &p4).unwrap()).collect();
-    let keys = r4.iter().map(|s| finish(s, &p4, &p5).unwrap().0).collect();
+    let (keys, publics): (Vec<_>, Vec<_>) = r4.iter().map(|s| finish(s, &p4, &p5).unwrap()).unzip();
+    let public = publics.into_iter().next().unwrap();
     Rounds {
         r1,
         r2,
         r3,
-        shares,
         r4,
         keys,
+        public,
+        manifest,
+        p1,
+        p2,
+        p3,
+        manifest_digest,
         coefficients,
+        encryption_secrets,
     }
 }
 
-fn share_of_key(key: &TrusteeKey) -> [u8; 32] {
-    let saved = key.to_secret_bytes();
-    saved[saved.len() - 32..].try_into().unwrap()
+/// `R`, the digest of rounds 1–2, from the public packages (spec §10):
+/// `SHA-256(prefix("trustee-reveals") ‖ md ‖ u16be(n) ‖ u16be(k) ‖ h_1 ‖ … ‖ h_n
+/// ‖ [u16be(i) ‖ C_{i,0..k} ‖ π_{i,0..k} ‖ E_i ‖ π^E_i] for i = 1..=n)`.
+fn reveals_digest(r: &Rounds) -> [u8; 32] {
+    use nullivote::transcript::purpose;
+    use sha2::{Digest, Sha256};
+    let (n, k) = (r.p1.len() as u16, r.coefficients[0].len() as u16);
+    let mut h = Sha256::new();
+    h.update(fixtures::trustee_prefix(purpose::TRUSTEE_REVEALS));
+    h.update(r.manifest_digest);
+    h.update(n.to_be_bytes());
+    h.update(k.to_be_bytes());
+    for p in &r.p1 {
+        h.update(p.digest());
+    }
+    for p in &r.p2 {
+        h.update(p.trustee().get().to_be_bytes());
+        for c in p.commitments() {
+            h.update(c.as_bytes());
+        }
+        for proof in p.proofs() {
+            h.update(proof.encode());
+        }
+        h.update(p.encryption_key().as_bytes());
+        h.update(p.encryption_proof().encode());
+    }
+    h.finalize().into()
 }
 
-fn value_of_share(share: &round3::PrivateShare) -> [u8; 32] {
-    let saved = share.to_secret_bytes();
+/// Opens the share dealer `i` sealed for `l` in `package`, independently of the crate (spec
+/// §10.5): `key = HKDF-SHA-256(salt = md, ikm = enc(e_l·E_i), info = prefix("trustee-share-seal")
+/// ‖ R ‖ u16be(i) ‖ u16be(l) ‖ enc(E_i) ‖ enc(E_l))`, ChaCha20-Poly1305 with nonce 0 and
+/// `aad = prefix("trustee-share-seal") ‖ md ‖ u16be(i) ‖ u16be(l)`.
+/// Returns the sealed bytes (ciphertext ‖ tag) and the plaintext.
+fn open_sealed(r: &Rounds, package: &round3::Package, l: u16) -> (Vec<u8>, [u8; 32]) {
+    use chacha20poly1305::aead::{AeadInPlace, KeyInit};
+    use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce, Tag};
+    use nullivote::transcript::purpose;
+    let i = package.dealer().get();
+    let mut mine = package.shares().iter().filter(|s| s.to().get() == l);
+    let sealed = mine.next().expect("a share for l").share().encode();
+    assert!(mine.next().is_none(), "one share for l");
+    assert_eq!(sealed.len(), 48);
+    let key_i = r.p2[usize::from(i) - 1].encryption_key();
+    let key_l = r.p2[usize::from(l) - 1].encryption_key();
+    let e_l = Scalar::from_canonical_bytes(r.encryption_secrets[usize::from(l) - 1]).unwrap();
+    let dh = (key_i.point() * e_l).compress().to_bytes();
+    let mut aad = fixtures::trustee_prefix(purpose::TRUSTEE_SHARE_SEAL);
+    aad.extend_from_slice(&r.manifest_digest);
+    aad.extend_from_slice(&i.to_be_bytes());
+    aad.extend_from_slice(&l.to_be_bytes());
+    let mut info = fixtures::trustee_prefix(purpose::TRUSTEE_SHARE_SEAL);
+    info.extend_from_slice(&reveals_digest(r));
+    info.extend_from_slice(&i.to_be_bytes());
+    info.extend_from_slice(&l.to_be_bytes());
+    info.extend_from_slice(key_i.as_bytes());
+    info.extend_from_slice(key_l.as_bytes());
+    let mut okm = [0u8; 32];
+    hkdf::Hkdf::<sha2::Sha256>::new(Some(&r.manifest_digest), &dh)
+        .expand(&info, &mut okm)
+        .unwrap();
+    let mut plain = [0u8; 32];
+    plain.copy_from_slice(&sealed[..32]);
+    let tag = Tag::from_slice(&sealed[32..]);
+    if ChaCha20Poly1305::new(Key::from_slice(&okm))
+        .decrypt_in_place_detached(&Nonce::default(), &aad, &mut plain, tag)
+        .is_ok()
+    {
+        return (sealed, plain);
+    }
+    panic!("the share {i} sealed for {l} does not open with e_{l}");
+}
+
+fn share_of_key(key: &TrusteeKey) -> [u8; 32] {
+    fixtures::share_of_saved_key(&key.to_secret_bytes())
+}
+
+/// Key 1 decrypts a tally: it then keeps the seed of its proof nonces (a secret), returned.
+fn decrypt_with_first_key(r: &mut Rounds) -> [u8; 32] {
+    let mut rng = public_rng(92);
+    let voter = CredentialSecret::derive(&CredentialCode::generate(&mut rng), r.manifest.election_id());
+    let election = nullivote::election::Election::new(
+        r.manifest.clone(),
+        r.public.election_key(),
+        r.public.ceremony_digest(),
+        nullivote::credential::Roll::new(vec![voter.public()]).unwrap(),
+    );
+    let joint = r.public.election_key();
+    let aggregates: Vec<_> = (0..2u64)
+        .map(|v| {
+            let c = joint.encrypt(&Scalar::from(v), &scalar(&mut rng));
+            nullivote::elgamal::Ciphertext::sum([&c])
+        })
+        .collect();
+    let head = nullivote::trustee::BoardHead::new(nullivote::election::BaseHash([0x5a; 32]), 3);
+    r.keys[0].decrypt_share(&election, &head, &aggregates, &mut rng).unwrap();
+    let saved = r.keys[0].to_secret_bytes();
+    assert_eq!(saved.len(), TrusteeKey::DECRYPTED_SECRET_LEN);
     saved[saved.len() - 32..].try_into().unwrap()
 }
 
@@ -300,17 +413,21 @@ fn debug_of_every_secret_type_prints_no_secret() {
     secrets.push(x);
     assert_debug_hides("PreparedBallot", &ballot, &secrets);
 
-    let r = rounds();
+    let mut r = rounds();
     for key in &r.keys {
         assert_debug_hides("TrusteeKey", key, &[share_of_key(key)]);
     }
+    let seed = decrypt_with_first_key(&mut r);
+    assert_debug_hides("TrusteeKey (has decrypted)", &r.keys[0], &[share_of_key(&r.keys[0]), seed]);
     for (i, a) in r.coefficients.iter().enumerate() {
-        assert_debug_hides("round1::SecretPackage", &r.r1[i], a);
-        assert_debug_hides("round2::SecretPackage", &r.r2[i], a);
-        assert_debug_hides("round3::SecretPackage", &r.r3[i], a);
+        // Every state holds the coefficients, and e_i or what it is derived from.
+        let mut secrets = a.clone();
+        secrets.push(r.encryption_secrets[i]);
+        assert_debug_hides("round1::SecretPackage", &r.r1[i], &secrets);
+        assert_debug_hides("round2::SecretPackage", &r.r2[i], &secrets);
+        assert_debug_hides("round3::SecretPackage", &r.r3[i], &secrets);
         // Round 4 also holds the shares received (and its own f_l(l)).
         let me = u16::try_from(i + 1).unwrap();
-        let mut secrets = a.clone();
         secrets.extend(
             r.coefficients
                 .iter()
@@ -318,8 +435,49 @@ fn debug_of_every_secret_type_prints_no_secret() {
         );
         assert_debug_hides("round4::SecretPackage", &r.r4[i], &secrets);
     }
-    for share in &r.shares {
-        assert_debug_hides("round3::PrivateShare", share, &[value_of_share(share)]);
+}
+
+/// A round-3 package is public (broadcast), so it may be printed and serialized; what it must not
+/// show is any share in clear. It does carry them: each opens (with the recipient's `e_l`, here
+/// independently of the crate) to `f_i(l)`.
+#[test]
+fn a_round3_package_shows_no_share_in_clear() {
+    let r = rounds();
+    let n = u16::try_from(r.coefficients.len()).unwrap();
+    assert_eq!(r.p3.len(), usize::from(n));
+    for (i, (package, a)) in r.p3.iter().zip(&r.coefficients).enumerate() {
+        let dealer = u16::try_from(i + 1).unwrap();
+        assert_eq!(package.dealer().get(), dealer);
+        // f_i(l) for every l (f_i(i) included: it is never sent), the coefficients, e_i.
+        let mut secrets: Vec<[u8; 32]> =
+            (1..=n).map(|l| bytes(&fixtures::evaluate(a, l))).collect();
+        secrets.extend(a.iter().copied());
+        secrets.push(r.encryption_secrets[i]);
+        // Positive control: the package holds the n - 1 other shares, sealed, and each opens to
+        // f_i(l); the ciphertext is not the plaintext.
+        let to: Vec<u16> = package.shares().iter().map(|s| s.to().get()).collect();
+        assert_eq!(to, (1..=n).filter(|&l| l != dealer).collect::<Vec<_>>());
+        for l in (1..=n).filter(|&l| l != dealer) {
+            let (sealed, plain) = open_sealed(&r, package, l);
+            assert_eq!(plain, secrets[usize::from(l) - 1], "the share sealed for {l} is f_{dealer}({l})");
+            assert_ne!(&sealed[..32], &plain[..]);
+        }
+        assert_debug_hides("round3::Package", package, &secrets);
+        let json = serde_json::to_string(package).unwrap();
+        let pretty = serde_json::to_string_pretty(package).unwrap();
+        assert!(json.contains("\"shares\""), "the JSON is the package's: {json}");
+        for text in [&json, &pretty] {
+            for secret in &secrets {
+                for form in forms(secret) {
+                    assert!(!text.contains(&form), "round3::Package: JSON shows a secret ({form}) in: {text}");
+                }
+            }
+        }
+        // The package survives JSON unchanged (it is what is broadcast).
+        let back: round3::Package = serde_json::from_str(&json).unwrap();
+        assert_eq!(&back, package);
+        // Re-sending after a crash gives the identical package.
+        assert_eq!(&r.r3[i].package(), package, "round3::SecretPackage::package() is deterministic");
     }
 }
 
@@ -350,22 +508,23 @@ fn zeroize_wipes_every_secret_type_that_implements_it() {
     assert!(raw(&witness).iter().all(|&b| b == 0), "RangeWitness: value and nonce wiped");
 
     let mut r = rounds();
+    let seed = decrypt_with_first_key(&mut r);
+    let contains = |hay: &[u8], needle: &[u8; 32]| hay.windows(32).any(|w| w == needle);
     for key in &mut r.keys {
         assert_ne!(share_of_key(key), [0; 32]);
         key.zeroize();
         assert_eq!(share_of_key(key), [0; 32], "TrusteeKey: share wiped");
+        assert!(!contains(&key.to_secret_bytes(), &seed), "TrusteeKey: nonce seed wiped");
     }
-    for share in &mut r.shares {
-        assert_ne!(value_of_share(share), [0; 32]);
-        share.zeroize();
-        assert_eq!(value_of_share(share), [0; 32], "PrivateShare: value wiped");
-    }
-    let contains = |hay: &[u8], needle: &[u8; 32]| hay.windows(32).any(|w| w == needle);
     for (i, a) in r.coefficients.iter().enumerate() {
+        // e_i: derived from the coefficients when sealing or opening (then wiping them is what
+        // wipes it), or saved with them; either way no copy survives zeroize().
+        let e = &r.encryption_secrets[i];
         macro_rules! wiped {
             ($what:expr, $pkg:expr) => {{
                 let pkg = $pkg;
-                assert!(a.iter().all(|c| contains(&pkg.to_secret_bytes(), c)));
+                let before = pkg.to_secret_bytes();
+                assert!(a.iter().all(|c| contains(&before, c)));
                 pkg.zeroize();
                 let after = pkg.to_secret_bytes();
                 assert!(
@@ -373,6 +532,7 @@ fn zeroize_wipes_every_secret_type_that_implements_it() {
                     "{}: a coefficient survives zeroize()",
                     $what
                 );
+                assert!(!contains(&after, e), "{}: e_i survives zeroize()", $what);
             }};
         }
         wiped!("round1::SecretPackage", &mut r.r1[i]);

@@ -6,6 +6,14 @@
 //! catches heap copies of secrets that are freed without being wiped (a temporary `Vec`, a
 //! reallocation of a growing one).
 //!
+//! The key ceremony's secrets are every coefficient `a_{i,j}`, every share `s_{i→l} = f_i(l)`
+//! (sealed in round 3, opened in round 4: its plaintext bytes must not outlive the sealing or the
+//! opening), every key share `x_l`, and every share-encryption secret `e_i` (which `part3`,
+//! `part4` and `round3::SecretPackage::package` seal and open with; recomputed here as the crate
+//! derives it from the coefficients, or read from a saved state if the crate saves it, and checked
+//! against the published `E_i`). A trustee key that has decrypted a tally also keeps the seed of
+//! its proof nonces.
+//!
 //! Stack copies are out of reach of this test (a moved-from value is not dropped in Rust).
 //!
 //! One `#[test]` so that nothing else runs while the allocator is armed.
@@ -23,7 +31,7 @@ use nullivote::elgamal::{Ciphertext, CiphertextSum};
 use nullivote::proofs::RangeWitness;
 use nullivote::secret::SecretScalar;
 use nullivote::trustee::{
-    TrusteeIndex, finish, part1, part2, part3, part4, resolve_complaints, round3,
+    TrusteeIndex, finish, part1, part2, part3, part4, resolve_complaints,
 };
 use nullivote_ct::fixtures::{self, public_rng, scalar};
 
@@ -267,13 +275,17 @@ fn dropping_secrets_wipes_them() {
     named("ballot::prepare (the call)", &needles, &ballot_name, &mut || prepared = Some(make()));
     named("PreparedBallot (drop)", &needles, &ballot_name, &mut || drop(prepared.take()));
 
-    // The DKG, n = 7, k = 4, round by round. Needles: every coefficient, every f_i(l), every x_l.
+    // The DKG, n = 7, k = 4, round by round. Needles: every coefficient, every f_i(l), every x_l,
+    // every e_i.
     let manifest = fixtures::with_policy(&authority, 7, 4);
+    let md = manifest.digest();
     let policy = manifest.trustees();
     let (n, k) = (usize::from(policy.count), usize::from(policy.threshold));
     let trustees: Vec<TrusteeIndex> = (1..=policy.count).map(|i| TrusteeIndex::new(i).unwrap()).collect();
-    let mut r1 = Vec::new();
-    let mut p1 = Vec::new();
+    // Sized up front (as below): a secret package may hold a secret inline, and a growing Vec
+    // would free its old buffer unwiped.
+    let mut r1 = Vec::with_capacity(n);
+    let mut p1 = Vec::with_capacity(n);
     for &t in &trustees {
         let (s, p) = part1(t, policy, &manifest, &mut rng).unwrap();
         r1.push(s);
@@ -290,19 +302,44 @@ fn dropping_secrets_wipes_them() {
     let keys_x: Vec<[u8; 32]> = (0..n)
         .map(|l| b(&shares.iter().map(|s| Scalar::from_canonical_bytes(s[l]).unwrap()).sum()))
         .collect();
+    // e_i·G is the published E_i (checked by the fixture): the needles e_i are the right ones.
+    // The reveals, made once unarmed to learn E_i (part2 is deterministic: it re-makes them).
+    let reveals: Vec<_> = r1.iter().map(|s| part2(s, &p1).unwrap().1).collect();
+    let encryption_secrets: Vec<[u8; 32]> = (1..=policy.count)
+        .zip(&coefficients)
+        .zip(r1.iter().zip(&reveals))
+        .map(|((_, a), (s, reveal))| {
+            b(&fixtures::encryption_secret(a.len(), &s.to_secret_bytes(), reveal.encryption_key()))
+        })
+        .collect();
     let mut needles: Vec<&[u8]> = Vec::new();
     needles.extend(coefficients.iter().flatten().map(|a| &a[..]));
     needles.extend(shares.iter().flatten().map(|s| &s[..]));
     needles.extend(keys_x.iter().map(|x| &x[..]));
-    // Needle i: a_{i,j} (dealer i, coefficient j), then f_i(l) = s_{i→l}, then x_l.
+    needles.extend(encryption_secrets.iter().map(|e| &e[..]));
+    // The seed of the proof nonces a key draws (first, from public_rng(14) below) and keeps once
+    // it has decrypted a tally: the same for every key here.
+    let nonce_seed: [u8; 32] = {
+        use rand_core::RngCore;
+        let mut seed = [0u8; 32];
+        public_rng(14).fill_bytes(&mut seed);
+        seed
+    };
+    needles.push(&nonce_seed);
+    // Needle i: a_{i,j} (dealer i, coefficient j), then f_i(l) = s_{i→l}, then x_l, then e_i,
+    // then the decryption nonce seed.
     let dkg_name = move |i: usize| {
         if i < n * k {
             format!("a_{{{},{}}}", i / k + 1, i % k)
         } else if i < n * k + n * n {
             let m = i - n * k;
             format!("f_{}({})", m / n + 1, m % n + 1)
-        } else {
+        } else if i < n * k + n * n + n {
             format!("x_{}", i - n * k - n * n + 1)
+        } else if i < n * k + n * n + 2 * n {
+            format!("e_{}", i - n * k - n * n - n + 1)
+        } else {
+            "decryption nonce seed".to_owned()
         }
     };
 
@@ -317,35 +354,37 @@ fn dropping_secrets_wipes_them() {
             p2.push(p);
         }
     });
+    assert_eq!(p2, reveals, "part2 re-makes the reveals the needles e_i were checked against");
     named("round1::SecretPackage (drop)", &needles, &dkg_name, &mut || r1.clear());
     let mut r3 = Vec::with_capacity(n);
-    let mut inboxes: Vec<Vec<round3::PrivateShare>> = (0..n).map(|_| Vec::with_capacity(n)).collect();
-    let mut outs = Vec::with_capacity(n);
-    named("dkg::part3 (private shares)", &needles, &dkg_name, &mut || {
+    let mut p3 = Vec::with_capacity(n);
+    named("dkg::part3 (sealing the shares)", &needles, &dkg_name, &mut || {
         for s in &r2 {
-            let (s, out) = part3(s, &p1, &p2).unwrap();
+            let (s, p) = part3(s, &p1, &p2).unwrap();
             r3.push(s);
-            outs.push(out);
+            p3.push(p);
         }
     });
-    for out in outs {
-        for share in out {
-            let to = usize::from(share.to().get()) - 1;
-            inboxes[to].push(share);
-        }
-    }
     named("round2::SecretPackage (drop)", &needles, &dkg_name, &mut || r2.clear());
+    // Re-sending after a crash: the same sealing again, from the saved state.
+    named("round3::SecretPackage::package (re-seal)", &needles, &dkg_name, &mut || {
+        for (s, p) in r3.iter().zip(&p3) {
+            assert!(s.package() == *p, "package() re-makes the broadcast package");
+        }
+    });
     let mut r4 = Vec::with_capacity(n);
     let mut p4 = Vec::with_capacity(n);
-    named("dkg::part4", &needles, &dkg_name, &mut || {
-        for (s, inbox) in r3.iter().zip(&inboxes) {
-            let (s, p) = part4(s, inbox).unwrap();
+    named("dkg::part4 (opening the shares)", &needles, &dkg_name, &mut || {
+        for s in &r3 {
+            let (s, p) = part4(s, &p3).unwrap();
             r4.push(s);
             p4.push(p);
         }
     });
+    assert!(p4.iter().all(|p| p.accused().is_empty()), "every sealed share opened and checked");
     named("round3::SecretPackage (drop)", &needles, &dkg_name, &mut || r3.clear());
-    named("round3::PrivateShare (drop)", &needles, &dkg_name, &mut || inboxes.clear());
+    // Public: the broadcast packages hold no share in clear, so freeing them frees no secret.
+    named("round3::Package (drop: public, sealed shares only)", &needles, &dkg_name, &mut || p3.clear());
     let p5: Vec<_> = r4.iter().map(|s| resolve_complaints(s, &p4).unwrap()).collect();
     let mut keys = Vec::with_capacity(n);
     let mut public = None;
@@ -373,11 +412,16 @@ fn dropping_secrets_wipes_them() {
             Ciphertext::sum([&c])
         })
         .collect();
+    let head = nullivote::trustee::BoardHead::new(nullivote::election::BaseHash([0x5a; 32]), 3);
     named("TrusteeKey::decrypt_share", &needles, &dkg_name, &mut || {
-        for key in &keys {
-            key.decrypt_share(&election, &aggregates, &mut public_rng(14)).unwrap();
+        for key in &mut keys {
+            key.decrypt_share(&election, &head, &aggregates, &mut public_rng(14)).unwrap();
         }
     });
+    for key in &keys {
+        let saved = key.to_secret_bytes();
+        assert_eq!(saved[saved.len() - 32..], nonce_seed, "the needle is the seed the key keeps");
+    }
     named("TrusteeKey (drop)", &needles, &dkg_name, &mut || keys.clear());
 
     // run_ceremony (the one-process helper of examples and tests), n = 7: its part1 calls draw
@@ -385,13 +429,15 @@ fn dropping_secrets_wipes_them() {
     // coefficients, shares and keys (the needles).
     let seed = 15;
     let mut replay = public_rng(seed);
-    let coefficients: Vec<Vec<[u8; 32]>> = trustees
+    let (replay1, replay_p1): (Vec<_>, Vec<_>) = trustees
         .iter()
-        .map(|&t| {
-            let (s, _) = part1(t, policy, &manifest, &mut replay).unwrap();
-            fixtures::coefficients_of(&s.to_secret_bytes(), k)
-        })
+        .map(|&t| part1(t, policy, &manifest, &mut replay).unwrap())
+        .unzip();
+    let coefficients: Vec<Vec<[u8; 32]>> = replay1
+        .iter()
+        .map(|s| fixtures::coefficients_of(&s.to_secret_bytes(), k))
         .collect();
+    let reveals: Vec<_> = replay1.iter().map(|s| part2(s, &replay_p1).unwrap().1).collect();
     let shares: Vec<Vec<[u8; 32]>> = coefficients
         .iter()
         .map(|a| (1..=policy.count).map(|l| b(&fixtures::evaluate(a, l))).collect())
@@ -399,10 +445,20 @@ fn dropping_secrets_wipes_them() {
     let keys_x: Vec<[u8; 32]> = (0..n)
         .map(|l| b(&shares.iter().map(|s| Scalar::from_canonical_bytes(s[l]).unwrap()).sum()))
         .collect();
+    let encryption_secrets: Vec<[u8; 32]> = (1..=policy.count)
+        .zip(&coefficients)
+        .zip(replay1.iter().zip(&reveals))
+        .map(|((_, a), (s, reveal))| {
+            b(&fixtures::encryption_secret(a.len(), &s.to_secret_bytes(), reveal.encryption_key()))
+        })
+        .collect();
+    drop(replay1);
     let mut needles: Vec<&[u8]> = Vec::new();
     needles.extend(coefficients.iter().flatten().map(|a| &a[..]));
     needles.extend(shares.iter().flatten().map(|s| &s[..]));
     needles.extend(keys_x.iter().map(|x| &x[..]));
+    needles.extend(encryption_secrets.iter().map(|e| &e[..]));
+    needles.push(&nonce_seed);
     let mut outcome = None;
     named("dkg::run_ceremony n=7 (the call)", &needles, &dkg_name, &mut || {
         outcome = Some(nullivote::trustee::run_ceremony(policy, &manifest, &mut public_rng(seed)).unwrap());
@@ -410,7 +466,7 @@ fn dropping_secrets_wipes_them() {
     let (ceremony_keys, _, _) = outcome.take().unwrap();
     let got: Vec<[u8; 32]> = ceremony_keys
         .iter()
-        .map(|key| key.to_secret_bytes()[nullivote::trustee::TrusteeKey::SECRET_LEN - 32..].try_into().unwrap())
+        .map(|key| fixtures::share_of_saved_key(&key.to_secret_bytes()))
         .collect();
     assert_eq!(got, keys_x, "the replay reproduces run_ceremony's keys");
     let mut ceremony_keys = Some(ceremony_keys);

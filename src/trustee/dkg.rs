@@ -1322,14 +1322,17 @@ pub fn run_ceremony<R: RngCore + CryptoRng>(
     rng: &mut R,
 ) -> Result<(Vec<TrusteeKey>, PublicKeySet, CeremonyTranscript), TrusteeError> {
     check_policy(policy)?;
-    let mut secrets1 = Vec::new();
+    // Every list of secret states sized up front: each state holds e_i inline, and a growing
+    // Vec would free its old buffer unwiped (found by ct/tests/wipe.rs).
+    let n = usize::from(policy.count);
+    let mut secrets1 = Vec::with_capacity(n);
     let mut packages1 = Vec::new();
     for trustee in TrusteeIndex::all(policy) {
         let (s, p) = part1(trustee, policy, manifest, rng)?;
         secrets1.push(s);
         packages1.push(p);
     }
-    let mut secrets2 = Vec::new();
+    let mut secrets2 = Vec::with_capacity(n);
     let mut packages2 = Vec::new();
     for s in &secrets1 {
         let (s, p) = part2(s, &packages1)?;
@@ -1337,7 +1340,7 @@ pub fn run_ceremony<R: RngCore + CryptoRng>(
         packages2.push(p);
     }
     drop(secrets1);
-    let mut secrets3 = Vec::new();
+    let mut secrets3 = Vec::with_capacity(n);
     let mut packages3 = Vec::new();
     for s in &secrets2 {
         let (s, p) = part3(s, &packages1, &packages2)?;
@@ -1345,7 +1348,7 @@ pub fn run_ceremony<R: RngCore + CryptoRng>(
         packages3.push(p);
     }
     drop(secrets2);
-    let mut secrets4 = Vec::new();
+    let mut secrets4 = Vec::with_capacity(n);
     let mut packages4 = Vec::new();
     for s in &secrets3 {
         let (s, p) = part4(s, &packages3)?;
