@@ -339,6 +339,39 @@ mod tests {
         }
     }
 
+    /// A seal that authenticates but holds no canonical scalar (a dealer sealing 32 bytes ≥ ℓ)
+    /// does not open: the recipient complains as for any bad share.
+    #[test]
+    fn a_seal_of_a_non_canonical_scalar_does_not_open() {
+        let p = pair();
+        let d = p.one_to_two();
+        let cipher = seal_key(
+            d.manifest_digest,
+            d.reveals_digest,
+            (d.from, d.from_key),
+            (d.to, d.to_key),
+            &p.e1,
+            d.to_key,
+        );
+        let mut buffer = [0xffu8; 32];
+        let aad = associated_data(d.manifest_digest, d.from, d.to);
+        let tag = cipher
+            .encrypt_in_place_detached(&Nonce::default(), &aad, &mut buffer)
+            .unwrap();
+        let mut bytes = [0u8; SealedShare::LEN];
+        bytes[..32].copy_from_slice(&buffer);
+        bytes[32..].copy_from_slice(&tag);
+        assert!(d.open(&p.e2, &SealedShare(bytes)).is_none());
+        // The same path with a canonical plaintext opens (the check above is the scalar's).
+        let mut canonical = Scalar::from(5u64).to_bytes();
+        let tag = cipher
+            .encrypt_in_place_detached(&Nonce::default(), &aad, &mut canonical)
+            .unwrap();
+        bytes[..32].copy_from_slice(&canonical);
+        bytes[32..].copy_from_slice(&tag);
+        assert!(d.open(&p.e2, &SealedShare(bytes)).is_some());
+    }
+
     #[test]
     fn the_encryption_key_and_its_proof_are_functions_of_the_secret() {
         let md = [1u8; 32];
