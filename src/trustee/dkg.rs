@@ -1414,14 +1414,7 @@ fn by_trustee<T>(
     items: &[T],
     index: impl Fn(&T) -> TrusteeIndex,
 ) -> Result<Vec<&T>, TrusteeError> {
-    let mut slots: Vec<Option<&T>> = vec![None; usize::from(policy.count)];
-    for item in items {
-        let trustee = index(item).check(policy)?;
-        if slots[trustee.slot()].replace(item).is_some() {
-            return Err(TrusteeError::DuplicatePackage { round, trustee });
-        }
-    }
-    slots
+    at_most_one_each(policy, round, items, index)?
         .into_iter()
         .enumerate()
         .map(|(slot, item)| {

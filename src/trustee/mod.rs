@@ -584,16 +584,21 @@ pub(crate) fn check_policy(policy: TrusteePolicy) -> Result<(), TrusteeError> {
     }
 }
 
-/// A SHA-256 state over the common prefix of nullivote's trustee digests:
+/// The common prefix of nullivote's trustee digests (spec §3.8):
 /// `u64be(9) ‖ "nullivote" ‖ u16be(PROTOCOL_VERSION) ‖ u64be(len(purpose)) ‖ purpose`.
+pub(crate) fn trustee_prefix(purpose: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(8 + TRANSCRIPT_LABEL.len() + 2 + 8 + purpose.len());
+    out.extend_from_slice(&(TRANSCRIPT_LABEL.len() as u64).to_be_bytes());
+    out.extend_from_slice(TRANSCRIPT_LABEL);
+    out.extend_from_slice(&PROTOCOL_VERSION.to_be_bytes());
+    out.extend_from_slice(&(purpose.len() as u64).to_be_bytes());
+    out.extend_from_slice(purpose);
+    out
+}
+
+/// A SHA-256 state over [`trustee_prefix`]`(purpose)`.
 pub(crate) fn tagged_hash(purpose: &'static [u8]) -> Sha256 {
-    let mut h = Sha256::new();
-    h.update((TRANSCRIPT_LABEL.len() as u64).to_be_bytes());
-    h.update(TRANSCRIPT_LABEL);
-    h.update(PROTOCOL_VERSION.to_be_bytes());
-    h.update((purpose.len() as u64).to_be_bytes());
-    h.update(purpose);
-    h
+    Sha256::new_with_prefix(trustee_prefix(purpose))
 }
 
 /// `Σ_j l^j·C_j` (**variable time**: public commitments and index only).

@@ -39,13 +39,13 @@ use rand_core::SeedableRng;
 use sha2::{Digest, Sha256};
 use zeroize::{Zeroize, Zeroizing};
 
-use super::TrusteeIndex;
+use super::{TrusteeIndex, tagged_hash, trustee_prefix};
 use crate::codec::{Reader, Wire, wire_serde};
 use crate::error::EncodingError;
 use crate::group::Element;
 use crate::proofs::{SchnorrProof, SchnorrStatement};
 use crate::secret::SecretScalar;
-use crate::transcript::{PROTOCOL_VERSION, TRANSCRIPT_LABEL, election_transcript, label, purpose};
+use crate::transcript::{election_transcript, label, purpose};
 
 /// A sealed share: the 32-byte ciphertext of `enc(s_{i→l})` and its 16-byte tag.
 ///
@@ -90,13 +90,6 @@ impl Wire for SealedShare {
 
 wire_serde!(SealedShare);
 
-/// The prefix of every trustee digest, for a hash other than SHA-256.
-fn prefixed<D: Digest>(tag: &[u8]) -> D {
-    let mut h = D::new();
-    h.update(prefix_bytes(tag));
-    h
-}
-
 /// The transcript of a proof of possession of `e_i`:
 /// `election_transcript("trustee-encryption-key", md)`, then `append_u64("trustee", i)`.
 pub(crate) fn encryption_key_transcript(
@@ -121,7 +114,7 @@ pub(crate) fn encryption_key(
     // e ≠ 0 (drawn non-zero, checked on loading), so E_i is not the identity.
     let public = Element::from_point_unchecked(RISTRETTO_BASEPOINT_TABLE * e.expose());
     let mut seed: [u8; 32] = {
-        let mut h: Sha256 = prefixed(purpose::TRUSTEE_ENCRYPTION_NONCE);
+        let mut h = tagged_hash(purpose::TRUSTEE_ENCRYPTION_NONCE);
         h.update(e.expose().as_bytes());
         h.finalize().into()
     };
@@ -132,46 +125,8 @@ pub(crate) fn encryption_key(
     (public, proof)
 }
 
-/// The AEAD key of the direction `from → to` (see the module docs), computed by `from` with
-/// `own = e_from` and `other = E_to`, or by `to` with `own = e_to` and `other = E_from`.
-fn seal_key(
-    manifest_digest: &[u8; 32],
-    reveals_digest: &[u8; 32],
-    from: (TrusteeIndex, &Element),
-    to: (TrusteeIndex, &Element),
-    own: &SecretScalar,
-    other: &Element,
-) -> ChaCha20Poly1305 {
-    // Constant time in the secret scalar.
-    let mut dh = (other.point() * own.expose()).compress().to_bytes();
-    let mut info = Vec::with_capacity(160);
-    info.extend_from_slice(&prefix_bytes(purpose::TRUSTEE_SHARE_SEAL));
-    info.extend_from_slice(reveals_digest);
-    info.extend_from_slice(&from.0.get().to_be_bytes());
-    info.extend_from_slice(&to.0.get().to_be_bytes());
-    info.extend_from_slice(from.1.as_bytes());
-    info.extend_from_slice(to.1.as_bytes());
-    let mut okm = Zeroizing::new([0u8; 32]);
-    Hkdf::<Sha256>::new(Some(manifest_digest), &dh)
-        .expand(&info, okm.as_mut())
-        .expect("32 bytes is a valid HKDF-SHA-256 output length");
-    dh.zeroize();
-    ChaCha20Poly1305::new(Key::from_slice(okm.as_ref()))
-}
-
-/// `prefix(tag)`, the common prefix of the trustee digests (as [`super::tagged_hash`]).
-fn prefix_bytes(tag: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(8 + TRANSCRIPT_LABEL.len() + 2 + 8 + tag.len());
-    out.extend_from_slice(&(TRANSCRIPT_LABEL.len() as u64).to_be_bytes());
-    out.extend_from_slice(TRANSCRIPT_LABEL);
-    out.extend_from_slice(&PROTOCOL_VERSION.to_be_bytes());
-    out.extend_from_slice(&(tag.len() as u64).to_be_bytes());
-    out.extend_from_slice(tag);
-    out
-}
-
 fn associated_data(manifest_digest: &[u8; 32], from: TrusteeIndex, to: TrusteeIndex) -> Vec<u8> {
-    let mut aad = prefix_bytes(purpose::TRUSTEE_SHARE_SEAL);
+    let mut aad = trustee_prefix(purpose::TRUSTEE_SHARE_SEAL);
     aad.extend_from_slice(manifest_digest);
     aad.extend_from_slice(&from.get().to_be_bytes());
     aad.extend_from_slice(&to.get().to_be_bytes());
@@ -190,16 +145,28 @@ pub(crate) struct Direction<'a> {
 }
 
 impl Direction<'_> {
+    /// The AEAD key of this direction (see the module docs), computed by `from` with
+    /// `own = e_from` and `other = E_to`, or by `to` with `own = e_to` and `other = E_from`.
+    fn cipher(&self, own: &SecretScalar, other: &Element) -> ChaCha20Poly1305 {
+        // Constant time in the secret scalar.
+        let mut dh = (other.point() * own.expose()).compress().to_bytes();
+        let mut info = trustee_prefix(purpose::TRUSTEE_SHARE_SEAL);
+        info.extend_from_slice(self.reveals_digest);
+        info.extend_from_slice(&self.from.get().to_be_bytes());
+        info.extend_from_slice(&self.to.get().to_be_bytes());
+        info.extend_from_slice(self.from_key.as_bytes());
+        info.extend_from_slice(self.to_key.as_bytes());
+        let mut okm = Zeroizing::new([0u8; 32]);
+        Hkdf::<Sha256>::new(Some(self.manifest_digest), &dh)
+            .expand(&info, okm.as_mut())
+            .expect("32 bytes is a valid HKDF-SHA-256 output length");
+        dh.zeroize();
+        ChaCha20Poly1305::new(Key::from_slice(okm.as_ref()))
+    }
+
     /// Dealer `from` seals `share` for `to`, with its own secret `e_from`.
     pub(crate) fn seal(&self, e_from: &SecretScalar, share: &SecretScalar) -> SealedShare {
-        let cipher = seal_key(
-            self.manifest_digest,
-            self.reveals_digest,
-            (self.from, self.from_key),
-            (self.to, self.to_key),
-            e_from,
-            self.to_key,
-        );
+        let cipher = self.cipher(e_from, self.to_key);
         let mut buffer = Zeroizing::new(share.expose().to_bytes());
         let aad = associated_data(self.manifest_digest, self.from, self.to);
         let tag = cipher
@@ -214,14 +181,7 @@ impl Direction<'_> {
     /// Recipient `to` opens `sealed` with its own secret `e_to`: the share, or `None` if the
     /// tag does not verify or the plaintext is not a canonical scalar.
     pub(crate) fn open(&self, e_to: &SecretScalar, sealed: &SealedShare) -> Option<SecretScalar> {
-        let cipher = seal_key(
-            self.manifest_digest,
-            self.reveals_digest,
-            (self.from, self.from_key),
-            (self.to, self.to_key),
-            e_to,
-            self.from_key,
-        );
+        let cipher = self.cipher(e_to, self.from_key);
         let mut buffer = Zeroizing::new([0u8; 32]);
         buffer.copy_from_slice(&sealed.0[..32]);
         let aad = associated_data(self.manifest_digest, self.from, self.to);
@@ -345,14 +305,7 @@ mod tests {
     fn a_seal_of_a_non_canonical_scalar_does_not_open() {
         let p = pair();
         let d = p.one_to_two();
-        let cipher = seal_key(
-            d.manifest_digest,
-            d.reveals_digest,
-            (d.from, d.from_key),
-            (d.to, d.to_key),
-            &p.e1,
-            d.to_key,
-        );
+        let cipher = d.cipher(&p.e1, d.to_key);
         let mut buffer = [0xffu8; 32];
         let aad = associated_data(d.manifest_digest, d.from, d.to);
         let tag = cipher
