@@ -1124,27 +1124,43 @@ fn a_saved_state_whose_own_encryption_key_is_not_its_secrets_is_refused() {
     );
 }
 
-/// The review of the sealed shares: `e_i` is not a function of the polynomial. Two trustees
-/// given the same coefficients (k colluders who learnt a polynomial) do not get the same
-/// encryption key.
+/// The review of the sealed shares: a polynomial made public (k colluders hold k − 1 points,
+/// one public answer gives the k-th) does not open the shares sealed for its dealer. The first
+/// draft derived `e_i` from the coefficients, SHA-512(prefix("trustee-encryption-secret") ‖ md
+/// ‖ i ‖ a_{i,·}) mod ℓ; a colluder computing that from a known polynomial opens nothing now.
 #[test]
-fn the_encryption_secret_does_not_follow_from_the_polynomial() {
+fn a_polynomial_made_public_does_not_open_the_shares_sealed_for_its_dealer() {
+    use sha2::Sha512;
     let run = Run::start(leadership(), 22);
+    let (s2, p2) = run.round2();
+    let (s3, inboxes) = round3_all(&s2, &run.p1, &p2);
     let md = run.md();
-    let copy = |s: &round1::SecretPackage| s.coefficients.iter().map(copy_secret).collect();
-    let coefficients: Vec<SecretScalar> = copy(&run.s1[0]);
-    let (again, _) = part1(i(1), run.policy(), &run.manifest, &mut test_rng(23)).unwrap();
-    assert_ne!(again.reveal.encryption_key, run.s1[0].reveal.encryption_key);
-    let (same_poly, _) = part1_with_coefficients(
-        i(1),
-        run.policy(),
-        md,
-        coefficients,
-        SecretScalar::new(Scalar::from(7u8)),
-        &mut test_rng(24),
-    );
-    assert_ne!(
-        same_poly.reveal.encryption_key,
-        run.s1[0].reveal.encryption_key
+    let victim = &s3[0];
+    let mut h = Sha512::new_with_prefix(super::super::trustee_prefix(b"trustee-encryption-secret"));
+    h.update(md);
+    h.update(1u16.to_be_bytes());
+    for a in &victim.coefficients {
+        h.update(a.expose().as_bytes());
+    }
+    let guessed = SecretScalar::new(Scalar::from_bytes_mod_order_wide(&h.finalize().into()));
+    // Dealer 2's share sealed for trustee 1.
+    let sealed = inboxes[0][1].shares[0];
+    assert_eq!(sealed.to, i(1));
+    let direction = Direction {
+        manifest_digest: &md,
+        reveals_digest: &victim.reveals_digest,
+        from: i(2),
+        from_key: &victim.encryption_keys[1],
+        to: i(1),
+        to_key: &victim.encryption_keys[0],
+    };
+    assert!(direction.open(&guessed, &sealed.share).is_none());
+    // Control: trustee 1's own secret opens it.
+    let opened = direction
+        .open(&victim.encryption_secret, &sealed.share)
+        .unwrap();
+    assert_eq!(
+        opened.expose(),
+        evaluate(&s3[1].coefficients, i(1)).expose()
     );
 }
