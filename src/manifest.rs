@@ -141,6 +141,23 @@ pub struct Channel {
     pub authority: Option<Element>,
 }
 
+/// The keys of the two offices that answer for the board (spec §8.3): the board operator, who
+/// signs every receipt, refusal and the final head, and the election administrator, who alone
+/// closes a channel or the vote. Each is a Schnorr public key `P = x·G`.
+///
+/// The two keys and every channel authority must be pairwise distinct
+/// ([`ManifestError::SharedKey`]): a board that could sign its own closes could end voting
+/// early or cut the board short, and a board that is the postal intake could countersign
+/// postal ballots it admits itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Authorities {
+    /// The board operator's key: signs receipts, refusal receipts and the final head.
+    pub board: Element,
+    /// The election administrator's key: signs every close entry of the board.
+    pub administrator: Element,
+}
+
 /// The trustees' threshold policy: `count` trustees (n), any `threshold` (k) of whom decrypt.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -158,8 +175,9 @@ pub struct TrusteePolicy {
 ///
 /// # JSON
 ///
-/// An object with exactly the keys `election_id`, `contests`, `channels`, `trustees` (unknown,
-/// duplicate and missing keys refused, also inside contests, channels and the trustee policy);
+/// An object with exactly the keys `election_id`, `contests`, `channels`, `trustees`,
+/// `authorities` (unknown, duplicate and missing keys refused, also inside contests, channels,
+/// the trustee policy and the authorities: `board`, `administrator`);
 /// channel rules are `"last_wins"`, `"first_wins"`, `"reject_second"`; an authority is the hex
 /// of its 32-byte encoding, or `null`.
 ///
@@ -172,7 +190,7 @@ pub struct TrusteePolicy {
 /// ```text
 /// size      field
 /// 3         magic "NVM" (4e 56 4d)
-/// 2         version, u16 = PROTOCOL_VERSION (1); other versions are refused
+/// 2         version, u16 = PROTOCOL_VERSION (2); other versions are refused
 /// 2 + L     election_id, string
 /// 2         C, the number of contests, u16 (1..=64)
 /// C ×       contest:
@@ -191,6 +209,8 @@ pub struct TrusteePolicy {
 ///   32        authority, only if the flag is 1: canonical ristretto255 encoding, not the identity
 /// 2         trustee count n, u16
 /// 2         threshold k, u16
+/// 32        board key: canonical ristretto255 encoding, not the identity
+/// 32        administrator key: canonical ristretto255 encoding, not the identity
 /// ```
 ///
 /// Nothing may follow. Decoding checks every count against the bytes left before allocating
@@ -202,6 +222,7 @@ pub struct Manifest {
     contests: Vec<Contest>,
     channels: Vec<Channel>,
     trustees: TrusteePolicy,
+    authorities: Authorities,
 }
 
 /// The parts of a manifest, parsed but not yet validated: what JSON and binary decode into.
@@ -215,6 +236,7 @@ struct ManifestUnchecked {
     #[serde(deserialize_with = "channels_json")]
     channels: Vec<Channel>,
     trustees: TrusteePolicy,
+    authorities: Authorities,
 }
 
 /// JSON lists are refused at the element past their limit, before it is decoded.
@@ -239,6 +261,7 @@ impl TryFrom<ManifestUnchecked> for Manifest {
             parts.contests,
             parts.channels,
             parts.trustees,
+            parts.authorities,
         )
     }
 }
@@ -248,18 +271,20 @@ impl Manifest {
     ///
     /// # Errors
     /// The first [`ManifestError`] found, checking the election id, then the contests in order,
-    /// then the channels, then the trustee policy.
+    /// then the channels, then the trustee policy, then the keys.
     pub fn new(
         election_id: impl Into<String>,
         contests: Vec<Contest>,
         channels: Vec<Channel>,
         trustees: TrusteePolicy,
+        authorities: Authorities,
     ) -> Result<Self, ManifestError> {
         let manifest = Self {
             election_id: election_id.into(),
             contests,
             channels,
             trustees,
+            authorities,
         };
         manifest.validate()?;
         Ok(manifest)
@@ -268,11 +293,18 @@ impl Manifest {
     /// The manifest of the 2022 UK Conservative leadership ballot: one contest `"leader"`
     /// between Liz Truss and Rishi Sunak (exactly one selection); an `"online"` channel (rank 1,
     /// last ballot wins, no countersignature) and a `"postal"` channel above it (rank 2, first
-    /// ballot wins, countersigned by `intake_authority`); 5 trustees, any 3 of whom decrypt.
-    pub fn leadership(intake_authority: Element) -> Manifest {
-        // Built directly: these constants satisfy every check (see the test
-        // `leadership_is_valid`), so there is no error to return.
-        Manifest {
+    /// ballot wins, countersigned by `intake_authority`); 5 trustees, any 3 of whom decrypt; the
+    /// board and the administrator of `authorities`.
+    ///
+    /// # Errors
+    /// [`ManifestError::SharedKey`] if the intake, board and administrator keys are not
+    /// pairwise distinct (every other part is a constant that satisfies every check: see the
+    /// test `leadership_is_valid`).
+    pub fn leadership(
+        intake_authority: Element,
+        authorities: Authorities,
+    ) -> Result<Manifest, ManifestError> {
+        let manifest = Manifest {
             election_id: "uk-conservative-leadership-2022".to_owned(),
             contests: vec![Contest {
                 name: "leader".to_owned(),
@@ -299,7 +331,10 @@ impl Manifest {
                 count: 5,
                 threshold: 3,
             },
-        }
+            authorities,
+        };
+        check_keys(&manifest.channels, authorities)?;
+        Ok(manifest)
     }
 
     /// Decodes and validates the binary encoding (see `# Layout`).
@@ -352,12 +387,18 @@ impl Manifest {
         self.trustees
     }
 
+    /// The board operator's and the administrator's keys.
+    pub fn authorities(&self) -> Authorities {
+        self.authorities
+    }
+
     /// Every check of a manifest; the only one, whatever the way in.
     fn validate(&self) -> Result<(), ManifestError> {
         check_election_id(&self.election_id)?;
         check_contests(&self.contests)?;
         check_channels(&self.channels)?;
-        check_trustees(self.trustees)
+        check_trustees(self.trustees)?;
+        check_keys(&self.channels, self.authorities)
     }
 }
 
@@ -370,6 +411,7 @@ impl Wire for Manifest {
             &self.contests,
             &self.channels,
             self.trustees,
+            &self.authorities,
         )
     }
 
@@ -629,6 +671,15 @@ pub enum ManifestError {
         /// n.
         count: u16,
     },
+    /// Two offices share a key: the board, the administrator and every channel authority must
+    /// each have their own (see [`Authorities`]).
+    #[error("{first} and {second} have the same key; each office needs its own")]
+    SharedKey {
+        /// The first office (`the board`, `the administrator`, `channel "postal"'s authority`).
+        first: String,
+        /// The second.
+        second: String,
+    },
     /// A string of the binary encoding is not UTF-8.
     #[error("{field}: not valid UTF-8")]
     InvalidUtf8 {
@@ -672,6 +723,7 @@ impl ManifestError {
             Self::DuplicateRank { .. } => "manifest.channels.rank",
             Self::ZeroThreshold | Self::ThresholdAboveCount { .. } => "manifest.trustees.threshold",
             Self::TooManyTrustees { .. } => "manifest.trustees.count",
+            Self::SharedKey { .. } => "manifest.authorities",
             Self::InvalidUtf8 { field } => field,
             Self::Encoding(_) => "manifest",
         }
@@ -921,6 +973,27 @@ fn check_trustees(trustees: TrusteePolicy) -> Result<(), ManifestError> {
     Ok(())
 }
 
+/// The board, the administrator and every channel authority have pairwise distinct keys.
+fn check_keys(channels: &[Channel], authorities: Authorities) -> Result<(), ManifestError> {
+    let offices = [
+        ("the board".to_owned(), authorities.board),
+        ("the administrator".to_owned(), authorities.administrator),
+    ]
+    .into_iter()
+    .chain(channels.iter().filter_map(|c| {
+        c.authority
+            .map(|key| (format!("channel {:?}'s authority", c.name), key))
+    }));
+    let offices: Vec<(String, Element)> = offices.collect();
+    match first_duplicate(offices.iter().map(|(_, key)| key.to_bytes())) {
+        Some((first, second)) => Err(ManifestError::SharedKey {
+            first: offices[first].0.clone(),
+            second: offices[second].0.clone(),
+        }),
+        None => Ok(()),
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Binary encoding
 // ---------------------------------------------------------------------------------------------
@@ -932,6 +1005,7 @@ fn encode_parts(
     contests: &[Contest],
     channels: &[Channel],
     trustees: TrusteePolicy,
+    authorities: &Authorities,
 ) -> Vec<u8> {
     let mut out = Vec::new();
     out.extend_from_slice(MAGIC);
@@ -947,6 +1021,8 @@ fn encode_parts(
     }
     out.extend_from_slice(&trustees.count.to_be_bytes());
     out.extend_from_slice(&trustees.threshold.to_be_bytes());
+    out.extend_from_slice(authorities.board.as_bytes());
+    out.extend_from_slice(authorities.administrator.as_bytes());
     out
 }
 
@@ -1011,12 +1087,17 @@ fn parse(bytes: &[u8]) -> Result<ManifestUnchecked, ManifestError> {
         count: r.u16("manifest.trustees.count")?,
         threshold: r.u16("manifest.trustees.threshold")?,
     };
+    let authorities = Authorities {
+        board: r.element("manifest.authorities.board")?,
+        administrator: r.element("manifest.authorities.administrator")?,
+    };
     r.finish(Manifest::NAME)?;
     Ok(ManifestUnchecked {
         election_id,
         contests,
         channels,
         trustees,
+        authorities,
     })
 }
 

@@ -47,6 +47,11 @@ impl Nullifier {
     }
 
     /// `N` as a group element.
+    pub(crate) fn from_element(element: Element) -> Self {
+        Self(element)
+    }
+
+    /// The nullifier as a group element.
     pub fn element(&self) -> &Element {
         &self.0
     }

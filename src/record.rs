@@ -3,17 +3,16 @@
 //!
 //! | file | content | checked by |
 //! | --- | --- | --- |
-//! | `record.json` | [`RecordHeader`]: format, version, election id, base hash, board head | V1, V3, V4 |
+//! | `record.json` | [`RecordHeader`]: format, version, election id, base hash, board head and the board's signature of it | V1, V3, V4 |
 //! | `manifest.json` | the [`Manifest`] | V1 |
 //! | `ceremony.json` | [`Ceremony`]: the key ceremony's public packages and the resulting keys | V2 |
 //! | `roll.json` | the [`Roll`] of public credentials | V3 |
-//! | `board.jsonl` | the board, one [`Entry`] a line | V4–V7 |
-//! | `refusals.jsonl` | the board operator's log of refused submissions (not verifiable) | counts only |
+//! | `board.jsonl` | the board, one [`Entry`] a line (refused submissions included) | V4–V7 |
 //! | `tally.json` | the [`Tally`]: decisions, aggregates, per-channel counts | V8, V9 |
 //! | `decryption.json` | [`DecryptionRecord`]: the trustees' decryption shares with proofs | V10 |
 //! | `result.json` | the [`ElectionResult`] | V11 |
 //!
-//! Loading is strict: a directory holding anything but these nine files, a file that is not a
+//! Loading is strict: a directory holding anything but these eight files, a file that is not a
 //! regular file (a symbolic link, a FIFO, a device), unknown and duplicate keys, other versions,
 //! non-canonical values and oversized files (by their size, or by what a bounded reader gets
 //! from them: [`open_bounded`]) are refused with a [`LoadError`] naming the file, the line and
@@ -38,8 +37,8 @@ use crate::trustee::{CeremonyTranscript, DecryptionShare, PublicKeySet, TrusteeI
 /// The `format` field of every record header.
 pub const RECORD_FORMAT: &str = "nullivote-record";
 
-/// The largest board a record may hold (`board.jsonl`, `refusals.jsonl`: the board of 10⁶
-/// ballots is about 2.5 GB).
+/// The largest board a record may hold (`board.jsonl`: the board of 10⁶ ballots is about
+/// 2.5 GB).
 pub const MAX_FILE_BYTES: u64 = 16 << 30;
 
 /// The largest of the other files (manifest, ceremony, roll of 10⁷ entries, tally, decryption,
@@ -62,6 +61,9 @@ pub struct RecordHeader {
     pub board_head: BaseHash,
     /// Number of board entries.
     pub board_entries: u64,
+    /// The board's signature of its final head ([`crate::board::Statement::FinalHead`]:
+    /// `board_entries`, `board_head`), under the manifest's board key.
+    pub board_signature: crate::board::Signature,
 }
 
 /// `ceremony.json`: the key ceremony's public packages and the key set they give.
@@ -74,26 +76,12 @@ pub struct Ceremony {
     pub public: PublicKeySet,
 }
 
-/// One line of `refusals.jsonl`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RefusalRecord {
-    /// The refused ballot's tracking code.
-    pub tracking_code: crate::ballot::TrackingCode,
-    /// Its channel.
-    pub channel: u8,
-    /// Why it was refused.
-    pub reason: String,
-}
-
 /// What a record's board part is assembled from ([`ElectionRecord::assemble`]).
 pub trait BoardSource {
     /// Every entry, in order.
     fn entries(&self) -> &[Entry];
     /// The digest of the last entry (the base hash of an empty board).
     fn head(&self) -> BaseHash;
-    /// The operator's log of every refused submission, in order.
-    fn refusal_records(&self) -> Vec<RefusalRecord>;
 }
 
 impl BoardSource for crate::board::Board {
@@ -104,18 +92,6 @@ impl BoardSource for crate::board::Board {
     fn head(&self) -> BaseHash {
         crate::board::Board::head(self)
     }
-
-    /// This board's refusals (a board resumed after a restart has only those it was given).
-    fn refusal_records(&self) -> Vec<RefusalRecord> {
-        self.refusals()
-            .iter()
-            .map(|(code, channel, reason)| RefusalRecord {
-                tracking_code: *code,
-                channel: *channel,
-                reason: reason.to_string(),
-            })
-            .collect()
-    }
 }
 
 impl BoardSource for crate::board::store::DurableBoard {
@@ -125,14 +101,6 @@ impl BoardSource for crate::board::store::DurableBoard {
 
     fn head(&self) -> BaseHash {
         self.board().head()
-    }
-
-    /// The whole refusal log on disk, from before restarts too (every refusal the handle
-    /// wrote; after a failed write stops it, the inner board may hold more). Count the tally's
-    /// refusals from the same log: `tally.count_refusals(board.refusals().iter().map(|r|
-    /// r.channel))`.
-    fn refusal_records(&self) -> Vec<RefusalRecord> {
-        self.refusals().to_vec()
     }
 }
 
@@ -254,8 +222,6 @@ pub struct ElectionRecord {
     pub roll: Roll,
     /// `board.jsonl`.
     pub board: Vec<Entry>,
-    /// `refusals.jsonl`.
-    pub refusals: Vec<RefusalRecord>,
     /// `tally.json`.
     pub tally: Tally,
     /// `decryption.json`.
@@ -280,13 +246,12 @@ pub struct LoadError {
 }
 
 /// The files of a record, with the check each belongs to.
-pub const FILES: [(&str, &str); 9] = [
+pub const FILES: [(&str, &str); 8] = [
     ("record.json", "V1"),
     ("manifest.json", "V1"),
     ("ceremony.json", "V2"),
     ("roll.json", "V3"),
     ("board.jsonl", "V5"),
-    ("refusals.jsonl", "V9"),
     ("tally.json", "V9"),
     ("decryption.json", "V10"),
     ("result.json", "V11"),
@@ -525,6 +490,7 @@ fn read_json<T: DeserializeOwned>(dir: &Path, name: &str) -> Result<T, LoadError
     })
 }
 
+#[cfg(test)]
 fn read_lines<T: DeserializeOwned + Send>(dir: &Path, name: &str) -> Result<Vec<T>, LoadError> {
     let mut lines = JsonLines::open(dir, name)?;
     let mut all = Vec::new();
@@ -687,7 +653,7 @@ fn check_directory(dir: &Path) -> Result<(), LoadError> {
     }
     others.sort();
     Err(fail(format!(
-        "a record directory holds exactly its nine files, and this one also holds {}{}",
+        "a record directory holds exactly its eight files, and this one also holds {}{}",
         others.join(", "),
         if more { ", and more" } else { "" }
     )))
@@ -695,13 +661,15 @@ fn check_directory(dir: &Path) -> Result<(), LoadError> {
 
 impl ElectionRecord {
     /// Assembles the record of an election whose voting took place on `board` (a
-    /// [`crate::board::Board`], or a [`crate::board::store::DurableBoard`], whose refusal log
-    /// survives restarts): the header (base hash, board head), the manifest and roll from
-    /// `election`, every board entry and the operator's refusal log, with the ceremony, tally,
-    /// decryption shares and result.
+    /// [`crate::board::Board`], or a [`crate::board::store::DurableBoard`]): the header (base
+    /// hash, board head, the board's `board_signature` of its final head:
+    /// [`crate::board::Board::final_signature`]), the manifest and roll from `election`, every
+    /// board entry, with the ceremony, tally, decryption shares and result.
+    #[allow(clippy::too_many_arguments)]
     pub fn assemble(
         election: &crate::election::Election,
         board: &impl BoardSource,
+        board_signature: crate::board::Signature,
         ceremony: Ceremony,
         tally: Tally,
         shares: Vec<DecryptionShare>,
@@ -717,12 +685,12 @@ impl ElectionRecord {
                 base_hash: *election.base_hash(),
                 board_head: board.head(),
                 board_entries: entries.len() as u64,
+                board_signature,
             },
             manifest,
             ceremony,
             roll: election.roll().clone(),
             board: entries.to_vec(),
-            refusals: board.refusal_records(),
             tally,
             decryption: DecryptionRecord { shares },
             result,
@@ -731,7 +699,7 @@ impl ElectionRecord {
 
     /// Writes the record as a directory of JSON files (created if needed). The directory
     /// should hold nothing else: [`ElectionRecord::read`] refuses a record directory holding
-    /// any entry but the nine files.
+    /// any entry but the eight files.
     ///
     /// # Errors
     /// Any I/O error.
@@ -742,14 +710,13 @@ impl ElectionRecord {
         write_json(dir, "ceremony.json", &self.ceremony)?;
         write_json(dir, "roll.json", &self.roll)?;
         write_lines(dir, "board.jsonl", &self.board)?;
-        write_lines(dir, "refusals.jsonl", &self.refusals)?;
         write_json(dir, "tally.json", &self.tally)?;
         write_json(dir, "decryption.json", &self.decryption)?;
         write_json(dir, "result.json", &self.result)
     }
 
     /// Reads a record directory, refusing anything malformed or of another version, a directory
-    /// holding anything but the nine files of [`FILES`], and a file that is not a regular file
+    /// holding anything but the eight files of [`FILES`], and a file that is not a regular file
     /// (a symbolic link, a FIFO, a device) or larger than its limit.
     ///
     /// # Errors
@@ -789,7 +756,6 @@ impl ElectionRecord {
             ceremony: read_json(dir, "ceremony.json")?,
             roll: read_json(dir, "roll.json")?,
             board: Vec::new(),
-            refusals: read_lines(dir, "refusals.jsonl")?,
             tally: read_json(dir, "tally.json")?,
             decryption: read_json(dir, "decryption.json")?,
             result: read_json(dir, "result.json")?,
@@ -997,8 +963,8 @@ mod tests {
     }
 
     /// Issue #22, finding 1 (the directory rule): a record directory holding anything but its
-    /// nine files is refused under V1, naming every other entry (escaped), before any file is
-    /// read (here no record file is even there); the nine files alone pass this step.
+    /// eight files is refused under V1, naming every other entry (escaped), before any file is
+    /// read (here no record file is even there); the eight files alone pass this step.
     #[test]
     fn a_record_directory_holds_exactly_its_files() {
         let dir = tempfile::tempdir().unwrap();

@@ -15,11 +15,11 @@ use rand_core::{RngCore, SeedableRng};
 use rayon::prelude::*;
 
 use crate::ballot::{Ballot, SpoiledBallot, prepare};
-use crate::board::Board;
+use crate::board::{Board, Close, Refusal, SigningKey};
 use crate::credential::{CredentialCode, CredentialSecret, Roll};
 use crate::election::Election;
 use crate::group::Element;
-use crate::manifest::Manifest;
+use crate::manifest::{Authorities, Manifest};
 use crate::record::{Ceremony, ElectionRecord, ElectionResult};
 use crate::secret::SecretScalar;
 use crate::tally::Tally;
@@ -106,6 +106,53 @@ pub enum SimulationError {
     Tally(#[from] crate::tally::TallyError),
 }
 
+/// The secret keys of a simulated election's offices, each drawn from the seed: the postal
+/// intake (channel authority of `"postal"`), the board operator and the administrator.
+pub struct Offices {
+    /// The postal intake's countersigning key.
+    pub intake: SecretScalar,
+    /// The board operator's signing key.
+    pub board: SigningKey,
+    /// The administrator's signing key (closes).
+    pub administrator: SigningKey,
+}
+
+impl Offices {
+    /// The offices of the simulation of `seed`.
+    pub fn from_seed(seed: u64) -> Self {
+        let mut setup = rng_for(seed, u64::MAX - 1);
+        Self {
+            intake: SecretScalar::new(random_scalar(&mut setup)),
+            board: SigningKey::generate(&mut setup),
+            administrator: SigningKey::generate(&mut setup),
+        }
+    }
+
+    /// The intake's public key.
+    pub fn intake_key(&self) -> Element {
+        Element::from_point_unchecked(curve25519_dalek::RistrettoPoint::mul_base(
+            self.intake.expose(),
+        ))
+    }
+
+    /// The board's and the administrator's public keys, for the manifest.
+    pub fn authorities(&self) -> Authorities {
+        Authorities {
+            board: self.board.public(),
+            administrator: self.administrator.public(),
+        }
+    }
+
+    /// The leadership manifest of these offices ([`Manifest::leadership`]).
+    ///
+    /// # Panics
+    /// Never: the three keys are independent draws, distinct but with negligible probability.
+    pub fn leadership(&self) -> Manifest {
+        Manifest::leadership(self.intake_key(), self.authorities())
+            .expect("independent keys are distinct")
+    }
+}
+
 fn rng_for(seed: u64, party: u64) -> ChaCha20Rng {
     let mut key = [0u8; 32];
     key[..8].copy_from_slice(&seed.to_le_bytes());
@@ -133,10 +180,9 @@ pub fn leadership(
     progress: &dyn Progress,
 ) -> Result<Simulation, SimulationError> {
     let mut setup = rng_for(scenario.seed, u64::MAX);
-    let intake = SecretScalar::new(random_scalar(&mut setup));
-    let intake_key =
-        Element::from_point_unchecked(curve25519_dalek::RistrettoPoint::mul_base(intake.expose()));
-    let manifest = Manifest::leadership(intake_key);
+    let offices = Offices::from_seed(scenario.seed);
+    let intake = &offices.intake;
+    let manifest = offices.leadership();
 
     // Key ceremony (5 trustees, threshold 3).
     progress.start("ceremony", 1);
@@ -181,7 +227,7 @@ pub fn leadership(
                 let mut p = prepare(&election, channel, secret, &[vote.to_vec()], &mut rng)
                     .map_err(|e| SimulationError::Refused(e.to_string()))?;
                 if channel == POSTAL {
-                    p.countersign(&election, &intake, &mut rng)
+                    p.countersign(&election, intake, &mut rng)
                         .map_err(|e| SimulationError::Refused(e.to_string()))?;
                 }
                 Ok::<_, SimulationError>(p)
@@ -240,7 +286,17 @@ pub fn leadership(
     }
 
     // The board receives the first wave, then the second, in batches.
-    let mut board = Board::new(election.clone());
+    let Offices {
+        board: board_key,
+        administrator,
+        ..
+    } = offices;
+    let mut board = Board::new(
+        election.clone(),
+        board_key,
+        &mut rng_for(scenario.seed, 1 << 46),
+    )
+    .map_err(|e| SimulationError::Refused(e.to_string()))?;
     let (mut wave1, mut wave2) = (Vec::new(), Vec::new());
     for (_, _, first, second) in plans {
         wave1.extend(first);
@@ -275,20 +331,23 @@ pub fn leadership(
             progress.advance(1);
         }
     }
-    for channel in [ONLINE, POSTAL] {
+    for close in [
+        Close::Channel(ONLINE),
+        Close::Channel(POSTAL),
+        Close::Voting,
+    ] {
         board
-            .close_channel(channel)
+            .close_as(&administrator, close)
             .map_err(|e| SimulationError::Refused(e.to_string()))?;
     }
-    board
-        .close_voting()
-        .map_err(|e| SimulationError::Refused(e.to_string()))?;
+    let board_signature = board
+        .final_signature()
+        .ok_or_else(|| SimulationError::Refused("voting did not close".into()))?;
     progress.finish();
 
     // Tally and threshold decryption by the trustees present.
     progress.start("tally", 1);
-    let mut tally = Tally::compute(&election, board.entries(), board.cast())?;
-    tally.count_refusals(board.refusals().iter().map(|r| r.1));
+    let tally = Tally::compute(&election, board.entries(), board.cast())?;
     let aggregates = tally.flat_aggregates();
     // The trustees decrypt the tally of the closed board, bound to its head.
     let head = BoardHead::new(board.head(), board.entries().len() as u64);
@@ -330,7 +389,15 @@ pub fn leadership(
         decryption.used(),
     );
     let ceremony = Ceremony { transcript, public };
-    let record = ElectionRecord::assemble(&election, &board, ceremony, tally, used, result);
+    let record = ElectionRecord::assemble(
+        &election,
+        &board,
+        board_signature,
+        ceremony,
+        tally,
+        used,
+        result,
+    );
     Ok(Simulation {
         record,
         expected,
@@ -349,7 +416,8 @@ fn submit(
     let n = pending.len() as u64;
     for result in board.submit_batch(std::mem::take(pending)) {
         match result {
-            Ok(_) | Err(crate::board::Refusal::Superseded { .. }) => {}
+            Ok(_) => {}
+            Err(refused) if matches!(refused.refusal, Refusal::Superseded { .. }) => {}
             Err(other) => return Err(SimulationError::Refused(other.to_string())),
         }
     }

@@ -24,7 +24,7 @@ pub struct ChannelCounts {
     pub cast: u64,
     /// Accepted, then superseded (a decision names them).
     pub superseded: u64,
-    /// Refused on arrival (the board operator's log; not part of the verifiable chain).
+    /// Refused on arrival: the refusal entries of the chain (kind 4) on this channel.
     pub refused: u64,
     /// Counted in the tally.
     pub counted: u64,
@@ -69,7 +69,8 @@ pub enum TallyError {
 
 impl Tally {
     /// Tallies the `cast` ballots (as replayed by [`crate::board::verify_chain`] or kept by a
-    /// live board) found in `entries`. The ballots must have been verified.
+    /// live board) found in `entries`, and counts the refusal entries per channel. The ballots
+    /// must have been verified.
     ///
     /// # Errors
     /// A [`TallyError`] if `cast` does not match `entries` or the manifest.
@@ -87,12 +88,23 @@ impl Tally {
                 _ => return Err(TallyError::NotABallot { position }),
             }
         }
-        Self::compute_from(election, cast, &ciphertexts)
+        let mut tally = Self::compute_from(election, cast, &ciphertexts)?;
+        let mut refused = vec![0u64; tally.counts.len()];
+        for entry in entries {
+            if let Payload::Refused(r) = &entry.payload
+                && let Some(count) = refused.get_mut(usize::from(r.channel))
+            {
+                *count += 1;
+            }
+        }
+        tally.count_refusals(&refused);
+        Ok(tally)
     }
 
     /// Tallies the `cast` ballots given their ciphertexts: for each cast ballot in order, one
     /// ciphertext per option of the manifest, contest by contest (as [`push_ciphertexts`] lays
-    /// them out). This is how a verifier that streams the board tallies without keeping it.
+    /// them out). This is how a verifier that streams the board tallies without keeping it; it
+    /// then adds the refusal counts of the replayed state ([`Tally::count_refusals`]).
     ///
     /// # Errors
     /// A [`TallyError`] if `ciphertexts` does not hold one ballot's worth for every cast ballot.
@@ -150,13 +162,11 @@ impl Tally {
         })
     }
 
-    /// Adds the board operator's refusal log (the channel of every refused submission) to the
-    /// per-channel counts.
-    pub fn count_refusals(&mut self, channels: impl IntoIterator<Item = u8>) {
-        for channel in channels {
-            if let Some(c) = self.counts.get_mut(usize::from(channel)) {
-                c.refused += 1;
-            }
+    /// Sets the per-channel counts of refusal entries, channel by channel in manifest order
+    /// ([`crate::board::BoardState::refused`]).
+    pub fn count_refusals(&mut self, refused: &[u64]) {
+        for (counts, &n) in self.counts.iter_mut().zip(refused) {
+            counts.refused = n;
         }
     }
 

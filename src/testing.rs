@@ -58,6 +58,28 @@ pub(crate) struct TestElection {
     pub election: crate::election::Election,
     pub secrets: Vec<crate::credential::CredentialSecret>,
     pub authority: crate::secret::SecretScalar,
+    /// The board operator's key (the manifest's `authorities.board`).
+    pub board_key: crate::board::SigningKey,
+    /// The administrator's key (the manifest's `authorities.administrator`).
+    pub administrator_key: crate::board::SigningKey,
+}
+
+/// The board's and the administrator's keys of test elections (fixed secrets, per seed).
+pub(crate) fn test_offices(seed: u64) -> (crate::board::SigningKey, crate::board::SigningKey) {
+    let key = |s: u64| {
+        crate::board::SigningKey::from_secret(crate::secret::SecretScalar::new(Scalar::from(s)))
+            .expect("a nonzero secret")
+    };
+    (key(0xb0a4d + seed), key(0xad31 + seed))
+}
+
+/// The [`crate::manifest::Authorities`] of [`test_offices`].
+pub(crate) fn test_authorities(seed: u64) -> crate::manifest::Authorities {
+    let (board, administrator) = test_offices(seed);
+    crate::manifest::Authorities {
+        board: board.public(),
+        administrator: administrator.public(),
+    }
 }
 
 /// A vote for Liz Truss in the leadership contest.
@@ -77,7 +99,8 @@ impl TestElection {
             "a",
         )
         .unwrap();
-        let manifest = crate::manifest::Manifest::leadership(authority_key);
+        let manifest =
+            crate::manifest::Manifest::leadership(authority_key, test_authorities(seed)).unwrap();
         Self::with_manifest(manifest, voters, seed, authority)
     }
 
@@ -97,10 +120,13 @@ impl TestElection {
         let roll =
             crate::credential::Roll::new(secrets.iter().map(|s| s.public()).collect()).unwrap();
         let election = crate::election::Election::new(manifest, test_key(), [0; 32], roll);
+        let (board_key, administrator_key) = test_offices(seed);
         Self {
             election,
             secrets,
             authority,
+            board_key,
+            administrator_key,
         }
     }
 

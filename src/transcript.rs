@@ -82,6 +82,12 @@ pub mod purpose {
     /// The weights of the check that a public key set's verification shares lie on one
     /// polynomial of degree below the threshold, whose value at 0 is the joint key.
     pub const TRUSTEE_KEY_CHECK: &[u8] = b"trustee-key-check";
+    /// The board's signature of a receipt: an entry at a position (§8.4).
+    pub const BOARD_RECEIPT: &[u8] = b"board-receipt";
+    /// The board's signature of its final head (§8.4).
+    pub const BOARD_FINAL_HEAD: &[u8] = b"board-final-head";
+    /// The administrator's signature of a close entry (§8.4).
+    pub const ADMINISTRATOR_CLOSE: &[u8] = b"administrator-close";
 }
 
 /// Labels of the messages absorbed into transcripts.
@@ -151,6 +157,16 @@ pub mod label {
     pub const TRUSTEE_COUNT: &[u8] = b"trustee-count";
     /// The threshold, k.
     pub const THRESHOLD: &[u8] = b"threshold";
+    /// A board entry's position.
+    pub const POSITION: &[u8] = b"position";
+    /// A board entry's digest.
+    pub const ENTRY: &[u8] = b"entry";
+    /// The digest of the board entry before a close.
+    pub const PREVIOUS: &[u8] = b"previous";
+    /// A tracking code.
+    pub const TRACKING_CODE: &[u8] = b"tracking-code";
+    /// A board entry's kind byte.
+    pub const KIND: &[u8] = b"kind";
 }
 
 /// Domain separators of the proofs, absorbed under [`label::DOMAIN`] with their size parameters.

@@ -6,10 +6,10 @@
 //! | V1 | the record header and manifest are well formed and agree |
 //! | V2 | the key ceremony: round-1 digests, reveals, proofs of possession, complaints, joint key and verification shares recomputed |
 //! | V3 | the base hash recomputed from manifest, joint key, ceremony digest and roll |
-//! | V4 | the board chain: positions, links, head |
+//! | V4 | the board chain: positions, links, head, the board's signature of its final head, the close of voting last |
 //! | V5 | every cast ballot (B1–B9), batched on every core |
 //! | V6 | every challenged (spoiled) ballot opens to its ciphertexts and tracking code |
-//! | V7 | the board's admission rules: phases, ciphertext reuse, precedence refusals, duplicates |
+//! | V7 | the board's admission rules: phases and the administrator's signed closes, ciphertext reuse, precedence refusals, duplicates, and every refusal entry's reason where the record lets it be recomputed |
 //! | V8 | the decision list recomputed from the board |
 //! | V9 | the tally recomputed: aggregates and per-channel counts |
 //! | V10 | every decryption share's proof, and at least the threshold of them |
@@ -184,12 +184,12 @@ pub const CHECKS: [(&str, &str); 11] = [
         "key ceremony: digests, reveals, proofs of possession, complaints, keys",
     ),
     ("V3", "base hash recomputed"),
-    ("V4", "board chain: positions, links, head"),
+    ("V4", "board chain: positions, links, head, final signature"),
     ("V5", "every cast ballot (B1-B9)"),
     ("V6", "every challenged ballot opens"),
     (
         "V7",
-        "board admission rules: phases, reuse, precedence, duplicates",
+        "board admission rules: signed closes, reuse, precedence, refusals",
     ),
     ("V8", "decision list recomputed"),
     ("V9", "tally and per-channel counts recomputed"),
@@ -361,6 +361,25 @@ fn verify_blocks<'a, E>(
         }
     };
 
+    // V4: the board answers for its final head: its signature, under the manifest's board key,
+    // of the number of entries and the head record.json names.
+    let final_head = crate::board::Statement::FinalHead {
+        entries: record.header.board_entries,
+        head: record.header.board_head,
+    };
+    if record
+        .header
+        .board_signature
+        .verify(&election, &final_head, &manifest.authorities().board)
+        .is_err()
+    {
+        v4.fail(
+            "record.json board_signature",
+            "is not the board's signature (the manifest's board key) of board_entries and \
+             board_head in this election",
+        );
+    }
+
     // V4: a board is complete only once voting closed (the close is its last entry: nothing is
     // admitted after it). A board cut short, or never closed, is refused.
     if state.as_ref().is_some_and(|s| !s.voting_closed()) {
@@ -387,7 +406,9 @@ fn verify_blocks<'a, E>(
             board_entries: entries,
         });
     };
-    tally.count_refusals(record.refusals.iter().map(|r| r.channel));
+    if let Some(s) = &state {
+        tally.count_refusals(s.refused());
+    }
     compare_decisions(v8, &tally, &record.tally);
     compare_tally(v9, &tally, &record.tally);
 

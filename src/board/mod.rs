@@ -6,8 +6,9 @@
 //! ```
 //!
 //! with `tag = "nullivote/1/board-entry"` and `payload` the binary encoding of the entry's
-//! content. A ballot's [`Receipt`] names its position and entry digest, so a voter's tracking code
-//! ties to the chain.
+//! content. Every entry the board appends gets a [`Receipt`] signed with the board key the
+//! manifest names (position, entry digest, tracking code: [`signature`]), so a voter's tracking
+//! code ties to the chain and a voter whose entry the board drops holds the evidence.
 //!
 //! Every submission passes the same admission rules ([`rules`]) whether it arrives live or is
 //! replayed by a verifier from a published board:
@@ -17,15 +18,24 @@
 //!   refused with its reason;
 //! * a ballot that precedence would ignore forever is refused at once with the decision that
 //!   would ignore it (an online ballot after the voter's postal one; a second postal ballot);
-//! * phase changes (a channel closes, voting closes) are entries; nothing cast is accepted after
-//!   its channel or the vote closed;
+//! * phase changes (a channel closes, voting closes) are entries signed by the administrator for
+//!   their position and previous head ([`check_close`]); nothing cast is accepted after its
+//!   channel or the vote closed;
+//! * a refused submission is an entry too ([`refusal`]), whose reason the verifier recomputes
+//!   where the record lets it, and whose signed receipt the submitter gets;
 //! * resubmitting an identical ballot returns its original receipt and adds nothing.
 
+pub mod refusal;
 mod rules;
+pub mod signature;
 pub mod store;
 
+pub use refusal::{RefusalCode, RefusalEntry, Submission};
 pub use rules::{BoardState, Refusal};
+pub use signature::{Close, Receipt, ReceiptError, Signature, SigningKey, Statement, equivocation};
 
+use rand_chacha::ChaCha20Rng;
+use rand_core::{CryptoRng, RngCore, SeedableRng};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -45,13 +55,22 @@ pub enum Payload {
     Ballot(Box<Ballot>),
     /// A challenged ballot, in its public spoiled form (kind 1).
     Spoiled(SpoiledBallot),
-    /// A channel closes: no more ballots on it (kind 2).
+    /// A channel closes: no more ballots on it (kind 2). The administrator's act.
     CloseChannel {
         /// The channel's index in the manifest.
         channel: u8,
+        /// The administrator's signature of [`Statement::Close`] for this entry's position and
+        /// previous head.
+        signature: Signature,
     },
-    /// Voting closes on every channel (kind 3).
-    CloseVoting,
+    /// Voting closes on every channel (kind 3). The administrator's act.
+    CloseVoting {
+        /// The administrator's signature of [`Statement::Close`] for this entry's position and
+        /// previous head.
+        signature: Signature,
+    },
+    /// A refused submission (kind 4): the board answers for what it refuses too.
+    Refused(RefusalEntry),
 }
 
 impl Payload {
@@ -61,7 +80,8 @@ impl Payload {
             Self::Ballot(_) => 0,
             Self::Spoiled(_) => 1,
             Self::CloseChannel { .. } => 2,
-            Self::CloseVoting => 3,
+            Self::CloseVoting { .. } => 3,
+            Self::Refused(_) => 4,
         }
     }
 
@@ -70,8 +90,13 @@ impl Payload {
         match self {
             Self::Ballot(b) => b.encode(),
             Self::Spoiled(c) => c.encode(),
-            Self::CloseChannel { channel } => vec![*channel],
-            Self::CloseVoting => Vec::new(),
+            Self::CloseChannel { channel, signature } => {
+                let mut out = vec![*channel];
+                out.extend_from_slice(&signature.encode());
+                out
+            }
+            Self::CloseVoting { signature } => signature.encode(),
+            Self::Refused(r) => r.encode(),
         }
     }
 
@@ -86,15 +111,25 @@ impl Payload {
             2 => {
                 let mut r = Reader::new(bytes);
                 let channel = r.u8("close_channel.channel")?;
+                let signature =
+                    Signature::decode(r.take(Signature::MAX_LEN, "close_channel.signature")?)?;
                 r.finish("close_channel")?;
-                Ok(Self::CloseChannel { channel })
+                Ok(Self::CloseChannel { channel, signature })
             }
-            3 => Reader::new(bytes)
-                .finish("close_voting")
-                .map(|()| Self::CloseVoting),
+            3 => Signature::decode(bytes).map(|signature| Self::CloseVoting { signature }),
+            4 => RefusalEntry::decode(bytes).map(Self::Refused),
             _ => Err(EncodingError::WrongTag {
                 field: "entry.kind",
             }),
+        }
+    }
+
+    /// What a close entry closes (`None` for any other entry).
+    pub fn close(&self) -> Option<Close> {
+        match self {
+            Self::CloseChannel { channel, .. } => Some(Close::Channel(*channel)),
+            Self::CloseVoting { .. } => Some(Close::Voting),
+            _ => None,
         }
     }
 }
@@ -128,8 +163,8 @@ impl Entry {
         BaseHash(h.finalize().into())
     }
 
-    /// The entry's digest and the tracking code of the ballot it holds (all zeros for a phase
-    /// entry), from one encoding of the payload.
+    /// The entry's digest and the tracking code of the ballot, challenge or refused submission
+    /// it holds (all zeros for a close), from one encoding of the payload.
     pub fn digest_and_code(&self) -> (BaseHash, TrackingCode) {
         let bytes = self.payload.encode();
         let code = match &self.payload {
@@ -143,67 +178,144 @@ impl Entry {
                 TrackingCode::of(&b.election, b.channel, cts, &ballot_digest)
             }
             Payload::Spoiled(s) => s.tracking_code,
-            Payload::CloseChannel { .. } | Payload::CloseVoting => TrackingCode([0; 32]),
+            Payload::Refused(r) => r.tracking_code,
+            Payload::CloseChannel { .. } | Payload::CloseVoting { .. } => TrackingCode([0; 32]),
         };
         (self.digest_of(&bytes), code)
     }
 }
 
-/// What a voter (or the postal intake) gets back for an accepted ballot.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Receipt {
-    /// The entry's position on the board.
-    pub position: u64,
-    /// The entry's digest: it chains every later entry to this ballot.
-    pub entry: BaseHash,
-    /// The ballot's tracking code.
-    pub tracking_code: TrackingCode,
+/// Checks a close entry's signature: the administrator's (the manifest's
+/// `authorities.administrator`) on [`Statement::Close`] for the entry's position and previous
+/// head. Other entries pass.
+///
+/// # Errors
+/// [`Refusal::UnauthorisedClose`].
+pub fn check_close(election: &Election, entry: &Entry) -> Result<(), Refusal> {
+    let (close, signature) = match &entry.payload {
+        Payload::CloseChannel { channel, signature } => (Close::Channel(*channel), signature),
+        Payload::CloseVoting { signature } => (Close::Voting, signature),
+        _ => return Ok(()),
+    };
+    let statement = Statement::Close {
+        position: entry.position,
+        previous: entry.previous,
+        close,
+    };
+    signature
+        .verify(
+            election,
+            &statement,
+            &election.manifest().authorities().administrator,
+        )
+        .map_err(|_| Refusal::UnauthorisedClose)
 }
 
-/// A live bulletin board for one election, in memory.
-///
-/// Refusals are returned to the submitter and kept in an operator's log ([`Board::refusals`]):
-/// they are not entries of the chain, since nothing refused counts or needs checking.
+/// The administrator's signed close, for the entry that would follow `board`'s head now.
+pub fn sign_close<R: RngCore + CryptoRng>(
+    administrator: &SigningKey,
+    election: &Election,
+    position: u64,
+    previous: BaseHash,
+    close: Close,
+    rng: &mut R,
+) -> Payload {
+    let statement = Statement::Close {
+        position,
+        previous,
+        close,
+    };
+    let signature = administrator.sign(election, &statement, rng);
+    match close {
+        Close::Channel(channel) => Payload::CloseChannel { channel, signature },
+        Close::Voting => Payload::CloseVoting { signature },
+    }
+}
+
+/// A submission the board refused: why, and the board's signed receipt of the refusal entry it
+/// appended (the submitter's evidence of the refusal).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{refusal}")]
+pub struct Refused {
+    /// Why.
+    pub refusal: Refusal,
+    /// The receipt of the refusal entry (`None` only for a refused phase change, which is not
+    /// an entry).
+    pub receipt: Option<Receipt>,
+}
+
+impl From<Refusal> for Refused {
+    fn from(refusal: Refusal) -> Self {
+        Self {
+            refusal,
+            receipt: None,
+        }
+    }
+}
+
+/// Why a board cannot be served with a key.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BoardKeyError {
+    /// The key is not the one the manifest names for the board.
+    #[error("the signing key given is not the board key the manifest names")]
+    NotTheBoardKey,
+}
+
+/// A live bulletin board for one election, in memory, that signs a receipt for every entry it
+/// appends with the board key the manifest names.
 pub struct Board {
     election: Election,
+    key: SigningKey,
+    rng: ChaCha20Rng,
     entries: Vec<Entry>,
     head: BaseHash,
     state: BoardState,
-    refusals: Vec<(TrackingCode, u8, Refusal)>,
 }
 
 impl Board {
-    /// An empty board for `election`; its chain starts from the base hash.
-    pub fn new(election: Election) -> Self {
-        let head = *election.base_hash();
-        Self {
-            state: BoardState::new(&election),
-            election,
-            entries: Vec::new(),
-            head,
-            refusals: Vec::new(),
-        }
-    }
-
-    /// Reopens a board from its published entries (and the operator's refusal log), after
-    /// re-verifying the whole chain: a board whose chain does not verify is not served.
+    /// An empty board for `election`, signing with `key`; its chain starts from the base hash.
+    /// `rng` seeds the hedged nonces of its signatures.
     ///
     /// # Errors
-    /// Every problem of the chain, as [`verify_chain`] finds them.
-    pub fn resume(
+    /// [`BoardKeyError::NotTheBoardKey`] if `key` is not the manifest's board key.
+    pub fn new<R: RngCore + CryptoRng>(
         election: Election,
+        key: SigningKey,
+        rng: &mut R,
+    ) -> Result<Self, BoardKeyError> {
+        Self::resume(election, key, Vec::new(), rng).map_err(|e| match e {
+            ResumeError::Key(k) => k,
+            ResumeError::Chain(_) => unreachable!("an empty board has no chain to fail"),
+        })
+    }
+
+    /// Reopens a board from its published entries, after re-verifying the whole chain: a board
+    /// whose chain does not verify is not served.
+    ///
+    /// # Errors
+    /// [`ResumeError::Key`] for a key that is not the board's, [`ResumeError::Chain`] with
+    /// every problem of the chain, as [`verify_chain`] finds them.
+    pub fn resume<R: RngCore + CryptoRng>(
+        election: Election,
+        key: SigningKey,
         entries: Vec<Entry>,
-        refusals: Vec<(TrackingCode, u8, Refusal)>,
-    ) -> Result<Self, Vec<ChainError>> {
-        let state = verify_chain(&election, &entries, None)?;
+        rng: &mut R,
+    ) -> Result<Self, ResumeError> {
+        if key.public() != election.manifest().authorities().board {
+            return Err(ResumeError::Key(BoardKeyError::NotTheBoardKey));
+        }
+        let state = verify_chain(&election, &entries, None).map_err(ResumeError::Chain)?;
         let head = entries.last().map_or(*election.base_hash(), Entry::digest);
+        let mut seed = [0u8; 32];
+        rng.fill_bytes(&mut seed);
         Ok(Self {
             election,
+            key,
+            rng: ChaCha20Rng::from_seed(seed),
             entries,
             head,
             state,
-            refusals,
         })
     }
 
@@ -215,6 +327,11 @@ impl Board {
     /// Every entry, in order.
     pub fn entries(&self) -> &[Entry] {
         &self.entries
+    }
+
+    /// The replayed state (cast ballots, refusal counts, phases).
+    pub fn state(&self) -> &BoardState {
+        &self.state
     }
 
     /// Every cast ballot accepted so far, in board order (what precedence and the tally take).
@@ -232,9 +349,30 @@ impl Board {
         self.head
     }
 
-    /// The operator's log of refused submissions: tracking code, channel, reason.
-    pub fn refusals(&self) -> &[(TrackingCode, u8, Refusal)] {
-        &self.refusals
+    /// The board's signature of its final head (`entries`, `head`): only once voting has
+    /// closed, since no entry can follow the close.
+    pub fn final_signature(&mut self) -> Option<Signature> {
+        self.voting_closed().then(|| {
+            let statement = Statement::FinalHead {
+                entries: self.entries.len() as u64,
+                head: self.head,
+            };
+            self.key.sign(&self.election, &statement, &mut self.rng)
+        })
+    }
+
+    /// Drops every entry from `len` on (entries that were never acknowledged: a failed write of
+    /// a [`store::DurableBoard`]) and replays the state of the rest, whose proofs were checked
+    /// on arrival.
+    pub(crate) fn truncate(&mut self, len: usize) {
+        self.entries.truncate(len);
+        self.head = self
+            .entries
+            .last()
+            .map_or(*self.election.base_hash(), Entry::digest);
+        let mut replay = ChainReplay::new(&self.election);
+        replay.feed(&self.entries, std::collections::HashMap::new());
+        self.state = replay.state().clone();
     }
 
     fn append(&mut self, payload: Payload) -> Receipt {
@@ -246,60 +384,77 @@ impl Board {
         let (digest, tracking_code) = entry.digest_and_code();
         self.state.record_with_code(&entry, tracking_code);
         self.head = digest;
-        let receipt = Receipt {
-            position: entry.position,
-            entry: self.head,
-            tracking_code,
-        };
+        let position = entry.position;
         self.entries.push(entry);
-        receipt
+        Receipt::sign(
+            &self.key,
+            &self.election,
+            position,
+            digest,
+            tracking_code,
+            &mut self.rng,
+        )
     }
 
     /// A ballot already on the board (its tracking code computed from the ballot itself): the
     /// same ballot again gets its original receipt; a challenged ballot submitted for casting is
     /// spoiled.
-    fn resubmission(&self, code: &TrackingCode) -> Option<Result<Receipt, Refusal>> {
+    fn resubmission(&self, code: &TrackingCode) -> Option<Result<u64, Refusal>> {
         let (position, challenged) = self.state.position_of(code)?;
         Some(if challenged {
             Err(Refusal::Spoiled { position })
         } else {
-            Ok(self.receipt_of(position))
+            Ok(position)
         })
     }
 
-    fn receipt_of(&self, position: u64) -> Receipt {
-        let (entry, tracking_code) = self.entries[position as usize].digest_and_code();
-        Receipt {
+    /// The receipt of the entry at `position` (signed again), if there is one.
+    pub fn receipt_of(&mut self, position: u64) -> Option<Receipt> {
+        let (entry, tracking_code) = self.entries.get(position as usize)?.digest_and_code();
+        Some(Receipt::sign(
+            &self.key,
+            &self.election,
             position,
             entry,
             tracking_code,
+            &mut self.rng,
+        ))
+    }
+
+    fn known(
+        &mut self,
+        known: Result<u64, Refusal>,
+        ballot: &Ballot,
+        code: TrackingCode,
+    ) -> Result<Receipt, Refused> {
+        match known {
+            Ok(position) => Ok(self
+                .receipt_of(position)
+                .expect("a known ballot's position is on the board")),
+            Err(refusal) => Err(self.refuse(ballot_refusal(ballot, code, &refusal, None), refusal)),
         }
     }
 
-    /// Submits a ballot: verifies it, applies the admission rules, appends it.
+    /// Submits a ballot: verifies it, applies the admission rules, appends it, or appends its
+    /// refusal.
     ///
     /// # Errors
-    /// The [`Refusal`], also kept in [`Board::refusals`].
-    pub fn submit(&mut self, ballot: Ballot) -> Result<Receipt, Refusal> {
+    /// [`Refused`]: the reason and the signed receipt of the refusal entry.
+    pub fn submit(&mut self, ballot: Ballot) -> Result<Receipt, Refused> {
         let code = ballot.tracking_code();
         if let Some(known) = self.resubmission(&code) {
-            return known;
+            return self.known(known, &ballot, code);
         }
         let checked = self
             .state
             .admit_ballot(&ballot)
             .and_then(|()| ballot.verify(&self.election).map_err(Refusal::Invalid));
-        self.finish(
-            code,
-            ballot.channel,
-            checked,
-            Payload::Ballot(Box::new(ballot)),
-        )
+        self.finish_ballot(code, checked, ballot)
     }
 
     /// Submits many ballots, verifying their proofs in one batch, then admitting them in order.
     /// The result for each is what [`Board::submit`] would have given in that order.
-    pub fn submit_batch(&mut self, ballots: Vec<Ballot>) -> Vec<Result<Receipt, Refusal>> {
+    pub fn submit_batch(&mut self, ballots: Vec<Ballot>) -> Vec<Result<Receipt, Refused>> {
         let mut invalid = vec![None; ballots.len()];
         if let Err(errors) = verify_batch(&ballots, &self.election) {
             for (i, e) in errors {
@@ -312,18 +467,13 @@ impl Board {
             .map(|(ballot, invalid)| {
                 let code = ballot.tracking_code();
                 if let Some(known) = self.resubmission(&code) {
-                    return known;
+                    return self.known(known, &ballot, code);
                 }
                 let checked = self
                     .state
                     .admit_ballot(&ballot)
                     .and_then(|()| invalid.map_or(Ok(()), |e| Err(Refusal::Invalid(e))));
-                self.finish(
-                    code,
-                    ballot.channel,
-                    checked,
-                    Payload::Ballot(Box::new(ballot)),
-                )
+                self.finish_ballot(code, checked, ballot)
             })
             .collect()
     }
@@ -334,8 +484,8 @@ impl Board {
     /// authentication of the submitter for this (spec §8.2).
     ///
     /// # Errors
-    /// The [`Refusal`].
-    pub fn challenge(&mut self, spoiled: &SpoiledBallot) -> Result<Receipt, Refusal> {
+    /// [`Refused`]: the reason and the signed receipt of the refusal entry.
+    pub fn challenge(&mut self, spoiled: &SpoiledBallot) -> Result<Receipt, Refused> {
         let code = spoiled.tracking_code;
         // The code is the submitter's claim until checked: only the very same challenge again
         // gets the original receipt; anything else goes through the rules.
@@ -343,7 +493,9 @@ impl Board {
             && matches!(&self.entries[position as usize].payload,
                         Payload::Spoiled(s) if s == spoiled)
         {
-            return Ok(self.receipt_of(position));
+            return Ok(self
+                .receipt_of(position)
+                .expect("a known challenge's position is on the board"));
         }
         let checked = self.state.admit_spoiled(spoiled).and_then(|()| {
             spoiled
@@ -351,47 +503,132 @@ impl Board {
                 .map(|_| ())
                 .map_err(Refusal::Challenge)
         });
-        self.finish(
-            code,
-            spoiled.channel,
-            checked,
-            Payload::Spoiled(spoiled.clone()),
-        )
-    }
-
-    /// Closes a channel.
-    ///
-    /// # Errors
-    /// [`Refusal::WrongPhase`] if voting is closed or the channel unknown or closed.
-    pub fn close_channel(&mut self, channel: u8) -> Result<Receipt, Refusal> {
-        self.state.admit_phase(&Payload::CloseChannel { channel })?;
-        Ok(self.append(Payload::CloseChannel { channel }))
-    }
-
-    /// Closes voting on every channel.
-    ///
-    /// # Errors
-    /// [`Refusal::WrongPhase`] if voting is already closed.
-    pub fn close_voting(&mut self) -> Result<Receipt, Refusal> {
-        self.state.admit_phase(&Payload::CloseVoting)?;
-        Ok(self.append(Payload::CloseVoting))
-    }
-
-    fn finish(
-        &mut self,
-        code: TrackingCode,
-        channel: u8,
-        checked: Result<(), Refusal>,
-        payload: Payload,
-    ) -> Result<Receipt, Refusal> {
         match checked {
-            Ok(()) => Ok(self.append(payload)),
+            Ok(()) => Ok(self.append(Payload::Spoiled(spoiled.clone()))),
             Err(refusal) => {
-                self.refusals.push((code, channel, refusal.clone()));
-                Err(refusal)
+                let cts = spoiled.contests.iter().flatten().map(|s| &s.ciphertext);
+                let component =
+                    reuse_position(&refusal).and_then(|p| self.state.reused_component(cts, p));
+                let entry = RefusalEntry {
+                    submission: Submission::Challenge,
+                    tracking_code: code,
+                    channel: spoiled.channel,
+                    nullifier: None,
+                    component,
+                    reason: RefusalCode::of(&refusal)
+                        .expect("a challenge's refusal is a submission's"),
+                };
+                Err(self.refuse(entry, refusal))
             }
         }
     }
+
+    /// Closes a channel with the administrator's signed close ([`sign_close`] for this board's
+    /// next position and head).
+    ///
+    /// # Errors
+    /// [`Refusal::WrongPhase`] if voting is closed or the channel unknown or closed;
+    /// [`Refusal::UnauthorisedClose`] if the close is not the administrator's for this point of
+    /// the board.
+    pub fn close(&mut self, close: Payload) -> Result<Receipt, Refusal> {
+        if close.close().is_none() {
+            return Err(Refusal::WrongPhase("not a close"));
+        }
+        self.state.admit_phase(&close)?;
+        let entry = Entry {
+            position: self.entries.len() as u64,
+            previous: self.head,
+            payload: close,
+        };
+        check_close(&self.election, &entry)?;
+        Ok(self.append(entry.payload))
+    }
+
+    /// Closes `close` as `administrator` (who signs the close for this point of the board).
+    ///
+    /// # Errors
+    /// As [`Board::close`].
+    pub fn close_as(
+        &mut self,
+        administrator: &SigningKey,
+        close: Close,
+    ) -> Result<Receipt, Refusal> {
+        let payload = sign_close(
+            administrator,
+            &self.election,
+            self.entries.len() as u64,
+            self.head,
+            close,
+            &mut self.rng,
+        );
+        self.close(payload)
+    }
+
+    fn finish_ballot(
+        &mut self,
+        code: TrackingCode,
+        checked: Result<(), Refusal>,
+        ballot: Ballot,
+    ) -> Result<Receipt, Refused> {
+        match checked {
+            Ok(()) => Ok(self.append(Payload::Ballot(Box::new(ballot)))),
+            Err(refusal) => {
+                let cts = ballot
+                    .contests
+                    .iter()
+                    .flat_map(|c| &c.selections)
+                    .map(|s| &s.ciphertext);
+                let component =
+                    reuse_position(&refusal).and_then(|p| self.state.reused_component(cts, p));
+                let entry = ballot_refusal(&ballot, code, &refusal, component);
+                Err(self.refuse(entry, refusal))
+            }
+        }
+    }
+
+    fn refuse(&mut self, entry: RefusalEntry, refusal: Refusal) -> Refused {
+        let receipt = self.append(Payload::Refused(entry));
+        Refused {
+            refusal,
+            receipt: Some(receipt),
+        }
+    }
+}
+
+/// The entry a reuse refusal names, whose ciphertext component the refusal entry carries.
+fn reuse_position(refusal: &Refusal) -> Option<u64> {
+    match *refusal {
+        Refusal::Spoiled { position } | Refusal::CiphertextReused { position } => Some(position),
+        _ => None,
+    }
+}
+
+fn ballot_refusal(
+    ballot: &Ballot,
+    code: TrackingCode,
+    refusal: &Refusal,
+    component: Option<crate::group::Element>,
+) -> RefusalEntry {
+    RefusalEntry {
+        submission: Submission::Cast,
+        tracking_code: code,
+        channel: ballot.channel,
+        nullifier: Some(ballot.nullifier),
+        component,
+        reason: RefusalCode::of(refusal).expect("a ballot's refusal is a submission's"),
+    }
+}
+
+/// Why a board cannot be reopened.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ResumeError {
+    /// The signing key is not the board's.
+    #[error(transparent)]
+    Key(BoardKeyError),
+    /// The chain does not verify.
+    #[error("the board's chain does not verify ({} problems)", .0.len())]
+    Chain(Vec<ChainError>),
 }
 
 /// Where and how a published board breaks the rules.
@@ -554,6 +791,7 @@ impl<'e> ChainReplay<'e> {
                         .and_then(|()| state.refuse_duplicate(&code))
                         .and_then(|()| state.admit_ballot(b)),
                 },
+                Payload::Refused(r) => state.check_refusal(r),
                 Payload::Spoiled(s) => state
                     .open_channel(s.channel)
                     .and_then(|()| state.refuse_duplicate(&code))
@@ -564,7 +802,9 @@ impl<'e> ChainReplay<'e> {
                             s.verify(election).map(|_| ()).map_err(Refusal::Challenge)
                         })
                     }),
-                phase => state.admit_phase(phase),
+                phase => state
+                    .admit_phase(phase)
+                    .and_then(|()| check_close(election, entry)),
             };
             match admitted {
                 Ok(()) => {

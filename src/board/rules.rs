@@ -9,6 +9,7 @@ use crate::elgamal::Ciphertext;
 use crate::manifest::ChannelRule;
 use crate::precedence::{CastBallot, Reason};
 
+use super::refusal::{RefusalCode, RefusalEntry, Submission};
 use super::{Entry, Payload};
 
 /// Why the board refused a submission (or why a published entry should have been refused).
@@ -67,6 +68,13 @@ pub enum Refusal {
     /// A phase entry out of order (closing a closed channel, anything after voting closed).
     #[error("out of phase: {0}")]
     WrongPhase(&'static str),
+    /// A close entry without the administrator's signature for its position and previous head
+    /// (the manifest's `authorities.administrator`).
+    #[error("the close is not signed by the administrator for this position of the board")]
+    UnauthorisedClose,
+    /// (In a published board.) A refusal entry whose reason does not hold at its position.
+    #[error("the refusal's reason does not hold: {0}")]
+    UnfoundedRefusal(String),
 }
 
 /// The state the admission rules need, built entry by entry.
@@ -84,6 +92,8 @@ pub struct BoardState {
     /// decompressed point: this map holds one key per voter).
     by_nullifier: HashMap<[u8; 32], Vec<(u64, u8)>>,
     cast: Vec<CastBallot>,
+    /// Refusal entries per channel index (an unknown channel's are not counted).
+    refused: Vec<u64>,
 }
 
 impl BoardState {
@@ -93,6 +103,7 @@ impl BoardState {
         Self {
             ranks: channels.iter().map(|c| c.rank).collect(),
             rules: channels.iter().map(|c| c.rule).collect(),
+            refused: vec![0; channels.len()],
             ..Self::default()
         }
     }
@@ -105,6 +116,11 @@ impl BoardState {
     /// Whether voting has closed.
     pub fn voting_closed(&self) -> bool {
         self.voting_closed
+    }
+
+    /// The number of refusal entries of each channel, in manifest order.
+    pub fn refused(&self) -> &[u64] {
+        &self.refused
     }
 
     /// The entry holding the ballot with this tracking code, if any, and whether it was
@@ -150,11 +166,18 @@ impl BoardState {
                 .flat_map(|c| &c.selections)
                 .map(|s| &s.ciphertext),
         )?;
-        let rank = self.ranks[usize::from(ballot.channel)];
-        let rule = self.rules[usize::from(ballot.channel)];
+        self.precedence(ballot.nullifier.element().as_bytes(), ballot.channel)
+    }
+
+    /// The precedence rules for a cast ballot of `nullifier` (its 32-byte encoding) on an open
+    /// `channel`: refused if an earlier ballot of the voter on a higher channel stands whatever
+    /// follows, or if the channel's rule keeps the voter's first ballot on it.
+    fn precedence(&self, nullifier: &[u8; 32], channel: u8) -> Result<(), Refusal> {
+        let rank = self.ranks[usize::from(channel)];
+        let rule = self.rules[usize::from(channel)];
         let earlier = self
             .by_nullifier
-            .get(ballot.nullifier.element().as_bytes())
+            .get(nullifier)
             .map_or(&[][..], Vec::as_slice);
         // A higher-ranked channel's ballot stands whatever comes after it on a lower one.
         let higher = earlier
@@ -169,7 +192,7 @@ impl BoardState {
             });
         }
         if matches!(rule, ChannelRule::FirstWins | ChannelRule::RejectSecond)
-            && let Some(&(by, _)) = earlier.iter().find(|(_, c)| *c == ballot.channel)
+            && let Some(&(by, _)) = earlier.iter().find(|(_, c)| *c == channel)
         {
             let reason = if rule == ChannelRule::FirstWins {
                 Reason::FirstWins
@@ -189,17 +212,134 @@ impl BoardState {
         self.fresh_ciphertexts(spoiled.contests.iter().flatten().map(|s| &s.ciphertext))
     }
 
-    /// The rules for a phase entry.
+    /// The rules for a phase entry (its signature is checked by the caller, who has the
+    /// election: [`super::check_close`]).
     pub fn admit_phase(&self, payload: &Payload) -> Result<(), Refusal> {
         match payload {
-            Payload::CloseChannel { channel } => self.open_channel(*channel),
-            Payload::CloseVoting if self.voting_closed => {
+            Payload::CloseChannel { channel, .. } => self.open_channel(*channel),
+            Payload::CloseVoting { .. } if self.voting_closed => {
                 Err(Refusal::WrongPhase("voting is already closed"))
             }
-            Payload::CloseVoting => Ok(()),
-            Payload::Ballot(_) | Payload::Spoiled(_) => {
+            Payload::CloseVoting { .. } => Ok(()),
+            Payload::Ballot(_) | Payload::Spoiled(_) | Payload::Refused(_) => {
                 Err(Refusal::WrongPhase("not a phase entry"))
             }
+        }
+    }
+
+    /// The first component of `ciphertexts` already on the board at `position`, if any: what a
+    /// refusal for reuse names.
+    pub(crate) fn reused_component<'a>(
+        &self,
+        mut ciphertexts: impl Iterator<Item = &'a Ciphertext>,
+        position: u64,
+    ) -> Option<crate::group::Element> {
+        ciphertexts
+            .find(|c| {
+                self.components
+                    .get(c.a.as_bytes())
+                    .is_some_and(|&(p, _)| p == position)
+            })
+            .map(|c| c.a)
+    }
+
+    /// (Replaying a published board.) Whether the refusal entry's reason holds at this point:
+    /// the board refuses in the order resubmission of a challenged ballot, phase, reuse,
+    /// precedence, proofs, so each reason also requires that no earlier rule applied where the
+    /// record shows it (see [`super::refusal`]).
+    ///
+    /// # Errors
+    /// [`Refusal::UnfoundedRefusal`] saying what does not hold.
+    pub fn check_refusal(&self, entry: &RefusalEntry) -> Result<(), Refusal> {
+        let unfounded = |why: String| Err(Refusal::UnfoundedRefusal(why));
+        let challenged_code = self.position_of(&entry.tracking_code);
+        if entry.submission == Submission::Cast {
+            match challenged_code {
+                // The very ballot of a challenge, cast: refused before any other rule.
+                Some((position, true)) => {
+                    return if entry.reason == (RefusalCode::Spoiled { position }) {
+                        Ok(())
+                    } else {
+                        unfounded(format!(
+                            "the ballot was challenged at entry {position}, which is the reason a board gives"
+                        ))
+                    };
+                }
+                Some((position, false)) => {
+                    return unfounded(format!(
+                        "the same ballot is admitted at entry {position}: a resubmission gets its receipt, not a refusal"
+                    ));
+                }
+                None => {}
+            }
+            if entry.nullifier.is_none() {
+                return unfounded("a refused cast ballot names its nullifier".into());
+            }
+        } else if entry.nullifier.is_some() {
+            return unfounded("a challenge has no nullifier".into());
+        }
+        let phase = self.open_channel(entry.channel);
+        let expected_phase = match phase {
+            Err(Refusal::VotingClosed) => Some(RefusalCode::VotingClosed),
+            Err(Refusal::ChannelClosed { .. }) => Some(RefusalCode::ChannelClosed),
+            Err(Refusal::UnknownChannel { .. }) => Some(RefusalCode::UnknownChannel),
+            _ => None,
+        };
+        let phase_reason = matches!(
+            entry.reason,
+            RefusalCode::VotingClosed | RefusalCode::ChannelClosed | RefusalCode::UnknownChannel
+        );
+        match (expected_phase, phase_reason) {
+            (Some(expected), _) if expected == entry.reason => return Ok(()),
+            (Some(expected), _) => {
+                return unfounded(format!(
+                    "at this point the reason is \"{expected}\", not \"{}\"",
+                    entry.reason
+                ));
+            }
+            (None, true) => {
+                return unfounded(format!("channel {} is open at this point", entry.channel));
+            }
+            (None, false) => {}
+        }
+        let component_at = |position: u64, challenged: bool| {
+            entry
+                .component
+                .is_some_and(|a| self.components.get(a.as_bytes()) == Some(&(position, challenged)))
+        };
+        match entry.reason {
+            RefusalCode::Spoiled { position } if component_at(position, true) => Ok(()),
+            RefusalCode::Spoiled { position } => unfounded(format!(
+                "no ciphertext of the refused ballot named here is the challenge's at entry {position}"
+            )),
+            RefusalCode::CiphertextReused { position } if component_at(position, false) => Ok(()),
+            RefusalCode::CiphertextReused { position } => unfounded(format!(
+                "the component named is not a ciphertext of the cast ballot at entry {position}"
+            )),
+            RefusalCode::Superseded { by, reason } => {
+                if entry.submission != Submission::Cast {
+                    return unfounded("a challenge is never superseded".into());
+                }
+                let nullifier = entry.nullifier.map(|n| n.element().to_bytes());
+                let recomputed = nullifier.map(|n| self.precedence(&n, entry.channel));
+                match recomputed {
+                    Some(Err(Refusal::Superseded { by: b, reason: r }))
+                        if (b, r) == (by, reason) =>
+                    {
+                        Ok(())
+                    }
+                    Some(Err(Refusal::Superseded { by: b, reason: r })) => unfounded(format!(
+                        "precedence names entry {b} ({r:?}), not entry {by} ({reason:?})"
+                    )),
+                    _ => unfounded(format!(
+                        "precedence does not refuse this voter's ballot on channel {}",
+                        entry.channel
+                    )),
+                }
+            }
+            RefusalCode::InvalidBallot if entry.submission == Submission::Cast => Ok(()),
+            RefusalCode::InvalidChallenge if entry.submission == Submission::Challenge => Ok(()),
+            other => unfounded(format!("\"{other}\" is not a reason for this submission")),
         }
     }
 
@@ -242,10 +382,15 @@ impl BoardState {
                 let cts = s.contests.iter().flatten().map(|s| &s.ciphertext);
                 self.record_ciphertexts(entry.position, s.tracking_code, cts, true);
             }
-            Payload::CloseChannel { channel } => {
+            Payload::CloseChannel { channel, .. } => {
                 self.closed.insert(*channel);
             }
-            Payload::CloseVoting => self.voting_closed = true,
+            Payload::CloseVoting { .. } => self.voting_closed = true,
+            Payload::Refused(r) => {
+                if let Some(count) = self.refused.get_mut(usize::from(r.channel)) {
+                    *count += 1;
+                }
+            }
         }
     }
 

@@ -23,7 +23,7 @@
 //!
 //! # Layout
 //!
-//! A directory holds `board.log` (the chain) and `refusals.jsonl` (the operator's refusal log).
+//! A directory holds `board.log`: the chain, refusals included (they are entries, kind 4).
 //!
 //! ```text
 //! board.log = header ‖ record*
@@ -73,16 +73,13 @@
 //! so the only safe continuation is to reopen, which re-reads what is really on disk. An entry
 //! that was not acknowledged may then be absent or present (once); resubmitting it is safe.
 //!
-//! # The refusal log
+//! # Refusals
 //!
-//! Refusals are not entries of the chain, but the tally counts them per channel, so they go to a
-//! second file, `refusals.jsonl`, one [`RefusalRecord`] a line, each line written by one
-//! `write` before the refusal is returned: a killed process loses none it answered, a machine
-//! crash may lose the last lines (they are not
-//! `fsync`ed: a refusal acknowledges nothing durable, and syncing them would let anyone make the
-//! board `fsync` at will with invalid ballots). A final line without its newline is dropped on
-//! reopen. Reasons are kept as text ([`DurableBoard::refusals`]); the inner [`Board::refusals`]
-//! lists only this session's.
+//! A refused submission is an entry of the chain ([`super::refusal`]), written and `fsync`ed
+//! like any other before its signed refusal receipt is returned: a board that signed a refusal
+//! and lost it would hold the evidence of its own dropping. The cost (an `fsync` per refusal, or
+//! one per batch) is the price of answering for refusals; limiting how fast one client may
+//! submit is the server's job.
 //!
 //! # One writer
 //!
@@ -90,21 +87,23 @@
 //! standard library of the supported Rust version has no portable file lock).
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::io::{self, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
-use super::{Board, ChainError, ENTRY_TAG, Entry, Payload, Receipt, Refusal};
+use rand_core::{CryptoRng, RngCore};
+
+use super::{
+    Board, ChainError, Close, ENTRY_TAG, Entry, Payload, Receipt, Refused, ResumeError, Signature,
+    SigningKey,
+};
 use crate::ballot::{Ballot, SpoiledBallot};
 use crate::election::{BaseHash, Election};
-use crate::record::RefusalRecord;
 
 /// The name of the chain's log in a board directory.
 pub const LOG_FILE: &str = "board.log";
-/// The name of the refusal log in a board directory.
-pub const REFUSALS_FILE: &str = "refusals.jsonl";
 /// The first bytes of a board log.
 pub const MAGIC: &[u8; 18] = b"nullivote/board/1\n";
 /// The length of a board log's header: the magic and the base hash.
@@ -161,16 +160,9 @@ pub enum StoreError {
     /// The chain read from disk does not verify: the board is not served.
     #[error("the board's chain does not verify: {}", first_problems(.0))]
     Chain(Vec<ChainError>),
-    /// A complete line of the refusal log is malformed.
-    #[error("{} line {line}: {message}", path.display())]
-    Refusals {
-        /// The file.
-        path: PathBuf,
-        /// The 1-based line.
-        line: usize,
-        /// What is wrong.
-        message: String,
-    },
+    /// The signing key given is not the manifest's board key.
+    #[error("the signing key given is not the board key the manifest names")]
+    NotTheBoardKey,
     /// An earlier write failed; this handle serves nothing more. Reopen the board.
     #[error("the board stopped after a failed write ({reason}); reopen it")]
     Stopped {
@@ -193,9 +185,9 @@ fn first_problems(errors: &[ChainError]) -> String {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SubmitError {
-    /// The board's rules refused it (as [`Board`] would).
+    /// The board's rules refused it (as [`Board`] would); the refusal entry is durable.
     #[error(transparent)]
-    Refused(#[from] Refusal),
+    Refused(#[from] Refused),
     /// The store failed: nothing was acknowledged.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -210,8 +202,6 @@ pub struct Recovery {
     pub torn_bytes: u64,
     /// Whether the log was created by this open.
     pub created: bool,
-    /// Bytes of a torn final line cut off the refusal log.
-    pub torn_refusal_bytes: u64,
 }
 
 /// A [`Board`] whose every entry is on disk before it is acknowledged.
@@ -221,10 +211,6 @@ pub struct DurableBoard {
     log: File,
     /// The length of the log up to the last acknowledged record.
     log_len: u64,
-    refusal_log: File,
-    refusals: Vec<RefusalRecord>,
-    /// How many of the inner board's refusals are in `refusals`.
-    refusals_logged: usize,
     recovery: Recovery,
     stopped: Option<String>,
 }
@@ -423,41 +409,26 @@ fn read_log(
     Ok((records, offset))
 }
 
-/// Reads the refusal log; returns its records and the length of its complete lines.
-fn read_refusals(path: &Path, file: &File) -> Result<(Vec<RefusalRecord>, u64), StoreError> {
-    let err = io_error(path);
-    let mut reader = BufReader::new(file);
-    reader.seek(SeekFrom::Start(0)).map_err(&err)?;
-    let mut records = Vec::new();
-    let mut complete = 0u64;
-    let mut line = Vec::new();
-    loop {
-        line.clear();
-        let read = reader.read_until(b'\n', &mut line).map_err(&err)?;
-        if read == 0 || line.last() != Some(&b'\n') {
-            break;
-        }
-        let record = serde_json::from_slice(&line).map_err(|e| StoreError::Refusals {
-            path: path.to_path_buf(),
-            line: records.len() + 1,
-            message: e.to_string(),
-        })?;
-        records.push(record);
-        complete += read as u64;
-    }
-    Ok((records, complete))
-}
-
 impl DurableBoard {
-    /// Opens (or creates) the board of `election` in `dir`: reads the log, cuts off a torn final
-    /// record, re-verifies the whole chain and serves the board only if it verifies.
+    /// Opens (or creates) the board of `election` in `dir`, signing with the board `key`: reads
+    /// the log, cuts off a torn final record, re-verifies the whole chain and serves the board
+    /// only if it verifies. `rng` seeds the hedged nonces of the board's signatures.
     ///
     /// # Errors
-    /// [`StoreError::Damaged`] for a damaged record before the end, [`StoreError::Chain`] for a
-    /// chain that does not verify, [`StoreError::NotABoard`] or [`StoreError::OtherElection`]
-    /// for a wrong header, [`StoreError::Io`]. Nothing on disk is changed unless the board is
-    /// served.
-    pub fn open(dir: impl AsRef<Path>, election: Election) -> Result<Self, StoreError> {
+    /// [`StoreError::NotTheBoardKey`] for a key that is not the manifest's board key (checked
+    /// first), [`StoreError::Damaged`] for a damaged record before the end,
+    /// [`StoreError::Chain`] for a chain that does not verify, [`StoreError::NotABoard`] or
+    /// [`StoreError::OtherElection`] for a wrong header, [`StoreError::Io`]. Nothing on disk is
+    /// changed unless the board is served.
+    pub fn open<R: RngCore + CryptoRng>(
+        dir: impl AsRef<Path>,
+        election: Election,
+        key: SigningKey,
+        rng: &mut R,
+    ) -> Result<Self, StoreError> {
+        if key.public() != election.manifest().authorities().board {
+            return Err(StoreError::NotTheBoardKey);
+        }
         let dir = dir.as_ref().to_path_buf();
         fs::create_dir_all(&dir).map_err(io_error(&dir))?;
         let path = dir.join(LOG_FILE);
@@ -495,7 +466,10 @@ impl DurableBoard {
         let entries = decoded.into_iter().collect::<Result<Vec<_>, _>>()?;
         let last = raw.last().map(|r| (BaseHash(r.digest), r.offset));
         drop(raw);
-        let board = Board::resume(election, entries, Vec::new()).map_err(StoreError::Chain)?;
+        let board = Board::resume(election, key, entries, rng).map_err(|e| match e {
+            ResumeError::Chain(errors) => StoreError::Chain(errors),
+            ResumeError::Key(_) => StoreError::NotTheBoardKey,
+        })?;
         if let Some((digest, offset)) = last
             && digest != board.head()
         {
@@ -509,17 +483,6 @@ impl DurableBoard {
             });
         }
 
-        // The refusal log must read too before anything is cut: a board refused for it is left
-        // as it was found.
-        let refusals_path = dir.join(REFUSALS_FILE);
-        let mut refusal_log = OpenOptions::new()
-            .read(true)
-            .append(true)
-            .create(true)
-            .open(&refusals_path)
-            .map_err(io_error(&refusals_path))?;
-        let (refusals, complete) = read_refusals(&refusals_path, &refusal_log)?;
-
         // Served: cut off the torn tails, and make everything that will be acknowledged durable.
         if intact < file_len {
             log.set_len(intact).map_err(io_error(&path))?;
@@ -529,19 +492,6 @@ impl DurableBoard {
         log.seek(SeekFrom::Start(intact)).map_err(io_error(&path))?;
         recovery.entries = board.entries().len() as u64;
 
-        let refusals_len = refusal_log
-            .metadata()
-            .map_err(io_error(&refusals_path))?
-            .len();
-        if complete < refusals_len {
-            refusal_log
-                .set_len(complete)
-                .map_err(io_error(&refusals_path))?;
-            recovery.torn_refusal_bytes = refusals_len - complete;
-        }
-        refusal_log
-            .seek(SeekFrom::End(0))
-            .map_err(io_error(&refusals_path))?;
         if recovery.created {
             sync_dir(&dir)?;
         }
@@ -551,9 +501,6 @@ impl DurableBoard {
             dir,
             log,
             log_len: intact,
-            refusal_log,
-            refusals,
-            refusals_logged: 0,
             recovery,
             stopped: None,
         })
@@ -574,11 +521,6 @@ impl DurableBoard {
         &self.dir
     }
 
-    /// The operator's log of refused submissions, across restarts.
-    pub fn refusals(&self) -> &[RefusalRecord] {
-        &self.refusals
-    }
-
     /// Whether a failed write stopped this handle.
     pub fn stopped(&self) -> bool {
         self.stopped.is_some()
@@ -588,45 +530,58 @@ impl DurableBoard {
     /// An identical ballot already on the board gets its original receipt and writes nothing.
     ///
     /// # Errors
-    /// The [`Refusal`], or a [`StoreError`] (nothing acknowledged).
+    /// The [`Refused`] submission (its refusal entry durable), or a [`StoreError`] (nothing
+    /// acknowledged).
     pub fn submit(&mut self, ballot: Ballot) -> Result<Receipt, SubmitError> {
         Ok(self.durably(|b| b.submit(ballot))??)
     }
 
-    /// Submits many ballots ([`Board::submit_batch`]); the accepted ones are written with one
-    /// `fsync` before any receipt is returned.
+    /// Submits many ballots ([`Board::submit_batch`]); their entries (admitted or refused) are
+    /// written with one `fsync` before any receipt is returned.
     ///
     /// # Errors
     /// A [`StoreError`]: then no receipt of the batch is acknowledged.
     pub fn submit_batch(
         &mut self,
         ballots: Vec<Ballot>,
-    ) -> Result<Vec<Result<Receipt, Refusal>>, StoreError> {
+    ) -> Result<Vec<Result<Receipt, Refused>>, StoreError> {
         self.durably(|b| b.submit_batch(ballots))
     }
 
     /// Records a Benaloh challenge ([`Board::challenge`]), durably.
     ///
     /// # Errors
-    /// The [`Refusal`], or a [`StoreError`] (nothing acknowledged).
+    /// The [`Refused`] challenge, or a [`StoreError`] (nothing acknowledged).
     pub fn challenge(&mut self, spoiled: &SpoiledBallot) -> Result<Receipt, SubmitError> {
         Ok(self.durably(|b| b.challenge(spoiled))??)
     }
 
-    /// Closes a channel ([`Board::close_channel`]), durably.
+    /// Appends the administrator's signed close ([`Board::close`]), durably.
     ///
     /// # Errors
-    /// The [`Refusal`], or a [`StoreError`] (nothing acknowledged).
-    pub fn close_channel(&mut self, channel: u8) -> Result<Receipt, SubmitError> {
-        Ok(self.durably(|b| b.close_channel(channel))??)
+    /// The [`Refusal`] (nothing written), or a [`StoreError`] (nothing acknowledged).
+    pub fn close(&mut self, close: Payload) -> Result<Receipt, SubmitError> {
+        Ok(self.durably(|b| b.close(close))?.map_err(Refused::from)?)
     }
 
-    /// Closes voting ([`Board::close_voting`]), durably.
+    /// Closes as `administrator` ([`Board::close_as`]), durably.
     ///
     /// # Errors
-    /// The [`Refusal`], or a [`StoreError`] (nothing acknowledged).
-    pub fn close_voting(&mut self) -> Result<Receipt, SubmitError> {
-        Ok(self.durably(|b| b.close_voting())??)
+    /// As [`DurableBoard::close`].
+    pub fn close_as(
+        &mut self,
+        administrator: &SigningKey,
+        close: Close,
+    ) -> Result<Receipt, SubmitError> {
+        Ok(self
+            .durably(|b| b.close_as(administrator, close))?
+            .map_err(Refused::from)?)
+    }
+
+    /// The board's signature of its final head, once voting has closed
+    /// ([`Board::final_signature`]).
+    pub fn final_signature(&mut self) -> Option<Signature> {
+        self.board.final_signature()
     }
 
     /// Runs `op` on the board, then makes its new entries durable before returning its result;
@@ -640,7 +595,6 @@ impl DurableBoard {
         let before = self.board.entries().len();
         let out = op(&mut self.board);
         self.persist(before)?;
-        self.log_refusals()?;
         Ok(out)
     }
 
@@ -676,37 +630,7 @@ impl DurableBoard {
     fn roll_back(&mut self, before: usize) {
         let _ = self.log.set_len(self.log_len);
         let _ = self.log.seek(SeekFrom::Start(self.log_len));
-        let election = self.board.election().clone();
-        let kept = self.board.entries()[..before].to_vec();
-        let refusals = self.board.refusals().to_vec();
-        self.board = Board::resume(election.clone(), kept, refusals)
-            // A prefix of a verified chain verifies; should it not, serve nothing at all.
-            .unwrap_or_else(|_| Board::new(election));
-    }
-
-    /// Appends this session's new refusals to the refusal log, one `write` per line.
-    fn log_refusals(&mut self) -> Result<(), StoreError> {
-        let new = &self.board.refusals()[self.refusals_logged..];
-        for (code, channel, reason) in new {
-            let record = RefusalRecord {
-                tracking_code: *code,
-                channel: *channel,
-                reason: reason.to_string(),
-            };
-            let mut line = serde_json::to_vec(&record).map_err(|e| StoreError::Io {
-                path: self.dir.join(REFUSALS_FILE),
-                source: e.into(),
-            })?;
-            line.push(b'\n');
-            if let Err(source) = self.refusal_log.write_all(&line) {
-                let path = self.dir.join(REFUSALS_FILE);
-                self.stopped = Some(format!("{}: {source}", path.display()));
-                return Err(StoreError::Io { path, source });
-            }
-            self.refusals.push(record);
-            self.refusals_logged += 1;
-        }
-        Ok(())
+        self.board.truncate(before);
     }
 }
 

@@ -1,0 +1,479 @@
+//! The signatures that make the board answer for what it says (spec §8.3, §8.4).
+//!
+//! Two offices sign, each with the key the manifest names ([`crate::manifest::Authorities`]):
+//!
+//! | statement | signer | purpose | absorbed, in order |
+//! | --- | --- | --- | --- |
+//! | [`Statement::Receipt`] | board | `board-receipt` | position u64, entry digest, tracking code |
+//! | [`Statement::FinalHead`] | board | `board-final-head` | entries u64, head |
+//! | [`Statement::Close`] | administrator | `administrator-close` | position u64, previous, kind u8, channel u8 |
+//!
+//! A signature is a Schnorr proof of knowledge of the signer's secret `x` (`P = x·G`,
+//! [`SchnorrProof`]) under `election_transcript(purpose, base_hash)` after the statement's
+//! fields: it verifies in this election only, for this statement only, under this key only.
+//!
+//! * Every entry the board appends gets a [`Receipt`]: an admitted ballot, a challenge, a
+//!   refusal (a refusal is an entry of the chain, so its receipt is the receipt of that entry),
+//!   a close. The head after an entry is its digest, so a receipt also signs the head.
+//! * Two valid receipts that give one position two entry digests prove that the board
+//!   equivocated ([`equivocation`]); a valid receipt whose entry is not the published one at its
+//!   position proves that the board dropped or changed it.
+//! * The administrator signs each close for the position and previous head where it goes, so a
+//!   close cannot be moved: a prefix of a board with closes appended is not a valid board.
+
+use curve25519_dalek::constants::RISTRETTO_BASEPOINT_TABLE;
+use merlin::Transcript;
+use rand_core::{CryptoRng, RngCore};
+use serde::{Deserialize, Serialize};
+
+use crate::ballot::TrackingCode;
+use crate::codec::{Wire, wire_serde};
+use crate::election::{BaseHash, Election};
+use crate::error::EncodingError;
+use crate::group::Element;
+use crate::proofs::ProofError;
+use crate::proofs::schnorr::{SchnorrProof, SchnorrStatement};
+use crate::secret::SecretScalar;
+use crate::transcript::{label, purpose, random_scalar};
+
+/// A signing key of an office (the board, the administrator): a secret `x` and `P = x·G`.
+///
+/// The secret wipes itself on drop and is never printed.
+pub struct SigningKey {
+    secret: SecretScalar,
+    public: Element,
+}
+
+impl SigningKey {
+    /// A fresh key from `rng`.
+    pub fn generate<R: RngCore + CryptoRng>(rng: &mut R) -> Self {
+        loop {
+            let secret = SecretScalar::new(random_scalar(rng));
+            if let Some(key) = Self::from_secret(secret) {
+                return key;
+            }
+        }
+    }
+
+    /// The key of a secret scalar; `None` for zero (whose public key is the identity).
+    pub fn from_secret(secret: SecretScalar) -> Option<Self> {
+        let point = RISTRETTO_BASEPOINT_TABLE * secret.expose();
+        let public = Element::from_point(point, "signing key").ok()?;
+        Some(Self { secret, public })
+    }
+
+    /// The public key `P`.
+    pub fn public(&self) -> Element {
+        self.public
+    }
+
+    /// The secret, to save it (in a file only its office reads).
+    pub fn secret(&self) -> &SecretScalar {
+        &self.secret
+    }
+
+    /// Signs `statement` in `election`.
+    pub fn sign<R: RngCore + CryptoRng>(
+        &self,
+        election: &Election,
+        statement: &Statement,
+        rng: &mut R,
+    ) -> Signature {
+        let mut t = statement.transcript(election.base_hash());
+        let proof = SchnorrProof::prove(
+            &self.secret,
+            &SchnorrStatement {
+                public: self.public,
+            },
+            &mut t,
+            rng,
+        );
+        Signature(proof)
+    }
+}
+
+impl core::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "SigningKey({}, <secret redacted>)", self.public)
+    }
+}
+
+/// What a close entry closes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Close {
+    /// One channel (its index in the manifest).
+    Channel(u8),
+    /// Voting, on every channel.
+    Voting,
+}
+
+/// A statement one office signs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Statement {
+    /// The board appended an entry: its position, its digest (the head after it) and the tracking
+    /// code it holds (all zeros for a close).
+    Receipt {
+        /// The entry's position.
+        position: u64,
+        /// The entry's digest.
+        entry: BaseHash,
+        /// The tracking code of the ballot, challenge or refused submission it holds.
+        tracking_code: TrackingCode,
+    },
+    /// The board's last head: the chain of `entries` entries ends at `head`.
+    FinalHead {
+        /// The number of entries.
+        entries: u64,
+        /// The digest of the last entry.
+        head: BaseHash,
+    },
+    /// The administrator closes a channel or voting by the entry at `position`, which follows
+    /// the entry whose digest is `previous`.
+    Close {
+        /// The close entry's position.
+        position: u64,
+        /// The digest of the entry before it (the base hash at position 0).
+        previous: BaseHash,
+        /// What it closes.
+        close: Close,
+    },
+}
+
+impl Statement {
+    /// The transcript of the statement: its purpose, the base hash, then every field.
+    fn transcript(&self, base_hash: &BaseHash) -> Transcript {
+        let bytes = base_hash.as_bytes();
+        match *self {
+            Self::Receipt {
+                position,
+                entry,
+                tracking_code,
+            } => {
+                let mut t = crate::transcript::election_transcript(purpose::BOARD_RECEIPT, bytes);
+                t.append_u64(label::POSITION, position);
+                t.append_message(label::ENTRY, entry.as_bytes());
+                t.append_message(label::TRACKING_CODE, &tracking_code.0);
+                t
+            }
+            Self::FinalHead { entries, head } => {
+                let mut t =
+                    crate::transcript::election_transcript(purpose::BOARD_FINAL_HEAD, bytes);
+                t.append_u64(label::BOARD_ENTRIES, entries);
+                t.append_message(label::BOARD_HEAD, head.as_bytes());
+                t
+            }
+            Self::Close {
+                position,
+                previous,
+                close,
+            } => {
+                let mut t =
+                    crate::transcript::election_transcript(purpose::ADMINISTRATOR_CLOSE, bytes);
+                t.append_u64(label::POSITION, position);
+                t.append_message(label::PREVIOUS, previous.as_bytes());
+                let (kind, channel) = match close {
+                    Close::Channel(c) => (2u8, c),
+                    Close::Voting => (3u8, 0),
+                };
+                t.append_message(label::KIND, &[kind]);
+                t.append_u64(label::CHANNEL, u64::from(channel));
+                t
+            }
+        }
+    }
+}
+
+/// A signature of one office on one [`Statement`].
+///
+/// # Layout
+///
+/// 64 bytes, a [`SchnorrProof`]: commitment `R` (32) ‖ response `s` (32, canonical). In JSON, 128
+/// hex characters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Signature(SchnorrProof);
+
+impl Signature {
+    /// Verifies the signature of `statement` in `election` under `public`.
+    ///
+    /// # Errors
+    /// [`ProofError::Invalid`] if it is not that office's signature of that statement in that
+    /// election.
+    pub fn verify(
+        &self,
+        election: &Election,
+        statement: &Statement,
+        public: &Element,
+    ) -> Result<(), ProofError> {
+        let mut t = statement.transcript(election.base_hash());
+        self.0.verify(&SchnorrStatement { public: *public }, &mut t)
+    }
+}
+
+impl Wire for Signature {
+    const NAME: &'static str = "signature";
+    const MAX_LEN: usize = SchnorrProof::LEN;
+
+    fn encode(&self) -> Vec<u8> {
+        self.0.encode()
+    }
+
+    fn decode(bytes: &[u8]) -> Result<Self, EncodingError> {
+        SchnorrProof::decode(bytes).map(Self)
+    }
+}
+
+wire_serde!(Signature);
+
+/// What a voter (or the postal intake) gets back for every submission, accepted or refused, and
+/// what the administrator gets for a close: the board's signed word that the entry is at
+/// `position` of the chain of election `election`, with digest `entry`.
+///
+/// # JSON
+///
+/// `{"election": hex, "position": n, "entry": hex, "tracking_code": hex, "signature": hex}`:
+/// what `nullivote check-receipt` reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Receipt {
+    /// The base hash of the election (the signature binds it: this field only lets a check say
+    /// plainly that a receipt is of another election).
+    pub election: BaseHash,
+    /// The entry's position on the board.
+    pub position: u64,
+    /// The entry's digest: it chains every later entry to this one.
+    pub entry: BaseHash,
+    /// The tracking code of the ballot, challenge or refused submission (all zeros for a close).
+    pub tracking_code: TrackingCode,
+    /// The board's signature of [`Statement::Receipt`].
+    pub signature: Signature,
+}
+
+/// Why a receipt does not hold.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReceiptError {
+    /// The receipt names another election.
+    #[error(
+        "the receipt is of another election (base hash {found:?}, this election's is {expected:?})"
+    )]
+    OtherElection {
+        /// Its base hash.
+        found: BaseHash,
+        /// This election's.
+        expected: BaseHash,
+    },
+    /// The signature is not the board's on these values: forged or altered.
+    #[error(
+        "the signature is not the board's on this position, entry and tracking code: the receipt was forged or altered"
+    )]
+    BadSignature,
+}
+
+impl Receipt {
+    /// The board's receipt for the entry at `position` with digest `entry`.
+    pub fn sign<R: RngCore + CryptoRng>(
+        board: &SigningKey,
+        election: &Election,
+        position: u64,
+        entry: BaseHash,
+        tracking_code: TrackingCode,
+        rng: &mut R,
+    ) -> Self {
+        let statement = Statement::Receipt {
+            position,
+            entry,
+            tracking_code,
+        };
+        Self {
+            election: *election.base_hash(),
+            position,
+            entry,
+            tracking_code,
+            signature: board.sign(election, &statement, rng),
+        }
+    }
+
+    /// The statement the receipt's signature is on.
+    pub fn statement(&self) -> Statement {
+        Statement::Receipt {
+            position: self.position,
+            entry: self.entry,
+            tracking_code: self.tracking_code,
+        }
+    }
+
+    /// Checks that the receipt is of `election` and signed by its board (the manifest's board
+    /// key).
+    ///
+    /// # Errors
+    /// The [`ReceiptError`].
+    pub fn verify(&self, election: &Election) -> Result<(), ReceiptError> {
+        if self.election != *election.base_hash() {
+            return Err(ReceiptError::OtherElection {
+                found: self.election,
+                expected: *election.base_hash(),
+            });
+        }
+        let key = election.manifest().authorities().board;
+        self.signature
+            .verify(election, &self.statement(), &key)
+            .map_err(|_| ReceiptError::BadSignature)
+    }
+}
+
+/// Whether two receipts, both valid in `election`, prove that the board equivocated: the same
+/// position, two entry digests.
+pub fn equivocation(election: &Election, a: &Receipt, b: &Receipt) -> bool {
+    a.position == b.position
+        && a.entry != b.entry
+        && a.verify(election).is_ok()
+        && b.verify(election).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{TestElection, flip_each_byte, test_rng};
+
+    fn receipt(t: &TestElection) -> Receipt {
+        Receipt::sign(
+            &t.board_key,
+            &t.election,
+            7,
+            BaseHash([3; 32]),
+            TrackingCode([4; 32]),
+            &mut test_rng(1),
+        )
+    }
+
+    #[test]
+    fn a_receipt_verifies_in_its_election_only() {
+        let t = TestElection::leadership(3, 1);
+        let r = receipt(&t);
+        assert_eq!(r.verify(&t.election), Ok(()));
+        let other = TestElection::leadership(4, 1);
+        assert!(matches!(
+            r.verify(&other.election),
+            Err(ReceiptError::OtherElection { .. })
+        ));
+        // Another election's base hash written into the receipt: the signature fails.
+        let mut moved = r;
+        moved.election = *other.election.base_hash();
+        assert_eq!(
+            moved.verify(&other.election),
+            Err(ReceiptError::BadSignature)
+        );
+    }
+
+    #[test]
+    fn every_changed_field_or_byte_fails() {
+        let t = TestElection::leadership(3, 1);
+        let r = receipt(&t);
+        for changed in [
+            Receipt { position: 8, ..r },
+            Receipt {
+                entry: BaseHash([5; 32]),
+                ..r
+            },
+            Receipt {
+                tracking_code: TrackingCode([5; 32]),
+                ..r
+            },
+        ] {
+            assert_eq!(changed.verify(&t.election), Err(ReceiptError::BadSignature));
+        }
+        flip_each_byte(&r.signature.encode(), |bytes| {
+            match Signature::decode(bytes) {
+                Ok(s) => Receipt { signature: s, ..r }.verify(&t.election).is_err(),
+                Err(_) => true,
+            }
+        });
+    }
+
+    #[test]
+    fn a_receipt_signed_by_another_key_fails() {
+        let t = TestElection::leadership(3, 1);
+        let r = Receipt::sign(
+            &t.administrator_key,
+            &t.election,
+            7,
+            BaseHash([3; 32]),
+            TrackingCode([4; 32]),
+            &mut test_rng(1),
+        );
+        assert_eq!(r.verify(&t.election), Err(ReceiptError::BadSignature));
+    }
+
+    #[test]
+    fn statements_of_different_kinds_do_not_share_signatures() {
+        let t = TestElection::leadership(3, 1);
+        let head = BaseHash([3; 32]);
+        let final_head = Statement::FinalHead { entries: 7, head };
+        let s = t.board_key.sign(&t.election, &final_head, &mut test_rng(2));
+        let board = t.board_key.public();
+        assert_eq!(s.verify(&t.election, &final_head, &board), Ok(()));
+        let as_receipt = Statement::Receipt {
+            position: 7,
+            entry: head,
+            tracking_code: TrackingCode([0; 32]),
+        };
+        assert!(s.verify(&t.election, &as_receipt, &board).is_err());
+        let close = |close| Statement::Close {
+            position: 7,
+            previous: head,
+            close,
+        };
+        let admin = t.administrator_key.public();
+        let c = t
+            .administrator_key
+            .sign(&t.election, &close(Close::Channel(0)), &mut test_rng(3));
+        assert_eq!(
+            c.verify(&t.election, &close(Close::Channel(0)), &admin),
+            Ok(())
+        );
+        assert!(
+            c.verify(&t.election, &close(Close::Channel(1)), &admin)
+                .is_err()
+        );
+        assert!(
+            c.verify(&t.election, &close(Close::Voting), &admin)
+                .is_err()
+        );
+        assert!(
+            c.verify(&t.election, &close(Close::Channel(0)), &board)
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn two_receipts_for_one_position_are_equivocation() {
+        let t = TestElection::leadership(3, 1);
+        let a = receipt(&t);
+        let b = Receipt::sign(
+            &t.board_key,
+            &t.election,
+            7,
+            BaseHash([9; 32]),
+            TrackingCode([4; 32]),
+            &mut test_rng(2),
+        );
+        assert!(equivocation(&t.election, &a, &b));
+        assert!(!equivocation(&t.election, &a, &a));
+        let forged = Receipt {
+            signature: a.signature,
+            ..b
+        };
+        assert!(!equivocation(&t.election, &a, &forged));
+    }
+
+    #[test]
+    fn the_secret_is_not_printed() {
+        let key = SigningKey::generate(&mut test_rng(5));
+        let text = format!("{key:?}");
+        assert!(!text.contains(&hex::encode(key.secret().expose().as_bytes())));
+        assert!(
+            SigningKey::from_secret(SecretScalar::new(curve25519_dalek::Scalar::ZERO)).is_none()
+        );
+    }
+}
