@@ -291,11 +291,7 @@ pub fn leadership(
         administrator,
         ..
     } = offices;
-    let mut board = Board::new(
-        election.clone(),
-        board_key,
-        &mut rng_for(scenario.seed, 1 << 46),
-    )
+    let mut board = Board::new(election.clone(), board_key)
     .map_err(|e| SimulationError::Refused(e.to_string()))?;
     let (mut wave1, mut wave2) = (Vec::new(), Vec::new());
     for (_, _, first, second) in plans {

@@ -34,8 +34,6 @@ pub use refusal::{RefusalCode, RefusalEntry, Submission};
 pub use rules::{BoardState, Refusal};
 pub use signature::{Close, Receipt, ReceiptError, Signature, SigningKey, Statement, equivocation};
 
-use rand_chacha::ChaCha20Rng;
-use rand_core::{CryptoRng, RngCore, SeedableRng};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -211,21 +209,21 @@ pub fn check_close(election: &Election, entry: &Entry) -> Result<(), Refusal> {
         .map_err(|_| Refusal::UnauthorisedClose)
 }
 
-/// The administrator's signed close, for the entry that would follow `board`'s head now.
-pub fn sign_close<R: RngCore + CryptoRng>(
+/// The administrator's signed close for the entry at `position` after the entry whose digest is
+/// `previous` (the board's next position and head).
+pub fn sign_close(
     administrator: &SigningKey,
     election: &Election,
     position: u64,
     previous: BaseHash,
     close: Close,
-    rng: &mut R,
 ) -> Payload {
     let statement = Statement::Close {
         position,
         previous,
         close,
     };
-    let signature = administrator.sign(election, &statement, rng);
+    let signature = administrator.sign(election, &statement);
     match close {
         Close::Channel(channel) => Payload::CloseChannel { channel, signature },
         Close::Voting => Payload::CloseVoting { signature },
@@ -267,7 +265,6 @@ pub enum BoardKeyError {
 pub struct Board {
     election: Election,
     key: SigningKey,
-    rng: ChaCha20Rng,
     entries: Vec<Entry>,
     head: BaseHash,
     state: BoardState,
@@ -275,16 +272,11 @@ pub struct Board {
 
 impl Board {
     /// An empty board for `election`, signing with `key`; its chain starts from the base hash.
-    /// `rng` seeds the hedged nonces of its signatures.
     ///
     /// # Errors
     /// [`BoardKeyError::NotTheBoardKey`] if `key` is not the manifest's board key.
-    pub fn new<R: RngCore + CryptoRng>(
-        election: Election,
-        key: SigningKey,
-        rng: &mut R,
-    ) -> Result<Self, BoardKeyError> {
-        Self::resume(election, key, Vec::new(), rng).map_err(|e| match e {
+    pub fn new(election: Election, key: SigningKey) -> Result<Self, BoardKeyError> {
+        Self::resume(election, key, Vec::new()).map_err(|e| match e {
             ResumeError::Key(k) => k,
             ResumeError::Chain(_) => unreachable!("an empty board has no chain to fail"),
         })
@@ -296,23 +288,19 @@ impl Board {
     /// # Errors
     /// [`ResumeError::Key`] for a key that is not the board's, [`ResumeError::Chain`] with
     /// every problem of the chain, as [`verify_chain`] finds them.
-    pub fn resume<R: RngCore + CryptoRng>(
+    pub fn resume(
         election: Election,
         key: SigningKey,
         entries: Vec<Entry>,
-        rng: &mut R,
     ) -> Result<Self, ResumeError> {
         if key.public() != election.manifest().authorities().board {
             return Err(ResumeError::Key(BoardKeyError::NotTheBoardKey));
         }
         let state = verify_chain(&election, &entries, None).map_err(ResumeError::Chain)?;
         let head = entries.last().map_or(*election.base_hash(), Entry::digest);
-        let mut seed = [0u8; 32];
-        rng.fill_bytes(&mut seed);
         Ok(Self {
             election,
             key,
-            rng: ChaCha20Rng::from_seed(seed),
             entries,
             head,
             state,
@@ -351,13 +339,13 @@ impl Board {
 
     /// The board's signature of its final head (`entries`, `head`): only once voting has
     /// closed, since no entry can follow the close.
-    pub fn final_signature(&mut self) -> Option<Signature> {
+    pub fn final_signature(&self) -> Option<Signature> {
         self.voting_closed().then(|| {
             let statement = Statement::FinalHead {
                 entries: self.entries.len() as u64,
                 head: self.head,
             };
-            self.key.sign(&self.election, &statement, &mut self.rng)
+            self.key.sign(&self.election, &statement)
         })
     }
 
@@ -392,7 +380,6 @@ impl Board {
             position,
             digest,
             tracking_code,
-            &mut self.rng,
         )
     }
 
@@ -408,8 +395,9 @@ impl Board {
         })
     }
 
-    /// The receipt of the entry at `position` (signed again), if there is one.
-    pub fn receipt_of(&mut self, position: u64) -> Option<Receipt> {
+    /// The receipt of the entry at `position`, if there is one (signed again: the same bytes as
+    /// when it was appended, since signatures are deterministic).
+    pub fn receipt_of(&self, position: u64) -> Option<Receipt> {
         let (entry, tracking_code) = self.entries.get(position as usize)?.digest_and_code();
         Some(Receipt::sign(
             &self.key,
@@ -417,7 +405,6 @@ impl Board {
             position,
             entry,
             tracking_code,
-            &mut self.rng,
         ))
     }
 
@@ -559,7 +546,6 @@ impl Board {
             self.entries.len() as u64,
             self.head,
             close,
-            &mut self.rng,
         );
         self.close(payload)
     }

@@ -72,13 +72,13 @@ impl SigningKey {
         &self.secret
     }
 
-    /// Signs `statement` in `election`.
-    pub fn sign<R: RngCore + CryptoRng>(
-        &self,
-        election: &Election,
-        statement: &Statement,
-        rng: &mut R,
-    ) -> Signature {
+    /// Signs `statement` in `election`, deterministically: the nonce is derived from the
+    /// transcript of the whole statement rekeyed with the secret (merlin's transcript RNG given
+    /// no further entropy: [`Deterministic`]), as EdDSA derives it from the message and key. The
+    /// same statement gets the same signature (a resubmitted ballot gets a byte-identical
+    /// receipt), and two statements never share a nonce, since the transcript absorbs every
+    /// field of the statement before the nonce is drawn.
+    pub fn sign(&self, election: &Election, statement: &Statement) -> Signature {
         let mut t = statement.transcript(election.base_hash());
         let proof = SchnorrProof::prove(
             &self.secret,
@@ -86,11 +86,35 @@ impl SigningKey {
                 public: self.public,
             },
             &mut t,
-            rng,
+            &mut Deterministic,
         );
         Signature(proof)
     }
 }
+
+/// The "RNG" of a deterministic signature: it adds no entropy to merlin's transcript RNG, whose
+/// output is then a function of the transcript (the statement) and the secret it was rekeyed
+/// with. It claims `CryptoRng` only for that use: the randomness of a signature's nonce comes
+/// from the secret, not from it.
+struct Deterministic;
+
+impl RngCore for Deterministic {
+    fn next_u32(&mut self) -> u32 {
+        0
+    }
+    fn next_u64(&mut self) -> u64 {
+        0
+    }
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        dest.fill(0);
+    }
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
+        dest.fill(0);
+        Ok(())
+    }
+}
+
+impl CryptoRng for Deterministic {}
 
 impl core::fmt::Debug for SigningKey {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
@@ -272,13 +296,12 @@ pub enum ReceiptError {
 
 impl Receipt {
     /// The board's receipt for the entry at `position` with digest `entry`.
-    pub fn sign<R: RngCore + CryptoRng>(
+    pub fn sign(
         board: &SigningKey,
         election: &Election,
         position: u64,
         entry: BaseHash,
         tracking_code: TrackingCode,
-        rng: &mut R,
     ) -> Self {
         let statement = Statement::Receipt {
             position,
@@ -290,7 +313,7 @@ impl Receipt {
             position,
             entry,
             tracking_code,
-            signature: board.sign(election, &statement, rng),
+            signature: board.sign(election, &statement),
         }
     }
 
@@ -343,7 +366,6 @@ mod tests {
             7,
             BaseHash([3; 32]),
             TrackingCode([4; 32]),
-            &mut test_rng(1),
         )
     }
 
@@ -400,7 +422,6 @@ mod tests {
             7,
             BaseHash([3; 32]),
             TrackingCode([4; 32]),
-            &mut test_rng(1),
         );
         assert_eq!(r.verify(&t.election), Err(ReceiptError::BadSignature));
     }
@@ -410,7 +431,7 @@ mod tests {
         let t = TestElection::leadership(3, 1);
         let head = BaseHash([3; 32]);
         let final_head = Statement::FinalHead { entries: 7, head };
-        let s = t.board_key.sign(&t.election, &final_head, &mut test_rng(2));
+        let s = t.board_key.sign(&t.election, &final_head);
         let board = t.board_key.public();
         assert_eq!(s.verify(&t.election, &final_head, &board), Ok(()));
         let as_receipt = Statement::Receipt {
@@ -427,7 +448,7 @@ mod tests {
         let admin = t.administrator_key.public();
         let c = t
             .administrator_key
-            .sign(&t.election, &close(Close::Channel(0)), &mut test_rng(3));
+            .sign(&t.election, &close(Close::Channel(0)));
         assert_eq!(
             c.verify(&t.election, &close(Close::Channel(0)), &admin),
             Ok(())
@@ -447,6 +468,24 @@ mod tests {
     }
 
     #[test]
+    fn signatures_are_deterministic_and_differ_per_statement() {
+        let t = TestElection::leadership(3, 1);
+        assert_eq!(receipt(&t), receipt(&t));
+        let other = Receipt::sign(
+            &t.board_key,
+            &t.election,
+            8,
+            BaseHash([3; 32]),
+            TrackingCode([4; 32]),
+        );
+        // Another statement: another nonce (the commitments differ).
+        assert_ne!(
+            receipt(&t).signature.encode()[..32],
+            other.signature.encode()[..32]
+        );
+    }
+
+    #[test]
     fn two_receipts_for_one_position_are_equivocation() {
         let t = TestElection::leadership(3, 1);
         let a = receipt(&t);
@@ -456,7 +495,6 @@ mod tests {
             7,
             BaseHash([9; 32]),
             TrackingCode([4; 32]),
-            &mut test_rng(2),
         );
         assert!(equivocation(&t.election, &a, &b));
         assert!(!equivocation(&t.election, &a, &a));

@@ -93,8 +93,6 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
-use rand_core::{CryptoRng, RngCore};
-
 use super::{
     Board, ChainError, Close, ENTRY_TAG, Entry, Payload, Receipt, Refused, ResumeError, Signature,
     SigningKey,
@@ -412,7 +410,7 @@ fn read_log(
 impl DurableBoard {
     /// Opens (or creates) the board of `election` in `dir`, signing with the board `key`: reads
     /// the log, cuts off a torn final record, re-verifies the whole chain and serves the board
-    /// only if it verifies. `rng` seeds the hedged nonces of the board's signatures.
+    /// only if it verifies.
     ///
     /// # Errors
     /// [`StoreError::NotTheBoardKey`] for a key that is not the manifest's board key (checked
@@ -420,11 +418,10 @@ impl DurableBoard {
     /// [`StoreError::Chain`] for a chain that does not verify, [`StoreError::NotABoard`] or
     /// [`StoreError::OtherElection`] for a wrong header, [`StoreError::Io`]. Nothing on disk is
     /// changed unless the board is served.
-    pub fn open<R: RngCore + CryptoRng>(
+    pub fn open(
         dir: impl AsRef<Path>,
         election: Election,
         key: SigningKey,
-        rng: &mut R,
     ) -> Result<Self, StoreError> {
         if key.public() != election.manifest().authorities().board {
             return Err(StoreError::NotTheBoardKey);
@@ -466,7 +463,7 @@ impl DurableBoard {
         let entries = decoded.into_iter().collect::<Result<Vec<_>, _>>()?;
         let last = raw.last().map(|r| (BaseHash(r.digest), r.offset));
         drop(raw);
-        let board = Board::resume(election, key, entries, rng).map_err(|e| match e {
+        let board = Board::resume(election, key, entries).map_err(|e| match e {
             ResumeError::Chain(errors) => StoreError::Chain(errors),
             ResumeError::Key(_) => StoreError::NotTheBoardKey,
         })?;
@@ -580,7 +577,7 @@ impl DurableBoard {
 
     /// The board's signature of its final head, once voting has closed
     /// ([`Board::final_signature`]).
-    pub fn final_signature(&mut self) -> Option<Signature> {
+    pub fn final_signature(&self) -> Option<Signature> {
         self.board.final_signature()
     }
 
