@@ -1198,17 +1198,25 @@ mod tests {
     }
 
     fn valid() -> ManifestUnchecked {
-        let m = Manifest::leadership(Element::generator());
+        let m = Manifest::leadership(Element::generator(), crate::testing::test_authorities(0))
+            .unwrap();
         ManifestUnchecked {
             election_id: m.election_id,
             contests: m.contests,
             channels: m.channels,
             trustees: m.trustees,
+            authorities: m.authorities,
         }
     }
 
     fn encode_unchecked(p: &ManifestUnchecked) -> Vec<u8> {
-        encode_parts(&p.election_id, &p.contests, &p.channels, p.trustees)
+        encode_parts(
+            &p.election_id,
+            &p.contests,
+            &p.channels,
+            p.trustees,
+            &p.authorities,
+        )
     }
 
     /// Applies `tweak` to the valid leadership manifest and asserts that `Manifest::new`, JSON
@@ -1246,13 +1254,14 @@ mod tests {
 
     #[test]
     fn leadership_is_valid() {
-        let m = Manifest::leadership(key(7));
+        let m = Manifest::leadership(key(7), crate::testing::test_authorities(0)).unwrap();
         assert_eq!(
             Manifest::new(
                 m.election_id().to_owned(),
                 m.contests().to_vec(),
                 m.channels().to_vec(),
-                m.trustees()
+                m.trustees(),
+                m.authorities()
             ),
             Ok(m.clone())
         );
@@ -1266,7 +1275,7 @@ mod tests {
 
     #[test]
     fn leadership_round_trips_byte_identically() {
-        let m = Manifest::leadership(key(7));
+        let m = Manifest::leadership(key(7), crate::testing::test_authorities(0)).unwrap();
         let json = serde_json::to_string(&m).unwrap();
         let from_json: Manifest = serde_json::from_str(&json).unwrap();
         assert_eq!(from_json, m);
@@ -1281,7 +1290,9 @@ mod tests {
     /// Frozen encoding of `leadership(G)`: changing the layout must change this test on purpose.
     #[test]
     fn leadership_encoding_is_frozen() {
-        let bytes = Manifest::leadership(Element::generator()).encode();
+        let bytes = Manifest::leadership(Element::generator(), crate::testing::test_authorities(0))
+            .unwrap()
+            .encode();
         let expected = concat!(
             "4e564d",
             "0002",
@@ -1312,6 +1323,8 @@ mod tests {
             "e2f2ae0a6abc4e71a884a961c500515f58e30b6aa582dd8db6a65945e08d2d76",
             "0005",
             "0003",
+            "54adec9f3f2ba9cbc60a12f08f00746823ed5ba4aef5b19e0a1a85c0928ffe32",
+            "d651d973b703502c434ccfdbf9ab0d6e570dccb383d0edbde9d8d9c45fbb5226",
         );
         assert_eq!(hex::encode(bytes), expected);
     }
@@ -1756,7 +1769,10 @@ mod tests {
     // --- JSON -------------------------------------------------------------------------------
 
     fn leadership_json() -> serde_json::Value {
-        serde_json::to_value(Manifest::leadership(key(7))).unwrap()
+        serde_json::to_value(
+            Manifest::leadership(key(7), crate::testing::test_authorities(0)).unwrap(),
+        )
+        .unwrap()
     }
 
     fn refused(value: &serde_json::Value) -> String {
@@ -1803,7 +1819,10 @@ mod tests {
 
     #[test]
     fn json_duplicate_keys_are_refused() {
-        let json = serde_json::to_string(&Manifest::leadership(key(7))).unwrap();
+        let json = serde_json::to_string(
+            &Manifest::leadership(key(7), crate::testing::test_authorities(0)).unwrap(),
+        )
+        .unwrap();
         let doubled = json.replacen(
             "{\"election_id\":",
             "{\"election_id\":\"other\",\"election_id\":",
@@ -1834,7 +1853,9 @@ mod tests {
     // --- binary -----------------------------------------------------------------------------
 
     fn leadership_bytes() -> Vec<u8> {
-        Manifest::leadership(key(7)).encode()
+        Manifest::leadership(key(7), crate::testing::test_authorities(0))
+            .unwrap()
+            .encode()
     }
 
     #[test]
@@ -1939,8 +1960,9 @@ mod tests {
                 field: "manifest.election_id"
             })
         );
-        // The last channel's rule and authority flag sit 2 + 2 + 32 + 2 bytes before the end.
-        let flag = bytes.len() - 4 - 32 - 1;
+        // The last channel's authority flag sits before its key (32), the trustee policy (4) and
+        // the two keys of the authorities (64).
+        let flag = bytes.len() - 64 - 4 - 32 - 1;
         let rule = flag - 1;
         let mut bad_rule = bytes.clone();
         bad_rule[rule] = 3;
@@ -1966,6 +1988,71 @@ mod tests {
                 field: "manifest.channels.authority"
             })
         );
+    }
+
+    /// The authorities' keys are read canonically: the identity is refused for each.
+    #[test]
+    fn binary_authority_keys_are_not_the_identity() {
+        let bytes = leadership_bytes();
+        let end = bytes.len();
+        for (start, field) in [
+            (end - 64, "manifest.authorities.board"),
+            (end - 32, "manifest.authorities.administrator"),
+        ] {
+            let mut identity = bytes.clone();
+            identity[start..start + 32].fill(0);
+            assert_eq!(
+                Manifest::decode(&identity),
+                Err(EncodingError::IdentityPoint { field })
+            );
+        }
+        // Cut short by one byte: truncated in the administrator's key.
+        assert!(Manifest::decode(&bytes[..end - 1]).is_err());
+    }
+
+    /// Each office has its own key (the board, the administrator, every channel authority),
+    /// whatever the way in.
+    #[test]
+    fn offices_have_their_own_keys() {
+        let intake = key(7);
+        let a = crate::testing::test_authorities(0);
+        let postal = "channel \"postal\"'s authority";
+        for (authorities, first, second) in [
+            (
+                Authorities {
+                    board: a.administrator,
+                    ..a
+                },
+                "the board",
+                "the administrator",
+            ),
+            (Authorities { board: intake, ..a }, "the board", postal),
+            (
+                Authorities {
+                    administrator: intake,
+                    ..a
+                },
+                "the administrator",
+                postal,
+            ),
+        ] {
+            let expected = ManifestError::SharedKey {
+                first: first.into(),
+                second: second.into(),
+            };
+            assert_eq!(
+                Manifest::leadership(intake, authorities),
+                Err(expected.clone())
+            );
+            let mut json = serde_json::to_value(Manifest::leadership(intake, a).unwrap()).unwrap();
+            json["authorities"] = serde_json::to_value(authorities).unwrap();
+            let error = serde_json::from_value::<Manifest>(json).unwrap_err();
+            assert!(error.to_string().contains(&expected.to_string()), "{error}");
+        }
+        // The authorities are required in JSON.
+        let mut json = serde_json::to_value(Manifest::leadership(intake, a).unwrap()).unwrap();
+        json.as_object_mut().unwrap().remove("authorities");
+        assert!(serde_json::from_value::<Manifest>(json).is_err());
     }
 
     #[test]
@@ -2074,7 +2161,14 @@ mod tests {
             .prop_filter("no surrounding whitespace", |s: &String| s.trim() == s);
         (id, arb_contests(), arb_channels(), arb_trustees()).prop_map(
             |(id, contests, channels, trustees)| {
-                Manifest::new(id, contests, channels, trustees).expect("strategy yields valid")
+                Manifest::new(
+                    id,
+                    contests,
+                    channels,
+                    trustees,
+                    crate::testing::test_authorities(0),
+                )
+                .expect("strategy yields valid")
             },
         )
     }

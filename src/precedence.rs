@@ -154,7 +154,7 @@ mod tests {
     }
 
     fn manifest() -> Manifest {
-        Manifest::leadership(Element::generator())
+        Manifest::leadership(Element::generator(), crate::testing::test_authorities(0)).unwrap()
     }
 
     fn cast(items: &[(u64, u8)]) -> Vec<CastBallot> {

@@ -1021,6 +1021,12 @@ mod tests {
             base_hash: BaseHash([1; 32]),
             board_head: BaseHash([2; 32]),
             board_entries: 0,
+            board_signature: {
+                use crate::codec::Wire;
+                let mut bytes = crate::group::Element::generator().as_bytes().to_vec();
+                bytes.extend([0u8; 32]);
+                crate::board::Signature::decode(&bytes).unwrap()
+            },
         };
         for (format, version) in [
             (RECORD_FORMAT, PROTOCOL_VERSION + 1),

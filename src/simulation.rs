@@ -292,7 +292,7 @@ pub fn leadership(
         ..
     } = offices;
     let mut board = Board::new(election.clone(), board_key)
-    .map_err(|e| SimulationError::Refused(e.to_string()))?;
+        .map_err(|e| SimulationError::Refused(e.to_string()))?;
     let (mut wave1, mut wave2) = (Vec::new(), Vec::new());
     for (_, _, first, second) in plans {
         wave1.extend(first);

@@ -252,7 +252,7 @@ pub fn push_ciphertexts(election: &Election, ballot: &Ballot, out: &mut Vec<Ciph
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::board::{Board, verify_chain};
+    use crate::board::{Close, verify_chain};
     use crate::dlog::DiscreteLog;
     use crate::testing::{ONLINE, POSTAL, TestElection};
     use curve25519_dalek::Scalar;
@@ -291,7 +291,7 @@ mod tests {
     #[test]
     fn the_tally_counts_exactly_the_surviving_ballots() {
         let t = TestElection::leadership(4, 1);
-        let mut board = Board::new(t.election.clone());
+        let mut board = t.board();
         let mut cast = |voter: usize, channel: u8, vote: [u32; 2], seed: u64| {
             board.submit(t.ballot(voter, channel, vote, seed))
         };
@@ -301,11 +301,10 @@ mod tests {
         cast(1, ONLINE, [0, 1], 4).unwrap(); // counts
         cast(2, POSTAL, [1, 0], 5).unwrap(); // counts
         cast(2, ONLINE, [0, 1], 6).unwrap_err(); // refused: postal first
-        board.close_voting().unwrap();
+        board.close_as(&t.administrator_key, Close::Voting).unwrap();
 
         let state = verify_chain(&t.election, board.entries(), Some(&board.head())).unwrap();
-        let mut tally = Tally::compute(&t.election, board.entries(), state.cast()).unwrap();
-        tally.count_refusals(board.refusals().iter().map(|r| r.1));
+        let tally = Tally::compute(&t.election, board.entries(), state.cast()).unwrap();
         assert_eq!(tally.outcome.counted, vec![1, 3, 4]);
         assert_eq!(
             tally.counts,
@@ -345,7 +344,7 @@ mod tests {
             assert!(push_ciphertexts(&t.election, ballot, &mut ciphertexts));
         }
         let mut again = Tally::compute_from(&t.election, cast, &ciphertexts).unwrap();
-        again.count_refusals(board.refusals().iter().map(|(_, c, _)| *c));
+        again.count_refusals(state.refused());
         assert_eq!(again, tally);
         for wrong in [
             &ciphertexts[2..],

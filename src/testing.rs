@@ -62,6 +62,7 @@ pub(crate) struct TestElection {
     pub board_key: crate::board::SigningKey,
     /// The administrator's key (the manifest's `authorities.administrator`).
     pub administrator_key: crate::board::SigningKey,
+    seed: u64,
 }
 
 /// The board's and the administrator's keys of test elections (fixed secrets, per seed).
@@ -127,7 +128,27 @@ impl TestElection {
             authority,
             board_key,
             administrator_key,
+            seed,
         }
+    }
+
+    /// The board key again (a [`crate::board::SigningKey`] is not `Clone`).
+    pub(crate) fn new_board_key(&self) -> crate::board::SigningKey {
+        test_offices(self.seed).0
+    }
+
+    /// An empty board of the election, with its board key.
+    pub(crate) fn board(&self) -> crate::board::Board {
+        crate::board::Board::new(self.election.clone(), self.new_board_key())
+            .expect("the manifest's board key")
+    }
+
+    /// The board reopened from `entries`.
+    pub(crate) fn resume(
+        &self,
+        entries: Vec<crate::board::Entry>,
+    ) -> Result<crate::board::Board, crate::board::ResumeError> {
+        crate::board::Board::resume(self.election.clone(), self.new_board_key(), entries)
     }
 
     /// An honest leadership ballot of `voter` on `channel`, countersigned when postal.

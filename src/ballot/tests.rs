@@ -577,7 +577,11 @@ fn countersigning_checks_the_channel_and_the_key() {
 fn sum_terms_at_the_selections_points_equal_terms_on_the_sum() {
     use crate::manifest::{Contest, Manifest};
     use crate::proofs::Msm;
-    let base = Manifest::leadership(crate::group::Element::generator());
+    let base = Manifest::leadership(
+        crate::group::Element::generator(),
+        crate::testing::test_authorities(0),
+    )
+    .unwrap();
     let contest = |name: &str, options: usize, min, max| Contest {
         name: name.into(),
         options: (0..options).map(|i| format!("option {i}")).collect(),
@@ -594,6 +598,7 @@ fn sum_terms_at_the_selections_points_equal_terms_on_the_sum() {
         ],
         base.channels().to_vec(),
         base.trustees(),
+        crate::testing::test_authorities(9),
     )
     .unwrap();
     let t = TestElection::with_manifest(manifest, 2, 9, SecretScalar::new(Scalar::from(7u8)));

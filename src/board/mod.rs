@@ -237,8 +237,8 @@ pub fn sign_close(
 pub struct Refused {
     /// Why.
     pub refusal: Refusal,
-    /// The receipt of the refusal entry (`None` only for a refused phase change, which is not
-    /// an entry).
+    /// The receipt of the refusal entry (`None` for a refused close, which is not an entry,
+    /// and for any submission after voting closed, since nothing follows the close).
     pub receipt: Option<Receipt>,
 }
 
@@ -374,13 +374,7 @@ impl Board {
         self.head = digest;
         let position = entry.position;
         self.entries.push(entry);
-        Receipt::sign(
-            &self.key,
-            &self.election,
-            position,
-            digest,
-            tracking_code,
-        )
+        Receipt::sign(&self.key, &self.election, position, digest, tracking_code)
     }
 
     /// A ballot already on the board (its tracking code computed from the ballot itself): the
@@ -572,12 +566,11 @@ impl Board {
         }
     }
 
+    /// Appends the refusal entry, unless voting has closed: nothing follows the close of voting
+    /// (the final head is signed), so a submission after it is refused without an entry.
     fn refuse(&mut self, entry: RefusalEntry, refusal: Refusal) -> Refused {
-        let receipt = self.append(Payload::Refused(entry));
-        Refused {
-            refusal,
-            receipt: Some(receipt),
-        }
+        let receipt = (!self.voting_closed()).then(|| self.append(Payload::Refused(entry)));
+        Refused { refusal, receipt }
     }
 }
 

@@ -252,6 +252,9 @@ impl BoardState {
     /// [`Refusal::UnfoundedRefusal`] saying what does not hold.
     pub fn check_refusal(&self, entry: &RefusalEntry) -> Result<(), Refusal> {
         let unfounded = |why: String| Err(Refusal::UnfoundedRefusal(why));
+        if self.voting_closed {
+            return unfounded("nothing follows the close of voting, not even a refusal".into());
+        }
         let challenged_code = self.position_of(&entry.tracking_code);
         if entry.submission == Submission::Cast {
             match challenged_code {

@@ -635,6 +635,7 @@ impl DurableBoard {
 mod tests {
     use super::*;
     use crate::ballot::prepare;
+    use crate::board::Refusal;
     use crate::testing::{ONLINE, POSTAL, SUNAK, TRUSS, TestElection, test_rng};
 
     fn log_of(dir: &Path) -> Vec<u8> {
@@ -650,10 +651,12 @@ mod tests {
     #[test]
     fn the_record_digest_is_the_entry_digest() {
         let t = TestElection::leadership(1, 40);
-        let mut board = Board::new(t.election.clone());
+        let mut board = t.board();
         board.submit(t.ballot(0, ONLINE, TRUSS, 1)).unwrap();
-        board.close_channel(POSTAL).unwrap();
-        board.close_voting().unwrap();
+        board
+            .close_as(&t.administrator_key, Close::Channel(POSTAL))
+            .unwrap();
+        board.close_as(&t.administrator_key, Close::Voting).unwrap();
         for entry in board.entries() {
             let record = encode_record(entry);
             let n = u32::from_be_bytes(record[..4].try_into().unwrap()) as usize;
@@ -670,7 +673,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let b = ballots(&t, 4);
         let (receipts, head) = {
-            let mut board = DurableBoard::open(dir.path(), t.election.clone()).unwrap();
+            let mut board =
+                DurableBoard::open(dir.path(), t.election.clone(), t.new_board_key()).unwrap();
             assert!(board.recovery().created);
             let receipts: Vec<Receipt> = b[..3]
                 .iter()
@@ -682,7 +686,8 @@ mod tests {
             assert_eq!(log_of(dir.path()).len(), len);
             (receipts, board.board().head())
         };
-        let mut board = DurableBoard::open(dir.path(), t.election.clone()).unwrap();
+        let mut board =
+            DurableBoard::open(dir.path(), t.election.clone(), t.new_board_key()).unwrap();
         assert_eq!(
             *board.recovery(),
             Recovery {
@@ -699,23 +704,24 @@ mod tests {
         let fourth = board.submit(b[3].clone()).unwrap();
         assert_eq!(fourth.position, 3);
         assert_eq!(board.board().entries()[3].previous, head);
-        board.close_channel(POSTAL).unwrap();
-        board.close_voting().unwrap();
+        board
+            .close_as(&t.administrator_key, Close::Channel(POSTAL))
+            .unwrap();
+        board.close_as(&t.administrator_key, Close::Voting).unwrap();
         assert!(matches!(
             board.submit(t.ballot(0, ONLINE, SUNAK, 9)),
-            Err(SubmitError::Refused(Refusal::VotingClosed))
+            Err(SubmitError::Refused(Refused {
+                refusal: Refusal::VotingClosed,
+                receipt: None
+            }))
         ));
         drop(board);
-        let board = DurableBoard::open(dir.path(), t.election.clone()).unwrap();
+        let board = DurableBoard::open(dir.path(), t.election.clone(), t.new_board_key()).unwrap();
         assert_eq!(board.board().entries().len(), 6);
         assert!(board.board().voting_closed());
-        assert_eq!(board.refusals().len(), 1);
-        assert_eq!(board.refusals()[0].channel, ONLINE);
-        // A record assembled from the reopened board keeps the refusal of the earlier session,
-        // which the inner in-memory board no longer has.
+        // Nothing follows the close of voting, not even a refusal.
+        assert_eq!(board.board().state().refused(), &[0, 0]);
         use crate::record::BoardSource;
-        assert!(board.board().refusal_records().is_empty());
-        assert_eq!(board.refusal_records(), board.refusals());
         assert_eq!(BoardSource::entries(&board).len(), 6);
         assert_eq!(BoardSource::head(&board), board.board().head());
     }
@@ -724,7 +730,8 @@ mod tests {
     fn batches_and_challenges_are_durable() {
         let t = TestElection::leadership(3, 42);
         let dir = tempfile::tempdir().unwrap();
-        let mut board = DurableBoard::open(dir.path(), t.election.clone()).unwrap();
+        let mut board =
+            DurableBoard::open(dir.path(), t.election.clone(), t.new_board_key()).unwrap();
         let challenged = prepare(
             &t.election,
             ONLINE,
@@ -741,14 +748,14 @@ mod tests {
         assert!(results.iter().all(Result::is_ok));
         let head = board.board().head();
         drop(board);
-        let board = DurableBoard::open(dir.path(), t.election.clone()).unwrap();
+        let board = DurableBoard::open(dir.path(), t.election.clone(), t.new_board_key()).unwrap();
         assert_eq!(board.board().entries().len(), 3);
         assert_eq!(board.board().head(), head);
     }
 
     /// A board of three ballots on disk; returns the offsets of its records and the log.
     fn three_ballots(t: &TestElection, dir: &Path) -> (Vec<u64>, Vec<u8>) {
-        let mut board = DurableBoard::open(dir, t.election.clone()).unwrap();
+        let mut board = DurableBoard::open(dir, t.election.clone(), t.new_board_key()).unwrap();
         let mut offsets = vec![HEADER_LEN];
         for b in ballots(t, 3) {
             board.submit(b).unwrap();
@@ -763,9 +770,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (offsets, log) = three_ballots(&t, dir.path());
         let next = {
-            let board = DurableBoard::open(dir.path(), t.election.clone()).unwrap();
-            let mut b = Board::resume(t.election.clone(), board.board().entries().to_vec(), vec![])
-                .unwrap();
+            let board =
+                DurableBoard::open(dir.path(), t.election.clone(), t.new_board_key()).unwrap();
+            let mut b = t.resume(board.board().entries().to_vec()).unwrap();
             b.submit(t.ballot(3, ONLINE, SUNAK, 5)).unwrap();
             encode_record(&b.entries()[3])
         };
@@ -789,7 +796,8 @@ mod tests {
             let mut torn = log.clone();
             torn.extend_from_slice(&tail);
             fs::write(dir.path().join(LOG_FILE), &torn).unwrap();
-            let board = DurableBoard::open(dir.path(), t.election.clone()).unwrap();
+            let board =
+                DurableBoard::open(dir.path(), t.election.clone(), t.new_board_key()).unwrap();
             assert_eq!(board.recovery().torn_bytes, tail.len() as u64);
             assert_eq!(board.recovery().entries, 3);
             assert_eq!(log_of(dir.path()), log, "cut back to the intact records");
@@ -798,7 +806,8 @@ mod tests {
         let mut torn = log.clone();
         torn.truncate(log.len() - 10);
         fs::write(dir.path().join(LOG_FILE), &torn).unwrap();
-        let mut board = DurableBoard::open(dir.path(), t.election.clone()).unwrap();
+        let mut board =
+            DurableBoard::open(dir.path(), t.election.clone(), t.new_board_key()).unwrap();
         assert_eq!(board.recovery().entries, 2);
         assert_eq!(board.recovery().torn_bytes, offsets[3] - offsets[2] - 10);
         // The unacknowledged ballot can be submitted again, at the same place.
@@ -818,7 +827,7 @@ mod tests {
                 let mut damaged = log.clone();
                 damaged[i] ^= mask;
                 fs::write(dir.path().join(LOG_FILE), &damaged).unwrap();
-                match DurableBoard::open(dir.path(), t.election.clone()) {
+                match DurableBoard::open(dir.path(), t.election.clone(), t.new_board_key()) {
                     Err(StoreError::Damaged {
                         position, offset, ..
                     }) => assert_eq!((position, offset), (1, start as u64), "byte {i}"),
@@ -833,7 +842,7 @@ mod tests {
         swapped.extend_from_slice(&log[end..]);
         swapped.extend_from_slice(&log[start..end]);
         fs::write(dir.path().join(LOG_FILE), &swapped).unwrap();
-        let err = DurableBoard::open(dir.path(), t.election.clone())
+        let err = DurableBoard::open(dir.path(), t.election.clone(), t.new_board_key())
             .err()
             .unwrap();
         assert!(
@@ -844,12 +853,12 @@ mod tests {
         let other = TestElection::leadership(3, 45);
         fs::write(dir.path().join(LOG_FILE), &log).unwrap();
         assert!(matches!(
-            DurableBoard::open(dir.path(), other.election.clone()),
+            DurableBoard::open(dir.path(), other.election.clone(), other.new_board_key()),
             Err(StoreError::OtherElection { .. })
         ));
         fs::write(dir.path().join(LOG_FILE), b"nullivote/board/2\n").unwrap();
         assert!(matches!(
-            DurableBoard::open(dir.path(), t.election.clone()),
+            DurableBoard::open(dir.path(), t.election.clone(), t.new_board_key()),
             Err(StoreError::NotABoard { .. })
         ));
     }
@@ -858,7 +867,8 @@ mod tests {
     fn a_failed_write_acknowledges_nothing_and_stops_the_board() {
         let t = TestElection::leadership(3, 46);
         let dir = tempfile::tempdir().unwrap();
-        let mut board = DurableBoard::open(dir.path(), t.election.clone()).unwrap();
+        let mut board =
+            DurableBoard::open(dir.path(), t.election.clone(), t.new_board_key()).unwrap();
         let first = board.submit(t.ballot(0, ONLINE, TRUSS, 1)).unwrap();
         let head = board.board().head();
         // Swap the log for a read-only handle: the next write fails.
@@ -872,62 +882,42 @@ mod tests {
         assert_eq!(board.board().head(), head);
         assert!(board.stopped());
         assert!(matches!(
-            board.close_voting(),
+            board.close_as(&t.administrator_key, Close::Voting),
             Err(SubmitError::Store(StoreError::Stopped { .. }))
         ));
         drop(board);
-        let mut board = DurableBoard::open(dir.path(), t.election.clone()).unwrap();
+        let mut board =
+            DurableBoard::open(dir.path(), t.election.clone(), t.new_board_key()).unwrap();
         assert_eq!(board.board().entries().len(), 1);
         assert_eq!(board.submit(t.ballot(0, ONLINE, TRUSS, 1)).unwrap(), first);
         assert_eq!(board.submit(second).unwrap().position, 1);
     }
 
+    /// A refusal is an entry like any other: durable before its receipt is returned, there
+    /// after a restart with the same receipt, counted by the state.
     #[test]
-    fn a_board_refused_for_its_refusal_log_is_left_as_found() {
-        // Found by the `board_log` fuzz target: a torn tail was cut before the refusal log was
-        // read and refused.
-        let t = TestElection::leadership(3, 43);
-        let dir = tempfile::tempdir().unwrap();
-        {
-            let mut board = DurableBoard::open(dir.path(), t.election.clone()).unwrap();
-            for b in ballots(&t, 2) {
-                board.submit(b).unwrap();
-            }
-        }
-        let log = dir.path().join(LOG_FILE);
-        let mut torn = std::fs::read(&log).unwrap();
-        torn.extend_from_slice(&[0, 0, 1, 0, 0, 0, 0]);
-        std::fs::write(&log, &torn).unwrap();
-        std::fs::write(dir.path().join(REFUSALS_FILE), "{}\n").unwrap();
-        assert!(matches!(
-            DurableBoard::open(dir.path(), t.election.clone()),
-            Err(StoreError::Refusals { .. })
-        ));
-        assert_eq!(std::fs::read(&log).unwrap(), torn, "nothing cut");
-        // Once the refusal log is repaired, the board is served and the torn tail cut.
-        std::fs::write(dir.path().join(REFUSALS_FILE), "").unwrap();
-        let board = DurableBoard::open(dir.path(), t.election.clone()).unwrap();
-        assert_eq!(board.recovery().torn_bytes, 7);
-        assert_eq!(board.board().entries().len(), 2);
-    }
-
-    #[test]
-    fn a_torn_refusal_line_is_dropped() {
+    fn a_refusal_is_durable_and_its_receipt_resent() {
         let t = TestElection::leadership(2, 47);
         let dir = tempfile::tempdir().unwrap();
-        let mut board = DurableBoard::open(dir.path(), t.election.clone()).unwrap();
+        let mut board =
+            DurableBoard::open(dir.path(), t.election.clone(), t.new_board_key()).unwrap();
         board.submit(t.ballot(0, POSTAL, TRUSS, 1)).unwrap();
-        assert!(board.submit(t.ballot(0, ONLINE, TRUSS, 2)).is_err());
+        let refused = match board.submit(t.ballot(0, ONLINE, TRUSS, 2)) {
+            Err(SubmitError::Refused(r)) => r,
+            other => panic!("expected a refusal, got {other:?}"),
+        };
+        let receipt = refused.receipt.expect("a refusal entry's receipt");
+        assert_eq!(receipt.position, 1);
+        assert_eq!(receipt.verify(&t.election), Ok(()));
+        let len = log_of(dir.path()).len();
         drop(board);
-        let path = dir.path().join(REFUSALS_FILE);
-        let mut text = fs::read(&path).unwrap();
-        let whole = text.len();
-        let torn = b"{\"tracking_code\":\"00";
-        text.extend_from_slice(torn);
-        fs::write(&path, &text).unwrap();
-        let board = DurableBoard::open(dir.path(), t.election.clone()).unwrap();
-        assert_eq!(board.refusals().len(), 1);
-        assert_eq!(board.recovery().torn_refusal_bytes, torn.len() as u64);
-        assert_eq!(fs::read(&path).unwrap().len(), whole);
+        let board = DurableBoard::open(dir.path(), t.election.clone(), t.new_board_key()).unwrap();
+        assert_eq!(log_of(dir.path()).len(), len);
+        assert_eq!(board.board().state().refused(), &[1, 0]);
+        assert_eq!(board.board().receipt_of(1), Some(receipt));
+        assert!(matches!(
+            &board.board().entries()[1].payload,
+            Payload::Refused(r) if r.channel == ONLINE
+        ));
     }
 }

@@ -671,7 +671,7 @@ mod tests {
     fn manifest() -> Manifest {
         let authority =
             Element::from_point(RistrettoPoint::mul_base(&Scalar::from(77u8)), "a").unwrap();
-        Manifest::leadership(authority)
+        Manifest::leadership(authority, crate::testing::test_authorities(0)).unwrap()
     }
 
     fn election_for(public: &PublicKeySet, manifest: Manifest) -> Election {

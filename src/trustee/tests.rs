@@ -26,7 +26,7 @@ fn wire_all<T: Serialize + DeserializeOwned>(values: &[T]) -> Vec<T> {
 fn ceremony_with_saves_and_wire_formats_then_decryption() {
     let authority =
         Element::from_point(RistrettoPoint::mul_base(&Scalar::from(77u8)), "a").unwrap();
-    let manifest = Manifest::leadership(authority);
+    let manifest = Manifest::leadership(authority, crate::testing::test_authorities(0)).unwrap();
     let policy = manifest.trustees();
     let mut rng = test_rng(42);
 
