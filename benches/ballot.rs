@@ -228,8 +228,14 @@ impl Fixture {
             count: 1,
             threshold: 1,
         };
-        let manifest = Manifest::new("bench-election", vec![contest], vec![channel], trustees)
-            .expect("valid manifest");
+        let manifest = Manifest::new(
+            "bench-election",
+            vec![contest],
+            vec![channel],
+            trustees,
+            nullivote::simulation::Offices::from_seed(0).authorities(),
+        )
+        .expect("valid manifest");
         let mut codes = rng(options as u64);
         let secrets: Vec<_> = (0..VOTERS)
             .map(|_| {

@@ -25,12 +25,13 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
 
 fn manifest(count: u16, threshold: u16) -> Manifest {
-    let base = Manifest::leadership(Element::generator());
+    let base = nullivote::simulation::Offices::from_seed(0).leadership();
     Manifest::new(
         format!("bench-{threshold}-of-{count}"),
         base.contests().to_vec(),
         base.channels().to_vec(),
         TrusteePolicy { count, threshold },
+        base.authorities(),
     )
     .expect("a valid manifest")
 }
@@ -100,7 +101,7 @@ fn decrypt_tally(c: &mut Criterion) {
 fn precedence(c: &mut Criterion) {
     let mut group = c.benchmark_group("precedence");
     group.sample_size(10);
-    let m = Manifest::leadership(Element::generator());
+    let m = nullivote::simulation::Offices::from_seed(0).leadership();
     let mut rng = ChaCha20Rng::seed_from_u64(3);
     let members: Vec<Nullifier> = (0..144_000)
         .map(|_| {

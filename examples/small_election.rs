@@ -16,11 +16,11 @@ use std::path::PathBuf;
 use clap::Parser;
 use curve25519_dalek::{RistrettoPoint, Scalar};
 use nullivote::ballot::prepare;
-use nullivote::board::{Board, verify_chain};
+use nullivote::board::{Board, Close, SigningKey, verify_chain};
 use nullivote::credential::{CredentialCode, CredentialSecret, Roll};
 use nullivote::election::Election;
 use nullivote::group::Element;
-use nullivote::manifest::{Channel, ChannelRule, Contest, Manifest, TrusteePolicy};
+use nullivote::manifest::{Authorities, Channel, ChannelRule, Contest, Manifest, TrusteePolicy};
 use nullivote::record::{Ceremony, ElectionRecord, ElectionResult};
 use nullivote::secret::SecretScalar;
 use nullivote::tally::Tally;
@@ -49,6 +49,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     //    which takes precedence and must be countersigned by the postal intake.
     let intake = SecretScalar::new(Scalar::from(0x1a7a_u64));
     let intake_key = Element::from_point(RistrettoPoint::mul_base(intake.expose()), "intake")?;
+    //    The manifest also names the board operator's key (it signs every receipt) and the
+    //    administrator's (who alone closes a channel or the vote).
+    let board_key = SigningKey::generate(&mut rng);
+    let administrator = SigningKey::generate(&mut rng);
     let manifest = Manifest::new(
         "club-committee-2026",
         vec![Contest {
@@ -75,6 +79,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         TrusteePolicy {
             count: 3,
             threshold: 2,
+        },
+        Authorities {
+            board: board_key.public(),
+            administrator: administrator.public(),
         },
     )?;
     println!(
@@ -119,18 +127,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // 5. Voting. Each ballot carries the member's nullifier N = x·H_E: the same on every
     //    channel, so the board sees that two ballots are one member's.
     let (online, postal) = (0u8, 1u8);
-    let mut board = Board::new(election.clone());
+    let mut board = Board::new(election.clone(), board_key)?;
     let cast =
         |board: &mut Board, member: usize, channel: u8, votes: [u32; 3], rng: &mut ChaCha20Rng| {
             let mut ballot = prepare(&election, channel, &secrets[member], &[votes.to_vec()], rng)?;
             if channel == postal {
                 ballot.countersign(&election, &intake, rng)?; // the intake scanned the paper ballot
             }
-            let receipt = board.submit(ballot.cast());
+            // Every submission gets a receipt signed by the board, a refusal too (it is an
+            // entry of the chain, with its reason).
+            let outcome = match board.submit(ballot.cast()) {
+                Ok(receipt) => format!("admitted at entry {}", receipt.position),
+                Err(refused) => format!(
+                    "refused at entry {} ({})",
+                    refused.receipt.map_or(0, |r| r.position),
+                    refused.refusal
+                ),
+            };
             println!(
-                "5. member {member} on {}: {:?}",
-                ["online", "postal"][channel as usize],
-                receipt.as_ref().map(|r| r.position)
+                "5. member {member} on {}: {outcome}",
+                ["online", "postal"][channel as usize]
             );
             Ok::<_, Box<dyn std::error::Error>>(())
         };
@@ -153,16 +169,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     board.challenge(&challenged.spoiled())?;
     cast(&mut board, 4, online, [0, 1, 1], &mut rng)?;
-    board.close_channel(online)?;
-    board.close_channel(postal)?;
-    board.close_voting()?;
+    // The administrator closes each channel, then the vote: each close is signed for its place
+    // in the chain. The board then signs its final head.
+    for close in [
+        Close::Channel(online),
+        Close::Channel(postal),
+        Close::Voting,
+    ] {
+        board.close_as(&administrator, close)?;
+    }
+    let board_signature = board.final_signature().ok_or("voting is closed")?;
 
     // 6. The tally: channel precedence picks one ballot per nullifier; the counted ciphertexts
     //    are summed per candidate. Nothing is decrypted yet.
     let state = verify_chain(&election, board.entries(), Some(&board.head()))
         .map_err(|e| format!("{e:?}"))?;
-    let mut tally = Tally::compute(&election, board.entries(), state.cast())?;
-    tally.count_refusals(board.refusals().iter().map(|r| r.1));
+    let tally = Tally::compute(&election, board.entries(), state.cast())?;
     for d in &tally.outcome.decisions {
         println!(
             "6. entry {} does not count: entry {} does ({:?})",
@@ -200,7 +222,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // 8. The record: everything public, for anyone to check with `nullivote verify`.
     let ceremony = Ceremony { transcript, public };
-    let record = ElectionRecord::assemble(&election, &board, ceremony, tally, shares, result);
+    let record = ElectionRecord::assemble(
+        &election,
+        &board,
+        board_signature,
+        ceremony,
+        tally,
+        shares,
+        result,
+    );
     record.write(&args.out)?;
     //    The base hash was fixed before voting (step 4); the authority published it then.
     println!(

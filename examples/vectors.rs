@@ -27,7 +27,7 @@ use nullivote::credential::{CredentialCode, CredentialSecret, Roll};
 use nullivote::election::Election;
 use nullivote::elgamal::{Ciphertext, ElectionKey};
 use nullivote::group::Element;
-use nullivote::manifest::Manifest;
+use nullivote::manifest::{Authorities, Manifest};
 use nullivote::secret::SecretScalar;
 use nullivote::transcript::{election_transcript, purpose};
 use rand_chacha::ChaCha20Rng;
@@ -38,6 +38,10 @@ use serde_json::{Value, json};
 const ELECTION_KEY_SECRET: u64 = 0x5eed;
 /// The postal intake authority's secret `a` (test only): `A = a·G`.
 const AUTHORITY_SECRET: u64 = 0xa11ce;
+/// The board operator's secret of the vectors' manifest (test only).
+const BOARD_SECRET: u64 = 0xb0a4d;
+/// The administrator's secret of the vectors' manifest (test only).
+const ADMINISTRATOR_SECRET: u64 = 0xad31;
 /// An impostor's secret, for a countersignature by the wrong key.
 const IMPOSTOR_SECRET: u64 = 666;
 /// The seed of the ChaCha20 RNG that draws the credential codes.
@@ -62,6 +66,18 @@ fn key_of(secret: u64) -> Element {
     Element::from_point(RistrettoPoint::mul_base(&Scalar::from(secret)), "key").unwrap()
 }
 
+/// The vectors' leadership manifest: intake `a·G`, board `b·G`, administrator `d·G`.
+fn leadership() -> Manifest {
+    Manifest::leadership(
+        key_of(AUTHORITY_SECRET),
+        Authorities {
+            board: key_of(BOARD_SECRET),
+            administrator: key_of(ADMINISTRATOR_SECRET),
+        },
+    )
+    .unwrap()
+}
+
 /// The codes: `CredentialCode::generate` called [`CODES`] times on `ChaCha20Rng::seed_from_u64(CODE_SEED)`.
 fn codes() -> Vec<CredentialCode> {
     let mut rng = ChaCha20Rng::seed_from_u64(CODE_SEED);
@@ -81,7 +97,7 @@ struct Fixture {
 }
 
 fn fixture(ceremony: [u8; 32], voters: usize) -> Fixture {
-    let manifest = Manifest::leadership(key_of(AUTHORITY_SECRET));
+    let manifest = leadership();
     let key = ElectionKey::new(key_of(ELECTION_KEY_SECRET));
     let codes = codes();
     let secrets: Vec<_> = codes
@@ -108,6 +124,10 @@ fn fixture_json(f: &Fixture, ceremony: &[u8; 32], voters: usize) -> Value {
         "election_key": h(f.key.element().as_bytes()),
         "authority_secret_u64_test_only_secret": AUTHORITY_SECRET,
         "authority_key": h(key_of(AUTHORITY_SECRET).as_bytes()),
+        "board_secret_u64_test_only_secret": BOARD_SECRET,
+        "board_key": h(key_of(BOARD_SECRET).as_bytes()),
+        "administrator_secret_u64_test_only_secret": ADMINISTRATOR_SECRET,
+        "administrator_key": h(key_of(ADMINISTRATOR_SECRET).as_bytes()),
         "manifest": h(f.manifest.encode()),
         "manifest_digest": h(f.manifest.digest()),
         "ceremony_digest": h(ceremony),
@@ -172,7 +192,7 @@ fn hash_to_group_vectors() -> Value {
     })
     .collect();
     json!({
-        "description": "hash_to_group is crate-private; these vectors pin what it feeds: the base hash (§6.4) and H_E = hash_to_group(\"nullifier-base\", base_hash) (§2.2), with their SHA-256/SHA-512 preimages. The manifest is Manifest::leadership(a·G); the roll holds the public credentials of the first voter codes of credential.json.",
+        "description": "hash_to_group is crate-private; these vectors pin what it feeds: the base hash (§6.4) and H_E = hash_to_group(\"nullifier-base\", base_hash) (§2.2), with their SHA-256/SHA-512 preimages. The manifest is Manifest::leadership(a·G, {board: b·G, administrator: d·G}); the roll holds the public credentials of the first voter codes of credential.json.",
         "cases": cases,
     })
 }
@@ -180,7 +200,7 @@ fn hash_to_group_vectors() -> Value {
 fn transcript_vectors() -> Value {
     let f = fixture([0; 32], VOTERS);
     let base_hash = *f.election.base_hash().as_bytes();
-    let purposes: [(&str, &'static [u8]); 7] = [
+    let purposes: [(&str, &'static [u8]); 10] = [
         ("selection", purpose::SELECTION),
         ("contest-sum", purpose::CONTEST_SUM),
         ("eligibility", purpose::ELIGIBILITY),
@@ -188,6 +208,9 @@ fn transcript_vectors() -> Value {
         ("ballot-nonces", purpose::BALLOT_NONCES),
         ("trustee-possession", purpose::TRUSTEE_POSSESSION),
         ("decryption-share", purpose::DECRYPTION_SHARE),
+        ("board-receipt", purpose::BOARD_RECEIPT),
+        ("board-final-head", purpose::BOARD_FINAL_HEAD),
+        ("administrator-close", purpose::ADMINISTRATOR_CLOSE),
     ];
     let cases: Vec<Value> = purposes
         .into_iter()
@@ -320,7 +343,7 @@ fn credential_vectors() -> Value {
 }
 
 fn manifest_vectors() -> Value {
-    let manifest = Manifest::leadership(key_of(AUTHORITY_SECRET));
+    let manifest = leadership();
     let bytes = manifest.encode();
     let mut invalid = Vec::new();
     let mut push = |b: Vec<u8>, why: &str| {
@@ -337,10 +360,17 @@ fn manifest_vectors() -> Value {
     magic[0] = b'X';
     push(magic, "wrong magic");
     let n = bytes.len();
+    // The trustee policy sits before the two keys of the authorities (64 bytes).
     let mut threshold = bytes.clone();
-    threshold[n - 1] = 6;
+    threshold[n - 64 - 1] = 6;
     push(threshold, "threshold 6 of 5 trustees");
-    let flag = n - 4 - 32 - 1;
+    let mut board = bytes.clone();
+    board[n - 64..n - 32].fill(0);
+    push(board, "board key is the identity");
+    let mut shared = bytes.clone();
+    shared.copy_within(n - 64..n - 32, n - 32);
+    push(shared, "administrator key equal to the board key");
+    let flag = n - 64 - 4 - 32 - 1;
     let mut rule = bytes.clone();
     rule[flag - 1] = 3;
     push(rule, "postal channel rule byte 3");
@@ -351,9 +381,13 @@ fn manifest_vectors() -> Value {
     rank[flag - 2] = 1;
     push(rank, "postal rank 1, equal to online's");
     json!({
-        "description": "The leadership manifest (Manifest::leadership(A), A = a·G) in JSON and in its binary layout (§6.1), its SHA-256 digest, and binary manifests that must be refused.",
+        "description": "The leadership manifest (Manifest::leadership(A, {board: B, administrator: D}), A = a·G, B = b·G, D = d·G) in JSON and in its binary layout (§6.1), its SHA-256 digest, and binary manifests that must be refused.",
         "authority_secret_u64_test_only_secret": AUTHORITY_SECRET,
         "authority_key": h(key_of(AUTHORITY_SECRET).as_bytes()),
+        "board_secret_u64_test_only_secret": BOARD_SECRET,
+        "board_key": h(key_of(BOARD_SECRET).as_bytes()),
+        "administrator_secret_u64_test_only_secret": ADMINISTRATOR_SECRET,
+        "administrator_key": h(key_of(ADMINISTRATOR_SECRET).as_bytes()),
         "json": serde_json::to_value(&manifest).unwrap(),
         "binary": h(&bytes),
         "digest": h(manifest.digest()),
@@ -844,7 +878,7 @@ fn ballot_vectors() -> Value {
         .collect();
 
     json!({
-        "description": "A leadership election (§7): manifest Manifest::leadership(a·G), election key k·G, ceremony digest all zero, roll of the first 3 codes of credential.json. Each ballot is built by nullivote::ballot::prepare with a seeded ChaCha20Rng; its bytes are reproducible only with this implementation's hedged nonce derivation (§7.3), while verifying needs nothing but the spec. 'proofs' lists each proof's Fiat-Shamir challenge, its digest and its equations' coefficients rho_{g,t} in the fold of the ballot alone (§4.4), whose seed is 'fold_seed'. Negative vectors change one field and name the first failing check (§7.4); error_informative is the library's message, not normative.",
+        "description": "A leadership election (§7): manifest Manifest::leadership(a·G, {board: b·G, administrator: d·G}), election key k·G, ceremony digest all zero, roll of the first 3 codes of credential.json. Each ballot is built by nullivote::ballot::prepare with a seeded ChaCha20Rng; its bytes are reproducible only with this implementation's hedged nonce derivation (§7.3), while verifying needs nothing but the spec. 'proofs' lists each proof's Fiat-Shamir challenge, its digest and its equations' coefficients rho_{g,t} in the fold of the ballot alone (§4.4), whose seed is 'fold_seed'. Negative vectors change one field and name the first failing check (§7.4); error_informative is the library's message, not normative.",
         "fixture": fixture_json(&f, &[0; 32], VOTERS),
         "ballots": positives,
         "negative": neg,
@@ -880,4 +914,159 @@ fn main() {
     write(&dir, "manifest.json", &manifest_vectors());
     write(&dir, "elgamal.json", &elgamal_vectors());
     write(&dir, "ballot.json", &ballot_vectors());
+    write(&dir, "board.json", &board_vectors());
+}
+
+/// §8.4, §8.5: the board's and the administrator's signed statements, and the encodings of a
+/// refusal entry and of close entries, each signature checked by the library and by the
+/// reference reading of the spec.
+fn board_vectors() -> Value {
+    use nullivote::board::{
+        Close, Entry, Payload, Receipt, RefusalCode, RefusalEntry, Signature, SigningKey,
+        Statement, Submission, sign_close,
+    };
+    use nullivote::precedence::Reason;
+    use reference::StatementField::{Bytes, U64};
+    let f = fixture([0; 32], VOTERS);
+    let base = *f.election.base_hash().as_bytes();
+    let key = |secret: u64| {
+        SigningKey::from_secret(SecretScalar::new(Scalar::from(secret))).expect("nonzero")
+    };
+    let (board, administrator) = (key(BOARD_SECRET), key(ADMINISTRATOR_SECRET));
+    let (entry, code, head, previous) = ([0x11; 32], [0x22; 32], [0x33; 32], [0x44; 32]);
+    let receipt = Receipt::sign(
+        &board,
+        &f.election,
+        5,
+        nullivote::election::BaseHash(entry),
+        nullivote::ballot::TrackingCode(code),
+    );
+    assert_eq!(receipt.verify(&f.election), Ok(()));
+    let final_head = Statement::FinalHead {
+        entries: 9,
+        head: nullivote::election::BaseHash(head),
+    };
+    let final_signature = board.sign(&f.election, &final_head);
+    let close = |close| {
+        sign_close(
+            &administrator,
+            &f.election,
+            7,
+            nullivote::election::BaseHash(previous),
+            close,
+        )
+    };
+    let signature_of = |payload: &Payload| match payload {
+        Payload::CloseChannel { signature, .. } | Payload::CloseVoting { signature } => *signature,
+        _ => unreachable!("a close"),
+    };
+    let (close_channel, close_voting) = (close(Close::Channel(1)), close(Close::Voting));
+    let check = |purpose: &'static [u8],
+                 fields: &[(&'static [u8], reference::StatementField<'_>)],
+                 public: &Element,
+                 signature: &Signature| {
+        let t = reference::statement_transcript(&base, purpose, fields);
+        reference::check_signature(t, public.as_bytes(), &signature.encode())
+            .expect("the reference accepts the library's signature");
+        let mut bad = signature.encode();
+        bad[40] ^= 1;
+        let t = reference::statement_transcript(&base, purpose, fields);
+        assert!(reference::check_signature(t, public.as_bytes(), &bad).is_err());
+        h(bad)
+    };
+    let receipt_bad = check(
+        b"board-receipt",
+        &[
+            (b"position", U64(5)),
+            (b"entry", Bytes(&entry)),
+            (b"tracking-code", Bytes(&code)),
+        ],
+        &board.public(),
+        &receipt.signature,
+    );
+    let head_bad = check(
+        b"board-final-head",
+        &[(b"board-entries", U64(9)), (b"board-head", Bytes(&head))],
+        &board.public(),
+        &final_signature,
+    );
+    let close_cases: Vec<Value> = [(&close_channel, 2u8, 1u8), (&close_voting, 3, 0)]
+        .into_iter()
+        .map(|(payload, kind, channel)| {
+            let signature = signature_of(payload);
+            let bad = check(
+                b"administrator-close",
+                &[
+                    (b"position", U64(7)),
+                    (b"previous", Bytes(&previous)),
+                    (b"kind", Bytes(&[kind])),
+                    (b"channel", U64(u64::from(channel))),
+                ],
+                &administrator.public(),
+                &signature,
+            );
+            let entry = Entry {
+                position: 7,
+                previous: nullivote::election::BaseHash(previous),
+                payload: payload.clone(),
+            };
+            assert_eq!(nullivote::board::check_close(&f.election, &entry), Ok(()));
+            json!({
+                "position": 7,
+                "previous": h(previous),
+                "kind": kind,
+                "channel": channel,
+                "signature": h(signature.encode()),
+                "signature_changed_must_fail": bad,
+                "payload": h(payload.encode()),
+                "entry_json": serde_json::to_value(&entry).unwrap(),
+                "entry_digest": h(entry.digest().as_bytes()),
+            })
+        })
+        .collect();
+    let refusal = RefusalEntry {
+        submission: Submission::Cast,
+        tracking_code: nullivote::ballot::TrackingCode(code),
+        channel: 0,
+        nullifier: Some(nullivote::nullifier::Nullifier::decode(key_of(77).as_bytes()).unwrap()),
+        component: None,
+        reason: RefusalCode::Superseded {
+            by: 3,
+            reason: Reason::Precedence,
+        },
+    };
+    let refused_entry = Entry {
+        position: 4,
+        previous: nullivote::election::BaseHash(previous),
+        payload: Payload::Refused(refusal.clone()),
+    };
+    assert_eq!(RefusalEntry::decode(&refusal.encode()).unwrap(), refusal);
+    json!({
+        "description": "The board's and the administrator's signatures (§8.4) under the keys b·G and d·G of the manifest of ballot.json, in its election (base_hash), on fixed statements; each is a Schnorr proof R ‖ s (§4.1) under the statement's transcript, deterministic (§8.4). Each 'signature_changed_must_fail' flips one bit of s and must fail. Then the encodings of close entries (kind 2, 3) and of a refusal entry (kind 4, §8.5) with their entry digests (§8.1).",
+        "base_hash": h(base),
+        "board_secret_u64_test_only_secret": BOARD_SECRET,
+        "board_key": h(board.public().as_bytes()),
+        "administrator_secret_u64_test_only_secret": ADMINISTRATOR_SECRET,
+        "administrator_key": h(administrator.public().as_bytes()),
+        "receipt": {
+            "position": 5,
+            "entry": h(entry),
+            "tracking_code": h(code),
+            "signature": h(receipt.signature.encode()),
+            "signature_changed_must_fail": receipt_bad,
+            "json": serde_json::to_value(receipt).unwrap(),
+        },
+        "final_head": {
+            "board_entries": 9,
+            "board_head": h(head),
+            "signature": h(final_signature.encode()),
+            "signature_changed_must_fail": head_bad,
+        },
+        "closes": close_cases,
+        "refusal": {
+            "payload": h(refusal.encode()),
+            "entry_json": serde_json::to_value(&refused_entry).unwrap(),
+            "entry_digest": h(refused_entry.digest().as_bytes()),
+        },
+    })
 }

@@ -272,6 +272,9 @@ pub struct RefManifest {
     pub contests: Vec<RefContest>,
     pub channels: Vec<RefChannel>,
     pub trustees: (u16, u16),
+    /// §6.1: the board's and the administrator's keys.
+    pub board: Pt,
+    pub administrator: Pt,
 }
 
 /// §6.1: parses the binary layout (form only; the vectors' manifests are valid).
@@ -312,12 +315,16 @@ pub fn parse_manifest(bytes: &[u8]) -> Result<RefManifest, String> {
         });
     }
     let trustees = (r.u16()?, r.u16()?);
+    let board = r.element()?;
+    let administrator = r.element()?;
     r.finish()?;
     Ok(RefManifest {
         election_id,
         contests,
         channels,
         trustees,
+        board,
+        administrator,
     })
 }
 
@@ -620,6 +627,44 @@ fn check_schnorr(
     } else {
         Err(())
     }
+}
+
+/// §8.4: the transcript of a board or administrator statement, from the spec's table: the
+/// purpose, then each field (u64 fields with `append_u64`, digests as messages).
+pub fn statement_transcript(
+    base_hash: &[u8; 32],
+    purpose: &'static [u8],
+    fields: &[(&'static [u8], StatementField<'_>)],
+) -> Transcript {
+    let mut t = election_transcript(purpose, base_hash);
+    for (label, field) in fields {
+        match field {
+            StatementField::U64(v) => t.append_u64(label, *v),
+            StatementField::Bytes(b) => t.append_message(label, b),
+        }
+    }
+    t
+}
+
+/// A field of a signed statement (§8.4).
+pub enum StatementField<'a> {
+    /// An integer, absorbed with `append_u64`.
+    U64(u64),
+    /// Bytes, absorbed with `append_message`.
+    Bytes(&'a [u8]),
+}
+
+/// §8.4: checks a signature (`R ‖ s`, 64 bytes) of `public` on the statement's transcript.
+pub fn check_signature(mut t: Transcript, public: &[u8], signature: &[u8]) -> Result<(), String> {
+    if signature.len() != 64 {
+        return Err("a signature is 64 bytes".into());
+    }
+    let public = element(public)?;
+    let r = element(&signature[..32])?;
+    let s = scalar(&signature[32..])?;
+    check_schnorr(&mut t, &public, &(r, s))
+        .map(|_| ())
+        .map_err(|()| "the signature equation fails".into())
 }
 
 // ---------------------------------------------------------------------------------------------
