@@ -25,11 +25,13 @@
 //!   where the record lets it, and whose signed receipt the submitter gets;
 //! * resubmitting an identical ballot returns its original receipt and adds nothing.
 
+pub mod evidence;
 pub mod refusal;
 mod rules;
 pub mod signature;
 pub mod store;
 
+pub use evidence::{EvidenceError, ReceiptStatus, check_receipt};
 pub use refusal::{RefusalCode, RefusalEntry, Submission};
 pub use rules::{BoardState, Refusal};
 pub use signature::{Close, Receipt, ReceiptError, Signature, SigningKey, Statement, equivocation};
