@@ -70,7 +70,7 @@ pub enum Payload {
         signature: Signature,
     },
     /// A refused submission (kind 4): the board answers for what it refuses too.
-    Refused(RefusalEntry),
+    Refused(Box<RefusalEntry>),
 }
 
 impl Payload {
@@ -117,7 +117,7 @@ impl Payload {
                 Ok(Self::CloseChannel { channel, signature })
             }
             3 => Signature::decode(bytes).map(|signature| Self::CloseVoting { signature }),
-            4 => RefusalEntry::decode(bytes).map(Self::Refused),
+            4 => RefusalEntry::decode(bytes).map(|r| Self::Refused(Box::new(r))),
             _ => Err(EncodingError::WrongTag {
                 field: "entry.kind",
             }),
@@ -233,7 +233,8 @@ pub fn sign_close(
 }
 
 /// A submission the board refused: why, and the board's signed receipt of the refusal entry it
-/// appended (the submitter's evidence of the refusal).
+/// appended (the submitter's evidence of the refusal). Returned boxed: it holds the reason's
+/// details and a receipt.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{refusal}")]
 pub struct Refused {
@@ -409,7 +410,7 @@ impl Board {
         known: Result<u64, Refusal>,
         ballot: &Ballot,
         code: TrackingCode,
-    ) -> Result<Receipt, Refused> {
+    ) -> Result<Receipt, Box<Refused>> {
         match known {
             Ok(position) => Ok(self
                 .receipt_of(position)
@@ -423,7 +424,7 @@ impl Board {
     ///
     /// # Errors
     /// [`Refused`]: the reason and the signed receipt of the refusal entry.
-    pub fn submit(&mut self, ballot: Ballot) -> Result<Receipt, Refused> {
+    pub fn submit(&mut self, ballot: Ballot) -> Result<Receipt, Box<Refused>> {
         let code = ballot.tracking_code();
         if let Some(known) = self.resubmission(&code) {
             return self.known(known, &ballot, code);
@@ -437,7 +438,7 @@ impl Board {
 
     /// Submits many ballots, verifying their proofs in one batch, then admitting them in order.
     /// The result for each is what [`Board::submit`] would have given in that order.
-    pub fn submit_batch(&mut self, ballots: Vec<Ballot>) -> Vec<Result<Receipt, Refused>> {
+    pub fn submit_batch(&mut self, ballots: Vec<Ballot>) -> Vec<Result<Receipt, Box<Refused>>> {
         let mut invalid = vec![None; ballots.len()];
         if let Err(errors) = verify_batch(&ballots, &self.election) {
             for (i, e) in errors {
@@ -468,7 +469,7 @@ impl Board {
     ///
     /// # Errors
     /// [`Refused`]: the reason and the signed receipt of the refusal entry.
-    pub fn challenge(&mut self, spoiled: &SpoiledBallot) -> Result<Receipt, Refused> {
+    pub fn challenge(&mut self, spoiled: &SpoiledBallot) -> Result<Receipt, Box<Refused>> {
         let code = spoiled.tracking_code;
         // The code is the submitter's claim until checked: only the very same challenge again
         // gets the original receipt; anything else goes through the rules.
@@ -551,7 +552,7 @@ impl Board {
         code: TrackingCode,
         checked: Result<(), Refusal>,
         ballot: Ballot,
-    ) -> Result<Receipt, Refused> {
+    ) -> Result<Receipt, Box<Refused>> {
         match checked {
             Ok(()) => Ok(self.append(Payload::Ballot(Box::new(ballot)))),
             Err(refusal) => {
@@ -570,9 +571,10 @@ impl Board {
 
     /// Appends the refusal entry, unless voting has closed: nothing follows the close of voting
     /// (the final head is signed), so a submission after it is refused without an entry.
-    fn refuse(&mut self, entry: RefusalEntry, refusal: Refusal) -> Refused {
-        let receipt = (!self.voting_closed()).then(|| self.append(Payload::Refused(entry)));
-        Refused { refusal, receipt }
+    fn refuse(&mut self, entry: RefusalEntry, refusal: Refusal) -> Box<Refused> {
+        let receipt =
+            (!self.voting_closed()).then(|| self.append(Payload::Refused(Box::new(entry))));
+        Box::new(Refused { refusal, receipt })
     }
 }
 

@@ -185,7 +185,7 @@ fn first_problems(errors: &[ChainError]) -> String {
 pub enum SubmitError {
     /// The board's rules refused it (as [`Board`] would); the refusal entry is durable.
     #[error(transparent)]
-    Refused(#[from] Refused),
+    Refused(#[from] Box<Refused>),
     /// The store failed: nothing was acknowledged.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -541,7 +541,7 @@ impl DurableBoard {
     pub fn submit_batch(
         &mut self,
         ballots: Vec<Ballot>,
-    ) -> Result<Vec<Result<Receipt, Refused>>, StoreError> {
+    ) -> Result<Vec<Result<Receipt, Box<Refused>>>, StoreError> {
         self.durably(|b| b.submit_batch(ballots))
     }
 
@@ -558,7 +558,9 @@ impl DurableBoard {
     /// # Errors
     /// The [`Refusal`] (nothing written), or a [`StoreError`] (nothing acknowledged).
     pub fn close(&mut self, close: Payload) -> Result<Receipt, SubmitError> {
-        Ok(self.durably(|b| b.close(close))?.map_err(Refused::from)?)
+        Ok(self
+            .durably(|b| b.close(close))?
+            .map_err(|r| Box::new(Refused::from(r)))?)
     }
 
     /// Closes as `administrator` ([`Board::close_as`]), durably.
@@ -572,7 +574,7 @@ impl DurableBoard {
     ) -> Result<Receipt, SubmitError> {
         Ok(self
             .durably(|b| b.close_as(administrator, close))?
-            .map_err(Refused::from)?)
+            .map_err(|r| Box::new(Refused::from(r)))?)
     }
 
     /// The board's signature of its final head, once voting has closed
@@ -710,10 +712,7 @@ mod tests {
         board.close_as(&t.administrator_key, Close::Voting).unwrap();
         assert!(matches!(
             board.submit(t.ballot(0, ONLINE, SUNAK, 9)),
-            Err(SubmitError::Refused(Refused {
-                refusal: Refusal::VotingClosed,
-                receipt: None
-            }))
+            Err(SubmitError::Refused(r)) if r.refusal == Refusal::VotingClosed && r.receipt.is_none()
         ));
         drop(board);
         let board = DurableBoard::open(dir.path(), t.election.clone(), t.new_board_key()).unwrap();

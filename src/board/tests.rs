@@ -28,7 +28,7 @@ fn refusals(board: &Board) -> Vec<&RefusalEntry> {
         .entries()
         .iter()
         .filter_map(|e| match &e.payload {
-            Payload::Refused(r) => Some(r),
+            Payload::Refused(r) => Some(&**r),
             _ => None,
         })
         .collect()
@@ -561,7 +561,7 @@ fn every_refusal_reason_is_checked_against_the_state() {
     let mut change = |name, f: &dyn Fn(&mut RefusalEntry)| {
         let mut r = refused.clone();
         f(&mut r);
-        cases.push((name, r));
+        cases.push((name, *r));
     };
     change("another entry named", &|r| {
         r.reason = RefusalCode::Superseded {
@@ -610,7 +610,7 @@ fn every_refusal_reason_is_checked_against_the_state() {
         r.component = Some(late.contests[0].selections[0].ciphertext.a);
     });
     for (name, entry) in cases {
-        let found = rule_problems(&t, &with_last(&honest, Payload::Refused(entry)));
+        let found = rule_problems(&t, &with_last(&honest, Payload::Refused(Box::new(entry))));
         assert!(unfounded(&found), "{name}: {found:?}");
     }
     // An unknown channel is a phase reason the record proves; "invalid" is taken on trust
