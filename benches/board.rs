@@ -1,0 +1,96 @@
+//! The board's admission throughput, and what signing its receipts costs (issue #17).
+//!
+//! `board/submit_batch/1024` admits a batch of 1024 fresh leadership ballots into an empty board
+//! (the batched proof check, the admission rules, the chain digest and the signed receipt of
+//! each); `board/sign_receipts/1024` signs the same 1024 receipts alone. Their ratio is the share
+//! of admission that signing takes, measured in the same run (the figure the README quotes):
+//! admission without signatures costs `submit − sign`.
+//!
+//! `cargo bench --bench board` (about a minute on two cores).
+
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use nullivote::ballot::{Ballot, TrackingCode, prepare};
+use nullivote::board::{Board, Receipt};
+use nullivote::credential::{CredentialCode, CredentialSecret, Roll};
+use nullivote::election::{BaseHash, Election};
+use nullivote::simulation::Offices;
+use nullivote::trustee::run_ceremony;
+use rand_chacha::ChaCha20Rng;
+use rand_chacha::rand_core::SeedableRng;
+use rayon::prelude::*;
+
+const BATCH: usize = 1024;
+
+fn election(offices: &Offices) -> (Election, Vec<CredentialSecret>) {
+    let manifest = offices.leadership();
+    let mut rng = ChaCha20Rng::seed_from_u64(1);
+    let (_, public, _) = run_ceremony(manifest.trustees(), &manifest, &mut rng).expect("ceremony");
+    let secrets: Vec<CredentialSecret> = (0..BATCH)
+        .map(|_| {
+            CredentialSecret::derive(&CredentialCode::generate(&mut rng), manifest.election_id())
+        })
+        .collect();
+    let roll = Roll::new(secrets.iter().map(CredentialSecret::public).collect()).expect("roll");
+    let election = Election::new(
+        manifest,
+        public.election_key(),
+        public.ceremony_digest(),
+        roll,
+    );
+    (election, secrets)
+}
+
+fn board(c: &mut Criterion) {
+    let offices = Offices::from_seed(1);
+    let (election, secrets) = election(&offices);
+    let ballots: Vec<Ballot> = secrets
+        .par_iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let mut rng = ChaCha20Rng::seed_from_u64(i as u64);
+            prepare(&election, 0, s, &[vec![1, 0]], &mut rng)
+                .expect("a ballot")
+                .cast()
+        })
+        .collect();
+    let key = || Offices::from_seed(1).board;
+    let mut g = c.benchmark_group("board");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(BATCH as u64));
+    g.bench_function(format!("submit_batch/{BATCH}"), |b| {
+        b.iter_batched(
+            || {
+                (
+                    Board::new(election.clone(), key()).expect("the board key"),
+                    ballots.clone(),
+                )
+            },
+            |(mut board, ballots)| {
+                let receipts = board.submit_batch(ballots);
+                assert!(receipts.iter().all(Result::is_ok));
+                board
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    let signer = key();
+    g.bench_function(format!("sign_receipts/{BATCH}"), |b| {
+        b.iter(|| {
+            (0..BATCH as u64)
+                .map(|p| {
+                    Receipt::sign(
+                        &signer,
+                        &election,
+                        p,
+                        BaseHash([p as u8; 32]),
+                        TrackingCode([7; 32]),
+                    )
+                })
+                .count()
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, board);
+criterion_main!(benches);
