@@ -120,7 +120,8 @@ impl<'r> Lookup<'r> {
     /// its nullifier, a challenged ballot, or nothing.
     pub fn lookup_tracking_code(&self, code: &TrackingCode) -> CodeLookup {
         // Only cast and challenged entries have tracking codes; a phase entry's is zero in its
-        // receipt, and is never matched.
+        // receipt, and is never matched. (Once refusals are entries, issue 17 design C, a
+        // refusal entry's tracking code is matched here too, as a refusal.)
         let found = self
             .record
             .board
@@ -128,7 +129,7 @@ impl<'r> Lookup<'r> {
             .find_first(|entry| match &entry.payload {
                 Payload::Ballot(ballot) => ballot.tracking_code() == *code,
                 Payload::Spoiled(spoiled) => spoiled.tracking_code == *code,
-                Payload::CloseChannel { .. } | Payload::CloseVoting => false,
+                _ => false,
             });
         match found.map(|entry| (entry.position, &entry.payload)) {
             Some((position, Payload::Ballot(ballot))) => CodeLookup::Cast {
