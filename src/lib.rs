@@ -11,6 +11,7 @@ pub mod election;
 pub mod elgamal;
 pub mod error;
 pub mod group;
+pub mod lookup;
 pub mod manifest;
 pub mod nullifier;
 pub mod precedence;

@@ -530,6 +530,13 @@ fn a_whole_election_across_invocations_verifies() {
     assert!(report.contains("decrypted by trustees [1, 3]"), "{report}");
 
     anchors(&dir, &base_hash);
+    let challenged = challenged
+        .split("tracking code ")
+        .nth(1)
+        .and_then(|rest| rest.split(',').next())
+        .expect("challenge prints the tracking code");
+    let member_codes: Vec<&str> = codes_text.lines().collect();
+    lookups(w, &dir, &codes, &member_codes, &base_hash, challenged);
     bad_inputs(w, &dir, &intake_key);
 }
 
@@ -656,6 +663,303 @@ fn publish_refuses_what_is_not_the_record(dir: &Path) {
         &["board.lock", "another nullivote command"],
     );
     fs::remove_file(dir.join("board.lock")).unwrap();
+}
+
+/// Issue 17, item 3: the member's check, `nullivote lookup`, on the published record of the
+/// whole election (entry 0 member 0 online, 1 member 0 postal, 2 member 1 postal, 3 member 2's
+/// challenge, 4 member 2 online, 5 and 6 member 3 online). It verifies the record first (exit 1
+/// if it does not), answers by credential code (from a file or standard input) or tracking code,
+/// in text or JSON, and never prints the code; a mistyped code is refused by its check (exit 2).
+fn lookups(
+    w: &Path,
+    dir: &Path,
+    code_files: &[&str],
+    codes: &[&str],
+    base_hash: &str,
+    challenged: &str,
+) {
+    let d = s(dir);
+    // Every lookup: printable, and no credential code on either stream, in any form.
+    let run = |args: &[&str], input: Option<&str>| -> Output {
+        let o = nullivote_with_input(args, input);
+        assert_printable(args, &o);
+        let all = format!("{}{}", stdout(&o), stderr(&o)).to_uppercase();
+        for code in codes {
+            let code = code.to_uppercase();
+            assert!(
+                !all.contains(&code) && !all.contains(&code.replace('-', "")),
+                "nullivote {args:?} printed a credential code"
+            );
+        }
+        o
+    };
+    let answered = |args: &[&str], input: Option<&str>| -> String {
+        let o = run(args, input);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+        stdout(&o)
+    };
+    let entries = |out: &str| -> Vec<String> {
+        out.lines()
+            .filter(|l| l.starts_with("entry "))
+            .map(str::to_string)
+            .collect()
+    };
+
+    // Member 0 voted online, then by post: both listed, the postal ballot counts.
+    let out = answered(
+        &[
+            "lookup",
+            d,
+            "--code-file",
+            code_files[0],
+            "--expect",
+            base_hash,
+        ],
+        None,
+    );
+    assert!(!out.contains("NOT ANCHORED"), "{out}");
+    assert!(out.contains("anchored to the expected base hash"), "{out}");
+    assert!(out.contains("is on the roll (roll entry 0)"), "{out}");
+    let lines = entries(&out);
+    assert_eq!(lines.len(), 2, "{out}");
+    assert!(
+        lines[0].starts_with("entry 0 ")
+            && lines[0].contains(" online ")
+            && lines[0].ends_with("superseded by entry 1 (postal takes precedence)"),
+        "{out}"
+    );
+    assert!(
+        lines[1].starts_with("entry 1 ") && lines[1].ends_with("  counts"),
+        "{out}"
+    );
+    assert!(out.contains("counts: entry 1 (postal)"), "{out}");
+
+    // Member 3's code on standard input, without --expect: last wins, and NOT ANCHORED first
+    // and last.
+    let out = answered(&["lookup", d, "--code-file", "-"], Some(codes[3]));
+    let all: Vec<&str> = out.trim_end().lines().collect();
+    assert!(
+        all[0].starts_with("NOT ANCHORED") && all[0].contains(base_hash),
+        "{out}"
+    );
+    assert!(all[all.len() - 1].starts_with("NOT ANCHORED"), "{out}");
+    let lines = entries(&out);
+    assert_eq!(lines.len(), 2, "{out}");
+    assert!(
+        lines[0].starts_with("entry 5 ")
+            && lines[0]
+                .ends_with("superseded by entry 6 (a later online ballot replaces it: last wins)"),
+        "{out}"
+    );
+    assert!(out.contains("counts: entry 6 (online)"), "{out}");
+
+    // Member 2 challenged a ballot, then cast one: only the cast one is listed.
+    let out = answered(&["lookup", d, "--code-file", code_files[2]], None);
+    assert_eq!(entries(&out).len(), 1, "{out}");
+    assert!(out.contains("counts: entry 4 (online)"), "{out}");
+
+    // --json parses: member 1's postal ballot, and its online one refused (not on the board).
+    let json = |args: &[&str], input: Option<&str>| -> serde_json::Value {
+        let out = answered(args, input);
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?}: {e}: {out}"))
+    };
+    let v = json(&["lookup", d, "--code-file", code_files[1], "--json"], None);
+    assert_eq!(v["verified"], true);
+    assert_eq!(v["anchored"], false);
+    assert_eq!(v["base_hash"], base_hash);
+    assert_eq!(v["member"]["roll_index"], 1);
+    assert_eq!(v["member"]["counted"], 2);
+    assert_eq!(v["member"]["ballots"].as_array().map(Vec::len), Some(1));
+    assert_eq!(v["member"]["ballots"][0]["channel_name"], "postal");
+    assert_eq!(v["member"]["ballots"][0]["status"], "counts");
+    assert_eq!(v["member"]["refusals"], serde_json::json!([]));
+    let v = json(
+        &[
+            "lookup",
+            d,
+            "--code-file",
+            "-",
+            "--json",
+            "--expect",
+            base_hash,
+        ],
+        Some(codes[0]),
+    );
+    assert_eq!(v["anchored"], true);
+    assert_eq!(
+        v["member"]["ballots"][0]["status"],
+        serde_json::json!({"superseded": {"by": 1, "reason": "precedence"}})
+    );
+    let online = v["member"]["ballots"][0]["tracking_code"]
+        .as_str()
+        .expect("a tracking code")
+        .to_string();
+
+    // By tracking code: member 0's online ballot gives member 0's ballots, without the code.
+    let out = answered(&["lookup", d, "--tracking-code", &online], None);
+    assert!(
+        out.contains("a ballot cast at board entry 0 (online)"),
+        "{out}"
+    );
+    assert!(out.contains("counts: entry 1 (postal)"), "{out}");
+    assert_eq!(entries(&out).len(), 2, "{out}");
+    let v = json(&["lookup", d, "--tracking-code", &online, "--json"], None);
+    assert_eq!(v["found"]["cast"]["position"], 0);
+    assert_eq!(v["found"]["cast"]["member"]["counted"], 1);
+    assert_eq!(v["tracking_code"], online.as_str());
+    // The challenged ballot, as the challenge printed its code (dashes and all).
+    let out = answered(&["lookup", d, "--tracking-code", challenged], None);
+    assert!(
+        out.contains("a challenged ballot at board entry 3 (online)")
+            && out.contains("never counts"),
+        "{out}"
+    );
+    let v = json(
+        &[
+            "lookup",
+            d,
+            "--tracking-code",
+            &challenged.to_uppercase(),
+            "--json",
+        ],
+        None,
+    );
+    assert_eq!(v["found"]["challenged"]["position"], 3);
+    // A code not on the board.
+    let unknown = "ab".repeat(32);
+    let out = answered(&["lookup", d, "--tracking-code", &unknown], None);
+    assert!(out.contains("is not on the board"), "{out}");
+    let v = json(&["lookup", d, "--tracking-code", &unknown, "--json"], None);
+    assert_eq!(v["found"], "not_on_board");
+
+    // A valid code that is not on this roll: said plainly.
+    let stranger = w.join("stranger.txt");
+    let stranger_code = nullivote::credential::CredentialCode::generate(&mut rand_core::OsRng);
+    fs::write(&stranger, format!("{}\n", stranger_code.expose())).unwrap();
+    let out = answered(&["lookup", d, "--code-file", s(&stranger)], None);
+    assert!(out.contains("NOT on the roll"), "{out}");
+    assert!(
+        out.contains("nothing was cast under this credential"),
+        "{out}"
+    );
+    assert!(!out.contains(stranger_code.expose()), "{out}");
+
+    // A mistyped code (two neighbouring symbols swapped): the check's error, exit 2, before
+    // the record is read; never echoed.
+    let mut typo: Vec<char> = codes[0].chars().collect();
+    let i = (0..typo.len() - 1)
+        .find(|&i| typo[i] != typo[i + 1] && typo[i] != '-' && typo[i + 1] != '-')
+        .expect("two different neighbours");
+    typo.swap(i, i + 1);
+    let typo: String = typo.into_iter().collect();
+    let typo_file = w.join("typo.txt");
+    fs::write(&typo_file, format!("{typo}\n")).unwrap();
+    for (args, input) in [
+        (vec!["lookup", d, "--code-file", s(&typo_file)], None),
+        (
+            vec!["lookup", d, "--code-file", "-", "--json"],
+            Some(typo.as_str()),
+        ),
+    ] {
+        let o = run(&args, input);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        let err = stderr(&o);
+        assert!(
+            err.contains("--code-file") && err.contains("mistyped"),
+            "{err}"
+        );
+        assert!(!err.contains(&typo) && !stdout(&o).contains(&typo), "{err}");
+        assert!(stdout(&o).is_empty(), "{}", stdout(&o));
+    }
+    let err = fails(
+        &[
+            "lookup",
+            d,
+            "--code-file",
+            s(&typo_file),
+            "--expect",
+            base_hash,
+        ],
+        2,
+        &["--code-file", "typo.txt", "does not pass its check"],
+    );
+    assert!(!err.contains(&typo), "{err}");
+    fails(
+        &["lookup", d, "--tracking-code", &unknown[..62]],
+        2,
+        &["--tracking-code", "32 bytes"],
+    );
+    fails(
+        &["lookup", d, "--tracking-code", "xyz"],
+        2,
+        &["--tracking-code", "not a tracking code"],
+    );
+    // The code is never an argument.
+    let o = run(&["lookup", d, "--code", codes[0]], None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("unexpected argument '--code'"),
+        "{}",
+        stderr(&o)
+    );
+    let help = ok(&["lookup", "--help"]);
+    assert!(
+        help.contains("--code-file <FILE>") && help.contains("process list"),
+        "{help}"
+    );
+
+    // A record that does not verify gets no answer (exit 1): another base hash expected, or
+    // a published decision changed.
+    let mut wrong = base_hash.to_string();
+    wrong.replace_range(..2, if &base_hash[..2] == "00" { "11" } else { "00" });
+    let err = fails(
+        &[
+            "lookup",
+            d,
+            "--code-file",
+            code_files[0],
+            "--expect",
+            &wrong,
+        ],
+        1,
+        &[
+            "BASE HASH MISMATCH",
+            "does NOT verify",
+            "V3",
+            "proves nothing",
+        ],
+    );
+    assert!(!err.contains("counts") && !err.contains(codes[0]), "{err}");
+    let doctored = w.join("doctored-decision");
+    copy_dir(dir, &doctored);
+    let tally = fs::read_to_string(doctored.join("tally.json")).unwrap();
+    assert!(tally.contains("\"precedence\""), "{tally}");
+    fs::write(
+        doctored.join("tally.json"),
+        tally.replacen("\"precedence\"", "\"last_wins\"", 1),
+    )
+    .unwrap();
+    let o = run(
+        &["lookup", s(&doctored), "--code-file", code_files[0]],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stdout(&o).is_empty(), "{}", stdout(&o));
+    assert!(stderr(&o).contains("proves nothing"), "{}", stderr(&o));
+    let o = run(
+        &[
+            "lookup",
+            s(&doctored),
+            "--code-file",
+            code_files[0],
+            "--json",
+        ],
+        None,
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert_eq!(v["verified"], false);
+    assert!(v.get("member").is_none(), "{v}");
 }
 
 /// Missing, malformed, foreign and other-version files: exit 2 (1 for `verify`), one line

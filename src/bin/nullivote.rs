@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! nullivote verify <record-dir> [--expect BASE-HASH] [--json]
+//! nullivote lookup <record-dir> (--code-file FILE | --tracking-code HEX) [--expect BASE-HASH] [--json]
 //!
 //! nullivote manifest leadership --out DIR (--intake-key HEX | --intake-secret-out FILE)
 //! nullivote manifest check FILE
@@ -37,6 +38,8 @@
 //! | `tally` | anyone | the election, the board | `tally.json`; prints the board head to publish |
 //! | `decrypt` | each trustee | the election, the board, `tally.json`, its key | its key (records the head it decrypted), `shares/share-<l>.json` |
 //! | `publish` | administrator | everything above | `decryption.json`, `result.json`, `record.json`; removes `ceremony/`, `shares/` |
+//! | `verify` | anyone | the published record | nothing; prints every check and the verified result |
+//! | `lookup` | a member (their code), or anyone (a tracking code) | the published record, verified first; the code file or standard input | nothing; prints the member's ballots, which counts and why |
 //!
 //! Choices made here, and why:
 //!
@@ -77,6 +80,12 @@
 //! * **The verifier is anchored by the base hash**: `verify --expect HEX` fails (V3) unless the
 //!   record's base hash is the one published before voting; without `--expect` its first and
 //!   last lines say that only internal consistency was checked.
+//! * **A member checks their own ballots on a verified record only**: `lookup` verifies the
+//!   record first, as `verify` does (anchored with `--expect`, or NOT ANCHORED on its first and
+//!   last lines), and answers nothing for a record that does not verify; it reads the code
+//!   like `cast` (a file or standard input, refused at once if its check symbols fail) and
+//!   never prints the code or the secret derived from it (`nullivote/member.rs`,
+//!   [`nullivote::lookup`]).
 //! * **Every bad input is one line naming its file**: a missing file (with the command that
 //!   writes it), malformed JSON (line and column), a value the library refuses, a record or
 //!   secret of another protocol version, a file of another election (a ceremony run for
@@ -88,7 +97,9 @@
 //! `0` success; `2` a usage error or bad input (the command did nothing, or nothing that
 //! matters); `1` the protocol said no: a refused ballot, challenge or phase change, a
 //! misbehaving trustee, a decryption that fails. `verify` keeps its own: `0` only if every
-//! check passes, `1` otherwise.
+//! check passes, `1` otherwise. `lookup`: `0` when it answered, whatever the answer (nothing
+//! cast, not on the roll, not on the board), `1` when the record cannot be read or does not
+//! verify, `2` for a usage error or bad input (a mistyped code).
 
 /// Prints one line on standard output with every control, format or separator character escaped
 /// ([`nullivote::text::escape`]): nothing an input, a record or a file name holds reaches the
@@ -121,6 +132,8 @@ mod context;
 mod counting;
 #[path = "nullivote/files.rs"]
 mod files;
+#[path = "nullivote/member.rs"]
+mod member;
 #[path = "nullivote/setup.rs"]
 mod setup;
 #[path = "nullivote/voting.rs"]
@@ -135,7 +148,7 @@ use nullivote::record::ElectionRecord;
 use nullivote::terminal::Bars;
 use nullivote::verifier::{Options, Progress, Report, verify_dir_with};
 
-use crate::files::Outcome;
+use crate::files::{Fail, Outcome};
 
 /// Verifiable multi-channel elections.
 #[derive(Parser)]
@@ -158,6 +171,30 @@ enum Command {
         #[arg(long, value_name = "BASE-HASH")]
         expect: Option<String>,
         /// Print a machine-readable JSON report on standard output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The member's check: verify the record, then show every ballot cast under a credential
+    /// (or under the credential of the ballot with a tracking code), and which one counts and
+    /// why. Exits 1 if the record does not verify.
+    #[command(group(ArgGroup::new("query").required(true).args(["code_file", "tracking_code"])))]
+    Lookup {
+        /// The record directory (record.json, manifest.json, board.jsonl, ...).
+        record: PathBuf,
+        /// The file holding the member's credential code, or `-` to read it from standard
+        /// input. The code is never given on the command line, where every user of the machine
+        /// sees it in the process list, and it is never printed.
+        #[arg(long, value_name = "FILE")]
+        code_file: Option<PathBuf>,
+        /// A ballot's tracking code (64 hex characters, dashes allowed), as `cast` or a
+        /// receipt shows it.
+        #[arg(long, value_name = "HEX")]
+        tracking_code: Option<String>,
+        /// The base hash the election authority published before voting (64 hex characters),
+        /// as for `verify`: without it only the record's internal consistency is checked.
+        #[arg(long, value_name = "BASE-HASH")]
+        expect: Option<String>,
+        /// Print the answer as JSON on standard output.
         #[arg(long)]
         json: bool,
     },
@@ -435,6 +472,24 @@ fn run(command: Command) -> Outcome {
     keep_secrets_out(&command)?;
     match command {
         Command::Verify { .. } => Ok(()),
+        Command::Lookup {
+            record,
+            code_file,
+            tracking_code,
+            expect,
+            json,
+        } => {
+            let query = match (&code_file, &tracking_code) {
+                (Some(file), _) => member::Query::Credential(file),
+                (None, Some(code)) => member::Query::TrackingCode(code),
+                (None, None) => {
+                    return Err(Fail::input(
+                        "lookup: give --code-file FILE or --tracking-code HEX",
+                    ));
+                }
+            };
+            member::lookup(&record, &query, expect.as_deref(), json)
+        }
         Command::Manifest(ManifestCommand::Leadership {
             out,
             intake_key,

@@ -80,7 +80,7 @@ const CODE_FILE_BYTES: u64 = 4096;
 
 /// Reads the credential code from `--code-file FILE` (`-`: standard input): one code, on one
 /// line. Nothing of the file's content is ever echoed in an error.
-fn read_code(file: &Path) -> Outcome<CredentialCode> {
+pub fn read_code(file: &Path) -> Outcome<CredentialCode> {
     let (bytes, name) = if file == Path::new("-") {
         (
             read_standard_input("--code-file -", CODE_FILE_BYTES)?,

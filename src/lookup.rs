@@ -1,0 +1,314 @@
+//! The member's check: what a verified record holds under one credential, or under one tracking
+//! code, and which of those ballots counts (spec §17).
+//!
+//! A member who holds their credential code asks: *did my ballots reach the board, and which
+//! of them counts?* Someone who holds a tracking code (from a receipt, or shown by a device)
+//! asks the same of the ballot with that code. The answers come from the record alone, and only
+//! from a record that verifies: [`Lookup::verify`] runs every check of [`crate::verifier`]
+//! first and gives no [`Lookup`] for a record that fails one, since a lookup on a record that
+//! does not verify proves nothing (its board need not be the one tallied, its decisions need
+//! not be precedence's).
+//!
+//! # The algorithm
+//!
+//! **By credential** ([`Lookup::lookup_credential`]), for the credential secret
+//! `x = CredentialSecret::derive(code, election_id)` (§6.2), derived on the member's device:
+//!
+//! 1. `X = x·G`; say whether `X` is on the roll, and at which index (§6.3). A code that passes
+//!    its check symbols but whose `X` is not on the roll is not a member's code in this
+//!    election (a code of another election, or one never issued): nothing can have been cast
+//!    with it.
+//! 2. `N = x·H_E`, the member's nullifier in this election (§7.2).
+//! 3. The member's ballots: every cast entry (kind 0) of the board whose nullifier equals `N`
+//!    on all 32 bytes, in board order, each with its position, its channel (index and name)
+//!    and its tracking code (§7.5). Challenged ballots (kind 1) are never among them: a
+//!    challenge carries no nullifier, credential or proof (§7.6), so nothing links it to a
+//!    member; it is found by its tracking code only.
+//! 4. The decision: [`precedence::decide`] (§12.2) over the member's ballots alone. Precedence
+//!    decides each nullifier's group on its own, so this is exactly the part of the whole
+//!    board's outcome about `N`, which V8 found equal to `tally.json`'s: one ballot counts,
+//!    and every other one names the ballot that counts and the rule that set it aside
+//!    ([`Reason`]: precedence of a higher-ranked channel, last-wins, first-wins,
+//!    reject-second). No ballot means that nothing was cast under this credential.
+//! 5. The member's refusals: none yet ([`MemberView::refusals`]). In this version refusals are
+//!    not board entries and the operator's log names no nullifier (§11.6), so a refusal cannot
+//!    be tied to a credential from the record; once refusals are chain entries carrying the
+//!    refused ballot's nullifier (issue 17, design C), every refusal entry of `N` is listed.
+//!
+//! **By tracking code** `T` ([`Lookup::lookup_tracking_code`]): the admitted entry whose
+//! tracking code is `T` (all 32 bytes; tracking codes are unique on a verified board, and
+//! phase entries, whose receipts carry a zero code, are never matched):
+//!
+//! * a cast ballot: the answer by credential for the nullifier `N` and credential `X` the
+//!   ballot carries, steps 1 and 3–5 (no code or secret is needed: `N` and `X` are public);
+//! * a challenged ballot: it was opened and published as spoiled, and never counts;
+//! * no such entry: the code is not on the board (a refused submission never is).
+//!
+//! # Secrets
+//!
+//! The credential code and the secret `x` are the member's: a lookup takes the secret by
+//! reference, derives `X` and `N` from it (constant time in `x`) and keeps neither the code nor
+//! `x`; nothing here prints or serialises them. Everything in the answers is public: `X` is on
+//! the roll and in every ballot's eligibility proof, `N` in every ballot.
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::ballot::{Ballot, TrackingCode};
+use crate::board::Payload;
+use crate::credential::{CredentialSecret, PublicCredential};
+use crate::election::Election;
+use crate::nullifier::Nullifier;
+use crate::precedence::{self, CastBallot, Reason};
+use crate::record::ElectionRecord;
+use crate::verifier::{Options, Progress, Report, verify_with};
+
+/// Lookups in one verified record: built only by [`Lookup::verify`], which runs every check
+/// first.
+pub struct Lookup<'r> {
+    record: &'r ElectionRecord,
+    election: Election,
+}
+
+impl<'r> Lookup<'r> {
+    /// Verifies `record` (whose board is in memory) with every check and `options`
+    /// ([`verify_with`]), then rebuilds its election as the verifier does (the manifest, the
+    /// ceremony's joint key and digest, the roll).
+    ///
+    /// # Errors
+    /// The verifier's report if any check failed or did not run: a record that does not
+    /// verify gets no lookup. With [`Options::expected_base_hash`], a record of another base
+    /// hash fails V3 and gets none either.
+    pub fn verify(
+        record: &'r ElectionRecord,
+        options: &Options,
+        progress: &dyn Progress,
+    ) -> Result<(Self, Report), Box<Report>> {
+        let report = verify_with(record, options, progress);
+        if !report.passed() {
+            return Err(Box::new(report));
+        }
+        let public = &record.ceremony.public;
+        let election = Election::new(
+            record.manifest.clone(),
+            public.election_key(),
+            public.ceremony_digest(),
+            record.roll.clone(),
+        );
+        Ok((Self { record, election }, report))
+    }
+
+    /// The record looked up in (verified).
+    pub fn record(&self) -> &'r ElectionRecord {
+        self.record
+    }
+
+    /// The election, rebuilt from the record.
+    pub fn election(&self) -> &Election {
+        &self.election
+    }
+
+    /// What the board holds under the credential of `secret`, and which ballot counts (steps
+    /// 1–5 of the [module docs](self)). Keeps nothing of `secret`.
+    pub fn lookup_credential(&self, secret: &CredentialSecret) -> MemberView {
+        let credential = secret.public();
+        let nullifier = Nullifier::derive(secret, &self.election);
+        self.member(credential, nullifier)
+    }
+
+    /// What the board holds under the tracking code `code`: a cast ballot with the answer for
+    /// its nullifier, a challenged ballot, or nothing.
+    pub fn lookup_tracking_code(&self, code: &TrackingCode) -> CodeLookup {
+        // Only cast and challenged entries have tracking codes; a phase entry's is zero in its
+        // receipt, and is never matched. (Once refusals are entries, issue 17 design C, a
+        // refusal entry's tracking code is matched here too, as a refusal.)
+        let found = self
+            .record
+            .board
+            .par_iter()
+            .find_first(|entry| match &entry.payload {
+                Payload::Ballot(ballot) => ballot.tracking_code() == *code,
+                Payload::Spoiled(spoiled) => spoiled.tracking_code == *code,
+                _ => false,
+            });
+        match found.map(|entry| (entry.position, &entry.payload)) {
+            Some((position, Payload::Ballot(ballot))) => CodeLookup::Cast {
+                position,
+                member: Box::new(self.member(*ballot.eligibility.credential(), ballot.nullifier)),
+            },
+            Some((position, Payload::Spoiled(spoiled))) => CodeLookup::Challenged {
+                position,
+                channel: spoiled.channel,
+                channel_name: self.channel_name(spoiled.channel),
+            },
+            _ => CodeLookup::NotOnBoard,
+        }
+    }
+
+    /// The answer for the credential `credential` with nullifier `nullifier`.
+    fn member(&self, credential: PublicCredential, nullifier: Nullifier) -> MemberView {
+        let mine: Vec<(u64, &Ballot)> = self
+            .record
+            .board
+            .iter()
+            .filter_map(|entry| match &entry.payload {
+                Payload::Ballot(ballot) if ballot.nullifier == nullifier => {
+                    Some((entry.position, &**ballot))
+                }
+                _ => None,
+            })
+            .collect();
+        let cast: Vec<CastBallot> = mine
+            .iter()
+            .map(|(position, ballot)| CastBallot {
+                position: *position,
+                nullifier,
+                channel: ballot.channel,
+            })
+            .collect();
+        // Every admitted ballot names a channel of the manifest (V7, §11.4 rule 2), and the
+        // record verified.
+        let outcome = precedence::decide(self.election.manifest(), &cast)
+            .expect("a verified board's ballots name the manifest's channels");
+        let ballots = mine
+            .iter()
+            .map(|&(position, ballot)| {
+                // `decide` gives every ballot but the one that counts exactly one decision.
+                let status = match outcome.decisions.iter().find(|d| d.superseded == position) {
+                    Some(d) => Status::Superseded {
+                        by: d.by,
+                        reason: d.reason,
+                    },
+                    None => Status::Counts,
+                };
+                MemberBallot {
+                    position,
+                    channel: ballot.channel,
+                    channel_name: self.channel_name(ballot.channel),
+                    tracking_code: ballot.tracking_code(),
+                    status,
+                }
+            })
+            .collect();
+        MemberView {
+            credential,
+            roll_index: self.election.roll().position(&credential),
+            nullifier,
+            ballots,
+            counted: outcome.counted.first().copied(),
+            refusals: Vec::new(),
+        }
+    }
+
+    fn channel_name(&self, channel: u8) -> String {
+        self.election
+            .manifest()
+            .channel(channel)
+            .map_or_else(|| format!("channel {channel}"), |c| c.name.clone())
+    }
+}
+
+/// What a verified record holds under one credential (one nullifier): its ballots, which of
+/// them counts and why the others do not. Published data only.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct MemberView {
+    /// The public credential `X = x·G` (by tracking code: the one the ballot's eligibility
+    /// proof names).
+    pub credential: PublicCredential,
+    /// `X`'s index on the roll; `None`: the credential is not on the roll, so it is not a
+    /// member's in this election and nothing can be cast with it.
+    pub roll_index: Option<u32>,
+    /// The nullifier `N = x·H_E` every ballot of this credential carries.
+    pub nullifier: Nullifier,
+    /// Every admitted cast ballot with nullifier `N`, in board order. Challenged ballots are
+    /// never listed: they carry no nullifier.
+    pub ballots: Vec<MemberBallot>,
+    /// The position of the ballot that counts; `None` if and only if `ballots` is empty:
+    /// nothing was cast under this credential.
+    pub counted: Option<u64>,
+    /// The refusals of ballots cast under this credential. **Always empty in this version**:
+    /// refusals are not board entries and the operator's log names no nullifier (spec §11.6).
+    /// Filled once refusals are chain entries carrying the refused ballot's nullifier (issue
+    /// 17, design C).
+    pub refusals: Vec<MemberRefusal>,
+}
+
+/// One admitted cast ballot of a member.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct MemberBallot {
+    /// Its board position.
+    pub position: u64,
+    /// Its channel's index in the manifest.
+    pub channel: u8,
+    /// Its channel's name in the manifest.
+    pub channel_name: String,
+    /// Its tracking code (§7.5), as the member's receipt shows it.
+    pub tracking_code: TrackingCode,
+    /// Whether it counts.
+    pub status: Status,
+}
+
+/// Whether a member's ballot counts (precedence, spec §12).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// This ballot counts: it is the member's one ballot in the tally.
+    Counts,
+    /// This ballot does not count: the ballot at `by` does, by `reason`.
+    Superseded {
+        /// The position of the member's ballot that counts.
+        by: u64,
+        /// The rule: [`Reason::Precedence`] (the ballot at `by` is on a higher-ranked
+        /// channel), or the in-channel rule of the channel both are on.
+        reason: Reason,
+    },
+}
+
+/// A refused ballot of a member, from a refusal entry of the board. Not produced in this
+/// version (see [`MemberView::refusals`]): refusals become chain entries with issue 17,
+/// design C.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct MemberRefusal {
+    /// The refusal entry's board position.
+    pub position: u64,
+    /// The channel the refused ballot named.
+    pub channel: u8,
+    /// That channel's name in the manifest.
+    pub channel_name: String,
+    /// The refused ballot's tracking code.
+    pub tracking_code: TrackingCode,
+    /// Why it was refused.
+    pub reason: String,
+}
+
+/// What a verified record holds under one tracking code.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum CodeLookup {
+    /// A cast ballot at `position`; `member` is the answer for its nullifier (this ballot is
+    /// one of `member.ballots`).
+    Cast {
+        /// The ballot's board position.
+        position: u64,
+        /// Every ballot of its credential, and which counts.
+        member: Box<MemberView>,
+    },
+    /// A challenged ballot: opened, published as spoiled, never counted.
+    Challenged {
+        /// Its board position.
+        position: u64,
+        /// The channel it was prepared for.
+        channel: u8,
+        /// That channel's name.
+        channel_name: String,
+    },
+    /// No cast or challenged ballot on the board has this tracking code.
+    NotOnBoard,
+}
+
+#[cfg(test)]
+mod tests;
