@@ -30,10 +30,11 @@
 //!    and every other one names the ballot that counts and the rule that set it aside
 //!    ([`Reason`]: precedence of a higher-ranked channel, last-wins, first-wins,
 //!    reject-second). No ballot means that nothing was cast under this credential.
-//! 5. The member's refusals: none yet ([`MemberView::refusals`]). In this version refusals are
-//!    not board entries and the operator's log names no nullifier (§11.6), so a refusal cannot
-//!    be tied to a credential from the record; once refusals are chain entries carrying the
-//!    refused ballot's nullifier (issue 17, design C), every refusal entry of `N` is listed.
+//! 5. The member's refusals: every refusal entry (kind 4, §11.6) whose nullifier is `N`, with
+//!    its position, channel, the refused ballot's tracking code and the reason the verifier
+//!    checked (V7). A refusal entry's nullifier is what the refused bytes carried: for a
+//!    ballot refused as invalid it is unproven (anyone can put `N` in a ballot that fails its
+//!    eligibility proof), which the answer says.
 //!
 //! **By tracking code** `T` ([`Lookup::lookup_tracking_code`]): the admitted entry whose
 //! tracking code is `T` (all 32 bytes; tracking codes are unique on a verified board, and
@@ -42,7 +43,12 @@
 //! * a cast ballot: the answer by credential for the nullifier `N` and credential `X` the
 //!   ballot carries, steps 1 and 3–5 (no code or secret is needed: `N` and `X` are public);
 //! * a challenged ballot: it was opened and published as spoiled, and never counts;
-//! * no such entry: the code is not on the board (a refused submission never is).
+//! * a refusal entry: the submission was refused, and why (with the member's answer for the
+//!   refused ballot's nullifier, if it names one);
+//! * no such entry: the code is not on the board.
+//!
+//! The lookup indexes the board once ([`Lookup::verify`]: by nullifier and by tracking code),
+//! so each query costs a few hash lookups on a board of any size.
 //!
 //! # Secrets
 //!
@@ -55,7 +61,9 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::ballot::{Ballot, TrackingCode};
-use crate::board::Payload;
+use std::collections::HashMap;
+
+use crate::board::{Payload, RefusalCode, RefusalEntry};
 use crate::credential::{CredentialSecret, PublicCredential};
 use crate::election::Election;
 use crate::nullifier::Nullifier;
@@ -68,6 +76,10 @@ use crate::verifier::{Options, Progress, Report, verify_with};
 pub struct Lookup<'r> {
     record: &'r ElectionRecord,
     election: Election,
+    /// Entry indices of the cast ballots and refusal entries of each nullifier, in board order.
+    by_nullifier: HashMap<[u8; 32], Vec<usize>>,
+    /// The entry index of each tracking code (cast, challenged, refused; never a close's zero).
+    by_code: HashMap<TrackingCode, usize>,
 }
 
 impl<'r> Lookup<'r> {
@@ -95,7 +107,43 @@ impl<'r> Lookup<'r> {
             public.ceremony_digest(),
             record.roll.clone(),
         );
-        Ok((Self { record, election }, report))
+        let keys: Vec<(Option<[u8; 32]>, Option<TrackingCode>)> = record
+            .board
+            .par_iter()
+            .map(|entry| match &entry.payload {
+                Payload::Ballot(b) => (
+                    Some(b.nullifier.element().to_bytes()),
+                    Some(b.tracking_code()),
+                ),
+                Payload::Spoiled(s) => (None, Some(s.tracking_code)),
+                Payload::Refused(r) => (
+                    r.nullifier.map(|n| n.element().to_bytes()),
+                    Some(r.tracking_code),
+                ),
+                _ => (None, None),
+            })
+            .collect();
+        let mut by_nullifier: HashMap<[u8; 32], Vec<usize>> = HashMap::new();
+        let mut by_code = HashMap::new();
+        for (i, (nullifier, code)) in keys.into_iter().enumerate() {
+            if let Some(n) = nullifier {
+                by_nullifier.entry(n).or_default().push(i);
+            }
+            // The first entry of a code: an admitted ballot's code is unique on a verified
+            // board; a refused resubmission of it would come later.
+            if let Some(c) = code {
+                by_code.entry(c).or_insert(i);
+            }
+        }
+        Ok((
+            Self {
+                record,
+                election,
+                by_nullifier,
+                by_code,
+            },
+            report,
+        ))
     }
 
     /// The record looked up in (verified).
@@ -119,18 +167,7 @@ impl<'r> Lookup<'r> {
     /// What the board holds under the tracking code `code`: a cast ballot with the answer for
     /// its nullifier, a challenged ballot, or nothing.
     pub fn lookup_tracking_code(&self, code: &TrackingCode) -> CodeLookup {
-        // Only cast and challenged entries have tracking codes; a phase entry's is zero in its
-        // receipt, and is never matched. (Once refusals are entries, issue 17 design C, a
-        // refusal entry's tracking code is matched here too, as a refusal.)
-        let found = self
-            .record
-            .board
-            .par_iter()
-            .find_first(|entry| match &entry.payload {
-                Payload::Ballot(ballot) => ballot.tracking_code() == *code,
-                Payload::Spoiled(spoiled) => spoiled.tracking_code == *code,
-                _ => false,
-            });
+        let found = self.by_code.get(code).map(|&i| &self.record.board[i]);
         match found.map(|entry| (entry.position, &entry.payload)) {
             Some((position, Payload::Ballot(ballot))) => CodeLookup::Cast {
                 position,
@@ -141,23 +178,67 @@ impl<'r> Lookup<'r> {
                 channel: spoiled.channel,
                 channel_name: self.channel_name(spoiled.channel),
             },
+            Some((position, Payload::Refused(refused))) => CodeLookup::Refused {
+                refusal: self.refusal(position, refused),
+                member: refused
+                    .nullifier
+                    .map(|n| Box::new(self.member_of_nullifier(n))),
+            },
             _ => CodeLookup::NotOnBoard,
+        }
+    }
+
+    /// The answer for a nullifier alone (a refused ballot's, whose credential is unproven): the
+    /// credential of its admitted ballots if it has any.
+    fn member_of_nullifier(&self, nullifier: Nullifier) -> MemberView {
+        let credential = self
+            .entries_of(&nullifier)
+            .find_map(|entry| match &entry.payload {
+                Payload::Ballot(b) => Some(*b.eligibility.credential()),
+                _ => None,
+            });
+        self.member_view(credential, nullifier)
+    }
+
+    fn entries_of(&self, nullifier: &Nullifier) -> impl Iterator<Item = &'r crate::board::Entry> {
+        let record = self.record;
+        self.by_nullifier
+            .get(nullifier.element().as_bytes())
+            .into_iter()
+            .flatten()
+            .map(move |&i| &record.board[i])
+    }
+
+    fn refusal(&self, position: u64, refused: &RefusalEntry) -> MemberRefusal {
+        MemberRefusal {
+            position,
+            channel: refused.channel,
+            channel_name: self.channel_name(refused.channel),
+            tracking_code: refused.tracking_code,
+            reason: refused.reason,
+            nullifier_proven: !matches!(refused.reason, RefusalCode::InvalidBallot),
         }
     }
 
     /// The answer for the credential `credential` with nullifier `nullifier`.
     fn member(&self, credential: PublicCredential, nullifier: Nullifier) -> MemberView {
-        let mine: Vec<(u64, &Ballot)> = self
-            .record
-            .board
-            .iter()
-            .filter_map(|entry| match &entry.payload {
-                Payload::Ballot(ballot) if ballot.nullifier == nullifier => {
-                    Some((entry.position, &**ballot))
-                }
-                _ => None,
-            })
-            .collect();
+        self.member_view(Some(credential), nullifier)
+    }
+
+    fn member_view(
+        &self,
+        credential: Option<PublicCredential>,
+        nullifier: Nullifier,
+    ) -> MemberView {
+        let mut mine: Vec<(u64, &Ballot)> = Vec::new();
+        let mut refusals = Vec::new();
+        for entry in self.entries_of(&nullifier) {
+            match &entry.payload {
+                Payload::Ballot(ballot) => mine.push((entry.position, &**ballot)),
+                Payload::Refused(r) => refusals.push(self.refusal(entry.position, r)),
+                _ => {}
+            }
+        }
         let cast: Vec<CastBallot> = mine
             .iter()
             .map(|(position, ballot)| CastBallot {
@@ -191,12 +272,12 @@ impl<'r> Lookup<'r> {
             })
             .collect();
         MemberView {
+            roll_index: credential.and_then(|c| self.election.roll().position(&c)),
             credential,
-            roll_index: self.election.roll().position(&credential),
             nullifier,
             ballots,
             counted: outcome.counted.first().copied(),
-            refusals: Vec::new(),
+            refusals,
         }
     }
 
@@ -214,8 +295,9 @@ impl<'r> Lookup<'r> {
 #[non_exhaustive]
 pub struct MemberView {
     /// The public credential `X = x·G` (by tracking code: the one the ballot's eligibility
-    /// proof names).
-    pub credential: PublicCredential,
+    /// proof names; `None` for a refused ballot's nullifier with no admitted ballot, whose
+    /// credential the record does not show).
+    pub credential: Option<PublicCredential>,
     /// `X`'s index on the roll; `None`: the credential is not on the roll, so it is not a
     /// member's in this election and nothing can be cast with it.
     pub roll_index: Option<u32>,
@@ -227,10 +309,7 @@ pub struct MemberView {
     /// The position of the ballot that counts; `None` if and only if `ballots` is empty:
     /// nothing was cast under this credential.
     pub counted: Option<u64>,
-    /// The refusals of ballots cast under this credential. **Always empty in this version**:
-    /// refusals are not board entries and the operator's log names no nullifier (spec §11.6).
-    /// Filled once refusals are chain entries carrying the refused ballot's nullifier (issue
-    /// 17, design C).
+    /// Every refusal entry naming nullifier `N`, in board order (§11.6).
     pub refusals: Vec<MemberRefusal>,
 }
 
@@ -266,9 +345,7 @@ pub enum Status {
     },
 }
 
-/// A refused ballot of a member, from a refusal entry of the board. Not produced in this
-/// version (see [`MemberView::refusals`]): refusals become chain entries with issue 17,
-/// design C.
+/// A refused ballot of a member, from a refusal entry of the board (§11.6).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct MemberRefusal {
@@ -278,10 +355,14 @@ pub struct MemberRefusal {
     pub channel: u8,
     /// That channel's name in the manifest.
     pub channel_name: String,
-    /// The refused ballot's tracking code.
+    /// The refused ballot's tracking code (a digest of all its bytes).
     pub tracking_code: TrackingCode,
-    /// Why it was refused.
-    pub reason: String,
+    /// Why it was refused (checked by the verifier where the record lets it: V7).
+    pub reason: RefusalCode,
+    /// Whether the refused ballot's nullifier is its member's for sure: not for a ballot
+    /// refused as invalid, whose eligibility proof may not hold (anyone can write a nullifier
+    /// into a ballot that fails its checks).
+    pub nullifier_proven: bool,
 }
 
 /// What a verified record holds under one tracking code.
@@ -306,7 +387,15 @@ pub enum CodeLookup {
         /// That channel's name.
         channel_name: String,
     },
-    /// No cast or challenged ballot on the board has this tracking code.
+    /// A refused submission: its refusal entry, and the answer for the nullifier it named (a
+    /// refused challenge names none).
+    Refused {
+        /// The refusal entry.
+        refusal: MemberRefusal,
+        /// The answer for the refused ballot's nullifier.
+        member: Option<Box<MemberView>>,
+    },
+    /// No entry on the board has this tracking code.
     NotOnBoard,
 }
 

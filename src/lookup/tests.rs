@@ -6,7 +6,7 @@ use curve25519_dalek::{RistrettoPoint, Scalar};
 
 use super::*;
 use crate::ballot::{PreparedBallot, prepare};
-use crate::board::{Board, Receipt, Refusal};
+use crate::board::{Board, Close, Receipt, Refusal};
 use crate::credential::{CredentialCode, Roll};
 use crate::group::Element;
 use crate::manifest::Manifest;
@@ -62,7 +62,8 @@ fn build() -> Fixture {
     let intake = SecretScalar::new(Scalar::from(0x1a7a_u64));
     let intake_key =
         Element::from_point(RistrettoPoint::mul_base(intake.expose()), "intake").unwrap();
-    let manifest = Manifest::leadership(intake_key);
+    let manifest = Manifest::leadership(intake_key, crate::testing::test_authorities(17)).unwrap();
+    let (board_key, administrator) = crate::testing::test_offices(17);
     let (mut keys, public, transcript) =
         run_ceremony(manifest.trustees(), &manifest, &mut rng).unwrap();
     let codes: Vec<CredentialCode> = (0..MEMBERS)
@@ -94,7 +95,7 @@ fn build() -> Fixture {
         }
         p
     };
-    let mut board = Board::new(election.clone());
+    let mut board = Board::new(election.clone(), board_key).unwrap();
     let mut receipts = Vec::new();
     receipts.push(board.submit(prepared(0, ONLINE, TRUSS).cast()).unwrap());
     receipts.push(board.submit(prepared(1, ONLINE, TRUSS).cast()).unwrap());
@@ -106,15 +107,19 @@ fn build() -> Fixture {
     let late = prepared(0, ONLINE, TRUSS).cast();
     let refused = late.tracking_code();
     assert!(matches!(
-        board.submit(late),
+        board.submit(late).map_err(|r| r.refusal),
         Err(Refusal::Superseded { by: 4, .. })
     ));
-    board.close_channel(ONLINE).unwrap();
-    board.close_channel(POSTAL).unwrap();
-    board.close_voting().unwrap();
+    for close in [
+        Close::Channel(ONLINE),
+        Close::Channel(POSTAL),
+        Close::Voting,
+    ] {
+        board.close_as(&administrator, close).unwrap();
+    }
+    let board_signature = board.final_signature().unwrap();
 
-    let mut tally = Tally::compute(&election, board.entries(), board.cast()).unwrap();
-    tally.count_refusals(board.refusals().iter().map(|r| r.1));
+    let tally = Tally::compute(&election, board.entries(), board.cast()).unwrap();
     let aggregates = tally.flat_aggregates();
     let head = BoardHead::new(board.head(), board.entries().len() as u64);
     let shares: Vec<_> = keys
@@ -142,7 +147,15 @@ fn build() -> Fixture {
         decryption.used(),
     );
     let ceremony = Ceremony { transcript, public };
-    let record = ElectionRecord::assemble(&election, &board, ceremony, tally, shares, result);
+    let record = ElectionRecord::assemble(
+        &election,
+        &board,
+        board_signature,
+        ceremony,
+        tally,
+        shares,
+        result,
+    );
     Fixture {
         record,
         codes,
@@ -177,7 +190,7 @@ fn superseded(by: u64, reason: Reason) -> Status {
 fn a_member_who_voted_online_then_by_post_sees_both_and_the_postal_one_counts() {
     let f = fixture();
     let view = lookup().lookup_credential(&f.secrets[0]);
-    assert_eq!(view.credential, f.secrets[0].public());
+    assert_eq!(view.credential, Some(f.secrets[0].public()));
     assert_eq!(view.roll_index, Some(0));
     assert_eq!(
         view.nullifier,
@@ -191,9 +204,22 @@ fn a_member_who_voted_online_then_by_post_sees_both_and_the_postal_one_counts() 
         ]
     );
     assert_eq!(view.counted, Some(4));
-    // The refused online ballot after the postal one is not on the board; refusals are not
-    // chain entries yet.
-    assert!(view.refusals.is_empty());
+    // The refused online ballot after the postal one is a refusal entry of the member's
+    // nullifier (issue #17): listed with the reason the verifier checked.
+    assert_eq!(
+        view.refusals,
+        vec![MemberRefusal {
+            position: 6,
+            channel: ONLINE,
+            channel_name: "online".into(),
+            tracking_code: f.refused,
+            reason: RefusalCode::Superseded {
+                by: 4,
+                reason: Reason::Precedence
+            },
+            nullifier_proven: true,
+        }]
+    );
     // The same decision the record's tally holds.
     let tally = &f.record.tally.outcome;
     assert!(tally.counted.contains(&4));
@@ -280,11 +306,28 @@ fn a_cast_ballots_tracking_code_gives_its_members_view_without_the_credential() 
     }
 }
 
+/// A refused ballot's tracking code finds its refusal entry, and its member's answer.
+#[test]
+fn a_refused_ballots_tracking_code_finds_its_refusal() {
+    let f = fixture();
+    match lookup().lookup_tracking_code(&f.refused) {
+        CodeLookup::Refused {
+            refusal,
+            member: Some(member),
+        } => {
+            assert_eq!(refusal.position, 6);
+            assert_eq!(member.credential, Some(f.secrets[0].public()));
+            assert_eq!(member.counted, Some(4));
+            assert_eq!(member.refusals, vec![refusal]);
+        }
+        other => panic!("expected the refusal, got {other:?}"),
+    }
+}
+
 #[test]
 fn an_unknown_tracking_code_is_not_on_the_board() {
-    let f = fixture();
-    // A refused ballot, a made-up code, and the zero code of the phase entries' receipts.
-    for code in [f.refused, TrackingCode([7; 32]), TrackingCode([0; 32])] {
+    // A made-up code, and the zero code of the phase entries' receipts.
+    for code in [TrackingCode([7; 32]), TrackingCode([0; 32])] {
         assert_eq!(
             lookup().lookup_tracking_code(&code),
             CodeLookup::NotOnBoard,
@@ -350,7 +393,11 @@ fn the_json_answers_hold_public_values_only() {
         json["ballots"][1]["tracking_code"],
         hex::encode(f.receipts[3].tracking_code.0)
     );
-    assert_eq!(json["refusals"], serde_json::json!([]));
+    assert_eq!(json["refusals"][0]["position"], 6);
+    assert_eq!(
+        json["refusals"][0]["reason"],
+        serde_json::json!({"superseded": {"by": 4, "reason": "precedence"}})
+    );
     let text = json.to_string();
     let code = f.codes[0].expose();
     assert!(!text.contains(code) && !text.contains(&code.replace('-', "")));
@@ -362,6 +409,9 @@ fn the_json_answers_hold_public_values_only() {
         serde_json::json!({"challenged": {"position": 2, "channel": 0, "channel_name": "online"}})
     );
     let json = serde_json::to_value(lookup().lookup_tracking_code(&f.refused)).unwrap();
+    assert_eq!(json["refused"]["refusal"]["position"], 6);
+    assert_eq!(json["refused"]["member"]["counted"], 4);
+    let json = serde_json::to_value(lookup().lookup_tracking_code(&TrackingCode([7; 32]))).unwrap();
     assert_eq!(json, "not_on_board");
     let json =
         serde_json::to_value(lookup().lookup_tracking_code(&f.receipts[0].tracking_code)).unwrap();
