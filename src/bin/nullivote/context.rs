@@ -266,7 +266,8 @@ impl Context {
             return Err(Fail::file(
                 &self.dir.file("board.jsonl"),
                 format!(
-                    "voting is still open; close it first with `nullivote close {} --voting`",
+                    "voting is still open; the administrator closes it first with `nullivote \
+                     close {} --voting --admin-secret FILE --board-secret FILE`",
                     self.dir.path().display()
                 ),
             ));

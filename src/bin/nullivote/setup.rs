@@ -222,9 +222,11 @@ pub fn read_office_key(
     expected: Element,
     manifest: &Manifest,
 ) -> Outcome<SigningKey> {
-    let secret = read_authority(path)?;
+    // The flag first: a key given in place of its file is then plain to see.
+    let secret = read_authority(path).map_err(|fail| Fail::input(format!("{flag} {fail}")))?;
+    // `read_authority` refuses zero, the one scalar without a key.
     let key = SigningKey::from_secret(secret)
-        .ok_or_else(|| Fail::file(path, "not a secret key file (its key is zero)".to_string()))?;
+        .ok_or_else(|| Fail::file(path, format!("{flag}: not a secret key file")))?;
     if key.public() == expected {
         return Ok(key);
     }
