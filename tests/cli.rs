@@ -617,6 +617,36 @@ fn a_whole_election_across_invocations_verifies() {
     let o = close(&["--channel", "online"], admin_arg, board_arg);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(stderr(&o).contains("already closed"), "{}", stderr(&o));
+    // A challenge on the closed channel is refused, and the refusal is an entry with its
+    // receipt too (counted as refused on online).
+    let late_challenge = w.join("late-challenge.json");
+    let o = nullivote(&[
+        "challenge",
+        d,
+        "--channel",
+        "online",
+        "--code-file",
+        codes[2],
+        "--choice",
+        "1,0;1,0,0",
+        "--board-secret",
+        board_arg,
+        "--receipt-out",
+        s(&late_challenge),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("refused: channel online is closed"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!stdout(&o).contains("opens to"), "{}", stdout(&o));
+    let refusal = check_receipt(&dir, &late_challenge);
+    assert!(matches!(
+        &board_entries(&dir)[usize::try_from(refusal.position).unwrap()].payload,
+        nullivote::board::Payload::Refused(r)
+            if r.submission == nullivote::board::Submission::Challenge
+    ));
     ok(&[
         "close",
         d,
@@ -813,6 +843,18 @@ fn a_whole_election_across_invocations_verifies() {
     );
     assert_eq!(fs::read(dir.join("board.jsonl")).unwrap(), board_before);
 
+    // Nor is voting closed again: record.json holds the board's signature of its final head,
+    // and no board-head.json comes back into the published record.
+    let o = close(&["--voting"], admin_arg, board_arg);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("already closed") && stderr(&o).contains("record.json"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!board_head.exists());
+    assert_eq!(fs::read(dir.join("board.jsonl")).unwrap(), board_before);
+
     // The directory now holds exactly the record: the packages and shares are gone (folded
     // into ceremony.json and decryption.json), and so is the board's lock.
     let mut left: Vec<String> = fs::read_dir(&dir)
@@ -861,12 +903,18 @@ fn a_whole_election_across_invocations_verifies() {
     // chair: Ada 1, Grace 3; committee: Ada 1, Grace 1, Edsger 4.
     assert_eq!(votes, [1, 3, 1, 1, 4], "{report}");
     // cast, superseded, refused, counted.
-    assert_eq!(numbers_of(result, "online"), [4, 2, 1, 2], "{report}");
+    // Refused on online: member 1's online ballot, the challenge after the channel closed.
+    assert_eq!(numbers_of(result, "online"), [4, 2, 2, 2], "{report}");
     assert_eq!(numbers_of(result, "postal"), [2, 0, 0, 2], "{report}");
     assert!(report.contains("decrypted by trustees [1, 3]"), "{report}");
 
     // Every receipt handed out still holds against the published record.
-    for receipt in [&receipt_0, &refusal_receipt, &challenge_receipt] {
+    for receipt in [
+        &receipt_0,
+        &refusal_receipt,
+        &challenge_receipt,
+        &late_challenge,
+    ] {
         check_receipt(&dir, receipt);
     }
     // A record whose board signature is not the board's fails V4.
@@ -1760,6 +1808,23 @@ fn the_credential_code_is_never_an_argument() {
         ],
         2,
         &["big.txt", "4097 bytes", "4096"],
+    );
+    // So is a secret key file.
+    fails(
+        &[
+            "cast",
+            r,
+            "--channel",
+            "online",
+            "--code-file",
+            "-",
+            "--choice",
+            "1,0",
+            "--board-secret",
+            s(&big),
+        ],
+        2,
+        &["--board-secret", "big.txt", "4097 bytes", "4096"],
     );
     let err = fails(
         &[

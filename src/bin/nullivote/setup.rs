@@ -20,7 +20,9 @@ use rayon::prelude::*;
 use zeroize::Zeroizing;
 
 use crate::context::Dir;
-use crate::files::{Fail, Outcome, absent, create, json_bytes, read_named_json, read_secret};
+use crate::files::{
+    Fail, Outcome, absent, create, json_bytes, read_named_json, read_secret_within,
+};
 
 /// A fresh non-zero secret scalar from the OS RNG.
 fn random_secret() -> SecretScalar {
@@ -56,9 +58,12 @@ fn new_authority(path: &Path) -> Outcome<Element> {
     Ok(public)
 }
 
+/// The most bytes a secret key file may hold: it holds one line of 64 hex characters.
+const KEY_FILE_BYTES: u64 = 4096;
+
 /// Reads a secret key file (an authority's, the board operator's, the administrator's).
 pub fn read_authority(path: &Path) -> Outcome<SecretScalar> {
-    let bytes = read_secret(path)?;
+    let bytes = read_secret_within(path, KEY_FILE_BYTES)?;
     let bad = || {
         Fail::file(
             path,

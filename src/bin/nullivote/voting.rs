@@ -209,6 +209,17 @@ fn print_receipt(what: &str, receipt: &Receipt, receipt_out: Option<&Path>) {
     }
 }
 
+/// Why the board refused, a channel named by its name.
+fn reason(ctx: &Context, refusal: &Refusal) -> String {
+    match refusal {
+        Refusal::ChannelClosed { channel } => match ctx.manifest.channel(*channel) {
+            Some(c) => format!("channel {} is closed", c.name),
+            None => refusal.to_string(),
+        },
+        other => other.to_string(),
+    }
+}
+
 /// The outcome of a submission: the board changed (the entry admitted, or its refusal
 /// appended) is written, then the receipt saved and printed; a refusal exits 1 with its reason.
 fn finish(
@@ -235,9 +246,11 @@ fn finish(
             save_receipt(&receipt, receipt_out)?;
             print_receipt("refusal recorded", &receipt, receipt_out);
             Err(Fail::refused(format!(
-                "refused: {refusal} (tracking code {}; the refusal is board entry {}, with the \
-                 board's signed receipt)",
-                receipt.tracking_code, receipt.position
+                "refused: {} (tracking code {}; the refusal is board entry {}, with the board's \
+                 signed receipt)",
+                reason(ctx, &refusal),
+                receipt.tracking_code,
+                receipt.position
             )))
         }
         Err(Refused {
