@@ -103,7 +103,16 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-fn manifest_json(election_id: &str, intake_key: &str) -> String {
+/// The public keys of the offices a manifest names: the postal intake, the board operator and
+/// the administrator.
+struct Keys<'a> {
+    intake: &'a str,
+    board: &'a str,
+    admin: &'a str,
+}
+
+fn manifest_json(election_id: &str, keys: &Keys<'_>) -> String {
+    let intake_key = keys.intake;
     serde_json::json!({
         "election_id": election_id,
         "contests": [
@@ -116,9 +125,65 @@ fn manifest_json(election_id: &str, intake_key: &str) -> String {
             {"name": "online", "rank": 1, "rule": "last_wins", "authority": null},
             {"name": "postal", "rank": 2, "rule": "first_wins", "authority": intake_key}
         ],
-        "trustees": {"count": 3, "threshold": 2}
+        "trustees": {"count": 3, "threshold": 2},
+        "authorities": {"board": keys.board, "administrator": keys.admin}
     })
     .to_string()
+}
+
+/// Draws an office's key pair with `nullivote authority new`: saves the secret in `path`,
+/// returns the public key.
+fn new_key(path: &Path) -> String {
+    let key = ok(&["authority", "new", "--secret-out", s(path)])
+        .trim()
+        .to_string();
+    assert_eq!(key.len(), 64, "a public key in hex: {key}");
+    key
+}
+
+/// The board entries of `dir/board.jsonl`.
+fn board_entries(dir: &Path) -> Vec<nullivote::board::Entry> {
+    fs::read_to_string(dir.join("board.jsonl"))
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// The election of the record directory `dir` (manifest, ceremony, roll), as the library
+/// builds it: what a receipt is checked against.
+fn election_of(dir: &Path) -> nullivote::election::Election {
+    let read = |name: &str| fs::read_to_string(dir.join(name)).unwrap();
+    let manifest: nullivote::manifest::Manifest =
+        serde_json::from_str(&read("manifest.json")).unwrap();
+    let ceremony: nullivote::record::Ceremony =
+        serde_json::from_str(&read("ceremony.json")).unwrap();
+    let roll: nullivote::credential::Roll = serde_json::from_str(&read("roll.json")).unwrap();
+    nullivote::election::Election::new(
+        manifest,
+        ceremony.public.election_key(),
+        ceremony.public.ceremony_digest(),
+        roll,
+    )
+}
+
+/// Checks the receipt saved in `path`: the board's signature in the election of `dir`, for the
+/// entry at its position of `dir/board.jsonl` (its digest and tracking code). Returns it.
+fn check_receipt(dir: &Path, path: &Path) -> nullivote::board::Receipt {
+    let receipt: nullivote::board::Receipt =
+        serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap();
+    let election = election_of(dir);
+    assert_eq!(receipt.verify(&election), Ok(()), "{}", path.display());
+    let entries = board_entries(dir);
+    let entry = &entries[usize::try_from(receipt.position).unwrap()];
+    let (digest, code) = entry.digest_and_code();
+    assert_eq!(
+        (receipt.entry, receipt.tracking_code),
+        (digest, code),
+        "{}",
+        path.display()
+    );
+    receipt
 }
 
 /// The numbers of the line of `text` that starts with `name` (after indentation).
@@ -140,22 +205,41 @@ fn a_whole_election_across_invocations_verifies() {
     let d = s(&dir);
     fs::create_dir_all(&dir).unwrap();
 
-    // The postal intake's key, and a custom manifest naming it: 3 trustees, any 2 decrypt.
+    // The offices' keys (the postal intake, the board operator, the administrator), and a
+    // custom manifest naming them: 3 trustees, any 2 decrypt.
     let intake = w.join("intake.key");
-    let intake_key = ok(&["authority", "new", "--secret-out", s(&intake)])
-        .trim()
-        .to_string();
-    assert_eq!(intake_key.len(), 64, "a public key in hex: {intake_key}");
+    let intake_key = new_key(&intake);
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         let mode = fs::metadata(&intake).unwrap().permissions().mode();
         assert_eq!(mode & 0o077, 0, "the secret is readable by others");
     }
+    let board_secret = w.join("board.key");
+    let admin_secret = w.join("admin.key");
+    let keys = Keys {
+        intake: &intake_key,
+        board: &new_key(&board_secret),
+        admin: &new_key(&admin_secret),
+    };
+    let (board_arg, admin_arg) = (s(&board_secret), s(&admin_secret));
     let manifest = w.join("manifest.json");
-    fs::write(&manifest, manifest_json("club-committee-2026", &intake_key)).unwrap();
+    fs::write(&manifest, manifest_json("club-committee-2026", &keys)).unwrap();
     let checked = ok(&["manifest", "check", s(&manifest)]);
     assert!(checked.contains("club-committee-2026") && checked.contains("digest"));
+    assert!(checked.contains(keys.board) && checked.contains(keys.admin));
+    // A manifest in which the board is the postal intake is refused.
+    let shared = w.join("shared-manifest.json");
+    let shared_keys = Keys {
+        board: &intake_key,
+        ..keys
+    };
+    fs::write(&shared, manifest_json("club-committee-2026", &shared_keys)).unwrap();
+    fails(
+        &["manifest", "check", s(&shared)],
+        2,
+        &["shared-manifest.json", "have the same key"],
+    );
     fs::copy(&manifest, dir.join("manifest.json")).unwrap();
 
     // The key ceremony, round by round, each trustee with its own secret file.
@@ -247,7 +331,7 @@ fn a_whole_election_across_invocations_verifies() {
     let codes: Vec<&str> = code_files.iter().map(String::as_str).collect();
 
     let intake_arg = s(&intake).to_string();
-    let cast = |code: &str, channel: &str, choice: &str| -> Output {
+    let cast_with = |code: &str, channel: &str, choice: &str, more: &[&str]| -> Output {
         let mut args = vec![
             "cast",
             d,
@@ -257,30 +341,144 @@ fn a_whole_election_across_invocations_verifies() {
             code,
             "--choice",
             choice,
+            "--board-secret",
+            board_arg,
         ];
         if channel == "postal" {
             args.extend(["--authority-secret", &intake_arg]);
         }
+        args.extend(more);
         nullivote(&args)
     };
+    let cast = |code: &str, channel: &str, choice: &str| cast_with(code, channel, choice, &[]);
     let accepted = |o: Output| {
         assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
         assert!(stdout(&o).contains("tracking code"));
+        assert!(stdout(&o).contains("signed by the board"));
     };
 
-    // Member 0 votes online, then by post: the postal ballot counts.
-    accepted(cast(codes[0], "online", "1,0;1,1,0"));
+    // Member 0 votes online, then by post: the postal ballot counts. The board's signed
+    // receipt is saved for the member.
+    let receipt_0 = w.join("receipt-0.json");
+    accepted(cast_with(
+        codes[0],
+        "online",
+        "1,0;1,1,0",
+        &["--receipt-out", s(&receipt_0)],
+    ));
+    let receipt = check_receipt(&dir, &receipt_0);
+    assert_eq!(receipt.position, 0);
+    // A key that is not the manifest's board key: refused before anything is done, whoever's
+    // it is (here the administrator's, and the intake's), and nothing is written.
+    let board_before = fs::read(dir.join("board.jsonl")).unwrap();
+    let receipt_x = w.join("receipt-x.json");
+    for wrong in [admin_arg, &intake_arg[..]] {
+        let err = fails(
+            &[
+                "cast",
+                d,
+                "--channel",
+                "online",
+                "--code-file",
+                codes[1],
+                "--choice",
+                "1,0;1,1,0",
+                "--board-secret",
+                wrong,
+                "--receipt-out",
+                s(&receipt_x),
+            ],
+            2,
+            &[
+                "--board-secret",
+                wrong,
+                "not the board operator's secret",
+                keys.board,
+            ],
+        );
+        assert!(err.contains("it is "), "{err}");
+    }
+    assert_eq!(fs::read(dir.join("board.jsonl")).unwrap(), board_before);
+    assert!(!receipt_x.exists());
+    // The secret is a file: a key given as an argument is not one.
+    fails(
+        &[
+            "cast",
+            d,
+            "--channel",
+            "online",
+            "--code-file",
+            codes[1],
+            "--choice",
+            "1,0;1,1,0",
+            "--board-secret",
+            keys.board,
+        ],
+        2,
+        &["--board-secret"],
+    );
+    // A receipt is never overwritten, nor written into the record directory: refused before
+    // anything is submitted.
+    fails(
+        &cast_args_with_receipt(d, codes[1], board_arg, s(&receipt_0)),
+        2,
+        &["receipt-0.json", "already exists", "nothing was submitted"],
+    );
+    let inside = dir.join("receipt.json");
+    fails(
+        &cast_args_with_receipt(d, codes[1], board_arg, s(&inside)),
+        2,
+        &["--receipt-out", "inside the record directory"],
+    );
+    assert!(!inside.exists());
+    assert_eq!(fs::read(dir.join("board.jsonl")).unwrap(), board_before);
     // The board operator keeps a copy of the board holding member 0's online ballot alone: a
     // doctored board, whose decryption would reveal that vote (issue 22, finding 2).
     let doctored = w.join("doctored");
     copy_dir(&dir, &doctored);
     accepted(cast(codes[0], "postal", "0,1;0,0,1"));
-    // Member 1 votes by post, then tries online: refused, exit 1.
+    // Member 1 votes by post, then tries online: refused, exit 1. The refusal is an entry of
+    // the board, with its own signed receipt (saved with --receipt-out), naming the refused
+    // ballot's tracking code.
     accepted(cast(codes[1], "postal", "1,0;1,0,1"));
-    let refused = cast(codes[1], "online", "0,1;0,1,0");
+    let refusal_receipt = w.join("refusal.json");
+    let entries_before = board_entries(&dir).len();
+    let refused = cast_with(
+        codes[1],
+        "online",
+        "0,1;0,1,0",
+        &["--receipt-out", s(&refusal_receipt)],
+    );
     assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
-    assert!(stderr(&refused).contains("refused"), "{}", stderr(&refused));
+    let why = stderr(&refused);
+    assert!(
+        why.contains("refused") && why.contains("takes precedence"),
+        "{why}"
+    );
+    assert_eq!(why.trim_end().lines().count(), 1, "{why}");
+    let printed = stdout(&refused);
+    assert!(
+        printed.contains("refusal recorded at board entry")
+            && printed.contains("signed by the board"),
+        "{printed}"
+    );
+    let entries = board_entries(&dir);
+    assert_eq!(entries.len(), entries_before + 1, "the refusal is an entry");
+    let refusal = check_receipt(&dir, &refusal_receipt);
+    assert_eq!(refusal.position, entries_before as u64);
+    assert!(
+        matches!(&entries[entries_before].payload, nullivote::board::Payload::Refused(r)
+            if r.tracking_code == refusal.tracking_code),
+        "{:?}",
+        entries[entries_before]
+    );
+    assert!(
+        why.contains(&refusal.tracking_code.to_string())
+            && printed.contains(&refusal.tracking_code.to_string()),
+        "{why}{printed}"
+    );
     // Member 2 challenges a ballot, sees what it encrypts, then casts a fresh one.
+    let challenge_receipt = w.join("challenge.json");
     let challenged = ok(&[
         "challenge",
         d,
@@ -290,7 +488,20 @@ fn a_whole_election_across_invocations_verifies() {
         codes[2],
         "--choice",
         "0,1;0,1,1",
+        "--board-secret",
+        board_arg,
+        "--receipt-out",
+        s(&challenge_receipt),
     ]);
+    assert!(challenged.contains("signed by the board"), "{challenged}");
+    let spoiled = check_receipt(&dir, &challenge_receipt);
+    assert!(
+        challenged.contains(&format!(
+            "published as spoiled at board entry {}",
+            spoiled.position
+        )),
+        "{challenged}"
+    );
     assert!(challenged.contains("chair: Ada 0, Grace 1"), "{challenged}");
     assert!(
         challenged.contains("committee: Ada 0, Grace 1, Edsger 1"),
@@ -310,6 +521,8 @@ fn a_whole_election_across_invocations_verifies() {
             "-",
             "--choice",
             "0,1;0,0,1",
+            "--board-secret",
+            board_arg,
         ],
         Some(codes_text.lines().nth(3).unwrap()),
     );
@@ -327,6 +540,8 @@ fn a_whole_election_across_invocations_verifies() {
             codes[3],
             "--choice",
             "1,1;1,0,0",
+            "--board-secret",
+            board_arg,
         ],
         2,
         &["--choice"],
@@ -341,6 +556,8 @@ fn a_whole_election_across_invocations_verifies() {
             codes[3],
             "--choice",
             "1,0;1,0,0",
+            "--board-secret",
+            board_arg,
         ],
         2,
         &["--authority-secret"],
@@ -355,6 +572,8 @@ fn a_whole_election_across_invocations_verifies() {
             s(&bad_code),
             "--choice",
             "1,0;1,0,0",
+            "--board-secret",
+            board_arg,
         ],
         2,
         &["--code-file", "bad-code.txt"],
@@ -362,10 +581,108 @@ fn a_whole_election_across_invocations_verifies() {
 
     // The tally waits for the close.
     fails(&["tally", d], 2, &["board.jsonl", "voting is still open"]);
-    ok(&["close", d, "--channel", "online"]);
-    fails(&["close", d, "--channel", "online"], 1, &["already closed"]);
-    ok(&["close", d, "--channel", "postal"]);
-    ok(&["close", d, "--voting"]);
+    // Only the administrator closes: a key that is not the manifest's administrator key is
+    // refused (the board's own too), and so is a board secret that is not the board's.
+    let close = |what: &[&str], admin: &str, board: &str| -> Output {
+        let mut args = vec!["close", d];
+        args.extend(what);
+        args.extend(["--admin-secret", admin, "--board-secret", board]);
+        nullivote(&args)
+    };
+    let board_before = fs::read(dir.join("board.jsonl")).unwrap();
+    for (admin, board, flag, names) in [
+        (board_arg, board_arg, "--admin-secret", keys.admin),
+        (&intake_arg[..], board_arg, "--admin-secret", keys.admin),
+        (admin_arg, admin_arg, "--board-secret", keys.board),
+    ] {
+        for what in [&["--channel", "online"][..], &["--voting"][..]] {
+            let o = close(what, admin, board);
+            assert_eq!(o.status.code(), Some(2), "{what:?}: {}", stderr(&o));
+            let err = stderr(&o);
+            assert!(
+                err.contains(flag) && err.contains(names) && err.contains("nothing was done"),
+                "{err}"
+            );
+            assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        }
+    }
+    assert_eq!(fs::read(dir.join("board.jsonl")).unwrap(), board_before);
+    assert!(!dir.join("board-head.json").exists());
+    let closed = stdout(&close(&["--channel", "online"], admin_arg, board_arg));
+    assert!(
+        closed.contains("channel online closed by the administrator at board entry")
+            && closed.contains("signed by the board"),
+        "{closed}"
+    );
+    let o = close(&["--channel", "online"], admin_arg, board_arg);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("already closed"), "{}", stderr(&o));
+    // A challenge on the closed channel is refused, and the refusal is an entry with its
+    // receipt too (counted as refused on online).
+    let late_challenge = w.join("late-challenge.json");
+    let o = nullivote(&[
+        "challenge",
+        d,
+        "--channel",
+        "online",
+        "--code-file",
+        codes[2],
+        "--choice",
+        "1,0;1,0,0",
+        "--board-secret",
+        board_arg,
+        "--receipt-out",
+        s(&late_challenge),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("refused: channel online is closed"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!stdout(&o).contains("opens to"), "{}", stdout(&o));
+    let refusal = check_receipt(&dir, &late_challenge);
+    assert!(matches!(
+        &board_entries(&dir)[usize::try_from(refusal.position).unwrap()].payload,
+        nullivote::board::Payload::Refused(r)
+            if r.submission == nullivote::board::Submission::Challenge
+    ));
+    ok(&[
+        "close",
+        d,
+        "--channel",
+        "postal",
+        "--admin-secret",
+        admin_arg,
+        "--board-secret",
+        board_arg,
+    ]);
+    let closed = ok(&[
+        "close",
+        d,
+        "--voting",
+        "--admin-secret",
+        admin_arg,
+        "--board-secret",
+        board_arg,
+    ]);
+    assert!(closed.contains("board-head.json"), "{closed}");
+    // The board's signature of its final head, kept until publish puts it in record.json.
+    let signed: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(dir.join("board-head.json")).unwrap()).unwrap();
+    let final_entries = board_entries(&dir);
+    assert_eq!(signed["board_entries"], final_entries.len());
+    assert_eq!(
+        signed["board_head"].as_str(),
+        Some(hex_of(&final_entries.last().unwrap().digest()).as_str())
+    );
+    assert!(matches!(
+        final_entries.last().unwrap().payload,
+        nullivote::board::Payload::CloseVoting { .. }
+    ));
+    let o = close(&["--voting"], admin_arg, board_arg);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("already closed"), "{}", stderr(&o));
     let tallied = ok(&["tally", d]);
     let head = tallied
         .lines()
@@ -421,7 +738,15 @@ fn a_whole_election_across_invocations_verifies() {
 
     // The operator closes and tallies the doctored board and asks for its decryption:
     // trustee 1 refuses (exit 1), naming the head it decrypted and this one.
-    ok(&["close", s(&doctored), "--voting"]);
+    ok(&[
+        "close",
+        s(&doctored),
+        "--voting",
+        "--admin-secret",
+        admin_arg,
+        "--board-secret",
+        board_arg,
+    ]);
     ok(&["tally", s(&doctored)]);
     // A trustee who gives the published head refuses the doctored board outright.
     fails(
@@ -454,6 +779,36 @@ fn a_whole_election_across_invocations_verifies() {
         1,
         &["trustee-2.secret", "already decrypted"],
     );
+    // publish needs the board's signature of the final head, and only this board's: without
+    // board-head.json it names the command that writes it; the doctored board's is refused.
+    let board_head = dir.join("board-head.json");
+    let kept = fs::read(&board_head).unwrap();
+    fs::remove_file(&board_head).unwrap();
+    fails(
+        &["publish", d],
+        2,
+        &["board-head.json", "nullivote close", "--voting"],
+    );
+    fs::copy(doctored.join("board-head.json"), &board_head).unwrap();
+    fails(
+        &["publish", d],
+        2,
+        &[
+            "board-head.json",
+            "not the board's signature of this board's head",
+        ],
+    );
+    // Closing voting again on the closed board writes only board-head.json again.
+    fs::remove_file(&board_head).unwrap();
+    let board_before = fs::read(dir.join("board.jsonl")).unwrap();
+    let again = stdout(&close(&["--voting"], admin_arg, board_arg));
+    assert!(again.contains("already closed"), "{again}");
+    assert_eq!(fs::read(dir.join("board.jsonl")).unwrap(), board_before);
+    let rewritten: serde_json::Value =
+        serde_json::from_slice(&fs::read(&board_head).unwrap()).unwrap();
+    let kept: serde_json::Value = serde_json::from_slice(&kept).unwrap();
+    assert_eq!(rewritten["board_head"], kept["board_head"]);
+    assert_eq!(rewritten["board_entries"], kept["board_entries"]);
     // Its doctored share slipped into the real shares is skipped, named with its head.
     fs::copy(
         doctored.join("shares/share-2.json"),
@@ -476,9 +831,29 @@ fn a_whole_election_across_invocations_verifies() {
     // publish folded the shares into decryption.json and removed shares/ with the skipped one.
     assert!(!dir.join("shares").exists());
 
-    // After the close nothing is submitted, nor logged.
+    // After the close nothing is submitted, not even a refusal entry: the board's final head
+    // is signed and published.
+    let board_before = fs::read(dir.join("board.jsonl")).unwrap();
     let late = cast(codes[2], "online", "1,0;1,0,0");
     assert_eq!(late.status.code(), Some(1), "{}", stderr(&late));
+    assert!(
+        stderr(&late).contains("voting closed") && stderr(&late).contains("nothing was submitted"),
+        "{}",
+        stderr(&late)
+    );
+    assert_eq!(fs::read(dir.join("board.jsonl")).unwrap(), board_before);
+
+    // Nor is voting closed again: record.json holds the board's signature of its final head,
+    // and no board-head.json comes back into the published record.
+    let o = close(&["--voting"], admin_arg, board_arg);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("already closed") && stderr(&o).contains("record.json"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!board_head.exists());
+    assert_eq!(fs::read(dir.join("board.jsonl")).unwrap(), board_before);
 
     // The directory now holds exactly the record: the packages and shares are gone (folded
     // into ceremony.json and decryption.json), and so is the board's lock.
@@ -504,6 +879,9 @@ fn a_whole_election_across_invocations_verifies() {
         serde_json::from_str(&fs::read_to_string(dir.join("record.json")).unwrap()).unwrap();
     let base_hash = header["base_hash"].as_str().unwrap().to_string();
     assert_eq!(header["board_head"].as_str(), Some(&head[..]));
+    // record.json holds the board's signature of its final head, which verify checks (V4).
+    assert_eq!(header["board_signature"], rewritten["board_signature"]);
+    assert_eq!(header["board_entries"], rewritten["board_entries"]);
     assert!(
         published.contains(&format!("--expect {base_hash}")),
         "{published}"
@@ -525,9 +903,33 @@ fn a_whole_election_across_invocations_verifies() {
     // chair: Ada 1, Grace 3; committee: Ada 1, Grace 1, Edsger 4.
     assert_eq!(votes, [1, 3, 1, 1, 4], "{report}");
     // cast, superseded, refused, counted.
-    assert_eq!(numbers_of(result, "online"), [4, 2, 1, 2], "{report}");
+    // Refused on online: member 1's online ballot, the challenge after the channel closed.
+    assert_eq!(numbers_of(result, "online"), [4, 2, 2, 2], "{report}");
     assert_eq!(numbers_of(result, "postal"), [2, 0, 0, 2], "{report}");
     assert!(report.contains("decrypted by trustees [1, 3]"), "{report}");
+
+    // Every receipt handed out still holds against the published record.
+    for receipt in [
+        &receipt_0,
+        &refusal_receipt,
+        &challenge_receipt,
+        &late_challenge,
+    ] {
+        check_receipt(&dir, receipt);
+    }
+    // A record whose board signature is not the board's fails V4.
+    let forged = w.join("forged");
+    copy_dir(&dir, &forged);
+    edit_json(&forged.join("record.json"), |v| {
+        v["board_signature"] = signature_of_receipt(&challenge_receipt).into();
+    });
+    let o = nullivote(&["verify", s(&forged)]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("board_signature") && stdout(&o).contains("verification FAILED: V4"),
+        "{}",
+        stdout(&o)
+    );
 
     anchors(&dir, &base_hash);
     let challenged = challenged
@@ -537,7 +939,249 @@ fn a_whole_election_across_invocations_verifies() {
         .expect("challenge prints the tracking code");
     let member_codes: Vec<&str> = codes_text.lines().collect();
     lookups(w, &dir, &codes, &member_codes, &base_hash, challenged);
-    bad_inputs(w, &dir, &intake_key);
+    bad_inputs(w, &dir, &keys);
+}
+
+/// The arguments of a cast of member `code` online that saves its receipt in `receipt`.
+fn cast_args_with_receipt<'a>(
+    d: &'a str,
+    code: &'a str,
+    board: &'a str,
+    receipt: &'a str,
+) -> Vec<&'a str> {
+    vec![
+        "cast",
+        d,
+        "--channel",
+        "online",
+        "--code-file",
+        code,
+        "--choice",
+        "1,0;1,1,0",
+        "--board-secret",
+        board,
+        "--receipt-out",
+        receipt,
+    ]
+}
+
+/// Hex of a digest.
+fn hex_of(digest: &nullivote::election::BaseHash) -> String {
+    digest
+        .as_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The signature of the receipt in `path` (a valid board signature, of another statement).
+fn signature_of_receipt(path: &Path) -> String {
+    let receipt: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap();
+    receipt["signature"].as_str().unwrap().to_string()
+}
+
+/// Runs `nullivote args…` in the working directory `cwd` (relative paths).
+fn nullivote_in(cwd: &Path, args: &[&str]) -> Output {
+    let output = Command::new(env!("CARGO_BIN_EXE_nullivote"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("the binary runs");
+    assert!(
+        !stderr(&output).contains("panicked"),
+        "nullivote {args:?} panicked: {}",
+        stderr(&output)
+    );
+    output
+}
+
+/// The public key of the secret key file `path`, as the manifest names it.
+fn public_of(path: &Path) -> String {
+    let text = fs::read_to_string(path).unwrap();
+    let bytes: Vec<u8> = (0..64)
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text.trim()[i..i + 2], 16).unwrap())
+        .collect();
+    let scalar = nullivote::group::decode_scalar(&bytes, "secret").unwrap();
+    nullivote::board::SigningKey::from_secret(nullivote::secret::SecretScalar::new(scalar))
+        .unwrap()
+        .public()
+        .to_string()
+}
+
+/// `manifest leadership` names the three offices' keys, each its own: drawn (the secrets saved
+/// outside the record directory, with relative paths and a record directory that does not
+/// exist yet) or given; a manifest sharing a key is refused with nothing written.
+#[test]
+fn manifest_leadership_gives_each_office_its_own_key() {
+    let work = tempfile::tempdir().unwrap();
+    let w = work.path();
+    fs::create_dir(w.join("keys")).unwrap();
+    let o = nullivote_in(
+        w,
+        &[
+            "manifest",
+            "leadership",
+            "--out",
+            "election",
+            "--intake-secret-out",
+            "keys/intake.key",
+            "--board-secret-out",
+            "keys/board.key",
+            "--admin-secret-out",
+            "keys/admin.key",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let manifest: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(w.join("election/manifest.json")).unwrap())
+            .unwrap();
+    let board = public_of(&w.join("keys/board.key"));
+    let admin = public_of(&w.join("keys/admin.key"));
+    let intake = public_of(&w.join("keys/intake.key"));
+    assert_eq!(manifest["authorities"]["board"], board.as_str());
+    assert_eq!(manifest["authorities"]["administrator"], admin.as_str());
+    assert_eq!(manifest["channels"][1]["authority"], intake.as_str());
+    let printed = stdout(&o);
+    assert!(
+        printed.contains(&format!("board key    {board}"))
+            && printed.contains(&format!("admin key    {admin}")),
+        "{printed}"
+    );
+    for office in ["postal intake", "board operator", "administrator"] {
+        assert!(
+            stderr(&o).contains(&format!("{office} secret key saved")),
+            "{}",
+            stderr(&o)
+        );
+    }
+    #[cfg(unix)]
+    for name in ["intake", "board", "admin"] {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(w.join(format!("keys/{name}.key")))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o077, 0, "{name}'s secret is readable by others");
+    }
+    // Written once: a second manifest is refused.
+    fails(
+        &[
+            "manifest",
+            "leadership",
+            "--out",
+            s(&w.join("election")),
+            "--intake-key",
+            &intake,
+            "--board-key",
+            &board,
+            "--admin-key",
+            &admin,
+        ],
+        2,
+        &["manifest.json", "already exists"],
+    );
+
+    // Keys given: each office its own, or the manifest is refused and nothing is written (not
+    // the secret drawn for the third office either).
+    let other = new_key(&w.join("keys/other.key"));
+    ok(&[
+        "manifest",
+        "leadership",
+        "--out",
+        s(&w.join("given")),
+        "--intake-key",
+        &intake,
+        "--board-key",
+        &other,
+        "--admin-key",
+        &admin,
+    ]);
+    let shared = w.join("shared");
+    for (board_key, admin_key) in [
+        (&intake, None),
+        (&other, Some(&intake)),
+        (&other, Some(&other)),
+    ] {
+        let mut args = vec![
+            "manifest",
+            "leadership",
+            "--out",
+            s(&shared),
+            "--intake-key",
+            &intake,
+            "--board-key",
+            board_key,
+        ];
+        let admin_out = w.join("keys/admin-2.key");
+        match admin_key {
+            Some(key) => args.extend(["--admin-key", key]),
+            None => args.extend(["--admin-secret-out", s(&admin_out)]),
+        }
+        fails(
+            &args,
+            2,
+            &[
+                "the manifest",
+                "have the same key",
+                "each office needs its own",
+            ],
+        );
+        assert!(!shared.exists(), "{args:?}");
+        assert!(!admin_out.exists(), "{args:?}");
+    }
+    // One secret file for two offices, a secret inside the record directory: refused, nothing
+    // written.
+    fails(
+        &[
+            "manifest",
+            "leadership",
+            "--out",
+            s(&w.join("twice")),
+            "--intake-key",
+            &intake,
+            "--board-secret-out",
+            s(&w.join("keys/same.key")),
+            "--admin-secret-out",
+            s(&w.join("keys/same.key")),
+        ],
+        2,
+        &["same.key", "two offices"],
+    );
+    assert!(!w.join("keys/same.key").exists() && !w.join("twice").exists());
+    let record = w.join("inside");
+    for flag in ["--board-secret-out", "--admin-secret-out"] {
+        let inside = record.join("office.key");
+        let mut args = vec![
+            "manifest",
+            "leadership",
+            "--out",
+            s(&record),
+            "--intake-key",
+            &intake,
+        ];
+        if flag == "--board-secret-out" {
+            args.extend([flag, s(&inside), "--admin-key", &admin]);
+        } else {
+            args.extend(["--board-key", &other, flag, s(&inside)]);
+        }
+        fails(&args, 2, &[flag, "inside the record directory"]);
+        assert!(!inside.exists());
+    }
+    // Every office is named: one left out is a usage error.
+    let o = nullivote(&[
+        "manifest",
+        "leadership",
+        "--out",
+        s(&w.join("partial")),
+        "--intake-key",
+        &intake,
+        "--board-key",
+        &other,
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--admin-key"), "{}", stderr(&o));
 }
 
 /// Issue 22, finding 4: `verify` without `--expect` says, on its first and last lines, that it
@@ -746,19 +1390,20 @@ fn lookups(
     let lines = entries(&out);
     assert_eq!(lines.len(), 2, "{out}");
     assert!(
-        lines[0].starts_with("entry 5 ")
+        lines[0].starts_with("entry 6 ")
             && lines[0]
-                .ends_with("superseded by entry 6 (a later online ballot replaces it: last wins)"),
+                .ends_with("superseded by entry 7 (a later online ballot replaces it: last wins)"),
         "{out}"
     );
-    assert!(out.contains("counts: entry 6 (online)"), "{out}");
+    assert!(out.contains("counts: entry 7 (online)"), "{out}");
 
     // Member 2 challenged a ballot, then cast one: only the cast one is listed.
     let out = answered(&["lookup", d, "--code-file", code_files[2]], None);
     assert_eq!(entries(&out).len(), 1, "{out}");
-    assert!(out.contains("counts: entry 4 (online)"), "{out}");
+    assert!(out.contains("counts: entry 5 (online)"), "{out}");
 
-    // --json parses: member 1's postal ballot, and its online one refused (not on the board).
+    // --json parses: member 1's postal ballot, and its online one refused: a refusal entry
+    // (entry 3) of member 1's nullifier, with the reason the verifier checked.
     let json = |args: &[&str], input: Option<&str>| -> serde_json::Value {
         let out = answered(args, input);
         serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?}: {e}: {out}"))
@@ -772,7 +1417,11 @@ fn lookups(
     assert_eq!(v["member"]["ballots"].as_array().map(Vec::len), Some(1));
     assert_eq!(v["member"]["ballots"][0]["channel_name"], "postal");
     assert_eq!(v["member"]["ballots"][0]["status"], "counts");
-    assert_eq!(v["member"]["refusals"], serde_json::json!([]));
+    assert_eq!(v["member"]["refusals"][0]["position"], 3);
+    assert_eq!(
+        v["member"]["refusals"][0]["reason"],
+        serde_json::json!({"superseded": {"by": 2, "reason": "precedence"}})
+    );
     let v = json(
         &[
             "lookup",
@@ -810,7 +1459,7 @@ fn lookups(
     // The challenged ballot, as the challenge printed its code (dashes and all).
     let out = answered(&["lookup", d, "--tracking-code", challenged], None);
     assert!(
-        out.contains("a challenged ballot at board entry 3 (online)")
+        out.contains("a challenged ballot at board entry 4 (online)")
             && out.contains("never counts"),
         "{out}"
     );
@@ -824,7 +1473,7 @@ fn lookups(
         ],
         None,
     );
-    assert_eq!(v["found"]["challenged"]["position"], 3);
+    assert_eq!(v["found"]["challenged"]["position"], 4);
     // A code not on the board.
     let unknown = "ab".repeat(32);
     let out = answered(&["lookup", d, "--tracking-code", &unknown], None);
@@ -964,7 +1613,7 @@ fn lookups(
 
 /// Missing, malformed, foreign and other-version files: exit 2 (1 for `verify`), one line
 /// naming the file.
-fn bad_inputs(w: &Path, published: &Path, intake_key: &str) {
+fn bad_inputs(w: &Path, published: &Path, keys: &Keys<'_>) {
     // A missing directory, a missing manifest, a missing ceremony.
     fails(&["tally", s(&w.join("nowhere"))], 2, &["nowhere"]);
     let empty = w.join("empty");
@@ -981,6 +1630,8 @@ fn bad_inputs(w: &Path, published: &Path, intake_key: &str) {
             "-",
             "--choice",
             "1",
+            "--board-secret",
+            s(&w.join("board.key")),
         ],
         2,
         &["ceremony.json"],
@@ -999,8 +1650,7 @@ fn bad_inputs(w: &Path, published: &Path, intake_key: &str) {
         2,
         &["bad.json", "malformed JSON"],
     );
-    let mut invalid: serde_json::Value =
-        serde_json::from_str(&manifest_json("x", intake_key)).unwrap();
+    let mut invalid: serde_json::Value = serde_json::from_str(&manifest_json("x", keys)).unwrap();
     invalid["trustees"]["threshold"] = 4.into();
     fs::write(&bad, invalid.to_string()).unwrap();
     fails(&["manifest", "check", s(&bad)], 2, &["bad.json"]);
@@ -1033,7 +1683,7 @@ fn bad_inputs(w: &Path, published: &Path, intake_key: &str) {
     fs::remove_file(other.join("record.json")).unwrap();
     fs::write(
         other.join("manifest.json"),
-        manifest_json("club-committee-2027", intake_key),
+        manifest_json("club-committee-2027", keys),
     )
     .unwrap();
     fails(
@@ -1063,14 +1713,52 @@ fn bad_inputs(w: &Path, published: &Path, intake_key: &str) {
 
 // --- issue #22: the attacker's review of version 1 -------------------------------------------
 
-/// A copy of the frozen record `spec/vectors/record-v2` in a fresh directory.
-fn frozen_copy(work: &Path, name: &str) -> std::path::PathBuf {
+/// The seed of the simulated election whose record the tests below read.
+const SEED: u64 = 17;
+
+/// A published record of a small simulated election (the library's
+/// `nullivote::simulation::leadership`: the leadership manifest, five trustees, a dozen
+/// members voting every way the simulation knows, refusals included), built once.
+fn simulated() -> &'static nullivote::record::ElectionRecord {
+    static RECORD: std::sync::OnceLock<nullivote::record::ElectionRecord> =
+        std::sync::OnceLock::new();
+    RECORD.get_or_init(|| {
+        let scenario = nullivote::simulation::Scenario {
+            voters: 12,
+            seed: SEED,
+            absent: vec![2, 4],
+            bad_share: None,
+        };
+        nullivote::simulation::leadership(&scenario, &nullivote::verifier::Silent)
+            .expect("the simulated election runs")
+            .record
+    })
+}
+
+/// A copy of the simulated election's record in a fresh directory `work/name`.
+fn record_copy(work: &Path, name: &str) -> std::path::PathBuf {
     let dir = work.join(name);
-    copy_dir(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("spec/vectors/record-v2"),
-        &dir,
-    );
+    simulated().write(&dir).expect("the record is written");
     dir
+}
+
+/// The simulated election's board operator's and administrator's secret key files, saved in
+/// `work` (in the format of `nullivote authority new`).
+fn office_secrets(work: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let offices = nullivote::simulation::Offices::from_seed(SEED);
+    let save = |name: &str, key: &nullivote::board::SigningKey| {
+        let path = work.join(name);
+        fs::write(
+            &path,
+            format!("{}\n", hex::encode(key.secret().expose().as_bytes())),
+        )
+        .unwrap();
+        path
+    };
+    (
+        save("board.key", &offices.board),
+        save("admin.key", &offices.administrator),
+    )
 }
 
 /// Neither standard output nor standard error holds a character a terminal obeys (a control,
@@ -1114,7 +1802,7 @@ fn names_and_messages_never_reach_the_terminal_raw() {
     .into_iter()
     .enumerate()
     {
-        let dir = frozen_copy(w, &format!("names-{i}"));
+        let dir = record_copy(w, &format!("names-{i}"));
         let d = s(&dir);
         for file in ["manifest.json", "result.json"] {
             edit_json(&dir.join(file), |v| {
@@ -1155,7 +1843,7 @@ fn names_and_messages_never_reach_the_terminal_raw() {
 
     // A record that fails to load quotes its input in the error: escaped, on one line, with no
     // line of its own claiming the checks passed.
-    let dir = frozen_copy(w, "echo");
+    let dir = record_copy(w, "echo");
     let d = s(&dir);
     let fake = "\u{1b}[2J\u{1b}[H\nall 11 checks passed\u{9b}0m\u{2028}";
     edit_json(&dir.join("record.json"), |v| v[fake] = 1.into());
@@ -1188,7 +1876,7 @@ fn names_and_messages_never_reach_the_terminal_raw() {
     );
 
     // A file name in the record directory is named escaped too.
-    let dir = frozen_copy(w, "file-name");
+    let dir = record_copy(w, "file-name");
     let d = s(&dir);
     fs::write(dir.join("x\u{1b}]0;pwned\u{7}"), "").unwrap();
     let o = nullivote(&["verify", d]);
@@ -1207,12 +1895,12 @@ fn names_and_messages_never_reach_the_terminal_raw() {
 }
 
 /// Finding 1 (the directory rule of `verify`): a record directory holding anything but its
-/// nine files (the trustees' `private/` directory, a secret, a working file) fails V1 on
+/// eight files (the trustees' `private/` directory, a secret, a working file) fails V1 on
 /// loading, naming every such entry, with the text and the JSON report alike.
 #[test]
 fn verify_refuses_a_record_directory_holding_other_files() {
     let work = tempfile::tempdir().unwrap();
-    let dir = frozen_copy(work.path(), "record");
+    let dir = record_copy(work.path(), "record");
     let d = s(&dir);
     assert!(ok(&["verify", d]).contains("all 11 checks passed"));
     fs::create_dir(dir.join("private")).unwrap();
@@ -1226,7 +1914,7 @@ fn verify_refuses_a_record_directory_holding_other_files() {
             "\"private\"",
             "\"trustee-1.secret\"",
             "\"shares\"",
-            "exactly its nine files",
+            "exactly its eight files",
         ],
     );
     assert!(err.contains("record"), "{err}");
@@ -1253,7 +1941,7 @@ fn record_files_that_are_links_fifos_or_devices_are_refused() {
     let work = tempfile::tempdir().unwrap();
     let w = work.path();
     // /dev/zero as the board: refused at once (it grew verify to 2 GB in version 1).
-    let dir = frozen_copy(w, "zero");
+    let dir = record_copy(w, "zero");
     let d = s(&dir);
     fs::remove_file(dir.join("board.jsonl")).unwrap();
     symlink("/dev/zero", dir.join("board.jsonl")).unwrap();
@@ -1265,7 +1953,7 @@ fn record_files_that_are_links_fifos_or_devices_are_refused() {
     fs::remove_file(dir.join("record.json")).unwrap();
     fails(&["tally", d], 2, &["board.jsonl", "is a symbolic link"]);
     // A link to a regular copy of the roll: refused in a record directory too.
-    let dir = frozen_copy(w, "link");
+    let dir = record_copy(w, "link");
     let d = s(&dir);
     fs::rename(dir.join("roll.json"), w.join("roll.json")).unwrap();
     symlink(w.join("roll.json"), dir.join("roll.json")).unwrap();
@@ -1276,7 +1964,7 @@ fn record_files_that_are_links_fifos_or_devices_are_refused() {
     );
     fails(&["tally", d], 2, &["roll.json", "is a symbolic link"]);
     // A FIFO: refused without waiting for a writer.
-    let dir = frozen_copy(w, "fifo");
+    let dir = record_copy(w, "fifo");
     let d = s(&dir);
     fs::remove_file(dir.join("tally.json")).unwrap();
     assert!(
@@ -1290,7 +1978,7 @@ fn record_files_that_are_links_fifos_or_devices_are_refused() {
     fs::remove_file(dir.join("record.json")).unwrap();
     fails(&["publish", d], 2, &["tally.json"]);
     // A subdirectory of working files that is a link (shares written or read elsewhere).
-    let dir = frozen_copy(w, "shares-link");
+    let dir = record_copy(w, "shares-link");
     fs::remove_file(dir.join("record.json")).unwrap();
     fs::create_dir(w.join("elsewhere")).unwrap();
     symlink(w.join("elsewhere"), dir.join("shares")).unwrap();
@@ -1300,15 +1988,17 @@ fn record_files_that_are_links_fifos_or_devices_are_refused() {
     fails(&["tally", s(&dir)], 2, &["ceremony", "is not a directory"]);
     // Files named on the command line: a link to a regular file is read, a device is not.
     let manifest = w.join("manifest-link.json");
-    symlink(frozen_copy(w, "m").join("manifest.json"), &manifest).unwrap();
+    symlink(record_copy(w, "m").join("manifest.json"), &manifest).unwrap();
     ok(&["manifest", "check", s(&manifest)]);
     fails(
         &["manifest", "check", "/dev/zero"],
         2,
         &["/dev/zero", "a device, not a regular file"],
     );
-    let record = frozen_copy(w, "named");
+    let record = record_copy(w, "named");
     let r = s(&record);
+    let (board_key, _) = office_secrets(w);
+    let bk = s(&board_key);
     fails(
         &["decrypt", r, "--key", "/dev/zero"],
         2,
@@ -1323,7 +2013,9 @@ fn record_files_that_are_links_fifos_or_devices_are_refused() {
             "--code-file",
             "/dev/zero",
             "--choice",
-            "1,0,0",
+            "1,0",
+            "--board-secret",
+            bk,
         ],
         2,
         &["/dev/zero", "a device"],
@@ -1338,7 +2030,9 @@ fn record_files_that_are_links_fifos_or_devices_are_refused() {
             "--code-file",
             "-",
             "--choice",
-            "1,0,0",
+            "1,0",
+            "--board-secret",
+            bk,
         ],
         Some(&"A".repeat(10_000)),
     );
@@ -1357,8 +2051,10 @@ fn record_files_that_are_links_fifos_or_devices_are_refused() {
 fn the_credential_code_is_never_an_argument() {
     let work = tempfile::tempdir().unwrap();
     let w = work.path();
-    let record = frozen_copy(w, "record");
+    let record = record_copy(w, "record");
     let r = s(&record);
+    let (board_key, _) = office_secrets(w);
+    let bk = s(&board_key);
     let code = "ABCD-EFGH-JKMN-PQRS-TVWX-YZ01-2345";
     let board = fs::read(record.join("board.jsonl")).unwrap();
     for command in ["cast", "challenge"] {
@@ -1370,7 +2066,9 @@ fn the_credential_code_is_never_an_argument() {
             "--code",
             code,
             "--choice",
-            "1,0,0",
+            "1,0",
+            "--board-secret",
+            bk,
         ];
         let o = nullivote(&args);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
@@ -1393,7 +2091,9 @@ fn the_credential_code_is_never_an_argument() {
             "--code-file",
             s(&codes),
             "--choice",
-            "1,0,0",
+            "1,0",
+            "--board-secret",
+            bk,
         ],
         2,
         &["--code-file", "codes.txt", "2 lines"],
@@ -1411,10 +2111,29 @@ fn the_credential_code_is_never_an_argument() {
             "--code-file",
             s(&big),
             "--choice",
-            "1,0,0",
+            "1,0",
+            "--board-secret",
+            bk,
         ],
         2,
         &["big.txt", "4097 bytes", "4096"],
+    );
+    // So is a secret key file.
+    fails(
+        &[
+            "cast",
+            r,
+            "--channel",
+            "online",
+            "--code-file",
+            "-",
+            "--choice",
+            "1,0",
+            "--board-secret",
+            s(&big),
+        ],
+        2,
+        &["--board-secret", "big.txt", "4097 bytes", "4096"],
     );
     let err = fails(
         &[
@@ -1425,7 +2144,9 @@ fn the_credential_code_is_never_an_argument() {
             "--code-file",
             "-",
             "--choice",
-            "1,0,0",
+            "1,0",
+            "--board-secret",
+            bk,
         ],
         2,
         &["--code-file", "standard input"],
@@ -1450,14 +2171,8 @@ fn temporary_files_never_follow_planted_links() {
     use std::os::unix::fs::{PermissionsExt, symlink};
     let work = tempfile::tempdir().unwrap();
     let w = work.path();
-    let dir = frozen_copy(w, "election");
-    for name in [
-        "record.json",
-        "roll.json",
-        "board.jsonl",
-        "refusals.jsonl",
-        "tally.json",
-    ] {
+    let dir = record_copy(w, "election");
+    for name in ["record.json", "roll.json", "board.jsonl", "tally.json"] {
         fs::remove_file(dir.join(name)).unwrap();
     }
     for name in ["decryption.json", "result.json"] {
@@ -1596,10 +2311,14 @@ fn the_command_line_prints_only_through_the_escaping_macros() {
 fn a_silent_trustee_cannot_stall_the_ceremony() {
     let work = tempfile::tempdir().unwrap();
     let w = work.path();
-    let intake = w.join("intake.key");
-    let intake_key = ok(&["authority", "new", "--secret-out", s(&intake)])
-        .trim()
-        .to_string();
+    let intake_key = new_key(&w.join("intake.key"));
+    let board_key = new_key(&w.join("board.key"));
+    let admin_key = new_key(&w.join("admin.key"));
+    let keys = Keys {
+        intake: &intake_key,
+        board: &board_key,
+        admin: &admin_key,
+    };
     let secrets: Vec<String> = (1..=3)
         .map(|i| s(&w.join(format!("trustee-{i}.secret"))).to_string())
         .collect();
@@ -1608,7 +2327,7 @@ fn a_silent_trustee_cannot_stall_the_ceremony() {
         fs::create_dir_all(&dir).unwrap();
         fs::write(
             dir.join("manifest.json"),
-            manifest_json("club-committee-2026", &intake_key),
+            manifest_json("club-committee-2026", &keys),
         )
         .unwrap();
         dir

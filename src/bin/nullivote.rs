@@ -5,6 +5,8 @@
 //! nullivote lookup <record-dir> (--code-file FILE | --tracking-code HEX) [--expect BASE-HASH] [--json]
 //!
 //! nullivote manifest leadership --out DIR (--intake-key HEX | --intake-secret-out FILE)
+//!                               (--board-key HEX | --board-secret-out FILE)
+//!                               (--admin-key HEX | --admin-secret-out FILE)
 //! nullivote manifest check FILE
 //! nullivote authority new --secret-out FILE
 //! nullivote trustee round1 DIR --index I --secret FILE
@@ -12,9 +14,11 @@
 //! nullivote trustee round4 DIR --secret FILE [--index I] [--complain-about-missing]
 //!                          (every step after round 1 also takes --deadline-passed)
 //! nullivote credentials issue DIR --count N --codes-out FILE
-//! nullivote cast DIR --channel NAME --code-file FILE --choice 1,0[;0,1,1] [--authority-secret FILE]
-//! nullivote challenge DIR --channel NAME --code-file FILE --choice 1,0[;0,1,1]
-//! nullivote close DIR (--channel NAME | --voting)
+//! nullivote cast DIR --channel NAME --code-file FILE --choice 1,0[;0,1,1] --board-secret FILE
+//!                    [--receipt-out FILE] [--authority-secret FILE]
+//! nullivote challenge DIR --channel NAME --code-file FILE --choice 1,0[;0,1,1] --board-secret FILE
+//!                    [--receipt-out FILE]
+//! nullivote close DIR (--channel NAME | --voting) --admin-secret FILE --board-secret FILE
 //! nullivote tally DIR
 //! nullivote decrypt DIR --key FILE [--head HEX | --yes]
 //! nullivote publish DIR
@@ -30,16 +34,17 @@
 //!
 //! | step | who | reads | writes |
 //! | --- | --- | --- | --- |
-//! | `manifest leadership` | administrator | | `manifest.json` (a custom election: write the JSON, check it with `manifest check`, copy it to `DIR/manifest.json`) |
-//! | `authority new` | channel authority (postal intake) | | its secret file; prints the public key for the manifest |
+//! | `manifest leadership` | administrator | the offices' public keys (or draws them) | `manifest.json` naming the postal intake's, the board operator's and the administrator's keys, each office its own (a custom election: write the JSON, check it with `manifest check`, copy it to `DIR/manifest.json`); the secrets it draws, outside `DIR` |
+//! | `authority new` | each office: channel authority (postal intake), board operator, administrator | | its secret file; prints the public key for the manifest |
 //! | `trustee round1`…`finish` | each trustee | `manifest.json`, `ceremony/` | `ceremony/roundN-<i>.json` (round 3's shares each sealed for their recipient), its secret file, `ceremony.json` |
 //! | `credentials issue` | registrar | `manifest.json` | `roll.json`, the codes file |
-//! | `cast`, `challenge`, `close` | board operator (for the voter's device or the intake) | the election, `board.jsonl` | `board.jsonl`, `refusals.jsonl` |
+//! | `cast`, `challenge` | board operator, with `--board-secret` (for the voter's device or the intake) | the election, `board.jsonl` | `board.jsonl` (the ballot, or the refusal: an entry too); the board's signed receipt (`--receipt-out`, for the voter) |
+//! | `close` | administrator, with `--admin-secret` (signs the close), and board operator, with `--board-secret` (signs the receipt) | the election, `board.jsonl` | `board.jsonl`; at the close of voting `board-head.json`, the board's signature of its final head |
 //! | `tally` | anyone | the election, the board | `tally.json`; prints the board head to publish |
 //! | `decrypt` | each trustee | the election, the board, `tally.json`, its key | its key (records the head it decrypted), `shares/share-<l>.json` |
-//! | `publish` | administrator | everything above | `decryption.json`, `result.json`, `record.json`; removes `ceremony/`, `shares/` |
+//! | `publish` | administrator | everything above | `decryption.json`, `result.json`, `record.json` (with the board's signature from `board-head.json`); removes `ceremony/`, `shares/`, `board-head.json` |
 //! | `verify` | anyone | the published record | nothing; prints every check and the verified result |
-//! | `lookup` | a member (their code), or anyone (a tracking code) | the published record, verified first; the code file or standard input | nothing; prints the member's ballots, which counts and why |
+//! | `lookup` | a member (their code), or anyone (a tracking code) | the published record, verified first; the code file or standard input | nothing; prints the member's ballots and refusals, which counts and why |
 //!
 //! Choices made here, and why:
 //!
@@ -55,6 +60,17 @@
 //! * **No secret in the shared directory.** Each key-generation share is sealed for its
 //!   recipient (spec §10.5) before it is written to `ceremony/`; the secret files each party
 //!   names on the command line are the only secrets, and belong outside `DIR`.
+//! * **Each office its own key, and the board answers for every entry.** The manifest names
+//!   the board operator's and the administrator's keys, distinct from each other and from every
+//!   channel authority (`manifest leadership` refuses a shared key). Every command that changes
+//!   the board takes the board's secret (`--board-secret`), and a key that is not the
+//!   manifest's is refused (exit 2) before anything is done; the board signs a receipt for
+//!   every entry, a refused submission included (a refusal is an entry of the chain, so the
+//!   submitter holds the board's word for it), and `--receipt-out` saves it. Only the
+//!   administrator closes: `close` takes `--admin-secret`, whose key signs the close for its
+//!   place on the board. At the close of voting the board signs its final head
+//!   (`board-head.json`), which `publish` puts in `record.json` and `verify` checks; nothing is
+//!   submitted after it, not even a refusal.
 //! * **Writes are atomic** (a temporary file with a random name, created exclusively, renamed
 //!   into place), secrets are created with mode 0600, never overwritten by a new secret, and
 //!   never written into a directory every user may write into nor into the record directory;
@@ -64,8 +80,10 @@
 //!   never from arguments (`--code-file`; `--choice` is an argument, visible in the process
 //!   list, and its help says so).
 //! * **A published record directory holds exactly the record**: `publish` refuses a directory
-//!   holding anything but the record's files and the known working files, and removes the
-//!   working files once they are folded into the record; `verify` refuses any other entry.
+//!   holding anything but the record's files and the known working files (`ceremony/`,
+//!   `shares/`, `board-head.json`, `board.lock`), and removes the working files once they are
+//!   folded into the record; `verify` refuses any other entry. A receipt (`--receipt-out`) is
+//!   never written into `DIR` either.
 //! * **Nothing reaches the terminal raw**: every line printed goes through `say!`/`warn!`,
 //!   which escape control, format and bidirectional characters (`nullivote::text::escape`),
 //!   and the JSON report through `nullivote::text::escape_json`.
@@ -95,11 +113,13 @@
 //! # Exit status
 //!
 //! `0` success; `2` a usage error or bad input (the command did nothing, or nothing that
-//! matters); `1` the protocol said no: a refused ballot, challenge or phase change, a
-//! misbehaving trustee, a decryption that fails. `verify` keeps its own: `0` only if every
-//! check passes, `1` otherwise. `lookup`: `0` when it answered, whatever the answer (nothing
-//! cast, not on the roll, not on the board), `1` when the record cannot be read or does not
-//! verify, `2` for a usage error or bad input (a mistyped code).
+//! matters), a secret key that is not the office's the manifest names among them; `1` the
+//! protocol said no: a refused ballot or challenge (whose refusal entry is on the board, with
+//! its receipt), a refused phase change, a misbehaving trustee, a decryption that fails.
+//! `verify` keeps its own: `0` only if every check passes, `1` otherwise. `lookup`: `0` when it
+//! answered, whatever the answer (nothing cast, not on the roll, not on the board), `1` when
+//! the record cannot be read or does not verify, `2` for a usage error or bad input (a
+//! mistyped code).
 
 /// Prints one line on standard output with every control, format or separator character escaped
 /// ([`nullivote::text::escape`]): nothing an input, a record or a file name holds reaches the
@@ -201,7 +221,8 @@ enum Command {
     /// Write or check an election manifest.
     #[command(subcommand)]
     Manifest(ManifestCommand),
-    /// Channel authorities (the postal intake that countersigns paper ballots).
+    /// The offices' keys: channel authorities (the postal intake that countersigns paper
+    /// ballots), the board operator, the administrator.
     #[command(subcommand)]
     Authority(AuthorityCommand),
     /// The key ceremony, one round at a time, each trustee on its own machine.
@@ -210,21 +231,28 @@ enum Command {
     /// The registrar's credentials and roll.
     #[command(subcommand)]
     Credentials(CredentialsCommand),
-    /// Build a ballot and submit it to the board; prints the receipt, or the refusal (exit 1).
+    /// Build a ballot and submit it to the board: prints the board's signed receipt, or the
+    /// refusal (exit 1), which is a board entry with its own signed receipt.
     Cast {
         #[command(flatten)]
         vote: VoteArgs,
+        #[command(flatten)]
+        submit: SubmitArgs,
         /// The channel authority's secret file, to countersign (channels that require it).
         #[arg(long, value_name = "FILE")]
         authority_secret: Option<PathBuf>,
     },
     /// Build a ballot and challenge it (Benaloh): prints what it encrypts and publishes it as
-    /// spoiled; it can never be cast.
+    /// spoiled, with the board's signed receipt; it can never be cast.
     Challenge {
         #[command(flatten)]
         vote: VoteArgs,
+        #[command(flatten)]
+        submit: SubmitArgs,
     },
-    /// Close one channel, or voting on every channel.
+    /// Close one channel, or voting on every channel: the administrator signs the close, the
+    /// board appends it. At the close of voting the board signs its final head
+    /// (DIR/board-head.json, which `publish` puts in record.json).
     #[command(group(ArgGroup::new("what").required(true).args(["channel", "voting"])))]
     Close {
         /// The record directory.
@@ -235,6 +263,14 @@ enum Command {
         /// Close voting on every channel.
         #[arg(long)]
         voting: bool,
+        /// The administrator's secret key file (the manifest's administrator key): signs the
+        /// close.
+        #[arg(long, value_name = "FILE")]
+        admin_secret: PathBuf,
+        /// The board operator's secret key file (the manifest's board key): signs the
+        /// receipt, and at the close of voting the final head.
+        #[arg(long, value_name = "FILE")]
+        board_secret: PathBuf,
     },
     /// Tally the closed board: writes tally.json (encrypted sums, decisions, counts).
     Tally {
@@ -270,8 +306,13 @@ enum Command {
 
 #[derive(Subcommand)]
 enum ManifestCommand {
-    /// Write DIR/manifest.json for the 2022 leadership ballot (5 trustees, any 3 decrypt).
+    /// Write DIR/manifest.json for the 2022 leadership ballot (5 trustees, any 3 decrypt),
+    /// naming the postal intake's, the board operator's and the administrator's keys (each
+    /// office its own). Each key is given (`--<office>-key HEX`, from `nullivote authority
+    /// new`) or drawn here, its secret saved in FILE (`--<office>-secret-out FILE`).
     #[command(group(ArgGroup::new("intake").required(true).args(["intake_key", "intake_secret_out"])))]
+    #[command(group(ArgGroup::new("board").required(true).args(["board_key", "board_secret_out"])))]
+    #[command(group(ArgGroup::new("admin").required(true).args(["admin_key", "admin_secret_out"])))]
     Leadership {
         /// The record directory (created if needed).
         #[arg(long, value_name = "DIR")]
@@ -282,6 +323,19 @@ enum ManifestCommand {
         /// Draw the postal intake's key pair and save its secret in FILE.
         #[arg(long, value_name = "FILE")]
         intake_secret_out: Option<PathBuf>,
+        /// The board operator's public key (64 hex characters): signs every receipt and the
+        /// final head.
+        #[arg(long, value_name = "HEX")]
+        board_key: Option<String>,
+        /// Draw the board operator's key pair and save its secret in FILE.
+        #[arg(long, value_name = "FILE")]
+        board_secret_out: Option<PathBuf>,
+        /// The administrator's public key (64 hex characters): signs every close.
+        #[arg(long, value_name = "HEX")]
+        admin_key: Option<String>,
+        /// Draw the administrator's key pair and save its secret in FILE.
+        #[arg(long, value_name = "FILE")]
+        admin_secret_out: Option<PathBuf>,
     },
     /// Validate a manifest JSON file and print its digest.
     Check {
@@ -292,7 +346,8 @@ enum ManifestCommand {
 
 #[derive(Subcommand)]
 enum AuthorityCommand {
-    /// Draw a channel authority's key pair: saves the secret, prints the public key.
+    /// Draw a key pair (a channel authority's, the board operator's, the administrator's):
+    /// saves the secret, prints the public key for the manifest.
     New {
         /// Where to save the secret key (mode 0600; never overwritten).
         #[arg(long, value_name = "FILE")]
@@ -397,6 +452,28 @@ struct VoteArgs {
     choice: String,
 }
 
+/// What the board operator gives for a submission.
+#[derive(Args)]
+struct SubmitArgs {
+    /// The board operator's secret key file (the manifest's board key): the board signs a
+    /// receipt for every entry it appends.
+    #[arg(long, value_name = "FILE")]
+    board_secret: PathBuf,
+    /// Save the board's signed receipt (JSON) in FILE, for the voter: written whether the
+    /// submission is admitted or refused (a refusal is a board entry too). Never overwritten.
+    #[arg(long, value_name = "FILE")]
+    receipt_out: Option<PathBuf>,
+}
+
+impl SubmitArgs {
+    fn submit(&self) -> voting::Submit<'_> {
+        voting::Submit {
+            board_secret: &self.board_secret,
+            receipt_out: self.receipt_out.as_deref(),
+        }
+    }
+}
+
 impl VoteArgs {
     fn vote(&self) -> voting::Vote<'_> {
         voting::Vote {
@@ -447,9 +524,18 @@ fn keep_secrets_out(command: &Command) -> Outcome {
     match command {
         Command::Manifest(ManifestCommand::Leadership {
             out,
-            intake_secret_out: Some(secret),
+            intake_secret_out,
+            board_secret_out,
+            admin_secret_out,
             ..
-        }) => keep_secret_out("--intake-secret-out", secret, out),
+        }) => [
+            ("--intake-secret-out", intake_secret_out),
+            ("--board-secret-out", board_secret_out),
+            ("--admin-secret-out", admin_secret_out),
+        ]
+        .into_iter()
+        .filter_map(|(flag, secret)| secret.as_ref().map(|secret| (flag, secret)))
+        .try_for_each(|(flag, secret)| keep_secret_out(flag, secret, out)),
         Command::Trustee(step) => {
             let (dir, secret) = match step {
                 TrusteeCommand::Round1 { dir, secret, .. } => (dir, secret),
@@ -494,7 +580,26 @@ fn run(command: Command) -> Outcome {
             out,
             intake_key,
             intake_secret_out,
-        }) => setup::manifest_leadership(&out, intake_key.as_deref(), intake_secret_out.as_deref()),
+            board_key,
+            board_secret_out,
+            admin_key,
+            admin_secret_out,
+        }) => {
+            fn source<'a>(
+                key: &'a Option<String>,
+                secret_out: &'a Option<PathBuf>,
+            ) -> Option<setup::KeySource<'a>> {
+                key.as_deref()
+                    .map(setup::KeySource::Public)
+                    .or(secret_out.as_deref().map(setup::KeySource::SecretOut))
+            }
+            setup::manifest_leadership(
+                &out,
+                source(&intake_key, &intake_secret_out),
+                source(&board_key, &board_secret_out),
+                source(&admin_key, &admin_secret_out),
+            )
+        }
         Command::Manifest(ManifestCommand::Check { file }) => setup::manifest_check(&file),
         Command::Authority(AuthorityCommand::New { secret_out }) => {
             setup::authority_new(&secret_out)
@@ -524,14 +629,22 @@ fn run(command: Command) -> Outcome {
         }) => setup::credentials_issue(&dir, count, &codes_out),
         Command::Cast {
             vote,
+            submit,
             authority_secret,
-        } => voting::cast(&vote.vote(), authority_secret.as_deref()),
-        Command::Challenge { vote } => voting::challenge(&vote.vote()),
+        } => voting::cast(&vote.vote(), &submit.submit(), authority_secret.as_deref()),
+        Command::Challenge { vote, submit } => voting::challenge(&vote.vote(), &submit.submit()),
         Command::Close {
             dir,
             channel,
             voting,
-        } => voting::close(&dir, if voting { None } else { channel.as_deref() }),
+            admin_secret,
+            board_secret,
+        } => voting::close(
+            &dir,
+            if voting { None } else { channel.as_deref() },
+            &admin_secret,
+            &board_secret,
+        ),
         Command::Tally { dir } => counting::tally(&dir),
         Command::Decrypt {
             dir,

@@ -8,11 +8,11 @@
 
 use std::path::{Path, PathBuf};
 
-use nullivote::board::{Board, BoardState, Entry, verify_chain};
+use nullivote::board::{Board, BoardState, Entry, ResumeError, SigningKey, verify_chain};
 use nullivote::credential::Roll;
 use nullivote::election::Election;
 use nullivote::manifest::Manifest;
-use nullivote::record::{Ceremony, RECORD_FORMAT, RecordHeader, RefusalRecord};
+use nullivote::record::{Ceremony, RECORD_FORMAT, RecordHeader};
 use nullivote::tally::Tally;
 use nullivote::transcript::PROTOCOL_VERSION;
 
@@ -215,16 +215,39 @@ impl Context {
         Ok(entries)
     }
 
-    /// `refusals.jsonl` (no file: none).
-    pub fn refusals(&self) -> Outcome<Vec<RefusalRecord>> {
-        read_lines_or_empty(&self.dir.file("refusals.jsonl"), "refusal")
+    /// The board operator's signing key from `--board-secret FILE`: the manifest's board key,
+    /// or a usage error (exit 2) before anything is done.
+    pub fn board_key(&self, path: &Path) -> Outcome<SigningKey> {
+        crate::setup::read_office_key(
+            path,
+            "--board-secret",
+            "board operator",
+            self.manifest.authorities().board,
+            &self.manifest,
+        )
     }
 
-    /// The live board, re-verified from its entries.
-    pub fn board(&self) -> Outcome<Board> {
+    /// The administrator's signing key from `--admin-secret FILE`: the manifest's
+    /// administrator key, or a usage error (exit 2) before anything is done.
+    pub fn administrator_key(&self, path: &Path) -> Outcome<SigningKey> {
+        crate::setup::read_office_key(
+            path,
+            "--admin-secret",
+            "administrator",
+            self.manifest.authorities().administrator,
+            &self.manifest,
+        )
+    }
+
+    /// The live board, re-verified from its entries, signing with the board operator's `key`
+    /// (from [`Context::board_key`]).
+    pub fn board(&self, key: SigningKey) -> Outcome<Board> {
         let entries = self.entries()?;
-        Board::resume(self.election.clone(), entries, Vec::new())
-            .map_err(|errors| chain_failure(&self.dir.file("board.jsonl"), &errors))
+        let path = self.dir.file("board.jsonl");
+        Board::resume(self.election.clone(), key, entries).map_err(|e| match e {
+            ResumeError::Chain(errors) => chain_failure(&path, &errors),
+            other => Fail::input(format!("--board-secret: {other}")),
+        })
     }
 
     /// The board's entries, re-verified, and the state they leave.
@@ -235,23 +258,21 @@ impl Context {
         Ok((entries, state))
     }
 
-    /// The tally of the closed board, with the refusal log's counts.
+    /// The tally of the closed board (its counts of refusals are the board's refusal entries).
     pub fn tally(&self) -> Outcome<(Vec<Entry>, Tally)> {
         let (entries, state) = self.replay()?;
         if !state.voting_closed() {
             return Err(Fail::file(
                 &self.dir.file("board.jsonl"),
                 format!(
-                    "voting is still open; close it first with `nullivote close {} --voting`",
+                    "voting is still open; the administrator closes it first with `nullivote \
+                     close {} --voting --admin-secret FILE --board-secret FILE`",
                     self.dir.path().display()
                 ),
             ));
         }
-        let mut tally = Tally::compute(&self.election, &entries, state.cast())
+        let tally = Tally::compute(&self.election, &entries, state.cast())
             .map_err(|e| Fail::file(&self.dir.file("board.jsonl"), e))?;
-        // The log's reasons are text; only the channel matters for the counts (as in the
-        // verifier).
-        tally.count_refusals(self.refusals()?.iter().map(|r| r.channel));
         Ok((entries, tally))
     }
 
@@ -264,8 +285,7 @@ impl Context {
             return Err(Fail::file(
                 &path,
                 format!(
-                    "is not the tally of board.jsonl and refusals.jsonl; run `nullivote tally {}` \
-                     again",
+                    "is not the tally of board.jsonl; run `nullivote tally {}` again",
                     self.dir.path().display()
                 ),
             ));

@@ -18,10 +18,9 @@
 use std::io::{BufRead, IsTerminal};
 use std::path::{Path, PathBuf};
 
+use nullivote::board::Entry;
 use nullivote::election::BaseHash;
-use nullivote::record::{
-    DecryptionRecord, ElectionResult, FILES, RECORD_FORMAT, RecordHeader, RefusalRecord,
-};
+use nullivote::record::{DecryptionRecord, ElectionResult, FILES, RECORD_FORMAT, RecordHeader};
 use nullivote::tally::Tally;
 use nullivote::transcript::PROTOCOL_VERSION;
 use nullivote::trustee::{BoardHead, DecryptionRun, DecryptionShare, TrusteeError, combine};
@@ -30,6 +29,7 @@ use rand_core::OsRng;
 use crate::ceremony::read_key;
 use crate::context::{Context, Dir};
 use crate::files::{BoardLock, Fail, Outcome, absent, json_bytes, lines_bytes, read_json, replace};
+use crate::voting::{BOARD_HEAD_FILE, BoardHeadFile};
 
 fn print_counts(ctx: &Context, tally: &Tally) {
     say!("per channel:              cast  superseded   refused   counted");
@@ -286,6 +286,8 @@ fn what_it_is(name: &str) -> &'static str {
         " (a secret: keep it out of the record directory)"
     } else if name.starts_with('.') && name.ends_with(".tmp") {
         " (a temporary file of a command that was killed)"
+    } else if name == "refusals.jsonl" {
+        " (the refusal log of an earlier version: refusals are board entries now)"
     } else {
         ""
     }
@@ -293,8 +295,8 @@ fn what_it_is(name: &str) -> &'static str {
 
 /// The record directory before `publish`: only the record's files and the command line's known
 /// public working files (the trustees' packages in `ceremony/`, the decryption shares in
-/// `shares/`, and `board.lock`, which `publish` holds), each a regular file or directory, never
-/// a symbolic link. Returns the working files, to remove once the record is written; refuses
+/// `shares/`, the board's signed final head `board-head.json`, and `board.lock`, which
+/// `publish` holds), each a regular file or directory, never a symbolic link. Returns the working files, to remove once the record is written; refuses
 /// (exit 2) naming every other path (a trustee's secret, `private/`, an unknown file).
 fn working_files(dir: &Dir) -> Outcome<Vec<PathBuf>> {
     let mut working = Vec::new();
@@ -313,6 +315,10 @@ fn working_files(dir: &Dir) -> Outcome<Vec<PathBuf>> {
         let allowed = match name {
             _ if FILES.iter().any(|(f, _)| *f == name) => file,
             "board.lock" => file,
+            BOARD_HEAD_FILE if file => {
+                working.push(path.clone());
+                true
+            }
             "ceremony" | "shares" if kind.is_dir() => {
                 let known = if name == "ceremony" {
                     is_package
@@ -391,6 +397,50 @@ fn remove_working_files(working: &[PathBuf]) -> Outcome {
     Ok(())
 }
 
+/// The board's signature of its final head `head`: from `board-head.json` (written by `close
+/// --voting`), or, once published (`publish` removes `board-head.json`), from `record.json`.
+fn final_signature(ctx: &Context, head: &BoardHead) -> Outcome<nullivote::board::Signature> {
+    let path = ctx.dir.file(BOARD_HEAD_FILE);
+    let close = format!(
+        "`nullivote close {} --voting --admin-secret FILE --board-secret FILE`",
+        ctx.dir.path().display()
+    );
+    if absent(&path) {
+        if let Some(h) = ctx.dir.header()? {
+            let published = BoardHeadFile {
+                board_entries: h.board_entries,
+                board_head: h.board_head,
+                board_signature: h.board_signature,
+            };
+            if published.signs(ctx, head.entries, head.digest) {
+                return Ok(published.board_signature);
+            }
+        }
+        return Err(Fail::file(
+            &path,
+            format!(
+                "missing: the board's signature of its final head, which {close} writes (on a \
+                 board already closed it writes only this file)"
+            ),
+        ));
+    }
+    let signed: BoardHeadFile = read_json(&path, "board head")?;
+    if !signed.signs(ctx, head.entries, head.digest) {
+        return Err(Fail::file(
+            &path,
+            format!(
+                "is not the board's signature of this board's head {} ({} entries): it names {} \
+                 ({} entries), or its signature is not the board key's; run {close} again",
+                hex::encode(head.digest.as_bytes()),
+                head.entries,
+                hex::encode(signed.board_head.as_bytes()),
+                signed.board_entries
+            ),
+        ));
+    }
+    Ok(signed.board_signature)
+}
+
 /// `nullivote publish DIR`.
 pub fn publish(dir: &Path) -> Outcome {
     let opened = Dir::open(dir)?;
@@ -399,10 +449,11 @@ pub fn publish(dir: &Path) -> Outcome {
     let working = working_files(&opened)?;
     let ctx = opened.election()?;
     let (entries, tally) = ctx.checked_tally()?;
+    let head = BoardHead::of(&ctx.election, &entries);
+    let board_signature = final_signature(&ctx, &head)?;
     let files = read_shares(&ctx)?;
     let shares: Vec<DecryptionShare> = files.iter().map(|(_, s)| s.clone()).collect();
     let aggregates = tally.flat_aggregates();
-    let head = BoardHead::of(&ctx.election, &entries);
     let public = &ctx.ceremony.public;
     let decryption = combine(
         public,
@@ -472,13 +523,12 @@ pub fn publish(dir: &Path) -> Outcome {
         base_hash: *ctx.election.base_hash(),
         board_head: head.digest,
         board_entries: head.entries,
+        board_signature,
     };
-    // An empty board or refusal log is still a file of the record.
-    for name in ["board.jsonl", "refusals.jsonl"] {
-        let path = ctx.dir.file(name);
-        if !path.exists() {
-            replace(&path, &lines_bytes::<RefusalRecord>(&path, &[])?, false)?;
-        }
+    // An empty board is still a file of the record.
+    let path = ctx.dir.file("board.jsonl");
+    if !path.exists() {
+        replace(&path, &lines_bytes::<Entry>(&path, &[])?, false)?;
     }
     let path = ctx.dir.file("decryption.json");
     replace(

@@ -92,6 +92,7 @@ fn hint(path: &Path) -> &'static str {
         "ceremony.json" => " (the key ceremony has not finished: `nullivote trustee finish`)",
         "roll.json" => " (`nullivote credentials issue` writes it)",
         "tally.json" => " (`nullivote tally` writes it)",
+        "board-head.json" => " (`nullivote close DIR --voting` writes it)",
         _ => "",
     }
 }
@@ -155,30 +156,43 @@ pub fn read_secret_within(path: &Path, limit: u64) -> Outcome<Zeroizing<Vec<u8>>
         .map_err(|e| cannot_read(path, &e))
 }
 
-/// Refuses a secret file (`flag FILE`) inside the record directory `dir`: the record directory
-/// is copied between the parties' machines and published, so a secret is never written there
-/// (and `nullivote publish` refuses a directory holding one).
-pub fn keep_secret_out(flag: &str, secret: &Path, dir: &Path) -> Outcome {
-    // The nearest existing ancestor of the secret's path, resolved like the directory.
-    let mut ancestor = secret.parent();
-    while let Some(a) = ancestor {
-        let a = if a.as_os_str().is_empty() {
+/// `path` resolved as far as it exists: the canonical form of its nearest existing ancestor,
+/// followed by the components that do not exist yet (`None` if a missing part is `..`, or
+/// nothing of it resolves).
+fn resolve(path: &Path) -> Option<PathBuf> {
+    let mut missing = Vec::new();
+    let mut part = path;
+    loop {
+        let probe = if part.as_os_str().is_empty() {
             Path::new(".")
         } else {
-            a
+            part
         };
-        if let (Ok(place), Ok(record)) = (a.canonicalize(), dir.canonicalize()) {
-            if place.starts_with(&record) {
-                return Err(Fail::input(format!(
-                    "{flag} {}: is inside the record directory {}, which is copied and \
-                     published; keep secrets in a directory of your own",
-                    secret.display(),
-                    dir.display()
-                )));
-            }
-            return Ok(());
+        if let Ok(mut resolved) = probe.canonicalize() {
+            resolved.extend(missing.iter().rev());
+            return Some(resolved);
         }
-        ancestor = a.parent();
+        missing.push(part.file_name()?);
+        part = part.parent()?;
+    }
+}
+
+/// Whether `path` is (or would be, once created) inside the directory `dir`, or is `dir`.
+pub fn inside(path: &Path, dir: &Path) -> bool {
+    matches!((resolve(path), resolve(dir)), (Some(place), Some(record)) if place.starts_with(&record))
+}
+
+/// Refuses a secret file (`flag FILE`) inside the record directory `dir` (which may not exist
+/// yet): the record directory is copied between the parties' machines and published, so a
+/// secret is never written there (and `nullivote publish` refuses a directory holding one).
+pub fn keep_secret_out(flag: &str, secret: &Path, dir: &Path) -> Outcome {
+    if inside(secret, dir) {
+        return Err(Fail::input(format!(
+            "{flag} {}: is inside the record directory {}, which is copied and published; keep \
+             secrets in a directory of your own",
+            secret.display(),
+            dir.display()
+        )));
     }
     Ok(())
 }

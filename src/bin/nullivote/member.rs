@@ -202,7 +202,9 @@ fn print_credential(view: &MemberView, election_id: &str) {
     match view.roll_index {
         Some(i) => say!(
             "credential {} is on the roll (roll entry {i})",
-            hex::encode(view.credential.element().as_bytes())
+            view.credential
+                .map(|c| hex::encode(c.element().as_bytes()))
+                .unwrap_or_default()
         ),
         None => say!(
             "this credential is NOT on the roll of election {election_id}: the code is not a \
@@ -212,8 +214,8 @@ fn print_credential(view: &MemberView, election_id: &str) {
     }
     print_member(view);
     say!(
-        "(not listed: challenged ballots, which name no member (look one up with \
-         --tracking-code), and refused submissions, which are not board entries)"
+        "(not listed: challenged ballots, which name no member; look one up with \
+         --tracking-code)"
     );
 }
 
@@ -228,7 +230,10 @@ fn print_tracking_code(code: &TrackingCode, found: &CodeLookup) {
             say!("tracking code {code}: a ballot cast at board entry {position} ({channel})");
             say!(
                 "cast under credential {} ({})",
-                hex::encode(member.credential.element().as_bytes()),
+                member
+                    .credential
+                    .map(|c| hex::encode(c.element().as_bytes()))
+                    .unwrap_or_default(),
                 member.roll_index.map_or_else(
                     || "not on the roll".to_string(),
                     |i| format!("roll entry {i}")
@@ -244,9 +249,23 @@ fn print_tracking_code(code: &TrackingCode, found: &CodeLookup) {
             "tracking code {code}: a challenged ballot at board entry {position} \
              ({channel_name}): it was opened and published as spoiled, and never counts"
         ),
+        CodeLookup::Refused { refusal, member } => {
+            say!(
+                "tracking code {code}: a submission refused at board entry {} ({}): {}",
+                refusal.position,
+                refusal.channel_name,
+                refusal.reason
+            );
+            if !refusal.nullifier_proven {
+                say!("(refused as invalid: the nullifier it named is not proven to be a member's)");
+            }
+            if let Some(member) = member {
+                print_member(member);
+            }
+        }
         CodeLookup::NotOnBoard => say!(
-            "tracking code {code} is not on the board: no cast or challenged ballot with this \
-             tracking code was admitted (a refused submission never is)"
+            "tracking code {code} is not on the board: no entry (cast, challenged or refused) \
+             has this tracking code"
         ),
         _ => say!("tracking code {code}: an entry this nullivote cannot describe"),
     }
@@ -280,11 +299,16 @@ fn print_member(view: &MemberView) {
     }
     for r in &view.refusals {
         say!(
-            "entry {:<5} {:<8} tracking code {}  refused: {}",
+            "entry {:<5} {:<8} tracking code {}  refused: {}{}",
             r.position,
             r.channel_name,
             r.tracking_code,
-            r.reason
+            r.reason,
+            if r.nullifier_proven {
+                ""
+            } else {
+                " (its nullifier is not proven: anyone can write it into an invalid ballot)"
+            }
         );
     }
     match view.counted {

@@ -1,23 +1,28 @@
-//! Before the vote: the manifest, the channel authorities' keys, and the credentials.
+//! Before the vote: the manifest, the offices' keys, and the credentials.
 //!
-//! An authority secret file (a postal intake's countersigning key) is one line: the 64 lowercase
-//! hex characters of the canonical encoding of a non-zero scalar. The credential codes file has
-//! one code a line; line `i` (from 1) is the member of roll entry `i − 1`.
+//! A secret key file of an office (a postal intake's countersigning key, the board operator's
+//! or the administrator's signing key) is one line: the 64 lowercase hex characters of the
+//! canonical encoding of a non-zero scalar `x`, whose public key `x·G` the manifest names. The
+//! credential codes file has one code a line; line `i` (from 1) is the member of roll entry
+//! `i − 1`.
 
 use std::path::Path;
 
 use curve25519_dalek::{RistrettoPoint, Scalar};
+use nullivote::board::SigningKey;
 use nullivote::codec::decode_hex;
 use nullivote::credential::{CredentialCode, CredentialSecret, MAX_ROLL, Roll};
 use nullivote::group::{Element, decode_scalar};
-use nullivote::manifest::{ChannelRule, Manifest};
+use nullivote::manifest::{Authorities, ChannelRule, Manifest};
 use nullivote::secret::SecretScalar;
 use rand_core::{OsRng, RngCore};
 use rayon::prelude::*;
 use zeroize::Zeroizing;
 
 use crate::context::Dir;
-use crate::files::{Fail, Outcome, create, json_bytes, read_named_json, read_secret};
+use crate::files::{
+    Fail, Outcome, absent, create, json_bytes, read_named_json, read_secret_within,
+};
 
 /// A fresh non-zero secret scalar from the OS RNG.
 fn random_secret() -> SecretScalar {
@@ -37,24 +42,32 @@ fn public_of(secret: &SecretScalar) -> Outcome<Element> {
         .map_err(|e| Fail::input(format!("the authority key: {e}")))
 }
 
+/// Saves `secret` in `path` (mode 0600; never overwritten).
+fn save_secret(path: &Path, secret: &SecretScalar) -> Outcome {
+    let mut text = Zeroizing::new(hex::encode(secret.expose().as_bytes()));
+    text.push('\n');
+    create(path, text.as_bytes(), true)
+}
+
 /// Draws an authority key, saves its secret in `path` (mode 0600; never overwritten) and
 /// returns the public key.
 fn new_authority(path: &Path) -> Outcome<Element> {
     let secret = random_secret();
     let public = public_of(&secret)?;
-    let mut text = Zeroizing::new(hex::encode(secret.expose().as_bytes()));
-    text.push('\n');
-    create(path, text.as_bytes(), true)?;
+    save_secret(path, &secret)?;
     Ok(public)
 }
 
-/// Reads an authority secret file.
+/// The most bytes a secret key file may hold: it holds one line of 64 hex characters.
+const KEY_FILE_BYTES: u64 = 4096;
+
+/// Reads a secret key file (an authority's, the board operator's, the administrator's).
 pub fn read_authority(path: &Path) -> Outcome<SecretScalar> {
-    let bytes = read_secret(path)?;
+    let bytes = read_secret_within(path, KEY_FILE_BYTES)?;
     let bad = || {
         Fail::file(
             path,
-            "not an authority secret (one line of 64 lowercase hex characters, as written by \
+            "not a secret key file (one line of 64 lowercase hex characters, as written by \
              `nullivote authority new`)",
         )
     };
@@ -79,46 +92,171 @@ pub fn authority_new(secret_out: &Path) -> Outcome {
     Ok(())
 }
 
-/// `nullivote manifest leadership --out DIR (--intake-key HEX | --intake-secret-out FILE)`.
+/// How an office's key comes into the manifest: its public key given in hex (`--<office>-key
+/// HEX`), or a key pair drawn here whose secret is saved in a file (`--<office>-secret-out
+/// FILE`).
+#[derive(Clone, Copy)]
+pub enum KeySource<'a> {
+    /// The public key, 64 hex characters.
+    Public(&'a str),
+    /// Draw a key pair; save the secret in this file.
+    SecretOut(&'a Path),
+}
+
+/// One office of `manifest leadership`: its flags' stem and its name in messages.
+struct Office<'a> {
+    flag: &'static str,
+    name: &'static str,
+    source: Option<KeySource<'a>>,
+}
+
+/// A key of an office, and the secret drawn for it (to save once the manifest is valid).
+fn office_key<'a>(office: &Office<'a>) -> Outcome<(Element, Option<(SecretScalar, &'a Path)>)> {
+    let flag = office.flag;
+    match office.source {
+        Some(KeySource::Public(hex)) => {
+            let bytes = decode_hex(hex.trim(), "key")
+                .map_err(|e| Fail::input(format!("--{flag}-key: {e}")))?;
+            let key = Element::from_bytes(&bytes, "key")
+                .map_err(|e| Fail::input(format!("--{flag}-key: {e}")))?;
+            Ok((key, None))
+        }
+        Some(KeySource::SecretOut(path)) => {
+            if !absent(path) {
+                return Err(Fail::file(
+                    path,
+                    format!("already exists; refusing to overwrite it (--{flag}-secret-out)"),
+                ));
+            }
+            let secret = random_secret();
+            Ok((public_of(&secret)?, Some((secret, path))))
+        }
+        None => Err(Fail::input(format!(
+            "give exactly one of --{flag}-key and --{flag}-secret-out"
+        ))),
+    }
+}
+
+/// `nullivote manifest leadership --out DIR (--intake-key HEX | --intake-secret-out FILE)
+/// (--board-key HEX | --board-secret-out FILE) (--admin-key HEX | --admin-secret-out FILE)`.
+///
+/// The manifest is checked (every office its own key) before anything is written; then the
+/// secrets drawn are saved, then the manifest.
 pub fn manifest_leadership(
     out: &Path,
-    intake_key: Option<&str>,
-    intake_secret_out: Option<&Path>,
+    intake: Option<KeySource<'_>>,
+    board: Option<KeySource<'_>>,
+    admin: Option<KeySource<'_>>,
 ) -> Outcome {
-    let dir = Dir::create(out)?;
-    let path = dir.file("manifest.json");
-    if path.exists() {
+    let offices = [
+        Office {
+            flag: "intake",
+            name: "postal intake",
+            source: intake,
+        },
+        Office {
+            flag: "board",
+            name: "board operator",
+            source: board,
+        },
+        Office {
+            flag: "admin",
+            name: "administrator",
+            source: admin,
+        },
+    ];
+    // Two offices' secrets in one file: the second would find the first there.
+    let outs: Vec<&Path> = offices
+        .iter()
+        .filter_map(|o| match o.source {
+            Some(KeySource::SecretOut(p)) => Some(p),
+            _ => None,
+        })
+        .collect();
+    if let Some(p) = outs
+        .iter()
+        .enumerate()
+        .find_map(|(i, p)| outs[..i].contains(p).then_some(p))
+    {
+        return Err(Fail::file(
+            p,
+            "named for two offices' secrets; each office keeps its own secret file",
+        ));
+    }
+    let path = out.join("manifest.json");
+    if !absent(&path) {
         return Err(Fail::file(
             &path,
             "already exists; refusing to overwrite it (the ceremony and every ballot bind to it)",
         ));
     }
-    let key = match (intake_key, intake_secret_out) {
-        (Some(hex), None) => {
-            let bytes = decode_hex(hex.trim(), "intake key")
-                .map_err(|e| Fail::input(format!("--intake-key: {e}")))?;
-            Element::from_bytes(&bytes, "intake key")
-                .map_err(|e| Fail::input(format!("--intake-key: {e}")))?
-        }
-        (None, Some(secret_out)) => {
-            let key = new_authority(secret_out)?;
+    let keys = offices
+        .iter()
+        .map(office_key)
+        .collect::<Outcome<Vec<_>>>()?;
+    let authorities = Authorities {
+        board: keys[1].0,
+        administrator: keys[2].0,
+    };
+    let manifest = Manifest::leadership(keys[0].0, authorities)
+        .map_err(|e| Fail::input(format!("the manifest: {e}")))?;
+    Dir::create(out)?;
+    for (office, (_, drawn)) in offices.iter().zip(&keys) {
+        if let Some((secret, secret_out)) = drawn {
+            save_secret(secret_out, secret)?;
             warn!(
-                "postal intake secret key saved in {} (keep it offline)",
+                "{} secret key saved in {} (keep it offline)",
+                office.name,
                 secret_out.display()
             );
-            key
         }
-        _ => {
-            return Err(Fail::input(
-                "give exactly one of --intake-key and --intake-secret-out",
-            ));
-        }
-    };
-    let manifest = Manifest::leadership(key);
+    }
     create(&path, &json_bytes(&path, &manifest)?, false)?;
     say!("{} written", path.display());
     describe(&manifest);
     Ok(())
+}
+
+/// The signing key of an office in `path` (`flag FILE`), which must be the one the manifest
+/// names for it (`expected`): otherwise a usage error naming the file and both keys, and which
+/// other office's key it is, if it is one.
+pub fn read_office_key(
+    path: &Path,
+    flag: &str,
+    office: &str,
+    expected: Element,
+    manifest: &Manifest,
+) -> Outcome<SigningKey> {
+    // The flag first: a key given in place of its file is then plain to see.
+    let secret = read_authority(path).map_err(|fail| Fail::input(format!("{flag} {fail}")))?;
+    // `read_authority` refuses zero, the one scalar without a key.
+    let key = SigningKey::from_secret(secret)
+        .ok_or_else(|| Fail::file(path, format!("{flag}: not a secret key file")))?;
+    if key.public() == expected {
+        return Ok(key);
+    }
+    let authorities = manifest.authorities();
+    let whose = if key.public() == authorities.board {
+        " (it is the board operator's key)".to_string()
+    } else if key.public() == authorities.administrator {
+        " (it is the administrator's key)".to_string()
+    } else {
+        manifest
+            .channels()
+            .iter()
+            .find(|c| c.authority == Some(key.public()))
+            .map_or_else(String::new, |c| {
+                format!(" (it is channel {:?}'s authority key)", c.name)
+            })
+    };
+    Err(Fail::file(
+        path,
+        format!(
+            "{flag}: not the {office}'s secret: its public key is {}{whose}, and the manifest \
+             names {expected} for the {office}; nothing was done",
+            key.public()
+        ),
+    ))
 }
 
 /// `nullivote manifest check FILE`.
@@ -162,6 +300,15 @@ fn describe(manifest: &Manifest) {
         "trustees     {} of {} decrypt",
         policy.threshold,
         policy.count
+    );
+    let authorities = manifest.authorities();
+    say!(
+        "board key    {} (the board operator: signs every receipt and the final head)",
+        authorities.board
+    );
+    say!(
+        "admin key    {} (the administrator: signs every close)",
+        authorities.administrator
     );
 }
 

@@ -1,7 +1,19 @@
 //! The vote: casting, challenging, closing. Each command reopens the board from `board.jsonl`
 //! with [`Board::resume`](nullivote::board::Board::resume), which re-verifies every entry (a
 //! board whose chain does not verify is not served), submits one thing, and rewrites
-//! `board.jsonl` (and `refusals.jsonl` on a refusal) in one step, under `board.lock`.
+//! `board.jsonl` in one step, under `board.lock`.
+//!
+//! The board answers for every entry it appends: each command is run by the board operator,
+//! with the board's secret key (`--board-secret FILE`, the manifest's board key), and the board
+//! signs a [`Receipt`] of the entry: an admitted ballot, a challenge, a refusal (a refused
+//! submission is an entry too, with its reason, and exits 1), a close. `--receipt-out FILE`
+//! saves the receipt as JSON for the voter (what `nullivote check-receipt` reads). Only the
+//! administrator closes (`--admin-secret FILE`, the manifest's administrator key, signs the
+//! close for its place on the board); at the close of voting the board signs its final head,
+//! saved in `board-head.json` until `publish` folds it into `record.json`.
+//!
+//! Once voting has closed, a submission is refused without touching the board: the board's
+//! final head is signed, and its tally may be published.
 //!
 //! The credential code is the member's secret: it is read from a file (`--code-file FILE`) or
 //! from standard input (`--code-file -`), never from the command line, where every user of the
@@ -11,17 +23,26 @@
 use std::path::Path;
 
 use nullivote::ballot::prepare;
-use nullivote::board::{Board, Payload, Receipt, Refusal};
+use nullivote::board::{Board, Close, Receipt, Refusal, Refused, Statement};
 use nullivote::credential::{CredentialCode, CredentialSecret};
 use nullivote::manifest::Manifest;
-use nullivote::record::RefusalRecord;
 use rand_core::OsRng;
+use serde::{Deserialize, Serialize};
 
 use crate::context::{Context, Dir};
 use crate::files::{
-    BoardLock, Fail, Outcome, lines_bytes, read_secret_within, read_standard_input, replace,
+    BoardLock, Fail, Outcome, absent, create, inside, json_bytes, lines_bytes, read_json,
+    read_secret_within, read_standard_input, replace,
 };
 use crate::setup::read_authority;
+
+/// What the board operator needs to change the board for a submission.
+pub struct Submit<'a> {
+    /// `--board-secret FILE`: the board operator's secret key.
+    pub board_secret: &'a Path,
+    /// `--receipt-out FILE`: where to save the signed receipt.
+    pub receipt_out: Option<&'a Path>,
+}
 
 /// What a voter asked for.
 pub struct Vote<'a> {
@@ -121,16 +142,14 @@ fn prepare_ballot(
 }
 
 /// The board, if voting is still open. Once voting has closed, a submission is refused without
-/// touching the board or the refusal log: the tally, whose counts include the log, may already
+/// touching the board: the board signed its final head at the close, and the tally may already
 /// be computed and published.
-fn open_board(ctx: &Context) -> Outcome<Board> {
-    let board = ctx.board()?;
-    if let Some(last) = board.entries().last()
-        && matches!(last.payload, Payload::CloseVoting)
-    {
+fn open_board(ctx: &Context, key: nullivote::board::SigningKey) -> Outcome<Board> {
+    let board = ctx.board(key)?;
+    if board.voting_closed() {
         return Err(Fail::refused(format!(
             "refused: voting closed at board entry {}; nothing was submitted",
-            last.position
+            board.entries().len().saturating_sub(1)
         )));
     }
     Ok(board)
@@ -141,40 +160,114 @@ fn write_board(ctx: &Context, board: &Board) -> Outcome {
     replace(&path, &lines_bytes(&path, board.entries())?, false)
 }
 
-/// Logs a refusal in `refusals.jsonl` and returns the failure to report.
-fn refuse(
-    ctx: &Context,
-    code: nullivote::ballot::TrackingCode,
-    channel: u8,
-    why: &Refusal,
-) -> Fail {
-    let path = ctx.dir.file("refusals.jsonl");
-    let logged = ctx.refusals().and_then(|mut refusals| {
-        refusals.push(RefusalRecord {
-            tracking_code: code,
-            channel,
-            reason: why.to_string(),
-        });
-        replace(&path, &lines_bytes(&path, &refusals)?, false)
-    });
-    match logged {
-        Ok(()) => Fail::refused(format!(
-            "refused: {why} (tracking code {code}; logged in {})",
-            path.display()
-        )),
-        Err(fail) => Fail::refused(format!("refused: {why}; and the refusal log: {fail}")),
+/// Refuses, before anything is done, a `--receipt-out FILE` that exists (a receipt is never
+/// overwritten, and the board must not take an entry whose receipt cannot be saved) or that is
+/// inside the record directory (which `publish` requires to hold only the record).
+fn check_receipt_out(ctx: &Context, receipt_out: Option<&Path>) -> Outcome {
+    let Some(path) = receipt_out else {
+        return Ok(());
+    };
+    if !absent(path) {
+        return Err(Fail::file(
+            path,
+            "already exists; refusing to overwrite it (--receipt-out); nothing was submitted",
+        ));
+    }
+    if inside(path, ctx.dir.path()) {
+        return Err(Fail::input(format!(
+            "--receipt-out {}: is inside the record directory {}, which holds only the record; \
+             keep the receipt elsewhere",
+            path.display(),
+            ctx.dir.path().display()
+        )));
+    }
+    Ok(())
+}
+
+/// Saves the receipt as JSON if asked (`--receipt-out FILE`).
+fn save_receipt(receipt: &Receipt, receipt_out: Option<&Path>) -> Outcome {
+    match receipt_out {
+        Some(path) => create(path, &json_bytes(path, receipt)?, false),
+        None => Ok(()),
     }
 }
 
-fn print_receipt(what: &str, receipt: &Receipt) {
+fn print_receipt(what: &str, receipt: &Receipt, receipt_out: Option<&Path>) {
     say!("{what} at board entry {}", receipt.position);
-    say!("tracking code {}", receipt.tracking_code);
+    // A close holds no submission: its tracking code is all zeros.
+    if receipt.tracking_code.0 != [0; 32] {
+        say!("tracking code {}", receipt.tracking_code);
+    }
     say!("entry digest  {}", hex::encode(receipt.entry.as_bytes()));
+    say!(
+        "signature     {}",
+        hex::encode(nullivote::codec::Wire::encode(&receipt.signature))
+    );
+    match receipt_out {
+        Some(path) => say!("signed by the board; receipt saved in {}", path.display()),
+        None => say!("signed by the board"),
+    }
 }
 
-/// `nullivote cast DIR --channel NAME --code-file FILE --choice ... [--authority-secret FILE]`.
-pub fn cast(vote: &Vote<'_>, authority: Option<&Path>) -> Outcome {
+/// Why the board refused, a channel named by its name.
+fn reason(ctx: &Context, refusal: &Refusal) -> String {
+    match refusal {
+        Refusal::ChannelClosed { channel } => match ctx.manifest.channel(*channel) {
+            Some(c) => format!("channel {} is closed", c.name),
+            None => refusal.to_string(),
+        },
+        other => other.to_string(),
+    }
+}
+
+/// The outcome of a submission: the board changed (the entry admitted, or its refusal
+/// appended) is written, then the receipt saved and printed; a refusal exits 1 with its reason.
+fn finish(
+    ctx: &Context,
+    board: &Board,
+    grew: bool,
+    submitted: Result<Receipt, Box<Refused>>,
+    what: &str,
+    receipt_out: Option<&Path>,
+) -> Outcome<Receipt> {
+    if grew {
+        write_board(ctx, board)?;
+    }
+    match submitted.map_err(|refused| *refused) {
+        Ok(receipt) => {
+            save_receipt(&receipt, receipt_out)?;
+            print_receipt(what, &receipt, receipt_out);
+            Ok(receipt)
+        }
+        Err(Refused {
+            refusal,
+            receipt: Some(receipt),
+        }) => {
+            save_receipt(&receipt, receipt_out)?;
+            print_receipt("refusal recorded", &receipt, receipt_out);
+            Err(Fail::refused(format!(
+                "refused: {} (tracking code {}; the refusal is board entry {}, with the board's \
+                 signed receipt)",
+                reason(ctx, &refusal),
+                receipt.tracking_code,
+                receipt.position
+            )))
+        }
+        Err(Refused {
+            refusal,
+            receipt: None,
+        }) => Err(Fail::refused(format!(
+            "refused: {refusal}; nothing was written"
+        ))),
+    }
+}
+
+/// `nullivote cast DIR --channel NAME --code-file FILE --choice ... --board-secret FILE
+/// [--receipt-out FILE] [--authority-secret FILE]`.
+pub fn cast(vote: &Vote<'_>, submit: &Submit<'_>, authority: Option<&Path>) -> Outcome {
     let ctx = Dir::open(vote.dir)?.election()?;
+    let key = ctx.board_key(submit.board_secret)?;
+    check_receipt_out(&ctx, submit.receipt_out)?;
     let channel_index = ctx.channel(vote.channel)?;
     let needs = ctx
         .manifest
@@ -198,77 +291,192 @@ pub fn cast(vote: &Vote<'_>, authority: Option<&Path>) -> Outcome {
         (true, Some(path)) => Some(read_authority(path)?),
         (false, None) => None,
     };
-    let (channel, mut prepared) = prepare_ballot(&ctx, vote)?;
+    let (_, mut prepared) = prepare_ballot(&ctx, vote)?;
     if let Some(key) = &authority {
         prepared
             .countersign(&ctx.election, key, &mut OsRng)
             .map_err(|e| Fail::input(format!("--authority-secret: {e}")))?;
     }
     let _lock = BoardLock::take(ctx.dir.path())?;
-    let mut board = open_board(&ctx)?;
-    let ballot = prepared.cast();
-    let code = ballot.tracking_code();
-    match board.submit(ballot) {
-        Ok(receipt) => {
-            write_board(&ctx, &board)?;
-            print_receipt(&format!("ballot cast on {}", vote.channel), &receipt);
-            Ok(())
-        }
-        Err(why) => Err(refuse(&ctx, code, channel, &why)),
-    }
+    let mut board = open_board(&ctx, key)?;
+    let before = board.entries().len();
+    let submitted = board.submit(prepared.cast());
+    let grew = board.entries().len() != before;
+    let what = format!("ballot cast on {}", vote.channel);
+    finish(&ctx, &board, grew, submitted, &what, submit.receipt_out).map(drop)
 }
 
-/// `nullivote challenge DIR --channel NAME --code-file FILE --choice ...`.
-pub fn challenge(vote: &Vote<'_>) -> Outcome {
+/// `nullivote challenge DIR --channel NAME --code-file FILE --choice ... --board-secret FILE
+/// [--receipt-out FILE]`.
+pub fn challenge(vote: &Vote<'_>, submit: &Submit<'_>) -> Outcome {
     let ctx = Dir::open(vote.dir)?.election()?;
-    let (channel, prepared) = prepare_ballot(&ctx, vote)?;
+    let key = ctx.board_key(submit.board_secret)?;
+    check_receipt_out(&ctx, submit.receipt_out)?;
+    let (_, prepared) = prepare_ballot(&ctx, vote)?;
     let challenged = prepared.challenge();
     let opened = challenged
         .verify(&ctx.election)
         .map_err(|e| Fail::refused(format!("the challenged ballot does not open: {e}")))?;
     let _lock = BoardLock::take(ctx.dir.path())?;
-    let mut board = open_board(&ctx)?;
+    let mut board = open_board(&ctx, key)?;
     let code = challenged.ballot.tracking_code();
+    let before = board.entries().len();
     // The board receives only the spoiled form: no nullifier, credential or eligibility proof.
-    let receipt = board
-        .challenge(&challenged.spoiled())
-        .map_err(|why| refuse(&ctx, code, channel, &why))?;
-    write_board(&ctx, &board)?;
-    say!("challenged ballot, tracking code {code}, opens to:");
-    for (contest, votes) in ctx.manifest.contests().iter().zip(&opened) {
-        let options: Vec<String> = contest
-            .options
-            .iter()
-            .zip(votes)
-            .map(|(name, v)| format!("{name} {v}"))
-            .collect();
-        say!("  {}: {}", contest.name, options.join(", "));
+    let submitted = board.challenge(&challenged.spoiled());
+    let grew = board.entries().len() != before;
+    if submitted.is_ok() {
+        say!("challenged ballot, tracking code {code}, opens to:");
+        for (contest, votes) in ctx.manifest.contests().iter().zip(&opened) {
+            let options: Vec<String> = contest
+                .options
+                .iter()
+                .zip(votes)
+                .map(|(name, v)| format!("{name} {v}"))
+                .collect();
+            say!("  {}: {}", contest.name, options.join(", "));
+        }
     }
+    let receipt = finish(
+        &ctx,
+        &board,
+        grew,
+        submitted,
+        "published as spoiled",
+        submit.receipt_out,
+    )?;
     say!(
-        "published as spoiled at board entry {}: this ballot can never be cast; compare the \
-         votes above with what you chose, then cast a fresh ballot",
+        "this ballot (board entry {}) can never be cast; compare the votes above with what you \
+         chose, then cast a fresh ballot",
         receipt.position
     );
     Ok(())
 }
 
-/// `nullivote close DIR (--channel NAME | --voting)`.
-pub fn close(dir: &Path, channel: Option<&str>) -> Outcome {
+/// `board-head.json`: the board's signature of its final head, written at the close of voting
+/// and folded into `record.json` by `publish` (a working file: `publish` removes it).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BoardHeadFile {
+    /// The number of entries of the closed board.
+    pub board_entries: u64,
+    /// The digest of its last entry (the close of voting).
+    pub board_head: nullivote::election::BaseHash,
+    /// The board's signature of [`Statement::FinalHead`] (`board_entries`, `board_head`).
+    pub board_signature: nullivote::board::Signature,
+}
+
+/// The name of the working file of the board's final signature.
+pub const BOARD_HEAD_FILE: &str = "board-head.json";
+
+impl BoardHeadFile {
+    /// Whether it signs `entries` entries ending at `head`, under the manifest's board key.
+    pub fn signs(&self, ctx: &Context, entries: u64, head: nullivote::election::BaseHash) -> bool {
+        self.board_entries == entries
+            && self.board_head == head
+            && self
+                .board_signature
+                .verify(
+                    &ctx.election,
+                    &Statement::FinalHead { entries, head },
+                    &ctx.manifest.authorities().board,
+                )
+                .is_ok()
+    }
+}
+
+/// Signs the closed board's final head and saves it in `board-head.json`.
+fn write_final_head(ctx: &Context, board: &mut Board) -> Outcome<BoardHeadFile> {
+    let board_signature = board
+        .final_signature()
+        .ok_or_else(|| Fail::refused("voting is not closed: the board signs no final head"))?;
+    let file = BoardHeadFile {
+        board_entries: board.entries().len() as u64,
+        board_head: board.head(),
+        board_signature,
+    };
+    let path = ctx.dir.file(BOARD_HEAD_FILE);
+    replace(&path, &json_bytes(&path, &file)?, false)?;
+    Ok(file)
+}
+
+/// `nullivote close DIR (--channel NAME | --voting) --admin-secret FILE --board-secret FILE`.
+///
+/// The administrator signs the close for the board's next position and head; the board appends
+/// it with its receipt. At the close of voting the board also signs its final head
+/// (`board-head.json`). Closing voting again on a board whose `board-head.json` is missing or
+/// not of this board (a command killed between the two writes) only writes it again.
+pub fn close(
+    dir: &Path,
+    channel: Option<&str>,
+    admin_secret: &Path,
+    board_secret: &Path,
+) -> Outcome {
     let ctx = Dir::open(dir)?.election()?;
+    let administrator = ctx.administrator_key(admin_secret)?;
+    let key = ctx.board_key(board_secret)?;
     let index = channel.map(|name| ctx.channel(name)).transpose()?;
     let _lock = BoardLock::take(ctx.dir.path())?;
-    let mut board = ctx.board()?;
-    let (receipt, what) = match (index, channel) {
-        (Some(i), Some(name)) => (board.close_channel(i), format!("channel {name} closed")),
-        _ => (board.close_voting(), "voting closed".to_string()),
+    let mut board = ctx.board(key)?;
+    let (close, what) = match (index, channel) {
+        (Some(i), Some(name)) => (Close::Channel(i), format!("channel {name} closed")),
+        _ => (Close::Voting, "voting closed".to_string()),
     };
-    let receipt = receipt.map_err(|why| match (why, channel) {
-        (Refusal::ChannelClosed { .. }, Some(name)) => {
-            Fail::refused(format!("refused: channel {name} is already closed"))
+    if close == Close::Voting && board.voting_closed() {
+        let path = ctx.dir.file(BOARD_HEAD_FILE);
+        let (entries, head) = (board.entries().len() as u64, board.head());
+        let in_file = !absent(&path)
+            && read_json::<BoardHeadFile>(&path, "board head")
+                .is_ok_and(|f| f.signs(&ctx, entries, head));
+        // Published: record.json holds the signature, and the directory holds only the record.
+        let published = ctx.dir.header()?.is_some_and(|h| {
+            BoardHeadFile {
+                board_entries: h.board_entries,
+                board_head: h.board_head,
+                board_signature: h.board_signature,
+            }
+            .signs(&ctx, entries, head)
+        });
+        if in_file || published {
+            return Err(Fail::refused(format!(
+                "refused: voting is already closed (board entry {}; the board's signature of its \
+                 final head is in {})",
+                entries - 1,
+                if in_file {
+                    path.display().to_string()
+                } else {
+                    ctx.dir.file("record.json").display().to_string()
+                }
+            )));
         }
-        (why, _) => Fail::refused(format!("refused: {why}")),
-    })?;
+        write_final_head(&ctx, &mut board)?;
+        say!(
+            "voting was already closed at board entry {}; the board's signature of its final head \
+             {} ({entries} entries) written to {}",
+            entries - 1,
+            hex::encode(head.as_bytes()),
+            path.display()
+        );
+        return Ok(());
+    }
+    let receipt = board
+        .close_as(&administrator, close)
+        .map_err(|why| match (why, channel) {
+            (Refusal::ChannelClosed { .. }, Some(name)) => {
+                Fail::refused(format!("refused: channel {name} is already closed"))
+            }
+            (why, _) => Fail::refused(format!("refused: {why}")),
+        })?;
     write_board(&ctx, &board)?;
-    say!("{what} at board entry {}", receipt.position);
+    print_receipt(&format!("{what} by the administrator"), &receipt, None);
+    if close == Close::Voting {
+        let signed = write_final_head(&ctx, &mut board)?;
+        say!(
+            "final board head {} after {} entries, signed by the board: saved in {} until \
+             `nullivote publish` puts it in record.json",
+            hex::encode(signed.board_head.as_bytes()),
+            signed.board_entries,
+            ctx.dir.file(BOARD_HEAD_FILE).display()
+        );
+    }
     Ok(())
 }
