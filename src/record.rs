@@ -660,6 +660,18 @@ fn check_directory(dir: &Path) -> Result<(), LoadError> {
 }
 
 impl ElectionRecord {
+    /// The election the record's manifest, key ceremony and roll give (what every proof of the
+    /// record binds to; its base hash is the one V3 recomputes).
+    pub fn election(&self) -> crate::election::Election {
+        let public = &self.ceremony.public;
+        crate::election::Election::new(
+            self.manifest.clone(),
+            public.election_key(),
+            public.ceremony_digest(),
+            self.roll.clone(),
+        )
+    }
+
     /// Assembles the record of an election whose voting took place on `board` (a
     /// [`crate::board::Board`], or a [`crate::board::store::DurableBoard`]): the header (base
     /// hash, board head, the board's `board_signature` of its final head:

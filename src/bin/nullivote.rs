@@ -218,6 +218,17 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Check a receipt of the board against a published record: confirmed, or the evidence that
+    /// the board dropped or changed the entry.
+    CheckReceipt {
+        /// The record directory.
+        record: PathBuf,
+        /// The receipt (JSON, as `cast --receipt-out` writes it).
+        receipt: PathBuf,
+        /// Print the answer as JSON on standard output.
+        #[arg(long)]
+        json: bool,
+    },
     /// Write or check an election manifest.
     #[command(subcommand)]
     Manifest(ManifestCommand),
@@ -576,6 +587,11 @@ fn run(command: Command) -> Outcome {
             };
             member::lookup(&record, &query, expect.as_deref(), json)
         }
+        Command::CheckReceipt {
+            record,
+            receipt,
+            json,
+        } => member::check_receipt(&record, &receipt, json),
         Command::Manifest(ManifestCommand::Leadership {
             out,
             intake_key,

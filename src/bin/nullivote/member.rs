@@ -24,7 +24,7 @@ use nullivote::record::ElectionRecord;
 use nullivote::terminal::Bars;
 use nullivote::verifier::{Options, Progress, Report};
 
-use crate::files::{Fail, Outcome};
+use crate::files::{Fail, Outcome, read_named_json};
 use crate::voting::read_code;
 
 /// Why a record that does not verify gets no answer.
@@ -163,6 +163,114 @@ pub fn lookup(dir: &Path, query: &Query<'_>, expect: Option<&str>, json: bool) -
         say!("{line}");
     }
     Ok(())
+}
+
+/// `nullivote check-receipt DIR RECEIPT.json [--json]`: the board's signed receipt checked
+/// against the published record (`nullivote::board::check_receipt`). Exit `0`: the entry is on
+/// the board as the receipt says; `1`: the receipt proves that the board dropped or changed the
+/// entry (the evidence is printed), or the record cannot be read or proves nothing (its final
+/// head is not signed by the board, its entries do not chain to it); `2`: the receipt is not
+/// the board's (forged, altered, or of another election), or not a receipt.
+pub fn check_receipt(dir: &Path, receipt_file: &Path, json: bool) -> Outcome {
+    use nullivote::board::{EvidenceError, Receipt, ReceiptStatus};
+    let receipt: Receipt = read_named_json(receipt_file, "receipt")?;
+    let record = ElectionRecord::read(dir)
+        .map_err(|e| Fail::refused(format!("the record cannot be read: {e}")))?;
+    let election = record.election();
+    let header = &record.header;
+    let status = match nullivote::board::check_receipt(
+        &election,
+        &record.board,
+        &header.board_head,
+        &header.board_signature,
+        &receipt,
+    ) {
+        Ok(status) => status,
+        Err(EvidenceError::Receipt(e)) => {
+            return Err(Fail::input(format!(
+                "{}: not a receipt of this board: {e}",
+                receipt_file.display()
+            )));
+        }
+        Err(e) => {
+            return Err(Fail::refused(format!(
+                "{}: {e}; a receipt can be checked only against a board whose final head the \
+                 board signed",
+                dir.display()
+            )));
+        }
+    };
+    let board_key = election.manifest().authorities().board;
+    if json {
+        crate::print_json(&serde_json::json!({
+            "receipt": receipt,
+            "status": status,
+            "evidence": status.is_evidence(),
+            "board_key": board_key,
+            "board_head": header.board_head,
+            "board_entries": header.board_entries,
+            "board_signature": header.board_signature,
+        }));
+    } else {
+        say!(
+            "receipt for board entry {} (tracking code {}), signed by the board (key {board_key}) \
+             in election {}",
+            receipt.position,
+            receipt.tracking_code,
+            header.election_id
+        );
+        match status {
+            ReceiptStatus::Confirmed { position } => say!(
+                "confirmed: board entry {position} of the published record is the entry the \
+                 receipt signs (digest {})",
+                hex::encode(receipt.entry.as_bytes())
+            ),
+            ReceiptStatus::Changed {
+                position,
+                receipt_entry,
+                published_entry,
+            } => {
+                say!(
+                    "EVIDENCE: the board CHANGED board entry {position}: the receipt signs digest \
+                     {}, the published record holds digest {} there",
+                    hex::encode(receipt_entry.as_bytes()),
+                    hex::encode(published_entry.as_bytes())
+                );
+                say_evidence(header);
+            }
+            ReceiptStatus::Dropped {
+                position,
+                published_entries,
+            } => {
+                say!(
+                    "EVIDENCE: the board DROPPED board entry {position}: the published record \
+                     ends after {published_entries} entries"
+                );
+                say_evidence(header);
+            }
+        }
+    }
+    if status.is_evidence() {
+        Err(Fail::refused(format!(
+            "the receipt {} proves that the board dropped or changed entry {}",
+            receipt_file.display(),
+            receipt.position
+        )))
+    } else {
+        Ok(())
+    }
+}
+
+/// The second half of the evidence: the head the board signed.
+fn say_evidence(header: &nullivote::record::RecordHeader) {
+    say!(
+        "the board signed the final head {} of {} entries (record.json board_signature {}): \
+         the receipt and that signature, both under the manifest's board key, are two \
+         statements of the board that cannot both be true",
+        hex::encode(header.board_head.as_bytes()),
+        header.board_entries,
+        hex::encode(nullivote::codec::Wire::encode(&header.board_signature))
+    );
 }
 
 fn to_json<T: serde::Serialize>(value: &T) -> Outcome<serde_json::Value> {
