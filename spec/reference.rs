@@ -629,7 +629,7 @@ fn check_schnorr(
     }
 }
 
-/// §8.4: the transcript of a board or administrator statement, from the spec's table: the
+/// §3.9: the transcript of a board or administrator statement, from the spec's table: the
 /// purpose, then each field (u64 fields with `append_u64`, digests as messages).
 pub fn statement_transcript(
     base_hash: &[u8; 32],
@@ -646,7 +646,7 @@ pub fn statement_transcript(
     t
 }
 
-/// A field of a signed statement (§8.4).
+/// A field of a signed statement (§3.9).
 pub enum StatementField<'a> {
     /// An integer, absorbed with `append_u64`.
     U64(u64),
@@ -654,7 +654,7 @@ pub enum StatementField<'a> {
     Bytes(&'a [u8]),
 }
 
-/// §8.4: checks a signature (`R ‖ s`, 64 bytes) of `public` on the statement's transcript.
+/// §3.9: checks a signature (`R ‖ s`, 64 bytes) of `public` on the statement's transcript.
 pub fn check_signature(mut t: Transcript, public: &[u8], signature: &[u8]) -> Result<(), String> {
     if signature.len() != 64 {
         return Err("a signature is 64 bytes".into());
