@@ -917,7 +917,7 @@ fn main() {
     write(&dir, "board.json", &board_vectors());
 }
 
-/// §8.4, §8.5: the board's and the administrator's signed statements, and the encodings of a
+/// §3.9, §11.6: the board's and the administrator's signed statements, and the encodings of a
 /// refusal entry and of close entries, each signature checked by the library and by the
 /// reference reading of the spec.
 fn board_vectors() -> Value {
@@ -1042,7 +1042,7 @@ fn board_vectors() -> Value {
     };
     assert_eq!(RefusalEntry::decode(&refusal.encode()).unwrap(), refusal);
     json!({
-        "description": "The board's and the administrator's signatures (§8.4) under the keys b·G and d·G of the manifest of ballot.json, in its election (base_hash), on fixed statements; each is a Schnorr proof R ‖ s (§4.1) under the statement's transcript, deterministic (§8.4). Each 'signature_changed_must_fail' flips one bit of s and must fail. Then the encodings of close entries (kind 2, 3) and of a refusal entry (kind 4, §8.5) with their entry digests (§8.1).",
+        "description": "The board's and the administrator's signatures (§3.9) under the keys b·G and d·G of the manifest of ballot.json, in its election (base_hash), on fixed statements; each is a Schnorr proof R ‖ s (§4.1) under the statement's transcript, deterministic (§4.1). Each 'signature_changed_must_fail' flips one bit of s and must fail. Then the encodings of close entries (kind 2, 3) and of a refusal entry (kind 4, §11.6) with their entry digests (§11.1).",
         "base_hash": h(base),
         "board_secret_u64_test_only_secret": BOARD_SECRET,
         "board_key": h(board.public().as_bytes()),

@@ -32,9 +32,10 @@
 //!    reject-second). No ballot means that nothing was cast under this credential.
 //! 5. The member's refusals: every refusal entry (kind 4, §11.6) whose nullifier is `N`, with
 //!    its position, channel, the refused ballot's tracking code and the reason the verifier
-//!    checked (V7). A refusal entry's nullifier is what the refused bytes carried: for a
-//!    ballot refused as invalid it is unproven (anyone can put `N` in a ballot that fails its
-//!    eligibility proof), which the answer says.
+//!    checked (V7). A refusal entry's nullifier is what the refused bytes carried, never
+//!    proven: the board applies its cheap rules before any proof, so anyone can write a
+//!    member's public `N` into bytes the board refuses. A refusal under `N` is an attempt in
+//!    the member's name, not a ballot of theirs; none of them counts.
 //!
 //! **By tracking code** `T` ([`Lookup::lookup_tracking_code`]): the admitted entry whose
 //! tracking code is `T` (all 32 bytes; tracking codes are unique on a verified board, and
@@ -216,7 +217,6 @@ impl<'r> Lookup<'r> {
             channel_name: self.channel_name(refused.channel),
             tracking_code: refused.tracking_code,
             reason: refused.reason,
-            nullifier_proven: !matches!(refused.reason, RefusalCode::InvalidBallot),
         }
     }
 
@@ -359,10 +359,6 @@ pub struct MemberRefusal {
     pub tracking_code: TrackingCode,
     /// Why it was refused (checked by the verifier where the record lets it: V7).
     pub reason: RefusalCode,
-    /// Whether the refused ballot's nullifier is its member's for sure: not for a ballot
-    /// refused as invalid, whose eligibility proof may not hold (anyone can write a nullifier
-    /// into a ballot that fails its checks).
-    pub nullifier_proven: bool,
 }
 
 /// What a verified record holds under one tracking code.

@@ -82,11 +82,11 @@ pub mod purpose {
     /// The weights of the check that a public key set's verification shares lie on one
     /// polynomial of degree below the threshold, whose value at 0 is the joint key.
     pub const TRUSTEE_KEY_CHECK: &[u8] = b"trustee-key-check";
-    /// The board's signature of a receipt: an entry at a position (§8.4).
+    /// The board's signature of a receipt: an entry at a position (§3.9).
     pub const BOARD_RECEIPT: &[u8] = b"board-receipt";
-    /// The board's signature of its final head (§8.4).
+    /// The board's signature of its final head (§3.9).
     pub const BOARD_FINAL_HEAD: &[u8] = b"board-final-head";
-    /// The administrator's signature of a close entry (§8.4).
+    /// The administrator's signature of a close entry (§3.9).
     pub const ADMINISTRATOR_CLOSE: &[u8] = b"administrator-close";
 }
 
@@ -259,6 +259,9 @@ mod tests {
             purpose::TRUSTEE_COEFFICIENTS,
             purpose::TRUSTEE_KEY_CHECK,
             purpose::TRUSTEE_ENCRYPTION_KEY,
+            purpose::BOARD_RECEIPT,
+            purpose::BOARD_FINAL_HEAD,
+            purpose::ADMINISTRATOR_CLOSE,
             // The domains of plain digests, distinct from every transcript purpose too.
             purpose::TRUSTEE_COMMITMENT,
             purpose::TRUSTEE_REVEALS,

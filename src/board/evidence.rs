@@ -8,6 +8,8 @@
 //!
 //! * the entry at the receipt's position has the receipt's digest: **confirmed**;
 //! * it has another digest: the board signed two entries for one position (**changed**);
+//! * it has the digest but another tracking code: the board signed a receipt that names
+//!   another submission's entry (**wrong tracking code**);
 //! * the published board is shorter than the receipt's position: the board signed an entry it
 //!   did not publish (**dropped**).
 //!
@@ -17,6 +19,7 @@
 use serde::Serialize;
 
 use super::{Entry, Receipt, ReceiptError, Signature, Statement};
+use crate::ballot::TrackingCode;
 use crate::election::{BaseHash, Election};
 
 /// What a valid receipt shows about a published board.
@@ -36,6 +39,16 @@ pub enum ReceiptStatus {
         receipt_entry: BaseHash,
         /// The digest of the entry published there.
         published_entry: BaseHash,
+    },
+    /// The entry at the receipt's position has the receipt's digest but not its tracking code:
+    /// the board signed a receipt naming someone else's entry.
+    WrongTrackingCode {
+        /// The position.
+        position: u64,
+        /// The tracking code the receipt signs.
+        receipt_code: TrackingCode,
+        /// The tracking code of the entry there.
+        entry_code: TrackingCode,
     },
     /// The published board ends before the receipt's position.
     Dropped {
@@ -109,9 +122,12 @@ pub fn check_receipt(
         if entry.position != i as u64 || entry.previous != previous {
             return Err(EvidenceError::Chain { position: i as u64 });
         }
-        previous = entry.digest();
         if i as u64 == receipt.position {
-            at_position = Some(previous);
+            let (digest, code) = entry.digest_and_code();
+            previous = digest;
+            at_position = Some((digest, code));
+        } else {
+            previous = entry.digest();
         }
     }
     if previous != *head {
@@ -122,10 +138,17 @@ pub fn check_receipt(
             position: receipt.position,
             published_entries: count,
         },
-        Some(digest) if digest == receipt.entry => ReceiptStatus::Confirmed {
+        Some((digest, code)) if digest == receipt.entry && code == receipt.tracking_code => {
+            ReceiptStatus::Confirmed {
+                position: receipt.position,
+            }
+        }
+        Some((digest, code)) if digest == receipt.entry => ReceiptStatus::WrongTrackingCode {
             position: receipt.position,
+            receipt_code: receipt.tracking_code,
+            entry_code: code,
         },
-        Some(digest) => ReceiptStatus::Changed {
+        Some((digest, _)) => ReceiptStatus::Changed {
             position: receipt.position,
             receipt_entry: receipt.entry,
             published_entry: digest,
@@ -208,6 +231,19 @@ mod tests {
             check(&honest, &cut, &dropped),
             Err(EvidenceError::FinalHead { entries: 3 })
         );
+        // A receipt the board signed for entry 1's digest with entry 0's tracking code: it
+        // names another submission's entry.
+        let misattributed = Receipt::sign(
+            &t.board_key,
+            &t.election,
+            1,
+            dropped.entry,
+            kept.tracking_code,
+        );
+        assert!(matches!(
+            check(&honest, &signature, &misattributed),
+            Ok(ReceiptStatus::WrongTrackingCode { position: 1, .. })
+        ));
         let mut relinked = honest.entries().to_vec();
         relinked[1].previous = BaseHash([9; 32]);
         assert_eq!(

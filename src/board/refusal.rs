@@ -1,6 +1,6 @@
 //! Refusals as entries of the chain (kind 4): the board answers for everything it refuses, in
 //! the chain whose head it signs, and the verifier recomputes every reason the record lets it
-//! recompute (spec §8.5).
+//! recompute (spec §11.6).
 //!
 //! A refusal entry says what was refused (a cast ballot, by its tracking code, which is a digest
 //! of all its bytes, and its nullifier; or a challenge, by the tracking code it claimed), on
@@ -14,6 +14,11 @@
 //! | ciphertext reused | the component is a ciphertext's of the named entry, cast |
 //! | superseded | precedence recomputed for (nullifier, channel) names the same entry and rule |
 //! | invalid ballot, invalid challenge | only that no earlier rule applied |
+//!
+//! A refusal entry's nullifier is what the refused bytes carried, never proven: the board
+//! applies the cheap rules (phase, reuse, precedence) before any proof, so anyone can put a
+//! member's public nullifier into bytes that get refused. A member's lookup lists such entries
+//! as refusals under their nullifier, not as ballots of theirs.
 //!
 //! An invalid ballot's bytes are not published (anyone could make the board publish anything),
 //! so the verifier cannot see why it failed; its submitter holds the signed refusal receipt, and

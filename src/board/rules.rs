@@ -260,7 +260,9 @@ impl BoardState {
             match challenged_code {
                 // The very ballot of a challenge, cast: refused before any other rule.
                 Some((position, true)) => {
-                    return if entry.reason == (RefusalCode::Spoiled { position }) {
+                    return if entry.reason == (RefusalCode::Spoiled { position })
+                        && entry.component.is_none()
+                    {
                         Ok(())
                     } else {
                         unfounded(format!(
@@ -305,10 +307,28 @@ impl BoardState {
             }
             (None, false) => {}
         }
+        // One encoding per refusal: the component is named exactly for a reuse.
+        let reuse = matches!(
+            entry.reason,
+            RefusalCode::Spoiled { .. } | RefusalCode::CiphertextReused { .. }
+        );
+        if entry.component.is_some() != reuse {
+            return unfounded(if reuse {
+                "a refusal for reuse names the component reused".into()
+            } else {
+                "only a refusal for reuse names a component".into()
+            });
+        }
         let component_at = |position: u64, challenged: bool| {
             entry
                 .component
                 .is_some_and(|a| self.components.get(a.as_bytes()) == Some(&(position, challenged)))
+        };
+        // The rules run in order: a ballot refused for its proofs passed precedence first.
+        let precedence = || {
+            entry
+                .nullifier
+                .map(|n| self.precedence(&n.element().to_bytes(), entry.channel))
         };
         match entry.reason {
             RefusalCode::Spoiled { position } if component_at(position, true) => Ok(()),
@@ -323,9 +343,7 @@ impl BoardState {
                 if entry.submission != Submission::Cast {
                     return unfounded("a challenge is never superseded".into());
                 }
-                let nullifier = entry.nullifier.map(|n| n.element().to_bytes());
-                let recomputed = nullifier.map(|n| self.precedence(&n, entry.channel));
-                match recomputed {
+                match precedence() {
                     Some(Err(Refusal::Superseded { by: b, reason: r }))
                         if (b, r) == (by, reason) =>
                     {
@@ -340,7 +358,15 @@ impl BoardState {
                     )),
                 }
             }
-            RefusalCode::InvalidBallot if entry.submission == Submission::Cast => Ok(()),
+            RefusalCode::InvalidBallot if entry.submission == Submission::Cast => {
+                match precedence() {
+                    Some(Err(Refusal::Superseded { by, reason })) => unfounded(format!(
+                        "precedence refuses this voter's ballot first (entry {by} takes \
+                         precedence, {reason:?}), before its proofs are checked"
+                    )),
+                    _ => Ok(()),
+                }
+            }
             RefusalCode::InvalidChallenge if entry.submission == Submission::Challenge => Ok(()),
             other => unfounded(format!("\"{other}\" is not a reason for this submission")),
         }

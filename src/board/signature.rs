@@ -1,4 +1,4 @@
-//! The signatures that make the board answer for what it says (spec §8.3, §8.4).
+//! The signatures that make the board answer for what it says (spec §3.9, §4.1, §11.2).
 //!
 //! Two offices sign, each with the key the manifest names ([`crate::manifest::Authorities`]):
 //!
@@ -346,10 +346,10 @@ impl Receipt {
 }
 
 /// Whether two receipts, both valid in `election`, prove that the board equivocated: the same
-/// position, two entry digests.
+/// position, two entry digests (or one digest with two tracking codes).
 pub fn equivocation(election: &Election, a: &Receipt, b: &Receipt) -> bool {
     a.position == b.position
-        && a.entry != b.entry
+        && (a.entry != b.entry || a.tracking_code != b.tracking_code)
         && a.verify(election).is_ok()
         && b.verify(election).is_ok()
 }

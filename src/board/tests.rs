@@ -609,20 +609,29 @@ fn every_refusal_reason_is_checked_against_the_state() {
         r.reason = RefusalCode::Spoiled { position: 0 };
         r.component = Some(late.contests[0].selections[0].ciphertext.a);
     });
+    change("a component named for a reason that is not a reuse", &|r| {
+        r.component = Some(late.contests[0].selections[0].ciphertext.a);
+    });
     for (name, entry) in cases {
         let found = rule_problems(&t, &with_last(&honest, Payload::Refused(Box::new(entry))));
         assert!(unfounded(&found), "{name}: {found:?}");
     }
     // An unknown channel is a phase reason the record proves; "invalid" is taken on trust
     // only where no earlier rule applies.
-    for (channel, reason, ok) in [
-        (7, RefusalCode::UnknownChannel, true),
-        (7, RefusalCode::InvalidBallot, false),
-        (ONLINE, RefusalCode::InvalidBallot, true),
+    // A ballot refused for its proofs passed precedence first: not this voter's online ballot
+    // after their postal one, but another voter's.
+    let stranger = t.ballot(2, ONLINE, TRUSS, 5).nullifier;
+    for (channel, reason, nullifier, ok) in [
+        (7, RefusalCode::UnknownChannel, refused.nullifier, true),
+        (7, RefusalCode::InvalidBallot, refused.nullifier, false),
+        (ONLINE, RefusalCode::InvalidBallot, refused.nullifier, false),
+        (ONLINE, RefusalCode::InvalidBallot, Some(stranger), true),
+        (POSTAL, RefusalCode::InvalidBallot, Some(stranger), true),
     ] {
         let mut r = refused.clone();
         r.channel = channel;
         r.reason = reason;
+        r.nullifier = nullifier;
         let found = rule_problems(&t, &with_last(&honest, Payload::Refused(r)));
         assert_eq!(found.is_empty(), ok, "{channel} {reason}: {found:?}");
     }

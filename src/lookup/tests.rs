@@ -217,7 +217,6 @@ fn a_member_who_voted_online_then_by_post_sees_both_and_the_postal_one_counts() 
                 by: 4,
                 reason: Reason::Precedence
             },
-            nullifier_proven: true,
         }]
     );
     // The same decision the record's tally holds.

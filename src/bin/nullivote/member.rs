@@ -238,6 +238,18 @@ pub fn check_receipt(dir: &Path, receipt_file: &Path, json: bool) -> Outcome {
                 );
                 say_evidence(header);
             }
+            ReceiptStatus::WrongTrackingCode {
+                position,
+                receipt_code,
+                entry_code,
+            } => {
+                say!(
+                    "EVIDENCE: the board signed a receipt for board entry {position} with \
+                     tracking code {receipt_code}, but that entry holds tracking code \
+                     {entry_code}: the receipt names another submission's entry"
+                );
+                say_evidence(header);
+            }
             ReceiptStatus::Dropped {
                 position,
                 published_entries,
@@ -364,9 +376,10 @@ fn print_tracking_code(code: &TrackingCode, found: &CodeLookup) {
                 refusal.channel_name,
                 refusal.reason
             );
-            if !refusal.nullifier_proven {
-                say!("(refused as invalid: the nullifier it named is not proven to be a member's)");
-            }
+            say!(
+                "(the nullifier a refused submission names is not proven: the board refuses \
+                 before checking proofs, so anyone can write a member's nullifier into it)"
+            );
             if let Some(member) = member {
                 print_member(member);
             }
@@ -407,16 +420,17 @@ fn print_member(view: &MemberView) {
     }
     for r in &view.refusals {
         say!(
-            "entry {:<5} {:<8} tracking code {}  refused: {}{}",
+            "entry {:<5} {:<8} tracking code {}  refused: {}",
             r.position,
             r.channel_name,
             r.tracking_code,
-            r.reason,
-            if r.nullifier_proven {
-                ""
-            } else {
-                " (its nullifier is not proven: anyone can write it into an invalid ballot)"
-            }
+            r.reason
+        );
+    }
+    if !view.refusals.is_empty() {
+        say!(
+            "(a refusal names the nullifier of the refused bytes, which is not proven: anyone \
+             can submit bytes with a member's nullifier; none of them counts)"
         );
     }
     match view.counted {
