@@ -917,6 +917,7 @@ fn a_whole_election_across_invocations_verifies() {
     ] {
         check_receipt(&dir, receipt);
     }
+    receipts_on_the_command_line(w, &dir, &receipt_0, &board_secret);
     // A record whose board signature is not the board's fails V4.
     let forged = w.join("forged");
     copy_dir(&dir, &forged);
@@ -940,6 +941,73 @@ fn a_whole_election_across_invocations_verifies() {
     let member_codes: Vec<&str> = codes_text.lines().collect();
     lookups(w, &dir, &codes, &member_codes, &base_hash, challenged);
     bad_inputs(w, &dir, &keys);
+}
+
+/// Issue 17, item 3: `nullivote check-receipt DIR RECEIPT.json` confirms a receipt the record
+/// holds (exit 0); names a receipt altered by its holder, or not a receipt, as bad input (exit
+/// 2, nothing claimed against the board); and prints the evidence for a receipt the board
+/// signed for an entry the published record does not hold (exit 1).
+fn receipts_on_the_command_line(w: &Path, dir: &Path, receipt: &Path, board_secret: &Path) {
+    let d = s(dir);
+    let o = nullivote(&["check-receipt", d, s(receipt)]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("confirmed: board entry 0"),
+        "{}",
+        stdout(&o)
+    );
+    let o = nullivote(&["check-receipt", d, s(receipt), "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["status"]["status"], "confirmed");
+    assert_eq!(v["evidence"], false);
+
+    // Altered by its holder: another position under the same signature.
+    let altered = w.join("altered-receipt.json");
+    let mut value: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(receipt).unwrap()).unwrap();
+    value["position"] = 1.into();
+    fs::write(&altered, value.to_string()).unwrap();
+    let o = nullivote(&["check-receipt", d, s(&altered)]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(
+        stderr(&o).contains("not a receipt of this board")
+            && stderr(&o).contains("forged or altered"),
+        "{}",
+        stderr(&o)
+    );
+    let o = nullivote(&["check-receipt", d, s(&dir.join("manifest.json"))]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+
+    // The board signs a receipt for an entry past the end of what it published: dropped.
+    let record = nullivote::record::ElectionRecord::read(dir).unwrap();
+    let election = record.election();
+    let text = fs::read_to_string(board_secret).unwrap();
+    let bytes: [u8; 32] = hex::decode(text.trim()).unwrap().try_into().unwrap();
+    let secret = curve25519_dalek::Scalar::from_canonical_bytes(bytes).unwrap();
+    let key =
+        nullivote::board::SigningKey::from_secret(nullivote::secret::SecretScalar::new(secret))
+            .unwrap();
+    let dropped = nullivote::board::Receipt::sign(
+        &key,
+        &election,
+        record.header.board_entries + 3,
+        nullivote::election::BaseHash([5; 32]),
+        nullivote::ballot::TrackingCode([6; 32]),
+    );
+    let dropped_file = w.join("dropped-receipt.json");
+    fs::write(&dropped_file, serde_json::to_string(&dropped).unwrap()).unwrap();
+    let o = nullivote(&["check-receipt", d, s(&dropped_file)]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("EVIDENCE: the board DROPPED board entry")
+            && stdout(&o).contains("board_signature"),
+        "{}",
+        stdout(&o)
+    );
+    let o = nullivote(&["check-receipt", d, s(&dropped_file), "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["status"]["status"], "dropped");
+    assert_eq!(v["evidence"], true);
 }
 
 /// The arguments of a cast of member `code` online that saves its receipt in `receipt`.

@@ -3,6 +3,7 @@
 //! ```text
 //! nullivote verify <record-dir> [--expect BASE-HASH] [--json]
 //! nullivote lookup <record-dir> (--code-file FILE | --tracking-code HEX) [--expect BASE-HASH] [--json]
+//! nullivote check-receipt <record-dir> RECEIPT.json [--json]
 //!
 //! nullivote manifest leadership --out DIR (--intake-key HEX | --intake-secret-out FILE)
 //!                               (--board-key HEX | --board-secret-out FILE)
@@ -45,6 +46,7 @@
 //! | `publish` | administrator | everything above | `decryption.json`, `result.json`, `record.json` (with the board's signature from `board-head.json`); removes `ceremony/`, `shares/`, `board-head.json` |
 //! | `verify` | anyone | the published record | nothing; prints every check and the verified result |
 //! | `lookup` | a member (their code), or anyone (a tracking code) | the published record, verified first; the code file or standard input | nothing; prints the member's ballots and refusals, which counts and why |
+//! | `check-receipt` | the holder of a receipt | the published record, the receipt | nothing; confirms the entry, or prints the evidence that the board dropped or changed it (exit 1) |
 //!
 //! Choices made here, and why:
 //!
