@@ -81,6 +81,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let trustees: Vec<u16> = record.result.trustees.iter().map(|t| t.get()).collect();
     println!("decrypted by trustees {trustees:?}");
 
+    // The members' own checks (issue #17): a lookup of their credential against their receipts,
+    // or their signed receipt against the record.
+    let c = sim.checks;
+    println!(
+        "\nmembers' checks: {} members checked, {} found something wrong: {} a ballot they did \
+         not cast under their credential, {} a ballot the board dropped (their signed receipt \
+         proves it); {} overrode a thief's later online ballot by post",
+        c.checked, c.found_wrong, c.foreign_ballots, c.dropped_ballots, c.overridden
+    );
+
     let announced = record.result.values();
     if announced != sim.expected {
         return Err(format!(
@@ -90,7 +100,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .into());
     }
     println!(
-        "the decrypted result equals the members' intentions (stolen online codes did not count)"
+        "the decrypted result equals the members' intentions (stolen online codes did not count; \
+         an insider's ballot for an abstainer and a ballot the board dropped are as the checks \
+         found them)"
     );
 
     let write = Instant::now();

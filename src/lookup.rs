@@ -101,13 +101,19 @@ impl<'r> Lookup<'r> {
         if !report.passed() {
             return Err(Box::new(report));
         }
-        let public = &record.ceremony.public;
-        let election = Election::new(
-            record.manifest.clone(),
-            public.election_key(),
-            public.ceremony_digest(),
-            record.roll.clone(),
-        );
+        Ok((Self::index(record), report))
+    }
+
+    /// The lookups of a record this process built itself (the simulation's, whose members check
+    /// what it published): indexed, not verified. A member's own check goes through
+    /// [`Lookup::verify`].
+    pub(crate) fn trusting(record: &'r ElectionRecord) -> Self {
+        Self::index(record)
+    }
+
+    /// Rebuilds the election as the verifier does and indexes the board.
+    fn index(record: &'r ElectionRecord) -> Self {
+        let election = record.election();
         let keys: Vec<(Option<[u8; 32]>, Option<TrackingCode>)> = record
             .board
             .par_iter()
@@ -136,15 +142,12 @@ impl<'r> Lookup<'r> {
                 by_code.entry(c).or_insert(i);
             }
         }
-        Ok((
-            Self {
-                record,
-                election,
-                by_nullifier,
-                by_code,
-            },
-            report,
-        ))
+        Self {
+            record,
+            election,
+            by_nullifier,
+            by_code,
+        }
     }
 
     /// The record looked up in (verified).

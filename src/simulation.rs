@@ -2,10 +2,19 @@
 //! integration tests and the benchmarks. Reproducible from a seed; every party's randomness
 //! comes from ChaCha20 seeded by `(seed, party)`.
 //!
-//! The members behave as in [`Behaviour`]; ballots arrive in two waves (first ballots, then
-//! second ones) so that "later" has its board meaning. The expected result (each member's last
-//! intention, counted on the channel that takes precedence) is computed from the plaintexts
-//! alongside, so a test can compare it with what the trustees decrypt.
+//! The members behave as in [`Behaviour`]; ballots arrive in waves (first ballots, then second
+//! ones, then the overrides of members whose check found a ballot they did not cast) so that
+//! "later" has its board meaning. The expected result (each member's last intention, counted on
+//! the channel that takes precedence; an insider's ballot for an abstainer; nothing for a
+//! ballot the board dropped) is computed from the plaintexts alongside, so a test can compare
+//! it with what the trustees decrypt.
+//!
+//! Members check (issue #17): the wronged ones always (a stolen code, a thief after them, an
+//! insider's ballot, a dropped ballot), a tenth of the others too. A member whose thief voted
+//! after them looks up on the live board after the second wave and overrides by post; every
+//! other check is on the published record: a lookup of the member's credential, compared with
+//! the tracking codes of their own receipts, or their receipt checked against the record
+//! ([`crate::board::check_receipt`]). [`MemberChecks`] counts what they found.
 
 use std::collections::BTreeMap;
 
@@ -15,7 +24,7 @@ use rand_core::{RngCore, SeedableRng};
 use rayon::prelude::*;
 
 use crate::ballot::{Ballot, SpoiledBallot, prepare};
-use crate::board::{Board, Close, Refusal, SigningKey};
+use crate::board::{Board, Close, Receipt, Refusal, SigningKey};
 use crate::credential::{CredentialCode, CredentialSecret, Roll};
 use crate::election::Election;
 use crate::group::Element;
@@ -45,25 +54,63 @@ pub enum Behaviour {
     /// Someone holding the member's online code votes online against their will; the member's
     /// postal ballot counts.
     StolenCode,
+    /// Votes online; a thief holding the member's code votes online after them (online is last
+    /// wins: the thief's ballot would count); the member looks up, sees a ballot they did not
+    /// cast, and overrides it by post.
+    ThiefAfterMember,
+    /// Does not vote; an insider who printed the codes casts for them online. The member's
+    /// lookup shows a ballot they did not cast (it counts: the member does not vote).
+    InsiderCast,
+    /// Votes online; the board drops the admitted ballot from what it publishes. The member's
+    /// signed receipt proves it.
+    DroppedByBoard,
     /// Does not vote.
     Abstains,
 }
 
 impl Behaviour {
-    /// Draws a behaviour: 60 % online, 15 % postal, 5 % online then postal, 3 % postal then
-    /// online, 5 % online revote, 2 % challenge, 1 % stolen code, 9 % abstain.
+    /// Draws a behaviour: 58 % online, 15 % postal, 5 % online then postal, 3 % postal then
+    /// online, 5 % online revote, 2 % challenge, 1 % each stolen code, thief after the member,
+    /// insider's ballot and dropped ballot, 8 % abstain.
     fn draw(rng: &mut ChaCha20Rng) -> Self {
         match rng.next_u32() % 100 {
-            0..60 => Self::Online,
-            60..75 => Self::Postal,
-            75..80 => Self::OnlineThenPostal,
-            80..83 => Self::PostalThenOnline,
-            83..88 => Self::OnlineRevote,
-            88..90 => Self::ChallengeThenOnline,
-            90..91 => Self::StolenCode,
+            0..58 => Self::Online,
+            58..73 => Self::Postal,
+            73..78 => Self::OnlineThenPostal,
+            78..81 => Self::PostalThenOnline,
+            81..86 => Self::OnlineRevote,
+            86..88 => Self::ChallengeThenOnline,
+            88..89 => Self::StolenCode,
+            89..90 => Self::ThiefAfterMember,
+            90..91 => Self::InsiderCast,
+            91..92 => Self::DroppedByBoard,
             _ => Self::Abstains,
         }
     }
+
+    /// Whether someone wronged this member in a way their check finds: a ballot they did not
+    /// cast under their credential, or a ballot of theirs the board dropped.
+    pub fn wronged(self) -> bool {
+        matches!(
+            self,
+            Self::StolenCode | Self::ThiefAfterMember | Self::InsiderCast | Self::DroppedByBoard
+        )
+    }
+}
+
+/// What the members' checks found (issue #17): each member counted once.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MemberChecks {
+    /// Members who checked (every wronged member, a tenth of the others).
+    pub checked: usize,
+    /// Members whose check found something wrong.
+    pub found_wrong: usize,
+    /// Members who found a ballot under their credential that they did not cast.
+    pub foreign_ballots: usize,
+    /// Members whose receipt proves that the board dropped or changed their ballot.
+    pub dropped_ballots: usize,
+    /// Members who overrode a thief's later online ballot by post after their check.
+    pub overridden: usize,
 }
 
 /// The simulation's parameters.
@@ -89,6 +136,8 @@ pub struct Simulation {
     pub behaviours: BTreeMap<Behaviour, usize>,
     /// Trustees whose shares were invalid and skipped.
     pub skipped: Vec<TrusteeIndex>,
+    /// What the members' checks found.
+    pub checks: MemberChecks,
 }
 
 /// Why the simulation could not complete.
@@ -160,10 +209,25 @@ fn rng_for(seed: u64, party: u64) -> ChaCha20Rng {
     ChaCha20Rng::from_seed(key)
 }
 
-/// What one member submits, in two waves.
+/// What one member (or someone with their code) submits.
 enum Action {
-    Cast(Box<Ballot>),
+    /// A ballot, and whether the member cast it (`false`: a thief or an insider did).
+    Cast(Box<Ballot>, bool),
     Challenge(Box<SpoiledBallot>),
+}
+
+/// One member's plan: the expected vote, the waves, and whether they check.
+struct Plan {
+    behaviour: Behaviour,
+    /// The option index that must count for this member (2: none).
+    vote: u32,
+    first: Vec<Action>,
+    second: Vec<Action>,
+    /// Cast if the member's check after the second wave finds a ballot they did not cast.
+    override_ballot: Option<Box<Ballot>>,
+    /// Admitted, receipted, then dropped by the board.
+    dropped: Option<Box<Ballot>>,
+    checks: bool,
 }
 
 const TRUSS: [u32; 2] = [1, 0];
@@ -211,13 +275,14 @@ pub fn leadership(
 
     // Every member decides and their devices (or the postal intake) build the ballots.
     progress.start("casting", scenario.voters as u64);
-    let plans: Vec<(Behaviour, u32, Vec<Action>, Vec<Action>)> = secrets
+    let plans: Vec<Plan> = secrets
         .par_iter()
         .enumerate()
         .map(|(v, secret)| {
             let mut rng = rng_for(scenario.seed, (1 << 40) + v as u64);
             let behaviour = Behaviour::draw(&mut rng);
             let truss = rng.next_u32() % 1000 < 574; // 57.4 % for Truss, as in 2022
+            let checks = behaviour.wronged() || rng.next_u32() % 10 == 0;
             let (mine, other) = if truss {
                 (TRUSS, SUNAK)
             } else {
@@ -232,7 +297,9 @@ pub fn leadership(
                 }
                 Ok::<_, SimulationError>(p)
             };
-            let cast = |p: crate::ballot::PreparedBallot| Action::Cast(Box::new(p.cast()));
+            let cast = |p: crate::ballot::PreparedBallot| Action::Cast(Box::new(p.cast()), true);
+            let theirs = |p: crate::ballot::PreparedBallot| Action::Cast(Box::new(p.cast()), false);
+            let (mut override_ballot, mut dropped) = (None, None);
             let (first, second) = match behaviour {
                 Behaviour::Online => (vec![cast(ballot(ONLINE, mine)?)], vec![]),
                 Behaviour::Postal => (vec![cast(ballot(POSTAL, mine)?)], vec![]),
@@ -260,27 +327,49 @@ pub fn leadership(
                 }
                 // The attacker votes against the member online; the member's postal vote follows.
                 Behaviour::StolenCode => (
-                    vec![cast(ballot(ONLINE, other)?)],
+                    vec![theirs(ballot(ONLINE, other)?)],
                     vec![cast(ballot(POSTAL, mine)?)],
                 ),
+                // The member votes online, the thief after them; the member's check finds the
+                // thief's ballot and the member overrides it by post.
+                Behaviour::ThiefAfterMember => {
+                    override_ballot = Some(Box::new(ballot(POSTAL, mine)?.cast()));
+                    (
+                        vec![cast(ballot(ONLINE, mine)?)],
+                        vec![theirs(ballot(ONLINE, other)?)],
+                    )
+                }
+                Behaviour::InsiderCast => (vec![theirs(ballot(ONLINE, other)?)], vec![]),
+                Behaviour::DroppedByBoard => {
+                    dropped = Some(Box::new(ballot(ONLINE, mine)?.cast()));
+                    (vec![], vec![])
+                }
                 Behaviour::Abstains => (vec![], vec![]),
             };
             progress.advance(1);
-            let vote = if behaviour == Behaviour::Abstains {
-                2
-            } else {
-                u32::from(!truss)
+            let vote = match behaviour {
+                Behaviour::Abstains | Behaviour::DroppedByBoard => 2,
+                Behaviour::InsiderCast => u32::from(truss),
+                _ => u32::from(!truss),
             };
-            Ok((behaviour, vote, first, second))
+            Ok(Plan {
+                behaviour,
+                vote,
+                first,
+                second,
+                override_ballot,
+                dropped,
+                checks,
+            })
         })
         .collect::<Result<_, SimulationError>>()?;
     progress.finish();
 
     let mut expected = vec![0u64; 2];
     let mut behaviours = BTreeMap::new();
-    for (b, vote, _, _) in &plans {
-        *behaviours.entry(*b).or_insert(0) += 1;
-        if let Some(e) = expected.get_mut(*vote as usize) {
+    for plan in &plans {
+        *behaviours.entry(plan.behaviour).or_insert(0) += 1;
+        if let Some(e) = expected.get_mut(plan.vote as usize) {
             *e += 1;
         }
     }
@@ -293,29 +382,44 @@ pub fn leadership(
     } = offices;
     let mut board = Board::new(election.clone(), board_key)
         .map_err(|e| SimulationError::Refused(e.to_string()))?;
+    let mut own: Vec<Vec<Receipt>> = (0..plans.len()).map(|_| Vec::new()).collect();
     let (mut wave1, mut wave2) = (Vec::new(), Vec::new());
-    for (_, _, first, second) in plans {
-        wave1.extend(first);
-        wave2.extend(second);
+    let mut overrides = Vec::new();
+    let mut drops = Vec::new();
+    let mut checkers = Vec::new();
+    for (member, plan) in plans.into_iter().enumerate() {
+        wave1.extend(plan.first.into_iter().map(|a| (member, a)));
+        wave2.extend(plan.second.into_iter().map(|a| (member, a)));
+        if let Some(b) = plan.override_ballot {
+            overrides.push((member, b));
+        }
+        if let Some(b) = plan.dropped {
+            drops.push((member, *b));
+        }
+        if plan.checks {
+            checkers.push((member, plan.behaviour));
+        }
     }
-    progress.start("board", (wave1.len() + wave2.len()) as u64);
+    let total = wave1.len() + wave2.len() + overrides.len() + drops.len();
+    progress.start("board", total as u64);
     // Challenges come over their own connection (spec §8.2): the wave's challenges are
     // published after its cast ballots, in a shuffled order, so that a challenge's position
     // says nothing about whose cast ballot it preceded.
     let mut shuffle = rng_for(scenario.seed, 1 << 45);
-    for wave in [wave1, wave2] {
+    let mut checks = MemberChecks::default();
+    for (w, wave) in [wave1, wave2].into_iter().enumerate() {
         let mut pending = Vec::new();
         let mut challenges = Vec::new();
-        for action in wave {
+        for (member, action) in wave {
             match action {
-                Action::Cast(b) => pending.push(*b),
+                Action::Cast(b, mine) => pending.push((member, mine, *b)),
                 Action::Challenge(c) => challenges.push(c),
             }
             if pending.len() == 4096 {
-                submit(&mut board, &mut pending, progress)?;
+                submit(&mut board, &mut pending, &mut own, progress)?;
             }
         }
-        submit(&mut board, &mut pending, progress)?;
+        submit(&mut board, &mut pending, &mut own, progress)?;
         for i in (1..challenges.len()).rev() {
             let j = (shuffle.next_u64() % (i as u64 + 1)) as usize;
             challenges.swap(i, j);
@@ -326,7 +430,37 @@ pub fn leadership(
                 .map_err(|e| SimulationError::Refused(e.to_string()))?;
             progress.advance(1);
         }
+        if w == 1 {
+            // After the second wave, the members whose thief voted after them look at the live
+            // board: a ballot under their credential that none of their receipts names.
+            let mut pending = Vec::new();
+            for (member, ballot) in overrides.drain(..) {
+                let nullifier = crate::nullifier::Nullifier::derive(&secrets[member], &election);
+                let foreign = board
+                    .state()
+                    .ballots_of(&nullifier)
+                    .iter()
+                    .any(|p| !own[member].iter().any(|r| r.position == *p));
+                if foreign {
+                    checks.overridden += 1;
+                    pending.push((member, true, *ballot));
+                }
+            }
+            submit(&mut board, &mut pending, &mut own, progress)?;
+        }
     }
+    // The board admits the ballots it will drop, gives their receipts, then publishes its
+    // chain without them (the dropping attack: the entries cut from the end, the close after).
+    let kept = board.entries().len();
+    let members: Vec<usize> = drops.iter().map(|(m, _)| *m).collect();
+    let mut batch: Vec<_> = drops.into_iter().map(|(m, b)| (m, true, b)).collect();
+    submit(&mut board, &mut batch, &mut own, progress)?;
+    // A member whose ballot is dropped submitted nothing else: their last receipt is its.
+    let dropped_receipts: Vec<(usize, Receipt)> = members
+        .into_iter()
+        .filter_map(|m| own[m].last().map(|r| (m, *r)))
+        .collect();
+    board.truncate(kept);
     for close in [
         Close::Channel(ONLINE),
         Close::Channel(POSTAL),
@@ -394,27 +528,79 @@ pub fn leadership(
         used,
         result,
     );
+
+    // The members check the published record: their receipt (a member whose ballot the board
+    // dropped), or a lookup of their credential against the tracking codes of their receipts.
+    progress.start("checks", checkers.len() as u64);
+    let lookup = crate::lookup::Lookup::trusting(&record);
+    let header = &record.header;
+    let found: Vec<(bool, bool)> = checkers
+        .par_iter()
+        .map(|&(member, _)| {
+            let dropped =
+                dropped_receipts
+                    .iter()
+                    .filter(|(m, _)| *m == member)
+                    .any(|(_, receipt)| {
+                        crate::board::check_receipt(
+                            &election,
+                            &record.board,
+                            &header.board_head,
+                            &header.board_signature,
+                            receipt,
+                        )
+                        .is_ok_and(|status| status.is_evidence())
+                    });
+            let view = lookup.lookup_credential(&secrets[member]);
+            let foreign = view.ballots.iter().any(|b| {
+                !own[member]
+                    .iter()
+                    .any(|r| r.tracking_code == b.tracking_code)
+            });
+            progress.advance(1);
+            (foreign, dropped)
+        })
+        .collect();
+    progress.finish();
+    checks.checked = checkers.len();
+    for (foreign, dropped) in found {
+        checks.foreign_ballots += usize::from(foreign);
+        checks.dropped_ballots += usize::from(dropped);
+        checks.found_wrong += usize::from(foreign || dropped);
+    }
     Ok(Simulation {
         record,
         expected,
         behaviours,
         skipped: decryption.skipped_culprits(),
+        checks,
     })
 }
 
-/// Submits the pending ballots as one batch. Honest ballots are accepted except those the
-/// precedence rules refuse on arrival (an online ballot after the member's postal one).
+/// Submits the pending ballots as one batch, keeping each member's receipts of their own
+/// submissions. Honest ballots are accepted except those the precedence rules refuse on arrival
+/// (an online ballot after the member's postal one), whose refusal receipts are kept too.
 fn submit(
     board: &mut Board,
-    pending: &mut Vec<Ballot>,
+    pending: &mut Vec<(usize, bool, Ballot)>,
+    own: &mut [Vec<Receipt>],
     progress: &dyn Progress,
 ) -> Result<(), SimulationError> {
     let n = pending.len() as u64;
-    for result in board.submit_batch(std::mem::take(pending)) {
-        match result {
-            Ok(_) => {}
-            Err(refused) if matches!(refused.refusal, Refusal::Superseded { .. }) => {}
+    let (owners, ballots): (Vec<(usize, bool)>, Vec<Ballot>) = std::mem::take(pending)
+        .into_iter()
+        .map(|(m, mine, b)| ((m, mine), b))
+        .unzip();
+    for ((member, mine), result) in owners.into_iter().zip(board.submit_batch(ballots)) {
+        let receipt = match result {
+            Ok(receipt) => receipt,
+            Err(refused) if matches!(refused.refusal, Refusal::Superseded { .. }) => refused
+                .receipt
+                .ok_or_else(|| SimulationError::Refused(refused.refusal.to_string()))?,
             Err(other) => return Err(SimulationError::Refused(other.to_string())),
+        };
+        if mine {
+            own[member].push(receipt);
         }
     }
     progress.advance(n);
@@ -438,4 +624,51 @@ fn corrupt(
             serde_json::to_value(shifted).map_err(|e| SimulationError::Refused(e.to_string()))?;
     }
     serde_json::from_value(json).map_err(|e| SimulationError::Refused(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::verifier::{Silent, verify};
+
+    /// Issue #17, item 4: the members' checks find exactly what the simulation injected: every
+    /// member whose code was used by someone else (a thief before or after them, an insider)
+    /// finds a ballot they did not cast, every member whose ballot the board dropped holds a
+    /// receipt that proves it, every member whose thief voted after them overrides by post, and
+    /// no other member who checks finds anything. The record verifies and its result is the
+    /// members' intentions.
+    #[test]
+    fn the_members_checks_find_what_was_injected() {
+        let sim = leadership(
+            &Scenario {
+                voters: 700,
+                seed: 3,
+                absent: vec![],
+                bad_share: None,
+            },
+            &Silent,
+        )
+        .unwrap();
+        let n = |b: Behaviour| sim.behaviours.get(&b).copied().unwrap_or(0);
+        let (stolen, thief, insider, dropped) = (
+            n(Behaviour::StolenCode),
+            n(Behaviour::ThiefAfterMember),
+            n(Behaviour::InsiderCast),
+            n(Behaviour::DroppedByBoard),
+        );
+        assert!(
+            stolen > 0 && thief > 0 && insider > 0 && dropped > 0,
+            "{:?}",
+            sim.behaviours
+        );
+        let c = sim.checks;
+        assert_eq!(c.foreign_ballots, stolen + thief + insider);
+        assert_eq!(c.dropped_ballots, dropped);
+        assert_eq!(c.found_wrong, stolen + thief + insider + dropped);
+        assert_eq!(c.overridden, thief);
+        assert!(c.checked > c.found_wrong, "others check too: {c:?}");
+        let report = verify(&sim.record, &Silent);
+        assert!(report.passed(), "{:?}", report.failed().collect::<Vec<_>>());
+        assert_eq!(sim.record.result.values(), sim.expected);
+    }
 }

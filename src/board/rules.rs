@@ -118,6 +118,14 @@ impl BoardState {
         self.voting_closed
     }
 
+    /// The positions of the cast ballots admitted under `nullifier`, in board order: what a
+    /// member sees of their own on the live board.
+    pub fn ballots_of(&self, nullifier: &crate::nullifier::Nullifier) -> Vec<u64> {
+        self.by_nullifier
+            .get(nullifier.element().as_bytes())
+            .map_or_else(Vec::new, |v| v.iter().map(|&(p, _)| p).collect())
+    }
+
     /// The number of refusal entries of each channel, in manifest order.
     pub fn refused(&self) -> &[u64] {
         &self.refused
