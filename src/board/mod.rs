@@ -366,7 +366,9 @@ impl Board {
         self.state = replay.state().clone();
     }
 
-    fn append(&mut self, payload: Payload) -> Receipt {
+    /// Appends an entry; its receipt is signed by the caller ([`Board::sign`]), so that a batch
+    /// signs its receipts on every core once its entries are in order.
+    fn append(&mut self, payload: Payload) -> Unsigned {
         let entry = Entry {
             position: self.entries.len() as u64,
             previous: self.head,
@@ -377,7 +379,33 @@ impl Board {
         self.head = digest;
         let position = entry.position;
         self.entries.push(entry);
-        Receipt::sign(&self.key, &self.election, position, digest, tracking_code)
+        Unsigned {
+            position,
+            entry: digest,
+            tracking_code,
+        }
+    }
+
+    /// The receipt of an appended entry.
+    fn sign(&self, unsigned: Unsigned) -> Receipt {
+        Receipt::sign(
+            &self.key,
+            &self.election,
+            unsigned.position,
+            unsigned.entry,
+            unsigned.tracking_code,
+        )
+    }
+
+    /// The signed answer to a submission.
+    fn answer(&self, outcome: Outcome) -> Result<Receipt, Box<Refused>> {
+        match outcome {
+            Outcome::Entry(unsigned) => Ok(self.sign(unsigned)),
+            Outcome::Refused(refusal, unsigned) => Err(Box::new(Refused {
+                refusal,
+                receipt: unsigned.map(|u| self.sign(u)),
+            })),
+        }
     }
 
     /// A ballot already on the board (its tracking code computed from the ballot itself): the
@@ -392,17 +420,20 @@ impl Board {
         })
     }
 
-    /// The receipt of the entry at `position`, if there is one (signed again: the same bytes as
-    /// when it was appended, since signatures are deterministic).
-    pub fn receipt_of(&self, position: u64) -> Option<Receipt> {
+    /// The entry at `position`, unsigned.
+    fn unsigned_at(&self, position: u64) -> Option<Unsigned> {
         let (entry, tracking_code) = self.entries.get(position as usize)?.digest_and_code();
-        Some(Receipt::sign(
-            &self.key,
-            &self.election,
+        Some(Unsigned {
             position,
             entry,
             tracking_code,
-        ))
+        })
+    }
+
+    /// The receipt of the entry at `position`, if there is one (signed again: the same bytes as
+    /// when it was appended, since signatures are deterministic).
+    pub fn receipt_of(&self, position: u64) -> Option<Receipt> {
+        self.unsigned_at(position).map(|u| self.sign(u))
     }
 
     fn known(
@@ -410,12 +441,13 @@ impl Board {
         known: Result<u64, Refusal>,
         ballot: &Ballot,
         code: TrackingCode,
-    ) -> Result<Receipt, Box<Refused>> {
+    ) -> Outcome {
         match known {
-            Ok(position) => Ok(self
-                .receipt_of(position)
-                .expect("a known ballot's position is on the board")),
-            Err(refusal) => Err(self.refuse(ballot_refusal(ballot, code, &refusal, None), refusal)),
+            Ok(position) => Outcome::Entry(
+                self.unsigned_at(position)
+                    .expect("a known ballot's position is on the board"),
+            ),
+            Err(refusal) => self.refuse(ballot_refusal(ballot, code, &refusal, None), refusal),
         }
     }
 
@@ -426,26 +458,31 @@ impl Board {
     /// [`Refused`]: the reason and the signed receipt of the refusal entry.
     pub fn submit(&mut self, ballot: Ballot) -> Result<Receipt, Box<Refused>> {
         let code = ballot.tracking_code();
-        if let Some(known) = self.resubmission(&code) {
-            return self.known(known, &ballot, code);
-        }
-        let checked = self
-            .state
-            .admit_ballot(&ballot)
-            .and_then(|()| ballot.verify(&self.election).map_err(Refusal::Invalid));
-        self.finish_ballot(code, checked, ballot)
+        let outcome = match self.resubmission(&code) {
+            Some(known) => self.known(known, &ballot, code),
+            None => {
+                let checked = self
+                    .state
+                    .admit_ballot(&ballot)
+                    .and_then(|()| ballot.verify(&self.election).map_err(Refusal::Invalid));
+                self.finish_ballot(code, checked, ballot)
+            }
+        };
+        self.answer(outcome)
     }
 
-    /// Submits many ballots, verifying their proofs in one batch, then admitting them in order.
-    /// The result for each is what [`Board::submit`] would have given in that order.
+    /// Submits many ballots, verifying their proofs in one batch, then admitting them in order,
+    /// then signing their receipts on every core. The result for each is what
+    /// [`Board::submit`] would have given in that order.
     pub fn submit_batch(&mut self, ballots: Vec<Ballot>) -> Vec<Result<Receipt, Box<Refused>>> {
+        use rayon::prelude::*;
         let mut invalid = vec![None; ballots.len()];
         if let Err(errors) = verify_batch(&ballots, &self.election) {
             for (i, e) in errors {
                 invalid[i] = Some(e);
             }
         }
-        ballots
+        let outcomes: Vec<Outcome> = ballots
             .into_iter()
             .zip(invalid)
             .map(|(ballot, invalid)| {
@@ -459,6 +496,11 @@ impl Board {
                     .and_then(|()| invalid.map_or(Ok(()), |e| Err(Refusal::Invalid(e))));
                 self.finish_ballot(code, checked, ballot)
             })
+            .collect();
+        let board = &*self;
+        outcomes
+            .into_par_iter()
+            .map(|outcome| board.answer(outcome))
             .collect()
     }
 
@@ -487,8 +529,8 @@ impl Board {
                 .map(|_| ())
                 .map_err(Refusal::Challenge)
         });
-        match checked {
-            Ok(()) => Ok(self.append(Payload::Spoiled(spoiled.clone()))),
+        let outcome = match checked {
+            Ok(()) => Outcome::Entry(self.append(Payload::Spoiled(spoiled.clone()))),
             Err(refusal) => {
                 let cts = spoiled.contests.iter().flatten().map(|s| &s.ciphertext);
                 let component =
@@ -502,9 +544,10 @@ impl Board {
                     reason: RefusalCode::of(&refusal)
                         .expect("a challenge's refusal is a submission's"),
                 };
-                Err(self.refuse(entry, refusal))
+                self.refuse(entry, refusal)
             }
-        }
+        };
+        self.answer(outcome)
     }
 
     /// Closes a channel with the administrator's signed close ([`sign_close`] for this board's
@@ -525,7 +568,8 @@ impl Board {
             payload: close,
         };
         check_close(&self.election, &entry)?;
-        Ok(self.append(entry.payload))
+        let unsigned = self.append(entry.payload);
+        Ok(self.sign(unsigned))
     }
 
     /// Closes `close` as `administrator` (who signs the close for this point of the board).
@@ -552,9 +596,9 @@ impl Board {
         code: TrackingCode,
         checked: Result<(), Refusal>,
         ballot: Ballot,
-    ) -> Result<Receipt, Box<Refused>> {
+    ) -> Outcome {
         match checked {
-            Ok(()) => Ok(self.append(Payload::Ballot(Box::new(ballot)))),
+            Ok(()) => Outcome::Entry(self.append(Payload::Ballot(Box::new(ballot)))),
             Err(refusal) => {
                 let cts = ballot
                     .contests
@@ -564,18 +608,34 @@ impl Board {
                 let component =
                     reuse_position(&refusal).and_then(|p| self.state.reused_component(cts, p));
                 let entry = ballot_refusal(&ballot, code, &refusal, component);
-                Err(self.refuse(entry, refusal))
+                self.refuse(entry, refusal)
             }
         }
     }
 
     /// Appends the refusal entry, unless voting has closed: nothing follows the close of voting
     /// (the final head is signed), so a submission after it is refused without an entry.
-    fn refuse(&mut self, entry: RefusalEntry, refusal: Refusal) -> Box<Refused> {
-        let receipt =
+    fn refuse(&mut self, entry: RefusalEntry, refusal: Refusal) -> Outcome {
+        let unsigned =
             (!self.voting_closed()).then(|| self.append(Payload::Refused(Box::new(entry))));
-        Box::new(Refused { refusal, receipt })
+        Outcome::Refused(refusal, unsigned)
     }
+}
+
+/// An appended entry whose receipt is not signed yet.
+#[derive(Clone, Copy)]
+struct Unsigned {
+    position: u64,
+    entry: BaseHash,
+    tracking_code: TrackingCode,
+}
+
+/// What a submission did, before its receipt is signed.
+enum Outcome {
+    /// Appended (or found already on the board) the entry.
+    Entry(Unsigned),
+    /// Refused, with its refusal entry (none once voting has closed).
+    Refused(Refusal, Option<Unsigned>),
 }
 
 /// The entry a reuse refusal names, whose ciphertext component the refusal entry carries.
