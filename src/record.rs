@@ -764,9 +764,12 @@ impl Difference {
 /// first byte that differs: checking a line costs no allocation, and a line that differs early
 /// is not written out.
 struct Compare<'a> {
+    /// The bytes read.
     bytes: &'a [u8],
+    /// How many of them the writer has written so far.
     at: usize,
-    written: Option<Option<u8>>,
+    /// The byte the writer wrote at `at` where the bytes read differ (`None`: none yet).
+    written: Option<u8>,
 }
 
 impl Write for Compare<'_> {
@@ -775,7 +778,7 @@ impl Write for Compare<'_> {
         let same = rest.iter().zip(buf).take_while(|(a, b)| a == b).count();
         self.at += same;
         if same < buf.len() {
-            self.written = Some(Some(buf[same]));
+            self.written = Some(buf[same]);
             return Err(std::io::Error::other("differs from the bytes read"));
         }
         Ok(buf.len())
@@ -803,7 +806,7 @@ fn canonical_difference(
     };
     let result = write(&mut compare);
     let written = match (compare.written, result) {
-        (Some(written), _) => written,
+        (Some(written), _) => Some(written),
         (None, Err(e)) => return Err(e),
         (None, Ok(())) if compare.at == bytes.len() => return Ok(None),
         (None, Ok(())) => None,
@@ -1226,6 +1229,47 @@ mod tests {
             assert_eq!(error.line, Some(line), "{text:?}");
             assert!(error.message.contains("EOF while parsing"), "{error}");
         }
+    }
+
+    /// A value that parses (from any number) but cannot be written.
+    #[derive(Debug)]
+    struct Unwritable;
+
+    impl<'de> Deserialize<'de> for Unwritable {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            u8::deserialize(d).map(|_| Self)
+        }
+    }
+
+    impl Serialize for Unwritable {
+        fn serialize<S: serde::Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+            Err(serde::ser::Error::custom("no form"))
+        }
+    }
+
+    /// A value its writer cannot write again is refused, naming the writer's error, rather than
+    /// taken to be in canonical form (no record type does this).
+    #[test]
+    fn a_value_that_cannot_be_written_again_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("n.json"), "1\n").unwrap();
+        let error = read_json::<Unwritable>(dir.path(), "n.json").unwrap_err();
+        assert_eq!(error.line, Some(1));
+        assert!(
+            error
+                .message
+                .starts_with("cannot be written again: no form"),
+            "{error}"
+        );
+        fs::write(dir.path().join("n.jsonl"), "1\n2\n").unwrap();
+        let error = read_lines::<Unwritable>(dir.path(), "n.jsonl").unwrap_err();
+        assert_eq!(error.line, Some(1));
+        assert!(
+            error
+                .message
+                .starts_with("cannot be written again: no form"),
+            "{error}"
+        );
     }
 
     /// Reads `text` as `n.jsonl` with lines of at most 8 bytes, two lines per block.
