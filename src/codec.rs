@@ -31,7 +31,7 @@ macro_rules! wire_serde {
     ($ty:ty) => {
         impl serde::Serialize for $ty {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_str(&hex::encode($crate::codec::Wire::encode(self)))
+                $crate::codec::serialize_hex(&$crate::codec::Wire::encode(self), serializer)
             }
         }
 
@@ -82,10 +82,30 @@ impl<T: Wire> serde::de::Visitor<'_> for HexVisitor<T> {
     }
 }
 
-/// The longest encoding [`HexVisitor`] decodes into a stack buffer (a 1-of-2 ballot's longest
-/// field, a range proof of two branches, is 226 bytes). Every type with [`wire_serde!`] is
+/// The longest encoding [`HexVisitor`] decodes into a stack buffer, and [`serialize_hex`]
+/// encodes from one (a 1-of-2 ballot's longest field, a range proof of two branches, is 226
+/// bytes). Every type with [`wire_serde!`] is
 /// public data, so the buffer never holds a secret.
 const HEX_STACK_LEN: usize = 512;
+
+/// Serialises `bytes` as their lowercase hex (the JSON form of [`wire_serde!`]), through a stack
+/// buffer when they fit in [`HEX_STACK_LEN`]: the record reader writes every value it parses
+/// again to check the file's form (`spec/record.md` §1), and `hex::encode` (a `String` collected
+/// from an iterator of characters) was about 2.5% of verifying a record.
+pub(crate) fn serialize_hex<S: serde::Serializer>(
+    bytes: &[u8],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::Error;
+    let mut stack = [0u8; 2 * HEX_STACK_LEN];
+    match stack.get_mut(..2 * bytes.len()) {
+        Some(buf) => {
+            hex::encode_to_slice(bytes, buf).map_err(S::Error::custom)?;
+            serializer.serialize_str(core::str::from_utf8(buf).map_err(S::Error::custom)?)
+        }
+        None => serializer.serialize_str(&hex::encode(bytes)),
+    }
+}
 
 /// Decodes lowercase hexadecimal text, naming `field` on failure. Uppercase is refused so that
 /// every value has exactly one JSON text.
@@ -412,6 +432,8 @@ mod tests {
         ] {
             let blob = Blob((0..len).map(|i| (i * 7 + 3) as u8).collect());
             let json = serde_json::to_string(&blob).unwrap();
+            // Written as the lowercase hex of the bytes on either path of `serialize_hex`.
+            assert_eq!(json, format!("\"{}\"", hex::encode(&blob.0)), "{len}");
             assert_eq!(serde_json::from_str::<Blob>(&json).unwrap(), blob, "{len}");
             // A bad digit is refused on either path.
             if len > 0 {

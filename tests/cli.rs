@@ -921,9 +921,14 @@ fn a_whole_election_across_invocations_verifies() {
     // A record whose board signature is not the board's fails V4.
     let forged = w.join("forged");
     copy_dir(&dir, &forged);
-    edit_json(&forged.join("record.json"), |v| {
-        v["board_signature"] = signature_of_receipt(&challenge_receipt).into();
-    });
+    // Written in the record's one form (pretty JSON in field order, a final newline): the
+    // signature, not the form, is what fails.
+    let path = forged.join("record.json");
+    let mut header: nullivote::record::RecordHeader =
+        serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
+    header.board_signature =
+        serde_json::from_value(signature_of_receipt(&challenge_receipt).into()).unwrap();
+    fs::write(&path, serde_json::to_string_pretty(&header).unwrap() + "\n").unwrap();
     let o = nullivote(&["verify", s(&forged)]);
     assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
     assert!(

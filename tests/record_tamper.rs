@@ -23,7 +23,7 @@
 //! Mutations the verifier accepts although it should not are listed in [`KNOWN_GAPS`]: they are
 //! verifier bugs, printed by the test, not exclusions.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::fs;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -33,6 +33,8 @@ use std::time::Instant;
 
 use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
+use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::Value;
 
 use nullivote::record::{ElectionRecord, FILES};
@@ -58,7 +60,104 @@ struct Doc {
     value: Value,
 }
 
-fn load(dir: &Path) -> Vec<Doc> {
+/// The key order of every object of a record's files, by key set. `serde_json::Value` sorts an
+/// object's keys, while the record's writer writes them in field order, and a record file is
+/// read only in the form its writer writes: [`store`] writes each object's keys in the order
+/// learned here from the files as written (the mutations never add or remove a key).
+#[derive(Default)]
+struct KeyOrders(HashMap<Vec<String>, Vec<String>>);
+
+impl KeyOrders {
+    /// Learns the key order of every object in `text`, one JSON value.
+    fn learn(&mut self, text: &str) {
+        let mut parser = serde_json::Deserializer::from_str(text);
+        Learn(self).deserialize(&mut parser).unwrap();
+    }
+}
+
+/// Walks a JSON value, recording each object's key order in [`KeyOrders`].
+struct Learn<'a>(&'a mut KeyOrders);
+
+impl<'de> DeserializeSeed<'de> for Learn<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Learn<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut keys = Vec::new();
+        while let Some(key) = map.next_key::<String>()? {
+            map.next_value_seed(Learn(&mut *self.0))?;
+            keys.push(key);
+        }
+        let mut sorted = keys.clone();
+        sorted.sort();
+        let known = self.0.0.entry(sorted).or_insert_with(|| keys.clone());
+        assert_eq!(*known, keys, "two orders of the same keys");
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element_seed(Learn(&mut *self.0))?.is_some() {}
+        Ok(())
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+}
+
+/// A value serialised with its objects' keys in the learned order.
+struct Ordered<'a>(&'a Value, &'a KeyOrders);
+
+impl Serialize for Ordered<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Value::Object(map) => {
+                let sorted: Vec<String> = map.keys().cloned().collect();
+                let order = self.1.0.get(&sorted).unwrap_or(&sorted);
+                let mut out = serializer.serialize_map(Some(order.len()))?;
+                for key in order {
+                    out.serialize_entry(key, &Ordered(&map[key], self.1))?;
+                }
+                out.end()
+            }
+            Value::Array(items) => serializer.collect_seq(items.iter().map(|v| Ordered(v, self.1))),
+            other => other.serialize(serializer),
+        }
+    }
+}
+
+fn load(dir: &Path, orders: &mut KeyOrders) -> Vec<Doc> {
     FILES
         .iter()
         .map(|&(name, _)| {
@@ -67,10 +166,14 @@ fn load(dir: &Path) -> Vec<Doc> {
             let value = if lines {
                 Value::Array(
                     text.lines()
-                        .map(|l| serde_json::from_str(l).unwrap())
+                        .map(|l| {
+                            orders.learn(l);
+                            serde_json::from_str(l).unwrap()
+                        })
                         .collect(),
                 )
             } else {
+                orders.learn(&text);
                 serde_json::from_str(&text).unwrap()
             };
             Doc { name, lines, value }
@@ -78,17 +181,18 @@ fn load(dir: &Path) -> Vec<Doc> {
         .collect()
 }
 
-fn store(docs: &[Doc], dir: &Path) {
+/// Writes the files as the record's writer does (`spec/record.md` §1), keys in `orders`.
+fn store(docs: &[Doc], orders: &KeyOrders, dir: &Path) {
     fs::create_dir_all(dir).unwrap();
     for doc in docs {
         let mut text = String::new();
         if doc.lines {
             for line in doc.value.as_array().unwrap() {
-                text.push_str(&serde_json::to_string(line).unwrap());
+                text.push_str(&serde_json::to_string(&Ordered(line, orders)).unwrap());
                 text.push('\n');
             }
         } else {
-            text = serde_json::to_string_pretty(&doc.value).unwrap();
+            text = serde_json::to_string_pretty(&Ordered(&doc.value, orders)).unwrap();
             text.push('\n');
         }
         fs::write(dir.join(doc.name), text).unwrap();
@@ -495,9 +599,16 @@ fn every_single_change_to_a_record_is_rejected_and_named() {
 
     // The untouched record verifies, as written and after the JSON round trip used below.
     assert!(matches!(judge(&clean), Verdict::Accepted));
-    let docs = load(&clean);
+    let mut orders = KeyOrders::default();
+    let docs = load(&clean, &mut orders);
     let round_trip = work.path().join("round-trip");
-    store(&docs, &round_trip);
+    store(&docs, &orders, &round_trip);
+    for (name, _) in FILES {
+        assert!(
+            fs::read(clean.join(name)).unwrap() == fs::read(round_trip.join(name)).unwrap(),
+            "{name}: the test's writer does not write what the record's writer writes"
+        );
+    }
     match judge(&round_trip) {
         Verdict::Accepted => {}
         other => panic!("the re-serialised clean record is refused: {other:?}"),
@@ -576,7 +687,7 @@ fn every_single_change_to_a_record_is_rejected_and_named() {
                 },
             });
         }
-        store(&tampered, &dir);
+        store(&tampered, &orders, &dir);
         let verdict = judge(&dir);
 
         // A refusal at load time names the file changed, and for a value inside a line of a

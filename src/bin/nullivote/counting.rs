@@ -530,6 +530,10 @@ pub fn publish(dir: &Path) -> Outcome {
     if !path.exists() {
         replace(&path, &lines_bytes::<Entry>(&path, &[])?, false)?;
     }
+    // The administrator may have written manifest.json by hand (`manifest check FILE`): the
+    // record holds the same value in the one form a record file is read in (spec/record.md §1).
+    let path = ctx.dir.file("manifest.json");
+    replace(&path, &json_bytes(&path, &ctx.manifest)?, false)?;
     let path = ctx.dir.file("decryption.json");
     replace(
         &path,
