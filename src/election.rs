@@ -101,9 +101,9 @@ pub struct Election {
     base_hash: BaseHash,
     nullifier_base: Element,
     nullifier_table: Arc<RistrettoBasepointTable>,
-    /// `election_transcript(purpose, base_hash)` for the purposes of ballots, built once and
+    /// `election_transcript(purpose, base_hash)` for the purposes of ballots and receipts, built once and
     /// cloned per proof (each costs a keccak permutation and four absorptions to build).
-    transcripts: Arc<[(&'static [u8], Transcript); 5]>,
+    transcripts: Arc<[(&'static [u8], Transcript); 6]>,
 }
 
 impl Election {
@@ -132,6 +132,7 @@ impl Election {
                     purpose::ELIGIBILITY,
                     purpose::COUNTERSIGNATURE,
                     purpose::BALLOT_NONCES,
+                    purpose::BOARD_RECEIPT,
                 ]
                 .map(|p| (p, election_transcript(p, base_hash.as_bytes()))),
             ),

@@ -79,7 +79,7 @@ impl SigningKey {
     /// receipt), and two statements never share a nonce, since the transcript absorbs every
     /// field of the statement before the nonce is drawn.
     pub fn sign(&self, election: &Election, statement: &Statement) -> Signature {
-        let mut t = statement.transcript(election.base_hash());
+        let mut t = statement.transcript(election);
         let proof = SchnorrProof::prove(
             &self.secret,
             &SchnorrStatement {
@@ -166,15 +166,16 @@ pub enum Statement {
 
 impl Statement {
     /// The transcript of the statement: its purpose, the base hash, then every field.
-    fn transcript(&self, base_hash: &BaseHash) -> Transcript {
-        let bytes = base_hash.as_bytes();
+    fn transcript(&self, election: &Election) -> Transcript {
+        let bytes = election.base_hash().as_bytes();
         match *self {
             Self::Receipt {
                 position,
                 entry,
                 tracking_code,
             } => {
-                let mut t = crate::transcript::election_transcript(purpose::BOARD_RECEIPT, bytes);
+                // The prefix built once per election (one receipt per entry).
+                let mut t = election.transcript(purpose::BOARD_RECEIPT);
                 t.append_u64(label::POSITION, position);
                 t.append_message(label::ENTRY, entry.as_bytes());
                 t.append_message(label::TRACKING_CODE, &tracking_code.0);
@@ -229,7 +230,7 @@ impl Signature {
         statement: &Statement,
         public: &Element,
     ) -> Result<(), ProofError> {
-        let mut t = statement.transcript(election.base_hash());
+        let mut t = statement.transcript(election);
         self.0.verify(&SchnorrStatement { public: *public }, &mut t)
     }
 }
