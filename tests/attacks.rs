@@ -81,8 +81,8 @@ use nullivote::ballot::{
     Ballot, BallotError, ChoiceError, ContestBallot, EncryptedSelection, TrackingCode, prepare,
 };
 use nullivote::board::{
-    Board, Close, Payload, Receipt, Refusal, RefusalCode, RefusalEntry, Refused, SigningKey,
-    Statement, Submission, equivocation, sign_close,
+    Board, Close, Payload, Receipt, Refusal, RefusalCode, RefusalEntry, SigningKey, Statement,
+    Submission, equivocation, sign_close,
 };
 use nullivote::codec::Wire;
 use nullivote::credential::{CredentialCode, CredentialSecret, PublicCredential, Roll, RollError};
@@ -2591,14 +2591,25 @@ fn accountable(voters: usize, seed: u64) -> Accountable {
     }
 }
 
+/// The board's answer to a submission: its signed receipt, or the refusal with the signed
+/// receipt of its refusal entry.
+type Answer = Result<Receipt, (Refusal, Option<Receipt>)>;
+
 /// What a board operator publishes for `ballots` submitted in this order to a live board: the
-/// board's answers (signed receipts, or refusals with theirs), then the administrator's closes,
-/// the tally, its decryption by trustees 1 to 3 (fresh copies of their keys: a key decrypts
-/// one tally) and the record, with the board's signature of its final head.
-fn publish(a: &Accountable, ballots: &[Ballot]) -> (ElectionRecord, Vec<Result<Receipt, Refused>>) {
+/// board's answers, then the administrator's closes, the tally, its decryption by trustees 1 to
+/// 3 (fresh copies of their keys: a key decrypts one tally) and the record, with the board's
+/// signature of its final head.
+fn publish(a: &Accountable, ballots: &[Ballot]) -> (ElectionRecord, Vec<Answer>) {
     let election = &a.fx.election;
     let mut board = Board::new(election.clone(), signing_key(BOARD_SECRET)).unwrap();
-    let answers = ballots.iter().map(|b| board.submit(b.clone())).collect();
+    let answers = ballots
+        .iter()
+        .map(|b| {
+            board
+                .submit(b.clone())
+                .map_err(|r| (r.refusal.clone(), r.receipt))
+        })
+        .collect();
     let administrator = signing_key(ADMINISTRATOR_SECRET);
     for close in [
         Close::Channel(ONLINE),
@@ -2869,15 +2880,15 @@ fn a_refusal_entry_with_a_false_reason_fails_v7() {
     ];
     let (honest, answers) = publish(&a, &ballots);
     assert!(verify(&honest, &Silent).passed());
-    let refused = answers[2].as_ref().unwrap_err();
+    let (refusal, receipt) = answers[2].clone().unwrap_err();
     assert_eq!(
-        refused.refusal,
+        refusal,
         Refusal::Superseded {
             by: 0,
             reason: Reason::Precedence
         }
     );
-    let p = refused.receipt.expect("an entry").position as usize;
+    let p = receipt.expect("an entry").position as usize;
     assert_eq!(p, 2);
     let Payload::Refused(entry) = &honest.board[p].payload else {
         panic!("entry {p} is not the refusal")

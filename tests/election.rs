@@ -249,6 +249,7 @@ fn refusal_entry<'b>(board: &'b Board, refused: &Refused) -> &'b RefusalEntry {
     assert_eq!(entry.digest(), receipt.entry);
     match &entry.payload {
         Payload::Refused(r) => {
+            let r: &RefusalEntry = r;
             assert_eq!(r.tracking_code, receipt.tracking_code);
             assert_eq!(RefusalCode::of(&refused.refusal), Some(r.reason));
             r
@@ -437,7 +438,7 @@ fn three_of_five_with_1000_voters() {
     assert_eq!(record.tally.counts[usize::from(POSTAL)].refused, 0);
     // The refusals are entries of the chain: one per online ballot cast after the member's
     // postal one, each naming that postal ballot for precedence.
-    let refusals: Vec<&RefusalEntry> = record
+    let refusals: Vec<_> = record
         .board
         .iter()
         .filter_map(|e| match &e.payload {
