@@ -2901,6 +2901,8 @@ fn a_refusal_entry_with_a_false_reason_fails_v7() {
         }
     );
     let stranger = Nullifier::derive(&a.fx.secrets[2], election);
+    // A ciphertext component of the refused ballot itself: a reuse refusal names one.
+    let own = ballots[2].contests[0].selections[0].ciphertext.a;
 
     type Lie = Box<dyn Fn(&mut RefusalEntry)>;
     let superseded = |by, reason| RefusalCode::Superseded { by, reason };
@@ -2923,11 +2925,17 @@ fn a_refusal_entry_with_a_false_reason_fails_v7() {
         ),
         (
             "the component named is not a ciphertext of the cast ballot at entry 1",
-            Box::new(|r| r.reason = RefusalCode::CiphertextReused { position: 1 }),
+            Box::new(move |r| {
+                r.reason = RefusalCode::CiphertextReused { position: 1 };
+                r.component = Some(own);
+            }),
         ),
         (
             "no ciphertext of the refused ballot named here is the challenge's at entry 1",
-            Box::new(|r| r.reason = RefusalCode::Spoiled { position: 1 }),
+            Box::new(move |r| {
+                r.reason = RefusalCode::Spoiled { position: 1 };
+                r.component = Some(own);
+            }),
         ),
         (
             "precedence does not refuse this voter's ballot on channel 0",
