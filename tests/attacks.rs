@@ -2591,9 +2591,21 @@ fn accountable(voters: usize, seed: u64) -> Accountable {
     }
 }
 
-/// The board's answer to a submission: its signed receipt, or the refusal with the signed
-/// receipt of its refusal entry.
-type Answer = Result<Receipt, (Refusal, Option<Receipt>)>;
+/// The board's answer to a submission: the signed receipt of the entry it appended (the
+/// ballot's, or its refusal entry's), and why it refused the submission, if it did.
+#[derive(Clone, Debug)]
+struct Answer {
+    receipt: Option<Receipt>,
+    refusal: Option<Refusal>,
+}
+
+impl Answer {
+    /// The receipt of an admitted ballot.
+    fn admitted(&self) -> Receipt {
+        assert_eq!(self.refusal, None, "refused");
+        self.receipt.expect("a receipt")
+    }
+}
 
 /// What a board operator publishes for `ballots` submitted in this order to a live board: the
 /// board's answers, then the administrator's closes, the tally, its decryption by trustees 1 to
@@ -2604,10 +2616,15 @@ fn publish(a: &Accountable, ballots: &[Ballot]) -> (ElectionRecord, Vec<Answer>)
     let mut board = Board::new(election.clone(), signing_key(BOARD_SECRET)).unwrap();
     let answers = ballots
         .iter()
-        .map(|b| {
-            board
-                .submit(b.clone())
-                .map_err(|r| (r.refusal.clone(), r.receipt))
+        .map(|b| match board.submit(b.clone()) {
+            Ok(receipt) => Answer {
+                receipt: Some(receipt),
+                refusal: None,
+            },
+            Err(refused) => Answer {
+                receipt: refused.receipt,
+                refusal: Some(refused.refusal.clone()),
+            },
         })
         .collect();
     let administrator = signing_key(ADMINISTRATOR_SECRET);
@@ -2729,7 +2746,7 @@ fn a_board_that_drops_an_admitted_ballot_is_convicted_by_its_signed_receipt() {
         .collect();
     let (honest, answers) = publish(&a, &ballots);
     assert!(verify(&honest, &Silent).passed());
-    let receipts: Vec<Receipt> = answers.into_iter().map(Result::unwrap).collect();
+    let receipts: Vec<Receipt> = answers.iter().map(Answer::admitted).collect();
     for (r, b) in receipts.iter().zip(&ballots) {
         assert_eq!(r.verify(election), Ok(()));
         assert_eq!(r.tracking_code, b.tracking_code());
@@ -2766,7 +2783,7 @@ fn a_board_that_drops_an_admitted_ballot_is_convicted_by_its_signed_receipt() {
         |e| matches!(&e.payload, Payload::Ballot(b) if b.tracking_code() == receipt.tracking_code)
     ));
     // The board signed another entry for the same position: equivocation.
-    let other = published[1].as_ref().unwrap();
+    let other = &published[1].admitted();
     assert_eq!(other.position, receipt.position);
     assert!(equivocation(election, &receipt, other));
     assert!(!equivocation(election, &receipt, &receipt));
@@ -2880,13 +2897,13 @@ fn a_refusal_entry_with_a_false_reason_fails_v7() {
     ];
     let (honest, answers) = publish(&a, &ballots);
     assert!(verify(&honest, &Silent).passed());
-    let (refusal, receipt) = answers[2].clone().unwrap_err();
+    let Answer { receipt, refusal } = answers[2].clone();
     assert_eq!(
         refusal,
-        Refusal::Superseded {
+        Some(Refusal::Superseded {
             by: 0,
             reason: Reason::Precedence
-        }
+        })
     );
     let p = receipt.expect("an entry").position as usize;
     assert_eq!(p, 2);
