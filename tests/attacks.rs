@@ -48,6 +48,16 @@
 //! | 2: a doctored board decrypted; superseded ballots dropped after decryption | `tests/doctored_board.rs`; `src/trustee/decryption.rs` tests (`a_share_for_another_board_…`, `a_key_decrypts_one_tally_only`); `tests/cli.rs` (the doctored board, `--head`, `--yes`) |
 //! | 4: no external anchor for the verifier | `tests/anchor.rs`; `tests/cli.rs` (`anchors`: `--expect`, the warning, `--json`) |
 //!
+//! Issue 17, the accountable board (the board signs every receipt and its final head, the
+//! administrator signs every close for its place, refusals are chain entries):
+//!
+//! | attack | test |
+//! | --- | --- |
+//! | (a) a board drops an admitted ballot after giving its signed receipt | [`a_board_that_drops_an_admitted_ballot_is_convicted_by_its_signed_receipt`] |
+//! | (b) `record.json` carries another election's or another head's final-head signature (V4) | [`a_final_head_signature_of_another_election_or_head_fails_v4`] |
+//! | (c) a refusal entry with a false reason in a published record (V7) | [`a_refusal_entry_with_a_false_reason_fails_v7`] |
+//! | (d) a prefix of a real board with the real closes re-attached (V7, finding 22.5) | [`a_prefix_with_the_real_closes_reattached_fails_v7`] |
+//!
 //! Fields inside an encoded ballot are located with [`layout`], which walks the `# Layout`
 //! documented on `Ballot` (`src/ballot/mod.rs`) and `RangeProof` (`src/proofs/range.rs`) and is
 //! itself checked against the decoded ballot.
@@ -70,19 +80,29 @@ use nullivote::ballot::build::countersign;
 use nullivote::ballot::{
     Ballot, BallotError, ChoiceError, ContestBallot, EncryptedSelection, TrackingCode, prepare,
 };
+use nullivote::board::{
+    Board, Close, Payload, Receipt, Refusal, RefusalCode, RefusalEntry, SigningKey, Statement,
+    Submission, equivocation, sign_close,
+};
 use nullivote::codec::Wire;
 use nullivote::credential::{CredentialCode, CredentialSecret, PublicCredential, Roll, RollError};
 use nullivote::election::Election;
 use nullivote::elgamal::{Ciphertext, ElectionKey};
 use nullivote::group::Element;
-use nullivote::manifest::{Contest, Manifest, ManifestError};
+use nullivote::manifest::{Authorities, Contest, Manifest, ManifestError};
 use nullivote::nullifier::{Eligibility, Nullifier};
+use nullivote::precedence::Reason;
 use nullivote::proofs::{
     DleqProof, DleqStatement, ProofError, RangeProof, RangeStatement, RangeWitness, SchnorrProof,
     SchnorrStatement,
 };
+use nullivote::record::{Ceremony, ElectionRecord, ElectionResult};
 use nullivote::secret::SecretScalar;
+use nullivote::simulation::{Scenario, leadership as simulate};
+use nullivote::tally::Tally;
 use nullivote::transcript::{election_transcript, label, purpose};
+use nullivote::trustee::{BoardHead, DecryptionShare, TrusteeKey, combine, run_ceremony};
+use nullivote::verifier::{Report, Silent, verify};
 
 // =============================================================================================
 // The test election, built through the public API only
@@ -165,11 +185,34 @@ fn fixture_with(manifest: Manifest, voters: usize, seed: u64, authority: SecretS
     }
 }
 
+/// The board operator's signing key (the manifest's `authorities.board`).
+const BOARD_SECRET: u64 = 0xb0a4d;
+/// The administrator's signing key (the manifest's `authorities.administrator`: every close).
+const ADMINISTRATOR_SECRET: u64 = 0xad31;
+
+/// The signing key of `secret` (a `SigningKey` is not `Clone`: each use makes its own).
+fn signing_key(secret: u64) -> SigningKey {
+    SigningKey::from_secret(SecretScalar::new(Scalar::from(secret))).unwrap()
+}
+
+/// The board's and the administrator's keys of every test manifest.
+fn authorities() -> Authorities {
+    Authorities {
+        board: signing_key(BOARD_SECRET).public(),
+        administrator: signing_key(ADMINISTRATOR_SECRET).public(),
+    }
+}
+
+/// The leadership manifest with the postal intake `authority`.
+fn leadership_manifest(authority: &SecretScalar) -> Manifest {
+    Manifest::leadership(element(*authority.expose()), authorities()).unwrap()
+}
+
 /// The leadership election: one contest of two options (exactly one vote), an online channel
 /// and a countersigned postal channel.
 fn leadership(voters: usize, seed: u64) -> Fixture {
     let authority = authority_key(seed);
-    let manifest = Manifest::leadership(element(*authority.expose()));
+    let manifest = leadership_manifest(&authority);
     assert_eq!(manifest.channel_index("online"), Some(ONLINE));
     assert_eq!(manifest.channel_index("postal"), Some(POSTAL));
     fixture_with(manifest, voters, seed, authority)
@@ -177,19 +220,20 @@ fn leadership(voters: usize, seed: u64) -> Fixture {
 
 /// The leadership manifest under another election id.
 fn leadership_named(id: &str, authority: &SecretScalar) -> Manifest {
-    let base = Manifest::leadership(element(*authority.expose()));
+    let base = leadership_manifest(authority);
     Manifest::new(
         id,
         base.contests().to_vec(),
         base.channels().to_vec(),
         base.trustees(),
+        base.authorities(),
     )
     .unwrap()
 }
 
 /// A manifest with two contests of the leadership shape.
 fn two_contests(authority: &SecretScalar) -> Manifest {
-    let base = Manifest::leadership(element(*authority.expose()));
+    let base = leadership_manifest(authority);
     let contest = |name: &str| Contest {
         name: name.to_owned(),
         options: vec!["yes".to_owned(), "no".to_owned()],
@@ -202,6 +246,7 @@ fn two_contests(authority: &SecretScalar) -> Manifest {
         vec![contest("first"), contest("second")],
         base.channels().to_vec(),
         base.trustees(),
+        base.authorities(),
     )
     .unwrap()
 }
@@ -2279,13 +2324,14 @@ fn case_17_elections_and_ids_differing_only_in_form() {
     );
 
     for padded in [" board-2024", "board-2024 ", "board-2024\u{a0}"] {
-        let base = Manifest::leadership(element(*authority.expose()));
+        let base = leadership_manifest(&authority);
         assert_eq!(
             Manifest::new(
                 padded,
                 base.contests().to_vec(),
                 base.channels().to_vec(),
-                base.trustees()
+                base.trustees(),
+                base.authorities()
             )
             .unwrap_err(),
             ManifestError::ElectionIdWhitespace,
@@ -2498,4 +2544,499 @@ fn case_28_stuck_rng() {
     }
     assert_eq!(dleq_r.len(), 2);
     assert_eq!(schnorr_r.len(), 2);
+}
+
+// =============================================================================================
+// Issue 17: the accountable board
+// =============================================================================================
+
+/// A small election with a real key ceremony, so that whole records can be published and
+/// verified: the fixture (its election bound to the ceremony's key), the trustees' keys and the
+/// ceremony's public part.
+struct Accountable {
+    fx: Fixture,
+    keys: Vec<TrusteeKey>,
+    ceremony: Ceremony,
+}
+
+fn accountable(voters: usize, seed: u64) -> Accountable {
+    let authority = authority_key(seed);
+    let manifest = leadership_manifest(&authority);
+    let (keys, public, transcript) =
+        run_ceremony(manifest.trustees(), &manifest, &mut rng(seed)).unwrap();
+    let mut r = rng(seed + 1);
+    let codes: Vec<CredentialCode> = (0..voters)
+        .map(|_| CredentialCode::generate(&mut r))
+        .collect();
+    let secrets: Vec<CredentialSecret> = codes
+        .iter()
+        .map(|c| CredentialSecret::derive(c, manifest.election_id()))
+        .collect();
+    let roll = Roll::new(secrets.iter().map(CredentialSecret::public).collect()).unwrap();
+    let election = Election::new(
+        manifest,
+        public.election_key(),
+        public.ceremony_digest(),
+        roll,
+    );
+    Accountable {
+        fx: Fixture {
+            election,
+            codes: codes.iter().map(|c| c.expose().to_string()).collect(),
+            secrets,
+            authority,
+        },
+        keys,
+        ceremony: Ceremony { transcript, public },
+    }
+}
+
+/// The board's answer to a submission: the signed receipt of the entry it appended (the
+/// ballot's, or its refusal entry's), and why it refused the submission, if it did.
+#[derive(Clone, Debug)]
+struct Answer {
+    receipt: Option<Receipt>,
+    refusal: Option<Refusal>,
+}
+
+impl Answer {
+    /// The receipt of an admitted ballot.
+    fn admitted(&self) -> Receipt {
+        assert_eq!(self.refusal, None, "refused");
+        self.receipt.expect("a receipt")
+    }
+}
+
+/// What a board operator publishes for `ballots` submitted in this order to a live board: the
+/// board's answers, then the administrator's closes, the tally, its decryption by trustees 1 to
+/// 3 (fresh copies of their keys: a key decrypts one tally) and the record, with the board's
+/// signature of its final head.
+fn publish(a: &Accountable, ballots: &[Ballot]) -> (ElectionRecord, Vec<Answer>) {
+    let election = &a.fx.election;
+    let mut board = Board::new(election.clone(), signing_key(BOARD_SECRET)).unwrap();
+    let answers = ballots
+        .iter()
+        .map(|b| match board.submit(b.clone()) {
+            Ok(receipt) => Answer {
+                receipt: Some(receipt),
+                refusal: None,
+            },
+            Err(refused) => Answer {
+                receipt: refused.receipt,
+                refusal: Some(refused.refusal.clone()),
+            },
+        })
+        .collect();
+    let administrator = signing_key(ADMINISTRATOR_SECRET);
+    for close in [
+        Close::Channel(ONLINE),
+        Close::Channel(POSTAL),
+        Close::Voting,
+    ] {
+        board.close_as(&administrator, close).unwrap();
+    }
+    let tally = Tally::compute(election, board.entries(), board.cast()).unwrap();
+    let aggregates = tally.flat_aggregates();
+    let head = BoardHead::new(board.head(), board.entries().len() as u64);
+    let shares: Vec<DecryptionShare> = a.keys[..3]
+        .iter()
+        .map(|k| {
+            TrusteeKey::from_secret_bytes(&k.to_secret_bytes())
+                .unwrap()
+                .decrypt_share(election, &head, &aggregates, &mut rng(0x5a))
+                .unwrap()
+        })
+        .collect();
+    let decryption = combine(
+        &a.ceremony.public,
+        election,
+        &head,
+        &aggregates,
+        &shares,
+        tally.bound(election),
+    )
+    .unwrap();
+    let result = ElectionResult::new(
+        election.manifest(),
+        decryption.values(),
+        &tally.counts,
+        decryption.used(),
+    );
+    let signature = board.final_signature().expect("voting is closed");
+    let record = ElectionRecord::assemble(
+        election,
+        &board,
+        signature,
+        a.ceremony.clone(),
+        tally,
+        shares,
+        result,
+    );
+    (record, answers)
+}
+
+/// The checks of a report that failed, with whether they ran.
+fn failed_checks(report: &Report) -> Vec<(&'static str, bool)> {
+    report.failed().map(|c| (c.id, c.ran)).collect()
+}
+
+/// `failing`, then V8–V11 not run (they need a valid board).
+fn then_not_run(failing: &[(&'static str, bool)]) -> Vec<(&'static str, bool)> {
+    let not_run = [("V8", false), ("V9", false), ("V10", false), ("V11", false)];
+    failing.iter().chain(&not_run).copied().collect()
+}
+
+/// The failures of check `id`: (location, message).
+fn failures(report: &Report, id: &str) -> Vec<(String, String)> {
+    report
+        .checks
+        .iter()
+        .find(|c| c.id == id)
+        .unwrap()
+        .failures
+        .iter()
+        .map(|f| (f.location.clone(), f.message.clone()))
+        .collect()
+}
+
+/// A board operator (who holds the board's key) after changing the published board: re-links
+/// it, re-signs every close with the administrator's key if `administrator` is given (the
+/// administrator signs the closes of whatever board is put before them, or colludes), and
+/// publishes the new head with the board's signature of it.
+fn reseal(record: &mut ElectionRecord, election: &Election, administrator: Option<&SigningKey>) {
+    let mut previous = *election.base_hash();
+    for (i, entry) in record.board.iter_mut().enumerate() {
+        entry.position = i as u64;
+        entry.previous = previous;
+        if let (Some(key), Some(close)) = (administrator, entry.payload.close()) {
+            entry.payload = sign_close(key, election, entry.position, previous, close);
+        }
+        previous = entry.digest();
+    }
+    record.header.board_head = previous;
+    record.header.board_entries = record.board.len() as u64;
+    record.header.board_signature = signing_key(BOARD_SECRET).sign(
+        election,
+        &Statement::FinalHead {
+            entries: record.header.board_entries,
+            head: previous,
+        },
+    );
+}
+
+/// Issue 17 (a), a board that drops an admitted ballot after giving its signed receipt. The
+/// live board admits six ballots and signs a receipt for each; the operator then publishes a
+/// board without one of them (the administrator closes it, the trustees decrypt its tally as
+/// they would any board's): every check of the record passes, since the record alone cannot
+/// show what was never published. The voter's receipt can: it verifies under the manifest's
+/// board key in this election, the record's final head is signed by the same key, and the
+/// record's entry at the receipt's position is another entry (whose own receipt, for the same
+/// position, proves the board equivocated). A board cut short after two ballots likewise
+/// leaves the later receipts naming another entry or a position past its end.
+#[test]
+fn a_board_that_drops_an_admitted_ballot_is_convicted_by_its_signed_receipt() {
+    let a = accountable(6, 0x17a);
+    let election = &a.fx.election;
+    let ballots: Vec<Ballot> = (0..6)
+        .map(|v| {
+            let channel = if v % 3 == 2 { POSTAL } else { ONLINE };
+            let vote = if v % 2 == 0 { TRUSS } else { SUNAK };
+            cast(&a.fx, v, channel, vote, 0x170 + v as u64)
+        })
+        .collect();
+    let (honest, answers) = publish(&a, &ballots);
+    assert!(verify(&honest, &Silent).passed());
+    let receipts: Vec<Receipt> = answers.iter().map(Answer::admitted).collect();
+    for (r, b) in receipts.iter().zip(&ballots) {
+        assert_eq!(r.verify(election), Ok(()));
+        assert_eq!(r.tracking_code, b.tracking_code());
+        // Confirmed: the honest record holds the receipt's entry at its position.
+        assert_eq!(honest.board[r.position as usize].digest(), r.entry);
+    }
+
+    // Ballot 1 dropped: a record that verifies.
+    let mut without = ballots.clone();
+    let gone = without.remove(1);
+    let (dropped, published) = publish(&a, &without);
+    let report = verify(&dropped, &Silent);
+    assert!(report.passed(), "{:?}", failed_checks(&report));
+    let receipt = receipts[1];
+    assert_eq!(receipt.tracking_code, gone.tracking_code());
+    // The evidence: the receipt and the record's final head, both the board's signatures...
+    assert_eq!(receipt.verify(election), Ok(()));
+    let final_head = Statement::FinalHead {
+        entries: dropped.header.board_entries,
+        head: dropped.header.board_head,
+    };
+    assert_eq!(
+        dropped.header.board_signature.verify(
+            election,
+            &final_head,
+            &dropped.manifest.authorities().board
+        ),
+        Ok(())
+    );
+    // ... that disagree: another entry at the receipt's position, the ballot nowhere.
+    let at = &dropped.board[receipt.position as usize];
+    assert_ne!(at.digest(), receipt.entry);
+    assert!(!dropped.board.iter().any(
+        |e| matches!(&e.payload, Payload::Ballot(b) if b.tracking_code() == receipt.tracking_code)
+    ));
+    // The board signed another entry for the same position: equivocation.
+    let other = &published[1].admitted();
+    assert_eq!(other.position, receipt.position);
+    assert!(equivocation(election, &receipt, other));
+    assert!(!equivocation(election, &receipt, &receipt));
+
+    // Cut short after two ballots (then closed): every later receipt names another entry (a
+    // close) or a position past the end of the record's board.
+    let (cut, _) = publish(&a, &ballots[..2]);
+    assert!(verify(&cut, &Silent).passed());
+    let mut past_the_end = 0;
+    for r in &receipts[2..] {
+        assert_eq!(r.verify(election), Ok(()));
+        match cut.board.get(r.position as usize) {
+            None => past_the_end += 1,
+            Some(e) => assert_ne!(e.digest(), r.entry, "position {}", r.position),
+        }
+    }
+    assert_eq!(cut.board.len(), 5);
+    assert_eq!(past_the_end, 1);
+}
+
+/// Issue 17 (b), a record whose `record.json` carries a final-head signature that is not the
+/// board's of this record's head in this election: the board's signature of the same entry
+/// count and head in another election (another ceremony), another election's record's
+/// signature, the board's signature of another head of this board (before the close of
+/// voting) or of another entry count, and the administrator's signature of the right
+/// statement. Each fails V4 at `record.json board_signature`, and nothing else fails.
+#[test]
+fn a_final_head_signature_of_another_election_or_head_fails_v4() {
+    let a = accountable(4, 0x17b);
+    let election = &a.fx.election;
+    let ballots: Vec<Ballot> = (0..4)
+        .map(|v| cast(&a.fx, v, ONLINE, TRUSS, 0x171 + v as u64))
+        .collect();
+    let (honest, _) = publish(&a, &ballots);
+    assert!(verify(&honest, &Silent).passed());
+    let (n, head) = (honest.header.board_entries, honest.header.board_head);
+    let board = signing_key(BOARD_SECRET);
+    let final_head = |entries, head| Statement::FinalHead { entries, head };
+
+    let elsewhere = Election::new(
+        election.manifest().clone(),
+        a.ceremony.public.election_key(),
+        [9; 32],
+        election.roll().clone(),
+    );
+    let other_record = simulate(
+        &Scenario {
+            voters: 6,
+            seed: 0x17b,
+            absent: vec![],
+            bad_share: None,
+        },
+        &Silent,
+    )
+    .unwrap()
+    .record;
+    assert_ne!(other_record.header.base_hash, honest.header.base_hash);
+    let before_close = honest.board[n as usize - 2].digest();
+    let signatures = [
+        (
+            "the same head, in another election",
+            board.sign(&elsewhere, &final_head(n, head)),
+        ),
+        (
+            "another election's record",
+            other_record.header.board_signature,
+        ),
+        (
+            "the head before the close of voting",
+            board.sign(election, &final_head(n - 1, before_close)),
+        ),
+        (
+            "another entry count",
+            board.sign(election, &final_head(n + 1, head)),
+        ),
+        (
+            "the administrator's",
+            signing_key(ADMINISTRATOR_SECRET).sign(election, &final_head(n, head)),
+        ),
+    ];
+    for (what, signature) in signatures {
+        assert_ne!(signature, honest.header.board_signature, "{what}");
+        let mut forged = honest.clone();
+        forged.header.board_signature = signature;
+        let report = verify(&forged, &Silent);
+        assert_eq!(failed_checks(&report), [("V4", true)], "{what}");
+        let v4 = failures(&report, "V4");
+        assert_eq!(v4.len(), 1, "{what}");
+        assert_eq!(v4[0].0, "record.json board_signature", "{what}");
+        assert!(report.result.is_none(), "{what}");
+    }
+}
+
+/// Issue 17 (c), a refusal entry with a false reason in a published record. Member 0 votes by
+/// post, then online: the online ballot is refused, an entry of the chain naming the postal
+/// ballot for precedence. The operator writes another reason instead (before the closes, so
+/// that the administrator's closes and the board's final head are signed over it): another
+/// entry or another rule for precedence, a phase reason while the channel is open, a reuse of
+/// a ciphertext or of a challenge the record does not show, another voter's nullifier (whom
+/// precedence does not refuse), or a challenge superseded. V7 replays each refusal entry
+/// against the state at its position and fails at that entry, naming what does not hold.
+#[test]
+fn a_refusal_entry_with_a_false_reason_fails_v7() {
+    let a = accountable(4, 0x17c);
+    let election = &a.fx.election;
+    let ballots = [
+        cast(&a.fx, 0, POSTAL, SUNAK, 1),
+        cast(&a.fx, 1, ONLINE, TRUSS, 2),
+        cast(&a.fx, 0, ONLINE, TRUSS, 3),
+        cast(&a.fx, 2, ONLINE, SUNAK, 4),
+    ];
+    let (honest, answers) = publish(&a, &ballots);
+    assert!(verify(&honest, &Silent).passed());
+    let Answer { receipt, refusal } = answers[2].clone();
+    assert_eq!(
+        refusal,
+        Some(Refusal::Superseded {
+            by: 0,
+            reason: Reason::Precedence
+        })
+    );
+    let p = receipt.expect("an entry").position as usize;
+    assert_eq!(p, 2);
+    let Payload::Refused(entry) = &honest.board[p].payload else {
+        panic!("entry {p} is not the refusal")
+    };
+    assert_eq!(
+        entry.reason,
+        RefusalCode::Superseded {
+            by: 0,
+            reason: Reason::Precedence
+        }
+    );
+    let stranger = Nullifier::derive(&a.fx.secrets[2], election);
+    // A ciphertext component of the refused ballot itself: a reuse refusal names one.
+    let own = ballots[2].contests[0].selections[0].ciphertext.a;
+
+    type Lie = Box<dyn Fn(&mut RefusalEntry)>;
+    let superseded = |by, reason| RefusalCode::Superseded { by, reason };
+    let lies: Vec<(&str, Lie)> = vec![
+        (
+            "precedence names entry 0 (Precedence), not entry 1 (Precedence)",
+            Box::new(move |r| r.reason = superseded(1, Reason::Precedence)),
+        ),
+        (
+            "precedence names entry 0 (Precedence), not entry 0 (LastWins)",
+            Box::new(move |r| r.reason = superseded(0, Reason::LastWins)),
+        ),
+        (
+            "channel 0 is open at this point",
+            Box::new(|r| r.reason = RefusalCode::VotingClosed),
+        ),
+        (
+            "channel 0 is open at this point",
+            Box::new(|r| r.reason = RefusalCode::ChannelClosed),
+        ),
+        (
+            "the component named is not a ciphertext of the cast ballot at entry 1",
+            Box::new(move |r| {
+                r.reason = RefusalCode::CiphertextReused { position: 1 };
+                r.component = Some(own);
+            }),
+        ),
+        (
+            "no ciphertext of the refused ballot named here is the challenge's at entry 1",
+            Box::new(move |r| {
+                r.reason = RefusalCode::Spoiled { position: 1 };
+                r.component = Some(own);
+            }),
+        ),
+        (
+            "precedence does not refuse this voter's ballot on channel 0",
+            Box::new(move |r| r.nullifier = Some(stranger)),
+        ),
+        (
+            "a challenge is never superseded",
+            Box::new(|r| {
+                r.submission = Submission::Challenge;
+                r.nullifier = None;
+            }),
+        ),
+    ];
+    let administrator = signing_key(ADMINISTRATOR_SECRET);
+    for (why, lie) in lies {
+        let mut forged = honest.clone();
+        let Payload::Refused(r) = &mut forged.board[p].payload else {
+            unreachable!()
+        };
+        lie(r);
+        reseal(&mut forged, election, Some(&administrator));
+        let report = verify(&forged, &Silent);
+        assert_eq!(
+            failed_checks(&report),
+            then_not_run(&[("V7", true)]),
+            "{why}"
+        );
+        assert_eq!(
+            failures(&report, "V7"),
+            [(
+                format!("board entry {p}"),
+                format!("the refusal's reason does not hold: {why}")
+            )]
+        );
+    }
+}
+
+/// Issue 17 (d), finding 22.5: a prefix of a real board with the real closes re-attached (the
+/// board's operator cuts the board short, re-links the administrator's three closes after the
+/// prefix and signs the new final head with the board's key). Each close is the
+/// administrator's signature for its old position and previous head, so every re-attached
+/// close fails V7; the record is not a record of a closed vote. (Without the closes the prefix
+/// fails V4: it does not end with the close of voting.)
+#[test]
+fn a_prefix_with_the_real_closes_reattached_fails_v7() {
+    let a = accountable(5, 0x17d);
+    let election = &a.fx.election;
+    let ballots: Vec<Ballot> = (0..5)
+        .map(|v| cast(&a.fx, v, ONLINE, SUNAK, 0x172 + v as u64))
+        .collect();
+    let (honest, _) = publish(&a, &ballots);
+    assert!(verify(&honest, &Silent).passed());
+    let n = honest.board.len();
+    let closes = honest.board[n - 3..].to_vec();
+    assert!(closes.iter().all(|e| e.payload.close().is_some()));
+    let unauthorised =
+        "the close is not signed by the administrator for this position of the board".to_owned();
+    for k in [0, 1, 4] {
+        let mut prefix = honest.clone();
+        prefix.board.truncate(k);
+        prefix.board.extend(closes.iter().cloned());
+        reseal(&mut prefix, election, None);
+        let report = verify(&prefix, &Silent);
+        assert_eq!(
+            failed_checks(&report),
+            then_not_run(&[("V7", true)]),
+            "prefix {k}"
+        );
+        let expected: Vec<(String, String)> = (k..k + 3)
+            .map(|p| (format!("board entry {p}"), unauthorised.clone()))
+            .collect();
+        assert_eq!(failures(&report, "V7"), expected, "prefix {k}");
+    }
+    // The prefix alone, its head signed by the board: not a closed vote.
+    let mut open = honest.clone();
+    open.board.truncate(4);
+    reseal(&mut open, election, None);
+    let report = verify(&open, &Silent);
+    assert!(
+        failures(&report, "V4")
+            .iter()
+            .any(|(at, why)| at == "board entry 3"
+                && why.contains("does not end with the close of voting")),
+        "{:?}",
+        failures(&report, "V4")
+    );
 }

@@ -5,7 +5,9 @@
 //!
 //! * the chain verifies (the board opens, and [`verify_chain`] accepts it up to its head);
 //! * every acknowledged ballot is on the board exactly once, at the position and with the entry
-//!   digest of its receipt, and a resubmission after a restart got the identical receipt;
+//!   digest of its receipt, the receipt is signed by the board's key (the manifest's), and a
+//!   resubmission after a restart got the identical receipt, signature included (signatures are
+//!   deterministic);
 //! * the board is a prefix of what the writer submitted, in order: nothing unacknowledged
 //!   appears twice or out of place.
 //!
@@ -17,7 +19,8 @@
 //! `current_exe() --exact writer_process --nocapture --test-threads=1` with it set. The writer
 //! resumes on the same directory after each kill and submits every ballot again from the first
 //! (those already on the board get their original receipts); when it has submitted them all and
-//! closed voting, the next round starts on a fresh board.
+//! closed voting (as the administrator), it prints the board's signature of its final head,
+//! which must verify, and the next round starts on a fresh board.
 //!
 //! `NULLIVOTE_CRASH_KILLS` sets the number of kills (5 by default; run with 120 for the long
 //! run), `NULLIVOTE_CRASH_SEED` the seed of the kill points; `--nocapture` shows the summary.
@@ -37,10 +40,11 @@ use rand_core::{RngCore, SeedableRng};
 
 use nullivote::ballot::{Ballot, TrackingCode};
 use nullivote::board::store::{DurableBoard, LOG_FILE, encode_record};
-use nullivote::board::{Entry, Payload, verify_chain};
-use nullivote::election::{BaseHash, Election};
+use nullivote::board::{Close, Entry, Payload, Receipt, Signature, Statement, verify_chain};
+use nullivote::codec::Wire;
+use nullivote::election::Election;
 use nullivote::record::ElectionRecord;
-use nullivote::simulation::{Scenario, leadership};
+use nullivote::simulation::{Offices, Scenario, leadership};
 use nullivote::verifier::Silent;
 
 const WRITER_DIR: &str = "NULLIVOTE_CRASH_WRITER_DIR";
@@ -50,6 +54,9 @@ const SEED: &str = "NULLIVOTE_CRASH_SEED";
 
 /// Members of the simulated election whose ballots the writer submits.
 const VOTERS: usize = 48;
+/// The simulation's seed: its offices (`Offices::from_seed`) give the board's and the
+/// administrator's keys.
+const SIMULATION_SEED: u64 = 17;
 
 fn election_of(record: &ElectionRecord) -> Election {
     let public = &record.ceremony.public;
@@ -78,8 +85,9 @@ fn say(out: &mut impl Write, line: std::fmt::Arguments<'_>) {
     out.flush().expect("stdout");
 }
 
-/// The writer: opens the board, submits every ballot in order, printing each receipt after it
-/// is returned (so after its entry is durable), then closes voting.
+/// The writer: opens the board with the board's key, submits every ballot in order, printing
+/// each receipt (its JSON) after it is returned (so after its entry is durable), then closes
+/// voting as the administrator and prints the board's signature of its final head.
 #[test]
 fn writer_process() {
     let Some(board_dir) = env::var_os(WRITER_DIR) else {
@@ -90,7 +98,9 @@ fn writer_process() {
     let mut out = io::stdout().lock();
     // The harness has written "test writer_process ... " without a newline.
     say(&mut out, format_args!(""));
-    let mut board = DurableBoard::open(&board_dir, election_of(&record)).expect("the board opens");
+    let offices = Offices::from_seed(SIMULATION_SEED);
+    let mut board = DurableBoard::open(&board_dir, election_of(&record), offices.board)
+        .expect("the board opens");
     say(
         &mut out,
         format_args!(
@@ -101,22 +111,22 @@ fn writer_process() {
     );
     for ballot in ballots_of(&record) {
         let r = board.submit(ballot).expect("an honest ballot is accepted");
-        say(
-            &mut out,
-            format_args!(
-                "ack {} {} {}",
-                r.position,
-                hex::encode(r.tracking_code.0),
-                hex::encode(r.entry.0)
-            ),
-        );
+        let json = serde_json::to_string(&r).expect("a receipt serializes");
+        say(&mut out, format_args!("ack {json}"));
     }
     if !board.board().voting_closed() {
-        board.close_voting().expect("voting closes");
+        board
+            .close_as(&offices.administrator, Close::Voting)
+            .expect("voting closes");
     }
+    let signature = board.final_signature().expect("voting is closed");
     say(
         &mut out,
-        format_args!("done {}", board.board().entries().len()),
+        format_args!(
+            "done {} {}",
+            board.board().entries().len(),
+            hex::encode(signature.encode())
+        ),
     );
 }
 
@@ -198,7 +208,8 @@ struct Stats {
     rounds_completed: usize,
     /// Distinct ballots acknowledged.
     acknowledged: usize,
-    /// Receipts re-sent for resubmissions after a restart (each identical to the first).
+    /// Receipts re-sent for resubmissions after a restart (each identical to the first,
+    /// signature included).
     resent: usize,
     lost: usize,
     /// Kills that left an entry written but not yet acknowledged (its resubmission after the
@@ -218,7 +229,7 @@ fn check(
     board: &DurableBoard,
     election: &Election,
     codes: &[TrackingCode],
-    acks: &HashMap<TrackingCode, (u64, BaseHash)>,
+    acks: &HashMap<TrackingCode, Receipt>,
 ) -> usize {
     let entries = board.board().entries();
     verify_chain(election, entries, Some(&board.board().head())).expect("the chain verifies");
@@ -230,15 +241,15 @@ fn check(
                 assert_eq!(Some(&b.tracking_code()), codes.get(i), "entry {i}");
                 assert!(seen.insert(b.tracking_code()), "entry {i} is a duplicate");
             }
-            Payload::CloseVoting => assert_eq!(i, codes.len(), "voting closed early"),
+            Payload::CloseVoting { .. } => assert_eq!(i, codes.len(), "voting closed early"),
             other => panic!("unexpected entry {i}: {other:?}"),
         }
     }
     acks.iter()
-        .filter(|(code, (position, digest))| {
-            let present = entries.get(*position as usize).is_some_and(|e| {
+        .filter(|(code, receipt)| {
+            let present = entries.get(receipt.position as usize).is_some_and(|e| {
                 matches!(&e.payload, Payload::Ballot(b) if b.tracking_code() == **code)
-                    && e.digest() == *digest
+                    && e.digest() == receipt.entry
             });
             !present
         })
@@ -270,7 +281,7 @@ fn acknowledged_ballots_survive_sigkill() {
     let tmp = tempfile::tempdir().expect("a temporary directory");
     let scenario = Scenario {
         voters: VOTERS,
-        seed: 17,
+        seed: SIMULATION_SEED,
         absent: vec![],
         bad_share: None,
     };
@@ -287,7 +298,7 @@ fn acknowledged_ballots_survive_sigkill() {
     let mut stats = Stats::default();
     let new_round = |n: usize| -> PathBuf { tmp.path().join(format!("board-{n}")) };
     let mut dir = new_round(0);
-    let mut acks: HashMap<TrackingCode, (u64, BaseHash)> = HashMap::new();
+    let mut acks: HashMap<TrackingCode, Receipt> = HashMap::new();
     let mut injected: Option<u64> = None;
     while stats.kills < kills {
         let run = spawn_and_kill(&dir, &record_dir, &mut rng);
@@ -295,6 +306,7 @@ fn acknowledged_ballots_survive_sigkill() {
         stats.kills += usize::from(run.killed);
         let mut opened = false;
         let mut done = false;
+        let mut final_signature = None;
         for line in &run.lines {
             let words: Vec<&str> = line.split_whitespace().collect();
             match words.as_slice() {
@@ -305,13 +317,14 @@ fn acknowledged_ballots_survive_sigkill() {
                         stats.torn_injected_recovered += 1;
                     }
                 }
-                ["ack", position, code, digest] => {
-                    let code = TrackingCode(hex::decode(code).unwrap().try_into().unwrap());
-                    let receipt = (
-                        position.parse().unwrap(),
-                        BaseHash(hex::decode(digest).unwrap().try_into().unwrap()),
+                ["ack", json] => {
+                    let receipt: Receipt = serde_json::from_str(json).expect("a receipt");
+                    assert_eq!(
+                        receipt.verify(&election),
+                        Ok(()),
+                        "the board's signed receipt"
                     );
-                    match acks.insert(code, receipt) {
+                    match acks.insert(receipt.tracking_code, receipt) {
                         None => stats.acknowledged += 1,
                         Some(first) => {
                             assert_eq!(first, receipt, "a resubmission gets the same receipt");
@@ -319,13 +332,24 @@ fn acknowledged_ballots_survive_sigkill() {
                         }
                     }
                 }
-                ["done", _] => done = true,
+                ["done", entries, signature] => {
+                    done = true;
+                    final_signature = Some((
+                        entries.parse::<u64>().expect("a number of entries"),
+                        Signature::decode(&hex::decode(signature).expect("hex"))
+                            .expect("a signature"),
+                    ));
+                }
                 _ => {}
             }
         }
 
-        let board = DurableBoard::open(&dir, election.clone())
-            .unwrap_or_else(|e| panic!("run {}: the board does not reopen: {e}", stats.runs));
+        let board = DurableBoard::open(
+            &dir,
+            election.clone(),
+            Offices::from_seed(SIMULATION_SEED).board,
+        )
+        .unwrap_or_else(|e| panic!("run {}: the board does not reopen: {e}", stats.runs));
         let torn = board.recovery().torn_bytes;
         match injected.take() {
             // The writer died before it opened the board: this open cuts the injected tail.
@@ -351,6 +375,22 @@ fn acknowledged_ballots_survive_sigkill() {
 
         if done {
             assert_eq!(board.board().entries().len(), ballots.len() + 1);
+            // The board's signature of the final head it served, under the manifest's key.
+            let (entries, signature) = final_signature.expect("the final signature");
+            assert_eq!(entries, board.board().entries().len() as u64);
+            let statement = Statement::FinalHead {
+                entries,
+                head: board.board().head(),
+            };
+            assert_eq!(
+                signature.verify(
+                    &election,
+                    &statement,
+                    &election.manifest().authorities().board
+                ),
+                Ok(())
+            );
+            assert_eq!(board.final_signature(), Some(signature));
             assert_eq!(acks.len(), ballots.len());
             stats.rounds_completed += 1;
             dir = new_round(stats.rounds_completed);

@@ -7,18 +7,21 @@
 //! a typed error: a trustee key decrypts one tally ([`TrusteeError::AlreadyDecrypted`]); every
 //! share binds the head of the board it decrypts, so a share of another board is refused
 //! ([`TrusteeError::ShareHead`]), and a record whose board was rewritten after the decryption
-//! fails V10, naming every trustee.
+//! fails V10, naming every trustee (and, unless the administrator helps the operator, V7 at the
+//! closes, which the operator cannot sign for their new places).
 
 use curve25519_dalek::{RistrettoPoint, Scalar};
 use nullivote::ballot::{Ballot, prepare};
-use nullivote::board::{Board, Entry, verify_chain};
+use nullivote::board::{
+    Board, Close, Entry, Payload, RefusalCode, SigningKey, Statement, sign_close, verify_chain,
+};
 use nullivote::credential::{CredentialCode, CredentialSecret, Roll};
 use nullivote::election::Election;
 use nullivote::group::Element;
-use nullivote::manifest::Manifest;
+use nullivote::manifest::{Authorities, Manifest};
 use nullivote::record::ElectionResult;
 use nullivote::secret::SecretScalar;
-use nullivote::simulation::{Scenario, leadership};
+use nullivote::simulation::{Offices, Scenario, leadership};
 use nullivote::tally::Tally;
 use nullivote::trustee::{
     BoardHead, DecryptionRun, TrusteeError, TrusteeIndex, TrusteeKey, combine, run_ceremony,
@@ -30,6 +33,14 @@ use rand_core::SeedableRng;
 const ONLINE: u8 = 0;
 const TRUSS: [u32; 2] = [1, 0];
 const SUNAK: [u32; 2] = [0, 1];
+
+/// A signing key of a fixed secret (the board's, the administrator's).
+fn signing_key(secret: u64) -> SigningKey {
+    SigningKey::from_secret(SecretScalar::new(Scalar::from(secret))).unwrap()
+}
+
+const BOARD_SECRET: u64 = 0xb0a4d;
+const ADMINISTRATOR_SECRET: u64 = 0xad31;
 
 struct Election3 {
     election: Election,
@@ -45,7 +56,11 @@ fn setup() -> Election3 {
     let intake = SecretScalar::new(Scalar::from(4242u64));
     let intake_key =
         Element::from_point(RistrettoPoint::mul_base(intake.expose()), "intake").unwrap();
-    let manifest = Manifest::leadership(intake_key);
+    let authorities = Authorities {
+        board: signing_key(BOARD_SECRET).public(),
+        administrator: signing_key(ADMINISTRATOR_SECRET).public(),
+    };
+    let manifest = Manifest::leadership(intake_key, authorities).unwrap();
     let (keys, public, _) = run_ceremony(manifest.trustees(), &manifest, &mut rng).unwrap();
     let secrets: Vec<CredentialSecret> = (0..3)
         .map(|_| {
@@ -81,11 +96,13 @@ fn board_of(
     election: &Election,
     ballots: &[&Ballot],
 ) -> (BoardHead, Vec<nullivote::elgamal::CiphertextSum>) {
-    let mut board = Board::new(election.clone());
+    let mut board = Board::new(election.clone(), signing_key(BOARD_SECRET)).unwrap();
     for b in ballots {
         board.submit((*b).clone()).unwrap();
     }
-    board.close_voting().unwrap();
+    board
+        .close_as(&signing_key(ADMINISTRATOR_SECRET), Close::Voting)
+        .unwrap();
     let state = verify_chain(election, board.entries(), Some(&board.head())).unwrap();
     let tally = Tally::compute(election, board.entries(), state.cast()).unwrap();
     (
@@ -220,7 +237,14 @@ fn shares_of_a_doctored_board_are_refused_for_the_real_one() {
 /// After the decryption, the operator drops the superseded ballots from the board, re-chains
 /// it, and rewrites the header, tally and result to match. In version 1 every check passed (the
 /// aggregates only sum counted ballots). Now every share binds the head the trustees decrypted,
-/// and V10 fails, naming each trustee; nothing else fails.
+/// and V10 fails, naming each trustee.
+///
+/// The board is accountable now: the operator holds the board's key, signs the new final head
+/// and renumbers the positions the refusal entries name, but the closes are the
+/// administrator's, signed for their old positions and previous heads, so on their own the
+/// doctored board also fails V7 at every close (and V8–V11 do not run). With the
+/// administrator's help (the closes signed again), nothing but V10 fails: the share binding
+/// still catches it.
 #[test]
 fn dropping_superseded_ballots_after_the_decryption_fails_v10() {
     let scenario = Scenario {
@@ -230,6 +254,8 @@ fn dropping_superseded_ballots_after_the_decryption_fails_v10() {
         bad_share: None,
     };
     let honest = leadership(&scenario, &Silent).unwrap().record;
+    let offices = Offices::from_seed(scenario.seed);
+    assert_eq!(offices.authorities(), honest.manifest.authorities());
     assert!(verify(&honest, &Silent).passed());
     let superseded: Vec<u64> = honest
         .tally
@@ -242,41 +268,79 @@ fn dropping_superseded_ballots_after_the_decryption_fails_v10() {
         !superseded.is_empty(),
         "the scenario has superseded ballots"
     );
-
-    let mut doctored = honest.clone();
-    let mut previous = honest.header.base_hash;
-    let mut entries: Vec<Entry> = Vec::new();
-    for entry in &honest.board {
-        if superseded.contains(&entry.position) {
-            continue;
-        }
-        let mut entry = entry.clone();
-        entry.position = entries.len() as u64;
-        entry.previous = previous;
-        previous = entry.digest();
-        entries.push(entry);
-    }
     let election = Election::new(
         honest.manifest.clone(),
         honest.ceremony.public.election_key(),
         honest.ceremony.public.ceremony_digest(),
         honest.roll.clone(),
     );
-    let state = verify_chain(&election, &entries, Some(&previous)).unwrap();
-    let mut tally = Tally::compute(&election, &entries, state.cast()).unwrap();
-    tally.count_refusals(honest.refusals.iter().map(|r| r.channel));
-    assert_eq!(tally.aggregates, honest.tally.aggregates, "the same sums");
-    doctored.result = ElectionResult::new(
-        &honest.manifest,
-        &honest.result.values(),
-        &tally.counts,
-        &honest.result.trustees,
-    );
-    doctored.header.board_head = previous;
-    doctored.header.board_entries = entries.len() as u64;
-    doctored.board = entries;
-    doctored.tally = tally;
 
+    let doctor = |administrator: Option<&SigningKey>| {
+        let mut doctored = honest.clone();
+        let mut previous = honest.header.base_hash;
+        let mut entries: Vec<Entry> = Vec::new();
+        // Old position -> new position of every entry kept.
+        let mut moved = std::collections::HashMap::new();
+        for entry in &honest.board {
+            if superseded.contains(&entry.position) {
+                continue;
+            }
+            let mut entry = entry.clone();
+            moved.insert(entry.position, entries.len() as u64);
+            entry.position = entries.len() as u64;
+            entry.previous = previous;
+            match &mut entry.payload {
+                // The refusals name positions of the board (the ballot that takes precedence).
+                Payload::Refused(r) => match &mut r.reason {
+                    RefusalCode::Superseded { by: p, .. }
+                    | RefusalCode::Spoiled { position: p }
+                    | RefusalCode::CiphertextReused { position: p } => *p = moved[&*p],
+                    _ => {}
+                },
+                payload => {
+                    if let (Some(key), Some(close)) = (administrator, payload.close()) {
+                        *payload = sign_close(key, &election, entry.position, previous, close);
+                    }
+                }
+            }
+            previous = entry.digest();
+            entries.push(entry);
+        }
+        let head = previous;
+        let tally = match verify_chain(&election, &entries, Some(&head)) {
+            Ok(state) => Tally::compute(&election, &entries, state.cast()).unwrap(),
+            // The closes are not signed for their new places: the tally the operator computes
+            // without the check.
+            Err(_) => {
+                assert!(administrator.is_none());
+                doctored.tally.clone()
+            }
+        };
+        doctored.result = ElectionResult::new(
+            &honest.manifest,
+            &honest.result.values(),
+            &tally.counts,
+            &honest.result.trustees,
+        );
+        doctored.header.board_head = head;
+        doctored.header.board_entries = entries.len() as u64;
+        doctored.header.board_signature = offices.board.sign(
+            &election,
+            &Statement::FinalHead {
+                entries: entries.len() as u64,
+                head,
+            },
+        );
+        doctored.board = entries;
+        if administrator.is_some() {
+            assert_eq!(tally.aggregates, honest.tally.aggregates, "the same sums");
+            doctored.tally = tally;
+        }
+        doctored
+    };
+
+    // With the administrator's help: only V10.
+    let doctored = doctor(Some(&offices.administrator));
     let report = verify(&doctored, &Silent);
     let failed: Vec<(&str, bool)> = report.failed().map(|c| (c.id, c.ran)).collect();
     assert_eq!(failed, vec![("V10", true), ("V11", false)], "{report:#?}");
@@ -295,6 +359,37 @@ fn dropping_superseded_ballots_after_the_decryption_fails_v10() {
             "{failure:?}"
         );
     }
+    assert!(report.result.is_none());
+
+    // The operator alone: every moved close is refused (V7), so nothing is tallied.
+    let doctored = doctor(None);
+    let report = verify(&doctored, &Silent);
+    let failed: Vec<(&str, bool)> = report.failed().map(|c| (c.id, c.ran)).collect();
+    assert_eq!(
+        failed,
+        vec![
+            ("V7", true),
+            ("V8", false),
+            ("V9", false),
+            ("V10", false),
+            ("V11", false)
+        ],
+        "{report:#?}"
+    );
+    let closes: Vec<String> = doctored
+        .board
+        .iter()
+        .filter(|e| e.payload.close().is_some())
+        .map(|e| format!("board entry {}", e.position))
+        .collect();
+    assert_eq!(closes.len(), 3);
+    let v7 = &report.checks[6].failures;
+    let at: Vec<String> = v7.iter().map(|f| f.location.clone()).collect();
+    assert_eq!(at, closes, "{v7:#?}");
+    assert!(
+        v7.iter()
+            .all(|f| f.message.contains("not signed by the administrator"))
+    );
     assert!(report.result.is_none());
 }
 

@@ -24,17 +24,23 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
 
 use nullivote::ballot::{Ballot, BallotError, TrackingCode, prepare};
-use nullivote::board::{Board, ChainProblem, Entry, Payload, Refusal, verify_chain};
+use nullivote::board::{
+    Board, ChainProblem, Close, Entry, Payload, Receipt, Refusal, RefusalCode, RefusalEntry,
+    Refused, SigningKey, Statement, Submission, sign_close, verify_chain,
+};
 use nullivote::credential::{CredentialCode, CredentialSecret, Roll};
 use nullivote::dlog::{DiscreteLog, DlogError};
 use nullivote::election::{BaseHash, Election};
 use nullivote::elgamal::{CiphertextSum, ElectionKey};
 use nullivote::group::Element;
-use nullivote::manifest::{Channel, ChannelRule, Manifest};
+use nullivote::manifest::{Authorities, Channel, ChannelRule, Manifest};
+use nullivote::nullifier::Nullifier;
 use nullivote::precedence::{CastBallot, Decision, Reason, decide};
 use nullivote::record::ElectionRecord;
 use nullivote::secret::SecretScalar;
-use nullivote::simulation::{Behaviour, Scenario, Simulation, SimulationError, leadership};
+use nullivote::simulation::{
+    Behaviour, Offices, Scenario, Simulation, SimulationError, leadership,
+};
 use nullivote::tally::{ChannelCounts, Tally};
 use nullivote::trustee::{
     BoardHead, TrusteeError, TrusteeIndex, TrusteeKey, combine, run_ceremony,
@@ -54,6 +60,10 @@ const SUNAK: [u32; 2] = [0, 1];
 const ELECTION_SECRET: u64 = 0x5eed;
 /// The postal intake authority's signing key.
 const INTAKE_SECRET: u64 = 0xa11ce;
+/// The board operator's signing key (the manifest's `authorities.board`).
+const BOARD_SECRET: u64 = 0xb0a4d;
+/// The administrator's signing key (the manifest's `authorities.administrator`: every close).
+const ADMINISTRATOR_SECRET: u64 = 0xad31;
 
 fn rng(seed: u64) -> ChaCha20Rng {
     ChaCha20Rng::seed_from_u64(seed)
@@ -68,6 +78,31 @@ fn intake() -> SecretScalar {
     SecretScalar::new(Scalar::from(INTAKE_SECRET))
 }
 
+/// The signing key of `secret` (a `SigningKey` is not `Clone`: each use makes its own).
+fn signing_key(secret: u64) -> SigningKey {
+    SigningKey::from_secret(SecretScalar::new(Scalar::from(secret))).unwrap()
+}
+
+/// The board's and the administrator's keys of the small elections.
+fn authorities() -> Authorities {
+    Authorities {
+        board: element(BOARD_SECRET),
+        administrator: element(ADMINISTRATOR_SECRET),
+    }
+}
+
+/// An empty board of `election`, signing with the board key.
+fn new_board(election: &Election) -> Board {
+    Board::new(election.clone(), signing_key(BOARD_SECRET)).unwrap()
+}
+
+/// The administrator closes `close` on `board`.
+fn close(board: &mut Board, close: Close) -> Receipt {
+    board
+        .close_as(&signing_key(ADMINISTRATOR_SECRET), close)
+        .unwrap()
+}
+
 /// A small election: the leadership ballot (one contest, Truss or Sunak), its postal channel
 /// (rank 2, first-wins, countersigned by the intake), an online channel (rank 1) with
 /// `online_rule`, the key `x·G` with `x` = [`ELECTION_SECRET`], and `voters` members.
@@ -77,7 +112,7 @@ struct Small {
 }
 
 fn manifest_with_online_rule(online_rule: ChannelRule) -> Manifest {
-    let base = Manifest::leadership(element(INTAKE_SECRET));
+    let base = Manifest::leadership(element(INTAKE_SECRET), authorities()).unwrap();
     let channels: Vec<Channel> = base
         .channels()
         .iter()
@@ -95,7 +130,14 @@ fn manifest_with_online_rule(online_rule: ChannelRule) -> Manifest {
         ChannelRule::FirstWins => "online-first-wins",
         ChannelRule::RejectSecond => "online-reject-second",
     };
-    let manifest = Manifest::new(id, base.contests().to_vec(), channels, base.trustees()).unwrap();
+    let manifest = Manifest::new(
+        id,
+        base.contests().to_vec(),
+        channels,
+        base.trustees(),
+        base.authorities(),
+    )
+    .unwrap();
     assert_eq!(manifest.channel_index("online"), Some(ONLINE));
     assert_eq!(manifest.channel_index("postal"), Some(POSTAL));
     assert_eq!(manifest.channels()[usize::from(ONLINE)].rule, online_rule);
@@ -144,12 +186,9 @@ fn replayed_cast(board: &Board) -> Vec<CastBallot> {
         .to_vec()
 }
 
-/// The tally of a board, with its refusal log.
+/// The tally of a board (its refusal entries counted per channel by `Tally::compute`).
 fn tally_of(board: &Board) -> Tally {
-    let mut tally =
-        Tally::compute(board.election(), board.entries(), &replayed_cast(board)).unwrap();
-    tally.count_refusals(board.refusals().iter().map(|r| r.1));
-    tally
+    Tally::compute(board.election(), board.entries(), &replayed_cast(board)).unwrap()
 }
 
 /// Decrypts every aggregate with the known election secret: `M = B − x·A`, then the bounded
@@ -183,15 +222,40 @@ fn decisions_by_code(board: &Board, decisions: &[Decision]) -> HashSet<Verdict> 
         .collect()
 }
 
+/// The board's refusal entries (kind 4), each a precedence refusal here.
 fn refusals_by_code(board: &Board) -> HashSet<Verdict> {
     board
-        .refusals()
+        .entries()
         .iter()
-        .map(|(code, _, refusal)| match refusal {
-            Refusal::Superseded { by, reason } => (*code, code_at(board, *by), *reason),
+        .filter_map(|e| match &e.payload {
+            Payload::Refused(r) => Some(r),
+            _ => None,
+        })
+        .map(|r| match r.reason {
+            RefusalCode::Superseded { by, reason } => (r.tracking_code, code_at(board, by), reason),
             other => panic!("unexpected refusal {other:?}"),
         })
         .collect()
+}
+
+/// The refusal entry a refused submission's receipt names: the receipt verifies in the board's
+/// election, and the entry at its position is that refusal entry, with the receipt's digest.
+fn refusal_entry<'b>(board: &'b Board, refused: &Refused) -> &'b RefusalEntry {
+    let receipt = refused
+        .receipt
+        .expect("a refusal before the close is an entry");
+    assert_eq!(receipt.verify(board.election()), Ok(()));
+    let entry = &board.entries()[receipt.position as usize];
+    assert_eq!(entry.digest(), receipt.entry);
+    match &entry.payload {
+        Payload::Refused(r) => {
+            let r: &RefusalEntry = r;
+            assert_eq!(r.tracking_code, receipt.tracking_code);
+            assert_eq!(RefusalCode::of(&refused.refusal), Some(r.reason));
+            r
+        }
+        other => panic!("the refusal's receipt names {other:?}"),
+    }
 }
 
 fn reason_of(rule: ChannelRule) -> Reason {
@@ -203,15 +267,53 @@ fn reason_of(rule: ChannelRule) -> Reason {
 }
 
 /// Re-links `entries` from the base hash (positions and previous digests) as a forger who
-/// controls the board would; returns the new head.
-fn rechain(base: &BaseHash, entries: &mut [Entry]) -> BaseHash {
-    let mut previous = *base;
+/// controls the board would; returns the new head. Every close keeps the administrator's
+/// signature for its old place unless the forger also holds the administrator's key
+/// (`administrator`), with which each close is signed again for its new position and previous
+/// head.
+fn rechain(
+    election: &Election,
+    entries: &mut [Entry],
+    administrator: Option<&SigningKey>,
+) -> BaseHash {
+    let mut previous = *election.base_hash();
     for (i, entry) in entries.iter_mut().enumerate() {
         entry.position = i as u64;
         entry.previous = previous;
+        if let (Some(key), Some(c)) = (administrator, entry.payload.close()) {
+            entry.payload = sign_close(key, election, entry.position, previous, c);
+        }
         previous = entry.digest();
     }
     previous
+}
+
+/// The election a record speaks about, as its verifier rebuilds it.
+fn election_of(record: &ElectionRecord) -> Election {
+    let public = &record.ceremony.public;
+    Election::new(
+        record.manifest.clone(),
+        public.election_key(),
+        public.ceremony_digest(),
+        record.roll.clone(),
+    )
+}
+
+/// A forger who controls the board (its key) after changing a record's board: re-links it
+/// ([`rechain`], re-signing the closes with the administrator's key if they hold it too), and
+/// publishes the new head and entry count with the board's signature of them.
+fn reseal(record: &mut ElectionRecord, board: &SigningKey, administrator: Option<&SigningKey>) {
+    let election = election_of(record);
+    let head = rechain(&election, &mut record.board, administrator);
+    record.header.board_head = head;
+    record.header.board_entries = record.board.len() as u64;
+    record.header.board_signature = board.sign(
+        &election,
+        &Statement::FinalHead {
+            entries: record.header.board_entries,
+            head,
+        },
+    );
 }
 
 // =============================================================================================
@@ -334,7 +436,28 @@ fn three_of_five_with_1000_voters() {
         sim.behaviours[&Behaviour::PostalThenOnline] as u64
     );
     assert_eq!(record.tally.counts[usize::from(POSTAL)].refused, 0);
-    assert_eq!(record.refusals.len() as u64, online.refused);
+    // The refusals are entries of the chain: one per online ballot cast after the member's
+    // postal one, each naming that postal ballot for precedence.
+    let refusals: Vec<_> = record
+        .board
+        .iter()
+        .filter_map(|e| match &e.payload {
+            Payload::Refused(r) => Some(r),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(refusals.len() as u64, online.refused);
+    for r in &refusals {
+        assert_eq!((r.submission, r.channel), (Submission::Cast, ONLINE));
+        let RefusalCode::Superseded { by, reason } = r.reason else {
+            panic!("refused for {}", r.reason)
+        };
+        assert_eq!(reason, Reason::Precedence);
+        assert!(matches!(
+            &record.board[by as usize].payload,
+            Payload::Ballot(b) if b.channel == POSTAL && Some(b.nullifier) == r.nullifier
+        ));
+    }
     assert_eq!(sim.expected.iter().sum::<u64>(), voting);
     assert_eq!(record.tally.outcome.counted.len() as u64, voting);
     let on_board = record
@@ -588,18 +711,23 @@ fn run(pool: &Pool, order: &[usize], shuffle_seed: u64) -> Run {
     let code = |i: usize| items[i].ballot.tracking_code();
     let expected = model(pool, order);
     let election = &pool.small.election;
-    let mut board = Board::new(election.clone());
+    let mut board = new_board(election);
     for (&i, verdict) in order.iter().zip(&expected.verdicts) {
         let got = board.submit(items[i].ballot.clone());
         match (got, verdict) {
             (Ok(receipt), Ok(())) => assert_eq!(receipt.tracking_code, code(i)),
-            (Err(Refusal::Superseded { by, reason }), Err((j, r))) => {
+            (Err(refused), Err((j, r))) => {
+                let Refusal::Superseded { by, reason } = refused.refusal else {
+                    panic!("item {i} of {order:?}: refused for {}", refused.refusal)
+                };
                 assert_eq!((code_at(&board, by), reason), (code(*j), *r), "item {i}");
+                // The refusal is an entry of the chain naming the ballot's tracking code.
+                assert_eq!(refusal_entry(&board, &refused).tracking_code, code(i));
             }
             (got, verdict) => panic!("item {i} of {order:?}: board {got:?}, rules {verdict:?}"),
         }
     }
-    board.close_voting().unwrap();
+    close(&mut board, Close::Voting);
 
     let cast = replayed_cast(&board);
     let tally = tally_of(&board);
@@ -836,7 +964,7 @@ fn case_19_postal_counts_in_every_arrival_order() {
         [2, 1, 0],
     ];
     for order in orders {
-        let mut board = Board::new(s.election.clone());
+        let mut board = new_board(&s.election);
         board.submit(bystander.clone()).unwrap();
         let mut postal_position = None;
         for &k in &order {
@@ -845,7 +973,7 @@ fn case_19_postal_counts_in_every_arrival_order() {
                 (2, _) => postal_position = Some(got.unwrap().position),
                 (_, None) => assert!(got.is_ok(), "{order:?}: {got:?}"),
                 (_, Some(by)) => assert_eq!(
-                    got,
+                    got.map_err(|r| r.refusal),
                     Err(Refusal::Superseded {
                         by,
                         reason: Reason::Precedence
@@ -854,7 +982,7 @@ fn case_19_postal_counts_in_every_arrival_order() {
                 ),
             }
         }
-        board.close_voting().unwrap();
+        close(&mut board, Close::Voting);
         let postal_position = postal_position.unwrap();
         let tally = tally_of(&board);
         assert_eq!(tally.outcome.counted, vec![0, postal_position], "{order:?}");
@@ -878,36 +1006,48 @@ fn case_19_postal_counts_in_every_arrival_order() {
 /// ballots of one member (Truss, then Sunak) under each in-channel rule of a manifest built with
 /// `Manifest::new`. Last-wins: both are on the board and the second counts, the first
 /// superseded for `LastWins`. First-wins and reject-second: the second is refused on arrival by
-/// the first for the rule's reason, the first counts, and the refusal is logged and counted; a
-/// published board that nevertheless holds the second ballot is refused by the chain check
-/// naming that entry and the same reason, and `decide` over such a board keeps the first with
-/// the rule's reason.
+/// the first for the rule's reason, the first counts, and the refusal is an entry of the chain
+/// (kind 4, at position 1, naming the ballot's tracking code and nullifier and the reason, with
+/// the board's signed receipt) and counted; a published board that nevertheless holds the second
+/// ballot (in place of that refusal entry) is refused by the chain check naming that entry and
+/// the same reason, and `decide` over such a board keeps the first with the rule's reason.
 #[test]
 fn case_20_two_online_ballots_under_each_in_channel_rule() {
     for (r, rule) in RULES.into_iter().enumerate() {
         let s = small(rule, 1, 20 + r as u64);
         let first = ballot(&s, 0, ONLINE, TRUSS, 1);
         let second = ballot(&s, 0, ONLINE, SUNAK, 2);
-        let mut board = Board::new(s.election.clone());
+        let mut board = new_board(&s.election);
         assert_eq!(board.submit(first.clone()).unwrap().position, 0);
         let reason = reason_of(rule);
         let got = board.submit(second.clone());
         let kept = if rule == ChannelRule::LastWins {
             assert_eq!(got.unwrap().position, 1);
-            assert!(board.refusals().is_empty());
+            assert_eq!(board.state().refused(), &[0, 0]);
             1
         } else {
             let refusal = Refusal::Superseded { by: 0, reason };
-            assert_eq!(got, Err(refusal.clone()), "{rule:?}");
+            let refused = got.unwrap_err();
+            assert_eq!(refused.refusal, refusal, "{rule:?}");
+            assert_eq!(refused.receipt.map(|r| r.position), Some(1));
             assert_eq!(
-                board.refusals(),
-                &[(second.tracking_code(), ONLINE, refusal.clone())][..]
+                refusal_entry(&board, &refused),
+                &RefusalEntry {
+                    submission: Submission::Cast,
+                    tracking_code: second.tracking_code(),
+                    channel: ONLINE,
+                    nullifier: Some(second.nullifier),
+                    component: None,
+                    reason: RefusalCode::Superseded { by: 0, reason },
+                }
             );
-            // An operator who posts the second ballot anyway is caught by the chain check.
-            let mut entries = board.entries().to_vec();
+            assert_eq!(board.state().refused(), &[1, 0]);
+            // An operator who posts the second ballot anyway (in place of its refusal entry)
+            // is caught by the chain check.
+            let mut entries = board.entries()[..1].to_vec();
             entries.push(Entry {
                 position: 1,
-                previous: board.head(),
+                previous: entries[0].digest(),
                 payload: Payload::Ballot(Box::new(second.clone())),
             });
             let head = entries[1].digest();
@@ -919,7 +1059,7 @@ fn case_20_two_online_ballots_under_each_in_channel_rule() {
             );
             0
         };
-        board.close_voting().unwrap();
+        close(&mut board, Close::Voting);
         let tally = tally_of(&board);
         assert_eq!(tally.outcome.counted, vec![kept], "{rule:?}");
         let online = tally.counts[usize::from(ONLINE)];
@@ -972,14 +1112,17 @@ fn case_20_two_online_ballots_under_each_in_channel_rule() {
 /// supersede an online one. A member's online ballot (Truss) is followed by postal ballots
 /// (Sunak) with no countersignature, with a countersignature by another key, and with the
 /// intake's genuine countersignature of another ballot; each is refused (B9) and supersedes
-/// nothing: the online ballot still counts, and the member can still revote online (no
-/// precedence refusal was left behind). A valid postal ballot that arrives after the postal
-/// channel closed is refused too, the online ballot still counts, and a published board holding
-/// it after the close is refused naming that entry.
+/// nothing: it reaches the board only as a refusal entry ("invalid ballot", which names the
+/// voter's nullifier but is no cast ballot), the online ballot still counts, and the member can
+/// still revote online (no precedence refusal was left behind). A valid postal ballot that
+/// arrives after the postal channel closed is refused too (a refusal entry, "the channel is
+/// closed"), the online ballot still counts, and a published board holding the ballot in place
+/// of that refusal entry is refused naming that entry; the administrator's close of voting that
+/// follows no longer fits the changed board either, unless the administrator re-signs it.
 #[test]
 fn case_21_unauthenticated_or_late_postal_ballot_supersedes_nothing() {
     let s = small(ChannelRule::LastWins, 2, 21);
-    let mut board = Board::new(s.election.clone());
+    let mut board = new_board(&s.election);
     let online = board.submit(ballot(&s, 0, ONLINE, TRUSS, 1)).unwrap();
 
     let unsigned = prepare(
@@ -993,7 +1136,7 @@ fn case_21_unauthenticated_or_late_postal_ballot_supersedes_nothing() {
     .cast();
     assert_eq!(unsigned.countersignature, None);
     assert_eq!(
-        board.submit(unsigned.clone()),
+        board.submit(unsigned.clone()).map_err(|r| r.refusal),
         Err(Refusal::Invalid(BallotError::MissingCountersignature {
             channel: POSTAL
         }))
@@ -1007,22 +1150,35 @@ fn case_21_unauthenticated_or_late_postal_ballot_supersedes_nothing() {
         &mut rng(3),
     ));
     assert!(matches!(
-        board.submit(forged),
+        board.submit(forged).map_err(|r| r.refusal),
         Err(Refusal::Invalid(BallotError::Countersignature(_)))
     ));
     let mut moved = unsigned;
     moved.countersignature = ballot(&s, 1, POSTAL, SUNAK, 4).countersignature;
     assert!(moved.countersignature.is_some());
     assert!(matches!(
-        board.submit(moved),
+        board.submit(moved).map_err(|r| r.refusal),
         Err(Refusal::Invalid(BallotError::Countersignature(_)))
     ));
-    assert_eq!(
-        board.entries().len(),
-        1,
-        "nothing refused reaches the board"
-    );
-    assert_eq!(board.refusals().len(), 3);
+    // What reaches the board: the online ballot, then three refusal entries, none a ballot.
+    assert_eq!(board.entries().len(), 4);
+    assert_eq!(board.cast().len(), 1, "nothing refused is a cast ballot");
+    for entry in &board.entries()[1..] {
+        match &entry.payload {
+            Payload::Refused(r) => {
+                assert_eq!(
+                    (r.submission, r.channel, r.reason),
+                    (Submission::Cast, POSTAL, RefusalCode::InvalidBallot)
+                );
+                assert_eq!(
+                    r.nullifier,
+                    Some(Nullifier::derive(&s.secrets[0], &s.election))
+                );
+            }
+            other => panic!("entry {}: {other:?}", entry.position),
+        }
+    }
+    assert_eq!(board.state().refused(), &[0, 3]);
 
     // The online ballot still counts, and can still be replaced online.
     let tally = tally_of(&board);
@@ -1031,7 +1187,7 @@ fn case_21_unauthenticated_or_late_postal_ballot_supersedes_nothing() {
     assert_eq!(decrypt(&tally, &s.election), vec![1, 0]);
 
     let revote = board.submit(ballot(&s, 0, ONLINE, SUNAK, 5)).unwrap();
-    board.close_voting().unwrap();
+    close(&mut board, Close::Voting);
     let tally = tally_of(&board);
     assert_eq!(tally.outcome.counted, vec![revote.position]);
     assert_eq!(
@@ -1047,40 +1203,52 @@ fn case_21_unauthenticated_or_late_postal_ballot_supersedes_nothing() {
     assert_eq!(tally.counts[usize::from(POSTAL)].cast, 0);
 
     // A genuine postal ballot after the postal channel closed.
-    let mut closed = Board::new(s.election.clone());
+    let mut closed = new_board(&s.election);
     closed.submit(ballot(&s, 0, ONLINE, TRUSS, 1)).unwrap();
-    closed.close_channel(POSTAL).unwrap();
+    close(&mut closed, Close::Channel(POSTAL));
     let late = ballot(&s, 0, POSTAL, SUNAK, 6);
+    let refused = closed.submit(late.clone()).unwrap_err();
+    assert_eq!(refused.refusal, Refusal::ChannelClosed { channel: POSTAL });
     assert_eq!(
-        closed.submit(late.clone()),
-        Err(Refusal::ChannelClosed { channel: POSTAL })
+        refusal_entry(&closed, &refused).reason,
+        RefusalCode::ChannelClosed
     );
-    closed.close_voting().unwrap();
+    assert_eq!(refused.receipt.map(|r| r.position), Some(2));
+    close(&mut closed, Close::Voting);
     let tally = tally_of(&closed);
     assert_eq!(tally.outcome.counted, vec![0]);
     assert!(tally.outcome.decisions.is_empty());
     assert_eq!(decrypt(&tally, &s.election), vec![1, 0]);
     assert_eq!(tally.counts[usize::from(POSTAL)].refused, 1);
 
-    // An operator who posts it after the close anyway (re-linking the chain) is caught.
-    let mut entries = closed.entries().to_vec();
-    entries.insert(
+    // An operator who posts it after the close anyway, in place of its refusal entry (re-linking
+    // the chain), is caught. On their own they cannot sign the close of voting that follows for
+    // its new previous head: it is refused too. With the administrator's key as well, only the
+    // late ballot is refused.
+    let posted = |administrator: Option<&SigningKey>| {
+        let mut entries = closed.entries().to_vec();
+        entries[2].payload = Payload::Ballot(Box::new(late.clone()));
+        let head = rechain(&s.election, &mut entries, administrator);
+        let errors = verify_chain(&s.election, &entries, Some(&head)).unwrap_err();
+        errors
+            .into_iter()
+            .map(|e| (e.position, e.problem))
+            .collect::<Vec<_>>()
+    };
+    let late_refused = (
         2,
-        Entry {
-            position: 2,
-            previous: BaseHash([0; 32]),
-            payload: Payload::Ballot(Box::new(late)),
-        },
+        ChainProblem::Refused(Refusal::ChannelClosed { channel: POSTAL }),
     );
-    let head = rechain(s.election.base_hash(), &mut entries);
-    let errors = verify_chain(&s.election, &entries, Some(&head)).unwrap_err();
-    assert_eq!(errors.len(), 1, "{errors:?}");
     assert_eq!(
-        (errors[0].position, &errors[0].problem),
-        (
-            2,
-            &ChainProblem::Refused(Refusal::ChannelClosed { channel: POSTAL })
-        )
+        posted(None),
+        vec![
+            late_refused.clone(),
+            (3, ChainProblem::Refused(Refusal::UnauthorisedClose))
+        ]
+    );
+    assert_eq!(
+        posted(Some(&signing_key(ADMINISTRATOR_SECRET))),
+        vec![late_refused]
     );
 }
 
@@ -1113,7 +1281,7 @@ fn case_26_aggregate_beyond_the_bound_is_out_of_range_quickly() {
 
     // A real ceremony, two Truss ballots: the bound is 2.
     let intake_key = intake();
-    let manifest = Manifest::leadership(element(INTAKE_SECRET));
+    let manifest = Manifest::leadership(element(INTAKE_SECRET), authorities()).unwrap();
     let (keys, public, _) = run_ceremony(manifest.trustees(), &manifest, &mut rng(260)).unwrap();
     let mut r = rng(261);
     let secrets: Vec<CredentialSecret> = (0..2)
@@ -1128,7 +1296,7 @@ fn case_26_aggregate_beyond_the_bound_is_out_of_range_quickly() {
         public.ceremony_digest(),
         roll,
     );
-    let mut board = Board::new(election.clone());
+    let mut board = new_board(&election);
     for (v, secret) in secrets.iter().enumerate() {
         let mut prepared = prepare(&election, POSTAL, secret, &[TRUSS.to_vec()], &mut r).unwrap();
         prepared
@@ -1136,7 +1304,7 @@ fn case_26_aggregate_beyond_the_bound_is_out_of_range_quickly() {
             .unwrap();
         assert_eq!(board.submit(prepared.cast()).unwrap().position, v as u64);
     }
-    board.close_voting().unwrap();
+    close(&mut board, Close::Voting);
     let tally = tally_of(&board);
     let bound = tally.bound(&election);
     assert_eq!(bound, 2);
@@ -1275,29 +1443,57 @@ fn case_27_published_tally_that_drops_adds_or_double_counts() {
     assert!(report.result.is_none());
 }
 
+/// The offices of the simulation behind [`small_record`] (seed 27): the keys a forger would
+/// need.
+fn small_record_offices() -> Offices {
+    let offices = Offices::from_seed(27);
+    assert_eq!(offices.authorities(), small_record().manifest.authorities());
+    offices
+}
+
 /// Case 29, equivocation and deletion on the board, each through `verify` on a published
 /// record: an entry deleted (the header's entry count adjusted), two entries swapped, a fork
 /// (the closing entries re-ordered and validly re-linked, but the head published before is
 /// kept), and an entry after voting closed or after its channel closed (validly re-linked, with
-/// the header's head and count updated). Each is rejected, by V4 (chain) or V7 (admission
-/// rules), naming the entry; the checks that need a valid board do not run.
+/// the header's head and count updated and signed again with the board's key). Each is
+/// rejected, by V4 (chain) or V7 (admission rules), naming the entry; the checks that need a
+/// valid board do not run.
+///
+/// The closes are the administrator's, signed for their position and previous head: a forger
+/// who holds only the board's key cannot move one, so the fork and the ballot slipped in before
+/// the close of voting also fail V7 at every moved close. With the administrator's key too (a
+/// board and an administrator in collusion), only the check under test fails, as before the
+/// closes were signed.
 #[test]
 fn case_29_board_deleted_swapped_forked_or_after_close() {
     let honest = small_record();
+    let offices = small_record_offices();
+    let election = election_of(honest);
     let n = honest.board.len();
-    assert!(matches!(honest.board[n - 1].payload, Payload::CloseVoting));
+    assert!(matches!(
+        honest.board[n - 1].payload,
+        Payload::CloseVoting { .. }
+    ));
     assert!(matches!(
         honest.board[n - 2].payload,
-        Payload::CloseChannel { channel: POSTAL }
+        Payload::CloseChannel {
+            channel: POSTAL,
+            ..
+        }
     ));
     assert!(matches!(
         honest.board[n - 3].payload,
-        Payload::CloseChannel { channel: ONLINE }
+        Payload::CloseChannel {
+            channel: ONLINE,
+            ..
+        }
     ));
     let not_run = [("V8", false), ("V9", false), ("V10", false), ("V11", false)];
     let with = |failing: &[(&'static str, bool)]| -> Vec<(&'static str, bool)> {
         failing.iter().chain(&not_run).copied().collect()
     };
+    let unauthorised =
+        "the close is not signed by the administrator for this position of the board";
 
     // Deleted.
     let mut deleted = honest.clone();
@@ -1310,6 +1506,8 @@ fn case_29_board_deleted_swapped_forked_or_after_close() {
     let v4 = &report.checks[3].failures;
     assert_eq!(v4[0].message, "claims position 6");
     assert_eq!(v4[1].message, "does not chain to the previous entry");
+    // The board never signed that entry count with that head.
+    assert!(found.iter().any(|l| l == "record.json board_signature"));
 
     // Swapped.
     let mut swapped = honest.clone();
@@ -1323,15 +1521,33 @@ fn case_29_board_deleted_swapped_forked_or_after_close() {
     assert_eq!(found.len(), 5, "{found:?}"); // 3 and 4: position and link; 5: link
 
     // Forked: a valid chain that ends at another head than the one published.
-    let mut forked = honest.clone();
-    forked.board.swap(n - 3, n - 2);
-    let head = rechain(&forked.header.base_hash, &mut forked.board);
-    assert_ne!(head, forked.header.board_head);
-    let report = verify(&forked, &Silent);
-    assert_eq!(failed(&report), with(&[("V4", true)]));
-    assert_eq!(locations(&report, "V4"), vec![format!("board entry {n}")]);
+    for administrator in [None, Some(&offices.administrator)] {
+        let mut forked = honest.clone();
+        forked.board.swap(n - 3, n - 2);
+        let head = rechain(&election, &mut forked.board, administrator);
+        assert_ne!(head, forked.header.board_head);
+        let report = verify(&forked, &Silent);
+        assert_eq!(locations(&report, "V4"), vec![format!("board entry {n}")]);
+        if administrator.is_some() {
+            assert_eq!(failed(&report), with(&[("V4", true)]));
+        } else {
+            // The two closes swapped, and the close of voting after them (its previous head
+            // changed), are no longer the administrator's.
+            assert_eq!(failed(&report), with(&[("V4", true), ("V7", true)]));
+            let v7 = &report.checks[6].failures;
+            let moved: Vec<(String, &str)> = v7
+                .iter()
+                .map(|f| (f.location.clone(), f.message.as_str()))
+                .collect();
+            let expected: Vec<(String, &str)> = (n - 3..n)
+                .map(|p| (format!("board entry {p}"), unauthorised))
+                .collect();
+            assert_eq!(moved, expected);
+        }
+    }
 
-    // After voting closed: a copy of a cast ballot appended and linked.
+    // After voting closed: a copy of a cast ballot appended and linked, the new head signed
+    // with the board's key.
     let mut late = honest.clone();
     let copy = ballot_at(honest, honest.tally.outcome.counted[0]).clone();
     late.board.push(Entry {
@@ -1339,8 +1555,7 @@ fn case_29_board_deleted_swapped_forked_or_after_close() {
         previous: BaseHash([0; 32]),
         payload: Payload::Ballot(Box::new(copy)),
     });
-    late.header.board_head = rechain(&late.header.base_hash, &mut late.board);
-    late.header.board_entries += 1;
+    reseal(&mut late, &offices.board, None);
     let report = verify(&late, &Silent);
     assert_eq!(failed(&report), with(&[("V7", true)]));
     let v7 = &report.checks[6].failures;
@@ -1349,7 +1564,8 @@ fn case_29_board_deleted_swapped_forked_or_after_close() {
     assert_eq!(v7[0].message, "voting is closed");
 
     // After its channel closed: a postal ballot of the board re-posted between the postal
-    // channel's close and the close of voting.
+    // channel's close and the close of voting. Without the administrator's key the close of
+    // voting, moved one place on, is refused too.
     let postal = honest
         .tally
         .outcome
@@ -1359,38 +1575,62 @@ fn case_29_board_deleted_swapped_forked_or_after_close() {
         .find(|b| b.channel == POSTAL)
         .expect("the 60-member election has a postal ballot")
         .clone();
-    let mut after_channel = honest.clone();
-    after_channel.board.insert(
-        n - 1,
-        Entry {
-            position: 0,
-            previous: BaseHash([0; 32]),
-            payload: Payload::Ballot(Box::new(postal)),
-        },
-    );
-    after_channel.header.board_head =
-        rechain(&after_channel.header.base_hash, &mut after_channel.board);
-    after_channel.header.board_entries += 1;
-    let report = verify(&after_channel, &Silent);
-    assert_eq!(failed(&report), with(&[("V7", true)]));
-    let v7 = &report.checks[6].failures;
-    assert_eq!(v7.len(), 1);
-    assert_eq!(v7[0].location, format!("board entry {}", n - 1));
-    assert_eq!(v7[0].message, "channel 1 is closed");
+    for administrator in [None, Some(&offices.administrator)] {
+        let mut after_channel = honest.clone();
+        after_channel.board.insert(
+            n - 1,
+            Entry {
+                position: 0,
+                previous: BaseHash([0; 32]),
+                payload: Payload::Ballot(Box::new(postal.clone())),
+            },
+        );
+        reseal(&mut after_channel, &offices.board, administrator);
+        let report = verify(&after_channel, &Silent);
+        assert_eq!(failed(&report), with(&[("V7", true)]));
+        let v7: Vec<(String, &str)> = report.checks[6]
+            .failures
+            .iter()
+            .map(|f| (f.location.clone(), f.message.as_str()))
+            .collect();
+        let mut expected = vec![(format!("board entry {}", n - 1), "channel 1 is closed")];
+        if administrator.is_none() {
+            expected.push((format!("board entry {n}"), unauthorised));
+        }
+        assert_eq!(v7, expected);
+    }
 }
 
 /// V6, each check of a spoiled entry made to fail alone in a published record re-chained by a
 /// forger: a challenge of another election (its code recomputed), one moved to another channel
 /// (its code not recomputed), one whose opening names another vote. Each is named by its entry
-/// under V6, and no other check fails (V8–V11 do not run after a failure of V4–V7, §16.1).
+/// under V6, and no other check fails (V8–V11 do not run after a failure of V4–V7, §16.1): the
+/// forger here holds the board's key and the administrator's (so that the closes after the
+/// changed entry are signed again for their new previous head and the final head is signed), to
+/// isolate V6.
 /// A spoiled entry carrying a nullifier or an eligibility proof does not even read (§7.6: the
 /// unknown key refuses the board, under V5).
 #[test]
 fn v6_spoiled_entries_that_do_not_check() {
     use nullivote::ballot::SpoiledBallot;
-    // The record of spec/record.md's spoiled example (30 members, seed 3).
-    let sim = leadership(&scenario(30, 3, vec![], None), &Silent).unwrap();
+    // The record of spec/record.md's spoiled example (30 members, seed 3), or of the first
+    // seed after it whose members challenge a ballot.
+    let (seed, sim) = (3..=40)
+        .map(|seed| {
+            (
+                seed,
+                leadership(&scenario(30, seed, vec![], None), &Silent).unwrap(),
+            )
+        })
+        .find(|(_, sim)| {
+            sim.record
+                .board
+                .iter()
+                .any(|e| matches!(e.payload, Payload::Spoiled(_)))
+        })
+        .expect("an election of 30 members with a challenge");
     let honest = &sim.record;
+    let offices = Offices::from_seed(seed);
     assert_verifies(honest);
     let p = honest
         .board
@@ -1422,7 +1662,7 @@ fn v6_spoiled_entries_that_do_not_check() {
     for (message, change) in cases {
         let mut forged = honest.clone();
         change(spoiled(&mut forged, p));
-        forged.header.board_head = rechain(&forged.header.base_hash, &mut forged.board);
+        reseal(&mut forged, &offices.board, Some(&offices.administrator));
         let report = verify(&forged, &Silent);
         assert_eq!(
             failed(&report),

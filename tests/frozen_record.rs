@@ -34,7 +34,14 @@ fn the_frozen_version_2_record_still_verifies() {
         votes,
         vec![("Ada".into(), 2), ("Grace".into(), 3), ("Edsger".into(), 3)]
     );
-    assert_eq!(record.board.len(), 11); // 7 ballots, 1 spoiled, 3 phase entries
+    // 7 ballots, 1 spoiled, 1 refusal entry (a refused submission is an entry), 3 phase entries.
+    assert_eq!(record.board.len(), 12);
+    let refusals = record
+        .board
+        .iter()
+        .filter(|e| matches!(e.payload, nullivote::board::Payload::Refused(_)))
+        .count();
+    assert_eq!(refusals, 1);
 }
 
 #[test]
@@ -77,15 +84,18 @@ fn an_oversized_record_file_is_refused_before_it_is_read() {
 }
 
 /// Finding 5 of the attacker's review: a board that never closed voting is not a record. The
-/// frozen board without its last entry (the close of voting), with `record.json` made to match,
-/// fails V4 at the last entry, and so does any prefix of the board.
+/// frozen board without its last entry (the close of voting), with `record.json`'s head and
+/// count made to match, fails V4 at the last entry, and so does any prefix of the board (V4 also
+/// names `board_signature`, which the board never gave for that head). Finding 22.5: the same
+/// prefixes with the real closes re-attached (re-linked after the prefix) fail V7 at every
+/// close, the administrator's signature for another position and previous head.
 #[test]
 fn a_board_that_does_not_end_with_the_close_of_voting_is_refused() {
     use nullivote::board::Payload;
     let closed = frozen();
     assert!(matches!(
         closed.board.last().map(|e| &e.payload),
-        Some(Payload::CloseVoting)
+        Some(Payload::CloseVoting { .. })
     ));
     for keep in [closed.board.len() - 1, 5] {
         let mut record = frozen();
@@ -102,5 +112,36 @@ fn a_board_that_does_not_end_with_the_close_of_voting_is_refused() {
             "{keep}: {:#?}",
             v4.failures
         );
+    }
+    let n = closed.board.len();
+    let closes = closed.board[n - 3..].to_vec();
+    assert!(closes.iter().all(|e| e.payload.close().is_some()));
+    for keep in [n - 4, 5] {
+        let mut record = frozen();
+        record.board.truncate(keep);
+        record.board.extend(closes.iter().cloned());
+        let mut previous = record.header.base_hash;
+        for (i, entry) in record.board.iter_mut().enumerate() {
+            entry.position = i as u64;
+            entry.previous = previous;
+            previous = entry.digest();
+        }
+        record.header.board_entries = record.board.len() as u64;
+        record.header.board_head = previous;
+        let report = verify(&record, &Silent);
+        let v7 = report.checks.iter().find(|c| c.id == "V7").expect("V7");
+        let at: Vec<&str> = v7.failures.iter().map(|f| f.location.as_str()).collect();
+        let expected: Vec<String> = (keep..keep + 3)
+            .map(|p| format!("board entry {p}"))
+            .collect();
+        assert_eq!(at, expected, "{keep}: {:#?}", v7.failures);
+        assert!(
+            v7.failures
+                .iter()
+                .all(|f| f.message.contains("not signed by the administrator")),
+            "{keep}: {:#?}",
+            v7.failures
+        );
+        assert!(report.result.is_none());
     }
 }

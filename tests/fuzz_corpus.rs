@@ -27,12 +27,12 @@ use std::path::{Path, PathBuf};
 use curve25519_dalek::ristretto::RistrettoPoint;
 use curve25519_dalek::scalar::Scalar;
 use nullivote::ballot::{Ballot, ChallengedBallot, SpoiledBallot};
-use nullivote::board::ENTRY_TAG;
-use nullivote::board::store::{DurableBoard, HEADER_LEN, LOG_FILE, REFUSALS_FILE, StoreError};
+use nullivote::board::store::{DurableBoard, HEADER_LEN, LOG_FILE, StoreError};
+use nullivote::board::{Close, ENTRY_TAG};
 use nullivote::codec::Wire;
 use nullivote::credential::Roll;
 use nullivote::group::Element;
-use nullivote::manifest::Manifest;
+use nullivote::manifest::{Authorities, Manifest};
 use nullivote::proofs::{RangeProof, RangeStatement, RangeWitness, SchnorrProof, SchnorrStatement};
 use nullivote::secret::SecretScalar;
 use nullivote::transcript::{election_transcript, purpose};
@@ -128,7 +128,6 @@ replay_tests!(
     record_file_json,
     record,
     board_log,
-    board_refusals,
 );
 
 fn names_in(dir: &Path, extension: Option<&str>) -> BTreeSet<String> {
@@ -212,7 +211,12 @@ fn board_log_seeds_reach_every_outcome() {
         let data = fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let dir = tempfile::tempdir().expect("a temporary directory");
         fs::write(dir.path().join(LOG_FILE), &data).expect("write board.log");
-        let got = match DurableBoard::open(dir.path(), targets::ballot_election().clone()) {
+        let opened = DurableBoard::open(
+            dir.path(),
+            targets::ballot_election().clone(),
+            targets::fixture_board_key(),
+        );
+        let got = match opened {
             Ok(board) if board.recovery().torn_bytes > 0 => "torn",
             Ok(_) => "served",
             Err(StoreError::Damaged { .. }) => "damaged",
@@ -266,6 +270,7 @@ fn seeds() -> Vec<(&'static str, Seeds)> {
     let ballots = load("spec/vectors/ballot.json");
     let elgamal = load("spec/vectors/elgamal.json");
     let manifests = load("spec/vectors/manifest.json");
+    let board_vectors = load("spec/vectors/board.json");
     let fixture = &ballots["fixture"];
     let election = targets::ballot_election();
     let first = &ballots["ballots"][0];
@@ -529,8 +534,31 @@ fn seeds() -> Vec<(&'static str, Seeds)> {
             line.as_bytes().to_vec(),
         );
     }
-    add("board_entry_json", "close-channel", vec![2, 0]);
-    add("board_entry_json", "close-voting", vec![3]);
+    // The administrator's signed closes and a refusal entry of board.json, kind-prefixed.
+    for close in board_vectors["closes"].as_array().expect("closes") {
+        let kind = close["kind"].as_u64().expect("a kind") as u8;
+        let name = if kind == 2 {
+            "close-channel"
+        } else {
+            "close-voting"
+        };
+        let mut bytes = vec![kind];
+        bytes.extend(unhex(&close["payload"]));
+        add("board_entry_json", name, bytes);
+        add(
+            "board_entry_json",
+            &format!("{name}-json"),
+            json_text(&close["entry_json"]),
+        );
+    }
+    let mut refused = vec![4];
+    refused.extend(unhex(&board_vectors["refusal"]["payload"]));
+    add("board_entry_json", "refused", refused);
+    add(
+        "board_entry_json",
+        "refused-json",
+        json_text(&board_vectors["refusal"]["entry_json"]),
+    );
     let mut cast = vec![0];
     cast.extend(unhex(&first["encoding"]));
     add("board_entry_json", "cast", cast);
@@ -543,22 +571,17 @@ fn seeds() -> Vec<(&'static str, Seeds)> {
         add("trustee_secret", name, bytes);
     }
 
-    // record_file_json: every JSON file of the frozen record, and a refusals line.
+    // record_file_json: every JSON file of the frozen record, and a signed receipt (of the
+    // fixture election's board: it does not verify for the frozen record).
     for (file, text) in targets::RECORD_FILES {
         if file.ends_with(".json") {
             add("record_file_json", file, text.as_bytes().to_vec());
         }
     }
-    let refusals = targets::RECORD_FILES[5].1;
     add(
         "record_file_json",
-        "refusal-line",
-        refusals
-            .lines()
-            .next()
-            .expect("a refusal")
-            .as_bytes()
-            .to_vec(),
+        "receipt",
+        json_text(&board_vectors["receipt"]["json"]),
     );
 
     // record: every file of the frozen record unchanged (each must verify), and a few changes.
@@ -568,10 +591,15 @@ fn seeds() -> Vec<(&'static str, Seeds)> {
         add("record", &format!("unchanged-{file}"), bytes);
     }
     let header = targets::RECORD_FILES[0].1;
+    let entries = format!(
+        "\"board_entries\": {}",
+        targets::frozen_record().header.board_entries
+    );
+    assert!(header.contains(&entries), "record.json: {entries}");
     let mut billion = vec![0u8];
     billion.extend(
         header
-            .replace("\"board_entries\": 11", "\"board_entries\": 1000000000")
+            .replace(&entries, "\"board_entries\": 1000000000")
             .into_bytes(),
     );
     add("record", "board-entries-billion", billion);
@@ -586,11 +614,12 @@ fn seeds() -> Vec<(&'static str, Seeds)> {
     add("record", "board-three-lines", short_board);
 
     // board_log: logs a DurableBoard wrote for the fixture election, then torn and damaged.
-    let (full, offsets, refusals) = full_board(&ballots, &challenged);
-    let (phase, phase_offsets, _) = write_board(|b| {
-        b.close_channel(0).expect("close online");
-        b.close_channel(1).expect("close postal");
-        b.close_voting().expect("close voting");
+    let (full, offsets) = full_board(&ballots, &challenged);
+    let administrator = targets::fixture_administrator_key();
+    let (phase, phase_offsets) = write_board(|b| {
+        for close in [Close::Channel(0), Close::Channel(1), Close::Voting] {
+            b.close_as(&administrator, close).expect("a close");
+        }
     });
     let header = HEADER_LEN as usize;
     add("board_log", "empty", phase[..header].to_vec());
@@ -659,22 +688,6 @@ fn seeds() -> Vec<(&'static str, Seeds)> {
     add("board_log", "not-a-board", b"nullivote/board/2\n".to_vec());
     add("board_log", "short-header", phase[..header - 1].to_vec());
 
-    // board_refusals: the refusal log a DurableBoard wrote, torn and malformed.
-    let line_end = refusals.len();
-    add("board_refusals", "real", refusals.clone());
-    add("board_refusals", "empty", Vec::new());
-    let mut torn = refusals.clone();
-    torn.extend_from_slice(&refusals[..20]);
-    add("board_refusals", "torn", torn);
-    add(
-        "board_refusals",
-        "no-newline",
-        refusals[..line_end - 1].to_vec(),
-    );
-    add("board_refusals", "empty-line", b"\n".to_vec());
-    let mut second = refusals.clone();
-    second.extend_from_slice(b"{}\n");
-    add("board_refusals", "malformed-second", second);
     out
 }
 
@@ -687,27 +700,31 @@ fn entry_digest(body: &[u8]) -> [u8; 32] {
     h.finalize().into()
 }
 
-/// Runs `build` on a new `DurableBoard` of the fixture election; returns its `board.log`, the
-/// offset of each record (and the log's end), and its `refusals.jsonl`.
-fn write_board(build: impl FnOnce(&mut DurableBoard)) -> (Vec<u8>, Vec<usize>, Vec<u8>) {
+/// Runs `build` on a new `DurableBoard` of the fixture election (its board key); returns its
+/// `board.log` and the offset of each record (and the log's end).
+fn write_board(build: impl FnOnce(&mut DurableBoard)) -> (Vec<u8>, Vec<usize>) {
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let mut board =
-        DurableBoard::open(dir.path(), targets::ballot_election().clone()).expect("a new board");
+    let mut board = DurableBoard::open(
+        dir.path(),
+        targets::ballot_election().clone(),
+        targets::fixture_board_key(),
+    )
+    .expect("a new board");
     build(&mut board);
     drop(board);
     let log = fs::read(dir.path().join(LOG_FILE)).expect("board.log");
-    let refusals = fs::read(dir.path().join(REFUSALS_FILE)).expect("refusals.jsonl");
     let mut offsets = vec![HEADER_LEN as usize];
     while let Some(&at) = offsets.last().filter(|&&at| at < log.len()) {
         let n = u32::from_be_bytes(log[at..at + 4].try_into().expect("a length")) as usize;
         offsets.push(at + 4 + n + 32);
     }
-    (log, offsets, refusals)
+    (log, offsets)
 }
 
 /// A board of the ballot vectors: three ballots (the third superseding the first by postal),
-/// a challenge, a channel closed, a ballot refused on it, voting closed.
-fn full_board(ballots: &Value, challenged: &ChallengedBallot) -> (Vec<u8>, Vec<usize>, Vec<u8>) {
+/// a challenge, a channel closed by the administrator, a ballot refused on it (a refusal
+/// entry, kind 4), voting closed.
+fn full_board(ballots: &Value, challenged: &ChallengedBallot) -> (Vec<u8>, Vec<usize>) {
     let ballot = |name: &str| {
         let b = ballots["ballots"]
             .as_array()
@@ -724,21 +741,29 @@ fn full_board(ballots: &Value, challenged: &ChallengedBallot) -> (Vec<u8>, Vec<u
             .expect("the challenged vector");
         b.submit(ballot("postal-truss-same-voter-as-online-truss"))
             .expect("the postal ballot superseding online-truss");
-        b.close_channel(0).expect("close online");
+        let administrator = targets::fixture_administrator_key();
+        b.close_as(&administrator, Close::Channel(0))
+            .expect("close online");
         assert!(
             b.submit(ballot("online-sunak")).is_err(),
             "a ballot on a closed channel"
         );
-        b.close_voting().expect("close voting");
+        b.close_as(&administrator, Close::Voting)
+            .expect("close voting");
     })
 }
 
 /// Every saved secret of trustee 1 of a 3-of-5 ceremony for the
 /// leadership manifest, from seeded RNGs, and one with an unknown kind.
 fn trustee_secrets() -> Vec<(&'static str, Vec<u8>)> {
-    let authority =
-        Element::from_point(RistrettoPoint::mul_base(&Scalar::from(5u8)), "a").expect("a key");
-    let manifest = Manifest::leadership(authority);
+    let key = |k: u8| {
+        Element::from_point(RistrettoPoint::mul_base(&Scalar::from(k)), "a").expect("a key")
+    };
+    let authorities = Authorities {
+        board: key(6),
+        administrator: key(7),
+    };
+    let manifest = Manifest::leadership(key(5), authorities).expect("distinct keys");
     let policy = manifest.trustees();
     let mut rng = ChaCha20Rng::seed_from_u64(2026);
     let (s1, p1): (Vec<_>, Vec<_>) = TrusteeIndex::all(policy)

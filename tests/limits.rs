@@ -555,6 +555,15 @@ fn copy_record(to: &Path) {
     }
 }
 
+/// The number of entries of the frozen record's board (its lines).
+fn frozen_board_entries() -> usize {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("spec/vectors/record-v2/board.jsonl");
+    fs::read_to_string(path)
+        .expect("board.jsonl")
+        .lines()
+        .count()
+}
+
 fn edit(dir: &Path, file: &str, f: impl FnOnce(String) -> String) {
     let path = dir.join(file);
     let text = fs::read_to_string(&path).expect("a record file");
@@ -570,10 +579,9 @@ fn a_record_claiming_a_billion_board_entries() {
         let dir = tempfile::tempdir().expect("a temporary directory");
         copy_record(dir.path());
         edit(dir.path(), "record.json", |t| {
-            t.replace(
-                "\"board_entries\": 11",
-                &format!("\"board_entries\": {claim}"),
-            )
+            let entries = format!("\"board_entries\": {}", frozen_board_entries());
+            assert!(t.contains(&entries), "record.json: {entries}");
+            t.replace(&entries, &format!("\"board_entries\": {claim}"))
         });
         edit(dir.path(), "board.jsonl", |t| {
             t.lines().take(2).map(|l| format!("{l}\n")).collect()
@@ -614,10 +622,11 @@ fn a_record_with_deeply_nested_files() {
         format!("{t}{}\n", nested(10_000))
     });
     let error = ElectionRecord::read(dir.path()).expect_err("a nested line");
-    assert_eq!(error.line, Some(12));
+    let line = frozen_board_entries() + 1;
+    assert_eq!(error.line, Some(line));
     assert_names(
         &error.to_string(),
-        &["board.jsonl", "line 12", "invalid type"],
+        &["board.jsonl", &format!("line {line}"), "invalid type"],
     );
 }
 

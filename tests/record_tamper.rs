@@ -13,7 +13,8 @@
 //!
 //! The file is drawn with weight its number of mutation sites (so every site is equally likely).
 //! The only mutations excluded are those listed in [`excluded`], each with its reason, and those
-//! that leave the file's value unchanged (swapping two equal elements).
+//! that leave the file's value unchanged (swapping two equal elements). Then every site of every
+//! refusal entry of the board (refused submissions are chain entries) is mutated once.
 //!
 //! `NULLIVOTE_TAMPER_CASES=<n>` runs `n` cases instead of [`DEFAULT_CASES`];
 //! `NULLIVOTE_TAMPER_FIRST=<k>` starts at case `k` (each case's generator is seeded by its number,
@@ -421,24 +422,12 @@ fn excluded(
         }
         return None;
     }
-    if file != "refusals.jsonl" {
-        return None;
-    }
-    // `refusals.jsonl` is the board operator's log of refused submissions. Refused ballots are
-    // not on the chain, so nothing in the record can confirm the log: only its per-channel count
-    // is checked (against the `refused` counts of tally.json and result.json). Its free-text
-    // reasons, the tracking codes it names and the order of its lines are therefore unverifiable;
-    // its channels and its number of lines are not (and stay mutated).
-    match (path, mutation) {
-        ([Step::Index(_), Step::Key(k)], _) if k == "reason" => {
-            Some("refusals.jsonl reason: free text of an unverifiable log")
-        }
-        ([Step::Index(_), Step::Key(k)], _) if k == "tracking_code" => {
-            Some("refusals.jsonl tracking_code: refused ballots are not on the board")
-        }
-        ([], Mutation::Swap(..)) => Some("refusals.jsonl line order: only counts are checked"),
-        _ => None,
-    }
+    // Nothing else is excluded. In particular the refused submissions, once a separate log of
+    // the operator's (`refusals.jsonl`, whose reasons, tracking codes and line order nothing in
+    // the record could confirm), are now entries of the chain (kind 4) in `board.jsonl`: every
+    // value of a refusal entry is hashed into the chain whose head the board signs, and its
+    // reason is replayed by V7, so each of its mutations must be rejected like any other.
+    None
 }
 
 /// What the user's path said about a record.
@@ -586,13 +575,25 @@ fn cli_json(dir: &Path) -> (bool, Value) {
 #[test]
 fn every_single_change_to_a_record_is_rejected_and_named() {
     let started = Instant::now();
-    let scenario = Scenario {
-        voters: 40,
-        seed: 1,
-        absent: vec![4],
-        bad_share: None,
-    };
-    let simulation = leadership(&scenario, &Silent).expect("an honest simulation");
+    // The election of 40 members of seed 1, or of the first seed after it whose board holds a
+    // refusal entry (every kind of value a record holds is then mutated).
+    let simulation = (1..=40)
+        .map(|seed| {
+            let scenario = Scenario {
+                voters: 40,
+                seed,
+                absent: vec![4],
+                bad_share: None,
+            };
+            leadership(&scenario, &Silent).expect("an honest simulation")
+        })
+        .find(|sim| {
+            sim.record
+                .board
+                .iter()
+                .any(|e| matches!(e.payload, nullivote::board::Payload::Refused(_)))
+        })
+        .expect("an election of 40 members with a refused ballot");
     let work = tempfile::tempdir().unwrap();
     let clean = work.path().join("clean");
     simulation.record.write(&clean).unwrap();
@@ -739,6 +740,73 @@ fn every_single_change_to_a_record_is_rejected_and_named() {
             verdict,
         });
     }
+
+    // The refusal entries of the chain (kind 4, once the separate `refusals.jsonl`): few sites
+    // among the board's, so the draws above may miss them. Every site of every refusal entry,
+    // mutated once each (its hex strings, numbers, names), must be rejected too.
+    let board = docs
+        .iter()
+        .position(|doc| doc.name == "board.jsonl")
+        .expect("board.jsonl");
+    let refusal_lines: Vec<usize> = docs[board]
+        .value
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+        .filter(|(_, line)| line["payload"].get("refused").is_some())
+        .map(|(i, _)| i)
+        .collect();
+    assert!(
+        !refusal_lines.is_empty(),
+        "the scenario's board holds refusal entries"
+    );
+    let mut refusal_sites = Vec::new();
+    for &line in &refusal_lines {
+        sites(
+            &docs[board].value[line],
+            &mut vec![Step::Index(line)],
+            &mut refusal_sites,
+        );
+    }
+    let mut refusal_cases = 0;
+    for (k, site) in refusal_sites.iter().enumerate() {
+        let mut rng = ChaCha20Rng::seed_from_u64(u64::MAX - k as u64);
+        let mut value = docs[board].value.clone();
+        let target = at_mut(&mut value, &site.path);
+        let mutation = draw_mutation(&mut rng, target, site.kind);
+        apply(target, &mutation);
+        if value == docs[board].value {
+            continue;
+        }
+        let dir = work.path().join(format!("refusal-{k}"));
+        let tampered: Vec<Doc> = docs
+            .iter()
+            .enumerate()
+            .map(|(i, other)| Doc {
+                name: other.name,
+                lines: other.lines,
+                value: if i == board {
+                    value.clone()
+                } else {
+                    other.value.clone()
+                },
+            })
+            .collect();
+        store(&tampered, &dir);
+        let verdict = judge(&dir);
+        fs::remove_dir_all(&dir).unwrap();
+        assert!(
+            matches!(verdict, Verdict::Load { .. } | Verdict::Report { .. }),
+            "refusal entry {}: {mutation} -> {verdict}",
+            show_path(true, &site.path, false)
+        );
+        refusal_cases += 1;
+    }
+    eprintln!(
+        "{refusal_cases} mutations of the {} refusal entries, each rejected",
+        refusal_lines.len()
+    );
 
     // The summary: which check caught how many, at load or by the report (the first failed
     // check of a report; every failed check is counted in the second table).

@@ -227,12 +227,6 @@ fn only_one_spelling_of_an_integer_is_read() {
             "invalid number",
         ),
         (
-            "refusals.jsonl",
-            "\"channel\":0",
-            "\"channel\":-0",
-            "floating point `-0.0`",
-        ),
-        (
             "tally.json",
             "\"superseded\": 0",
             "\"superseded\": -0",
@@ -272,6 +266,34 @@ fn only_one_spelling_of_an_integer_is_read() {
         let err = refused(name, |b| replace_first(&b, from, to));
         assert!(err.message.contains(fragment), "{name} {to}: {err:?}");
     }
+    // A refusal entry of the board (refused submissions are chain entries, kind 4, once the
+    // lines of `refusals.jsonl`): its channel spelled `-0`, refused naming its line.
+    let board = std::fs::read_to_string(frozen_dir().join("board.jsonl")).unwrap();
+    let line = board
+        .lines()
+        .position(|l| l.contains("{\"refused\":{"))
+        .expect("the frozen board holds a refusal entry");
+    let err = refused("board.jsonl", |b| {
+        let text = String::from_utf8(b).unwrap();
+        let lines: Vec<String> = text
+            .lines()
+            .enumerate()
+            .map(|(i, l)| {
+                if i == line {
+                    let refusal = l.find("{\"refused\":{").unwrap();
+                    let (head, tail) = l.split_at(refusal);
+                    let tail = tail.replacen("\"channel\":0", "\"channel\":-0", 1);
+                    assert_ne!(tail, &l[refusal..], "the refusal's channel is 0");
+                    format!("{head}{tail}")
+                } else {
+                    l.to_owned()
+                }
+            })
+            .collect();
+        (lines.join("\n") + "\n").into_bytes()
+    });
+    assert_eq!(err.line, Some(line + 1), "{err:?}");
+    assert!(err.message.contains("floating point `-0.0`"), "{err:?}");
 }
 
 /// A hex string is checked after JSON unescaping: a `\u` escape of an upper-case letter is the

@@ -22,7 +22,7 @@ use nullivote::credential::{CredentialCode, CredentialSecret, Roll};
 use nullivote::election::Election;
 use nullivote::elgamal::ElectionKey;
 use nullivote::group::Element;
-use nullivote::manifest::Manifest;
+use nullivote::manifest::{Authorities, Manifest};
 use nullivote::nullifier::Eligibility;
 use nullivote::record::ElectionRecord;
 use nullivote::secret::SecretScalar;
@@ -65,12 +65,17 @@ struct Small {
 }
 
 fn small(id: &str, voters: usize, seed: u64) -> Small {
-    let base = Manifest::leadership(element(0xa11ce));
+    let authorities = Authorities {
+        board: element(0xb0a4d),
+        administrator: element(0xad31),
+    };
+    let base = Manifest::leadership(element(0xa11ce), authorities).unwrap();
     let manifest = Manifest::new(
         id,
         base.contests().to_vec(),
         base.channels().to_vec(),
         base.trustees(),
+        base.authorities(),
     )
     .unwrap();
     let mut r = rng(seed);

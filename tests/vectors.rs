@@ -18,13 +18,18 @@ use curve25519_dalek::scalar::Scalar;
 use nullivote::ballot::{
     Ballot, BallotError, ChallengedBallot, Opening, SpoiledBallot, prepare, verify_batch,
 };
+use nullivote::board::{
+    Close, Entry, Payload, Receipt, RefusalEntry, Signature, SigningKey, Statement, check_close,
+    sign_close,
+};
 use nullivote::codec::Wire;
 use nullivote::credential::{CredentialCode, CredentialSecret, PublicCredential, Roll};
 use nullivote::dlog::DiscreteLog;
+use nullivote::election::BaseHash;
 use nullivote::election::Election;
 use nullivote::elgamal::{Ciphertext, ElectionKey};
 use nullivote::group::Element;
-use nullivote::manifest::Manifest;
+use nullivote::manifest::{Authorities, Manifest};
 use nullivote::proofs::Msm;
 use nullivote::secret::SecretScalar;
 use nullivote::transcript::{election_transcript, purpose};
@@ -35,13 +40,14 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 /// The files the generator writes; each must be present.
-const FILES: [&str; 6] = [
+const FILES: [&str; 7] = [
     "hash_to_group.json",
     "transcript.json",
     "credential.json",
     "manifest.json",
     "elgamal.json",
     "ballot.json",
+    "board.json",
 ];
 
 fn dir() -> PathBuf {
@@ -88,6 +94,24 @@ fn key_of(secret: u64) -> Element {
     Element::from_point(RistrettoPoint::mul_base(&Scalar::from(secret)), "key").unwrap()
 }
 
+/// The board's and the administrator's keys a vector file names (`board_key`,
+/// `administrator_key`), each checked against its test-only secret; and the leadership
+/// manifest with `authority` for its postal intake.
+fn authorities_of(v: &Value) -> Authorities {
+    let board = key_of(uint(&v["board_secret_u64_test_only_secret"]));
+    assert_eq!(h(board.as_bytes()), text(&v["board_key"]));
+    let administrator = key_of(uint(&v["administrator_secret_u64_test_only_secret"]));
+    assert_eq!(h(administrator.as_bytes()), text(&v["administrator_key"]));
+    Authorities {
+        board,
+        administrator,
+    }
+}
+
+fn signing_key_of(secret: &Value) -> SigningKey {
+    SigningKey::from_secret(SecretScalar::new(Scalar::from(uint(secret)))).unwrap()
+}
+
 #[test]
 fn the_vector_directory_holds_every_file() {
     let entries: Vec<_> = std::fs::read_dir(dir())
@@ -122,7 +146,7 @@ fn fixture(f: &Value) -> Fixture {
     let authority_secret = uint(&f["authority_secret_u64_test_only_secret"]);
     let authority = key_of(authority_secret);
     assert_eq!(h(authority.as_bytes()), text(&f["authority_key"]));
-    let manifest = Manifest::leadership(authority);
+    let manifest = Manifest::leadership(authority, authorities_of(f)).unwrap();
     assert_eq!(manifest.encode(), bytes(&f["manifest"]));
     assert_eq!(
         Manifest::from_bytes(&bytes(&f["manifest"])).unwrap(),
@@ -225,7 +249,7 @@ fn transcript_prefixes_and_challenges() {
     let v = load("transcript.json");
     let base_hash = array32(&v["base_hash"]);
     let cases = list(&v["cases"]);
-    assert_eq!(cases.len(), 7);
+    assert_eq!(cases.len(), 10);
     for case in cases {
         let p: &'static [u8] = match text(&case["purpose"]) {
             "selection" => purpose::SELECTION,
@@ -235,6 +259,9 @@ fn transcript_prefixes_and_challenges() {
             "ballot-nonces" => purpose::BALLOT_NONCES,
             "trustee-possession" => purpose::TRUSTEE_POSSESSION,
             "decryption-share" => purpose::DECRYPTION_SHARE,
+            "board-receipt" => purpose::BOARD_RECEIPT,
+            "board-final-head" => purpose::BOARD_FINAL_HEAD,
+            "administrator-close" => purpose::ADMINISTRATOR_CLOSE,
             other => panic!("unknown purpose {other}"),
         };
         assert_eq!(p, text(&case["purpose"]).as_bytes());
@@ -331,7 +358,7 @@ fn leadership_manifest_json_binary_and_digest() {
     let v = load("manifest.json");
     let authority = key_of(uint(&v["authority_secret_u64_test_only_secret"]));
     assert_eq!(h(authority.as_bytes()), text(&v["authority_key"]));
-    let manifest = Manifest::leadership(authority);
+    let manifest = Manifest::leadership(authority, authorities_of(&v)).unwrap();
     assert_eq!(serde_json::to_value(&manifest).unwrap(), v["json"]);
     assert_eq!(
         serde_json::from_value::<Manifest>(v["json"].clone()).unwrap(),
@@ -721,13 +748,12 @@ fn section_1_constants() {
 // ---------------------------------------------------------------------------------------------
 
 /// The schema's `$defs` entry of every record file (for a JSON Lines file, of each line).
-const RECORD_DEFS: [(&str, &str); 9] = [
+const RECORD_DEFS: [(&str, &str); 8] = [
     ("record.json", "header"),
     ("manifest.json", "manifest"),
     ("ceremony.json", "ceremony"),
     ("roll.json", "roll"),
     ("board.jsonl", "board_entry"),
-    ("refusals.jsonl", "refusal"),
     ("tally.json", "tally"),
     ("decryption.json", "decryption"),
     ("result.json", "result"),
@@ -879,8 +905,9 @@ fn conforms(schema: &Value, node: &Value, value: &Value, at: &str) -> Result<(),
 
 /// Every file of freshly simulated records, and every line of their JSON Lines files, has
 /// exactly the keys of its `$defs` entry in `spec/record.schema.json`, at every depth, and
-/// lowercase hex of the documented lengths. Seed 1 has a refused ballot and an online revote,
-/// seed 3 a spoiled ballot, so that every kind of board entry is met.
+/// lowercase hex of the documented lengths. The records of seeds 1, 2, ... are checked until
+/// every kind of board entry has been met: a cast ballot, a spoiled ballot, the closes and a
+/// refused ballot (a refusal entry of the board, kind 4).
 #[test]
 fn record_files_match_the_schema() {
     use nullivote::simulation::{Scenario, leadership};
@@ -903,9 +930,26 @@ fn record_files_match_the_schema() {
         assert!(schema["$defs"][def].is_object(), "no $defs entry {def}");
     }
 
+    let expected: BTreeSet<String> = [
+        "ballot",
+        "spoiled",
+        "close_channel",
+        "close_voting",
+        "refused",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect();
     let mut payloads = BTreeSet::new();
     let mut refusals = 0;
-    for seed in [1, 3] {
+    for seed in 1.. {
+        if payloads == expected {
+            break;
+        }
+        assert!(
+            seed <= 40,
+            "no record of seeds 1 to 40 meets {expected:?}: {payloads:?}"
+        );
         let scenario = Scenario {
             voters: 30,
             seed,
@@ -939,20 +983,14 @@ fn record_files_match_the_schema() {
                         Some(map) => map.keys().next().cloned().unwrap_or_default(),
                         None => payload.as_str().unwrap_or_default().to_owned(),
                     };
+                    refusals += usize::from(kind == "refused");
                     payloads.insert(kind);
                 }
             }
-            if file == "refusals.jsonl" {
-                refusals += documents.len();
-            }
         }
     }
-    let expected: BTreeSet<String> = ["ballot", "spoiled", "close_channel", "close_voting"]
-        .into_iter()
-        .map(String::from)
-        .collect();
     assert_eq!(payloads, expected, "every kind of board entry was checked");
-    assert!(refusals > 0, "a refusal line was checked");
+    assert!(refusals > 0, "a refusal entry was checked");
 
     // And the schema refuses what the record must not hold: an unknown key, a missing key,
     // upper-case hex.
@@ -961,7 +999,8 @@ fn record_files_match_the_schema() {
         r#"{"format":"nullivote-record","version":2,"election_id":"e",
             "base_hash":"0000000000000000000000000000000000000000000000000000000000000000",
             "board_head":"0000000000000000000000000000000000000000000000000000000000000000",
-            "board_entries":0}"#,
+            "board_entries":0,
+            "board_signature":"00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"}"#,
     )
     .unwrap();
     assert!(conforms(&schema, header, &good, "header").is_ok());
@@ -974,4 +1013,118 @@ fn record_files_match_the_schema() {
     let mut upper = good;
     upper["base_hash"] = Value::from("A".repeat(64));
     assert!(conforms(&schema, header, &upper, "header").is_err());
+}
+
+/// The board's and the administrator's signatures (§8.4) of `board.json`, in the election of
+/// `ballot.json`'s fixture: a receipt, a final head and two closes, each signed again by the
+/// library with the test-only secrets (signatures are deterministic, so byte for byte the
+/// vector's), verified under the manifest's keys, and refused with one bit of `s` flipped;
+/// the receipt's JSON; the close and refusal entries' payload encodings, JSON and digests.
+#[test]
+fn board_receipts_final_head_closes_and_refusal_entries() {
+    let v = load("board.json");
+    let f = fixture(&load("ballot.json")["fixture"]);
+    let election = &f.election;
+    assert_eq!(h(election.base_hash().as_bytes()), text(&v["base_hash"]));
+    let authorities = authorities_of(&v);
+    assert_eq!(election.manifest().authorities(), authorities);
+    let board = signing_key_of(&v["board_secret_u64_test_only_secret"]);
+    let administrator = signing_key_of(&v["administrator_secret_u64_test_only_secret"]);
+    let signature = |v: &Value| Signature::decode(&bytes(v)).unwrap();
+    // Signed by `key` byte for byte as the vector, verified under `public`, refused changed.
+    let check = |statement: &Statement, key: &SigningKey, public: &Element, case: &Value| {
+        let signed = key.sign(election, statement);
+        assert_eq!(h(signed.encode()), text(&case["signature"]));
+        assert_eq!(signed.verify(election, statement, public), Ok(()));
+        let changed = bytes(&case["signature_changed_must_fail"]);
+        assert_ne!(changed, signed.encode());
+        assert!(
+            Signature::decode(&changed)
+                .map_or(true, |s| s.verify(election, statement, public).is_err())
+        );
+    };
+
+    let r = &v["receipt"];
+    let receipt = Receipt::sign(
+        &board,
+        election,
+        uint(&r["position"]),
+        BaseHash(array32(&r["entry"])),
+        nullivote::ballot::TrackingCode(array32(&r["tracking_code"])),
+    );
+    check(&receipt.statement(), &board, &authorities.board, r);
+    assert_eq!(receipt.verify(election), Ok(()));
+    assert_eq!(serde_json::to_value(receipt).unwrap(), r["json"]);
+    let parsed: Receipt = serde_json::from_value(r["json"].clone()).unwrap();
+    assert_eq!(parsed, receipt);
+
+    let fh = &v["final_head"];
+    let final_head = Statement::FinalHead {
+        entries: uint(&fh["board_entries"]),
+        head: BaseHash(array32(&fh["board_head"])),
+    };
+    check(&final_head, &board, &authorities.board, fh);
+    // The board's signature is not the administrator's, nor a receipt's.
+    assert!(
+        signature(&fh["signature"])
+            .verify(election, &final_head, &authorities.administrator)
+            .is_err()
+    );
+
+    let closes = list(&v["closes"]);
+    assert_eq!(closes.len(), 2);
+    for case in closes {
+        let close = match uint(&case["kind"]) {
+            2 => Close::Channel(uint(&case["channel"]) as u8),
+            3 => Close::Voting,
+            other => panic!("kind {other} is not a close"),
+        };
+        let (position, previous) = (
+            uint(&case["position"]),
+            BaseHash(array32(&case["previous"])),
+        );
+        let statement = Statement::Close {
+            position,
+            previous,
+            close,
+        };
+        check(&statement, &administrator, &authorities.administrator, case);
+        let payload = sign_close(&administrator, election, position, previous, close);
+        assert_eq!(h(payload.encode()), text(&case["payload"]));
+        assert_eq!(
+            Payload::decode(uint(&case["kind"]) as u8, &bytes(&case["payload"])).unwrap(),
+            payload
+        );
+        let entry = Entry {
+            position,
+            previous,
+            payload,
+        };
+        assert_eq!(serde_json::to_value(&entry).unwrap(), case["entry_json"]);
+        assert_eq!(
+            serde_json::from_value::<Entry>(case["entry_json"].clone()).unwrap(),
+            entry
+        );
+        assert_eq!(h(entry.digest().as_bytes()), text(&case["entry_digest"]));
+        assert_eq!(check_close(election, &entry), Ok(()));
+        // The same close one position on is not the administrator's.
+        let moved = Entry {
+            position: position + 1,
+            ..entry
+        };
+        assert!(check_close(election, &moved).is_err());
+    }
+
+    let refusal = &v["refusal"];
+    let entry: Entry = serde_json::from_value(refusal["entry_json"].clone()).unwrap();
+    assert_eq!(serde_json::to_value(&entry).unwrap(), refusal["entry_json"]);
+    assert_eq!(entry.payload.kind(), 4);
+    assert_eq!(h(entry.payload.encode()), text(&refusal["payload"]));
+    let decoded = RefusalEntry::decode(&bytes(&refusal["payload"])).unwrap();
+    assert_eq!(h(decoded.encode()), text(&refusal["payload"]));
+    assert_eq!(
+        Payload::decode(4, &bytes(&refusal["payload"])).unwrap(),
+        entry.payload
+    );
+    assert_eq!(h(entry.digest().as_bytes()), text(&refusal["entry_digest"]));
 }

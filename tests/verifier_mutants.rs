@@ -15,13 +15,13 @@ use sha2::{Digest, Sha256};
 use std::sync::OnceLock;
 
 use nullivote::ballot::prepare;
-use nullivote::board::{ChainReplay, Entry, Payload, verify_chain};
+use nullivote::board::{ChainReplay, Close, Entry, Payload, Statement, sign_close, verify_chain};
 use nullivote::codec::Wire;
 use nullivote::credential::{CredentialCode, CredentialSecret, Roll};
-use nullivote::election::{BaseHash, Election};
+use nullivote::election::Election;
 use nullivote::elgamal::{Ciphertext, ElectionKey};
 use nullivote::group::Element;
-use nullivote::manifest::{Contest, Manifest};
+use nullivote::manifest::{Authorities, Contest, Manifest};
 use nullivote::precedence::{CastBallot, Outcome, Reason};
 use nullivote::proofs::batch::verify_batch;
 use nullivote::proofs::range::MAX_BRANCHES;
@@ -30,7 +30,7 @@ use nullivote::proofs::{
 };
 use nullivote::record::ElectionRecord;
 use nullivote::secret::SecretScalar;
-use nullivote::simulation::{Scenario, leadership};
+use nullivote::simulation::{Offices, Scenario, leadership};
 use nullivote::tally::{Tally, TallyError};
 use nullivote::transcript::{domain, election_transcript, label, purpose};
 use nullivote::verifier::{CheckReport, MAX_FAILURES_KEPT, Report, Silent, verify};
@@ -253,13 +253,17 @@ fn more_than_255_shared_bases() {
 // src/verifier.rs
 // =============================================================================================
 
+/// The seed of [`record`]'s simulation (`Offices::from_seed` gives its board's and
+/// administrator's keys).
+const RECORD_SEED: u64 = 6;
+
 /// A small simulated election's record (made once).
 fn record() -> &'static ElectionRecord {
     static RECORD: OnceLock<ElectionRecord> = OnceLock::new();
     RECORD.get_or_init(|| {
         let scenario = Scenario {
             voters: 30,
-            seed: 6,
+            seed: RECORD_SEED,
             absent: vec![],
             bad_share: None,
         };
@@ -279,18 +283,6 @@ fn record_election(record: &ElectionRecord) -> Election {
         public.ceremony_digest(),
         record.roll.clone(),
     )
-}
-
-/// Re-links `entries` from the base hash as a forger who controls the board would; returns the
-/// new head.
-fn rechain(base: &BaseHash, entries: &mut [Entry]) -> BaseHash {
-    let mut previous = *base;
-    for (i, entry) in entries.iter_mut().enumerate() {
-        entry.position = i as u64;
-        entry.previous = previous;
-        previous = entry.digest();
-    }
-    previous
 }
 
 fn check<'a>(report: &'a Report, id: &str) -> &'a CheckReport {
@@ -318,17 +310,39 @@ fn a_record_verified_from_disk_reads_its_whole_board() {
 #[test]
 fn a_check_keeps_the_first_100_failures_and_counts_the_rest() {
     let mut record = record().clone();
+    let election = record_election(&record);
+    // The board's and the administrator's keys: each extra close is the administrator's for its
+    // place, and the board signs the new final head, so only the phase refuses them.
+    let offices = Offices::from_seed(RECORD_SEED);
     let n = record.board.len();
     let extra = MAX_FAILURES_KEPT + 7;
+    let mut head = record.header.board_head;
     for _ in 0..extra {
-        record.board.push(Entry {
-            position: 0,
-            previous: BaseHash([0; 32]),
-            payload: Payload::CloseVoting,
-        });
+        let position = record.board.len() as u64;
+        let payload = sign_close(
+            &offices.administrator,
+            &election,
+            position,
+            head,
+            Close::Voting,
+        );
+        let entry = Entry {
+            position,
+            previous: head,
+            payload,
+        };
+        head = entry.digest();
+        record.board.push(entry);
     }
-    record.header.board_head = rechain(&record.header.base_hash, &mut record.board);
+    record.header.board_head = head;
     record.header.board_entries = record.board.len() as u64;
+    record.header.board_signature = offices.board.sign(
+        &election,
+        &Statement::FinalHead {
+            entries: record.header.board_entries,
+            head,
+        },
+    );
     let report = verify(&record, &Silent);
     let v7 = check(&report, "V7");
     assert_eq!(v7.failure_count, extra);
@@ -418,7 +432,10 @@ fn the_replayed_state_knows_whether_voting_closed() {
     let record = record();
     let election = record_election(record);
     let n = record.board.len();
-    assert!(matches!(record.board[n - 1].payload, Payload::CloseVoting));
+    assert!(matches!(
+        record.board[n - 1].payload,
+        Payload::CloseVoting { .. }
+    ));
     let closed = verify_chain(&election, &record.board, None).unwrap();
     assert!(closed.voting_closed());
     let open = verify_chain(&election, &record.board[..n - 1], None).unwrap();
@@ -565,12 +582,17 @@ fn election_of(manifest: Manifest, voters: usize, seed: u64) -> (Election, Vec<C
 
 /// The leadership manifest with its contests replaced.
 fn with_contests(contests: Vec<Contest>) -> Manifest {
-    let base = Manifest::leadership(element(0xa11ce));
+    let authorities = Authorities {
+        board: element(0xb0a4d),
+        administrator: element(0xad31),
+    };
+    let base = Manifest::leadership(element(0xa11ce), authorities).unwrap();
     Manifest::new(
         "verifier-mutants",
         contests,
         base.channels().to_vec(),
         base.trustees(),
+        base.authorities(),
     )
     .unwrap()
 }

@@ -6,7 +6,7 @@ use nullivote::credential::{CredentialCode, CredentialSecret, Roll};
 use nullivote::election::Election;
 use nullivote::elgamal::ElectionKey;
 use nullivote::group::Element;
-use nullivote::manifest::{Channel, ChannelRule, Contest, Manifest, TrusteePolicy};
+use nullivote::manifest::{Authorities, Channel, ChannelRule, Contest, Manifest, TrusteePolicy};
 use nullivote::secret::SecretScalar;
 use rand_chacha::ChaCha20Rng;
 use rand_core::{CryptoRng, RngCore, SeedableRng};
@@ -69,10 +69,20 @@ pub fn element(s: &Scalar) -> Element {
     Element::from_point(RISTRETTO_BASEPOINT_TABLE * s, "ct").expect("non-zero scalar")
 }
 
+/// The board's and the administrator's keys of the manifests here: public keys of fixed
+/// secrets, which are not under test where these manifests are used (the harness's board
+/// signatures use keys of their own).
+pub fn authorities() -> Authorities {
+    Authorities {
+        board: element(&Scalar::from(0xb0a4d_u64)),
+        administrator: element(&Scalar::from(0xad31_u64)),
+    }
+}
+
 /// The leadership manifest (one 0/1 contest, exactly one selection; online and countersigned
 /// postal channels; 5 trustees, threshold 3) with the given postal authority.
 pub fn leadership(authority: &SecretScalar) -> Manifest {
-    Manifest::leadership(element(authority.expose()))
+    Manifest::leadership(element(authority.expose()), authorities()).expect("distinct keys")
 }
 
 /// Two contests: the leadership one (0/1 per option, exactly one), and one where each of three
@@ -115,6 +125,7 @@ pub fn two_contests(authority: &SecretScalar) -> Manifest {
             count: 5,
             threshold: 3,
         },
+        authorities(),
     )
     .expect("valid manifest")
 }
@@ -170,6 +181,7 @@ pub fn with_policy(authority: &SecretScalar, count: u16, threshold: u16) -> Mani
         base.contests().to_vec(),
         base.channels().to_vec(),
         TrusteePolicy { count, threshold },
+        base.authorities(),
     )
     .expect("valid manifest")
 }

@@ -8,8 +8,10 @@
 //!
 //! The secrets: the values and nonces of encryptions and range proofs, the witnesses of the
 //! DLEQ and Schnorr provers, the credential code and secret, the votes, the channel authority's
-//! key, a trustee's key share, and **every byte of RNG output** (`PoisonRng`), which merlin's
-//! hedged `TranscriptRng` mixes into every nonce and the DKG draws coefficients from.
+//! key, a trustee's key share, the board's and the administrator's signing keys (whose
+//! signatures are deterministic: the nonce comes from the transcript rekeyed with the secret,
+//! no RNG), and **every byte of RNG output** (`PoisonRng`), which merlin's hedged
+//! `TranscriptRng` mixes into every nonce and the DKG draws coefficients from.
 //!
 //! Run with `bash ct/run.sh`; natively the client requests are no-ops and this only prints the
 //! operations (and checks their results).
@@ -18,7 +20,9 @@ use curve25519_dalek::constants::RISTRETTO_BASEPOINT_TABLE;
 use curve25519_dalek::ristretto::RistrettoBasepointTable;
 use curve25519_dalek::scalar::Scalar;
 use merlin::Transcript;
-use nullivote::ballot::{Ballot, prepare};
+use nullivote::ballot::{Ballot, TrackingCode, prepare};
+use nullivote::board::{Close, Entry, Receipt, SigningKey, check_close, sign_close};
+use nullivote::manifest::{Authorities, Manifest};
 use nullivote::codec::Wire;
 use nullivote::credential::{CredentialCode, CredentialSecret};
 use nullivote::elgamal::{Ciphertext, CiphertextSum, ElectionKey};
@@ -319,6 +323,38 @@ fn ballots(h: &mut Harness) {
     }
 }
 
+/// The board signs a receipt, the administrator a close: each a deterministic Schnorr signature
+/// whose nonce merlin derives from the statement's transcript rekeyed with the (secret) key.
+fn board_signatures(h: &mut Harness) {
+    let mut rng = public_rng(8);
+    let authority = SecretScalar::new(scalar(&mut rng));
+    let board = SigningKey::from_secret(SecretScalar::new(scalar(&mut rng))).expect("nonzero");
+    let administrator = SigningKey::from_secret(SecretScalar::new(scalar(&mut rng))).expect("nonzero");
+    let offices = Authorities {
+        board: board.public(),
+        administrator: administrator.public(),
+    };
+    let manifest = Manifest::leadership(fixtures::element(authority.expose()), offices).expect("distinct keys");
+    let election = fixtures::voter(manifest, 80).election;
+
+    h.run("SigningKey::sign (the board's receipt)", || {
+        poison(board.secret());
+        let receipt = Receipt::sign(&board, &election, 7, BaseHash([0x11; 32]), TrackingCode([0x22; 32]));
+        unpoison(board.secret());
+        unpoison(&receipt); // given to the voter
+        receipt.verify(&election).expect("the board's receipt");
+    });
+    h.run("SigningKey::sign (the administrator's close)", || {
+        let previous = BaseHash([0x33; 32]);
+        poison(administrator.secret());
+        let payload = sign_close(&administrator, &election, 9, previous, Close::Voting);
+        unpoison(administrator.secret());
+        unpoison(&payload); // an entry of the board
+        let entry = Entry { position: 9, previous, payload };
+        check_close(&election, &entry).expect("the administrator's close");
+    });
+}
+
 fn trustees(h: &mut Harness) {
     let mut rng = public_rng(7);
     let authority = SecretScalar::new(scalar(&mut rng));
@@ -368,7 +404,7 @@ fn trustees(h: &mut Harness) {
             let share = key
                 .decrypt_share(&election, &head, &aggregates, &mut PoisonRng::new(700))
                 .expect("this election");
-            unpoison(&share.parts()[..]); // published
+            unpoison(share.parts()); // published
             shares.push(share);
         });
     }
@@ -415,6 +451,7 @@ fn main() {
         credential_parsing(&mut h);
     }
     ballots(&mut h);
+    board_signatures(&mut h);
     trustees(&mut h);
 
     println!("[ct] ---- summary ----");

@@ -3,7 +3,8 @@
 //! secret. (That dropping wipes it is `tests/wipe.rs`.)
 //!
 //! The secret types: `SecretScalar`, `CredentialCode`, `CredentialSecret`, `RangeWitness`,
-//! `PreparedBallot`, `TrusteeKey`, `round1..=round4::SecretPackage`.
+//! `PreparedBallot`, `TrusteeKey`, `round1..=round4::SecretPackage`, and the board's and the
+//! administrator's `SigningKey`.
 //!
 //! The shares of the key ceremony travel sealed, in a public `round3::Package` (broadcast): its
 //! `Debug` and JSON must show none of the plaintext shares `f_i(l)`, no coefficient and no
@@ -15,6 +16,7 @@
 
 use curve25519_dalek::scalar::Scalar;
 use nullivote::ballot::{PreparedBallot, prepare};
+use nullivote::board::SigningKey;
 use nullivote::codec::Wire;
 use nullivote::credential::{CredentialCode, CredentialSecret};
 use nullivote::proofs::RangeWitness;
@@ -153,6 +155,7 @@ fn no_secret_type_is_clone_copy_display_or_serde() {
         ("round2::SecretPackage", traits_of!(round2::SecretPackage)),
         ("round3::SecretPackage", traits_of!(round3::SecretPackage)),
         ("round4::SecretPackage", traits_of!(round4::SecretPackage)),
+        ("SigningKey", traits_of!(SigningKey)),
     ];
     let offending: Vec<String> = all
         .iter()
@@ -399,6 +402,11 @@ fn debug_of_every_secret_type_prints_no_secret() {
 
     let secret = CredentialSecret::derive(&code, "ct-election");
     assert_debug_hides("CredentialSecret", &secret, &[bytes(secret.expose())]);
+
+    let x = scalar(&mut rng);
+    let key = SigningKey::from_secret(SecretScalar::new(x)).unwrap();
+    assert_debug_hides("SigningKey", &key, &[bytes(&x)]);
+    assert!(format!("{key:?}").contains(&key.public().to_string()), "SigningKey: Debug names its public key");
 
     let nonce = SecretScalar::new(scalar(&mut rng));
     let witness = RangeWitness::new(0xdead_beef, &nonce);

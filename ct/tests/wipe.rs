@@ -26,6 +26,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use curve25519_dalek::scalar::Scalar;
 use nullivote::ballot::prepare;
+use nullivote::board::SigningKey;
 use nullivote::credential::{CredentialCode, CredentialSecret};
 use nullivote::elgamal::{Ciphertext, CiphertextSum};
 use nullivote::proofs::RangeWitness;
@@ -250,6 +251,23 @@ fn dropping_secrets_wipes_them() {
     let mut boxed = Some(Box::new(RangeWitness::new(1, &nonce)));
     named("RangeWitness (drop)", &[&r], &plain, &mut || drop(boxed.take()));
 
+    // SigningKey (the board's, the administrator's): signing a receipt armed (its nonce is
+    // derived from the transcript rekeyed with the secret), then the key dropped.
+    let x = scalar(&mut rng);
+    let key = SigningKey::from_secret(SecretScalar::new(x)).unwrap();
+    let authority = SecretScalar::new(scalar(&mut rng));
+    let election = fixtures::voter(fixtures::leadership(&authority), 16).election;
+    named("SigningKey::sign (the call)", &[&b(&x)], &plain, &mut || {
+        let statement = nullivote::board::Statement::FinalHead {
+            entries: 3,
+            head: nullivote::election::BaseHash([0x5a; 32]),
+        };
+        let signature = key.sign(&election, &statement);
+        assert!(signature.verify(&election, &statement, &key.public()).is_ok());
+    });
+    let mut boxed = Some(Box::new(key));
+    named("SigningKey (drop)", &[&b(&x)], &plain, &mut || drop(boxed.take()));
+
     // prepare: the whole call armed, then the PreparedBallot dropped. Needles: x and every
     // nonce (learnt from an identical, challenged, ballot).
     let authority = SecretScalar::new(scalar(&mut rng));
@@ -278,7 +296,6 @@ fn dropping_secrets_wipes_them() {
     // The DKG, n = 7, k = 4, round by round. Needles: every coefficient, every f_i(l), every x_l,
     // every e_i.
     let manifest = fixtures::with_policy(&authority, 7, 4);
-    let md = manifest.digest();
     let policy = manifest.trustees();
     let (n, k) = (usize::from(policy.count), usize::from(policy.threshold));
     let trustees: Vec<TrusteeIndex> = (1..=policy.count).map(|i| TrusteeIndex::new(i).unwrap()).collect();

@@ -17,10 +17,12 @@
 //!   records) never panics, and agrees with itself where it has two paths (one ballot alone
 //!   and in a batch; a challenged ballot and its spoiled form; a record that passes gives the
 //!   record's own result);
-//! * a board directory (`board.log`, `refusals.jsonl`) opens as its module's recovery contract
-//!   says ([`board_log`], [`board_refusals`]): served with exactly the intact prefix kept and
-//!   re-encoding to it byte for byte, or refused with the error the layout predicts and nothing
-//!   on disk changed; a served board reopens to the same board.
+//! * a board directory (`board.log`, refused submissions included as entries of kind 4) opens
+//!   as its module's recovery contract says ([`board_log`]): served with exactly the intact
+//!   prefix kept and re-encoding to it byte for byte, or refused with the error the layout
+//!   predicts and nothing on disk changed; a served board reopens to the same board;
+//! * a signed receipt in JSON ([`record_file_json`]) re-serializes identically, and checking it
+//!   against the frozen record's election never panics.
 //!
 //! A broken invariant is a panic with a message naming it, which the fuzzer reports as a crash.
 
@@ -36,10 +38,9 @@ use sha2::{Digest, Sha256};
 
 use nullivote::ballot::{Ballot, ChallengedBallot, SpoiledBallot, verify_batch};
 use nullivote::board::store::{
-    DurableBoard, HEADER_LEN, LOG_FILE, MAGIC, MAX_RECORD_BODY, REFUSALS_FILE, Recovery,
-    StoreError, encode_record,
+    DurableBoard, HEADER_LEN, LOG_FILE, MAGIC, MAX_RECORD_BODY, Recovery, StoreError, encode_record,
 };
-use nullivote::board::{ENTRY_TAG, Entry, Payload};
+use nullivote::board::{ENTRY_TAG, Entry, Payload, Receipt, SigningKey};
 use nullivote::codec::{Wire, decode_hex};
 use nullivote::credential::Roll;
 use nullivote::election::Election;
@@ -49,8 +50,8 @@ use nullivote::manifest::Manifest;
 use nullivote::proofs::{DleqProof, RangeProof, RangeStatement, SchnorrProof};
 use nullivote::record::{
     Ceremony, DecryptionRecord, ElectionRecord, ElectionResult, RECORD_FORMAT, RecordHeader,
-    RefusalRecord,
 };
+use nullivote::secret::SecretScalar;
 use nullivote::tally::Tally;
 use nullivote::transcript::{PROTOCOL_VERSION, election_transcript, purpose};
 use nullivote::trustee::{TrusteeKey, round1, round2, round3, round4};
@@ -79,7 +80,6 @@ pub const TARGETS: &[Target] = &[
     ("record_file_json", record_file_json),
     ("record", record),
     ("board_log", board_log),
-    ("board_refusals", board_refusals),
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -90,7 +90,7 @@ const BALLOT_VECTORS: &str = include_str!("../../spec/vectors/ballot.json");
 
 /// The files of the frozen record `spec/vectors/record-v2/`, in the order of
 /// [`nullivote::record::FILES`].
-pub const RECORD_FILES: [(&str, &str); 9] = [
+pub const RECORD_FILES: [(&str, &str); 8] = [
     (
         "record.json",
         include_str!("../../spec/vectors/record-v2/record.json"),
@@ -110,10 +110,6 @@ pub const RECORD_FILES: [(&str, &str); 9] = [
     (
         "board.jsonl",
         include_str!("../../spec/vectors/record-v2/board.jsonl"),
-    ),
-    (
-        "refusals.jsonl",
-        include_str!("../../spec/vectors/record-v2/refusals.jsonl"),
     ),
     (
         "tally.json",
@@ -162,6 +158,39 @@ pub fn ballot_election() -> &'static Election {
     })
 }
 
+/// The signing key of the fixture's test-only secret `key` (`board_secret_u64_test_only_secret`
+/// or `administrator_secret_u64_test_only_secret`), checked against the manifest's key.
+fn fixture_signing_key(key: &str) -> SigningKey {
+    let vectors: serde_json::Value =
+        serde_json::from_str(BALLOT_VECTORS).expect("spec/vectors/ballot.json is JSON");
+    let secret = vectors["fixture"][key]
+        .as_u64()
+        .unwrap_or_else(|| panic!("fixture: {key} is not an integer"));
+    let signing = SigningKey::from_secret(SecretScalar::new(Scalar::from(secret)))
+        .unwrap_or_else(|| panic!("fixture: {key} is zero"));
+    let authorities = ballot_election().manifest().authorities();
+    let expected = if key.starts_with("board") {
+        authorities.board
+    } else {
+        authorities.administrator
+    };
+    assert!(
+        signing.public() == expected,
+        "fixture: {key} is not the manifest's key"
+    );
+    signing
+}
+
+/// The board operator's key of the fixture election (`DurableBoard::open` takes it).
+pub fn fixture_board_key() -> SigningKey {
+    fixture_signing_key("board_secret_u64_test_only_secret")
+}
+
+/// The administrator's key of the fixture election (it signs the closes of the seed boards).
+pub fn fixture_administrator_key() -> SigningKey {
+    fixture_signing_key("administrator_secret_u64_test_only_secret")
+}
+
 /// The frozen record of `spec/vectors/record-v2/`, parsed once.
 pub fn frozen_record() -> &'static ElectionRecord {
     static RECORD: OnceLock<ElectionRecord> = OnceLock::new();
@@ -171,10 +200,25 @@ pub fn frozen_record() -> &'static ElectionRecord {
     })
 }
 
-/// What [`ElectionRecord::read`] does with the texts of the nine files (without the file
+/// The election of the frozen record (its manifest, key ceremony and roll).
+pub fn frozen_election() -> &'static Election {
+    static ELECTION: OnceLock<Election> = OnceLock::new();
+    ELECTION.get_or_init(|| {
+        let record = frozen_record();
+        let public = &record.ceremony.public;
+        Election::new(
+            record.manifest.clone(),
+            public.election_key(),
+            public.ceremony_digest(),
+            record.roll.clone(),
+        )
+    })
+}
+
+/// What [`ElectionRecord::read`] does with the texts of the eight files (without the file
 /// system): JSON files whole, JSON Lines files line by line, the header's format and version
 /// checked.
-pub fn parse_record(files: &[String; 9]) -> Option<ElectionRecord> {
+pub fn parse_record(files: &[String; 8]) -> Option<ElectionRecord> {
     fn json<T: DeserializeOwned>(text: &str) -> Option<T> {
         serde_json::from_str(text).ok()
     }
@@ -191,10 +235,9 @@ pub fn parse_record(files: &[String; 9]) -> Option<ElectionRecord> {
         ceremony: json(&files[2])?,
         roll: json(&files[3])?,
         board: lines(&files[4])?,
-        refusals: lines(&files[5])?,
-        tally: json(&files[6])?,
-        decryption: json(&files[7])?,
-        result: json(&files[8])?,
+        tally: json(&files[5])?,
+        decryption: json(&files[6])?,
+        result: json(&files[7])?,
     })
 }
 
@@ -545,8 +588,9 @@ pub fn trustee_secret(data: &[u8]) {
 }
 
 /// Every JSON file type of a record: `record.json`, `manifest.json`, `ceremony.json` (whose
-/// packages are then verified against the frozen record's manifest), `roll.json`, a line of
-/// `refusals.jsonl`, `tally.json`, `decryption.json`, `result.json`.
+/// packages are then verified against the frozen record's manifest), `roll.json`, `tally.json`,
+/// `decryption.json`, `result.json`; and a signed receipt (what a voter keeps, and
+/// `check-receipt` reads), checked against the frozen record's election and board.
 pub fn record_file_json(data: &[u8]) {
     json::<RecordHeader>(data);
     if let Some(m) = json::<Manifest>(data) {
@@ -558,7 +602,19 @@ pub fn record_file_json(data: &[u8]) {
         let _ = c.public.ceremony_digest();
     }
     json::<Roll>(data);
-    json::<RefusalRecord>(data);
+    if let Some(r) = json::<Receipt>(data) {
+        let verified = r.verify(frozen_election()).is_ok();
+        let on_board = frozen_record()
+            .board
+            .get(r.position as usize)
+            .is_some_and(|e| e.digest() == r.entry);
+        // Only the board signs receipts, and the frozen board's receipts are of its entries:
+        // a receipt that verifies and names another entry would be evidence against it.
+        assert!(
+            !verified || on_board,
+            "a receipt that verifies names an entry the frozen board does not hold"
+        );
+    }
     if let Some(t) = json::<Tally>(data) {
         for s in t.aggregates.iter().flatten() {
             binary_agrees(s);
@@ -570,7 +626,7 @@ pub fn record_file_json(data: &[u8]) {
     }
 }
 
-/// Record verification: the first byte picks one file of the frozen record (modulo 9), the rest
+/// Record verification: the first byte picks one file of the frozen record (modulo 8), the rest
 /// replaces it. Whatever parses is verified: never a panic; the frozen record itself passes; and
 /// a record that passes announces the frozen record's result (one changed file cannot change a
 /// verified result).
@@ -742,8 +798,8 @@ fn log_shape(data: &[u8], base_hash: &[u8; 32]) -> LogShape {
     }
 }
 
-/// Checks a board directory holding `log` (and the refusal log `refusals`, if any) against the
-/// recovery contract of `nullivote::board::store`, for the fixture election:
+/// Checks a board directory holding `log` against the recovery contract of
+/// `nullivote::board::store`, for the fixture election (opened with its board key):
 ///
 /// * opening never panics, and never fails with `Io` (nothing here is a file-system failure);
 /// * a wrong header is `NotABoard` or `OtherElection`; a bad record with an intact record of a
@@ -752,52 +808,22 @@ fn log_shape(data: &[u8], base_hash: &[u8; 32]) -> LogShape {
 /// * a served board kept exactly the intact records: `board.log` is now the header and those
 ///   records (the torn tail, and only it, cut off), and the entries re-encode
 ///   (`encode_record`) to exactly those bytes; `Recovery` reports the entries and the bytes
-///   cut; a complete refusal line that does not parse is refused naming its line, and a final
-///   line without its newline is cut off;
-/// * reopening a served board serves the same entries, head and refusals, and repairs nothing.
-fn check_board_dir(log: &[u8], refusals: Option<&[u8]>) {
+///   cut; a refusal is an entry like any other (there is no other file);
+/// * reopening a served board serves the same entries and head, and repairs nothing.
+fn check_board_dir(log: &[u8]) {
     let election = ballot_election();
     let base_hash = *election.base_hash().as_bytes();
     let dir = TempDir::new();
     dir.write(LOG_FILE, log);
-    if let Some(r) = refusals {
-        dir.write(REFUSALS_FILE, r);
-    }
     let shape = log_shape(log, &base_hash);
-    // The refusal log: its complete lines, the first that does not parse.
-    let refusal_text = refusals.unwrap_or_default();
-    let complete = refusal_text
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |i| i + 1);
-    let mut parsed = Vec::new();
-    let mut bad_line = None;
-    for (i, line) in refusal_text[..complete]
-        .split_inclusive(|&b| b == b'\n')
-        .enumerate()
-    {
-        match serde_json::from_slice::<RefusalRecord>(line) {
-            Ok(r) => parsed.push(r),
-            Err(_) => {
-                bad_line = Some(i + 1);
-                break;
-            }
-        }
-    }
 
-    let opened = DurableBoard::open(dir.path(), election.clone());
+    let opened = DurableBoard::open(dir.path(), election.clone(), fixture_board_key());
     let board = match opened {
         Err(e) => {
             assert!(
                 dir.read(LOG_FILE) == log,
                 "board.log changed, but the board was refused: {e}"
             );
-            if let Some(r) = refusals {
-                assert!(
-                    dir.read(REFUSALS_FILE) == r,
-                    "refusals.jsonl changed, but the board was refused: {e}"
-                );
-            }
             match (&e, &shape) {
                 (StoreError::NotABoard { .. }, LogShape::NotABoard) => {}
                 (StoreError::OtherElection { found, .. }, LogShape::OtherElection(f)) => {
@@ -826,13 +852,6 @@ fn check_board_dir(log: &[u8], refusals: Option<&[u8]>) {
                 (StoreError::Chain(errors), LogShape::Intact { .. }) => {
                     assert!(!errors.is_empty(), "a Chain error lists no problem");
                 }
-                (StoreError::Refusals { line, .. }, LogShape::Intact { .. }) => {
-                    assert_eq!(
-                        Some(*line),
-                        bad_line,
-                        "refusals.jsonl refused at another line: {e}"
-                    );
-                }
                 _ => panic!("board.log of shape {shape:?} refused with {e}"),
             }
             return;
@@ -843,10 +862,6 @@ fn check_board_dir(log: &[u8], refusals: Option<&[u8]>) {
     let LogShape::Intact { records, kept } = shape else {
         panic!("board.log of shape {shape:?} was served");
     };
-    assert!(
-        bad_line.is_none(),
-        "refusals.jsonl line {bad_line:?} does not parse, but the board was served"
-    );
     let entries = board.board().entries().to_vec();
     assert_eq!(
         entries.len() as u64,
@@ -882,24 +897,23 @@ fn check_board_dir(log: &[u8], refusals: Option<&[u8]>) {
             entries: records,
             torn_bytes: (log.len() - kept) as u64,
             created: false,
-            torn_refusal_bytes: (refusal_text.len() - complete) as u64,
         },
         "Recovery misreports what was found"
     );
-    assert!(
-        board.refusals() == parsed,
-        "served other refusals than refusals.jsonl's lines"
-    );
-    for r in board.refusals() {
-        json_agrees(r);
+    // Every entry served has its signed receipt, which verifies and names that entry.
+    for entry in &entries {
+        let receipt = board
+            .board()
+            .receipt_of(entry.position)
+            .expect("a served entry has a receipt");
+        assert!(
+            receipt.verify(election).is_ok() && receipt.entry == entry.digest(),
+            "the receipt of a served entry does not verify or names another entry"
+        );
     }
-    assert!(
-        dir.read(REFUSALS_FILE) == refusal_text[..complete],
-        "refusals.jsonl is not its complete lines after opening"
-    );
     drop(board);
 
-    let again = DurableBoard::open(dir.path(), election.clone())
+    let again = DurableBoard::open(dir.path(), election.clone(), fixture_board_key())
         .unwrap_or_else(|e| panic!("a served board does not reopen: {e}"));
     assert!(
         again.board().entries() == entries,
@@ -909,10 +923,6 @@ fn check_board_dir(log: &[u8], refusals: Option<&[u8]>) {
         again.board().head(),
         head,
         "a served board reopens with another head"
-    );
-    assert!(
-        again.refusals() == parsed,
-        "a served board reopens with other refusals"
     );
     assert_eq!(
         *again.recovery(),
@@ -928,17 +938,8 @@ fn check_board_dir(log: &[u8], refusals: Option<&[u8]>) {
     );
 }
 
-/// `DurableBoard::open` of a directory whose `board.log` is the input (and no refusal log),
-/// for the fixture election: see [`check_board_dir`].
+/// `DurableBoard::open` of a directory whose `board.log` is the input, for the fixture
+/// election: see [`check_board_dir`].
 pub fn board_log(data: &[u8]) {
-    check_board_dir(data, None);
-}
-
-/// `DurableBoard::open` of a directory whose `refusals.jsonl` is the input, beside an empty
-/// `board.log` of the fixture election: see [`check_board_dir`]. (The log is intact: a torn log
-/// beside a malformed refusal log is not fuzzed here.)
-pub fn board_refusals(data: &[u8]) {
-    let mut log = MAGIC.to_vec();
-    log.extend_from_slice(ballot_election().base_hash().as_bytes());
-    check_board_dir(&log, Some(data));
+    check_board_dir(data);
 }
