@@ -86,7 +86,7 @@ fn board(c: &mut Criterion) {
                         TrackingCode([7; 32]),
                     )
                 })
-                .count()
+                .collect::<Vec<Receipt>>()
         })
     });
     g.finish();

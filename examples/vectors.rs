@@ -1038,7 +1038,7 @@ fn board_vectors() -> Value {
     let refused_entry = Entry {
         position: 4,
         previous: nullivote::election::BaseHash(previous),
-        payload: Payload::Refused(refusal.clone()),
+        payload: Payload::Refused(Box::new(refusal.clone())),
     };
     assert_eq!(RefusalEntry::decode(&refusal.encode()).unwrap(), refusal);
     json!({

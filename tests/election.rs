@@ -395,6 +395,9 @@ fn three_of_five_with_1000_voters() {
         Behaviour::OnlineRevote,
         Behaviour::ChallengeThenOnline,
         Behaviour::StolenCode,
+        Behaviour::ThiefAfterMember,
+        Behaviour::InsiderCast,
+        Behaviour::DroppedByBoard,
         Behaviour::Abstains,
     ] {
         let n = sim.behaviours.get(&behaviour).copied().unwrap_or(0) as u64;
@@ -407,14 +410,20 @@ fn three_of_five_with_1000_voters() {
             Behaviour::PostalThenOnline => (0, 0, 1, 1, 0),
             Behaviour::OnlineRevote => (2, 1, 0, 0, 0),
             Behaviour::ChallengeThenOnline => (1, 0, 0, 0, 1),
-            Behaviour::Abstains => (0, 0, 0, 0, 0),
+            // The member's online ballot, the thief's after it (both superseded by the postal
+            // override).
+            Behaviour::ThiefAfterMember => (2, 2, 0, 1, 0),
+            // The insider's online ballot, which counts.
+            Behaviour::InsiderCast => (1, 0, 0, 0, 0),
+            // The dropped ballot is not on the published board.
+            Behaviour::Abstains | Behaviour::DroppedByBoard => (0, 0, 0, 0, 0),
         };
         online.cast += oc * n;
         online.superseded += os * n;
         online.refused += or * n;
         postal.cast += pc * n;
         spoiled += sp * n;
-        if behaviour != Behaviour::Abstains {
+        if !matches!(behaviour, Behaviour::Abstains | Behaviour::DroppedByBoard) {
             voting += n;
         }
     }

@@ -793,7 +793,7 @@ fn every_single_change_to_a_record_is_rejected_and_named() {
                 },
             })
             .collect();
-        store(&tampered, &dir);
+        store(&tampered, &orders, &dir);
         let verdict = judge(&dir);
         fs::remove_dir_all(&dir).unwrap();
         assert!(
