@@ -2,7 +2,7 @@
 
 use curve25519_dalek::scalar::Scalar;
 use rand_chacha::ChaCha20Rng;
-use rand_core::{CryptoRng, RngCore, SeedableRng};
+use rand_core::SeedableRng;
 
 use crate::elgamal::ElectionKey;
 use crate::group::Element;
@@ -32,26 +32,9 @@ pub(crate) fn flip_each_byte(bytes: &[u8], rejected: impl Fn(&[u8]) -> bool) {
     }
 }
 
-/// An RNG stuck at zero (attack 28): it claims to be cryptographic and is not.
-pub(crate) struct ZeroRng;
-
-impl RngCore for ZeroRng {
-    fn next_u32(&mut self) -> u32 {
-        0
-    }
-    fn next_u64(&mut self) -> u64 {
-        0
-    }
-    fn fill_bytes(&mut self, dest: &mut [u8]) {
-        dest.fill(0);
-    }
-    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
-        dest.fill(0);
-        Ok(())
-    }
-}
-
-impl CryptoRng for ZeroRng {}
+/// An RNG stuck at zero (attack 28): it claims to be cryptographic and is not. The same type as
+/// the deterministic signatures' no-entropy RNG.
+pub(crate) use crate::board::signature::Deterministic as ZeroRng;
 
 /// A small election for tests: the leadership manifest, a known election key, `voters` members.
 pub(crate) struct TestElection {

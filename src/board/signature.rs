@@ -95,8 +95,8 @@ impl SigningKey {
 /// The "RNG" of a deterministic signature: it adds no entropy to merlin's transcript RNG, whose
 /// output is then a function of the transcript (the statement) and the secret it was rekeyed
 /// with. It claims `CryptoRng` only for that use: the randomness of a signature's nonce comes
-/// from the secret, not from it.
-struct Deterministic;
+/// from the secret, not from it. (Tests use it as an RNG stuck at zero: `testing::ZeroRng`.)
+pub(crate) struct Deterministic;
 
 impl RngCore for Deterministic {
     fn next_u32(&mut self) -> u32 {
