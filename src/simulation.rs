@@ -14,7 +14,7 @@
 //! after them looks up on the live board after the second wave and overrides by post; every
 //! other check is on the published record: a lookup of the member's credential, compared with
 //! the tracking codes of their own receipts, or their receipt checked against the record
-//! ([`crate::board::check_receipt`]). [`MemberChecks`] counts what they found.
+//! ([`crate::board::SignedBoard::check`]). [`MemberChecks`] counts what they found.
 
 use std::collections::BTreeMap;
 
@@ -456,7 +456,7 @@ pub fn leadership(
     let mut batch: Vec<_> = drops.into_iter().map(|(m, b)| (m, true, b)).collect();
     submit(&mut board, &mut batch, &mut own, progress)?;
     // A member whose ballot is dropped submitted nothing else: their last receipt is its.
-    let dropped_receipts: Vec<(usize, Receipt)> = members
+    let dropped_receipts: std::collections::HashMap<usize, Receipt> = members
         .into_iter()
         .filter_map(|m| own[m].last().map(|r| (m, *r)))
         .collect();
@@ -534,23 +534,21 @@ pub fn leadership(
     progress.start("checks", checkers.len() as u64);
     let lookup = crate::lookup::Lookup::trusting(&record);
     let header = &record.header;
+    let published = crate::board::SignedBoard::new(
+        &election,
+        &record.board,
+        &header.board_head,
+        &header.board_signature,
+    )
+    .map_err(|e| SimulationError::Refused(e.to_string()))?;
     let found: Vec<(bool, bool)> = checkers
         .par_iter()
         .map(|&(member, _)| {
-            let dropped =
-                dropped_receipts
-                    .iter()
-                    .filter(|(m, _)| *m == member)
-                    .any(|(_, receipt)| {
-                        crate::board::check_receipt(
-                            &election,
-                            &record.board,
-                            &header.board_head,
-                            &header.board_signature,
-                            receipt,
-                        )
-                        .is_ok_and(|status| status.is_evidence())
-                    });
+            let dropped = dropped_receipts.get(&member).is_some_and(|receipt| {
+                published
+                    .check(&election, receipt)
+                    .is_ok_and(|status| status.is_evidence())
+            });
             let view = lookup.lookup_credential(&secrets[member]);
             let foreign = view.ballots.iter().any(|b| {
                 !own[member]

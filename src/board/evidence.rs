@@ -90,8 +90,93 @@ pub enum EvidenceError {
     },
 }
 
+/// A published board whose final head the board signed, with the digest and tracking code of
+/// each entry: what receipts are checked against (one pass over the board for any number of
+/// receipts).
+pub struct SignedBoard {
+    entries: Vec<(BaseHash, TrackingCode)>,
+}
+
+impl SignedBoard {
+    /// Checks that the board signed the final `head` of `entries` (`final_signature`, under the
+    /// manifest's board key) and that the entries link up to it.
+    ///
+    /// # Errors
+    /// [`EvidenceError::FinalHead`] or [`EvidenceError::Chain`].
+    pub fn new(
+        election: &Election,
+        entries: &[Entry],
+        head: &BaseHash,
+        final_signature: &Signature,
+    ) -> Result<Self, EvidenceError> {
+        use rayon::prelude::*;
+        let count = entries.len() as u64;
+        let statement = Statement::FinalHead {
+            entries: count,
+            head: *head,
+        };
+        final_signature
+            .verify(
+                election,
+                &statement,
+                &election.manifest().authorities().board,
+            )
+            .map_err(|_| EvidenceError::FinalHead { entries: count })?;
+        let digests: Vec<(BaseHash, TrackingCode)> =
+            entries.par_iter().map(Entry::digest_and_code).collect();
+        let mut previous = *election.base_hash();
+        for (i, (entry, (digest, _))) in entries.iter().zip(&digests).enumerate() {
+            if entry.position != i as u64 || entry.previous != previous {
+                return Err(EvidenceError::Chain { position: i as u64 });
+            }
+            previous = *digest;
+        }
+        if previous != *head {
+            return Err(EvidenceError::Chain { position: count });
+        }
+        Ok(Self { entries: digests })
+    }
+
+    /// Checks `receipt` against this board.
+    ///
+    /// # Errors
+    /// [`EvidenceError::Receipt`]: a forged or foreign receipt.
+    pub fn check(
+        &self,
+        election: &Election,
+        receipt: &Receipt,
+    ) -> Result<ReceiptStatus, EvidenceError> {
+        receipt.verify(election)?;
+        let at = usize::try_from(receipt.position)
+            .ok()
+            .and_then(|p| self.entries.get(p));
+        Ok(match at {
+            None => ReceiptStatus::Dropped {
+                position: receipt.position,
+                published_entries: self.entries.len() as u64,
+            },
+            Some(&(digest, code)) if digest == receipt.entry && code == receipt.tracking_code => {
+                ReceiptStatus::Confirmed {
+                    position: receipt.position,
+                }
+            }
+            Some(&(digest, code)) if digest == receipt.entry => ReceiptStatus::WrongTrackingCode {
+                position: receipt.position,
+                receipt_code: receipt.tracking_code,
+                entry_code: code,
+            },
+            Some(&(digest, _)) => ReceiptStatus::Changed {
+                position: receipt.position,
+                receipt_entry: receipt.entry,
+                published_entry: digest,
+            },
+        })
+    }
+}
+
 /// Checks `receipt` against the published board `entries`, whose final `head` the board signed
-/// with `final_signature` (`record.json`'s `board_head`, `board_signature`).
+/// with `final_signature` (`record.json`'s `board_head`, `board_signature`). For many receipts,
+/// build the [`SignedBoard`] once.
 ///
 /// # Errors
 /// An [`EvidenceError`]: a forged or foreign receipt, an unsigned head, or entries that do not
@@ -104,56 +189,7 @@ pub fn check_receipt(
     receipt: &Receipt,
 ) -> Result<ReceiptStatus, EvidenceError> {
     receipt.verify(election)?;
-    let count = entries.len() as u64;
-    let statement = Statement::FinalHead {
-        entries: count,
-        head: *head,
-    };
-    final_signature
-        .verify(
-            election,
-            &statement,
-            &election.manifest().authorities().board,
-        )
-        .map_err(|_| EvidenceError::FinalHead { entries: count })?;
-    let mut previous = *election.base_hash();
-    let mut at_position = None;
-    for (i, entry) in entries.iter().enumerate() {
-        if entry.position != i as u64 || entry.previous != previous {
-            return Err(EvidenceError::Chain { position: i as u64 });
-        }
-        if i as u64 == receipt.position {
-            let (digest, code) = entry.digest_and_code();
-            previous = digest;
-            at_position = Some((digest, code));
-        } else {
-            previous = entry.digest();
-        }
-    }
-    if previous != *head {
-        return Err(EvidenceError::Chain { position: count });
-    }
-    Ok(match at_position {
-        None => ReceiptStatus::Dropped {
-            position: receipt.position,
-            published_entries: count,
-        },
-        Some((digest, code)) if digest == receipt.entry && code == receipt.tracking_code => {
-            ReceiptStatus::Confirmed {
-                position: receipt.position,
-            }
-        }
-        Some((digest, code)) if digest == receipt.entry => ReceiptStatus::WrongTrackingCode {
-            position: receipt.position,
-            receipt_code: receipt.tracking_code,
-            entry_code: code,
-        },
-        Some((digest, _)) => ReceiptStatus::Changed {
-            position: receipt.position,
-            receipt_entry: receipt.entry,
-            published_entry: digest,
-        },
-    })
+    SignedBoard::new(election, entries, head, final_signature)?.check(election, receipt)
 }
 
 #[cfg(test)]

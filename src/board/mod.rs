@@ -31,7 +31,7 @@ mod rules;
 pub mod signature;
 pub mod store;
 
-pub use evidence::{EvidenceError, ReceiptStatus, check_receipt};
+pub use evidence::{EvidenceError, ReceiptStatus, SignedBoard, check_receipt};
 pub use refusal::{RefusalCode, RefusalEntry, Submission};
 pub use rules::{BoardState, Refusal};
 pub use signature::{Close, Receipt, ReceiptError, Signature, SigningKey, Statement, equivocation};
