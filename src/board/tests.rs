@@ -752,3 +752,38 @@ fn every_receipt_is_signed_and_resent_identical() {
         Some(BoardKeyError::NotTheBoardKey)
     );
 }
+
+/// A challenged ballot cast as it was shown is refused by its tracking code alone: the refusal
+/// entry names no component, and one that does (a second encoding of the same refusal) is
+/// refused under V7.
+#[test]
+fn a_spoiled_refusal_by_tracking_code_names_no_component() {
+    let t = TestElection::leadership(1, 24);
+    let mut board = t.board();
+    let prepared = prepare(
+        &t.election,
+        ONLINE,
+        &t.secrets[0],
+        &[TRUSS.to_vec()],
+        &mut test_rng(1),
+    )
+    .unwrap();
+    let shown = prepared.ballot().clone();
+    challenge(&mut board, &prepared.challenge().spoiled()).unwrap();
+    assert_eq!(
+        submit(&mut board, shown.clone()),
+        Err(Refusal::Spoiled { position: 0 })
+    );
+    let honest = board.entries().to_vec();
+    assert!(rule_problems(&t, &honest).is_empty());
+    let Payload::Refused(refused) = honest[1].payload.clone() else {
+        panic!("a refusal entry")
+    };
+    assert_eq!(refused.component, None);
+    let mut with_component = *refused;
+    with_component.component = Some(shown.contests[0].selections[0].ciphertext.a);
+    assert!(unfounded(&rule_problems(
+        &t,
+        &with_last(&honest, Payload::Refused(Box::new(with_component)))
+    )));
+}
