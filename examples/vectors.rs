@@ -933,15 +933,33 @@ fn board_vectors() -> Value {
         SigningKey::from_secret(SecretScalar::new(Scalar::from(secret))).expect("nonzero")
     };
     let (board, administrator) = (key(BOARD_SECRET), key(ADMINISTRATOR_SECRET));
-    let (entry, code, head, previous) = ([0x11; 32], [0x22; 32], [0x33; 32], [0x44; 32]);
-    let receipt = Receipt::sign(
+    let (head, previous) = ([0x33; 32], [0x44; 32]);
+    // A batch of three receipts from position 5, under one signature of their root.
+    let batch: Vec<([u8; 32], [u8; 32])> =
+        (0..3u8).map(|i| ([0x11 + i; 32], [0x22 + i; 32])).collect();
+    let receipts = Receipt::sign_batch(
         &board,
         &f.election,
         5,
-        nullivote::election::BaseHash(entry),
-        nullivote::ballot::TrackingCode(code),
+        &batch
+            .iter()
+            .map(|(e, c)| {
+                (
+                    nullivote::election::BaseHash(*e),
+                    nullivote::ballot::TrackingCode(*c),
+                )
+            })
+            .collect::<Vec<_>>(),
     );
-    assert_eq!(receipt.verify(&f.election), Ok(()));
+    let leaves: Vec<[u8; 32]> = batch
+        .iter()
+        .enumerate()
+        .map(|(i, (e, c))| reference::receipt_leaf(5 + i as u64, e, c))
+        .collect();
+    let root = reference::receipt_root(&leaves);
+    for r in &receipts {
+        assert_eq!(r.verify(&f.election), Ok(()));
+    }
     let final_head = Statement::FinalHead {
         entries: 9,
         head: nullivote::election::BaseHash(head),
@@ -977,12 +995,12 @@ fn board_vectors() -> Value {
     let receipt_bad = check(
         b"board-receipt",
         &[
-            (b"position", U64(5)),
-            (b"entry", Bytes(&entry)),
-            (b"tracking-code", Bytes(&code)),
+            (b"batch-first", U64(5)),
+            (b"batch-count", U64(3)),
+            (b"receipts-root", Bytes(&root)),
         ],
         &board.public(),
-        &receipt.signature,
+        &receipts[0].signature,
     );
     let head_bad = check(
         b"board-final-head",
@@ -1026,7 +1044,7 @@ fn board_vectors() -> Value {
         .collect();
     let refusal = RefusalEntry {
         submission: Submission::Cast,
-        tracking_code: nullivote::ballot::TrackingCode(code),
+        tracking_code: nullivote::ballot::TrackingCode([0x22; 32]),
         channel: 0,
         nullifier: Some(nullivote::nullifier::Nullifier::decode(key_of(77).as_bytes()).unwrap()),
         component: None,
@@ -1042,19 +1060,22 @@ fn board_vectors() -> Value {
     };
     assert_eq!(RefusalEntry::decode(&refusal.encode()).unwrap(), refusal);
     json!({
-        "description": "The board's and the administrator's signatures (§3.9) under the keys b·G and d·G of the manifest of ballot.json, in its election (base_hash), on fixed statements; each is a Schnorr proof R ‖ s (§4.1) under the statement's transcript, deterministic (§4.1). Each 'signature_changed_must_fail' flips one bit of s and must fail. Then the encodings of close entries (kind 2, 3) and of a refusal entry (kind 4, §11.6) with their entry digests (§11.1).",
+        "description": "The board's and the administrator's signatures (§3.9) — a batch of three receipts under one signature of the Merkle root of their leaves (§11.2), the final head, two closes — under the keys b·G and d·G of the manifest of ballot.json, in its election (base_hash), on fixed statements; each is a Schnorr proof R ‖ s (§4.1) under the statement's transcript, deterministic (§4.1). Each 'signature_changed_must_fail' flips one bit of s and must fail. Then the encodings of close entries (kind 2, 3) and of a refusal entry (kind 4, §11.6) with their entry digests (§11.1).",
         "base_hash": h(base),
         "board_secret_u64_test_only_secret": BOARD_SECRET,
         "board_key": h(board.public().as_bytes()),
         "administrator_secret_u64_test_only_secret": ADMINISTRATOR_SECRET,
         "administrator_key": h(administrator.public().as_bytes()),
-        "receipt": {
-            "position": 5,
-            "entry": h(entry),
-            "tracking_code": h(code),
-            "signature": h(receipt.signature.encode()),
+        "receipts": {
+            "batch_first": 5,
+            "batch_count": 3,
+            "entries": batch.iter().map(|(e, _)| h(e)).collect::<Vec<_>>(),
+            "tracking_codes": batch.iter().map(|(_, c)| h(c)).collect::<Vec<_>>(),
+            "leaves": leaves.iter().map(h).collect::<Vec<_>>(),
+            "root": h(root),
+            "signature": h(receipts[0].signature.encode()),
             "signature_changed_must_fail": receipt_bad,
-            "json": serde_json::to_value(receipt).unwrap(),
+            "json": serde_json::to_value(&receipts).unwrap(),
         },
         "final_head": {
             "board_entries": 9,

@@ -646,6 +646,41 @@ pub fn statement_transcript(
     t
 }
 
+/// §11.2: a receipt's leaf, from the spec's formula.
+pub fn receipt_leaf(position: u64, entry: &[u8; 32], tracking_code: &[u8; 32]) -> [u8; 32] {
+    let tag = b"nullivote/1/receipt-leaf";
+    let mut h = Sha256::new();
+    h.update((tag.len() as u64).to_be_bytes());
+    h.update(tag);
+    h.update(position.to_be_bytes());
+    h.update(entry);
+    h.update(tracking_code);
+    h.finalize().into()
+}
+
+fn receipt_node(left: &[u8; 32], right: &[u8; 32]) -> [u8; 32] {
+    let tag = b"nullivote/1/receipt-node";
+    let mut h = Sha256::new();
+    h.update((tag.len() as u64).to_be_bytes());
+    h.update(tag);
+    h.update(left);
+    h.update(right);
+    h.finalize().into()
+}
+
+/// §11.2: the root of a batch's receipt leaves (RFC 9162's tree: split at the largest power of
+/// two below the size).
+pub fn receipt_root(leaves: &[[u8; 32]]) -> [u8; 32] {
+    if leaves.len() == 1 {
+        return leaves[0];
+    }
+    let mut k = 1;
+    while k * 2 < leaves.len() {
+        k *= 2;
+    }
+    receipt_node(&receipt_root(&leaves[..k]), &receipt_root(&leaves[k..]))
+}
+
 /// A field of a signed statement (§3.9).
 pub enum StatementField<'a> {
     /// An integer, absorbed with `append_u64`.

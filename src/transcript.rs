@@ -82,7 +82,7 @@ pub mod purpose {
     /// The weights of the check that a public key set's verification shares lie on one
     /// polynomial of degree below the threshold, whose value at 0 is the joint key.
     pub const TRUSTEE_KEY_CHECK: &[u8] = b"trustee-key-check";
-    /// The board's signature of a receipt: an entry at a position (§3.9).
+    /// The board's signature of a batch of receipts: the root of their leaves (§3.9).
     pub const BOARD_RECEIPT: &[u8] = b"board-receipt";
     /// The board's signature of its final head (§3.9).
     pub const BOARD_FINAL_HEAD: &[u8] = b"board-final-head";
@@ -159,6 +159,12 @@ pub mod label {
     pub const THRESHOLD: &[u8] = b"threshold";
     /// A board entry's position.
     pub const POSITION: &[u8] = b"position";
+    /// The first position of a batch of receipts.
+    pub const BATCH_FIRST: &[u8] = b"batch-first";
+    /// The number of receipts of a batch.
+    pub const BATCH_COUNT: &[u8] = b"batch-count";
+    /// The Merkle root of a batch's receipt leaves.
+    pub const RECEIPTS_ROOT: &[u8] = b"receipts-root";
     /// A board entry's digest.
     pub const ENTRY: &[u8] = b"entry";
     /// The digest of the board entry before a close.

@@ -1044,19 +1044,49 @@ fn board_receipts_final_head_closes_and_refusal_entries() {
         );
     };
 
-    let r = &v["receipt"];
-    let receipt = Receipt::sign(
-        &board,
-        election,
-        uint(&r["position"]),
-        BaseHash(array32(&r["entry"])),
-        nullivote::ballot::TrackingCode(array32(&r["tracking_code"])),
+    // A batch of receipts: each leaf from the spec's formula, one signature of their root.
+    let r = &v["receipts"];
+    let first = uint(&r["batch_first"]);
+    let digests = |key: &str| {
+        r[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(array32)
+            .collect::<Vec<_>>()
+    };
+    let entries: Vec<(BaseHash, nullivote::ballot::TrackingCode)> = digests("entries")
+        .into_iter()
+        .zip(digests("tracking_codes"))
+        .map(|(e, c)| (BaseHash(e), nullivote::ballot::TrackingCode(c)))
+        .collect();
+    for (i, ((entry, code), leaf)) in entries.iter().zip(digests("leaves")).enumerate() {
+        assert_eq!(
+            nullivote::board::merkle::leaf(first + i as u64, entry, code),
+            leaf
+        );
+    }
+    assert_eq!(
+        nullivote::board::merkle::root(&digests("leaves")),
+        array32(&r["root"])
     );
-    check(&receipt.statement(), &board, &authorities.board, r);
-    assert_eq!(receipt.verify(election), Ok(()));
-    assert_eq!(serde_json::to_value(receipt).unwrap(), r["json"]);
-    let parsed: Receipt = serde_json::from_value(r["json"].clone()).unwrap();
-    assert_eq!(parsed, receipt);
+    let receipts = Receipt::sign_batch(&board, election, first, &entries);
+    let statement = receipts[0].statement().unwrap();
+    assert_eq!(
+        statement,
+        Statement::Receipts {
+            first,
+            count: uint(&r["batch_count"]),
+            root: array32(&r["root"]),
+        }
+    );
+    check(&statement, &board, &authorities.board, r);
+    for receipt in &receipts {
+        assert_eq!(receipt.verify(election), Ok(()));
+    }
+    assert_eq!(serde_json::to_value(&receipts).unwrap(), r["json"]);
+    let parsed: Vec<Receipt> = serde_json::from_value(r["json"].clone()).unwrap();
+    assert_eq!(parsed, receipts);
 
     let fh = &v["final_head"];
     let final_head = Statement::FinalHead {

@@ -26,6 +26,7 @@
 //! * resubmitting an identical ballot returns its original receipt and adds nothing.
 
 pub mod evidence;
+pub mod merkle;
 pub mod refusal;
 mod rules;
 pub mod signature;
@@ -472,16 +473,17 @@ impl Board {
     }
 
     /// Submits many ballots, verifying their proofs in one batch, then admitting them in order,
-    /// then signing their receipts on every core. The result for each is what
+    /// then signing the receipts of the entries it appended with one signature on their Merkle
+    /// root ([`Receipt::sign_batch`]; a resubmission's receipt is signed alone). The result for each is what
     /// [`Board::submit`] would have given in that order.
     pub fn submit_batch(&mut self, ballots: Vec<Ballot>) -> Vec<Result<Receipt, Box<Refused>>> {
-        use rayon::prelude::*;
         let mut invalid = vec![None; ballots.len()];
         if let Err(errors) = verify_batch(&ballots, &self.election) {
             for (i, e) in errors {
                 invalid[i] = Some(e);
             }
         }
+        let first = self.entries.len() as u64;
         let outcomes: Vec<Outcome> = ballots
             .into_iter()
             .zip(invalid)
@@ -497,10 +499,51 @@ impl Board {
                 self.finish_ballot(code, checked, ballot)
             })
             .collect();
-        let board = &*self;
+        // The entries this batch appended, consecutive from `first` (a ballot resubmitted within
+        // the batch names one of them again): one signature on their Merkle root.
+        let appended: std::collections::BTreeMap<u64, Unsigned> = outcomes
+            .iter()
+            .filter_map(|o| match o {
+                Outcome::Entry(u) | Outcome::Refused(_, Some(u)) if u.position >= first => {
+                    Some((u.position, *u))
+                }
+                _ => None,
+            })
+            .collect();
+        debug_assert!(
+            appended
+                .keys()
+                .copied()
+                .eq(first..self.entries.len() as u64)
+        );
+        let receipts: std::collections::HashMap<u64, Receipt> = if appended.is_empty() {
+            std::collections::HashMap::new()
+        } else {
+            let entries: Vec<(BaseHash, TrackingCode)> = appended
+                .values()
+                .map(|u| (u.entry, u.tracking_code))
+                .collect();
+            Receipt::sign_batch(&self.key, &self.election, first, &entries)
+                .into_iter()
+                .map(|r| (r.position, r))
+                .collect()
+        };
+        // An earlier entry (a resubmission of a ballot of an earlier batch) is signed alone.
+        let take = |u: Unsigned| {
+            receipts
+                .get(&u.position)
+                .copied()
+                .unwrap_or_else(|| self.sign(u))
+        };
         outcomes
-            .into_par_iter()
-            .map(|outcome| board.answer(outcome))
+            .into_iter()
+            .map(|outcome| match outcome {
+                Outcome::Entry(u) => Ok(take(u)),
+                Outcome::Refused(refusal, u) => Err(Box::new(Refused {
+                    refusal,
+                    receipt: u.map(take),
+                })),
+            })
             .collect()
     }
 

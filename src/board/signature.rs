@@ -4,7 +4,7 @@
 //!
 //! | statement | signer | purpose | absorbed, in order |
 //! | --- | --- | --- | --- |
-//! | [`Statement::Receipt`] | board | `board-receipt` | position u64, entry digest, tracking code |
+//! | [`Statement::Receipts`] | board | `board-receipt` | first position u64, count u64, Merkle root of the batch's receipt leaves |
 //! | [`Statement::FinalHead`] | board | `board-final-head` | entries u64, head |
 //! | [`Statement::Close`] | administrator | `administrator-close` | position u64, previous, kind u8, channel u8 |
 //!
@@ -14,7 +14,9 @@
 //!
 //! * Every entry the board appends gets a [`Receipt`]: an admitted ballot, a challenge, a
 //!   refusal (a refusal is an entry of the chain, so its receipt is the receipt of that entry),
-//!   a close. The head after an entry is its digest, so a receipt also signs the head.
+//!   a close. The head after an entry is its digest, so a receipt also signs the head. The board
+//!   signs a batch of consecutive entries at once: one signature on the Merkle root of their
+//!   receipt leaves ([`super::merkle`]), each receipt carrying its path to that root.
 //! * Two valid receipts that give one position two entry digests prove that the board
 //!   equivocated ([`equivocation`]); a valid receipt whose entry is not the published one at its
 //!   position proves that the board dropped or changed it.
@@ -26,6 +28,7 @@ use merlin::Transcript;
 use rand_core::{CryptoRng, RngCore};
 use serde::{Deserialize, Serialize};
 
+use super::merkle::MerklePath;
 use crate::ballot::TrackingCode;
 use crate::codec::{Wire, wire_serde};
 use crate::election::{BaseHash, Election};
@@ -135,15 +138,15 @@ pub enum Close {
 /// A statement one office signs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Statement {
-    /// The board appended an entry: its position, its digest (the head after it) and the tracking
-    /// code it holds (all zeros for a close).
-    Receipt {
-        /// The entry's position.
-        position: u64,
-        /// The entry's digest.
-        entry: BaseHash,
-        /// The tracking code of the ballot, challenge or refused submission it holds.
-        tracking_code: TrackingCode,
+    /// The board appended the `count` entries from position `first`: `root` is the Merkle root
+    /// of their receipt leaves ([`super::merkle::leaf`]: position, entry digest, tracking code).
+    Receipts {
+        /// The first entry's position.
+        first: u64,
+        /// The number of entries.
+        count: u64,
+        /// The root of the tree of their leaves.
+        root: [u8; 32],
     },
     /// The board's last head: the chain of `entries` entries ends at `head`.
     FinalHead {
@@ -169,16 +172,12 @@ impl Statement {
     fn transcript(&self, election: &Election) -> Transcript {
         let bytes = election.base_hash().as_bytes();
         match *self {
-            Self::Receipt {
-                position,
-                entry,
-                tracking_code,
-            } => {
-                // The prefix built once per election (one receipt per entry).
+            Self::Receipts { first, count, root } => {
+                // The prefix built once per election (a signature per batch of entries).
                 let mut t = election.transcript(purpose::BOARD_RECEIPT);
-                t.append_u64(label::POSITION, position);
-                t.append_message(label::ENTRY, entry.as_bytes());
-                t.append_message(label::TRACKING_CODE, &tracking_code.0);
+                t.append_u64(label::BATCH_FIRST, first);
+                t.append_u64(label::BATCH_COUNT, count);
+                t.append_message(label::RECEIPTS_ROOT, &root);
                 t
             }
             Self::FinalHead { entries, head } => {
@@ -256,8 +255,8 @@ wire_serde!(Signature);
 ///
 /// # JSON
 ///
-/// `{"election": hex, "position": n, "entry": hex, "tracking_code": hex, "signature": hex}`:
-/// what `nullivote check-receipt` reads.
+/// `{"election": hex, "position": n, "entry": hex, "tracking_code": hex, "batch_first": n,
+/// "batch_count": n, "path": [hex, …], "signature": hex}`: what `nullivote check-receipt` reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Receipt {
@@ -270,7 +269,13 @@ pub struct Receipt {
     pub entry: BaseHash,
     /// The tracking code of the ballot, challenge or refused submission (all zeros for a close).
     pub tracking_code: TrackingCode,
-    /// The board's signature of [`Statement::Receipt`].
+    /// The first position of the batch the board signed this receipt in.
+    pub batch_first: u64,
+    /// The number of entries of that batch.
+    pub batch_count: u64,
+    /// The path from this receipt's leaf to the batch's root.
+    pub path: MerklePath,
+    /// The board's signature of [`Statement::Receipts`] for the batch.
     pub signature: Signature,
 }
 
@@ -296,7 +301,8 @@ pub enum ReceiptError {
 }
 
 impl Receipt {
-    /// The board's receipt for the entry at `position` with digest `entry`.
+    /// The board's receipt for the entry at `position` with digest `entry`, signed alone (a
+    /// batch of one).
     pub fn sign(
         board: &SigningKey,
         election: &Election,
@@ -304,27 +310,68 @@ impl Receipt {
         entry: BaseHash,
         tracking_code: TrackingCode,
     ) -> Self {
-        let statement = Statement::Receipt {
-            position,
-            entry,
-            tracking_code,
-        };
-        Self {
-            election: *election.base_hash(),
-            position,
-            entry,
-            tracking_code,
-            signature: board.sign(election, &statement),
-        }
+        Self::sign_batch(board, election, position, &[(entry, tracking_code)])
+            .pop()
+            .expect("one receipt for one entry")
     }
 
-    /// The statement the receipt's signature is on.
-    pub fn statement(&self) -> Statement {
-        Statement::Receipt {
-            position: self.position,
-            entry: self.entry,
-            tracking_code: self.tracking_code,
-        }
+    /// The board's receipts for the consecutive entries from position `first` (their digests
+    /// and tracking codes), under one signature of the root of their leaves.
+    ///
+    /// # Panics
+    /// If `entries` is empty or longer than [`super::merkle::MAX_BATCH`] (the board signs
+    /// batches it made).
+    pub fn sign_batch(
+        board: &SigningKey,
+        election: &Election,
+        first: u64,
+        entries: &[(BaseHash, TrackingCode)],
+    ) -> Vec<Self> {
+        use rayon::prelude::*;
+        assert!(
+            !entries.is_empty() && entries.len() as u64 <= super::merkle::MAX_BATCH,
+            "a batch of 1 to 2^24 receipts"
+        );
+        let leaves: Vec<[u8; 32]> = entries
+            .par_iter()
+            .enumerate()
+            .map(|(i, (entry, code))| super::merkle::leaf(first + i as u64, entry, code))
+            .collect();
+        let count = entries.len() as u64;
+        let statement = Statement::Receipts {
+            first,
+            count,
+            root: super::merkle::root(&leaves),
+        };
+        let signature = board.sign(election, &statement);
+        entries
+            .par_iter()
+            .enumerate()
+            .map(|(i, &(entry, tracking_code))| Self {
+                election: *election.base_hash(),
+                position: first + i as u64,
+                entry,
+                tracking_code,
+                batch_first: first,
+                batch_count: count,
+                path: super::merkle::path(i, &leaves),
+                signature,
+            })
+            .collect()
+    }
+
+    /// The statement the receipt's signature is on (its batch's root recomputed from the leaf
+    /// and the path), if the receipt's position is in its batch and its path has the right
+    /// length.
+    pub fn statement(&self) -> Option<Statement> {
+        let index = self.position.checked_sub(self.batch_first)?;
+        let leaf = super::merkle::leaf(self.position, &self.entry, &self.tracking_code);
+        let root = super::merkle::root_from_path(index, self.batch_count, leaf, self.path.nodes())?;
+        Some(Statement::Receipts {
+            first: self.batch_first,
+            count: self.batch_count,
+            root,
+        })
     }
 
     /// Checks that the receipt is of `election` and signed by its board (the manifest's board
@@ -340,8 +387,9 @@ impl Receipt {
             });
         }
         let key = election.manifest().authorities().board;
+        let statement = self.statement().ok_or(ReceiptError::BadSignature)?;
         self.signature
-            .verify(election, &self.statement(), &key)
+            .verify(election, &statement, &key)
             .map_err(|_| ReceiptError::BadSignature)
     }
 }
@@ -435,10 +483,10 @@ mod tests {
         let s = t.board_key.sign(&t.election, &final_head);
         let board = t.board_key.public();
         assert_eq!(s.verify(&t.election, &final_head, &board), Ok(()));
-        let as_receipt = Statement::Receipt {
-            position: 7,
-            entry: head,
-            tracking_code: TrackingCode([0; 32]),
+        let as_receipt = Statement::Receipts {
+            first: 7,
+            count: 1,
+            root: head.0,
         };
         assert!(s.verify(&t.election, &as_receipt, &board).is_err());
         let close = |close| Statement::Close {
@@ -484,6 +532,54 @@ mod tests {
             receipt(&t).signature.encode()[..32],
             other.signature.encode()[..32]
         );
+    }
+
+    /// A batch's receipts share one signature; each verifies with its own path only, and a
+    /// receipt moved to another position of its batch, or given another's path or batch size,
+    /// does not.
+    #[test]
+    fn a_batch_of_receipts_shares_one_signature() {
+        let t = TestElection::leadership(3, 1);
+        let entries: Vec<(BaseHash, TrackingCode)> = (0..5u8)
+            .map(|i| (BaseHash([i; 32]), TrackingCode([i + 10; 32])))
+            .collect();
+        let receipts = Receipt::sign_batch(&t.board_key, &t.election, 40, &entries);
+        assert_eq!(receipts.len(), 5);
+        for (i, r) in receipts.iter().enumerate() {
+            assert_eq!(r.position, 40 + i as u64);
+            assert_eq!((r.batch_first, r.batch_count), (40, 5));
+            assert_eq!(r.signature, receipts[0].signature);
+            assert_eq!(r.verify(&t.election), Ok(()));
+        }
+        let bad = |r: Receipt| assert_eq!(r.verify(&t.election), Err(ReceiptError::BadSignature));
+        bad(Receipt {
+            path: receipts[1].path,
+            ..receipts[0]
+        });
+        bad(Receipt {
+            position: 41,
+            ..receipts[0]
+        });
+        bad(Receipt {
+            batch_count: 6,
+            ..receipts[0]
+        });
+        bad(Receipt {
+            batch_first: 41,
+            ..receipts[0]
+        });
+        // Before its batch: no statement at all.
+        bad(Receipt {
+            position: 39,
+            ..receipts[0]
+        });
+        // A batch of one is the receipt signed alone.
+        let alone = Receipt::sign(&t.board_key, &t.election, 40, entries[0].0, entries[0].1);
+        assert_eq!(
+            Receipt::sign_batch(&t.board_key, &t.election, 40, &entries[..1])[0],
+            alone
+        );
+        assert_eq!((alone.batch_count, alone.path.nodes().len()), (1, 0));
     }
 
     #[test]
