@@ -7,7 +7,8 @@
 //!
 //! with `tag = "nullivote/1/board-entry"` and `payload` the binary encoding of the entry's
 //! content. Every entry the board appends gets a [`Receipt`] signed with the board key the
-//! manifest names (position, entry digest, tracking code: [`signature`]), so a voter's tracking
+//! manifest names (position, entry digest, tracking code, signed a batch at a time over a Merkle
+//! root: [`signature`], [`merkle`]), so a voter's tracking
 //! code ties to the chain and a voter whose entry the board drops holds the evidence.
 //!
 //! Every submission passes the same admission rules ([`rules`]) whether it arrives live or is
