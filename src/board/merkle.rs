@@ -64,6 +64,34 @@ pub fn root(leaves: &[[u8; 32]]) -> [u8; 32] {
     }
 }
 
+/// The root of the tree over `leaves` (at least one) and every leaf's path, in one pass: `O(n)`
+/// hashes (what the board signs a batch with).
+pub fn root_and_paths(leaves: &[[u8; 32]]) -> ([u8; 32], Vec<MerklePath>) {
+    let mut paths = vec![MerklePath::default(); leaves.len()];
+    let root = build(leaves, &mut paths);
+    (root, paths)
+}
+
+fn build(leaves: &[[u8; 32]], paths: &mut [MerklePath]) -> [u8; 32] {
+    match leaves {
+        [] => [0; 32],
+        [one] => *one,
+        _ => {
+            let k = split(leaves.len());
+            let (left_paths, right_paths) = paths.split_at_mut(k);
+            let left = build(&leaves[..k], left_paths);
+            let right = build(&leaves[k..], right_paths);
+            for p in left_paths {
+                p.push(right);
+            }
+            for p in right_paths {
+                p.push(left);
+            }
+            node(&left, &right)
+        }
+    }
+}
+
 /// The path of leaf `m` of `leaves`, from the leaf up.
 pub fn path(m: usize, leaves: &[[u8; 32]]) -> MerklePath {
     let mut out = MerklePath::default();
@@ -197,6 +225,15 @@ mod tests {
                 // (The size may give the same root: it is bound by the signed statement, which
                 // names the count, not by the tree.)
                 assert_eq!(root_from_path(n64, n64, l[m], p.nodes()), None);
+            }
+        }
+        // One pass gives the same root and paths.
+        for n in [1, 2, 3, 7, 64, 65] {
+            let l = leaves(n);
+            let (r, paths) = root_and_paths(&l);
+            assert_eq!(r, root(&l));
+            for (m, p) in paths.iter().enumerate() {
+                assert_eq!(*p, path(m, &l), "{m} of {n}");
             }
         }
         // The shape of RFC 9162: three leaves are node(node(a, b), c).

@@ -338,23 +338,21 @@ impl Receipt {
             .map(|(i, (entry, code))| super::merkle::leaf(first + i as u64, entry, code))
             .collect();
         let count = entries.len() as u64;
-        let statement = Statement::Receipts {
-            first,
-            count,
-            root: super::merkle::root(&leaves),
-        };
+        let (root, paths) = super::merkle::root_and_paths(&leaves);
+        let statement = Statement::Receipts { first, count, root };
         let signature = board.sign(election, &statement);
         entries
             .par_iter()
+            .zip(paths)
             .enumerate()
-            .map(|(i, &(entry, tracking_code))| Self {
+            .map(|(i, (&(entry, tracking_code), path))| Self {
                 election: *election.base_hash(),
                 position: first + i as u64,
                 entry,
                 tracking_code,
                 batch_first: first,
                 batch_count: count,
-                path: super::merkle::path(i, &leaves),
+                path,
                 signature,
             })
             .collect()
