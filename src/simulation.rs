@@ -23,7 +23,7 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
 use rayon::prelude::*;
 
-use crate::ballot::{Ballot, SpoiledBallot, prepare};
+use crate::ballot::{Ballot, SpoiledBallot, TrackingCode, prepare};
 use crate::board::{Board, Close, Receipt, Refusal, SigningKey};
 use crate::credential::{CredentialCode, CredentialSecret, Roll};
 use crate::election::Election;
@@ -382,7 +382,9 @@ pub fn leadership(
     } = offices;
     let mut board = Board::new(election.clone(), board_key)
         .map_err(|e| SimulationError::Refused(e.to_string()))?;
-    let mut own: Vec<Vec<Receipt>> = (0..plans.len()).map(|_| Vec::new()).collect();
+    // What each member keeps of their receipts: position and tracking code (the full receipt
+    // only where the simulation needs it, for the ballots the board drops).
+    let mut own: Vec<Vec<(u64, TrackingCode)>> = (0..plans.len()).map(|_| Vec::new()).collect();
     let (mut wave1, mut wave2) = (Vec::new(), Vec::new());
     let mut overrides = Vec::new();
     let mut drops = Vec::new();
@@ -416,10 +418,10 @@ pub fn leadership(
                 Action::Challenge(c) => challenges.push(c),
             }
             if pending.len() == 4096 {
-                submit(&mut board, &mut pending, &mut own, progress)?;
+                submit(&mut board, &mut pending, &mut own, None, progress)?;
             }
         }
-        submit(&mut board, &mut pending, &mut own, progress)?;
+        submit(&mut board, &mut pending, &mut own, None, progress)?;
         for i in (1..challenges.len()).rev() {
             let j = (shuffle.next_u64() % (i as u64 + 1)) as usize;
             challenges.swap(i, j);
@@ -440,26 +442,27 @@ pub fn leadership(
                     .state()
                     .ballots_of(&nullifier)
                     .iter()
-                    .any(|p| !own[member].iter().any(|r| r.position == *p));
+                    .any(|p| !own[member].iter().any(|(q, _)| q == p));
                 if foreign {
                     checks.overridden += 1;
                     pending.push((member, true, *ballot));
                 }
             }
-            submit(&mut board, &mut pending, &mut own, progress)?;
+            submit(&mut board, &mut pending, &mut own, None, progress)?;
         }
     }
     // The board admits the ballots it will drop, gives their receipts, then publishes its
     // chain without them (the dropping attack: the entries cut from the end, the close after).
     let kept = board.entries().len();
-    let members: Vec<usize> = drops.iter().map(|(m, _)| *m).collect();
     let mut batch: Vec<_> = drops.into_iter().map(|(m, b)| (m, true, b)).collect();
-    submit(&mut board, &mut batch, &mut own, progress)?;
-    // A member whose ballot is dropped submitted nothing else: their last receipt is its.
-    let dropped_receipts: std::collections::HashMap<usize, Receipt> = members
-        .into_iter()
-        .filter_map(|m| own[m].last().map(|r| (m, *r)))
-        .collect();
+    let mut dropped_receipts = std::collections::HashMap::new();
+    submit(
+        &mut board,
+        &mut batch,
+        &mut own,
+        Some(&mut dropped_receipts),
+        progress,
+    )?;
     board.truncate(kept);
     for close in [
         Close::Channel(ONLINE),
@@ -550,11 +553,10 @@ pub fn leadership(
                     .is_ok_and(|status| status.is_evidence())
             });
             let view = lookup.lookup_credential(&secrets[member]);
-            let foreign = view.ballots.iter().any(|b| {
-                !own[member]
-                    .iter()
-                    .any(|r| r.tracking_code == b.tracking_code)
-            });
+            let foreign = view
+                .ballots
+                .iter()
+                .any(|b| !own[member].iter().any(|(_, code)| *code == b.tracking_code));
             progress.advance(1);
             (foreign, dropped)
         })
@@ -581,7 +583,8 @@ pub fn leadership(
 fn submit(
     board: &mut Board,
     pending: &mut Vec<(usize, bool, Ballot)>,
-    own: &mut [Vec<Receipt>],
+    own: &mut [Vec<(u64, TrackingCode)>],
+    mut full: Option<&mut std::collections::HashMap<usize, Receipt>>,
     progress: &dyn Progress,
 ) -> Result<(), SimulationError> {
     let n = pending.len() as u64;
@@ -598,7 +601,10 @@ fn submit(
             Err(other) => return Err(SimulationError::Refused(other.to_string())),
         };
         if mine {
-            own[member].push(receipt);
+            own[member].push((receipt.position, receipt.tracking_code));
+            if let Some(full) = full.as_deref_mut() {
+                full.insert(member, receipt);
+            }
         }
     }
     progress.advance(n);
