@@ -147,10 +147,15 @@ impl SignedBoard {
         receipt: &Receipt,
     ) -> Result<ReceiptStatus, EvidenceError> {
         receipt.verify(election)?;
+        Ok(self.classify(receipt))
+    }
+
+    /// What a receipt already verified shows about this board.
+    fn classify(&self, receipt: &Receipt) -> ReceiptStatus {
         let at = usize::try_from(receipt.position)
             .ok()
             .and_then(|p| self.entries.get(p));
-        Ok(match at {
+        match at {
             None => ReceiptStatus::Dropped {
                 position: receipt.position,
                 published_entries: self.entries.len() as u64,
@@ -170,7 +175,7 @@ impl SignedBoard {
                 receipt_entry: receipt.entry,
                 published_entry: digest,
             },
-        })
+        }
     }
 }
 
@@ -188,8 +193,9 @@ pub fn check_receipt(
     final_signature: &Signature,
     receipt: &Receipt,
 ) -> Result<ReceiptStatus, EvidenceError> {
+    // The receipt first: a forged receipt is named as such whatever the board.
     receipt.verify(election)?;
-    SignedBoard::new(election, entries, head, final_signature)?.check(election, receipt)
+    Ok(SignedBoard::new(election, entries, head, final_signature)?.classify(receipt))
 }
 
 #[cfg(test)]
