@@ -134,6 +134,25 @@ impl TestElection {
         crate::board::Board::resume(self.election.clone(), self.new_board_key(), entries)
     }
 
+    /// An honest leadership ballot of `voter` on `channel`, prepared (not countersigned), to
+    /// cast or challenge.
+    pub(crate) fn prepared(
+        &self,
+        voter: usize,
+        channel: u8,
+        vote: [u32; 2],
+        seed: u64,
+    ) -> crate::ballot::PreparedBallot {
+        crate::ballot::prepare(
+            &self.election,
+            channel,
+            &self.secrets[voter],
+            &[vote.to_vec()],
+            &mut test_rng(seed),
+        )
+        .expect("an honest ballot")
+    }
+
     /// An honest leadership ballot of `voter` on `channel`, countersigned when postal.
     pub(crate) fn ballot(
         &self,

@@ -1,5 +1,5 @@
 use super::*;
-use crate::ballot::{BallotError, ChallengeError, prepare};
+use crate::ballot::{BallotError, ChallengeError};
 use crate::precedence::Reason;
 use crate::testing::{ONLINE, POSTAL, SUNAK, TRUSS, TestElection, test_rng};
 
@@ -124,14 +124,7 @@ fn invalid_other_election_and_uncountersigned_ballots_are_refused() {
 fn a_challenged_ballot_can_never_be_cast() {
     let t = TestElection::leadership(1, 5);
     let mut board = t.board();
-    let prepared = prepare(
-        &t.election,
-        ONLINE,
-        &t.secrets[0],
-        &[TRUSS.to_vec()],
-        &mut test_rng(1),
-    )
-    .unwrap();
+    let prepared = t.prepared(0, ONLINE, TRUSS, 1);
     let shown = prepared.ballot().clone();
     let challenged = prepared.challenge().spoiled();
     let receipt = challenge(&mut board, &challenged).unwrap();
@@ -178,14 +171,7 @@ fn a_challenged_ballot_can_never_be_cast() {
 fn a_challenge_is_checked_alone_and_its_claimed_code_is_not_trusted() {
     let t = TestElection::leadership(2, 8);
     let mut board = t.board();
-    let prepared = prepare(
-        &t.election,
-        ONLINE,
-        &t.secrets[0],
-        &[TRUSS.to_vec()],
-        &mut test_rng(11),
-    )
-    .unwrap();
+    let prepared = t.prepared(0, ONLINE, TRUSS, 11);
     let spoiled = prepared.challenge().spoiled();
 
     let mut other = spoiled.clone();
@@ -219,16 +205,7 @@ fn a_challenge_is_checked_alone_and_its_claimed_code_is_not_trusted() {
         Err(Refusal::Spoiled { position: 2 })
     );
     // A fresh challenge claiming the code of the spoiled entry: refused by its own code.
-    let fresh = prepare(
-        &t.election,
-        ONLINE,
-        &t.secrets[1],
-        &[SUNAK.to_vec()],
-        &mut test_rng(12),
-    )
-    .unwrap()
-    .challenge()
-    .spoiled();
+    let fresh = t.prepared(1, ONLINE, SUNAK, 12).challenge().spoiled();
     let mut claims = fresh.clone();
     claims.tracking_code = receipt.tracking_code;
     assert_eq!(
@@ -285,14 +262,7 @@ fn sample_board() -> (TestElection, Board) {
     submit(&mut board, t.ballot(0, ONLINE, TRUSS, 1)).unwrap();
     submit(&mut board, t.ballot(1, POSTAL, SUNAK, 2)).unwrap();
     submit(&mut board, t.ballot(0, POSTAL, SUNAK, 3)).unwrap();
-    let prepared = prepare(
-        &t.election,
-        ONLINE,
-        &t.secrets[2],
-        &[TRUSS.to_vec()],
-        &mut test_rng(4),
-    )
-    .unwrap();
+    let prepared = t.prepared(2, ONLINE, TRUSS, 4);
     challenge(&mut board, &prepared.challenge().spoiled()).unwrap();
     submit(&mut board, t.ballot(2, ONLINE, SUNAK, 5)).unwrap();
     board.close_as(&t.administrator_key, Close::Voting).unwrap();
@@ -433,14 +403,7 @@ fn ciphertexts_already_on_the_board_are_refused_before_the_proofs() {
         Err(Refusal::CiphertextReused { position: 0 })
     );
 
-    let prepared = prepare(
-        &t.election,
-        ONLINE,
-        &t.secrets[1],
-        &[TRUSS.to_vec()],
-        &mut test_rng(2),
-    )
-    .unwrap();
+    let prepared = t.prepared(1, ONLINE, TRUSS, 2);
     let mut shown = prepared.ballot().clone();
     challenge(&mut board, &prepared.challenge().spoiled()).unwrap();
     shown.channel = POSTAL;
@@ -451,14 +414,7 @@ fn ciphertexts_already_on_the_board_are_refused_before_the_proofs() {
     );
 
     // The same rule for a challenge: a cast ballot's ciphertexts are never opened.
-    let prepared = prepare(
-        &t.election,
-        ONLINE,
-        &t.secrets[1],
-        &[TRUSS.to_vec()],
-        &mut test_rng(3),
-    )
-    .unwrap();
+    let prepared = t.prepared(1, ONLINE, TRUSS, 3);
     submit(&mut board, prepared.ballot().clone()).unwrap();
     let mut opened = prepared.challenge().spoiled();
     opened.channel = POSTAL;
@@ -760,14 +716,7 @@ fn every_receipt_is_signed_and_resent_identical() {
 fn a_spoiled_refusal_by_tracking_code_names_no_component() {
     let t = TestElection::leadership(1, 24);
     let mut board = t.board();
-    let prepared = prepare(
-        &t.election,
-        ONLINE,
-        &t.secrets[0],
-        &[TRUSS.to_vec()],
-        &mut test_rng(1),
-    )
-    .unwrap();
+    let prepared = t.prepared(0, ONLINE, TRUSS, 1);
     let shown = prepared.ballot().clone();
     challenge(&mut board, &prepared.challenge().spoiled()).unwrap();
     assert_eq!(
