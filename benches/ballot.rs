@@ -133,19 +133,19 @@ use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::{RngCore, SeedableRng};
 use rayon::prelude::*;
 
+use nullivote::Election;
+use nullivote::Element;
 use nullivote::ballot::{Ballot, prepare, verify_batch};
-use nullivote::codec::Wire;
 use nullivote::credential::{CredentialCode, CredentialSecret, Roll};
-use nullivote::election::Election;
-use nullivote::elgamal::ElectionKey;
-use nullivote::group::Element;
-use nullivote::manifest::{Channel, ChannelRule, Contest, Manifest, TrusteePolicy};
-use nullivote::proofs::{
-    DleqProof, DleqStatement, Msm, RangeProof, RangeStatement, RangeWitness, SchnorrProof,
-    SchnorrStatement,
+use nullivote::hazmat::ElectionKey;
+use nullivote::hazmat::SecretScalar;
+use nullivote::hazmat::Wire;
+use nullivote::hazmat::{
+    proofs::DleqProof, proofs::DleqStatement, proofs::Msm, proofs::RangeProof,
+    proofs::RangeStatement, proofs::RangeWitness, proofs::SchnorrProof, proofs::SchnorrStatement,
 };
-use nullivote::secret::SecretScalar;
-use nullivote::transcript::{election_transcript, purpose};
+use nullivote::hazmat::{transcript::election_transcript, transcript::purpose};
+use nullivote::manifest::{Channel, ChannelRule, Contest, Manifest, TrusteePolicy};
 
 /// Options per contest of the benched ballots (one contest, exactly one selection).
 const OPTIONS: [usize; 3] = [2, 5, 10];
@@ -188,7 +188,7 @@ fn random_scalar(rng: &mut ChaCha20Rng) -> Scalar {
 }
 
 fn element(point: RistrettoPoint) -> Element {
-    Element::from_point(point, "bench").expect("not the identity")
+    Element::from_point(point).expect("not the identity")
 }
 
 /// The election key of every bench, from a fixed secret.

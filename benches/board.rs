@@ -13,9 +13,9 @@ use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_mai
 use nullivote::ballot::{Ballot, TrackingCode, prepare};
 use nullivote::board::{Board, Receipt};
 use nullivote::credential::{CredentialCode, CredentialSecret, Roll};
-use nullivote::election::{BaseHash, Election};
 use nullivote::simulation::Offices;
 use nullivote::trustee::run_ceremony;
+use nullivote::{BaseHash, Election};
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng;
 use rayon::prelude::*;

@@ -12,14 +12,14 @@
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use curve25519_dalek::{RistrettoPoint, Scalar};
-use nullivote::codec::Wire;
+use nullivote::Election;
+use nullivote::Element;
+use nullivote::ballot::Nullifier;
+use nullivote::board::{CastBallot, decide};
 use nullivote::credential::{PublicCredential, Roll};
-use nullivote::election::Election;
-use nullivote::elgamal::CiphertextSum;
-use nullivote::group::Element;
+use nullivote::hazmat::CiphertextSum;
+use nullivote::hazmat::Wire;
 use nullivote::manifest::{Manifest, TrusteePolicy};
-use nullivote::nullifier::Nullifier;
-use nullivote::precedence::{CastBallot, decide};
 use nullivote::trustee::{BoardHead, TrusteeKey, combine, run_ceremony};
 use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
@@ -106,12 +106,8 @@ fn precedence(c: &mut Criterion) {
     let members: Vec<Nullifier> = (0..144_000)
         .map(|_| {
             let p = RistrettoPoint::mul_base(&Scalar::from(rng.next_u64()));
-            Nullifier::decode(
-                Element::from_point(p, "n")
-                    .expect("not the identity")
-                    .as_bytes(),
-            )
-            .expect("a nullifier")
+            Nullifier::decode(Element::from_point(p).expect("not the identity").as_bytes())
+                .expect("a nullifier")
         })
         .collect();
     let cast: Vec<CastBallot> = (0..160_000u64)

@@ -76,8 +76,8 @@ use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
 
+use nullivote::Election;
 use nullivote::board::cast_ballots;
-use nullivote::election::Election;
 use nullivote::record::ElectionRecord;
 use nullivote::simulation::{Scenario, leadership};
 use nullivote::verifier::{BALLOTS_PER_STEP, Silent, verify_dir};

@@ -17,9 +17,11 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::Parser;
-use nullivote::precedence::Reason;
+use nullivote::board::Reason;
 use nullivote::simulation::{Scenario, leadership};
-use nullivote::terminal::Bars;
+#[path = "../src/bin/nullivote/terminal.rs"]
+mod terminal;
+use terminal::Bars;
 
 /// Run the 2022-style leadership ballot and write its election record.
 #[derive(Parser)]

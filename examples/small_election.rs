@@ -14,17 +14,17 @@
 use std::path::PathBuf;
 
 use clap::Parser;
-use curve25519_dalek::{RistrettoPoint, Scalar};
+use nullivote::Election;
 use nullivote::ballot::prepare;
-use nullivote::board::{Board, Close, SigningKey, verify_chain};
 use nullivote::credential::{CredentialCode, CredentialSecret, Roll};
-use nullivote::election::Election;
-use nullivote::group::Element;
 use nullivote::manifest::{Authorities, Channel, ChannelRule, Contest, Manifest, TrusteePolicy};
 use nullivote::record::{Ceremony, ElectionRecord, ElectionResult};
-use nullivote::secret::SecretScalar;
 use nullivote::tally::Tally;
 use nullivote::trustee::{BoardHead, combine, run_ceremony};
+use nullivote::{
+    AuthorityKey,
+    board::{Board, Close, verify_chain},
+};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 
@@ -47,12 +47,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // 1. The administrator writes the manifest: one contest, members may select one or two of
     //    three candidates; votes arrive online (a revote replaces the earlier one) or on paper,
     //    which takes precedence and must be countersigned by the postal intake.
-    let intake = SecretScalar::new(Scalar::from(0x1a7a_u64));
-    let intake_key = Element::from_point(RistrettoPoint::mul_base(intake.expose()), "intake")?;
+    //    (The intake's key is a fixed one here, given as the text of its key file, so that the
+    //    record is the same on every run; a real intake draws it: `AuthorityKey::generate`.)
+    let intake = AuthorityKey::from_text(&format!("7a1a{}", "00".repeat(30)))?;
+    let intake_key = intake.public();
     //    The manifest also names the board operator's key (it signs every receipt) and the
     //    administrator's (who alone closes a channel or the vote).
-    let board_key = SigningKey::generate(&mut rng);
-    let administrator = SigningKey::generate(&mut rng);
+    let board_key = AuthorityKey::generate(&mut rng);
+    let administrator = AuthorityKey::generate(&mut rng);
     let manifest = Manifest::new(
         "club-committee-2026",
         vec![Contest {

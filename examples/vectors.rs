@@ -21,15 +21,16 @@ use std::path::{Path, PathBuf};
 use curve25519_dalek::constants::RISTRETTO_BASEPOINT_POINT;
 use curve25519_dalek::ristretto::RistrettoPoint;
 use curve25519_dalek::scalar::Scalar;
+use nullivote::AuthorityKey;
+use nullivote::Election;
+use nullivote::Element;
 use nullivote::ballot::{Ballot, BallotError, prepare};
-use nullivote::codec::Wire;
 use nullivote::credential::{CredentialCode, CredentialSecret, Roll};
-use nullivote::election::Election;
-use nullivote::elgamal::{Ciphertext, ElectionKey};
-use nullivote::group::Element;
+use nullivote::hazmat::SecretScalar;
+use nullivote::hazmat::Wire;
+use nullivote::hazmat::{Ciphertext, ElectionKey};
+use nullivote::hazmat::{transcript::election_transcript, transcript::purpose};
 use nullivote::manifest::{Authorities, Manifest};
-use nullivote::secret::SecretScalar;
-use nullivote::transcript::{election_transcript, purpose};
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng;
 use serde_json::{Value, json};
@@ -63,7 +64,7 @@ fn sc(s: &Scalar) -> String {
 }
 
 fn key_of(secret: u64) -> Element {
-    Element::from_point(RistrettoPoint::mul_base(&Scalar::from(secret)), "key").unwrap()
+    Element::from_point(RistrettoPoint::mul_base(&Scalar::from(secret))).unwrap()
 }
 
 /// The vectors' leadership manifest: intake `a·G`, board `b·G`, administrator `d·G`.
@@ -93,7 +94,7 @@ struct Fixture {
     secrets: Vec<CredentialSecret>,
     roll: Roll,
     election: Election,
-    authority: SecretScalar,
+    authority: AuthorityKey,
 }
 
 fn fixture(ceremony: [u8; 32], voters: usize) -> Fixture {
@@ -113,7 +114,8 @@ fn fixture(ceremony: [u8; 32], voters: usize) -> Fixture {
         secrets,
         roll,
         election,
-        authority: SecretScalar::new(Scalar::from(AUTHORITY_SECRET)),
+        authority: AuthorityKey::from_secret(SecretScalar::new(Scalar::from(AUTHORITY_SECRET)))
+            .unwrap(),
     }
 }
 
@@ -761,8 +763,8 @@ fn ballot_vectors() -> Value {
     let c = x.contests[0].selections[0].ciphertext;
     let k = *f.key.element().point();
     x.contests[0].selections[0].ciphertext = Ciphertext {
-        a: Element::from_point(c.a.point() + RISTRETTO_BASEPOINT_POINT, "a").unwrap(),
-        b: Element::from_point(c.b.point() + k, "b").unwrap(),
+        a: Element::from_point(c.a.point() + RISTRETTO_BASEPOINT_POINT).unwrap(),
+        b: Element::from_point(c.b.point() + k).unwrap(),
     };
     add(
         "rerandomised-ciphertext",
@@ -831,8 +833,9 @@ fn ballot_vectors() -> Value {
         "B9",
     );
     let mut x = postal.clone();
-    let impostor = SecretScalar::new(Scalar::from(IMPOSTOR_SECRET));
-    x.countersignature = Some(nullivote::ballot::build::countersign(
+    let impostor =
+        AuthorityKey::from_secret(SecretScalar::new(Scalar::from(IMPOSTOR_SECRET))).unwrap();
+    x.countersignature = Some(nullivote::hazmat::countersign(
         postal,
         &f.election,
         &impostor,
@@ -921,16 +924,19 @@ fn main() {
 /// refusal entry and of close entries, each signature checked by the library and by the
 /// reference reading of the spec.
 fn board_vectors() -> Value {
-    use nullivote::board::{
-        Close, Entry, Payload, Receipt, RefusalCode, RefusalEntry, Signature, SigningKey,
-        Statement, Submission, sign_close,
+    use nullivote::board::Reason;
+    use nullivote::{
+        AuthorityKey,
+        board::{
+            Close, Entry, Payload, Receipt, RefusalCode, RefusalEntry, Signature, Statement,
+            Submission, sign_close,
+        },
     };
-    use nullivote::precedence::Reason;
     use reference::StatementField::{Bytes, U64};
     let f = fixture([0; 32], VOTERS);
     let base = *f.election.base_hash().as_bytes();
     let key = |secret: u64| {
-        SigningKey::from_secret(SecretScalar::new(Scalar::from(secret))).expect("nonzero")
+        AuthorityKey::from_secret(SecretScalar::new(Scalar::from(secret))).expect("nonzero")
     };
     let (board, administrator) = (key(BOARD_SECRET), key(ADMINISTRATOR_SECRET));
     let (head, previous) = ([0x33; 32], [0x44; 32]);
@@ -943,12 +949,7 @@ fn board_vectors() -> Value {
         5,
         &batch
             .iter()
-            .map(|(e, c)| {
-                (
-                    nullivote::election::BaseHash(*e),
-                    nullivote::ballot::TrackingCode(*c),
-                )
-            })
+            .map(|(e, c)| (nullivote::BaseHash(*e), nullivote::ballot::TrackingCode(*c)))
             .collect::<Vec<_>>(),
     );
     let leaves: Vec<[u8; 32]> = batch
@@ -962,7 +963,7 @@ fn board_vectors() -> Value {
     }
     let final_head = Statement::FinalHead {
         entries: 9,
-        head: nullivote::election::BaseHash(head),
+        head: nullivote::BaseHash(head),
     };
     let final_signature = board.sign(&f.election, &final_head);
     let close = |close| {
@@ -970,7 +971,7 @@ fn board_vectors() -> Value {
             &administrator,
             &f.election,
             7,
-            nullivote::election::BaseHash(previous),
+            nullivote::BaseHash(previous),
             close,
         )
     };
@@ -1025,7 +1026,7 @@ fn board_vectors() -> Value {
             );
             let entry = Entry {
                 position: 7,
-                previous: nullivote::election::BaseHash(previous),
+                previous: nullivote::BaseHash(previous),
                 payload: payload.clone(),
             };
             assert_eq!(nullivote::board::check_close(&f.election, &entry), Ok(()));
@@ -1046,7 +1047,7 @@ fn board_vectors() -> Value {
         submission: Submission::Cast,
         tracking_code: nullivote::ballot::TrackingCode([0x22; 32]),
         channel: 0,
-        nullifier: Some(nullivote::nullifier::Nullifier::decode(key_of(77).as_bytes()).unwrap()),
+        nullifier: Some(nullivote::ballot::Nullifier::decode(key_of(77).as_bytes()).unwrap()),
         component: None,
         reason: RefusalCode::Superseded {
             by: 3,
@@ -1055,7 +1056,7 @@ fn board_vectors() -> Value {
     };
     let refused_entry = Entry {
         position: 4,
-        previous: nullivote::election::BaseHash(previous),
+        previous: nullivote::BaseHash(previous),
         payload: Payload::Refused(Box::new(refusal.clone())),
     };
     assert_eq!(RefusalEntry::decode(&refusal.encode()).unwrap(), refusal);

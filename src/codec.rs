@@ -323,7 +323,7 @@ impl<'a> Reader<'a> {
     }
 
     pub(crate) fn element(&mut self, field: &'static str) -> Result<Element, EncodingError> {
-        Element::from_bytes(self.take(ELEMENT_LEN, field)?, field)
+        Element::decode_as(self.take(ELEMENT_LEN, field)?, field)
     }
 
     pub(crate) fn scalar(&mut self, field: &'static str) -> Result<Scalar, EncodingError> {

@@ -407,7 +407,7 @@ impl Wire for PublicCredential {
     }
 
     fn decode(bytes: &[u8]) -> Result<Self, EncodingError> {
-        Element::from_bytes(bytes, Self::NAME).map(Self)
+        Element::decode_as(bytes, Self::NAME).map(Self)
     }
 }
 
@@ -616,7 +616,7 @@ fn decode_entries(encodings: Vec<&[u8]>) -> Result<Vec<PublicCredential>, RollEr
         .par_iter()
         .enumerate()
         .map(|(index, bytes)| {
-            Element::from_bytes(bytes, "roll.entry")
+            Element::decode_as(bytes, "roll.entry")
                 .map(PublicCredential)
                 .map_err(|source| RollError::Entry {
                     // At most MAX_ROLL < 2³² entries.

@@ -25,6 +25,7 @@ use crate::elgamal::ElectionKey;
 use crate::error::EncodingError;
 use crate::group::{Element, hash_to_group};
 use crate::manifest::Manifest;
+use crate::trustee::PublicKeySet;
 use merlin::Transcript;
 
 use crate::transcript::{
@@ -106,8 +107,58 @@ pub struct Election {
     transcripts: Arc<[(&'static [u8], Transcript); 6]>,
 }
 
+/// Why [`Election::from_ceremony`] refused its parts.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ElectionError {
+    /// The key set was generated for another manifest.
+    #[error(
+        "the key ceremony was run for another manifest (digest {ceremony}, this manifest's is \
+         {manifest})"
+    )]
+    OtherManifest {
+        /// The manifest digest the key set names, in hex.
+        ceremony: String,
+        /// This manifest's digest, in hex.
+        manifest: String,
+    },
+    /// The key set's policy is not the manifest's.
+    #[error("the key set's trustee policy is not the manifest's")]
+    OtherPolicy,
+}
+
 impl Election {
-    /// Assembles the election context and derives its base hash and nullifier base `H_E`.
+    /// The election of a manifest, the public outcome of its key ceremony and the published
+    /// roll: the everyday way to fix an election (spec §5). The election key is the ceremony's
+    /// joint key `K` and the base hash binds the ceremony digest.
+    ///
+    /// # Errors
+    /// [`ElectionError`] if the key set was made for another manifest or policy.
+    pub fn from_ceremony(
+        manifest: Manifest,
+        keys: &PublicKeySet,
+        roll: Roll,
+    ) -> Result<Self, ElectionError> {
+        if *keys.manifest_digest() != manifest.digest() {
+            return Err(ElectionError::OtherManifest {
+                ceremony: hex::encode(keys.manifest_digest()),
+                manifest: hex::encode(manifest.digest()),
+            });
+        }
+        if keys.policy() != manifest.trustees() {
+            return Err(ElectionError::OtherPolicy);
+        }
+        Ok(Self::new(
+            manifest,
+            keys.election_key(),
+            keys.ceremony_digest(),
+            roll,
+        ))
+    }
+
+    /// Assembles the election context from its parts and derives its base hash and nullifier
+    /// base `H_E` (single-key test elections use an all-zero ceremony digest; the everyday path
+    /// is [`Election::from_ceremony`]).
     pub fn new(
         manifest: Manifest,
         key: ElectionKey,

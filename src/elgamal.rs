@@ -203,7 +203,7 @@ mod tests {
 
     fn key(x: u64) -> ElectionKey {
         ElectionKey::new(
-            Element::from_point(RistrettoPoint::mul_base(&Scalar::from(x)), "k").unwrap(),
+            Element::from_point_as(RistrettoPoint::mul_base(&Scalar::from(x)), "k").unwrap(),
         )
     }
 

@@ -56,7 +56,20 @@ impl Element {
     /// [`EncodingError::WrongLength`] unless `bytes` is 32 bytes long,
     /// [`EncodingError::NonCanonicalPoint`] for any string that is not the canonical encoding of a
     /// group element, and [`EncodingError::IdentityPoint`] for the identity.
-    pub fn from_bytes(bytes: &[u8], field: &'static str) -> Result<Self, EncodingError> {
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, EncodingError> {
+        Self::decode_as(bytes, <Self as Wire>::NAME)
+    }
+
+    /// Wraps a point the caller computed, refusing the identity.
+    ///
+    /// # Errors
+    /// [`EncodingError::IdentityPoint`] if `point` is the identity.
+    pub fn from_point(point: RistrettoPoint) -> Result<Self, EncodingError> {
+        Self::from_point_as(point, <Self as Wire>::NAME)
+    }
+
+    /// [`Element::from_bytes`], naming `field` in its errors.
+    pub(crate) fn decode_as(bytes: &[u8], field: &'static str) -> Result<Self, EncodingError> {
         let array: [u8; ELEMENT_LEN] =
             bytes.try_into().map_err(|_| EncodingError::WrongLength {
                 field,
@@ -79,11 +92,11 @@ impl Element {
         })
     }
 
-    /// Wraps a point the caller computed, refusing the identity.
-    ///
-    /// # Errors
-    /// [`EncodingError::IdentityPoint`] if `point` is the identity.
-    pub fn from_point(point: RistrettoPoint, field: &'static str) -> Result<Self, EncodingError> {
+    /// [`Element::from_point`], naming `field` in its errors.
+    pub(crate) fn from_point_as(
+        point: RistrettoPoint,
+        field: &'static str,
+    ) -> Result<Self, EncodingError> {
         if point.is_identity() {
             return Err(EncodingError::IdentityPoint { field });
         }
@@ -164,7 +177,7 @@ impl Wire for Element {
     }
 
     fn decode(bytes: &[u8]) -> Result<Self, EncodingError> {
-        Element::from_bytes(bytes, Self::NAME)
+        Element::decode_as(bytes, Self::NAME)
     }
 }
 
@@ -213,11 +226,11 @@ mod tests {
     fn identity_is_refused() {
         let identity = RistrettoPoint::identity().compress();
         assert_eq!(
-            Element::from_bytes(identity.as_bytes(), "key"),
+            Element::decode_as(identity.as_bytes(), "key"),
             Err(EncodingError::IdentityPoint { field: "key" })
         );
         assert_eq!(
-            Element::from_point(RistrettoPoint::identity(), "key").unwrap_err(),
+            Element::from_point_as(RistrettoPoint::identity(), "key").unwrap_err(),
             EncodingError::IdentityPoint { field: "key" }
         );
     }
@@ -229,7 +242,7 @@ mod tests {
             let mut v = g.to_vec();
             v.resize(len, 0);
             assert_eq!(
-                Element::from_bytes(&v, "p"),
+                Element::decode_as(&v, "p"),
                 Err(EncodingError::WrongLength {
                     field: "p",
                     expected: 32,
@@ -266,7 +279,7 @@ mod tests {
     fn the_generator_constant_is_g() {
         let g = Element::generator();
         assert_eq!(g.point().compress(), *g.bytes_for_test());
-        assert_eq!(Element::from_bytes(g.as_bytes(), "g").unwrap(), g);
+        assert_eq!(Element::decode_as(g.as_bytes(), "g").unwrap(), g);
     }
 
     impl Element {
@@ -290,8 +303,8 @@ mod tests {
         fn element_round_trips(seed in any::<[u8; 32]>()) {
             let s = Scalar::from_bytes_mod_order(seed);
             prop_assume!(s != Scalar::ZERO);
-            let e = Element::from_point(RistrettoPoint::mul_base(&s), "p").unwrap();
-            let back = Element::from_bytes(e.as_bytes(), "p").unwrap();
+            let e = Element::from_point_as(RistrettoPoint::mul_base(&s), "p").unwrap();
+            let back = Element::decode_as(e.as_bytes(), "p").unwrap();
             prop_assert_eq!(back, e);
             let json = serde_json::to_string(&e).unwrap();
             let from_json: Element = serde_json::from_str(&json).unwrap();
@@ -300,7 +313,7 @@ mod tests {
 
         #[test]
         fn whatever_decodes_reencodes_identically(bytes in any::<[u8; 32]>()) {
-            if let Ok(e) = Element::from_bytes(&bytes, "p") {
+            if let Ok(e) = Element::decode_as(&bytes, "p") {
                 prop_assert_eq!(e.to_bytes(), bytes);
             }
             if let Ok(s) = decode_scalar(&bytes, "s") {

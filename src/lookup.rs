@@ -107,6 +107,7 @@ impl<'r> Lookup<'r> {
     /// The lookups of a record this process built itself (the simulation's, whose members check
     /// what it published): indexed, not verified. A member's own check goes through
     /// [`Lookup::verify`].
+    #[cfg(feature = "simulation")]
     pub(crate) fn trusting(record: &'r ElectionRecord) -> Self {
         Self::index(record)
     }

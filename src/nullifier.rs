@@ -66,7 +66,7 @@ impl Wire for Nullifier {
     }
 
     fn decode(bytes: &[u8]) -> Result<Self, EncodingError> {
-        Element::from_bytes(bytes, Self::NAME).map(Self)
+        Element::decode_as(bytes, Self::NAME).map(Self)
     }
 }
 

@@ -150,7 +150,7 @@ mod tests {
 
     fn nullifier(voter: u64) -> Nullifier {
         let p = RistrettoPoint::mul_base(&Scalar::from(voter + 1));
-        Nullifier::decode(&Element::from_point(p, "n").unwrap().to_bytes()).unwrap()
+        Nullifier::decode(&Element::from_point_as(p, "n").unwrap().to_bytes()).unwrap()
     }
 
     fn manifest() -> Manifest {

@@ -27,6 +27,12 @@
 //! record's bytes either fails to parse, is refused here, or changes a value that a check of
 //! the verifier catches.
 
+/// Text from a record made harmless to print, and the characters no name may hold (spec §6.1):
+/// what the command line applies to everything it shows.
+pub mod text {
+    pub use crate::text::{escape, escape_json, is_hidden};
+}
+
 use std::fs;
 use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
@@ -35,7 +41,7 @@ use rayon::prelude::*;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::board::Entry;
+use crate::board::{BoardSource, Entry};
 use crate::credential::Roll;
 use crate::election::BaseHash;
 use crate::manifest::Manifest;
@@ -83,34 +89,6 @@ pub struct Ceremony {
     pub transcript: CeremonyTranscript,
     /// The joint key, verification shares and qualified trustees.
     pub public: PublicKeySet,
-}
-
-/// What a record's board part is assembled from ([`ElectionRecord::assemble`]).
-pub trait BoardSource {
-    /// Every entry, in order.
-    fn entries(&self) -> &[Entry];
-    /// The digest of the last entry (the base hash of an empty board).
-    fn head(&self) -> BaseHash;
-}
-
-impl BoardSource for crate::board::Board {
-    fn entries(&self) -> &[Entry] {
-        crate::board::Board::entries(self)
-    }
-
-    fn head(&self) -> BaseHash {
-        crate::board::Board::head(self)
-    }
-}
-
-impl BoardSource for crate::board::store::DurableBoard {
-    fn entries(&self) -> &[Entry] {
-        self.board().entries()
-    }
-
-    fn head(&self) -> BaseHash {
-        self.board().head()
-    }
 }
 
 /// `decryption.json`: the decryption shares combined into the result.

@@ -23,16 +23,15 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
 use rayon::prelude::*;
 
+use crate::authority::AuthorityKey;
 use crate::ballot::{Ballot, SpoiledBallot, TrackingCode, prepare};
-use crate::board::{Board, Close, Receipt, Refusal, SigningKey};
+use crate::board::{Board, Close, Receipt, Refusal};
 use crate::credential::{CredentialCode, CredentialSecret, Roll};
 use crate::election::Election;
 use crate::group::Element;
 use crate::manifest::{Authorities, Manifest};
 use crate::record::{Ceremony, ElectionRecord, ElectionResult};
-use crate::secret::SecretScalar;
 use crate::tally::Tally;
-use crate::transcript::random_scalar;
 use crate::trustee::{BoardHead, TrusteeError, TrusteeIndex, combine, run_ceremony};
 use crate::verifier::Progress;
 
@@ -159,11 +158,11 @@ pub enum SimulationError {
 /// intake (channel authority of `"postal"`), the board operator and the administrator.
 pub struct Offices {
     /// The postal intake's countersigning key.
-    pub intake: SecretScalar,
+    pub intake: AuthorityKey,
     /// The board operator's signing key.
-    pub board: SigningKey,
+    pub board: AuthorityKey,
     /// The administrator's signing key (closes).
-    pub administrator: SigningKey,
+    pub administrator: AuthorityKey,
 }
 
 impl Offices {
@@ -171,17 +170,15 @@ impl Offices {
     pub fn from_seed(seed: u64) -> Self {
         let mut setup = rng_for(seed, u64::MAX - 1);
         Self {
-            intake: SecretScalar::new(random_scalar(&mut setup)),
-            board: SigningKey::generate(&mut setup),
-            administrator: SigningKey::generate(&mut setup),
+            intake: AuthorityKey::generate(&mut setup),
+            board: AuthorityKey::generate(&mut setup),
+            administrator: AuthorityKey::generate(&mut setup),
         }
     }
 
     /// The intake's public key.
     pub fn intake_key(&self) -> Element {
-        Element::from_point_unchecked(curve25519_dalek::RistrettoPoint::mul_base(
-            self.intake.expose(),
-        ))
+        self.intake.public()
     }
 
     /// The board's and the administrator's public keys, for the manifest.

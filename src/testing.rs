@@ -16,7 +16,7 @@ pub(crate) fn test_rng(seed: u64) -> ChaCha20Rng {
 pub(crate) fn test_key() -> ElectionKey {
     let x = Scalar::from(0x5eed_u64);
     ElectionKey::new(
-        Element::from_point(curve25519_dalek::RistrettoPoint::mul_base(&x), "k").unwrap(),
+        Element::from_point_as(curve25519_dalek::RistrettoPoint::mul_base(&x), "k").unwrap(),
     )
 }
 
@@ -34,25 +34,32 @@ pub(crate) fn flip_each_byte(bytes: &[u8], rejected: impl Fn(&[u8]) -> bool) {
 
 /// An RNG stuck at zero (attack 28): it claims to be cryptographic and is not. The same type as
 /// the deterministic signatures' no-entropy RNG.
-pub(crate) use crate::board::signature::Deterministic as ZeroRng;
+pub(crate) use crate::board::Deterministic as ZeroRng;
 
 /// A small election for tests: the leadership manifest, a known election key, `voters` members.
 pub(crate) struct TestElection {
     pub election: crate::election::Election,
     pub secrets: Vec<crate::credential::CredentialSecret>,
-    pub authority: crate::secret::SecretScalar,
+    pub authority: crate::authority::AuthorityKey,
     /// The board operator's key (the manifest's `authorities.board`).
-    pub board_key: crate::board::SigningKey,
+    pub board_key: crate::authority::AuthorityKey,
     /// The administrator's key (the manifest's `authorities.administrator`).
-    pub administrator_key: crate::board::SigningKey,
+    pub administrator_key: crate::authority::AuthorityKey,
     seed: u64,
 }
 
 /// The board's and the administrator's keys of test elections (fixed secrets, per seed).
-pub(crate) fn test_offices(seed: u64) -> (crate::board::SigningKey, crate::board::SigningKey) {
+pub(crate) fn test_offices(
+    seed: u64,
+) -> (
+    crate::authority::AuthorityKey,
+    crate::authority::AuthorityKey,
+) {
     let key = |s: u64| {
-        crate::board::SigningKey::from_secret(crate::secret::SecretScalar::new(Scalar::from(s)))
-            .expect("a nonzero secret")
+        crate::authority::AuthorityKey::from_secret(crate::secret::SecretScalar::new(Scalar::from(
+            s,
+        )))
+        .expect("a nonzero secret")
     };
     (key(0xb0a4d + seed), key(0xad31 + seed))
 }
@@ -77,12 +84,11 @@ pub(crate) const POSTAL: u8 = 1;
 
 impl TestElection {
     pub(crate) fn leadership(voters: usize, seed: u64) -> Self {
-        let authority = crate::secret::SecretScalar::new(Scalar::from(0xa11ce_u64 + seed));
-        let authority_key = Element::from_point(
-            curve25519_dalek::RistrettoPoint::mul_base(authority.expose()),
-            "a",
+        let authority = crate::authority::AuthorityKey::from_secret(
+            crate::secret::SecretScalar::new(Scalar::from(0xa11ce_u64 + seed)),
         )
         .unwrap();
+        let authority_key = authority.public();
         let manifest =
             crate::manifest::Manifest::leadership(authority_key, test_authorities(seed)).unwrap();
         Self::with_manifest(manifest, voters, seed, authority)
@@ -92,7 +98,7 @@ impl TestElection {
         manifest: crate::manifest::Manifest,
         voters: usize,
         seed: u64,
-        authority: crate::secret::SecretScalar,
+        authority: crate::authority::AuthorityKey,
     ) -> Self {
         let mut rng = test_rng(seed);
         let secrets: Vec<_> = (0..voters)
@@ -115,8 +121,8 @@ impl TestElection {
         }
     }
 
-    /// The board key again (a [`crate::board::SigningKey`] is not `Clone`).
-    pub(crate) fn new_board_key(&self) -> crate::board::SigningKey {
+    /// The board key again (a [`crate::authority::AuthorityKey`] is not `Clone`).
+    pub(crate) fn new_board_key(&self) -> crate::authority::AuthorityKey {
         test_offices(self.seed).0
     }
 

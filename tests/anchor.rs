@@ -9,7 +9,7 @@
 //! ([`Options::expected_base_hash`], the command line's `--expect`), exactly the real election
 //! passes and every fabricated one fails V3, naming both values.
 
-use nullivote::election::BaseHash;
+use nullivote::BaseHash;
 use nullivote::record::ElectionRecord;
 use nullivote::simulation::{Scenario, leadership};
 use nullivote::verifier::{Options, Silent, verify, verify_with};

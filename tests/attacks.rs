@@ -75,34 +75,37 @@ use proptest::prelude::*;
 use rand_chacha::ChaCha20Rng;
 use rand_core::{CryptoRng, RngCore, SeedableRng};
 
+use nullivote::Election;
+use nullivote::Element;
 use nullivote::EncodingError;
-use nullivote::ballot::build::countersign;
 use nullivote::ballot::{
     Ballot, BallotError, ChoiceError, ContestBallot, EncryptedSelection, TrackingCode, prepare,
 };
-use nullivote::board::{
-    Board, Close, Payload, Receipt, Refusal, RefusalCode, RefusalEntry, SigningKey, Statement,
-    Submission, equivocation, sign_close,
-};
-use nullivote::codec::Wire;
+use nullivote::ballot::{Eligibility, Nullifier};
+use nullivote::board::Reason;
 use nullivote::credential::{CredentialCode, CredentialSecret, PublicCredential, Roll, RollError};
-use nullivote::election::Election;
-use nullivote::elgamal::{Ciphertext, ElectionKey};
-use nullivote::group::Element;
-use nullivote::manifest::{Authorities, Contest, Manifest, ManifestError};
-use nullivote::nullifier::{Eligibility, Nullifier};
-use nullivote::precedence::Reason;
-use nullivote::proofs::{
-    DleqProof, DleqStatement, ProofError, RangeProof, RangeStatement, RangeWitness, SchnorrProof,
-    SchnorrStatement,
+use nullivote::hazmat::SecretScalar;
+use nullivote::hazmat::Wire;
+use nullivote::hazmat::countersign;
+use nullivote::hazmat::{Ciphertext, ElectionKey};
+use nullivote::hazmat::{
+    proofs::DleqProof, proofs::DleqStatement, proofs::ProofError, proofs::RangeProof,
+    proofs::RangeStatement, proofs::RangeWitness, proofs::SchnorrProof, proofs::SchnorrStatement,
 };
+use nullivote::hazmat::{transcript::election_transcript, transcript::label, transcript::purpose};
+use nullivote::manifest::{Authorities, Contest, Manifest, ManifestError};
 use nullivote::record::{Ceremony, ElectionRecord, ElectionResult};
-use nullivote::secret::SecretScalar;
 use nullivote::simulation::{Scenario, leadership as simulate};
 use nullivote::tally::Tally;
-use nullivote::transcript::{election_transcript, label, purpose};
 use nullivote::trustee::{BoardHead, DecryptionShare, TrusteeKey, combine, run_ceremony};
 use nullivote::verifier::{Report, Silent, verify};
+use nullivote::{
+    AuthorityKey,
+    board::{
+        Board, Close, Payload, Receipt, Refusal, RefusalCode, RefusalEntry, Statement, Submission,
+        equivocation, sign_close,
+    },
+};
 
 // =============================================================================================
 // The test election, built through the public API only
@@ -125,7 +128,7 @@ fn random_scalar(rng: &mut impl RngCore) -> Scalar {
 
 /// `k·G` as an element (k ≠ 0).
 fn element(k: Scalar) -> Element {
-    Element::from_point(RistrettoPoint::mul_base(&k), "test").unwrap()
+    Element::from_point(RistrettoPoint::mul_base(&k)).unwrap()
 }
 
 /// An RNG stuck at zero that claims to be cryptographic (attack 28).
@@ -155,18 +158,18 @@ struct Fixture {
     codes: Vec<String>,
     secrets: Vec<CredentialSecret>,
     /// The postal intake authority's signing key.
-    authority: SecretScalar,
+    authority: AuthorityKey,
 }
 
-fn authority_key(seed: u64) -> SecretScalar {
-    SecretScalar::new(Scalar::from(0xa11ce_u64 + seed))
+fn authority_key(seed: u64) -> AuthorityKey {
+    signing_key(0xa11ce_u64 + seed)
 }
 
 fn election_key() -> ElectionKey {
     ElectionKey::new(element(Scalar::from(0x5eed_u64)))
 }
 
-fn fixture_with(manifest: Manifest, voters: usize, seed: u64, authority: SecretScalar) -> Fixture {
+fn fixture_with(manifest: Manifest, voters: usize, seed: u64, authority: AuthorityKey) -> Fixture {
     let mut r = rng(seed);
     let codes: Vec<CredentialCode> = (0..voters)
         .map(|_| CredentialCode::generate(&mut r))
@@ -190,9 +193,9 @@ const BOARD_SECRET: u64 = 0xb0a4d;
 /// The administrator's signing key (the manifest's `authorities.administrator`: every close).
 const ADMINISTRATOR_SECRET: u64 = 0xad31;
 
-/// The signing key of `secret` (a `SigningKey` is not `Clone`: each use makes its own).
-fn signing_key(secret: u64) -> SigningKey {
-    SigningKey::from_secret(SecretScalar::new(Scalar::from(secret))).unwrap()
+/// The signing key of `secret` (a `AuthorityKey` is not `Clone`: each use makes its own).
+fn signing_key(secret: u64) -> AuthorityKey {
+    AuthorityKey::from_secret(SecretScalar::new(Scalar::from(secret))).unwrap()
 }
 
 /// The board's and the administrator's keys of every test manifest.
@@ -204,8 +207,8 @@ fn authorities() -> Authorities {
 }
 
 /// The leadership manifest with the postal intake `authority`.
-fn leadership_manifest(authority: &SecretScalar) -> Manifest {
-    Manifest::leadership(element(*authority.expose()), authorities()).unwrap()
+fn leadership_manifest(authority: &AuthorityKey) -> Manifest {
+    Manifest::leadership(authority.public(), authorities()).unwrap()
 }
 
 /// The leadership election: one contest of two options (exactly one vote), an online channel
@@ -219,7 +222,7 @@ fn leadership(voters: usize, seed: u64) -> Fixture {
 }
 
 /// The leadership manifest under another election id.
-fn leadership_named(id: &str, authority: &SecretScalar) -> Manifest {
+fn leadership_named(id: &str, authority: &AuthorityKey) -> Manifest {
     let base = leadership_manifest(authority);
     Manifest::new(
         id,
@@ -232,7 +235,7 @@ fn leadership_named(id: &str, authority: &SecretScalar) -> Manifest {
 }
 
 /// A manifest with two contests of the leadership shape.
-fn two_contests(authority: &SecretScalar) -> Manifest {
+fn two_contests(authority: &AuthorityKey) -> Manifest {
     let base = leadership_manifest(authority);
     let contest = |name: &str| Contest {
         name: name.to_owned(),
@@ -311,7 +314,7 @@ fn resign(fx: &Fixture, secret: &CredentialSecret, ballot: Ballot) -> Ballot {
 
 fn resign_in(
     election: &Election,
-    authority: &SecretScalar,
+    authority: &AuthorityKey,
     secret: &CredentialSecret,
     mut ballot: Ballot,
 ) -> Ballot {
@@ -1046,16 +1049,12 @@ fn case_02_identity_points() {
 
     // As the election key (trustee and joint keys are Elements too): no Element is the identity.
     assert_eq!(
-        Element::from_bytes(&identity, "election_key"),
-        Err(EncodingError::IdentityPoint {
-            field: "election_key"
-        })
+        Element::from_bytes(&identity),
+        Err(EncodingError::IdentityPoint { field: "element" })
     );
     assert_eq!(
-        Element::from_point(RistrettoPoint::identity(), "election_key").unwrap_err(),
-        EncodingError::IdentityPoint {
-            field: "election_key"
-        }
+        Element::from_point(RistrettoPoint::identity()).unwrap_err(),
+        EncodingError::IdentityPoint { field: "element" }
     );
     assert!(serde_json::from_str::<Element>(&format!("\"{}\"", hex::encode(identity))).is_err());
 
@@ -1870,8 +1869,8 @@ fn case_10_rerandomised_ballot() {
     let shift = |c: &Ciphertext, r: Scalar| {
         let z = e.key().encrypt(&Scalar::ZERO, &r);
         Ciphertext {
-            a: Element::from_point(c.a.point() + z.a.point(), "a").unwrap(),
-            b: Element::from_point(c.b.point() + z.b.point(), "b").unwrap(),
+            a: Element::from_point(c.a.point() + z.a.point()).unwrap(),
+            b: Element::from_point(c.b.point() + z.b.point()).unwrap(),
         }
     };
     let mut contests = ballot.contests.clone();
@@ -2390,8 +2389,8 @@ fn case_18_uniqueness_on_all_32_bytes() {
         assert_ne!(n1.cmp(&n2), core::cmp::Ordering::Equal);
         assert_eq!(HashSet::from([n1, n2]).len(), 2);
         assert_eq!(BTreeSet::from([n1, n2]).len(), 2);
-        let e1 = Element::from_bytes(&a, "e").unwrap();
-        let e2 = Element::from_bytes(&b, "e").unwrap();
+        let e1 = Element::from_bytes(&a).unwrap();
+        let e2 = Element::from_bytes(&b).unwrap();
         assert_eq!(HashSet::from([e1, e2]).len(), 2);
         let roll = Roll::new(vec![PublicCredential::new(e1), PublicCredential::new(e2)]).unwrap();
         assert_eq!(roll.position(&PublicCredential::new(e2)), Some(1));
@@ -2513,7 +2512,7 @@ fn case_28_stuck_rng() {
         base1: Element::generator(),
         public1: public,
         base2: *e.nullifier_base(),
-        public2: Element::from_point(e.nullifier_base().point() * x.expose(), "n").unwrap(),
+        public2: Element::from_point(e.nullifier_base().point() * x.expose()).unwrap(),
     };
     let schnorr_statement = SchnorrStatement { public };
     let mut dleq_r = HashSet::new();
@@ -2703,7 +2702,7 @@ fn failures(report: &Report, id: &str) -> Vec<(String, String)> {
 /// it, re-signs every close with the administrator's key if `administrator` is given (the
 /// administrator signs the closes of whatever board is put before them, or colludes), and
 /// publishes the new head with the board's signature of it.
-fn reseal(record: &mut ElectionRecord, election: &Election, administrator: Option<&SigningKey>) {
+fn reseal(record: &mut ElectionRecord, election: &Election, administrator: Option<&AuthorityKey>) {
     let mut previous = *election.base_hash();
     for (i, entry) in record.board.iter_mut().enumerate() {
         entry.position = i as u64;

@@ -152,14 +152,14 @@ fn board_entries(dir: &Path) -> Vec<nullivote::board::Entry> {
 
 /// The election of the record directory `dir` (manifest, ceremony, roll), as the library
 /// builds it: what a receipt is checked against.
-fn election_of(dir: &Path) -> nullivote::election::Election {
+fn election_of(dir: &Path) -> nullivote::Election {
     let read = |name: &str| fs::read_to_string(dir.join(name)).unwrap();
     let manifest: nullivote::manifest::Manifest =
         serde_json::from_str(&read("manifest.json")).unwrap();
     let ceremony: nullivote::record::Ceremony =
         serde_json::from_str(&read("ceremony.json")).unwrap();
     let roll: nullivote::credential::Roll = serde_json::from_str(&read("roll.json")).unwrap();
-    nullivote::election::Election::new(
+    nullivote::Election::new(
         manifest,
         ceremony.public.election_key(),
         ceremony.public.ceremony_digest(),
@@ -990,13 +990,12 @@ fn receipts_on_the_command_line(w: &Path, dir: &Path, receipt: &Path, board_secr
     let bytes: [u8; 32] = hex::decode(text.trim()).unwrap().try_into().unwrap();
     let secret = curve25519_dalek::Scalar::from_canonical_bytes(bytes).unwrap();
     let key =
-        nullivote::board::SigningKey::from_secret(nullivote::secret::SecretScalar::new(secret))
-            .unwrap();
+        nullivote::AuthorityKey::from_secret(nullivote::hazmat::SecretScalar::new(secret)).unwrap();
     let dropped = nullivote::board::Receipt::sign(
         &key,
         &election,
         record.header.board_entries + 3,
-        nullivote::election::BaseHash([5; 32]),
+        nullivote::BaseHash([5; 32]),
         nullivote::ballot::TrackingCode([6; 32]),
     );
     let dropped_file = w.join("dropped-receipt.json");
@@ -1039,7 +1038,7 @@ fn cast_args_with_receipt<'a>(
 }
 
 /// Hex of a digest.
-fn hex_of(digest: &nullivote::election::BaseHash) -> String {
+fn hex_of(digest: &nullivote::BaseHash) -> String {
     digest
         .as_bytes()
         .iter()
@@ -1076,8 +1075,8 @@ fn public_of(path: &Path) -> String {
         .step_by(2)
         .map(|i| u8::from_str_radix(&text.trim()[i..i + 2], 16).unwrap())
         .collect();
-    let scalar = nullivote::group::decode_scalar(&bytes, "secret").unwrap();
-    nullivote::board::SigningKey::from_secret(nullivote::secret::SecretScalar::new(scalar))
+    let scalar = nullivote::hazmat::decode_scalar(&bytes, "secret").unwrap();
+    nullivote::AuthorityKey::from_secret(nullivote::hazmat::SecretScalar::new(scalar))
         .unwrap()
         .public()
         .to_string()
@@ -1819,13 +1818,9 @@ fn record_copy(work: &Path, name: &str) -> std::path::PathBuf {
 /// `work` (in the format of `nullivote authority new`).
 fn office_secrets(work: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
     let offices = nullivote::simulation::Offices::from_seed(SEED);
-    let save = |name: &str, key: &nullivote::board::SigningKey| {
+    let save = |name: &str, key: &nullivote::AuthorityKey| {
         let path = work.join(name);
-        fs::write(
-            &path,
-            format!("{}\n", hex::encode(key.secret().expose().as_bytes())),
-        )
-        .unwrap();
+        fs::write(&path, key.to_text().as_bytes()).unwrap();
         path
     };
     (
@@ -1842,7 +1837,7 @@ fn assert_printable(args: &[&str], o: &Output) {
             .unwrap_or_else(|_| panic!("nullivote {args:?}: {stream} is not UTF-8"));
         for line in text.lines() {
             assert!(
-                !line.chars().any(nullivote::text::is_hidden),
+                !line.chars().any(nullivote::record::text::is_hidden),
                 "nullivote {args:?}: {stream} holds a raw control or format character: {line:?}"
             );
         }
@@ -2345,9 +2340,9 @@ fn the_command_line_prints_only_through_the_escaping_macros() {
     let allowed = [
         "println!()",
         "eprintln!()",
-        "println!(\"{}\", nullivote::text::escape(&format!($($arg)*)))",
-        "eprintln!(\"{}\", nullivote::text::escape(&format!($($arg)*)))",
-        "println!(\"{}\", nullivote::text::escape_json(&value.to_string()));",
+        "println!(\"{}\", nullivote::record::text::escape(&format!($($arg)*)))",
+        "eprintln!(\"{}\", nullivote::record::text::escape(&format!($($arg)*)))",
+        "println!(\"{}\", escape_json(&value.to_string()));",
         "print!(\"{}\", e.render());",
     ];
     let mut raw = Vec::new();

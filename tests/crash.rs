@@ -38,14 +38,17 @@ use std::time::{Duration, Instant};
 use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
 
+use nullivote::Election;
 use nullivote::ballot::{Ballot, TrackingCode};
-use nullivote::board::store::{DurableBoard, LOG_FILE, encode_record};
 use nullivote::board::{Close, Entry, Payload, Receipt, Signature, Statement, verify_chain};
-use nullivote::codec::Wire;
-use nullivote::election::Election;
+use nullivote::hazmat::Wire;
 use nullivote::record::ElectionRecord;
 use nullivote::simulation::{Offices, Scenario, leadership};
 use nullivote::verifier::Silent;
+use nullivote::{
+    board::{DurableBoard, LOG_FILE},
+    hazmat::board::encode_record,
+};
 
 const WRITER_DIR: &str = "NULLIVOTE_CRASH_WRITER_DIR";
 const RECORD_DIR: &str = "NULLIVOTE_CRASH_RECORD_DIR";

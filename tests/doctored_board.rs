@@ -11,22 +11,23 @@
 //! closes, which the operator cannot sign for their new places).
 
 use curve25519_dalek::{RistrettoPoint, Scalar};
+use nullivote::Election;
+use nullivote::Element;
 use nullivote::ballot::{Ballot, prepare};
-use nullivote::board::{
-    Board, Close, Entry, Payload, RefusalCode, SigningKey, Statement, sign_close, verify_chain,
-};
 use nullivote::credential::{CredentialCode, CredentialSecret, Roll};
-use nullivote::election::Election;
-use nullivote::group::Element;
+use nullivote::hazmat::SecretScalar;
 use nullivote::manifest::{Authorities, Manifest};
 use nullivote::record::ElectionResult;
-use nullivote::secret::SecretScalar;
 use nullivote::simulation::{Offices, Scenario, leadership};
 use nullivote::tally::Tally;
 use nullivote::trustee::{
     BoardHead, DecryptionRun, TrusteeError, TrusteeIndex, TrusteeKey, combine, run_ceremony,
 };
 use nullivote::verifier::{Silent, verify};
+use nullivote::{
+    AuthorityKey,
+    board::{Board, Close, Entry, Payload, RefusalCode, Statement, sign_close, verify_chain},
+};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 
@@ -35,8 +36,8 @@ const TRUSS: [u32; 2] = [1, 0];
 const SUNAK: [u32; 2] = [0, 1];
 
 /// A signing key of a fixed secret (the board's, the administrator's).
-fn signing_key(secret: u64) -> SigningKey {
-    SigningKey::from_secret(SecretScalar::new(Scalar::from(secret))).unwrap()
+fn signing_key(secret: u64) -> AuthorityKey {
+    AuthorityKey::from_secret(SecretScalar::new(Scalar::from(secret))).unwrap()
 }
 
 const BOARD_SECRET: u64 = 0xb0a4d;
@@ -54,8 +55,7 @@ struct Election3 {
 fn setup() -> Election3 {
     let mut rng = ChaCha20Rng::seed_from_u64(22);
     let intake = SecretScalar::new(Scalar::from(4242u64));
-    let intake_key =
-        Element::from_point(RistrettoPoint::mul_base(intake.expose()), "intake").unwrap();
+    let intake_key = Element::from_point(RistrettoPoint::mul_base(intake.expose())).unwrap();
     let authorities = Authorities {
         board: signing_key(BOARD_SECRET).public(),
         administrator: signing_key(ADMINISTRATOR_SECRET).public(),
@@ -95,7 +95,7 @@ fn setup() -> Election3 {
 fn board_of(
     election: &Election,
     ballots: &[&Ballot],
-) -> (BoardHead, Vec<nullivote::elgamal::CiphertextSum>) {
+) -> (BoardHead, Vec<nullivote::hazmat::CiphertextSum>) {
     let mut board = Board::new(election.clone(), signing_key(BOARD_SECRET)).unwrap();
     for b in ballots {
         board.submit((*b).clone()).unwrap();
@@ -275,7 +275,7 @@ fn dropping_superseded_ballots_after_the_decryption_fails_v10() {
         honest.roll.clone(),
     );
 
-    let doctor = |administrator: Option<&SigningKey>| {
+    let doctor = |administrator: Option<&AuthorityKey>| {
         let mut doctored = honest.clone();
         let mut previous = honest.header.base_hash;
         let mut entries: Vec<Entry> = Vec::new();

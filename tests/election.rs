@@ -23,21 +23,16 @@ use proptest::prelude::*;
 use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
 
+use nullivote::Element;
+use nullivote::ballot::Nullifier;
 use nullivote::ballot::{Ballot, BallotError, TrackingCode, prepare};
-use nullivote::board::{
-    Board, ChainProblem, Close, Entry, Payload, Receipt, Refusal, RefusalCode, RefusalEntry,
-    Refused, SigningKey, Statement, Submission, sign_close, verify_chain,
-};
+use nullivote::board::{CastBallot, Decision, Reason, decide};
 use nullivote::credential::{CredentialCode, CredentialSecret, Roll};
-use nullivote::dlog::{DiscreteLog, DlogError};
-use nullivote::election::{BaseHash, Election};
-use nullivote::elgamal::{CiphertextSum, ElectionKey};
-use nullivote::group::Element;
+use nullivote::hazmat::SecretScalar;
+use nullivote::hazmat::{CiphertextSum, ElectionKey};
+use nullivote::hazmat::{DiscreteLog, DlogError};
 use nullivote::manifest::{Authorities, Channel, ChannelRule, Manifest};
-use nullivote::nullifier::Nullifier;
-use nullivote::precedence::{CastBallot, Decision, Reason, decide};
 use nullivote::record::ElectionRecord;
-use nullivote::secret::SecretScalar;
 use nullivote::simulation::{
     Behaviour, Offices, Scenario, Simulation, SimulationError, leadership,
 };
@@ -46,6 +41,14 @@ use nullivote::trustee::{
     BoardHead, TrusteeError, TrusteeIndex, TrusteeKey, combine, run_ceremony,
 };
 use nullivote::verifier::{Report, Silent, verify};
+use nullivote::{
+    AuthorityKey,
+    board::{
+        Board, ChainProblem, Close, Entry, Payload, Receipt, Refusal, RefusalCode, RefusalEntry,
+        Refused, Statement, Submission, sign_close, verify_chain,
+    },
+};
+use nullivote::{BaseHash, Election};
 
 // =============================================================================================
 // Small elections with a known election secret, built through the public API
@@ -71,16 +74,16 @@ fn rng(seed: u64) -> ChaCha20Rng {
 
 /// `k·G` as an element (k ≠ 0).
 fn element(k: u64) -> Element {
-    Element::from_point(RistrettoPoint::mul_base(&Scalar::from(k)), "test").unwrap()
+    Element::from_point(RistrettoPoint::mul_base(&Scalar::from(k))).unwrap()
 }
 
-fn intake() -> SecretScalar {
-    SecretScalar::new(Scalar::from(INTAKE_SECRET))
+fn intake() -> AuthorityKey {
+    signing_key(INTAKE_SECRET)
 }
 
-/// The signing key of `secret` (a `SigningKey` is not `Clone`: each use makes its own).
-fn signing_key(secret: u64) -> SigningKey {
-    SigningKey::from_secret(SecretScalar::new(Scalar::from(secret))).unwrap()
+/// The signing key of `secret` (a `AuthorityKey` is not `Clone`: each use makes its own).
+fn signing_key(secret: u64) -> AuthorityKey {
+    AuthorityKey::from_secret(SecretScalar::new(Scalar::from(secret))).unwrap()
 }
 
 /// The board's and the administrator's keys of the small elections.
@@ -274,7 +277,7 @@ fn reason_of(rule: ChannelRule) -> Reason {
 fn rechain(
     election: &Election,
     entries: &mut [Entry],
-    administrator: Option<&SigningKey>,
+    administrator: Option<&AuthorityKey>,
 ) -> BaseHash {
     let mut previous = *election.base_hash();
     for (i, entry) in entries.iter_mut().enumerate() {
@@ -302,7 +305,7 @@ fn election_of(record: &ElectionRecord) -> Election {
 /// A forger who controls the board (its key) after changing a record's board: re-links it
 /// ([`rechain`], re-signing the closes with the administrator's key if they hold it too), and
 /// publishes the new head and entry count with the board's signature of them.
-fn reseal(record: &mut ElectionRecord, board: &SigningKey, administrator: Option<&SigningKey>) {
+fn reseal(record: &mut ElectionRecord, board: &AuthorityKey, administrator: Option<&AuthorityKey>) {
     let election = election_of(record);
     let head = rechain(&election, &mut record.board, administrator);
     record.header.board_head = head;
@@ -1151,8 +1154,8 @@ fn case_21_unauthenticated_or_late_postal_ballot_supersedes_nothing() {
         }))
     );
     let mut forged = unsigned.clone();
-    let impostor = SecretScalar::new(Scalar::from(0xbad_u64));
-    forged.countersignature = Some(nullivote::ballot::build::countersign(
+    let impostor = AuthorityKey::from_secret(SecretScalar::new(Scalar::from(0xbad_u64))).unwrap();
+    forged.countersignature = Some(nullivote::hazmat::countersign(
         &forged,
         &s.election,
         &impostor,
@@ -1234,7 +1237,7 @@ fn case_21_unauthenticated_or_late_postal_ballot_supersedes_nothing() {
     // the chain), is caught. On their own they cannot sign the close of voting that follows for
     // its new previous head: it is refused too. With the administrator's key as well, only the
     // late ballot is refused.
-    let posted = |administrator: Option<&SigningKey>| {
+    let posted = |administrator: Option<&AuthorityKey>| {
         let mut entries = closed.entries().to_vec();
         entries[2].payload = Payload::Ballot(Box::new(late.clone()));
         let head = rechain(&s.election, &mut entries, administrator);

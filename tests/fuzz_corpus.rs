@@ -26,17 +26,23 @@ use std::path::{Path, PathBuf};
 
 use curve25519_dalek::ristretto::RistrettoPoint;
 use curve25519_dalek::scalar::Scalar;
+use nullivote::Element;
 use nullivote::ballot::{Ballot, ChallengedBallot, SpoiledBallot};
-use nullivote::board::store::{DurableBoard, HEADER_LEN, LOG_FILE, StoreError};
 use nullivote::board::{Close, ENTRY_TAG};
-use nullivote::codec::Wire;
 use nullivote::credential::Roll;
-use nullivote::group::Element;
+use nullivote::hazmat::SecretScalar;
+use nullivote::hazmat::Wire;
+use nullivote::hazmat::{
+    proofs::RangeProof, proofs::RangeStatement, proofs::RangeWitness, proofs::SchnorrProof,
+    proofs::SchnorrStatement,
+};
+use nullivote::hazmat::{transcript::election_transcript, transcript::purpose};
 use nullivote::manifest::{Authorities, Manifest};
-use nullivote::proofs::{RangeProof, RangeStatement, RangeWitness, SchnorrProof, SchnorrStatement};
-use nullivote::secret::SecretScalar;
-use nullivote::transcript::{election_transcript, purpose};
 use nullivote::trustee::{self, TrusteeIndex};
+use nullivote::{
+    board::{DurableBoard, LOG_FILE, StoreError},
+    hazmat::board::HEADER_LEN,
+};
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng;
 use serde_json::Value;
@@ -339,7 +345,7 @@ fn seeds() -> Vec<(&'static str, Seeds)> {
     add("schnorr_proof", "json", quoted(&countersignature));
     let x = SecretScalar::new(Scalar::from(1234567u64));
     let statement = SchnorrStatement {
-        public: Element::from_point(RistrettoPoint::mul_base(x.expose()), "p").expect("P"),
+        public: Element::from_point(RistrettoPoint::mul_base(x.expose())).expect("P"),
     };
     let mut t = election_transcript(purpose::COUNTERSIGNATURE, &[7; 32]);
     let proof = SchnorrProof::prove(&x, &statement, &mut t, &mut ChaCha20Rng::seed_from_u64(1));
@@ -756,9 +762,8 @@ fn full_board(ballots: &Value, challenged: &ChallengedBallot) -> (Vec<u8>, Vec<u
 /// Every saved secret of trustee 1 of a 3-of-5 ceremony for the
 /// leadership manifest, from seeded RNGs, and one with an unknown kind.
 fn trustee_secrets() -> Vec<(&'static str, Vec<u8>)> {
-    let key = |k: u8| {
-        Element::from_point(RistrettoPoint::mul_base(&Scalar::from(k)), "a").expect("a key")
-    };
+    let key =
+        |k: u8| Element::from_point(RistrettoPoint::mul_base(&Scalar::from(k))).expect("a key");
     let authorities = Authorities {
         board: key(6),
         administrator: key(7),
@@ -789,7 +794,7 @@ fn trustee_secrets() -> Vec<(&'static str, Vec<u8>)> {
     let mut unknown = key.to_secret_bytes().to_vec();
     unknown[5] = 7;
     // The key after its one decryption (its saved state records the board head).
-    let election = nullivote::election::Election::new(
+    let election = nullivote::Election::new(
         manifest.clone(),
         public.election_key(),
         public.ceremony_digest(),
@@ -801,7 +806,7 @@ fn trustee_secrets() -> Vec<(&'static str, Vec<u8>)> {
     let mut decrypted =
         trustee::TrusteeKey::from_secret_bytes(&key.to_secret_bytes()).expect("a key");
     let head = trustee::BoardHead::new(*election.base_hash(), 3);
-    let tally = [nullivote::elgamal::CiphertextSum::zero()];
+    let tally = [nullivote::hazmat::CiphertextSum::zero()];
     decrypted
         .decrypt_share(&election, &head, &tally, &mut rng)
         .expect("a share");

@@ -17,12 +17,12 @@ use std::fs;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use nullivote::EncodingError;
 use nullivote::ballot::{Ballot, ChallengedBallot, SpoiledBallot};
-use nullivote::codec::Wire;
 use nullivote::credential::{MAX_ROLL, Roll, RollError};
-use nullivote::error::EncodingError;
+use nullivote::hazmat::Wire;
+use nullivote::hazmat::proofs::RangeProof;
 use nullivote::manifest::{MAX_CONTESTS, MAX_OPTIONS, Manifest};
-use nullivote::proofs::RangeProof;
 use nullivote::record::ElectionRecord;
 use nullivote::verifier::{Silent, verify};
 use serde_json::Value;
@@ -492,7 +492,7 @@ fn json_nested_ten_thousand_levels() {
 
 fn roll_header(count: u32) -> Vec<u8> {
     let mut out = Roll::MAGIC.to_vec();
-    out.extend_from_slice(&nullivote::transcript::PROTOCOL_VERSION.to_be_bytes());
+    out.extend_from_slice(&nullivote::hazmat::transcript::PROTOCOL_VERSION.to_be_bytes());
     out.extend_from_slice(&count.to_be_bytes());
     out
 }
@@ -638,7 +638,7 @@ fn trustee_secrets_claiming_the_largest_policy() {
     // "NVK" ‖ version ‖ kind ‖ n ‖ k ‖ i ‖ manifest digest ‖ ...
     let frame = |kind: u8, n: u16, k: u16| {
         let mut out = b"NVK".to_vec();
-        out.extend_from_slice(&nullivote::transcript::PROTOCOL_VERSION.to_be_bytes());
+        out.extend_from_slice(&nullivote::hazmat::transcript::PROTOCOL_VERSION.to_be_bytes());
         out.push(kind);
         out.extend_from_slice(&n.to_be_bytes());
         out.extend_from_slice(&k.to_be_bytes());

@@ -15,17 +15,18 @@ use curve25519_dalek::scalar::Scalar;
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 
+use nullivote::AuthorityKey;
+use nullivote::Election;
+use nullivote::Element;
+use nullivote::ballot::Eligibility;
 use nullivote::ballot::{Ballot, BallotError, prepare, verify_batch};
 use nullivote::board::{Payload, cast_ballots};
-use nullivote::codec::Wire;
 use nullivote::credential::{CredentialCode, CredentialSecret, Roll};
-use nullivote::election::Election;
-use nullivote::elgamal::ElectionKey;
-use nullivote::group::Element;
+use nullivote::hazmat::ElectionKey;
+use nullivote::hazmat::SecretScalar;
+use nullivote::hazmat::Wire;
 use nullivote::manifest::{Authorities, Manifest};
-use nullivote::nullifier::Eligibility;
 use nullivote::record::ElectionRecord;
-use nullivote::secret::SecretScalar;
 use nullivote::simulation::{Scenario, leadership};
 use nullivote::verifier::{Report, Silent, verify};
 
@@ -50,11 +51,11 @@ fn pool(threads: usize) -> rayon::ThreadPool {
 
 /// `k·G` as an element (k ≠ 0).
 fn element(k: u64) -> Element {
-    Element::from_point(RistrettoPoint::mul_base(&Scalar::from(k)), "test").unwrap()
+    Element::from_point(RistrettoPoint::mul_base(&Scalar::from(k))).unwrap()
 }
 
-fn intake() -> SecretScalar {
-    SecretScalar::new(Scalar::from(0xa11ce_u64))
+fn intake() -> AuthorityKey {
+    AuthorityKey::from_secret(SecretScalar::new(Scalar::from(0xa11ce_u64))).unwrap()
 }
 
 /// The leadership election (online, and postal countersigned by the intake) with `voters`

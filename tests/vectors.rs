@@ -15,24 +15,26 @@ use std::path::PathBuf;
 
 use curve25519_dalek::ristretto::RistrettoPoint;
 use curve25519_dalek::scalar::Scalar;
+use nullivote::BaseHash;
+use nullivote::Election;
+use nullivote::Element;
 use nullivote::ballot::{
     Ballot, BallotError, ChallengedBallot, Opening, SpoiledBallot, prepare, verify_batch,
 };
-use nullivote::board::{
-    Close, Entry, Payload, Receipt, RefusalEntry, Signature, SigningKey, Statement, check_close,
-    sign_close,
-};
-use nullivote::codec::Wire;
 use nullivote::credential::{CredentialCode, CredentialSecret, PublicCredential, Roll};
-use nullivote::dlog::DiscreteLog;
-use nullivote::election::BaseHash;
-use nullivote::election::Election;
-use nullivote::elgamal::{Ciphertext, ElectionKey};
-use nullivote::group::Element;
+use nullivote::hazmat::DiscreteLog;
+use nullivote::hazmat::SecretScalar;
+use nullivote::hazmat::Wire;
+use nullivote::hazmat::proofs::Msm;
+use nullivote::hazmat::{Ciphertext, ElectionKey};
+use nullivote::hazmat::{transcript::election_transcript, transcript::purpose};
 use nullivote::manifest::{Authorities, Manifest};
-use nullivote::proofs::Msm;
-use nullivote::secret::SecretScalar;
-use nullivote::transcript::{election_transcript, purpose};
+use nullivote::{
+    AuthorityKey,
+    board::{
+        Close, Entry, Payload, Receipt, RefusalEntry, Signature, Statement, check_close, sign_close,
+    },
+};
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng;
 use serde_json::Value;
@@ -91,7 +93,7 @@ fn h(b: impl AsRef<[u8]>) -> String {
 }
 
 fn key_of(secret: u64) -> Element {
-    Element::from_point(RistrettoPoint::mul_base(&Scalar::from(secret)), "key").unwrap()
+    Element::from_point(RistrettoPoint::mul_base(&Scalar::from(secret))).unwrap()
 }
 
 /// The board's and the administrator's keys a vector file names (`board_key`,
@@ -108,8 +110,8 @@ fn authorities_of(v: &Value) -> Authorities {
     }
 }
 
-fn signing_key_of(secret: &Value) -> SigningKey {
-    SigningKey::from_secret(SecretScalar::new(Scalar::from(uint(secret)))).unwrap()
+fn signing_key_of(secret: &Value) -> AuthorityKey {
+    AuthorityKey::from_secret(SecretScalar::new(Scalar::from(uint(secret)))).unwrap()
 }
 
 #[test]
@@ -138,7 +140,7 @@ fn the_vector_directory_holds_every_file() {
 struct Fixture {
     election: Election,
     secrets: Vec<CredentialSecret>,
-    authority: SecretScalar,
+    authority: AuthorityKey,
     reference: reference::RefElection,
 }
 
@@ -161,7 +163,7 @@ fn fixture(f: &Value) -> Fixture {
     let key = key_of(uint(&f["election_key_secret_u64_test_only_secret"]));
     assert_eq!(h(key.as_bytes()), text(&f["election_key"]));
     assert_eq!(
-        Element::from_bytes(&bytes(&f["election_key"]), "k").unwrap(),
+        Element::from_bytes(&bytes(&f["election_key"])).unwrap(),
         key
     );
 
@@ -205,7 +207,8 @@ fn fixture(f: &Value) -> Fixture {
     Fixture {
         election,
         secrets,
-        authority: SecretScalar::new(Scalar::from(authority_secret)),
+        authority: AuthorityKey::from_secret(SecretScalar::new(Scalar::from(authority_secret)))
+            .unwrap(),
         reference,
     }
 }
@@ -390,7 +393,7 @@ fn leadership_manifest_json_binary_and_digest() {
 fn elgamal_encryptions_sums_and_bounded_dlog() {
     let v = load("elgamal.json");
     let k = Scalar::from(uint(&v["election_key_secret_u64_test_only_secret"]));
-    let element = Element::from_bytes(&bytes(&v["election_key"]), "k").unwrap();
+    let element = Element::from_bytes(&bytes(&v["election_key"])).unwrap();
     assert_eq!(*element.point(), RistrettoPoint::mul_base(&k));
     let key = ElectionKey::new(element);
     let reference_key = reference::element(element.as_bytes()).unwrap();
@@ -731,15 +734,15 @@ fn section_1_constants() {
     let ell = bytes(&Value::from(
         "edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010",
     ));
-    assert!(nullivote::group::decode_scalar(&ell, "s").is_err());
+    assert!(nullivote::hazmat::decode_scalar(&ell, "s").is_err());
     assert!(reference::scalar(&ell).is_err());
     let mut ell_minus_one = ell.clone();
     ell_minus_one[0] -= 1;
     assert_eq!(
-        nullivote::group::decode_scalar(&ell_minus_one, "s").unwrap(),
+        nullivote::hazmat::decode_scalar(&ell_minus_one, "s").unwrap(),
         reference::scalar(&ell_minus_one).unwrap()
     );
-    assert!(Element::from_bytes(&[0u8; 32], "p").is_err());
+    assert!(Element::from_bytes(&[0u8; 32]).is_err());
     assert!(reference::element(&[0u8; 32]).is_err());
 }
 
@@ -1032,7 +1035,7 @@ fn board_receipts_final_head_closes_and_refusal_entries() {
     let administrator = signing_key_of(&v["administrator_secret_u64_test_only_secret"]);
     let signature = |v: &Value| Signature::decode(&bytes(v)).unwrap();
     // Signed by `key` byte for byte as the vector, verified under `public`, refused changed.
-    let check = |statement: &Statement, key: &SigningKey, public: &Element, case: &Value| {
+    let check = |statement: &Statement, key: &AuthorityKey, public: &Element, case: &Value| {
         let signed = key.sign(election, statement);
         assert_eq!(h(signed.encode()), text(&case["signature"]));
         assert_eq!(signed.verify(election, statement, public), Ok(()));
@@ -1062,12 +1065,12 @@ fn board_receipts_final_head_closes_and_refusal_entries() {
         .collect();
     for (i, ((entry, code), leaf)) in entries.iter().zip(digests("leaves")).enumerate() {
         assert_eq!(
-            nullivote::board::merkle::leaf(first + i as u64, entry, code),
+            nullivote::hazmat::board::leaf(first + i as u64, entry, code),
             leaf
         );
     }
     assert_eq!(
-        nullivote::board::merkle::root(&digests("leaves")),
+        nullivote::hazmat::board::root(&digests("leaves")),
         array32(&r["root"])
     );
     let receipts = Receipt::sign_batch(&board, election, first, &entries);

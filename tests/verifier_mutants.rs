@@ -14,31 +14,34 @@ use sha2::{Digest, Sha256};
 
 use std::sync::OnceLock;
 
+use nullivote::Election;
+use nullivote::Element;
 use nullivote::ballot::prepare;
+use nullivote::board::{CastBallot, Outcome, Reason};
 use nullivote::board::{ChainReplay, Close, Entry, Payload, Statement, sign_close, verify_chain};
-use nullivote::codec::Wire;
 use nullivote::credential::{CredentialCode, CredentialSecret, Roll};
-use nullivote::election::Election;
-use nullivote::elgamal::{Ciphertext, ElectionKey};
-use nullivote::group::Element;
-use nullivote::manifest::{Authorities, Contest, Manifest};
-use nullivote::precedence::{CastBallot, Outcome, Reason};
-use nullivote::proofs::batch::verify_batch;
-use nullivote::proofs::range::MAX_BRANCHES;
-use nullivote::proofs::{
-    DleqProof, DleqStatement, Msm, ProofError, RangeProof, RangeStatement, RangeWitness,
+use nullivote::hazmat::SecretScalar;
+use nullivote::hazmat::Wire;
+use nullivote::hazmat::proofs::MAX_BRANCHES;
+use nullivote::hazmat::proofs::verify_batch;
+use nullivote::hazmat::{Ciphertext, ElectionKey};
+use nullivote::hazmat::{
+    proofs::DleqProof, proofs::DleqStatement, proofs::Msm, proofs::ProofError, proofs::RangeProof,
+    proofs::RangeStatement, proofs::RangeWitness,
 };
+use nullivote::hazmat::{
+    transcript::domain, transcript::election_transcript, transcript::label, transcript::purpose,
+};
+use nullivote::manifest::{Authorities, Contest, Manifest};
 use nullivote::record::ElectionRecord;
-use nullivote::secret::SecretScalar;
 use nullivote::simulation::{Offices, Scenario, leadership};
 use nullivote::tally::{Tally, TallyError};
-use nullivote::transcript::{domain, election_transcript, label, purpose};
 use nullivote::verifier::{CheckReport, MAX_FAILURES_KEPT, Report, Silent, verify};
 use std::collections::HashMap;
 
 /// `k·G` as an element (k ≠ 0).
 fn element(k: u64) -> Element {
-    Element::from_point(RistrettoPoint::mul_base(&Scalar::from(k)), "test").unwrap()
+    Element::from_point(RistrettoPoint::mul_base(&Scalar::from(k))).unwrap()
 }
 
 /// Runs `f` in a rayon pool of `threads` threads, so that the split of a batch into chunks does
@@ -683,7 +686,7 @@ fn dleq_equations_are_weighted_independently() {
     assert_ne!(p2, g2 * x, "the statement is false");
     let commitment1 = g1 * r1;
     let commitment2 = (combined * r - commitment1) * inv;
-    let el = |p: RistrettoPoint| Element::from_point(p, "test").unwrap();
+    let el = |p: RistrettoPoint| Element::from_point(p).unwrap();
     let statement = DleqStatement {
         base1: el(g1),
         public1: el(p1),
@@ -748,7 +751,7 @@ fn range_equations_are_weighted_independently() {
     // A + λ·(B − m·G) = z·(G + λ·K)
     let a_ct = g * alpha + k * lambda;
     let b_ct = g * ((z - alpha + lambda * Scalar::from(m)) * inv) + k * (z - Scalar::ONE);
-    let el = |p: RistrettoPoint| Element::from_point(p, "test").unwrap();
+    let el = |p: RistrettoPoint| Element::from_point(p).unwrap();
     let ciphertexts = [Ciphertext {
         a: el(a_ct),
         b: el(b_ct),

@@ -14,12 +14,12 @@ use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::{RngCore, SeedableRng};
 use rayon::prelude::*;
 
+use nullivote::Election;
+use nullivote::Element;
 use nullivote::ballot::Ballot;
+use nullivote::ballot::Eligibility;
 use nullivote::board::{Entry, Payload};
-use nullivote::election::Election;
-use nullivote::group::Element;
-use nullivote::nullifier::Eligibility;
-use nullivote::proofs::Msm;
+use nullivote::hazmat::proofs::Msm;
 
 /// The points a verifier decompresses to decode `ballot`: its nullifier, two per ciphertext, two
 /// per branch of every range proof, the eligibility proof's roll entry and two commitments, and

@@ -3,11 +3,11 @@
 use curve25519_dalek::constants::RISTRETTO_BASEPOINT_TABLE;
 use curve25519_dalek::scalar::Scalar;
 use nullivote::credential::{CredentialCode, CredentialSecret, Roll};
-use nullivote::election::Election;
-use nullivote::elgamal::ElectionKey;
-use nullivote::group::Element;
+use nullivote::Election;
+use nullivote::hazmat::ElectionKey;
+use nullivote::Element;
 use nullivote::manifest::{Authorities, Channel, ChannelRule, Contest, Manifest, TrusteePolicy};
-use nullivote::secret::SecretScalar;
+use nullivote::hazmat::SecretScalar;
 use rand_chacha::ChaCha20Rng;
 use rand_core::{CryptoRng, RngCore, SeedableRng};
 
@@ -66,7 +66,7 @@ pub fn scalar(rng: &mut impl RngCore) -> Scalar {
 
 /// `s·G` as an element.
 pub fn element(s: &Scalar) -> Element {
-    Element::from_point(RISTRETTO_BASEPOINT_TABLE * s, "ct").expect("non-zero scalar")
+    Element::from_point(RISTRETTO_BASEPOINT_TABLE * s).expect("non-zero scalar")
 }
 
 /// The board's and the administrator's keys of the manifests here: public keys of fixed
@@ -213,7 +213,7 @@ pub fn evaluate(coefficients: &[[u8; 32]], at: u16) -> Scalar {
 /// `prefix(p) = u64be(9) ‖ "nullivote" ‖ u16be(version) ‖ u64be(len p) ‖ p`, the prefix of every
 /// trustee digest (spec §10), recomputed here from its definition.
 pub fn trustee_prefix(purpose: &[u8]) -> Vec<u8> {
-    use nullivote::transcript::{PROTOCOL_VERSION, TRANSCRIPT_LABEL};
+    use nullivote::hazmat::{transcript::PROTOCOL_VERSION, transcript::TRANSCRIPT_LABEL};
     let mut out = Vec::new();
     out.extend_from_slice(&(TRANSCRIPT_LABEL.len() as u64).to_be_bytes());
     out.extend_from_slice(TRANSCRIPT_LABEL);

@@ -21,20 +21,17 @@ use curve25519_dalek::ristretto::RistrettoBasepointTable;
 use curve25519_dalek::scalar::Scalar;
 use merlin::Transcript;
 use nullivote::ballot::{Ballot, TrackingCode, prepare};
-use nullivote::board::{Close, Entry, Receipt, SigningKey, check_close, sign_close};
+use nullivote::{board::{Close, Entry, Receipt, check_close, sign_close}, AuthorityKey};
 use nullivote::manifest::{Authorities, Manifest};
-use nullivote::codec::Wire;
+use nullivote::hazmat::Wire;
 use nullivote::credential::{CredentialCode, CredentialSecret};
-use nullivote::elgamal::{Ciphertext, CiphertextSum, ElectionKey};
-use nullivote::group::Element;
-use nullivote::nullifier::Nullifier;
-use nullivote::proofs::{
-    DleqProof, DleqStatement, RangeProof, RangeStatement, RangeWitness, SchnorrProof,
-    SchnorrStatement,
-};
-use nullivote::secret::SecretScalar;
-use nullivote::transcript::{election_transcript, purpose};
-use nullivote::election::BaseHash;
+use nullivote::hazmat::{Ciphertext, CiphertextSum, ElectionKey};
+use nullivote::Element;
+use nullivote::ballot::Nullifier;
+use nullivote::hazmat::{proofs::DleqProof, proofs::DleqStatement, proofs::RangeProof, proofs::RangeStatement, proofs::RangeWitness, proofs::SchnorrProof, proofs::SchnorrStatement};
+use nullivote::hazmat::SecretScalar;
+use nullivote::hazmat::{transcript::election_transcript, transcript::purpose};
+use nullivote::BaseHash;
 use nullivote::trustee::{BoardHead, DecryptionShare, TrusteeIndex, combine, part1, run_ceremony};
 use nullivote_ct::fixtures::{self, PoisonRng, public_rng, scalar};
 use nullivote_ct::vg::{self, poison, poison_field, poison_raw, unpoison, unpoison_raw};
@@ -168,7 +165,7 @@ fn dleq(h: &mut Harness) {
         base1: Element::generator(),
         public1: fixtures::element(x.expose()),
         base2,
-        public2: Element::from_point(base2.point() * x.expose(), "p2").unwrap(),
+        public2: Element::from_point(base2.point() * x.expose()).unwrap(),
     };
     h.run("DleqProof::prove_with (fixed-base tables)", || {
         poison(&x);
@@ -275,8 +272,8 @@ fn credential_parsing(h: &mut Harness) {
 
 fn ballots(h: &mut Harness) {
     let mut rng = public_rng(6);
-    let authority = SecretScalar::new(scalar(&mut rng));
-    let voter = fixtures::voter(fixtures::two_contests(&authority), 60);
+    let authority = AuthorityKey::from_secret(SecretScalar::new(scalar(&mut rng))).expect("nonzero");
+    let voter = fixtures::voter(fixtures::two_contests(authority.expose_secret()), 60);
     let id = voter.election.manifest().election_id().to_owned();
     let choices_list: [[Vec<u32>; 2]; 3] = [
         [vec![1, 0], vec![0, 0, 0]],
@@ -301,11 +298,11 @@ fn ballots(h: &mut Harness) {
                 let mut prepared =
                     prepare(&voter.election, channel, &secret, &choices, &mut prng).expect("valid");
                 if channel == 1 {
-                    poison(&authority);
+                    poison(authority.expose_secret());
                     prepared
                         .countersign(&voter.election, &authority, &mut prng)
                         .expect("the channel's authority");
-                    unpoison(&authority);
+                    unpoison(authority.expose_secret());
                 }
                 let bytes = prepared.ballot().encode();
                 unpoison_raw(bytes.as_ptr(), bytes.len()); // the ballot is published
@@ -328,8 +325,8 @@ fn ballots(h: &mut Harness) {
 fn board_signatures(h: &mut Harness) {
     let mut rng = public_rng(8);
     let authority = SecretScalar::new(scalar(&mut rng));
-    let board = SigningKey::from_secret(SecretScalar::new(scalar(&mut rng))).expect("nonzero");
-    let administrator = SigningKey::from_secret(SecretScalar::new(scalar(&mut rng))).expect("nonzero");
+    let board = AuthorityKey::from_secret(SecretScalar::new(scalar(&mut rng))).expect("nonzero");
+    let administrator = AuthorityKey::from_secret(SecretScalar::new(scalar(&mut rng))).expect("nonzero");
     let offices = Authorities {
         board: board.public(),
         administrator: administrator.public(),
@@ -337,18 +334,18 @@ fn board_signatures(h: &mut Harness) {
     let manifest = Manifest::leadership(fixtures::element(authority.expose()), offices).expect("distinct keys");
     let election = fixtures::voter(manifest, 80).election;
 
-    h.run("SigningKey::sign (the board's receipt)", || {
-        poison(board.secret());
+    h.run("AuthorityKey::sign (the board's receipt)", || {
+        poison(board.expose_secret());
         let receipt = Receipt::sign(&board, &election, 7, BaseHash([0x11; 32]), TrackingCode([0x22; 32]));
-        unpoison(board.secret());
+        unpoison(board.expose_secret());
         unpoison(&receipt); // given to the voter
         receipt.verify(&election).expect("the board's receipt");
     });
-    h.run("SigningKey::sign (the administrator's close)", || {
+    h.run("AuthorityKey::sign (the administrator's close)", || {
         let previous = BaseHash([0x33; 32]);
-        poison(administrator.secret());
+        poison(administrator.expose_secret());
         let payload = sign_close(&administrator, &election, 9, previous, Close::Voting);
-        unpoison(administrator.secret());
+        unpoison(administrator.expose_secret());
         unpoison(&payload); // an entry of the board
         let entry = Entry { position: 9, previous, payload };
         check_close(&election, &entry).expect("the administrator's close");
@@ -376,7 +373,7 @@ fn trustees(h: &mut Harness) {
     let (mut keys, public, _) = run_ceremony(policy, &manifest, &mut rng).expect("ceremony");
     let voter_secret = CredentialSecret::derive(&CredentialCode::generate(&mut rng), manifest.election_id());
     let roll = nullivote::credential::Roll::new(vec![voter_secret.public()]).unwrap();
-    let election = nullivote::election::Election::new(
+    let election = nullivote::Election::new(
         manifest.clone(),
         public.election_key(),
         public.ceremony_digest(),

@@ -4,7 +4,7 @@
 //!
 //! The secret types: `SecretScalar`, `CredentialCode`, `CredentialSecret`, `RangeWitness`,
 //! `PreparedBallot`, `TrusteeKey`, `round1..=round4::SecretPackage`, and the board's and the
-//! administrator's `SigningKey`.
+//! administrator's `AuthorityKey`.
 //!
 //! The shares of the key ceremony travel sealed, in a public `round3::Package` (broadcast): its
 //! `Debug` and JSON must show none of the plaintext shares `f_i(l)`, no coefficient and no
@@ -16,15 +16,12 @@
 
 use curve25519_dalek::scalar::Scalar;
 use nullivote::ballot::{PreparedBallot, prepare};
-use nullivote::board::SigningKey;
-use nullivote::codec::Wire;
+use nullivote::AuthorityKey;
+use nullivote::hazmat::Wire;
 use nullivote::credential::{CredentialCode, CredentialSecret};
-use nullivote::proofs::RangeWitness;
-use nullivote::secret::SecretScalar;
-use nullivote::trustee::{
-    TrusteeIndex, TrusteeKey, finish, part1, part2, part3, part4, resolve_complaints, round1,
-    round2, round3, round4,
-};
+use nullivote::hazmat::proofs::RangeWitness;
+use nullivote::hazmat::SecretScalar;
+use nullivote::trustee::{TrusteeIndex, TrusteeKey, finish, part1, part2, part3, part4, resolve_complaints, round1, round2, round3, round4};
 use nullivote_ct::fixtures::{self, public_rng, scalar};
 use zeroize::Zeroize;
 
@@ -132,7 +129,7 @@ macro_rules! traits_of {
 #[test]
 fn the_trait_probe_works() {
     // `Element` has all five; `Scalar` (dalek without its serde feature) Clone and Copy only.
-    let element = traits_of!(nullivote::group::Element);
+    let element = traits_of!(nullivote::Element);
     assert_eq!(element.map(|(_, b)| b), [true; 5], "probe self-test on Element");
     let scalar = traits_of!(Scalar);
     assert_eq!(
@@ -155,7 +152,7 @@ fn no_secret_type_is_clone_copy_display_or_serde() {
         ("round2::SecretPackage", traits_of!(round2::SecretPackage)),
         ("round3::SecretPackage", traits_of!(round3::SecretPackage)),
         ("round4::SecretPackage", traits_of!(round4::SecretPackage)),
-        ("SigningKey", traits_of!(SigningKey)),
+        ("AuthorityKey", traits_of!(AuthorityKey)),
     ];
     let offending: Vec<String> = all
         .iter()
@@ -251,7 +248,7 @@ fn rounds() -> Rounds {
 /// `SHA-256(prefix("trustee-reveals") ‖ md ‖ u16be(n) ‖ u16be(k) ‖ h_1 ‖ … ‖ h_n
 /// ‖ [u16be(i) ‖ C_{i,0..k} ‖ π_{i,0..k} ‖ E_i ‖ π^E_i] for i = 1..=n)`.
 fn reveals_digest(r: &Rounds) -> [u8; 32] {
-    use nullivote::transcript::purpose;
+    use nullivote::hazmat::transcript::purpose;
     use sha2::{Digest, Sha256};
     let (n, k) = (r.p1.len() as u16, r.coefficients[0].len() as u16);
     let mut h = Sha256::new();
@@ -284,7 +281,7 @@ fn reveals_digest(r: &Rounds) -> [u8; 32] {
 fn open_sealed(r: &Rounds, package: &round3::Package, l: u16) -> (Vec<u8>, [u8; 32]) {
     use chacha20poly1305::aead::{AeadInPlace, KeyInit};
     use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce, Tag};
-    use nullivote::transcript::purpose;
+    use nullivote::hazmat::transcript::purpose;
     let i = package.dealer().get();
     let mut mine = package.shares().iter().filter(|s| s.to().get() == l);
     let sealed = mine.next().expect("a share for l").share().encode();
@@ -328,7 +325,7 @@ fn share_of_key(key: &TrusteeKey) -> [u8; 32] {
 fn decrypt_with_first_key(r: &mut Rounds) -> [u8; 32] {
     let mut rng = public_rng(92);
     let voter = CredentialSecret::derive(&CredentialCode::generate(&mut rng), r.manifest.election_id());
-    let election = nullivote::election::Election::new(
+    let election = nullivote::Election::new(
         r.manifest.clone(),
         r.public.election_key(),
         r.public.ceremony_digest(),
@@ -338,10 +335,10 @@ fn decrypt_with_first_key(r: &mut Rounds) -> [u8; 32] {
     let aggregates: Vec<_> = (0..2u64)
         .map(|v| {
             let c = joint.encrypt(&Scalar::from(v), &scalar(&mut rng));
-            nullivote::elgamal::Ciphertext::sum([&c])
+            nullivote::hazmat::Ciphertext::sum([&c])
         })
         .collect();
-    let head = nullivote::trustee::BoardHead::new(nullivote::election::BaseHash([0x5a; 32]), 3);
+    let head = nullivote::trustee::BoardHead::new(nullivote::BaseHash([0x5a; 32]), 3);
     r.keys[0].decrypt_share(&election, &head, &aggregates, &mut rng).unwrap();
     let saved = r.keys[0].to_secret_bytes();
     assert_eq!(saved.len(), TrusteeKey::DECRYPTED_SECRET_LEN);
@@ -404,9 +401,9 @@ fn debug_of_every_secret_type_prints_no_secret() {
     assert_debug_hides("CredentialSecret", &secret, &[bytes(secret.expose())]);
 
     let x = scalar(&mut rng);
-    let key = SigningKey::from_secret(SecretScalar::new(x)).unwrap();
-    assert_debug_hides("SigningKey", &key, &[bytes(&x)]);
-    assert!(format!("{key:?}").contains(&key.public().to_string()), "SigningKey: Debug names its public key");
+    let key = AuthorityKey::from_secret(SecretScalar::new(x)).unwrap();
+    assert_debug_hides("AuthorityKey", &key, &[bytes(&x)]);
+    assert!(format!("{key:?}").contains(&key.public().to_string()), "AuthorityKey: Debug names its public key");
 
     let nonce = SecretScalar::new(scalar(&mut rng));
     let witness = RangeWitness::new(0xdead_beef, &nonce);

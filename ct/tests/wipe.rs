@@ -26,14 +26,12 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use curve25519_dalek::scalar::Scalar;
 use nullivote::ballot::prepare;
-use nullivote::board::SigningKey;
+use nullivote::AuthorityKey;
 use nullivote::credential::{CredentialCode, CredentialSecret};
-use nullivote::elgamal::{Ciphertext, CiphertextSum};
-use nullivote::proofs::RangeWitness;
-use nullivote::secret::SecretScalar;
-use nullivote::trustee::{
-    TrusteeIndex, finish, part1, part2, part3, part4, resolve_complaints,
-};
+use nullivote::hazmat::{Ciphertext, CiphertextSum};
+use nullivote::hazmat::proofs::RangeWitness;
+use nullivote::hazmat::SecretScalar;
+use nullivote::trustee::{TrusteeIndex, finish, part1, part2, part3, part4, resolve_complaints};
 use nullivote_ct::fixtures::{self, public_rng, scalar};
 
 // --- the watching allocator -----------------------------------------------------------------
@@ -251,22 +249,22 @@ fn dropping_secrets_wipes_them() {
     let mut boxed = Some(Box::new(RangeWitness::new(1, &nonce)));
     named("RangeWitness (drop)", &[&r], &plain, &mut || drop(boxed.take()));
 
-    // SigningKey (the board's, the administrator's): signing a receipt armed (its nonce is
+    // AuthorityKey (the board's, the administrator's): signing a receipt armed (its nonce is
     // derived from the transcript rekeyed with the secret), then the key dropped.
     let x = scalar(&mut rng);
-    let key = SigningKey::from_secret(SecretScalar::new(x)).unwrap();
+    let key = AuthorityKey::from_secret(SecretScalar::new(x)).unwrap();
     let authority = SecretScalar::new(scalar(&mut rng));
     let election = fixtures::voter(fixtures::leadership(&authority), 16).election;
-    named("SigningKey::sign (the call)", &[&b(&x)], &plain, &mut || {
+    named("AuthorityKey::sign (the call)", &[&b(&x)], &plain, &mut || {
         let statement = nullivote::board::Statement::FinalHead {
             entries: 3,
-            head: nullivote::election::BaseHash([0x5a; 32]),
+            head: nullivote::BaseHash([0x5a; 32]),
         };
         let signature = key.sign(&election, &statement);
         assert!(signature.verify(&election, &statement, &key.public()).is_ok());
     });
     let mut boxed = Some(Box::new(key));
-    named("SigningKey (drop)", &[&b(&x)], &plain, &mut || drop(boxed.take()));
+    named("AuthorityKey (drop)", &[&b(&x)], &plain, &mut || drop(boxed.take()));
 
     // prepare: the whole call armed, then the PreparedBallot dropped. Needles: x and every
     // nonce (learnt from an identical, challenged, ballot).
@@ -416,7 +414,7 @@ fn dropping_secrets_wipes_them() {
     let public = public.unwrap();
 
     // decrypt_share, armed, then the keys dropped.
-    let election = nullivote::election::Election::new(
+    let election = nullivote::Election::new(
         manifest.clone(),
         public.election_key(),
         public.ceremony_digest(),
@@ -429,7 +427,7 @@ fn dropping_secrets_wipes_them() {
             Ciphertext::sum([&c])
         })
         .collect();
-    let head = nullivote::trustee::BoardHead::new(nullivote::election::BaseHash([0x5a; 32]), 3);
+    let head = nullivote::trustee::BoardHead::new(nullivote::BaseHash([0x5a; 32]), 3);
     named("TrusteeKey::decrypt_share", &needles, &dkg_name, &mut || {
         for key in &mut keys {
             key.decrypt_share(&election, &head, &aggregates, &mut public_rng(14)).unwrap();

@@ -36,26 +36,34 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
+use nullivote::Election;
 use nullivote::ballot::{Ballot, ChallengedBallot, SpoiledBallot, verify_batch};
-use nullivote::board::store::{
-    DurableBoard, HEADER_LEN, LOG_FILE, MAGIC, MAX_RECORD_BODY, Recovery, StoreError, encode_record,
-};
-use nullivote::board::{ENTRY_TAG, Entry, Payload, Receipt, SigningKey};
-use nullivote::codec::{Wire, decode_hex};
 use nullivote::credential::Roll;
-use nullivote::election::Election;
-use nullivote::elgamal::{Ciphertext, CiphertextSum, ElectionKey};
-use nullivote::group::{Element, decode_scalar};
+use nullivote::hazmat::SecretScalar;
+use nullivote::hazmat::{Ciphertext, CiphertextSum, ElectionKey};
+use nullivote::hazmat::{Wire, decode_hex};
+use nullivote::hazmat::{
+    proofs::DleqProof, proofs::RangeProof, proofs::RangeStatement, proofs::SchnorrProof,
+};
+use nullivote::hazmat::{
+    transcript::PROTOCOL_VERSION, transcript::election_transcript, transcript::purpose,
+};
 use nullivote::manifest::Manifest;
-use nullivote::proofs::{DleqProof, RangeProof, RangeStatement, SchnorrProof};
 use nullivote::record::{
     Ceremony, DecryptionRecord, ElectionRecord, ElectionResult, RECORD_FORMAT, RecordHeader,
 };
-use nullivote::secret::SecretScalar;
 use nullivote::tally::Tally;
-use nullivote::transcript::{PROTOCOL_VERSION, election_transcript, purpose};
 use nullivote::trustee::{TrusteeKey, round1, round2, round3, round4};
 use nullivote::verifier::{Silent, verify};
+use nullivote::{
+    AuthorityKey,
+    board::{ENTRY_TAG, Entry, Payload, Receipt},
+};
+use nullivote::{Element, hazmat::decode_scalar};
+use nullivote::{
+    board::{DurableBoard, LOG_FILE, Recovery, StoreError},
+    hazmat::{board::HEADER_LEN, board::MAGIC, board::MAX_RECORD_BODY, board::encode_record},
+};
 
 /// A fuzz target: a name (its directory under `fuzz/corpus/` and its binary under
 /// `fuzz/fuzz_targets/`) and its function.
@@ -142,8 +150,8 @@ pub fn ballot_election() -> &'static Election {
             serde_json::from_str(BALLOT_VECTORS).expect("spec/vectors/ballot.json is JSON");
         let f = &vectors["fixture"];
         let manifest = Manifest::from_bytes(&fixture_hex(f, "manifest")).expect("fixture manifest");
-        let key = Element::from_bytes(&fixture_hex(f, "election_key"), "fixture")
-            .expect("fixture election key");
+        let key =
+            Element::from_bytes(&fixture_hex(f, "election_key")).expect("fixture election key");
         let ceremony: [u8; 32] = fixture_hex(f, "ceremony_digest")
             .try_into()
             .expect("fixture ceremony digest");
@@ -160,13 +168,13 @@ pub fn ballot_election() -> &'static Election {
 
 /// The signing key of the fixture's test-only secret `key` (`board_secret_u64_test_only_secret`
 /// or `administrator_secret_u64_test_only_secret`), checked against the manifest's key.
-fn fixture_signing_key(key: &str) -> SigningKey {
+fn fixture_signing_key(key: &str) -> AuthorityKey {
     let vectors: serde_json::Value =
         serde_json::from_str(BALLOT_VECTORS).expect("spec/vectors/ballot.json is JSON");
     let secret = vectors["fixture"][key]
         .as_u64()
         .unwrap_or_else(|| panic!("fixture: {key} is not an integer"));
-    let signing = SigningKey::from_secret(SecretScalar::new(Scalar::from(secret)))
+    let signing = AuthorityKey::from_secret(SecretScalar::new(Scalar::from(secret)))
         .unwrap_or_else(|| panic!("fixture: {key} is zero"));
     let authorities = ballot_election().manifest().authorities();
     let expected = if key.starts_with("board") {
@@ -182,12 +190,12 @@ fn fixture_signing_key(key: &str) -> SigningKey {
 }
 
 /// The board operator's key of the fixture election (`DurableBoard::open` takes it).
-pub fn fixture_board_key() -> SigningKey {
+pub fn fixture_board_key() -> AuthorityKey {
     fixture_signing_key("board_secret_u64_test_only_secret")
 }
 
 /// The administrator's key of the fixture election (it signs the closes of the seed boards).
-pub fn fixture_administrator_key() -> SigningKey {
+pub fn fixture_administrator_key() -> AuthorityKey {
     fixture_signing_key("administrator_secret_u64_test_only_secret")
 }
 
@@ -326,7 +334,7 @@ fn json_agrees<T: Serialize + DeserializeOwned + PartialEq>(value: &T) {
 
 /// `Element::from_bytes` (and its `Wire` and JSON forms).
 pub fn element(data: &[u8]) {
-    if let Ok(e) = Element::from_bytes(data, "fuzz") {
+    if let Ok(e) = Element::from_bytes(data) {
         assert_eq!(e.to_bytes()[..], data[..], "element re-encodes differently");
         assert_eq!(e.point().compress().as_bytes()[..], data[..]);
         json_agrees(&e);
@@ -799,7 +807,7 @@ fn log_shape(data: &[u8], base_hash: &[u8; 32]) -> LogShape {
 }
 
 /// Checks a board directory holding `log` against the recovery contract of
-/// `nullivote::board::store`, for the fixture election (opened with its board key):
+/// `nullivote::board`, for the fixture election (opened with its board key):
 ///
 /// * opening never panics, and never fails with `Io` (nothing here is a file-system failure);
 /// * a wrong header is `NotABoard` or `OtherElection`; a bad record with an intact record of a

@@ -13,7 +13,6 @@
 //! [`prepare`] returns a [`PreparedBallot`] that is either cast ([`PreparedBallot::cast`]) or
 //! challenged ([`PreparedBallot::challenge`]), never both: both consume it.
 
-use curve25519_dalek::constants::RISTRETTO_BASEPOINT_TABLE;
 use curve25519_dalek::scalar::Scalar;
 use merlin::Transcript;
 use rand_core::{CryptoRng, RngCore};
@@ -21,6 +20,7 @@ use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use super::challenge::{ChallengedBallot, Opening};
 use super::{Ballot, ContestBallot, EncryptedSelection, Version, encode_body};
+use crate::authority::AuthorityKey;
 use crate::credential::CredentialSecret;
 use crate::election::Election;
 use crate::manifest::Contest;
@@ -172,7 +172,7 @@ impl PreparedBallot {
     pub fn countersign<R: RngCore + CryptoRng>(
         &mut self,
         election: &Election,
-        authority: &SecretScalar,
+        authority: &AuthorityKey,
         rng: &mut R,
     ) -> Result<(), ChoiceError> {
         let channel = self.ballot.channel;
@@ -181,8 +181,8 @@ impl PreparedBallot {
             .channel(channel)
             .and_then(|c| c.authority)
             .ok_or(ChoiceError::NoAuthority { channel })?;
-        let public = RISTRETTO_BASEPOINT_TABLE * authority.expose();
-        if public != *expected.point() {
+        // A comparison of public keys: variable time is fine.
+        if authority.public() != expected {
             return Err(ChoiceError::WrongAuthority { channel });
         }
         self.ballot.countersignature = Some(countersign(&self.ballot, election, authority, rng));
@@ -237,17 +237,21 @@ pub(crate) fn countersignature_transcript(
 
 /// The Schnorr signature by `authority` over the body and eligibility proof of `ballot`, whoever
 /// `authority` is (a low-level primitive: [`PreparedBallot::countersign`] checks the key against
-/// the manifest).
+/// the manifest; tests and vectors reach it through [`crate::hazmat`]).
 pub fn countersign<R: RngCore + CryptoRng>(
     ballot: &Ballot,
     election: &Election,
-    authority: &SecretScalar,
+    authority: &AuthorityKey,
     rng: &mut R,
 ) -> SchnorrProof {
-    let public =
-        crate::group::Element::from_point_unchecked(RISTRETTO_BASEPOINT_TABLE * authority.expose());
+    let public = authority.public();
     let mut t = countersignature_transcript(election, ballot.channel, &ballot.signed_bytes());
-    SchnorrProof::prove(authority, &SchnorrStatement { public }, &mut t, rng)
+    SchnorrProof::prove(
+        authority.secret(),
+        &SchnorrStatement { public },
+        &mut t,
+        rng,
+    )
 }
 
 fn check_choices(contests: &[Contest], choices: &[Vec<u32>]) -> Result<(), ChoiceError> {

@@ -6,14 +6,19 @@
 //! whose transcript absorbs the whole body so that it signs the ballot; and, on channels that
 //! require it, the channel authority's countersignature.
 //!
-//! * [`build`]: making a ballot, [`PreparedBallot`], and the channel countersignature;
-//! * [`verify`]: the numbered checks B1–B9 ([`BallotError::check`]), alone and batched;
-//! * [`challenge`]: the Benaloh challenge (cast-as-intended).
+//! * making a ballot: [`prepare`] gives a [`PreparedBallot`]; a channel authority countersigns
+//!   it ([`crate::AuthorityKey::countersign`]);
+//! * verifying one: the numbered checks B1–B9 ([`Ballot::verify`], [`BallotError::check`]),
+//!   alone and batched ([`verify_batch`]);
+//! * the Benaloh challenge (cast-as-intended): [`PreparedBallot::challenge`],
+//!   [`SpoiledBallot`].
 
-pub mod build;
-pub mod challenge;
-pub mod verify;
+mod build;
+mod challenge;
+mod verify;
 
+pub use crate::nullifier::{Eligibility, Nullifier};
+pub use build::countersign;
 pub use build::{ChoiceError, PreparedBallot, prepare};
 pub use challenge::{ChallengeError, ChallengedBallot, Opening, SpoiledBallot, SpoiledSelection};
 pub use verify::{BallotError, verify_batch};
@@ -26,7 +31,6 @@ use crate::election::BaseHash;
 use crate::elgamal::Ciphertext;
 use crate::error::EncodingError;
 use crate::manifest::{MAX_CONTESTS, MAX_OPTIONS};
-use crate::nullifier::{Eligibility, Nullifier};
 use crate::proofs::{RangeProof, SchnorrProof};
 use crate::transcript::{PROTOCOL_VERSION, TRACKING_CODE_TAG};
 

@@ -271,7 +271,9 @@ fn countersignatures_are_checked() {
         unsigned.verify(&t.election),
         Err(BallotError::MissingCountersignature { channel: POSTAL })
     );
-    let impostor = SecretScalar::new(Scalar::from(666u32));
+    let impostor =
+        crate::authority::AuthorityKey::from_secret(SecretScalar::new(Scalar::from(666u32)))
+            .unwrap();
     let wrong = Ballot {
         countersignature: Some(build::countersign(
             &postal,
@@ -561,7 +563,8 @@ fn countersigning_checks_the_channel_and_the_key() {
         &mut test_rng(3),
     )
     .unwrap();
-    let impostor = SecretScalar::new(Scalar::from(7u8));
+    let impostor =
+        crate::authority::AuthorityKey::from_secret(SecretScalar::new(Scalar::from(7u8))).unwrap();
     assert_eq!(
         postal.countersign(&t.election, &impostor, &mut test_rng(4)),
         Err(ChoiceError::WrongAuthority { channel: POSTAL })
@@ -601,7 +604,12 @@ fn sum_terms_at_the_selections_points_equal_terms_on_the_sum() {
         crate::testing::test_authorities(9),
     )
     .unwrap();
-    let t = TestElection::with_manifest(manifest, 2, 9, SecretScalar::new(Scalar::from(7u8)));
+    let t = TestElection::with_manifest(
+        manifest,
+        2,
+        9,
+        crate::authority::AuthorityKey::from_secret(SecretScalar::new(Scalar::from(7u8))).unwrap(),
+    );
     let e = &t.election;
     let choices = [vec![1], vec![0, 1], vec![1, 0, 0, 1, 0]];
     let honest = prepare(e, ONLINE, &t.secrets[0], &choices, &mut test_rng(3))

@@ -87,8 +87,8 @@
 //!   folded into the record; `verify` refuses any other entry. A receipt (`--receipt-out`) is
 //!   never written into `DIR` either.
 //! * **Nothing reaches the terminal raw**: every line printed goes through `say!`/`warn!`,
-//!   which escape control, format and bidirectional characters (`nullivote::text::escape`),
-//!   and the JSON report through `nullivote::text::escape_json`.
+//!   which escape control, format and bidirectional characters (`nullivote::record::text::escape`),
+//!   and the JSON report through `nullivote::record::text::escape_json`.
 //! * **Nothing is decrypted but the recomputed tally**: `decrypt` and `publish` recompute the
 //!   tally from the board and refuse a `tally.json` that differs.
 //! * **One tally per trustee, of a head it confirmed**: `decrypt` prints the board head, the
@@ -124,7 +124,7 @@
 //! mistyped code).
 
 /// Prints one line on standard output with every control, format or separator character escaped
-/// ([`nullivote::text::escape`]): nothing an input, a record or a file name holds reaches the
+/// ([`nullivote::record::text::escape`]): nothing an input, a record or a file name holds reaches the
 /// terminal as a control (issue #22, finding 3). Every line the command line prints goes
 /// through this macro or [`warn!`].
 macro_rules! say {
@@ -132,7 +132,7 @@ macro_rules! say {
         println!()
     };
     ($($arg:tt)*) => {
-        println!("{}", nullivote::text::escape(&format!($($arg)*)))
+        println!("{}", nullivote::record::text::escape(&format!($($arg)*)))
     };
 }
 
@@ -142,7 +142,7 @@ macro_rules! warn {
         eprintln!()
     };
     ($($arg:tt)*) => {
-        eprintln!("{}", nullivote::text::escape(&format!($($arg)*)))
+        eprintln!("{}", nullivote::record::text::escape(&format!($($arg)*)))
     };
 }
 
@@ -158,16 +158,18 @@ mod files;
 mod member;
 #[path = "nullivote/setup.rs"]
 mod setup;
+#[path = "nullivote/terminal.rs"]
+mod terminal;
 #[path = "nullivote/voting.rs"]
 mod voting;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use crate::terminal::Bars;
 use clap::{ArgGroup, Args, Parser, Subcommand};
-use nullivote::election::BaseHash;
+use nullivote::BaseHash;
 use nullivote::record::ElectionRecord;
-use nullivote::terminal::Bars;
 use nullivote::verifier::{Options, Progress, Report, verify_dir_with};
 
 use crate::files::{Fail, Outcome};
@@ -731,10 +733,11 @@ fn verify_command(dir: &std::path::Path, expect: Option<&str>, json: bool) -> Ex
 }
 
 /// One JSON value on standard output, every control, format or separator character inside its
-/// strings written as a JSON escape ([`nullivote::text::escape_json`]): the same value, and
-/// nothing a terminal obeys.
+/// strings written as a JSON escape ([`nullivote::record::text::escape_json`]): the same value,
+/// and nothing a terminal obeys.
 fn print_json(value: &serde_json::Value) {
-    println!("{}", nullivote::text::escape_json(&value.to_string()));
+    use nullivote::record::text::escape_json;
+    println!("{}", escape_json(&value.to_string()));
 }
 
 /// The first or last line of a report on the anchor, or `None` when the record was anchored.

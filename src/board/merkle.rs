@@ -93,12 +93,14 @@ fn build(leaves: &[[u8; 32]], paths: &mut [MerklePath]) -> [u8; 32] {
 }
 
 /// The path of leaf `m` of `leaves`, from the leaf up.
+#[cfg(test)]
 pub fn path(m: usize, leaves: &[[u8; 32]]) -> MerklePath {
     let mut out = MerklePath::default();
     fill_path(m, leaves, &mut out);
     out
 }
 
+#[cfg(test)]
 fn fill_path(m: usize, leaves: &[[u8; 32]], out: &mut MerklePath) {
     if leaves.len() <= 1 {
         return;

@@ -26,21 +26,26 @@
 //!   where the record lets it, and whose signed receipt the submitter gets;
 //! * resubmitting an identical ballot returns its original receipt and adds nothing.
 
-pub mod evidence;
-pub mod merkle;
-pub mod refusal;
+mod evidence;
+pub(crate) mod merkle;
+mod refusal;
 mod rules;
-pub mod signature;
-pub mod store;
+mod signature;
+pub(crate) mod store;
 
+pub use crate::precedence::{CastBallot, Decision, Outcome, Reason, UnknownChannel, decide};
 pub use evidence::{EvidenceError, ReceiptStatus, SignedBoard, check_receipt};
+pub use merkle::MerklePath;
 pub use refusal::{RefusalCode, RefusalEntry, Submission};
 pub use rules::{BoardState, Refusal};
-pub use signature::{Close, Receipt, ReceiptError, Signature, SigningKey, Statement, equivocation};
+pub(crate) use signature::Deterministic;
+pub use signature::{Close, Receipt, ReceiptError, Signature, Statement, equivocation};
+pub use store::{DurableBoard, LOG_FILE, Recovery, StoreError, SubmitError};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::authority::AuthorityKey;
 use crate::ballot::{Ballot, SpoiledBallot, TrackingCode, verify_batch};
 use crate::codec::{Reader, Wire};
 use crate::election::{BaseHash, Election};
@@ -216,7 +221,7 @@ pub fn check_close(election: &Election, entry: &Entry) -> Result<(), Refusal> {
 /// The administrator's signed close for the entry at `position` after the entry whose digest is
 /// `previous` (the board's next position and head).
 pub fn sign_close(
-    administrator: &SigningKey,
+    administrator: &AuthorityKey,
     election: &Election,
     position: u64,
     previous: BaseHash,
@@ -269,7 +274,7 @@ pub enum BoardKeyError {
 /// appends with the board key the manifest names.
 pub struct Board {
     election: Election,
-    key: SigningKey,
+    key: AuthorityKey,
     entries: Vec<Entry>,
     head: BaseHash,
     state: BoardState,
@@ -280,7 +285,7 @@ impl Board {
     ///
     /// # Errors
     /// [`BoardKeyError::NotTheBoardKey`] if `key` is not the manifest's board key.
-    pub fn new(election: Election, key: SigningKey) -> Result<Self, BoardKeyError> {
+    pub fn new(election: Election, key: AuthorityKey) -> Result<Self, BoardKeyError> {
         Self::resume(election, key, Vec::new()).map_err(|e| match e {
             ResumeError::Key(k) => k,
             ResumeError::Chain(_) => unreachable!("an empty board has no chain to fail"),
@@ -295,7 +300,7 @@ impl Board {
     /// every problem of the chain, as [`verify_chain`] finds them.
     pub fn resume(
         election: Election,
-        key: SigningKey,
+        key: AuthorityKey,
         entries: Vec<Entry>,
     ) -> Result<Self, ResumeError> {
         if key.public() != election.manifest().authorities().board {
@@ -400,10 +405,10 @@ impl Board {
     }
 
     /// The signed answer to a submission.
-    fn answer(&self, outcome: Outcome) -> Result<Receipt, Box<Refused>> {
+    fn answer(&self, outcome: Admission) -> Result<Receipt, Box<Refused>> {
         match outcome {
-            Outcome::Entry(unsigned) => Ok(self.sign(unsigned)),
-            Outcome::Refused(refusal, unsigned) => Err(Box::new(Refused {
+            Admission::Entry(unsigned) => Ok(self.sign(unsigned)),
+            Admission::Refused(refusal, unsigned) => Err(Box::new(Refused {
                 refusal,
                 receipt: unsigned.map(|u| self.sign(u)),
             })),
@@ -443,9 +448,9 @@ impl Board {
         known: Result<u64, Refusal>,
         ballot: &Ballot,
         code: TrackingCode,
-    ) -> Outcome {
+    ) -> Admission {
         match known {
-            Ok(position) => Outcome::Entry(
+            Ok(position) => Admission::Entry(
                 self.unsigned_at(position)
                     .expect("a known ballot's position is on the board"),
             ),
@@ -485,7 +490,7 @@ impl Board {
             }
         }
         let first = self.entries.len() as u64;
-        let outcomes: Vec<Outcome> = ballots
+        let outcomes: Vec<Admission> = ballots
             .into_iter()
             .zip(invalid)
             .map(|(ballot, invalid)| {
@@ -505,7 +510,7 @@ impl Board {
         let appended: std::collections::BTreeMap<u64, Unsigned> = outcomes
             .iter()
             .filter_map(|o| match o {
-                Outcome::Entry(u) | Outcome::Refused(_, Some(u)) if u.position >= first => {
+                Admission::Entry(u) | Admission::Refused(_, Some(u)) if u.position >= first => {
                     Some((u.position, *u))
                 }
                 _ => None,
@@ -539,8 +544,8 @@ impl Board {
         outcomes
             .into_iter()
             .map(|outcome| match outcome {
-                Outcome::Entry(u) => Ok(take(u)),
-                Outcome::Refused(refusal, u) => Err(Box::new(Refused {
+                Admission::Entry(u) => Ok(take(u)),
+                Admission::Refused(refusal, u) => Err(Box::new(Refused {
                     refusal,
                     receipt: u.map(take),
                 })),
@@ -574,7 +579,7 @@ impl Board {
                 .map_err(Refusal::Challenge)
         });
         let outcome = match checked {
-            Ok(()) => Outcome::Entry(self.append(Payload::Spoiled(spoiled.clone()))),
+            Ok(()) => Admission::Entry(self.append(Payload::Spoiled(spoiled.clone()))),
             Err(refusal) => {
                 let cts = spoiled.contests.iter().flatten().map(|s| &s.ciphertext);
                 let component =
@@ -622,7 +627,7 @@ impl Board {
     /// As [`Board::close`].
     pub fn close_as(
         &mut self,
-        administrator: &SigningKey,
+        administrator: &AuthorityKey,
         close: Close,
     ) -> Result<Receipt, Refusal> {
         let payload = sign_close(
@@ -640,9 +645,9 @@ impl Board {
         code: TrackingCode,
         checked: Result<(), Refusal>,
         ballot: Ballot,
-    ) -> Outcome {
+    ) -> Admission {
         match checked {
-            Ok(()) => Outcome::Entry(self.append(Payload::Ballot(Box::new(ballot)))),
+            Ok(()) => Admission::Entry(self.append(Payload::Ballot(Box::new(ballot)))),
             Err(refusal) => {
                 let cts = ballot
                     .contests
@@ -659,10 +664,10 @@ impl Board {
 
     /// Appends the refusal entry, unless voting has closed: nothing follows the close of voting
     /// (the final head is signed), so a submission after it is refused without an entry.
-    fn refuse(&mut self, entry: RefusalEntry, refusal: Refusal) -> Outcome {
+    fn refuse(&mut self, entry: RefusalEntry, refusal: Refusal) -> Admission {
         let unsigned =
             (!self.voting_closed()).then(|| self.append(Payload::Refused(Box::new(entry))));
-        Outcome::Refused(refusal, unsigned)
+        Admission::Refused(refusal, unsigned)
     }
 }
 
@@ -675,7 +680,7 @@ struct Unsigned {
 }
 
 /// What a submission did, before its receipt is signed.
-enum Outcome {
+enum Admission {
     /// Appended (or found already on the board) the entry.
     Entry(Unsigned),
     /// Refused, with its refusal entry (none once voting has closed).
@@ -714,9 +719,68 @@ pub enum ResumeError {
     #[error(transparent)]
     Key(BoardKeyError),
     /// The chain does not verify.
-    #[error("the board's chain does not verify ({} problems)", .0.len())]
-    Chain(Vec<ChainError>),
+    #[error("the board's chain does not verify: {0}")]
+    Chain(ChainErrors),
 }
+
+/// Every [`ChainError`] of a board that does not verify, in order of position (never empty).
+///
+/// Displays the first three and the number of the others; dereferences to the slice of all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainErrors(Vec<ChainError>);
+
+impl ChainErrors {
+    /// Every error, in order of position.
+    pub fn into_vec(self) -> Vec<ChainError> {
+        self.0
+    }
+}
+
+impl core::ops::Deref for ChainErrors {
+    type Target = [ChainError];
+    fn deref(&self) -> &[ChainError] {
+        &self.0
+    }
+}
+
+impl<'a> IntoIterator for &'a ChainErrors {
+    type Item = &'a ChainError;
+    type IntoIter = core::slice::Iter<'a, ChainError>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl IntoIterator for ChainErrors {
+    type Item = ChainError;
+    type IntoIter = std::vec::IntoIter<ChainError>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl PartialEq<Vec<ChainError>> for ChainErrors {
+    fn eq(&self, other: &Vec<ChainError>) -> bool {
+        self.0 == *other
+    }
+}
+
+impl core::fmt::Display for ChainErrors {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        for (i, e) in self.0.iter().take(3).enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{e}")?;
+        }
+        match self.0.len().saturating_sub(3) {
+            0 => Ok(()),
+            more => write!(f, " (and {more} more)"),
+        }
+    }
+}
+
+impl std::error::Error for ChainErrors {}
 
 /// Where and how a published board breaks the rules.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -755,12 +819,12 @@ pub enum ChainProblem {
 /// found.
 ///
 /// # Errors
-/// Every [`ChainError`], in order of position.
+/// [`ChainErrors`]: every problem, in order of position.
 pub fn verify_chain(
     election: &Election,
     entries: &[Entry],
     head: Option<&BaseHash>,
-) -> Result<BoardState, Vec<ChainError>> {
+) -> Result<BoardState, ChainErrors> {
     let ballots: Vec<(usize, &Ballot)> = cast_ballots(entries).collect();
     let refs: Vec<&Ballot> = ballots.iter().map(|(_, b)| *b).collect();
     let mut invalid = std::collections::HashMap::new();
@@ -793,7 +857,7 @@ pub fn replay_chain(
     entries: &[Entry],
     head: Option<&BaseHash>,
     invalid: std::collections::HashMap<usize, crate::ballot::BallotError>,
-) -> Result<BoardState, Vec<ChainError>> {
+) -> Result<BoardState, ChainErrors> {
     let mut replay = ChainReplay::new(election);
     replay.feed(entries, invalid);
     replay.finish(head)
@@ -910,7 +974,7 @@ impl<'e> ChainReplay<'e> {
     ///
     /// # Errors
     /// Every [`ChainError`] found, in order of position.
-    pub fn finish(mut self, head: Option<&BaseHash>) -> Result<BoardState, Vec<ChainError>> {
+    pub fn finish(mut self, head: Option<&BaseHash>) -> Result<BoardState, ChainErrors> {
         if let Some(head) = head
             && *head != self.previous
         {
@@ -922,8 +986,36 @@ impl<'e> ChainReplay<'e> {
         if self.errors.is_empty() {
             Ok(self.state)
         } else {
-            Err(self.errors)
+            Err(ChainErrors(self.errors))
         }
+    }
+}
+
+/// What a record's board part is assembled from ([`crate::ElectionRecord::assemble`]).
+pub trait BoardSource {
+    /// Every entry, in order.
+    fn entries(&self) -> &[Entry];
+    /// The digest of the last entry (the base hash of an empty board).
+    fn head(&self) -> BaseHash;
+}
+
+impl BoardSource for Board {
+    fn entries(&self) -> &[Entry] {
+        Board::entries(self)
+    }
+
+    fn head(&self) -> BaseHash {
+        Board::head(self)
+    }
+}
+
+impl BoardSource for store::DurableBoard {
+    fn entries(&self) -> &[Entry] {
+        self.board().entries()
+    }
+
+    fn head(&self) -> BaseHash {
+        self.board().head()
     }
 }
 

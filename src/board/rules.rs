@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use crate::ballot::challenge::ChallengeError;
+use crate::ballot::ChallengeError;
 use crate::ballot::{Ballot, BallotError, SpoiledBallot, TrackingCode};
 use crate::election::Election;
 use crate::elgamal::Ciphertext;

@@ -23,12 +23,12 @@
 //! * The administrator signs each close for the position and previous head where it goes, so a
 //!   close cannot be moved: a prefix of a board with closes appended is not a valid board.
 
-use curve25519_dalek::constants::RISTRETTO_BASEPOINT_TABLE;
 use merlin::Transcript;
 use rand_core::{CryptoRng, RngCore};
 use serde::{Deserialize, Serialize};
 
 use super::merkle::MerklePath;
+use crate::authority::AuthorityKey;
 use crate::ballot::TrackingCode;
 use crate::codec::{Wire, wire_serde};
 use crate::election::{BaseHash, Election};
@@ -36,64 +36,7 @@ use crate::error::EncodingError;
 use crate::group::Element;
 use crate::proofs::ProofError;
 use crate::proofs::schnorr::{SchnorrProof, SchnorrStatement};
-use crate::secret::SecretScalar;
-use crate::transcript::{label, purpose, random_scalar};
-
-/// A signing key of an office (the board, the administrator): a secret `x` and `P = x·G`.
-///
-/// The secret wipes itself on drop and is never printed.
-pub struct SigningKey {
-    secret: SecretScalar,
-    public: Element,
-}
-
-impl SigningKey {
-    /// A fresh key from `rng`.
-    pub fn generate<R: RngCore + CryptoRng>(rng: &mut R) -> Self {
-        loop {
-            let secret = SecretScalar::new(random_scalar(rng));
-            if let Some(key) = Self::from_secret(secret) {
-                return key;
-            }
-        }
-    }
-
-    /// The key of a secret scalar; `None` for zero (whose public key is the identity).
-    pub fn from_secret(secret: SecretScalar) -> Option<Self> {
-        let point = RISTRETTO_BASEPOINT_TABLE * secret.expose();
-        let public = Element::from_point(point, "signing key").ok()?;
-        Some(Self { secret, public })
-    }
-
-    /// The public key `P`.
-    pub fn public(&self) -> Element {
-        self.public
-    }
-
-    /// The secret, to save it (in a file only its office reads).
-    pub fn secret(&self) -> &SecretScalar {
-        &self.secret
-    }
-
-    /// Signs `statement` in `election`, deterministically: the nonce is derived from the
-    /// transcript of the whole statement rekeyed with the secret (merlin's transcript RNG given
-    /// no further entropy: [`Deterministic`]), as EdDSA derives it from the message and key. The
-    /// same statement gets the same signature (a resubmitted ballot gets a byte-identical
-    /// receipt), and two statements never share a nonce, since the transcript absorbs every
-    /// field of the statement before the nonce is drawn.
-    pub fn sign(&self, election: &Election, statement: &Statement) -> Signature {
-        let mut t = statement.transcript(election);
-        let proof = SchnorrProof::prove(
-            &self.secret,
-            &SchnorrStatement {
-                public: self.public,
-            },
-            &mut t,
-            &mut Deterministic,
-        );
-        Signature(proof)
-    }
-}
+use crate::transcript::{label, purpose};
 
 /// The "RNG" of a deterministic signature: it adds no entropy to merlin's transcript RNG, whose
 /// output is then a function of the transcript (the statement) and the secret it was rekeyed
@@ -118,12 +61,6 @@ impl RngCore for Deterministic {
 }
 
 impl CryptoRng for Deterministic {}
-
-impl core::fmt::Debug for SigningKey {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "SigningKey({}, <secret redacted>)", self.public)
-    }
-}
 
 /// What a close entry closes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -169,7 +106,7 @@ pub enum Statement {
 
 impl Statement {
     /// The transcript of the statement: its purpose, the base hash, then every field.
-    fn transcript(&self, election: &Election) -> Transcript {
+    pub(crate) fn transcript(&self, election: &Election) -> Transcript {
         let bytes = election.base_hash().as_bytes();
         match *self {
             Self::Receipts { first, count, root } => {
@@ -218,6 +155,11 @@ impl Statement {
 pub struct Signature(SchnorrProof);
 
 impl Signature {
+    /// The signature of a Schnorr proof made under a statement's transcript.
+    pub(crate) fn from_proof(proof: SchnorrProof) -> Self {
+        Self(proof)
+    }
+
     /// Verifies the signature of `statement` in `election` under `public`.
     ///
     /// # Errors
@@ -304,7 +246,7 @@ impl Receipt {
     /// The board's receipt for the entry at `position` with digest `entry`, signed alone (a
     /// batch of one).
     pub fn sign(
-        board: &SigningKey,
+        board: &AuthorityKey,
         election: &Election,
         position: u64,
         entry: BaseHash,
@@ -322,7 +264,7 @@ impl Receipt {
     /// If `entries` is empty or longer than [`super::merkle::MAX_BATCH`] (the board signs
     /// batches it made).
     pub fn sign_batch(
-        board: &SigningKey,
+        board: &AuthorityKey,
         election: &Election,
         first: u64,
         entries: &[(BaseHash, TrackingCode)],
@@ -602,11 +544,14 @@ mod tests {
 
     #[test]
     fn the_secret_is_not_printed() {
-        let key = SigningKey::generate(&mut test_rng(5));
+        let key = AuthorityKey::generate(&mut test_rng(5));
         let text = format!("{key:?}");
         assert!(!text.contains(&hex::encode(key.secret().expose().as_bytes())));
         assert!(
-            SigningKey::from_secret(SecretScalar::new(curve25519_dalek::Scalar::ZERO)).is_none()
+            AuthorityKey::from_secret(crate::secret::SecretScalar::new(
+                curve25519_dalek::Scalar::ZERO
+            ))
+            .is_none()
         );
     }
 }

@@ -94,8 +94,8 @@ use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use super::{
-    Board, ChainError, Close, ENTRY_TAG, Entry, Payload, Receipt, Refused, ResumeError, Signature,
-    SigningKey,
+    AuthorityKey, Board, ChainErrors, Close, ENTRY_TAG, Entry, Payload, Receipt, Refused,
+    ResumeError, Signature,
 };
 use crate::ballot::{Ballot, SpoiledBallot};
 use crate::election::{BaseHash, Election};
@@ -156,8 +156,8 @@ pub enum StoreError {
         problem: String,
     },
     /// The chain read from disk does not verify: the board is not served.
-    #[error("the board's chain does not verify: {}", first_problems(.0))]
-    Chain(Vec<ChainError>),
+    #[error("the board's chain does not verify: {0}")]
+    Chain(ChainErrors),
     /// The signing key given is not the manifest's board key.
     #[error("the signing key given is not the board key the manifest names")]
     NotTheBoardKey,
@@ -167,16 +167,6 @@ pub enum StoreError {
         /// The failure that stopped it.
         reason: String,
     },
-}
-
-fn first_problems(errors: &[ChainError]) -> String {
-    let shown: Vec<String> = errors.iter().take(3).map(ToString::to_string).collect();
-    let more = errors.len().saturating_sub(3);
-    if more > 0 {
-        format!("{} (and {more} more)", shown.join("; "))
-    } else {
-        shown.join("; ")
-    }
 }
 
 /// Why a submission to a [`DurableBoard`] got no receipt.
@@ -421,7 +411,7 @@ impl DurableBoard {
     pub fn open(
         dir: impl AsRef<Path>,
         election: Election,
-        key: SigningKey,
+        key: AuthorityKey,
     ) -> Result<Self, StoreError> {
         if key.public() != election.manifest().authorities().board {
             return Err(StoreError::NotTheBoardKey);
@@ -569,7 +559,7 @@ impl DurableBoard {
     /// As [`DurableBoard::close`].
     pub fn close_as(
         &mut self,
-        administrator: &SigningKey,
+        administrator: &AuthorityKey,
         close: Close,
     ) -> Result<Receipt, SubmitError> {
         Ok(self
@@ -720,7 +710,7 @@ mod tests {
         assert!(board.board().voting_closed());
         // Nothing follows the close of voting, not even a refusal.
         assert_eq!(board.board().state().refused(), &[0, 0]);
-        use crate::record::BoardSource;
+        use crate::board::BoardSource;
         assert_eq!(BoardSource::entries(&board).len(), 6);
         assert_eq!(BoardSource::head(&board), board.board().head());
     }

@@ -704,7 +704,7 @@ fn every_receipt_is_signed_and_resent_identical() {
     );
     // A board opened with another key is refused.
     assert_eq!(
-        Board::new(t.election.clone(), SigningKey::generate(&mut test_rng(9))).err(),
+        Board::new(t.election.clone(), AuthorityKey::generate(&mut test_rng(9))).err(),
         Some(BoardKeyError::NotTheBoardKey)
     );
 }

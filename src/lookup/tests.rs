@@ -2,13 +2,12 @@
 
 use std::sync::OnceLock;
 
-use curve25519_dalek::{RistrettoPoint, Scalar};
+use curve25519_dalek::Scalar;
 
 use super::*;
 use crate::ballot::{PreparedBallot, prepare};
 use crate::board::{Board, Close, Receipt, Refusal};
 use crate::credential::{CredentialCode, Roll};
-use crate::group::Element;
 use crate::manifest::Manifest;
 use crate::precedence::Decision;
 use crate::record::{Ceremony, ElectionResult};
@@ -59,9 +58,10 @@ fn lookup() -> &'static Lookup<'static> {
 
 fn build() -> Fixture {
     let mut rng = test_rng(17);
-    let intake = SecretScalar::new(Scalar::from(0x1a7a_u64));
-    let intake_key =
-        Element::from_point(RistrettoPoint::mul_base(intake.expose()), "intake").unwrap();
+    let intake =
+        crate::authority::AuthorityKey::from_secret(SecretScalar::new(Scalar::from(0x1a7a_u64)))
+            .unwrap();
+    let intake_key = intake.public();
     let manifest = Manifest::leadership(intake_key, crate::testing::test_authorities(17)).unwrap();
     let (board_key, administrator) = crate::testing::test_offices(17);
     let (mut keys, public, transcript) =

@@ -679,7 +679,7 @@ mod tests {
 
     #[test]
     fn a_term_of_coefficient_one_weighs_in_with_its_short_rho() {
-        let p = Element::from_point(RistrettoPoint::mul_base(&Scalar::from(5u8)), "p").unwrap();
+        let p = Element::from_point_as(RistrettoPoint::mul_base(&Scalar::from(5u8)), "p").unwrap();
         let mut msm = Msm::new();
         msm.push(Scalar::ONE, &p);
         msm.push(-Scalar::from(5u8), &Element::generator());
@@ -722,8 +722,9 @@ mod tests {
 
     #[test]
     fn each_equation_weighs_in_with_its_own_group_and_index() {
-        let p =
-            |k: u8| Element::from_point(RistrettoPoint::mul_base(&Scalar::from(k)), "p").unwrap();
+        let p = |k: u8| {
+            Element::from_point_as(RistrettoPoint::mul_base(&Scalar::from(k)), "p").unwrap()
+        };
         let mut msm = Msm::new();
         msm.push(Scalar::ONE, &p(2));
         msm.end_group([1; 32]);
@@ -753,7 +754,7 @@ mod tests {
     #[test]
     fn shared_bases_fold_and_equations_check() {
         let g = Element::generator();
-        let k = Element::from_point(RistrettoPoint::mul_base(&Scalar::from(7u8)), "k").unwrap();
+        let k = Element::from_point_as(RistrettoPoint::mul_base(&Scalar::from(7u8)), "k").unwrap();
         let mut msm = Msm::with_shared(&[k]);
         // 7·G − K = 0
         msm.push(Scalar::from(7u8), &g);
@@ -767,7 +768,7 @@ mod tests {
     #[test]
     fn terms_at_slots_land_on_their_points_with_their_own_group_weight() {
         let g = Element::generator();
-        let p = Element::from_point(RistrettoPoint::mul_base(&Scalar::from(5u8)), "p").unwrap();
+        let p = Element::from_point_as(RistrettoPoint::mul_base(&Scalar::from(5u8)), "p").unwrap();
         // Group 1: 3·P − 15·G = 0. Group 2: 2·P (at P's slot) − 10·G = 0.
         let mut msm = Msm::new();
         let slot = msm.push(Scalar::from(3u8), &p);
@@ -804,8 +805,8 @@ mod tests {
     fn a_point_at_zero_gets_exactly_the_weighed_sum_of_its_slot_terms() {
         // A range statement's ciphertext: pushed at zero, then given terms at its slot by its
         // own group and by a later one (a contest sum). Beside it a commitment at one.
-        let p = Element::from_point(RistrettoPoint::mul_base(&Scalar::from(5u8)), "p").unwrap();
-        let q = Element::from_point(RistrettoPoint::mul_base(&Scalar::from(6u8)), "q").unwrap();
+        let p = Element::from_point_as(RistrettoPoint::mul_base(&Scalar::from(5u8)), "p").unwrap();
+        let q = Element::from_point_as(RistrettoPoint::mul_base(&Scalar::from(6u8)), "q").unwrap();
         let (a, b, c) = (Scalar::from(3u8), Scalar::from(7u8), Scalar::from(11u8));
         let mut msm = Msm::new();
         let slot = msm.push(Scalar::ZERO, &p);
@@ -833,7 +834,7 @@ mod tests {
 
     #[test]
     fn an_open_group_of_slot_terms_alone_is_closed_and_checked() {
-        let p = Element::from_point(RistrettoPoint::mul_base(&Scalar::from(5u8)), "p").unwrap();
+        let p = Element::from_point_as(RistrettoPoint::mul_base(&Scalar::from(5u8)), "p").unwrap();
         let mut msm = Msm::new();
         let slot = msm.push(Scalar::ZERO, &p);
         msm.end_group([1; 32]);
@@ -844,7 +845,7 @@ mod tests {
     #[test]
     fn rollback_removes_slot_terms() {
         let g = Element::generator();
-        let p = Element::from_point(RistrettoPoint::mul_base(&Scalar::from(5u8)), "p").unwrap();
+        let p = Element::from_point_as(RistrettoPoint::mul_base(&Scalar::from(5u8)), "p").unwrap();
         let mut msm = Msm::new();
         let checkpoint = msm.checkpoint();
         let slot = msm.push(Scalar::ONE, &p);

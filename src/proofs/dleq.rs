@@ -184,12 +184,12 @@ mod tests {
 
     fn setup() -> (SecretScalar, DleqStatement, DleqProof) {
         let x = SecretScalar::new(Scalar::from(987654321u64));
-        let h = Element::from_point(hash_to_group(b"test", b"h"), "h").unwrap();
+        let h = Element::from_point_as(hash_to_group(b"test", b"h"), "h").unwrap();
         let statement = DleqStatement {
             base1: Element::generator(),
-            public1: Element::from_point(RistrettoPoint::mul_base(x.expose()), "p1").unwrap(),
+            public1: Element::from_point_as(RistrettoPoint::mul_base(x.expose()), "p1").unwrap(),
             base2: h,
-            public2: Element::from_point(h.point() * x.expose(), "p2").unwrap(),
+            public2: Element::from_point_as(h.point() * x.expose(), "p2").unwrap(),
         };
         let proof = DleqProof::prove(&x, &statement, &mut transcript(), &mut test_rng(1));
         (x, statement, proof)
@@ -206,9 +206,9 @@ mod tests {
     fn each_statement_change_fails() {
         let (_, s, proof) = setup();
         let g = Element::generator();
-        let g2 = Element::from_point(g.point() + g.point(), "g2").unwrap();
+        let g2 = Element::from_point_as(g.point() + g.point(), "g2").unwrap();
         // N replaced by N + G (attack 13), and every other single change.
-        let n_plus_g = Element::from_point(s.public2.point() + g.point(), "n").unwrap();
+        let n_plus_g = Element::from_point_as(s.public2.point() + g.point(), "n").unwrap();
         for changed in [
             DleqStatement {
                 public2: n_plus_g,
@@ -229,7 +229,7 @@ mod tests {
     fn unequal_logarithms_do_not_verify() {
         let (x, s, _) = setup();
         let other =
-            Element::from_point(s.base2.point() * (x.expose() + Scalar::ONE), "p2").unwrap();
+            Element::from_point_as(s.base2.point() * (x.expose() + Scalar::ONE), "p2").unwrap();
         let false_statement = DleqStatement {
             public2: other,
             ..s

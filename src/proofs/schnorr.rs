@@ -150,7 +150,7 @@ mod tests {
 
     fn setup() -> (SecretScalar, SchnorrStatement, SchnorrProof) {
         let x = SecretScalar::new(Scalar::from(1234567u64));
-        let public = Element::from_point(RistrettoPoint::mul_base(x.expose()), "p").unwrap();
+        let public = Element::from_point_as(RistrettoPoint::mul_base(x.expose()), "p").unwrap();
         let statement = SchnorrStatement { public };
         let proof = SchnorrProof::prove(&x, &statement, &mut transcript(), &mut test_rng(1));
         (x, statement, proof)

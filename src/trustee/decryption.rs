@@ -282,7 +282,7 @@ impl TrusteeKey {
             .iter()
             .enumerate()
             .map(|(index, aggregate)| {
-                let a = Element::from_point(aggregate.a, "aggregate.a").ok()?;
+                let a = Element::from_point_as(aggregate.a, "aggregate.a").ok()?;
                 // x_l ≠ 0 (X_l is not the identity) and the group has prime order: D ≠ 0.
                 let d = Element::from_point_unchecked(a.point() * self.share().expose());
                 let statement = DleqStatement {
@@ -670,13 +670,13 @@ mod tests {
 
     fn manifest() -> Manifest {
         let authority =
-            Element::from_point(RistrettoPoint::mul_base(&Scalar::from(77u8)), "a").unwrap();
+            Element::from_point_as(RistrettoPoint::mul_base(&Scalar::from(77u8)), "a").unwrap();
         Manifest::leadership(authority, crate::testing::test_authorities(0)).unwrap()
     }
 
     fn election_for(public: &PublicKeySet, manifest: Manifest) -> Election {
         let voter =
-            Element::from_point(RistrettoPoint::mul_base(&Scalar::from(1234u64)), "x").unwrap();
+            Element::from_point_as(RistrettoPoint::mul_base(&Scalar::from(1234u64)), "x").unwrap();
         Election::new(
             manifest,
             ElectionKey::new(public.joint_key()),
@@ -820,7 +820,8 @@ mod tests {
         let mut all = shares(&s, 6);
         // Trustee 2 claims D' = D + G for aggregate 2 (a wrong plaintext), keeping its proof.
         let part = all[1].parts[2].as_mut().unwrap();
-        part.d = Element::from_point(part.d.point() + Element::generator().point(), "d").unwrap();
+        part.d =
+            Element::from_point_as(part.d.point() + Element::generator().point(), "d").unwrap();
         let d = combine(
             &s.public,
             &s.election,
@@ -914,8 +915,8 @@ mod tests {
         let s = setup(7);
         let all = shares(&s, 8);
         let key = &s.keys[3];
-        let a = Element::from_point(s.aggregates[0].a, "a").unwrap();
-        let d = Element::from_point(
+        let a = Element::from_point_as(s.aggregates[0].a, "a").unwrap();
+        let d = Element::from_point_as(
             a.point() * key.share().expose() + Element::generator().point(),
             "d",
         )

@@ -1616,13 +1616,13 @@ pub(crate) fn qualify(
             *acc += c.point();
         }
     }
-    let joint_key =
-        Element::from_point(summed[0], "joint_key").map_err(|_| TrusteeError::IdentityJointKey)?;
+    let joint_key = Element::from_point_as(summed[0], "joint_key")
+        .map_err(|_| TrusteeError::IdentityJointKey)?;
     let mut verification_shares = Vec::with_capacity(n);
     for m in TrusteeIndex::all(policy) {
         let point = RistrettoPoint::vartime_multiscalar_mul(powers(m.scalar(), k), &summed);
         verification_shares.push(
-            Element::from_point(point, "verification_share")
+            Element::from_point_as(point, "verification_share")
                 .map_err(|_| TrusteeError::IdentityVerificationShare { trustee: m })?,
         );
     }

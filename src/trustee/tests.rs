@@ -25,7 +25,7 @@ fn wire_all<T: Serialize + DeserializeOwned>(values: &[T]) -> Vec<T> {
 #[test]
 fn ceremony_with_saves_and_wire_formats_then_decryption() {
     let authority =
-        Element::from_point(RistrettoPoint::mul_base(&Scalar::from(77u8)), "a").unwrap();
+        Element::from_point_as(RistrettoPoint::mul_base(&Scalar::from(77u8)), "a").unwrap();
     let manifest = Manifest::leadership(authority, crate::testing::test_authorities(0)).unwrap();
     let policy = manifest.trustees();
     let mut rng = test_rng(42);
@@ -93,7 +93,7 @@ fn ceremony_with_saves_and_wire_formats_then_decryption() {
     );
 
     // The election, with the ceremony digest in its base hash, and a tally.
-    let voter = Element::from_point(RistrettoPoint::mul_base(&Scalar::from(5u8)), "x").unwrap();
+    let voter = Element::from_point_as(RistrettoPoint::mul_base(&Scalar::from(5u8)), "x").unwrap();
     let election = Election::new(
         manifest,
         public.election_key(),

@@ -25,14 +25,14 @@
 
 use std::path::{Path, PathBuf};
 
+use nullivote::hazmat::transcript::PROTOCOL_VERSION;
 use nullivote::manifest::{Manifest, TrusteePolicy};
 use nullivote::record::Ceremony;
-use nullivote::transcript::PROTOCOL_VERSION;
-use nullivote::trustee::dkg::{round1, round2, round3, round4, round5};
 use nullivote::trustee::{
     CeremonyTranscript, TrusteeError, TrusteeIndex, TrusteeKey, finish, part1, part2, part3, part4,
     resolve_complaints,
 };
+use nullivote::trustee::{dkg::round1, dkg::round2, dkg::round3, dkg::round4, dkg::round5};
 use rand_core::OsRng;
 use serde::Serialize;
 use serde::de::DeserializeOwned;

@@ -8,13 +8,16 @@
 
 use std::path::{Path, PathBuf};
 
-use nullivote::board::{Board, BoardState, Entry, ResumeError, SigningKey, verify_chain};
+use nullivote::Election;
 use nullivote::credential::Roll;
-use nullivote::election::Election;
+use nullivote::hazmat::transcript::PROTOCOL_VERSION;
 use nullivote::manifest::Manifest;
 use nullivote::record::{Ceremony, RECORD_FORMAT, RecordHeader};
 use nullivote::tally::Tally;
-use nullivote::transcript::PROTOCOL_VERSION;
+use nullivote::{
+    AuthorityKey,
+    board::{Board, BoardState, Entry, ResumeError, verify_chain},
+};
 
 use crate::files::{Fail, Outcome, absent, parse_json, read_json, read_lines_or_empty, read_text};
 
@@ -217,7 +220,7 @@ impl Context {
 
     /// The board operator's signing key from `--board-secret FILE`: the manifest's board key,
     /// or a usage error (exit 2) before anything is done.
-    pub fn board_key(&self, path: &Path) -> Outcome<SigningKey> {
+    pub fn board_key(&self, path: &Path) -> Outcome<AuthorityKey> {
         crate::setup::read_office_key(
             path,
             "--board-secret",
@@ -229,7 +232,7 @@ impl Context {
 
     /// The administrator's signing key from `--admin-secret FILE`: the manifest's
     /// administrator key, or a usage error (exit 2) before anything is done.
-    pub fn administrator_key(&self, path: &Path) -> Outcome<SigningKey> {
+    pub fn administrator_key(&self, path: &Path) -> Outcome<AuthorityKey> {
         crate::setup::read_office_key(
             path,
             "--admin-secret",
@@ -241,7 +244,7 @@ impl Context {
 
     /// The live board, re-verified from its entries, signing with the board operator's `key`
     /// (from [`Context::board_key`]).
-    pub fn board(&self, key: SigningKey) -> Outcome<Board> {
+    pub fn board(&self, key: AuthorityKey) -> Outcome<Board> {
         let entries = self.entries()?;
         let path = self.dir.file("board.jsonl");
         Board::resume(self.election.clone(), key, entries).map_err(|e| match e {

@@ -18,11 +18,11 @@
 use std::io::{BufRead, IsTerminal};
 use std::path::{Path, PathBuf};
 
+use nullivote::BaseHash;
 use nullivote::board::Entry;
-use nullivote::election::BaseHash;
+use nullivote::hazmat::transcript::PROTOCOL_VERSION;
 use nullivote::record::{DecryptionRecord, ElectionResult, FILES, RECORD_FORMAT, RecordHeader};
 use nullivote::tally::Tally;
-use nullivote::transcript::PROTOCOL_VERSION;
 use nullivote::trustee::{BoardHead, DecryptionRun, DecryptionShare, TrusteeError, combine};
 use rand_core::OsRng;
 

@@ -77,7 +77,7 @@ impl fmt::Display for Fail {
     /// character (a newline, an escape sequence, a bidirectional override, from a file's
     /// content, a JSON error quoting it, or a file name) escaped as `\u{…}`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&nullivote::text::escape(&self.message))
+        f.write_str(&nullivote::record::text::escape(&self.message))
     }
 }
 

@@ -16,12 +16,12 @@
 
 use std::path::Path;
 
+use crate::terminal::Bars;
 use nullivote::ballot::TrackingCode;
+use nullivote::board::Reason;
 use nullivote::credential::CredentialSecret;
 use nullivote::lookup::{CodeLookup, Lookup, MemberView, Status};
-use nullivote::precedence::Reason;
 use nullivote::record::ElectionRecord;
-use nullivote::terminal::Bars;
 use nullivote::verifier::{Options, Progress, Report};
 
 use crate::files::{Fail, Outcome, read_named_json};
@@ -281,7 +281,7 @@ fn say_evidence(header: &nullivote::record::RecordHeader) {
          statements of the board that cannot both be true",
         hex::encode(header.board_head.as_bytes()),
         header.board_entries,
-        hex::encode(nullivote::codec::Wire::encode(&header.board_signature))
+        hex::encode(nullivote::hazmat::Wire::encode(&header.board_signature))
     );
 }
 

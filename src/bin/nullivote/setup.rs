@@ -8,14 +8,13 @@
 
 use std::path::Path;
 
-use curve25519_dalek::{RistrettoPoint, Scalar};
-use nullivote::board::SigningKey;
-use nullivote::codec::decode_hex;
+use nullivote::AuthorityKey;
+use nullivote::Element;
+use nullivote::authority::KeyError;
 use nullivote::credential::{CredentialCode, CredentialSecret, MAX_ROLL, Roll};
-use nullivote::group::{Element, decode_scalar};
+use nullivote::hazmat::decode_hex;
 use nullivote::manifest::{Authorities, ChannelRule, Manifest};
-use nullivote::secret::SecretScalar;
-use rand_core::{OsRng, RngCore};
+use rand_core::OsRng;
 use rayon::prelude::*;
 use zeroize::Zeroizing;
 
@@ -24,61 +23,28 @@ use crate::files::{
     Fail, Outcome, absent, create, json_bytes, read_named_json, read_secret_within,
 };
 
-/// A fresh non-zero secret scalar from the OS RNG.
-fn random_secret() -> SecretScalar {
-    loop {
-        let mut wide = Zeroizing::new([0u8; 64]);
-        OsRng.fill_bytes(&mut wide[..]);
-        let secret = SecretScalar::new(Scalar::from_bytes_mod_order_wide(&wide));
-        if *secret.expose() != Scalar::ZERO {
-            return secret;
-        }
-    }
-}
-
-/// `x·G` for a non-zero `x`.
-fn public_of(secret: &SecretScalar) -> Outcome<Element> {
-    Element::from_point(RistrettoPoint::mul_base(secret.expose()), "authority")
-        .map_err(|e| Fail::input(format!("the authority key: {e}")))
-}
-
-/// Saves `secret` in `path` (mode 0600; never overwritten).
-fn save_secret(path: &Path, secret: &SecretScalar) -> Outcome {
-    let mut text = Zeroizing::new(hex::encode(secret.expose().as_bytes()));
-    text.push('\n');
-    create(path, text.as_bytes(), true)
+/// Saves `key`'s secret in `path` (mode 0600; never overwritten).
+fn save_secret(path: &Path, key: &AuthorityKey) -> Outcome {
+    create(path, key.to_text().as_bytes(), true)
 }
 
 /// Draws an authority key, saves its secret in `path` (mode 0600; never overwritten) and
 /// returns the public key.
 fn new_authority(path: &Path) -> Outcome<Element> {
-    let secret = random_secret();
-    let public = public_of(&secret)?;
-    save_secret(path, &secret)?;
-    Ok(public)
+    let key = AuthorityKey::generate(&mut OsRng);
+    save_secret(path, &key)?;
+    Ok(key.public())
 }
 
 /// The most bytes a secret key file may hold: it holds one line of 64 hex characters.
 const KEY_FILE_BYTES: u64 = 4096;
 
 /// Reads a secret key file (an authority's, the board operator's, the administrator's).
-pub fn read_authority(path: &Path) -> Outcome<SecretScalar> {
+pub fn read_authority(path: &Path) -> Outcome<AuthorityKey> {
     let bytes = read_secret_within(path, KEY_FILE_BYTES)?;
-    let bad = || {
-        Fail::file(
-            path,
-            "not a secret key file (one line of 64 lowercase hex characters, as written by \
-             `nullivote authority new`)",
-        )
-    };
-    let text = std::str::from_utf8(&bytes).map_err(|_| bad())?;
-    let raw = Zeroizing::new(decode_hex(text.trim(), "authority").map_err(|_| bad())?);
-    let scalar = decode_scalar(&raw, "authority").map_err(|_| bad())?;
-    let secret = SecretScalar::new(scalar);
-    if *secret.expose() == Scalar::ZERO {
-        return Err(bad());
-    }
-    Ok(secret)
+    let bad = |e: &dyn std::fmt::Display| Fail::file(path, e.to_string());
+    let text = std::str::from_utf8(&bytes).map_err(|_| bad(&KeyError::Malformed))?;
+    AuthorityKey::from_text(text).map_err(|e| bad(&e))
 }
 
 /// `nullivote authority new --secret-out FILE`.
@@ -111,13 +77,13 @@ struct Office<'a> {
 }
 
 /// A key of an office, and the secret drawn for it (to save once the manifest is valid).
-fn office_key<'a>(office: &Office<'a>) -> Outcome<(Element, Option<(SecretScalar, &'a Path)>)> {
+fn office_key<'a>(office: &Office<'a>) -> Outcome<(Element, Option<(AuthorityKey, &'a Path)>)> {
     let flag = office.flag;
     match office.source {
         Some(KeySource::Public(hex)) => {
             let bytes = decode_hex(hex.trim(), "key")
                 .map_err(|e| Fail::input(format!("--{flag}-key: {e}")))?;
-            let key = Element::from_bytes(&bytes, "key")
+            let key = Element::from_bytes(&bytes)
                 .map_err(|e| Fail::input(format!("--{flag}-key: {e}")))?;
             Ok((key, None))
         }
@@ -128,8 +94,8 @@ fn office_key<'a>(office: &Office<'a>) -> Outcome<(Element, Option<(SecretScalar
                     format!("already exists; refusing to overwrite it (--{flag}-secret-out)"),
                 ));
             }
-            let secret = random_secret();
-            Ok((public_of(&secret)?, Some((secret, path))))
+            let key = AuthorityKey::generate(&mut OsRng);
+            Ok((key.public(), Some((key, path))))
         }
         None => Err(Fail::input(format!(
             "give exactly one of --{flag}-key and --{flag}-secret-out"
@@ -226,12 +192,9 @@ pub fn read_office_key(
     office: &str,
     expected: Element,
     manifest: &Manifest,
-) -> Outcome<SigningKey> {
+) -> Outcome<AuthorityKey> {
     // The flag first: a key given in place of its file is then plain to see.
-    let secret = read_authority(path).map_err(|fail| Fail::input(format!("{flag} {fail}")))?;
-    // `read_authority` refuses zero, the one scalar without a key.
-    let key = SigningKey::from_secret(secret)
-        .ok_or_else(|| Fail::file(path, format!("{flag}: not a secret key file")))?;
+    let key = read_authority(path).map_err(|fail| Fail::input(format!("{flag} {fail}")))?;
     if key.public() == expected {
         return Ok(key);
     }

@@ -144,7 +144,7 @@ fn prepare_ballot(
 /// The board, if voting is still open. Once voting has closed, a submission is refused without
 /// touching the board: the board signed its final head at the close, and the tally may already
 /// be computed and published.
-fn open_board(ctx: &Context, key: nullivote::board::SigningKey) -> Outcome<Board> {
+fn open_board(ctx: &Context, key: nullivote::AuthorityKey) -> Outcome<Board> {
     let board = ctx.board(key)?;
     if board.voting_closed() {
         return Err(Fail::refused(format!(
@@ -201,7 +201,7 @@ fn print_receipt(what: &str, receipt: &Receipt, receipt_out: Option<&Path>) {
     say!("entry digest  {}", hex::encode(receipt.entry.as_bytes()));
     say!(
         "signature     {}",
-        hex::encode(nullivote::codec::Wire::encode(&receipt.signature))
+        hex::encode(nullivote::hazmat::Wire::encode(&receipt.signature))
     );
     match receipt_out {
         Some(path) => say!("signed by the board; receipt saved in {}", path.display()),
@@ -360,7 +360,7 @@ pub struct BoardHeadFile {
     /// The number of entries of the closed board.
     pub board_entries: u64,
     /// The digest of its last entry (the close of voting).
-    pub board_head: nullivote::election::BaseHash,
+    pub board_head: nullivote::BaseHash,
     /// The board's signature of [`Statement::FinalHead`] (`board_entries`, `board_head`).
     pub board_signature: nullivote::board::Signature,
 }
@@ -370,7 +370,7 @@ pub const BOARD_HEAD_FILE: &str = "board-head.json";
 
 impl BoardHeadFile {
     /// Whether it signs `entries` entries ending at `head`, under the manifest's board key.
-    pub fn signs(&self, ctx: &Context, entries: u64, head: nullivote::election::BaseHash) -> bool {
+    pub fn signs(&self, ctx: &Context, entries: u64, head: nullivote::BaseHash) -> bool {
         self.board_entries == entries
             && self.board_head == head
             && self

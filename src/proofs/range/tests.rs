@@ -205,8 +205,8 @@ fn a_rerandomised_ciphertext_loses_its_proof() {
     let r2 = Scalar::from(12345u32);
     let shift = case.key.encrypt(&Scalar::ZERO, &r2);
     let moved = Ciphertext {
-        a: Element::from_point(case.ciphertext.a.point() + shift.a.point(), "a").unwrap(),
-        b: Element::from_point(case.ciphertext.b.point() + shift.b.point(), "b").unwrap(),
+        a: Element::from_point_as(case.ciphertext.a.point() + shift.a.point(), "a").unwrap(),
+        b: Element::from_point_as(case.ciphertext.b.point() + shift.b.point(), "b").unwrap(),
     };
     let cts = [moved];
     let statement = RangeStatement {

@@ -11,7 +11,7 @@ pub(crate) fn i(x: u16) -> TrusteeIndex {
 
 pub(crate) fn manifest_with(id: &str, count: u16, threshold: u16) -> Manifest {
     let authority =
-        Element::from_point(RistrettoPoint::mul_base(&Scalar::from(77u8)), "a").unwrap();
+        Element::from_point_as(RistrettoPoint::mul_base(&Scalar::from(77u8)), "a").unwrap();
     let base = Manifest::leadership(authority, crate::testing::test_authorities(0)).unwrap();
     Manifest::new(
         id,

@@ -1,4 +1,5 @@
-//! Progress bars on a terminal (feature `cli`), for the command line and the example ceremonies.
+//! Progress bars on a terminal, for the command line and the example ceremonies (which include
+//! this file with `#[path]`: the library itself never draws).
 //! Nothing is drawn when standard error is not a terminal.
 
 use std::sync::Mutex;
@@ -6,7 +7,7 @@ use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::verifier::Progress;
+use nullivote::verifier::Progress;
 
 /// Draws one bar per stage on standard error and remembers how long each took.
 pub struct Bars {
