@@ -1037,7 +1037,7 @@ fn board_vectors() -> Value {
                 "channel": channel,
                 "signature": h(signature.encode()),
                 "signature_changed_must_fail": bad,
-                "payload": h(payload.encode()),
+                "payload": h(payload.to_bytes()),
                 "entry_json": serde_json::to_value(&entry).unwrap(),
                 "entry_digest": h(entry.digest().as_bytes()),
             })
@@ -1059,7 +1059,10 @@ fn board_vectors() -> Value {
         previous: nullivote::BaseHash(previous),
         payload: Payload::Refused(Box::new(refusal.clone())),
     };
-    assert_eq!(RefusalEntry::decode(&refusal.encode()).unwrap(), refusal);
+    assert_eq!(
+        RefusalEntry::from_bytes(&refusal.to_bytes()).unwrap(),
+        refusal
+    );
     json!({
         "description": "The board's and the administrator's signatures (§3.9) — a batch of three receipts under one signature of the Merkle root of their leaves (§11.2), the final head, two closes — under the keys b·G and d·G of the manifest of ballot.json, in its election (base_hash), on fixed statements; each is a Schnorr proof R ‖ s (§4.1) under the statement's transcript, deterministic (§4.1). Each 'signature_changed_must_fail' flips one bit of s and must fail. Then the encodings of close entries (kind 2, 3) and of a refusal entry (kind 4, §11.6) with their entry digests (§11.1).",
         "base_hash": h(base),
@@ -1086,7 +1089,7 @@ fn board_vectors() -> Value {
         },
         "closes": close_cases,
         "refusal": {
-            "payload": h(refusal.encode()),
+            "payload": h(refusal.to_bytes()),
             "entry_json": serde_json::to_value(&refused_entry).unwrap(),
             "entry_digest": h(refused_entry.digest().as_bytes()),
         },

@@ -44,6 +44,35 @@ macro_rules! wire_serde {
 }
 pub(crate) use wire_serde;
 
+/// Gives a [`Wire`] type the inherent `to_bytes`/`from_bytes` of the crate's one codec
+/// vocabulary, so that no caller needs the trait (`to_bytes` only, for a type whose
+/// `from_bytes` returns its own richer error).
+macro_rules! wire_bytes {
+    ($ty:ty) => {
+        $crate::codec::wire_bytes!($ty, to_bytes);
+        impl $ty {
+            /// Decodes the canonical encoding (see the type's layout), refusing anything else:
+            /// wrong lengths, trailing bytes, non-canonical points and scalars.
+            ///
+            /// # Errors
+            /// An [`EncodingError`](crate::EncodingError) naming the field that was wrong.
+            pub fn from_bytes(bytes: &[u8]) -> Result<Self, $crate::error::EncodingError> {
+                <Self as $crate::codec::Wire>::decode(bytes)
+            }
+        }
+    };
+    ($ty:ty, to_bytes) => {
+        impl $ty {
+            /// The canonical encoding (see the type's layout); its JSON form is the lowercase hex
+            /// of these bytes.
+            pub fn to_bytes(&self) -> Vec<u8> {
+                <Self as $crate::codec::Wire>::encode(self)
+            }
+        }
+    };
+}
+pub(crate) use wire_bytes;
+
 /// The serde visitor behind [`wire_serde!`]: takes the text without copying it, refuses it by
 /// its length if it is longer than the type's longest encoding, then decodes.
 pub(crate) struct HexVisitor<T>(core::marker::PhantomData<T>);

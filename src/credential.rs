@@ -412,6 +412,7 @@ impl Wire for PublicCredential {
 }
 
 wire_serde!(PublicCredential);
+crate::codec::wire_bytes!(PublicCredential);
 
 /// Why a roll was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

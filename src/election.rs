@@ -72,6 +72,7 @@ impl Wire for BaseHash {
 }
 
 wire_serde!(BaseHash);
+crate::codec::wire_bytes!(BaseHash);
 
 /// Computes the base hash of an election.
 pub fn base_hash(

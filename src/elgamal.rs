@@ -117,6 +117,7 @@ impl Wire for Ciphertext {
 }
 
 wire_serde!(Ciphertext);
+crate::codec::wire_bytes!(Ciphertext);
 
 /// A homomorphic sum of ciphertexts (an aggregate, such as a tally).
 ///
@@ -180,6 +181,7 @@ impl Wire for CiphertextSum {
 }
 
 wire_serde!(CiphertextSum);
+crate::codec::wire_bytes!(CiphertextSum);
 
 /// Canonical decoding that accepts the identity (only for aggregates, see [`CiphertextSum`]).
 fn decode_point_or_identity(

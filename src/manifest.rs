@@ -402,6 +402,8 @@ impl Manifest {
     }
 }
 
+crate::codec::wire_bytes!(Manifest, to_bytes);
+
 impl Wire for Manifest {
     const NAME: &'static str = "manifest";
 

@@ -71,6 +71,7 @@ impl Wire for Nullifier {
 }
 
 wire_serde!(Nullifier);
+crate::codec::wire_bytes!(Nullifier);
 
 /// Proof that a ballot's nullifier comes from a credential on the roll, binding the ballot body.
 ///
@@ -153,6 +154,8 @@ impl Eligibility {
         }
     }
 }
+
+crate::codec::wire_bytes!(Eligibility);
 
 impl Wire for Eligibility {
     const NAME: &'static str = "eligibility";

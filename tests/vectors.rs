@@ -1123,9 +1123,9 @@ fn board_receipts_final_head_closes_and_refusal_entries() {
         };
         check(&statement, &administrator, &authorities.administrator, case);
         let payload = sign_close(&administrator, election, position, previous, close);
-        assert_eq!(h(payload.encode()), text(&case["payload"]));
+        assert_eq!(h(payload.to_bytes()), text(&case["payload"]));
         assert_eq!(
-            Payload::decode(uint(&case["kind"]) as u8, &bytes(&case["payload"])).unwrap(),
+            Payload::from_bytes(uint(&case["kind"]) as u8, &bytes(&case["payload"])).unwrap(),
             payload
         );
         let entry = Entry {
@@ -1152,11 +1152,11 @@ fn board_receipts_final_head_closes_and_refusal_entries() {
     let entry: Entry = serde_json::from_value(refusal["entry_json"].clone()).unwrap();
     assert_eq!(serde_json::to_value(&entry).unwrap(), refusal["entry_json"]);
     assert_eq!(entry.payload.kind(), 4);
-    assert_eq!(h(entry.payload.encode()), text(&refusal["payload"]));
-    let decoded = RefusalEntry::decode(&bytes(&refusal["payload"])).unwrap();
-    assert_eq!(h(decoded.encode()), text(&refusal["payload"]));
+    assert_eq!(h(entry.payload.to_bytes()), text(&refusal["payload"]));
+    let decoded = RefusalEntry::from_bytes(&bytes(&refusal["payload"])).unwrap();
+    assert_eq!(h(decoded.to_bytes()), text(&refusal["payload"]));
     assert_eq!(
-        Payload::decode(4, &bytes(&refusal["payload"])).unwrap(),
+        Payload::from_bytes(4, &bytes(&refusal["payload"])).unwrap(),
         entry.payload
     );
     assert_eq!(h(entry.digest().as_bytes()), text(&refusal["entry_digest"]));

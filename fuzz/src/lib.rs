@@ -538,13 +538,13 @@ pub fn roll(data: &[u8]) {
     }
 }
 
-/// A board entry in JSON (one line of `board.jsonl`), and `Payload::decode` of a kind byte
+/// A board entry in JSON (one line of `board.jsonl`), and `Payload::from_bytes` of a kind byte
 /// followed by a payload: each payload's binary form decodes back to it.
 pub fn board_entry_json(data: &[u8]) {
     if let Some(entry) = json::<Entry>(data) {
         let _ = entry.digest();
-        let bytes = entry.payload.encode();
-        match Payload::decode(entry.payload.kind(), &bytes) {
+        let bytes = entry.payload.to_bytes();
+        match Payload::from_bytes(entry.payload.kind(), &bytes) {
             Ok(back) => assert!(
                 back == entry.payload,
                 "payload: its binary encoding decodes to another payload"
@@ -553,11 +553,11 @@ pub fn board_entry_json(data: &[u8]) {
         }
     }
     if let [kind, payload @ ..] = data
-        && let Ok(p) = Payload::decode(*kind, payload)
+        && let Ok(p) = Payload::from_bytes(*kind, payload)
     {
         assert_eq!(p.kind(), *kind, "payload decoded as another kind");
         assert!(
-            p.encode() == payload,
+            p.to_bytes() == payload,
             "payload: decoded, then re-encoded to other bytes"
         );
         json_agrees(&p);

@@ -58,6 +58,7 @@ impl Wire for Opening {
 }
 
 wire_serde!(Opening);
+crate::codec::wire_bytes!(Opening);
 
 /// A challenged (spoiled) ballot with its openings, per contest, per option.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,6 +70,8 @@ pub struct ChallengedBallot {
     #[serde(deserialize_with = "openings_json")]
     pub openings: Vec<Vec<Opening>>,
 }
+
+crate::codec::wire_bytes!(ChallengedBallot);
 
 impl Wire for ChallengedBallot {
     const NAME: &'static str = "challenged_ballot";
@@ -222,6 +225,8 @@ impl SpoiledBallot {
             .collect())
     }
 }
+
+crate::codec::wire_bytes!(SpoiledBallot);
 
 impl Wire for SpoiledBallot {
     const NAME: &'static str = "spoiled_ballot";

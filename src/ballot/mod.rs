@@ -211,6 +211,7 @@ impl Wire for TrackingCode {
 }
 
 crate::codec::wire_serde!(TrackingCode);
+crate::codec::wire_bytes!(TrackingCode);
 
 impl core::fmt::Debug for TrackingCode {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
@@ -292,6 +293,8 @@ impl Ballot {
         RangeProof::decode(r.take(len, field)?)
     }
 }
+
+crate::codec::wire_bytes!(Ballot);
 
 impl Wire for Ballot {
     const NAME: &'static str = "ballot";

@@ -93,7 +93,7 @@ impl Payload {
     }
 
     /// The payload's binary encoding, as hashed into the chain.
-    pub fn encode(&self) -> Vec<u8> {
+    pub fn to_bytes(&self) -> Vec<u8> {
         match self {
             Self::Ballot(b) => b.encode(),
             Self::Spoiled(c) => c.encode(),
@@ -103,7 +103,7 @@ impl Payload {
                 out
             }
             Self::CloseVoting { signature } => signature.encode(),
-            Self::Refused(r) => r.encode(),
+            Self::Refused(r) => r.to_bytes(),
         }
     }
 
@@ -111,7 +111,7 @@ impl Payload {
     ///
     /// # Errors
     /// An unknown kind or a malformed payload.
-    pub fn decode(kind: u8, bytes: &[u8]) -> Result<Self, EncodingError> {
+    pub fn from_bytes(kind: u8, bytes: &[u8]) -> Result<Self, EncodingError> {
         match kind {
             0 => Ballot::decode(bytes).map(|b| Self::Ballot(Box::new(b))),
             1 => SpoiledBallot::decode(bytes).map(Self::Spoiled),
@@ -124,7 +124,7 @@ impl Payload {
                 Ok(Self::CloseChannel { channel, signature })
             }
             3 => Signature::decode(bytes).map(|signature| Self::CloseVoting { signature }),
-            4 => RefusalEntry::decode(bytes).map(|r| Self::Refused(Box::new(r))),
+            4 => RefusalEntry::from_bytes(bytes).map(|r| Self::Refused(Box::new(r))),
             _ => Err(EncodingError::WrongTag {
                 field: "entry.kind",
             }),
@@ -156,7 +156,7 @@ pub struct Entry {
 impl Entry {
     /// The entry's digest, which the next entry names as `previous`.
     pub fn digest(&self) -> BaseHash {
-        self.digest_of(&self.payload.encode())
+        self.digest_of(&self.payload.to_bytes())
     }
 
     fn digest_of(&self, payload: &[u8]) -> BaseHash {
@@ -173,7 +173,7 @@ impl Entry {
     /// The entry's digest and the tracking code of the ballot, challenge or refused submission
     /// it holds (all zeros for a close), from one encoding of the payload.
     pub fn digest_and_code(&self) -> (BaseHash, TrackingCode) {
-        let bytes = self.payload.encode();
+        let bytes = self.payload.to_bytes();
         let code = match &self.payload {
             Payload::Ballot(b) => {
                 let ballot_digest: [u8; 32] = Sha256::digest(&bytes).into();

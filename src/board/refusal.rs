@@ -209,7 +209,7 @@ fn read_option(r: &mut Reader<'_>, field: &'static str) -> Result<Option<Element
 
 impl RefusalEntry {
     /// The binary encoding (see `# Layout`).
-    pub fn encode(&self) -> Vec<u8> {
+    pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(1 + 32 + 1 + 33 + 33 + 10);
         out.push(match self.submission {
             Submission::Cast => 0,
@@ -246,7 +246,7 @@ impl RefusalEntry {
     ///
     /// # Errors
     /// Bytes that are not the layout.
-    pub fn decode(bytes: &[u8]) -> Result<Self, EncodingError> {
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, EncodingError> {
         let mut r = Reader::new(bytes);
         let submission = match r.u8("refusal.submission")? {
             0 => Submission::Cast,

@@ -190,6 +190,7 @@ impl Wire for Signature {
 }
 
 wire_serde!(Signature);
+crate::codec::wire_bytes!(Signature);
 
 /// What a voter (or the postal intake) gets back for every submission, accepted or refused, and
 /// what the administrator gets for a close: the board's signed word that the entry is at

@@ -213,7 +213,7 @@ fn body_digest(body: &[u8]) -> [u8; 32] {
 }
 
 fn frame(entry: &Entry, digest: &BaseHash, out: &mut Vec<u8>) {
-    let payload = entry.payload.encode();
+    let payload = entry.payload.to_bytes();
     // A payload past u32::MAX would be refused on reading anyway; saturate rather than wrap.
     let n = u32::try_from(payload.len() + MIN_BODY as usize).unwrap_or(u32::MAX);
     out.extend_from_slice(&n.to_be_bytes());
@@ -436,7 +436,7 @@ impl DurableBoard {
             .par_iter()
             .enumerate()
             .map(|(i, r)| {
-                Payload::decode(r.kind, &r.payload)
+                Payload::from_bytes(r.kind, &r.payload)
                     .map(|payload| Entry {
                         position: r.position,
                         previous: BaseHash(r.previous),

@@ -171,6 +171,7 @@ impl Wire for DleqProof {
 }
 
 wire_serde!(DleqProof);
+crate::codec::wire_bytes!(DleqProof);
 
 #[cfg(test)]
 mod tests {

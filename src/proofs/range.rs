@@ -382,6 +382,7 @@ impl Wire for RangeProof {
 }
 
 wire_serde!(RangeProof);
+crate::codec::wire_bytes!(RangeProof);
 
 #[cfg(test)]
 mod tests;

@@ -134,6 +134,7 @@ impl Wire for SchnorrProof {
 }
 
 wire_serde!(SchnorrProof);
+crate::codec::wire_bytes!(SchnorrProof);
 
 #[cfg(test)]
 mod tests {

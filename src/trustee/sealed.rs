@@ -89,6 +89,7 @@ impl Wire for SealedShare {
 }
 
 wire_serde!(SealedShare);
+crate::codec::wire_bytes!(SealedShare);
 
 /// The transcript of a proof of possession of `e_i`:
 /// `election_transcript("trustee-encryption-key", md)`, then `append_u64("trustee", i)`.
