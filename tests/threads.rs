@@ -15,7 +15,7 @@ use curve25519_dalek::scalar::Scalar;
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 
-use nullivote::ballot::{Ballot, BallotError, prepare, verify_batch};
+use nullivote::ballot::{Ballot, BallotCheck, BallotError, prepare, verify_batch};
 use nullivote::board::{Payload, cast_ballots};
 use nullivote::codec::Wire;
 use nullivote::credential::{CredentialCode, CredentialSecret, Roll};
@@ -156,18 +156,26 @@ fn verify_batch_names_the_same_bad_ballots_on_any_number_of_threads() {
     // Postal: the countersignature's response is the last 32 bytes.
     let countersignature_response = honest[36].encode().len() - 32;
     let bad = [
-        (1, flipped(&honest[1], FIRST_SELECTION_RESPONSE), "B6"),
-        (4, swapped_sum, "B7"),
-        (7, flipped(&honest[7], online_response), "B8"),
-        (12, ballot(&other, 0, ONLINE, TRUSS, 7), "B2"),
-        (17, not_on_roll, "B5"),
-        (23, unknown_channel, "B3"),
-        (24, unsigned, "B9"),
-        (36, flipped(&honest[36], countersignature_response), "B9"),
+        (
+            1,
+            flipped(&honest[1], FIRST_SELECTION_RESPONSE),
+            BallotCheck::B6,
+        ),
+        (4, swapped_sum, BallotCheck::B7),
+        (7, flipped(&honest[7], online_response), BallotCheck::B8),
+        (12, ballot(&other, 0, ONLINE, TRUSS, 7), BallotCheck::B2),
+        (17, not_on_roll, BallotCheck::B5),
+        (23, unknown_channel, BallotCheck::B3),
+        (24, unsigned, BallotCheck::B9),
+        (
+            36,
+            flipped(&honest[36], countersignature_response),
+            BallotCheck::B9,
+        ),
         (
             47,
             flipped(&honest[47], FIRST_SELECTION_RESPONSE + 32),
-            "B6",
+            BallotCheck::B6,
         ),
     ];
     let mut batch = honest.clone();
@@ -179,7 +187,7 @@ fn verify_batch_names_the_same_bad_ballots_on_any_number_of_threads() {
 
     let one = pool(1).install(|| verify_batch(&batch, &s.election));
     let errors: &Vec<(usize, BallotError)> = one.as_ref().expect_err("a batch with bad ballots");
-    let checks: Vec<(usize, &str)> = errors.iter().map(|(i, e)| (*i, e.check())).collect();
+    let checks: Vec<(usize, BallotCheck)> = errors.iter().map(|(i, e)| (*i, e.check())).collect();
     assert_eq!(checks, expected_checks, "{errors:?}");
     for threads in THREADS {
         let many = pool(threads).install(|| verify_batch(&batch, &s.election));
