@@ -570,7 +570,7 @@ fn compare_decisions(check: &mut CheckReport, recomputed: &Tally, published: &Ta
         if x != y {
             check.fail(
                 format!("tally.json decision {i}"),
-                format!("expected {x:?}, published {y:?}"),
+                format!("expected {x}; published {y}"),
             );
         }
     }
@@ -611,7 +611,7 @@ fn compare_tally(check: &mut CheckReport, recomputed: &Tally, published: &Tally)
         if a != b {
             check.fail(
                 format!("tally.json channel {c}"),
-                format!("expected {a:?}, published {b:?}"),
+                format!("expected {a}; published {b}"),
             );
         }
     }

@@ -2925,19 +2925,19 @@ fn a_refusal_entry_with_a_false_reason_fails_v7() {
     let superseded = |by, reason| RefusalCode::Superseded { by, reason };
     let lies: Vec<(&str, Lie)> = vec![
         (
-            "precedence names entry 0 (Precedence), not entry 1 (Precedence)",
+            "precedence names entry 0 (channel precedence), not entry 1 (channel precedence)",
             Box::new(move |r| r.reason = superseded(1, Reason::Precedence)),
         ),
         (
-            "precedence names entry 0 (Precedence), not entry 0 (LastWins)",
+            "precedence names entry 0 (channel precedence), not entry 0 (last wins)",
             Box::new(move |r| r.reason = superseded(0, Reason::LastWins)),
         ),
         (
-            "channel 0 is open at this point",
+            "channel 0 (online) is open at this point",
             Box::new(|r| r.reason = RefusalCode::VotingClosed),
         ),
         (
-            "channel 0 is open at this point",
+            "channel 0 (online) is open at this point",
             Box::new(|r| r.reason = RefusalCode::ChannelClosed),
         ),
         (
@@ -2955,7 +2955,7 @@ fn a_refusal_entry_with_a_false_reason_fails_v7() {
             }),
         ),
         (
-            "precedence does not refuse this voter's ballot on channel 0",
+            "precedence does not refuse this voter's ballot on channel 0 (online)",
             Box::new(move |r| r.nullifier = Some(stranger)),
         ),
         (

@@ -1438,6 +1438,18 @@ fn case_27_published_tally_that_drops_adds_or_double_counts() {
     let mut expected = both_options.clone();
     expected.push(format!("tally.json channel {channel}"));
     assert_eq!(locations(&report, "V9"), expected);
+    // The counts in words, not as Rust values.
+    let v9 = &report.checks[8].failures;
+    let (honest_counts, published) = (honest.tally.counts[channel], twice.tally.counts[channel]);
+    assert_eq!(
+        v9[2].message,
+        format!("expected {honest_counts}; published {published}")
+    );
+    assert!(
+        v9[2].message.starts_with("expected cast ") && !v9[2].message.contains('{'),
+        "{}",
+        v9[2].message
+    );
 
     // The dropped ballot with the announced result lowered to match.
     let option = dropped.result.contests[0]

@@ -411,6 +411,20 @@ fn a_published_decision_list_that_differs_fails_v8() {
     let found = failing(&changed);
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].0, "tally.json decision 0");
+    // The decisions in words, not as Rust values.
+    let (x, y) = (
+        honest.tally.outcome.decisions[0],
+        changed.tally.outcome.decisions[0],
+    );
+    assert_eq!(
+        found[0].1,
+        format!(
+            "expected entry {} superseded by entry {} ({}); published entry {} superseded by \
+             entry {} ({})",
+            x.superseded, x.by, x.reason, y.superseded, y.by, y.reason
+        )
+    );
+    assert!(!found[0].1.contains("Decision"), "{}", found[0].1);
 
     // A decision dropped: the list is shorter (and the later ones move up).
     let mut dropped = honest.clone();

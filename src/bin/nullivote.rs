@@ -809,8 +809,8 @@ fn print_report(record: &ElectionRecord, report: &Report, bars: &Bars) {
                     k.counted
                 );
             }
-            let trustees: Vec<u16> = result.trustees.iter().map(|t| t.get()).collect();
-            say!("decrypted by trustees {trustees:?}");
+            let trustees: Vec<String> = result.trustees.iter().map(|t| t.to_string()).collect();
+            say!("decrypted by trustees {}", trustees.join(", "));
             if report.anchor.anchored {
                 say!();
                 say!(
