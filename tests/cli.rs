@@ -936,6 +936,16 @@ fn a_whole_election_across_invocations_verifies() {
         "{}",
         stdout(&o)
     );
+    let o = nullivote(&["verify", s(&forged), "--json"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    let v4 = &v["report"]["checks"][3];
+    assert_eq!(v4["id"], "V4", "{v4}");
+    assert!(
+        v4["failures"].as_array().unwrap().iter().any(|f| f["location"]
+            == serde_json::json!({"kind": "file", "file": "record.json", "field": "board_signature"})),
+        "{v4}"
+    );
 
     anchors(&dir, &base_hash);
     let challenged = challenged
@@ -1319,6 +1329,15 @@ fn anchors(dir: &Path, base_hash: &str) {
     assert_eq!(v["passed"], false);
     assert_eq!(v["anchored"], false);
     assert_eq!(v["expected_base_hash"], wrong.as_str());
+    // The failure is at a typed location (an object), under the check's number.
+    let v3 = &v["report"]["checks"][2];
+    assert_eq!(v3["id"], "V3", "{v3}");
+    assert_eq!(
+        v3["failures"][0]["location"],
+        serde_json::json!({"kind": "expected_base_hash"}),
+        "{v3}"
+    );
+    assert!(v3["failures"][0]["ballot_check"].is_null(), "{v3}");
 }
 
 /// Issue #22, finding 1 (the directory rules): `publish` refuses, naming each path, while the

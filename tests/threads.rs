@@ -27,7 +27,7 @@ use nullivote::nullifier::Eligibility;
 use nullivote::record::ElectionRecord;
 use nullivote::secret::SecretScalar;
 use nullivote::simulation::{Scenario, leadership};
-use nullivote::verifier::{Report, Silent, verify};
+use nullivote::verifier::{CheckId, Location, Report, Silent, verify};
 
 const ONLINE: u8 = 0;
 const POSTAL: u8 = 1;
@@ -257,12 +257,32 @@ fn verifier_reports_the_same_on_any_number_of_threads() {
         assert_eq!(one.passed(), passes, "{name}: {one:?}");
         if !passes {
             let v5 = &one.checks[4];
-            let locations: Vec<&str> = v5.failures.iter().map(|f| f.location.as_str()).collect();
+            assert_eq!(v5.id, CheckId::V5);
+            let found: Vec<(&Location, Option<BallotCheck>)> = v5
+                .failures
+                .iter()
+                .map(|f| (&f.location, f.ballot_check))
+                .collect();
+            let selection = Location::Ballot {
+                position: a as u64,
+                contest: Some(0),
+                option: Some(0),
+            };
+            let sum = Location::Ballot {
+                position: b as u64,
+                contest: Some(0),
+                option: None,
+            };
             assert_eq!(
-                locations,
-                [format!("board entry {a}"), format!("board entry {b}")],
+                found,
+                [
+                    (&selection, Some(BallotCheck::B6)),
+                    (&sum, Some(BallotCheck::B7))
+                ],
                 "{one:?}"
             );
+            let at: Vec<String> = v5.failures.iter().map(|f| f.location.to_string()).collect();
+            assert_eq!(at, [format!("board entry {a}"), format!("board entry {b}")]);
         }
         for threads in THREADS {
             let (read_many, many) = verify_in(&dir, threads);

@@ -777,7 +777,11 @@ fn print_report(record: &ElectionRecord, report: &Report, bars: &Bars) {
         };
         say!("  {:<4} {:<72} {status}", check.id, check.title);
         for f in &check.failures {
-            say!("         {}: {}", f.location, f.message);
+            say!(
+                "         {}: {}",
+                f.location.named(&record.manifest),
+                f.message
+            );
         }
         if check.failure_count > check.failures.len() {
             say!(
@@ -827,7 +831,7 @@ fn print_report(record: &ElectionRecord, report: &Report, bars: &Bars) {
             }
         }
         None => {
-            let failed: Vec<&str> = report.failed().map(|c| c.id).collect();
+            let failed: Vec<&str> = report.failed().map(|c| c.id.as_str()).collect();
             say!();
             say!("verification FAILED: {}", failed.join(", "));
         }
