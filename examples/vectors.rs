@@ -564,11 +564,11 @@ fn negative(
     let (check, message) = match Ballot::decode(&bytes) {
         Err(e) => {
             let e = BallotError::from(e);
-            (e.check(), e.to_string())
+            (e.check().as_str(), e.to_string())
         }
         Ok(b) => {
             let e = b.verify(&f.election).unwrap_err();
-            (e.check(), e.to_string())
+            (e.check().as_str(), e.to_string())
         }
     };
     assert_eq!(check, expected, "{name}: {message}");

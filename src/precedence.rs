@@ -43,6 +43,19 @@ pub enum Reason {
     RejectSecond,
 }
 
+/// The rule's name in words (`channel precedence`, `last wins`, `first wins`, `reject second`:
+/// the manifest's rules `last_wins`, `first_wins`, `reject_second`, and the ranks of channels).
+impl core::fmt::Display for Reason {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            Self::Precedence => "channel precedence",
+            Self::LastWins => "last wins",
+            Self::FirstWins => "first wins",
+            Self::RejectSecond => "reject second",
+        })
+    }
+}
+
 impl Reason {
     fn of_rule(rule: ChannelRule) -> Self {
         match rule {
@@ -64,6 +77,17 @@ pub struct Decision {
     pub by: u64,
     /// The rule applied.
     pub reason: Reason,
+}
+
+/// `entry 3 superseded by entry 7 (last wins)`.
+impl core::fmt::Display for Decision {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "entry {} superseded by entry {} ({})",
+            self.superseded, self.by, self.reason
+        )
+    }
 }
 
 /// The result of precedence over a board: which ballots count, and why the others do not.

@@ -30,6 +30,17 @@ pub struct ChannelCounts {
     pub counted: u64,
 }
 
+/// `cast 10, superseded 2, refused 1, counted 8`.
+impl core::fmt::Display for ChannelCounts {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "cast {}, superseded {}, refused {}, counted {}",
+            self.cast, self.superseded, self.refused, self.counted
+        )
+    }
+}
+
 /// The encrypted tally of an election, with the decisions behind it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -1,5 +1,8 @@
-//! The independent verifier of an [`ElectionRecord`]: an ordered list of numbered checks, each
-//! specified in `spec/protocol.md` §16, reporting every failure with its location.
+//! The independent verifier of an [`ElectionRecord`]: an ordered list of numbered checks
+//! ([`CheckId`]), each specified in `spec/protocol.md` §16, reporting every failure with its
+//! [`Location`] (a board entry, a ballot and its contest and option, a trustee, a decision, an
+//! aggregate, a file), the ballot check it failed ([`BallotCheck`], for a ballot) and a message
+//! in words.
 //!
 //! | check | what |
 //! | --- | --- |
@@ -32,14 +35,16 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::fmt;
 use std::path::Path;
 
 use serde::Serialize;
 
-use crate::ballot::{Ballot, BallotError, verify_batch};
+use crate::ballot::{Ballot, BallotCheck, BallotError, ChallengeError, verify_batch};
 use crate::board::{ChainProblem, ChainReplay, Entry, Payload, Refusal, cast_ballots};
 use crate::election::{BaseHash, Election};
 use crate::elgamal::Ciphertext;
+use crate::manifest::Manifest;
 use crate::record::{ElectionRecord, ElectionResult, LoadError};
 use crate::tally::{Tally, push_ciphertexts};
 use crate::trustee::{BoardHead, combine, verify_decryption};
@@ -70,21 +75,334 @@ impl Progress for Silent {
     fn finish(&self) {}
 }
 
-/// One failure: where, and what.
+/// The numbered checks of the verifier, in order (`spec/protocol.md` §16.1; the table of the
+/// [module docs](self)).
+///
+/// Displayed and serialised as its number, `"V1"` … `"V11"`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum CheckId {
+    /// The record header and manifest are well formed and agree.
+    V1,
+    /// The key ceremony recomputed.
+    V2,
+    /// The base hash recomputed (and compared with the expected one, if given).
+    V3,
+    /// The board chain, its final-head signature and the close of voting last.
+    V4,
+    /// Every cast ballot (B1–B9, [`BallotCheck`]).
+    V5,
+    /// Every challenged (spoiled) ballot opens.
+    V6,
+    /// The board's admission rules.
+    V7,
+    /// The decision list recomputed.
+    V8,
+    /// The tally recomputed.
+    V9,
+    /// The decryption shares and their proofs.
+    V10,
+    /// The result is the decryption of the tally.
+    V11,
+}
+
+impl CheckId {
+    /// Every check, in the order the verifier runs and reports them.
+    pub const ALL: [CheckId; 11] = [
+        Self::V1,
+        Self::V2,
+        Self::V3,
+        Self::V4,
+        Self::V5,
+        Self::V6,
+        Self::V7,
+        Self::V8,
+        Self::V9,
+        Self::V10,
+        Self::V11,
+    ];
+
+    /// The check's number, `"V1"` … `"V11"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::V1 => "V1",
+            Self::V2 => "V2",
+            Self::V3 => "V3",
+            Self::V4 => "V4",
+            Self::V5 => "V5",
+            Self::V6 => "V6",
+            Self::V7 => "V7",
+            Self::V8 => "V8",
+            Self::V9 => "V9",
+            Self::V10 => "V10",
+            Self::V11 => "V11",
+        }
+    }
+
+    /// What the check checks (the report's [`CheckReport::title`]).
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::V1 => "record header and manifest well formed",
+            Self::V2 => "key ceremony: digests, reveals, proofs of possession, complaints, keys",
+            Self::V3 => "base hash recomputed",
+            Self::V4 => "board chain: positions, links, head, final signature",
+            Self::V5 => "every cast ballot (B1-B9)",
+            Self::V6 => "every challenged ballot opens",
+            Self::V7 => "board admission rules: signed closes, reuse, precedence, refusals",
+            Self::V8 => "decision list recomputed",
+            Self::V9 => "tally and per-channel counts recomputed",
+            Self::V10 => "decryption shares and their proofs",
+            Self::V11 => "result equals the decryption of the tally",
+        }
+    }
+}
+
+impl fmt::Display for CheckId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+/// Where in the record a failure is.
+///
+/// Every index is the record's own: board positions and contest, option and channel indices
+/// count from 0 (a position on the board, in the manifest's lists and in `tally.json`'s, as
+/// `spec/protocol.md` §6.1 and §11 number them); trustees are numbered from 1 (their index `l`,
+/// §10). [`Display`](fmt::Display) gives the text report's words (`board entry 17`, `tally.json
+/// contest 0 option 1`); [`Location::named`] adds the manifest's names of contests, options and
+/// channels. In JSON a location is an object whose `kind` says which variant it is
+/// (`{"kind": "board_entry", "position": 17}`; every kind in `spec/protocol.md` §16.3).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Location {
+    /// A file of the record (`record.json`, `ceremony.json`, `decryption.json`,
+    /// `result.json`, ...), or one field of it (`record.json` `board_signature`, `tally.json`
+    /// `counted`, `decisions`, `aggregates`, `counts`). JSON: `{"kind": "file", "file",
+    /// "field"}` (`field` `null` for the whole file).
+    File {
+        /// The file's name in the record directory.
+        file: &'static str,
+        /// The field, if the failure is of one field.
+        field: Option<&'static str>,
+    },
+    /// Trustees, by index (from 1), in a file: the culprits of a key ceremony that does not
+    /// verify (`ceremony.json`, V2), or the trustees whose decryption shares fail
+    /// (`decryption.json`, V10). JSON: `{"kind": "trustees", "file", "trustees": [l, ...]}`.
+    Trustees {
+        /// `ceremony.json` or `decryption.json`.
+        file: &'static str,
+        /// The trustees' indices, as the error names them (at least one).
+        trustees: Vec<u16>,
+    },
+    /// The base hash the verifier was asked to expect (V3, [`Options::expected_base_hash`]).
+    /// JSON: `{"kind": "expected_base_hash"}`.
+    ExpectedBaseHash,
+    /// The entry of `board.jsonl` at this position (from 0): V4, V7. JSON: `{"kind":
+    /// "board_entry", "position"}`.
+    BoardEntry(u64),
+    /// The ballot of the board entry at `position`: a cast ballot (V5) or a challenged one
+    /// (V6), with the contest and option the failing check names, if it names one. Displayed
+    /// as its board entry (the message names the contest and option). JSON: `{"kind":
+    /// "ballot", "position", "contest", "option"}` (`null` where none is named).
+    Ballot {
+        /// The board entry holding the ballot.
+        position: u64,
+        /// The contest (its index in the manifest), if the check names one.
+        contest: Option<usize>,
+        /// The option (its index in the contest), if the check names one.
+        option: Option<usize>,
+    },
+    /// `tally.json`'s aggregates of a contest, or of one of its options (V9). JSON: `{"kind":
+    /// "aggregate", "contest", "option"}` (`option` `null` for the contest's list).
+    Aggregate {
+        /// The contest's index in the manifest.
+        contest: usize,
+        /// The option's index in the contest, if the failure is of one option's aggregate.
+        option: Option<usize>,
+    },
+    /// `tally.json`'s counts of the channel at this index (V9). JSON: `{"kind":
+    /// "channel_counts", "channel"}`.
+    ChannelCounts(u8),
+    /// `tally.json`'s decision at this index of its list (V8). JSON: `{"kind": "decision",
+    /// "index"}`.
+    Decision(usize),
+}
+
+impl Location {
+    /// The whole file `file` of the record.
+    fn file_only(file: &'static str) -> Self {
+        Self::File { file, field: None }
+    }
+
+    /// The field `field` of the record's file `file`.
+    fn field(file: &'static str, field: &'static str) -> Self {
+        Self::File {
+            file,
+            field: Some(field),
+        }
+    }
+
+    /// `trustees` in `file`, or the whole file if the error names no trustee.
+    fn trustees(file: &'static str, trustees: Vec<u16>) -> Self {
+        if trustees.is_empty() {
+            Self::file_only(file)
+        } else {
+            Self::Trustees { file, trustees }
+        }
+    }
+
+    /// The record file the location is in (`None` for [`Location::ExpectedBaseHash`], which
+    /// is not in the record).
+    pub fn file(&self) -> Option<&'static str> {
+        match self {
+            Self::File { file, .. } | Self::Trustees { file, .. } => Some(file),
+            Self::ExpectedBaseHash => None,
+            Self::BoardEntry(_) | Self::Ballot { .. } => Some("board.jsonl"),
+            Self::Aggregate { .. } | Self::ChannelCounts(_) | Self::Decision(_) => {
+                Some("tally.json")
+            }
+        }
+    }
+
+    /// The location with the names `manifest` gives its contest, option or channel, for
+    /// people: `tally.json contest 0 (leader) option 1 (Rishi Sunak)`, `tally.json channel 1
+    /// (postal)`; other locations as [`Display`](fmt::Display) writes them.
+    pub fn named<'a>(&'a self, manifest: &'a Manifest) -> impl fmt::Display + 'a {
+        NamedLocation {
+            location: self,
+            names: Names(manifest),
+        }
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::File { file, field: None } => f.write_str(file),
+            Self::File {
+                file,
+                field: Some(field),
+            } => write!(f, "{file} {field}"),
+            Self::Trustees { file, trustees } => {
+                let list = trustees
+                    .iter()
+                    .map(u16::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                match trustees.len() {
+                    0 => f.write_str(file),
+                    1 => write!(f, "{file}, trustee {list}"),
+                    _ => write!(f, "{file}, trustees {list}"),
+                }
+            }
+            Self::ExpectedBaseHash => f.write_str("expected base hash"),
+            Self::BoardEntry(position) | Self::Ballot { position, .. } => {
+                write!(f, "board entry {position}")
+            }
+            Self::Aggregate {
+                contest,
+                option: None,
+            } => write!(f, "tally.json contest {contest}"),
+            Self::Aggregate {
+                contest,
+                option: Some(option),
+            } => write!(f, "tally.json contest {contest} option {option}"),
+            Self::ChannelCounts(channel) => write!(f, "tally.json channel {channel}"),
+            Self::Decision(index) => write!(f, "tally.json decision {index}"),
+        }
+    }
+}
+
+/// A [`Location`] with the manifest's names ([`Location::named`]).
+struct NamedLocation<'a> {
+    location: &'a Location,
+    names: Names<'a>,
+}
+
+impl fmt::Display for NamedLocation<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names = &self.names;
+        match *self.location {
+            Location::Aggregate { contest, option } => {
+                write!(f, "tally.json {}", names.contest(contest))?;
+                match option {
+                    Some(option) => write!(f, " {}", names.option(contest, option)),
+                    None => Ok(()),
+                }
+            }
+            Location::ChannelCounts(channel) => {
+                write!(f, "tally.json {}", names.channel(channel))
+            }
+            ref other => other.fmt(f),
+        }
+    }
+}
+
+impl Serialize for Location {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        match self {
+            Self::File { file, field } => {
+                map.serialize_entry("kind", "file")?;
+                map.serialize_entry("file", file)?;
+                map.serialize_entry("field", field)?;
+            }
+            Self::Trustees { file, trustees } => {
+                map.serialize_entry("kind", "trustees")?;
+                map.serialize_entry("file", file)?;
+                map.serialize_entry("trustees", trustees)?;
+            }
+            Self::ExpectedBaseHash => map.serialize_entry("kind", "expected_base_hash")?,
+            Self::BoardEntry(position) => {
+                map.serialize_entry("kind", "board_entry")?;
+                map.serialize_entry("position", position)?;
+            }
+            Self::Ballot {
+                position,
+                contest,
+                option,
+            } => {
+                map.serialize_entry("kind", "ballot")?;
+                map.serialize_entry("position", position)?;
+                map.serialize_entry("contest", contest)?;
+                map.serialize_entry("option", option)?;
+            }
+            Self::Aggregate { contest, option } => {
+                map.serialize_entry("kind", "aggregate")?;
+                map.serialize_entry("contest", contest)?;
+                map.serialize_entry("option", option)?;
+            }
+            Self::ChannelCounts(channel) => {
+                map.serialize_entry("kind", "channel_counts")?;
+                map.serialize_entry("channel", channel)?;
+            }
+            Self::Decision(index) => {
+                map.serialize_entry("kind", "decision")?;
+                map.serialize_entry("index", index)?;
+            }
+        }
+        map.end()
+    }
+}
+
+/// One failure: where, which ballot check if it is one, and what.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Failure {
-    /// Where in the record (`board entry 17`, `trustee 4`, `contest 0 option 1`, ...).
-    pub location: String,
-    /// What is wrong.
+    /// Where in the record.
+    pub location: Location,
+    /// The ballot check (B1–B9) that failed, for a V5 failure (and a V6 failure of the ballot
+    /// itself); `None` otherwise.
+    pub ballot_check: Option<BallotCheck>,
+    /// What is wrong, in words (with the manifest's names of channels, contests and options).
     pub message: String,
 }
 
 /// The outcome of one numbered check.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct CheckReport {
-    /// `V1` … `V11`.
-    pub id: &'static str,
-    /// What the check checks.
+    /// Which check.
+    pub id: CheckId,
+    /// What the check checks ([`CheckId::title`]).
     pub title: &'static str,
     /// Whether it ran (an earlier failure can leave nothing to check against).
     pub ran: bool,
@@ -95,21 +413,31 @@ pub struct CheckReport {
 }
 
 impl CheckReport {
-    fn new(id: &'static str, title: &'static str) -> Self {
+    fn new(id: CheckId) -> Self {
         Self {
             id,
-            title,
+            title: id.title(),
             ran: true,
             failure_count: 0,
             failures: Vec::new(),
         }
     }
 
-    fn fail(&mut self, location: impl Into<String>, message: impl Into<String>) {
+    fn fail(&mut self, location: Location, message: impl Into<String>) {
+        self.fail_check(location, None, message);
+    }
+
+    fn fail_check(
+        &mut self,
+        location: Location,
+        ballot_check: Option<BallotCheck>,
+        message: impl Into<String>,
+    ) {
         self.failure_count += 1;
         if self.failures.len() < MAX_FAILURES_KEPT {
             self.failures.push(Failure {
-                location: location.into(),
+                location,
+                ballot_check,
                 message: message.into(),
             });
         }
@@ -175,27 +503,6 @@ impl Report {
         self.checks.iter().filter(|c| !c.passed())
     }
 }
-
-/// The titles of the checks, in order.
-pub const CHECKS: [(&str, &str); 11] = [
-    ("V1", "record header and manifest well formed"),
-    (
-        "V2",
-        "key ceremony: digests, reveals, proofs of possession, complaints, keys",
-    ),
-    ("V3", "base hash recomputed"),
-    ("V4", "board chain: positions, links, head, final signature"),
-    ("V5", "every cast ballot (B1-B9)"),
-    ("V6", "every challenged ballot opens"),
-    (
-        "V7",
-        "board admission rules: signed closes, reuse, precedence, refusals",
-    ),
-    ("V8", "decision list recomputed"),
-    ("V9", "tally and per-channel counts recomputed"),
-    ("V10", "decryption shares and their proofs"),
-    ("V11", "result equals the decryption of the tally"),
-];
 
 /// Runs every check on `record`, whose board is in memory, without an anchor: the report
 /// proves internal consistency only (see the [module docs](self); [`verify_with`]).
@@ -263,18 +570,19 @@ fn verify_blocks<'a, E>(
     blocks: impl Iterator<Item = Result<Cow<'a, [Entry]>, E>>,
     progress: &dyn Progress,
 ) -> Result<Report, E> {
-    let mut checks: Vec<CheckReport> = CHECKS
-        .iter()
-        .map(|(id, t)| CheckReport::new(id, t))
-        .collect();
+    let mut checks: Vec<CheckReport> = CheckId::ALL.into_iter().map(CheckReport::new).collect();
     let [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11] = &mut checks[..] else {
-        unreachable!("CHECKS has eleven entries")
+        unreachable!("CheckId::ALL has eleven entries")
     };
     let manifest = &record.manifest;
+    let names = Names(manifest);
 
     // V1 (the number of board entries is checked once the board is read)
     if record.header.election_id != manifest.election_id() {
-        v1.fail("record.json", "election_id differs from the manifest's");
+        v1.fail(
+            Location::file_only("record.json"),
+            "election_id differs from the manifest's",
+        );
     }
 
     // V2
@@ -282,19 +590,14 @@ fn verify_blocks<'a, E>(
         Ok(recomputed) if recomputed == record.ceremony.public => &record.ceremony.public,
         Ok(_) => {
             v2.fail(
-                "ceremony.json",
+                Location::file_only("ceremony.json"),
                 "the published key set is not the one the packages give",
             );
             &record.ceremony.public
         }
         Err(e) => {
-            let who = e
-                .culprits()
-                .iter()
-                .map(|t| t.get().to_string())
-                .collect::<Vec<_>>()
-                .join(", ");
-            v2.fail(format!("ceremony.json, trustee(s) {who}"), e.to_string());
+            let who = e.culprits().iter().map(|t| t.get()).collect();
+            v2.fail(Location::trustees("ceremony.json", who), e.to_string());
             &record.ceremony.public
         }
     };
@@ -308,7 +611,7 @@ fn verify_blocks<'a, E>(
     );
     if *election.base_hash() != record.header.base_hash {
         v3.fail(
-            "record.json",
+            Location::file_only("record.json"),
             "base_hash is not the digest of manifest, joint key, ceremony and roll",
         );
     }
@@ -321,7 +624,7 @@ fn verify_blocks<'a, E>(
         && !anchor.anchored
     {
         v3.fail(
-            "expected base hash",
+            Location::ExpectedBaseHash,
             format!(
                 "the record's base hash {} is not the expected {}: this record is not the \
                  election whose base hash was published",
@@ -339,7 +642,7 @@ fn verify_blocks<'a, E>(
     progress.finish();
     if record.header.board_entries != entries {
         v1.fail(
-            "record.json",
+            Location::file_only("record.json"),
             "board_entries differs from the number of lines of board.jsonl",
         );
     }
@@ -347,14 +650,39 @@ fn verify_blocks<'a, E>(
         Ok(state) => Some(state),
         Err(errors) => {
             for e in errors {
-                let location = format!("board entry {}", e.position);
+                let position = e.position;
                 match e.problem {
-                    ChainProblem::Refused(Refusal::Invalid(b)) => v5.fail(location, format!("{b}")),
-                    ChainProblem::Refused(Refusal::Challenge(c)) => {
-                        v6.fail(location, c.to_string())
+                    ChainProblem::Refused(Refusal::Invalid(b)) => {
+                        let (contest, option) = ballot_site(&b);
+                        let location = Location::Ballot {
+                            position,
+                            contest,
+                            option,
+                        };
+                        v5.fail_check(location, Some(b.check()), names.ballot(&b));
                     }
-                    ChainProblem::Refused(r) => v7.fail(location, r.to_string()),
-                    other => v4.fail(location, other.to_string()),
+                    ChainProblem::Refused(Refusal::Challenge(c)) => {
+                        let (contest, option, check) = match &c {
+                            ChallengeError::Mismatch { contest, option } => {
+                                (Some(*contest), Some(*option), None)
+                            }
+                            ChallengeError::Ballot(b) => {
+                                let (contest, option) = ballot_site(b);
+                                (contest, option, Some(b.check()))
+                            }
+                            _ => (None, None, None),
+                        };
+                        let location = Location::Ballot {
+                            position,
+                            contest,
+                            option,
+                        };
+                        v6.fail_check(location, check, names.challenge(&c));
+                    }
+                    ChainProblem::Refused(r) => {
+                        v7.fail(Location::BoardEntry(position), names.refusal(&r));
+                    }
+                    other => v4.fail(Location::BoardEntry(position), other.to_string()),
                 }
             }
             None
@@ -374,7 +702,7 @@ fn verify_blocks<'a, E>(
         .is_err()
     {
         v4.fail(
-            "record.json board_signature",
+            Location::field("record.json", "board_signature"),
             "is not the board's signature (the manifest's board key) of board_entries and \
              board_head in this election",
         );
@@ -384,7 +712,7 @@ fn verify_blocks<'a, E>(
     // admitted after it). A board cut short, or never closed, is refused.
     if state.as_ref().is_some_and(|s| !s.voting_closed()) {
         v4.fail(
-            format!("board entry {}", entries.saturating_sub(1)),
+            Location::BoardEntry(entries.saturating_sub(1)),
             "the board does not end with the close of voting: a record is of a closed vote \
              only (a prefix of a board, or a board still open, is not a record)",
         );
@@ -422,7 +750,7 @@ fn verify_blocks<'a, E>(
     for share in shares {
         if share.head() != head {
             v10.fail(
-                format!("decryption.json, trustee {}", share.trustee().get()),
+                Location::trustees("decryption.json", vec![share.trustee().get()]),
                 format!(
                     "the share binds board head {} ({} entries), not record.json's board_head {} \
                      ({} entries): it decrypts another board",
@@ -436,7 +764,7 @@ fn verify_blocks<'a, E>(
     }
     if let Some(w) = shares.windows(2).find(|w| w[0].trustee() >= w[1].trustee()) {
         v10.fail(
-            "decryption.json",
+            Location::file_only("decryption.json"),
             format!(
                 "the share of trustee {} is out of ascending order",
                 w[1].trustee().get()
@@ -456,14 +784,9 @@ fn verify_blocks<'a, E>(
                 if matches!(culprit, crate::trustee::TrusteeError::ShareHead { .. }) {
                     continue; // reported above
                 }
-                let who = culprit
-                    .culprits()
-                    .iter()
-                    .map(|t| t.get().to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ");
+                let who = culprit.culprits().iter().map(|t| t.get()).collect();
                 v10.fail(
-                    format!("decryption.json, trustee {who}"),
+                    Location::trustees("decryption.json", who),
                     culprit.to_string(),
                 );
             }
@@ -471,7 +794,7 @@ fn verify_blocks<'a, E>(
             if let Err(e) =
                 verify_decryption(public, &election, &head, &aggregates, shares, &claimed)
             {
-                v11.fail("result.json", e.to_string());
+                v11.fail(Location::file_only("result.json"), e.to_string());
             }
             let expected = ElectionResult::new(
                 manifest,
@@ -480,11 +803,15 @@ fn verify_blocks<'a, E>(
                 decryption.used(),
             );
             if expected != record.result {
-                v11.fail("result.json", "the announced result differs from the decryption of the tally, its counts or trustees");
+                v11.fail(
+                    Location::file_only("result.json"),
+                    "the announced result differs from the decryption of the tally, its counts or \
+                     trustees",
+                );
             }
         }
         Err(e) => {
-            v10.fail("decryption.json", e.to_string());
+            v10.fail(Location::file_only("decryption.json"), e.to_string());
             v11.ran = false;
         }
     }
@@ -561,7 +888,7 @@ type Invalid = HashMap<usize, BallotError>;
 fn compare_decisions(check: &mut CheckReport, recomputed: &Tally, published: &Tally) {
     if recomputed.outcome.counted != published.outcome.counted {
         check.fail(
-            "tally.json counted",
+            Location::field("tally.json", "counted"),
             "the counted ballots are not those precedence selects",
         );
     }
@@ -569,14 +896,14 @@ fn compare_decisions(check: &mut CheckReport, recomputed: &Tally, published: &Ta
     for (i, (x, y)) in a.iter().zip(b).enumerate() {
         if x != y {
             check.fail(
-                format!("tally.json decision {i}"),
-                format!("expected {x:?}, published {y:?}"),
+                Location::Decision(i),
+                format!("expected {x}; published {y}"),
             );
         }
     }
     if a.len() != b.len() {
         check.fail(
-            "tally.json decisions",
+            Location::field("tally.json", "decisions"),
             format!("expected {} decisions, published {}", a.len(), b.len()),
         );
     }
@@ -584,7 +911,10 @@ fn compare_decisions(check: &mut CheckReport, recomputed: &Tally, published: &Ta
 
 fn compare_tally(check: &mut CheckReport, recomputed: &Tally, published: &Tally) {
     if recomputed.aggregates.len() != published.aggregates.len() {
-        check.fail("tally.json aggregates", "wrong number of contests");
+        check.fail(
+            Location::field("tally.json", "aggregates"),
+            "wrong number of contests",
+        );
     }
     for (i, (x, y)) in recomputed
         .aggregates
@@ -593,26 +923,141 @@ fn compare_tally(check: &mut CheckReport, recomputed: &Tally, published: &Tally)
         .enumerate()
     {
         if x.len() != y.len() {
-            check.fail(format!("tally.json contest {i}"), "wrong number of options");
+            check.fail(
+                Location::Aggregate {
+                    contest: i,
+                    option: None,
+                },
+                "wrong number of options",
+            );
         }
         for (j, (a, b)) in x.iter().zip(y).enumerate() {
             if a != b {
                 check.fail(
-                    format!("tally.json contest {i} option {j}"),
+                    Location::Aggregate {
+                        contest: i,
+                        option: Some(j),
+                    },
                     "the aggregate is not the sum of the counted ballots",
                 );
             }
         }
     }
     if recomputed.counts.len() != published.counts.len() {
-        check.fail("tally.json counts", "wrong number of channels");
+        check.fail(
+            Location::field("tally.json", "counts"),
+            "wrong number of channels",
+        );
     }
-    for (c, (a, b)) in recomputed.counts.iter().zip(&published.counts).enumerate() {
+    // A manifest has at most 16 channels: every index is a byte.
+    for ((a, b), channel) in recomputed.counts.iter().zip(&published.counts).zip(0u8..) {
         if a != b {
             check.fail(
-                format!("tally.json channel {c}"),
-                format!("expected {a:?}, published {b:?}"),
+                Location::ChannelCounts(channel),
+                format!("expected {a}; published {b}"),
             );
+        }
+    }
+}
+
+/// The contest and option a ballot check names, if any.
+fn ballot_site(e: &BallotError) -> (Option<usize>, Option<usize>) {
+    match *e {
+        BallotError::OptionCount { contest, .. } | BallotError::ContestSum { contest, .. } => {
+            (Some(contest), None)
+        }
+        BallotError::Selection {
+            contest, option, ..
+        } => (Some(contest), Some(option)),
+        _ => (None, None),
+    }
+}
+
+/// The manifest's names of channels, contests and options, for messages: each index is written
+/// as the errors write it, followed by its name (`channel 1 (postal)`, `contest 0 (leader)`);
+/// an index outside the manifest has no name.
+struct Names<'a>(&'a Manifest);
+
+impl Names<'_> {
+    fn channel(&self, channel: u8) -> String {
+        match self.0.channel(channel) {
+            Some(c) => format!("channel {channel} ({})", c.name),
+            None => format!("channel {channel}"),
+        }
+    }
+
+    fn contest(&self, contest: usize) -> String {
+        match self.0.contest(contest) {
+            Some(c) => format!("contest {contest} ({})", c.name),
+            None => format!("contest {contest}"),
+        }
+    }
+
+    fn option(&self, contest: usize, option: usize) -> String {
+        match self.0.contest(contest).and_then(|c| c.options.get(option)) {
+            Some(name) => format!("option {option} ({name})"),
+            None => format!("option {option}"),
+        }
+    }
+
+    /// A failed ballot check (V5): its [`BallotError`] message, with names.
+    fn ballot(&self, e: &BallotError) -> String {
+        match e {
+            BallotError::OptionCount {
+                contest,
+                expected,
+                found,
+            } => format!(
+                "B4: {}: {found} selections; the contest has {expected} options",
+                self.contest(*contest)
+            ),
+            BallotError::Selection {
+                contest,
+                option,
+                source,
+            } => format!(
+                "B6: {}, {}: selection proof: {source}",
+                self.contest(*contest),
+                self.option(*contest, *option)
+            ),
+            BallotError::ContestSum { contest, source } => format!(
+                "B7: {}: selection-limit proof: {source}",
+                self.contest(*contest)
+            ),
+            BallotError::MissingCountersignature { channel } => format!(
+                "B9: {} requires its authority's countersignature",
+                self.channel(*channel)
+            ),
+            BallotError::UnexpectedCountersignature { channel } => format!(
+                "B9: {} has no authority, but the ballot is countersigned",
+                self.channel(*channel)
+            ),
+            other => other.to_string(),
+        }
+    }
+
+    /// A failed challenge (V6): its [`ChallengeError`] message, with names.
+    fn challenge(&self, e: &ChallengeError) -> String {
+        match e {
+            ChallengeError::Mismatch { contest, option } => format!(
+                "{}, {}: the ciphertext does not open to the revealed vote",
+                self.contest(*contest),
+                self.option(*contest, *option)
+            ),
+            ChallengeError::Ballot(b) => {
+                format!("the challenged ballot is invalid: {}", self.ballot(b))
+            }
+            other => other.to_string(),
+        }
+    }
+
+    /// An entry the board should have refused (V7): its [`Refusal`] message, with names.
+    fn refusal(&self, r: &Refusal) -> String {
+        match r {
+            Refusal::ChannelClosed { channel } => format!("{} is closed", self.channel(*channel)),
+            Refusal::Invalid(b) => format!("invalid ballot: {}", self.ballot(b)),
+            Refusal::Challenge(c) => format!("invalid challenge: {}", self.challenge(c)),
+            other => other.to_string(),
         }
     }
 }
@@ -621,6 +1066,7 @@ fn compare_tally(check: &mut CheckReport, recomputed: &Tally, published: &Tally)
 mod tests {
     use super::*;
     use crate::simulation::{Scenario, leadership};
+    use serde_json::json;
 
     /// The board fed in blocks of any size gives the report of the board in one block: state,
     /// positions, links and blame carry across blocks.
@@ -668,5 +1114,236 @@ mod tests {
                 assert_eq!(report, whole, "{name}, blocks of {k}");
             }
         }
+    }
+
+    #[test]
+    fn check_ids_read_and_serialise_as_their_numbers_in_order() {
+        let numbers: Vec<String> = (1..=11).map(|i| format!("V{i}")).collect();
+        let ids: Vec<&str> = CheckId::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(ids, numbers);
+        for id in CheckId::ALL {
+            assert_eq!(id.to_string(), id.as_str());
+            assert_eq!(serde_json::to_value(id).unwrap(), json!(id.as_str()));
+            assert!(!id.title().is_empty());
+        }
+        assert!(CheckId::ALL.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(format!("{:<4}|", CheckId::V1), "V1  |");
+        let checks: Vec<&str> = BallotCheck::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(
+            checks,
+            ["B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8", "B9"]
+        );
+        assert_eq!(serde_json::to_value(BallotCheck::B6).unwrap(), json!("B6"));
+        assert_eq!(BallotCheck::B6.to_string(), "B6");
+    }
+
+    /// Every kind of location: its words (as the text report printed them before locations
+    /// were typed) and its JSON object.
+    #[test]
+    fn locations_read_as_words_and_serialise_as_objects() {
+        let cases = [
+            (
+                Location::file_only("record.json"),
+                "record.json",
+                json!({"kind": "file", "file": "record.json", "field": null}),
+            ),
+            (
+                Location::field("record.json", "board_signature"),
+                "record.json board_signature",
+                json!({"kind": "file", "file": "record.json", "field": "board_signature"}),
+            ),
+            (
+                Location::trustees("decryption.json", vec![2]),
+                "decryption.json, trustee 2",
+                json!({"kind": "trustees", "file": "decryption.json", "trustees": [2]}),
+            ),
+            (
+                Location::trustees("ceremony.json", vec![1, 3]),
+                "ceremony.json, trustees 1, 3",
+                json!({"kind": "trustees", "file": "ceremony.json", "trustees": [1, 3]}),
+            ),
+            (
+                Location::trustees("ceremony.json", vec![]),
+                "ceremony.json",
+                json!({"kind": "file", "file": "ceremony.json", "field": null}),
+            ),
+            (
+                Location::ExpectedBaseHash,
+                "expected base hash",
+                json!({"kind": "expected_base_hash"}),
+            ),
+            (
+                Location::BoardEntry(499),
+                "board entry 499",
+                json!({"kind": "board_entry", "position": 499}),
+            ),
+            (
+                Location::Ballot {
+                    position: 17,
+                    contest: Some(0),
+                    option: Some(1),
+                },
+                "board entry 17",
+                json!({"kind": "ballot", "position": 17, "contest": 0, "option": 1}),
+            ),
+            (
+                Location::Ballot {
+                    position: 17,
+                    contest: None,
+                    option: None,
+                },
+                "board entry 17",
+                json!({"kind": "ballot", "position": 17, "contest": null, "option": null}),
+            ),
+            (
+                Location::Aggregate {
+                    contest: 0,
+                    option: Some(1),
+                },
+                "tally.json contest 0 option 1",
+                json!({"kind": "aggregate", "contest": 0, "option": 1}),
+            ),
+            (
+                Location::Aggregate {
+                    contest: 0,
+                    option: None,
+                },
+                "tally.json contest 0",
+                json!({"kind": "aggregate", "contest": 0, "option": null}),
+            ),
+            (
+                Location::ChannelCounts(1),
+                "tally.json channel 1",
+                json!({"kind": "channel_counts", "channel": 1}),
+            ),
+            (
+                Location::Decision(3),
+                "tally.json decision 3",
+                json!({"kind": "decision", "index": 3}),
+            ),
+        ];
+        for (location, words, value) in cases {
+            assert_eq!(location.to_string(), words, "{location:?}");
+            assert_eq!(
+                serde_json::to_value(&location).unwrap(),
+                value,
+                "{location:?}"
+            );
+        }
+        assert_eq!(Location::BoardEntry(3).file(), Some("board.jsonl"));
+        assert_eq!(Location::Decision(3).file(), Some("tally.json"));
+        assert_eq!(Location::ExpectedBaseHash.file(), None);
+        assert_eq!(
+            Location::trustees("ceremony.json", vec![1]).file(),
+            Some("ceremony.json")
+        );
+    }
+
+    #[test]
+    fn named_locations_add_the_manifests_names() {
+        let manifest = crate::simulation::Offices::from_seed(1).leadership();
+        let named = |l: &Location| l.named(&manifest).to_string();
+        assert_eq!(
+            named(&Location::Aggregate {
+                contest: 0,
+                option: Some(1)
+            }),
+            "tally.json contest 0 (leader) option 1 (Rishi Sunak)"
+        );
+        assert_eq!(
+            named(&Location::Aggregate {
+                contest: 0,
+                option: None
+            }),
+            "tally.json contest 0 (leader)"
+        );
+        assert_eq!(
+            named(&Location::ChannelCounts(1)),
+            "tally.json channel 1 (postal)"
+        );
+        // Outside the manifest: the index alone.
+        assert_eq!(
+            named(&Location::Aggregate {
+                contest: 4,
+                option: Some(9)
+            }),
+            "tally.json contest 4 option 9"
+        );
+        assert_eq!(named(&Location::ChannelCounts(9)), "tally.json channel 9");
+        assert_eq!(named(&Location::BoardEntry(5)), "board entry 5");
+    }
+
+    /// A cast ballot that fails B6 or B9 is a V5 failure at its ballot, with the check, the
+    /// contest and option it names, and the manifest's names in the message.
+    #[test]
+    fn a_failed_ballot_check_is_named_by_check_contest_option_and_channel() {
+        let scenario = Scenario {
+            voters: 30,
+            seed: 5,
+            absent: vec![],
+            bad_share: None,
+        };
+        let honest = leadership(&scenario, &Silent).unwrap().record;
+        let cast: Vec<(usize, Ballot)> = cast_ballots(&honest.board)
+            .map(|(i, b)| (i, b.clone()))
+            .collect();
+        let (a, first) = &cast[1];
+        let (_, donor) = &cast[2];
+        let (p, postal) = cast
+            .iter()
+            .find(|(_, b)| b.channel == 1)
+            .expect("a postal ballot");
+        let mut record = honest.clone();
+        let mut changed = first.clone();
+        changed.contests[0].selections[1].proof = donor.contests[0].selections[1].proof.clone();
+        record.board[*a].payload = Payload::Ballot(Box::new(changed));
+        let mut unsigned = postal.clone();
+        unsigned.countersignature = None;
+        record.board[*p].payload = Payload::Ballot(Box::new(unsigned));
+        let report = verify(&record, &Silent);
+        let v5 = &report.checks[4];
+        assert_eq!(v5.id, CheckId::V5);
+        let mut failures = v5.failures.clone();
+        failures.sort_by_key(|f| match f.location {
+            Location::Ballot { position, .. } => position,
+            _ => u64::MAX,
+        });
+        let mut expected = vec![
+            (
+                *a,
+                Location::Ballot {
+                    position: *a as u64,
+                    contest: Some(0),
+                    option: Some(1),
+                },
+                BallotCheck::B6,
+                "B6: contest 0 (leader), option 1 (Rishi Sunak): selection proof: the proof \
+                 does not verify",
+            ),
+            (
+                *p,
+                Location::Ballot {
+                    position: *p as u64,
+                    contest: None,
+                    option: None,
+                },
+                BallotCheck::B9,
+                "B9: channel 1 (postal) requires its authority's countersignature",
+            ),
+        ];
+        expected.sort_by_key(|e| e.0);
+        let found: Vec<(Location, Option<BallotCheck>, &str)> = failures
+            .iter()
+            .map(|f| (f.location.clone(), f.ballot_check, f.message.as_str()))
+            .collect();
+        let expected: Vec<(Location, Option<BallotCheck>, &str)> = expected
+            .into_iter()
+            .map(|(_, l, c, m)| (l, Some(c), m))
+            .collect();
+        assert_eq!(found, expected);
+        assert_eq!(
+            serde_json::to_value(&failures[0]).unwrap()["ballot_check"],
+            json!(failures[0].ballot_check.unwrap().as_str())
+        );
     }
 }

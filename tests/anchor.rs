@@ -12,7 +12,7 @@
 use nullivote::BaseHash;
 use nullivote::record::ElectionRecord;
 use nullivote::simulation::{Scenario, leadership};
-use nullivote::verifier::{Options, Silent, verify, verify_with};
+use nullivote::verifier::{CheckId, Location, Options, Silent, verify, verify_with};
 
 fn election(seed: u64) -> ElectionRecord {
     let scenario = Scenario {
@@ -53,13 +53,14 @@ fn four_fabricated_elections_under_one_id_fail_against_the_published_base_hash()
     for record in &fabricated {
         assert_ne!(record.header.base_hash, published);
         let report = verify_with(record, &anchored_to(published), &Silent);
-        let failed: Vec<(&str, bool)> = report.failed().map(|c| (c.id, c.ran)).collect();
-        assert_eq!(failed, vec![("V3", true)]);
+        let failed: Vec<(CheckId, bool)> = report.failed().map(|c| (c.id, c.ran)).collect();
+        assert_eq!(failed, vec![(CheckId::V3, true)]);
         assert!(report.anchor.mismatch());
         assert!(report.result.is_none());
         let v3 = &report.checks[2].failures;
         assert_eq!(v3.len(), 1);
-        assert_eq!(v3[0].location, "expected base hash");
+        assert_eq!(v3[0].location, Location::ExpectedBaseHash);
+        assert_eq!(v3[0].location.to_string(), "expected base hash");
         for value in [published, record.header.base_hash] {
             assert!(
                 v3[0].message.contains(&hex::encode(value.as_bytes())),
@@ -80,10 +81,14 @@ fn a_fabricated_record_claiming_the_published_base_hash_still_fails_v3() {
     let report = verify_with(&fake, &anchored_to(published), &Silent);
     assert!(report.anchor.mismatch());
     assert_ne!(report.anchor.base_hash, published);
-    let v3: Vec<&str> = report.checks[2]
+    let v3: Vec<&Location> = report.checks[2]
         .failures
         .iter()
-        .map(|f| f.location.as_str())
+        .map(|f| &f.location)
         .collect();
-    assert_eq!(v3, vec!["record.json", "expected base hash"]);
+    let header = Location::File {
+        file: "record.json",
+        field: None,
+    };
+    assert_eq!(v3, vec![&header, &Location::ExpectedBaseHash]);
 }

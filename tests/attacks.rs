@@ -98,7 +98,7 @@ use nullivote::record::{Ceremony, ElectionRecord, ElectionResult};
 use nullivote::simulation::{Scenario, leadership as simulate};
 use nullivote::tally::Tally;
 use nullivote::trustee::{BoardHead, DecryptionShare, TrusteeKey, combine, run_ceremony};
-use nullivote::verifier::{Report, Silent, verify};
+use nullivote::verifier::{CheckId, Location, Report, Silent, verify};
 use nullivote::{
     AuthorityKey,
     board::{
@@ -2675,18 +2675,23 @@ fn publish(a: &Accountable, ballots: &[Ballot]) -> (ElectionRecord, Vec<Answer>)
 }
 
 /// The checks of a report that failed, with whether they ran.
-fn failed_checks(report: &Report) -> Vec<(&'static str, bool)> {
+fn failed_checks(report: &Report) -> Vec<(CheckId, bool)> {
     report.failed().map(|c| (c.id, c.ran)).collect()
 }
 
 /// `failing`, then V8–V11 not run (they need a valid board).
-fn then_not_run(failing: &[(&'static str, bool)]) -> Vec<(&'static str, bool)> {
-    let not_run = [("V8", false), ("V9", false), ("V10", false), ("V11", false)];
+fn then_not_run(failing: &[(CheckId, bool)]) -> Vec<(CheckId, bool)> {
+    let not_run = [
+        (CheckId::V8, false),
+        (CheckId::V9, false),
+        (CheckId::V10, false),
+        (CheckId::V11, false),
+    ];
     failing.iter().chain(&not_run).copied().collect()
 }
 
 /// The failures of check `id`: (location, message).
-fn failures(report: &Report, id: &str) -> Vec<(String, String)> {
+fn failures(report: &Report, id: CheckId) -> Vec<(Location, String)> {
     report
         .checks
         .iter()
@@ -2868,10 +2873,17 @@ fn a_final_head_signature_of_another_election_or_head_fails_v4() {
         let mut forged = honest.clone();
         forged.header.board_signature = signature;
         let report = verify(&forged, &Silent);
-        assert_eq!(failed_checks(&report), [("V4", true)], "{what}");
-        let v4 = failures(&report, "V4");
+        assert_eq!(failed_checks(&report), [(CheckId::V4, true)], "{what}");
+        let v4 = failures(&report, CheckId::V4);
         assert_eq!(v4.len(), 1, "{what}");
-        assert_eq!(v4[0].0, "record.json board_signature", "{what}");
+        assert_eq!(
+            v4[0].0,
+            Location::File {
+                file: "record.json",
+                field: Some("board_signature")
+            },
+            "{what}"
+        );
         assert!(report.result.is_none(), "{what}");
     }
 }
@@ -2924,19 +2936,19 @@ fn a_refusal_entry_with_a_false_reason_fails_v7() {
     let superseded = |by, reason| RefusalCode::Superseded { by, reason };
     let lies: Vec<(&str, Lie)> = vec![
         (
-            "precedence names entry 0 (Precedence), not entry 1 (Precedence)",
+            "precedence names entry 0 (channel precedence), not entry 1 (channel precedence)",
             Box::new(move |r| r.reason = superseded(1, Reason::Precedence)),
         ),
         (
-            "precedence names entry 0 (Precedence), not entry 0 (LastWins)",
+            "precedence names entry 0 (channel precedence), not entry 0 (last wins)",
             Box::new(move |r| r.reason = superseded(0, Reason::LastWins)),
         ),
         (
-            "channel 0 is open at this point",
+            "channel 0 (online) is open at this point",
             Box::new(|r| r.reason = RefusalCode::VotingClosed),
         ),
         (
-            "channel 0 is open at this point",
+            "channel 0 (online) is open at this point",
             Box::new(|r| r.reason = RefusalCode::ChannelClosed),
         ),
         (
@@ -2954,7 +2966,7 @@ fn a_refusal_entry_with_a_false_reason_fails_v7() {
             }),
         ),
         (
-            "precedence does not refuse this voter's ballot on channel 0",
+            "precedence does not refuse this voter's ballot on channel 0 (online)",
             Box::new(move |r| r.nullifier = Some(stranger)),
         ),
         (
@@ -2976,13 +2988,13 @@ fn a_refusal_entry_with_a_false_reason_fails_v7() {
         let report = verify(&forged, &Silent);
         assert_eq!(
             failed_checks(&report),
-            then_not_run(&[("V7", true)]),
+            then_not_run(&[(CheckId::V7, true)]),
             "{why}"
         );
         assert_eq!(
-            failures(&report, "V7"),
+            failures(&report, CheckId::V7),
             [(
-                format!("board entry {p}"),
+                Location::BoardEntry(p as u64),
                 format!("the refusal's reason does not hold: {why}")
             )]
         );
@@ -3017,13 +3029,13 @@ fn a_prefix_with_the_real_closes_reattached_fails_v7() {
         let report = verify(&prefix, &Silent);
         assert_eq!(
             failed_checks(&report),
-            then_not_run(&[("V7", true)]),
+            then_not_run(&[(CheckId::V7, true)]),
             "prefix {k}"
         );
-        let expected: Vec<(String, String)> = (k..k + 3)
-            .map(|p| (format!("board entry {p}"), unauthorised.clone()))
+        let expected: Vec<(Location, String)> = (k..k + 3)
+            .map(|p| (Location::BoardEntry(p as u64), unauthorised.clone()))
             .collect();
-        assert_eq!(failures(&report, "V7"), expected, "prefix {k}");
+        assert_eq!(failures(&report, CheckId::V7), expected, "prefix {k}");
     }
     // The prefix alone, its head signed by the board: not a closed vote.
     let mut open = honest.clone();
@@ -3031,11 +3043,11 @@ fn a_prefix_with_the_real_closes_reattached_fails_v7() {
     reseal(&mut open, election, None);
     let report = verify(&open, &Silent);
     assert!(
-        failures(&report, "V4")
+        failures(&report, CheckId::V4)
             .iter()
-            .any(|(at, why)| at == "board entry 3"
+            .any(|(at, why)| *at == Location::BoardEntry(3)
                 && why.contains("does not end with the close of voting")),
         "{:?}",
-        failures(&report, "V4")
+        failures(&report, CheckId::V4)
     );
 }

@@ -906,7 +906,7 @@ fn a_whole_election_across_invocations_verifies() {
     // Refused on online: member 1's online ballot, the challenge after the channel closed.
     assert_eq!(numbers_of(result, "online"), [4, 2, 2, 2], "{report}");
     assert_eq!(numbers_of(result, "postal"), [2, 0, 0, 2], "{report}");
-    assert!(report.contains("decrypted by trustees [1, 3]"), "{report}");
+    assert!(report.contains("decrypted by trustees 1, 3"), "{report}");
 
     // Every receipt handed out still holds against the published record.
     for receipt in [
@@ -935,6 +935,16 @@ fn a_whole_election_across_invocations_verifies() {
         stdout(&o).contains("board_signature") && stdout(&o).contains("verification FAILED: V4"),
         "{}",
         stdout(&o)
+    );
+    let o = nullivote(&["verify", s(&forged), "--json"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    let v4 = &v["report"]["checks"][3];
+    assert_eq!(v4["id"], "V4", "{v4}");
+    assert!(
+        v4["failures"].as_array().unwrap().iter().any(|f| f["location"]
+            == serde_json::json!({"kind": "file", "file": "record.json", "field": "board_signature"})),
+        "{v4}"
     );
 
     anchors(&dir, &base_hash);
@@ -1318,6 +1328,15 @@ fn anchors(dir: &Path, base_hash: &str) {
     assert_eq!(v["passed"], false);
     assert_eq!(v["anchored"], false);
     assert_eq!(v["expected_base_hash"], wrong.as_str());
+    // The failure is at a typed location (an object), under the check's number.
+    let v3 = &v["report"]["checks"][2];
+    assert_eq!(v3["id"], "V3", "{v3}");
+    assert_eq!(
+        v3["failures"][0]["location"],
+        serde_json::json!({"kind": "expected_base_hash"}),
+        "{v3}"
+    );
+    assert!(v3["failures"][0]["ballot_check"].is_null(), "{v3}");
 }
 
 /// Issue #22, finding 1 (the directory rules): `publish` refuses, naming each path, while the

@@ -23,7 +23,7 @@ use nullivote::tally::Tally;
 use nullivote::trustee::{
     BoardHead, DecryptionRun, TrusteeError, TrusteeIndex, TrusteeKey, combine, run_ceremony,
 };
-use nullivote::verifier::{Silent, verify};
+use nullivote::verifier::{CheckId, Location, Silent, verify};
 use nullivote::{
     AuthorityKey,
     board::{Board, Close, Entry, Payload, RefusalCode, Statement, sign_close, verify_chain},
@@ -342,11 +342,19 @@ fn dropping_superseded_ballots_after_the_decryption_fails_v10() {
     // With the administrator's help: only V10.
     let doctored = doctor(Some(&offices.administrator));
     let report = verify(&doctored, &Silent);
-    let failed: Vec<(&str, bool)> = report.failed().map(|c| (c.id, c.ran)).collect();
-    assert_eq!(failed, vec![("V10", true), ("V11", false)], "{report:#?}");
+    let failed: Vec<(CheckId, bool)> = report.failed().map(|c| (c.id, c.ran)).collect();
+    assert_eq!(
+        failed,
+        vec![(CheckId::V10, true), (CheckId::V11, false)],
+        "{report:#?}"
+    );
     let v10 = &report.checks[9].failures;
     for t in [1, 2, 3] {
-        let at = format!("decryption.json, trustee {t}");
+        let at = Location::Trustees {
+            file: "decryption.json",
+            trustees: vec![t],
+        };
+        assert_eq!(at.to_string(), format!("decryption.json, trustee {t}"));
         let failure = v10
             .iter()
             .find(|f| f.location == at)
@@ -364,27 +372,27 @@ fn dropping_superseded_ballots_after_the_decryption_fails_v10() {
     // The operator alone: every moved close is refused (V7), so nothing is tallied.
     let doctored = doctor(None);
     let report = verify(&doctored, &Silent);
-    let failed: Vec<(&str, bool)> = report.failed().map(|c| (c.id, c.ran)).collect();
+    let failed: Vec<(CheckId, bool)> = report.failed().map(|c| (c.id, c.ran)).collect();
     assert_eq!(
         failed,
         vec![
-            ("V7", true),
-            ("V8", false),
-            ("V9", false),
-            ("V10", false),
-            ("V11", false)
+            (CheckId::V7, true),
+            (CheckId::V8, false),
+            (CheckId::V9, false),
+            (CheckId::V10, false),
+            (CheckId::V11, false)
         ],
         "{report:#?}"
     );
-    let closes: Vec<String> = doctored
+    let closes: Vec<Location> = doctored
         .board
         .iter()
         .filter(|e| e.payload.close().is_some())
-        .map(|e| format!("board entry {}", e.position))
+        .map(|e| Location::BoardEntry(e.position))
         .collect();
     assert_eq!(closes.len(), 3);
     let v7 = &report.checks[6].failures;
-    let at: Vec<String> = v7.iter().map(|f| f.location.clone()).collect();
+    let at: Vec<Location> = v7.iter().map(|f| f.location.clone()).collect();
     assert_eq!(at, closes, "{v7:#?}");
     assert!(
         v7.iter()
@@ -410,13 +418,21 @@ fn a_published_share_of_another_board_fails_v10_naming_its_trustee() {
     json["board_head"] = serde_json::to_value(honest.header.base_hash).unwrap();
     doctored.decryption.shares[1] = serde_json::from_value(json).unwrap();
     let report = verify(&doctored, &Silent);
-    let failed: Vec<&str> = report.failed().map(|c| c.id).collect();
-    assert_eq!(failed, vec!["V10", "V11"]);
+    let failed: Vec<CheckId> = report.failed().map(|c| c.id).collect();
+    assert_eq!(failed, vec![CheckId::V10, CheckId::V11]);
+    let trustee_2 = Location::Trustees {
+        file: "decryption.json",
+        trustees: vec![2],
+    };
+    let whole_file = Location::File {
+        file: "decryption.json",
+        field: None,
+    };
     assert!(
         report.checks[9]
             .failures
             .iter()
-            .all(|f| f.location == "decryption.json, trustee 2" || f.location == "decryption.json"),
+            .all(|f| f.location == trustee_2 || f.location == whole_file),
         "{:#?}",
         report.checks[9]
     );
@@ -424,7 +440,6 @@ fn a_published_share_of_another_board_fails_v10_naming_its_trustee() {
         report.checks[9]
             .failures
             .iter()
-            .any(|f| f.location == "decryption.json, trustee 2"
-                && f.message.contains("binds board head"))
+            .any(|f| f.location == trustee_2 && f.message.contains("binds board head"))
     );
 }

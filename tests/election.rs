@@ -40,7 +40,7 @@ use nullivote::tally::{ChannelCounts, Tally};
 use nullivote::trustee::{
     BoardHead, TrusteeError, TrusteeIndex, TrusteeKey, combine, run_ceremony,
 };
-use nullivote::verifier::{Report, Silent, verify};
+use nullivote::verifier::{CheckId, Location, Report, Silent, verify};
 use nullivote::{
     AuthorityKey,
     board::{
@@ -340,12 +340,12 @@ fn trustees(indices: &[u16]) -> Vec<TrusteeIndex> {
 }
 
 /// The checks of a report that failed, with whether they ran.
-fn failed(report: &Report) -> Vec<(&'static str, bool)> {
+fn failed(report: &Report) -> Vec<(CheckId, bool)> {
     report.failed().map(|c| (c.id, c.ran)).collect()
 }
 
 /// The failure locations of one check.
-fn locations(report: &Report, id: &str) -> Vec<String> {
+fn locations(report: &Report, id: CheckId) -> Vec<Location> {
     report
         .checks
         .iter()
@@ -1415,21 +1415,27 @@ fn case_27_published_tally_that_drops_adds_or_double_counts() {
         .expect("the 60-member election has a superseded ballot")
         .superseded;
     let both_options = vec![
-        "tally.json contest 0 option 0".to_owned(),
-        "tally.json contest 0 option 1".to_owned(),
+        Location::Aggregate {
+            contest: 0,
+            option: Some(0),
+        },
+        Location::Aggregate {
+            contest: 0,
+            option: Some(1),
+        },
     ];
 
     let mut dropped = honest.clone();
     shift_aggregates(&mut dropped, counted, -1);
     let report = verify(&dropped, &Silent);
-    assert_eq!(failed(&report), vec![("V9", true)]);
-    assert_eq!(locations(&report, "V9"), both_options);
+    assert_eq!(failed(&report), vec![(CheckId::V9, true)]);
+    assert_eq!(locations(&report, CheckId::V9), both_options);
 
     let mut added = honest.clone();
     shift_aggregates(&mut added, superseded, 1);
     let report = verify(&added, &Silent);
-    assert_eq!(failed(&report), vec![("V9", true)]);
-    assert_eq!(locations(&report, "V9"), both_options);
+    assert_eq!(failed(&report), vec![(CheckId::V9, true)]);
+    assert_eq!(locations(&report, CheckId::V9), both_options);
 
     let mut twice = honest.clone();
     shift_aggregates(&mut twice, counted, 1);
@@ -1437,10 +1443,22 @@ fn case_27_published_tally_that_drops_adds_or_double_counts() {
     twice.tally.counts[channel].counted += 1;
     twice.tally.counts[channel].cast += 1;
     let report = verify(&twice, &Silent);
-    assert_eq!(failed(&report), vec![("V9", true)]);
+    assert_eq!(failed(&report), vec![(CheckId::V9, true)]);
     let mut expected = both_options.clone();
-    expected.push(format!("tally.json channel {channel}"));
-    assert_eq!(locations(&report, "V9"), expected);
+    expected.push(Location::ChannelCounts(channel as u8));
+    assert_eq!(locations(&report, CheckId::V9), expected);
+    // The counts in words, not as Rust values.
+    let v9 = &report.checks[8].failures;
+    let (honest_counts, published) = (honest.tally.counts[channel], twice.tally.counts[channel]);
+    assert_eq!(
+        v9[2].message,
+        format!("expected {honest_counts}; published {published}")
+    );
+    assert!(
+        v9[2].message.starts_with("expected cast ") && !v9[2].message.contains('{'),
+        "{}",
+        v9[2].message
+    );
 
     // The dropped ballot with the announced result lowered to match.
     let option = dropped.result.contests[0]
@@ -1450,8 +1468,20 @@ fn case_27_published_tally_that_drops_adds_or_double_counts() {
         .unwrap();
     dropped.result.contests[0].options[option].votes -= 1;
     let report = verify(&dropped, &Silent);
-    assert_eq!(failed(&report), vec![("V9", true), ("V11", true)]);
-    assert_eq!(locations(&report, "V11"), vec!["result.json"; 2]);
+    assert_eq!(
+        failed(&report),
+        vec![(CheckId::V9, true), (CheckId::V11, true)]
+    );
+    assert_eq!(
+        locations(&report, CheckId::V11),
+        vec![
+            Location::File {
+                file: "result.json",
+                field: None
+            };
+            2
+        ]
+    );
     assert!(report.result.is_none());
 }
 
@@ -1500,8 +1530,13 @@ fn case_29_board_deleted_swapped_forked_or_after_close() {
             ..
         }
     ));
-    let not_run = [("V8", false), ("V9", false), ("V10", false), ("V11", false)];
-    let with = |failing: &[(&'static str, bool)]| -> Vec<(&'static str, bool)> {
+    let not_run = [
+        (CheckId::V8, false),
+        (CheckId::V9, false),
+        (CheckId::V10, false),
+        (CheckId::V11, false),
+    ];
+    let with = |failing: &[(CheckId, bool)]| -> Vec<(CheckId, bool)> {
         failing.iter().chain(&not_run).copied().collect()
     };
     let unauthorised =
@@ -1512,23 +1547,29 @@ fn case_29_board_deleted_swapped_forked_or_after_close() {
     deleted.board.remove(5);
     deleted.header.board_entries -= 1;
     let report = verify(&deleted, &Silent);
-    assert_eq!(failed(&report), with(&[("V4", true)]));
-    let found = locations(&report, "V4");
-    assert_eq!(found[..2], ["board entry 5", "board entry 5"]);
+    assert_eq!(failed(&report), with(&[(CheckId::V4, true)]));
+    let found = locations(&report, CheckId::V4);
+    assert_eq!(
+        found[..2],
+        [Location::BoardEntry(5), Location::BoardEntry(5)]
+    );
     let v4 = &report.checks[3].failures;
     assert_eq!(v4[0].message, "claims position 6");
     assert_eq!(v4[1].message, "does not chain to the previous entry");
     // The board never signed that entry count with that head.
-    assert!(found.iter().any(|l| l == "record.json board_signature"));
+    assert!(found.contains(&Location::File {
+        file: "record.json",
+        field: Some("board_signature")
+    }));
 
     // Swapped.
     let mut swapped = honest.clone();
     swapped.board.swap(3, 4);
     let report = verify(&swapped, &Silent);
     assert!(!report.passed());
-    let found = locations(&report, "V4");
-    for entry in ["board entry 3", "board entry 4", "board entry 5"] {
-        assert!(found.iter().any(|l| l == entry), "{entry} not in {found:?}");
+    let found = locations(&report, CheckId::V4);
+    for entry in [3, 4, 5].map(Location::BoardEntry) {
+        assert!(found.contains(&entry), "{entry} not in {found:?}");
     }
     assert_eq!(found.len(), 5, "{found:?}"); // 3 and 4: position and link; 5: link
 
@@ -1539,20 +1580,26 @@ fn case_29_board_deleted_swapped_forked_or_after_close() {
         let head = rechain(&election, &mut forked.board, administrator);
         assert_ne!(head, forked.header.board_head);
         let report = verify(&forked, &Silent);
-        assert_eq!(locations(&report, "V4"), vec![format!("board entry {n}")]);
+        assert_eq!(
+            locations(&report, CheckId::V4),
+            vec![Location::BoardEntry(n as u64)]
+        );
         if administrator.is_some() {
-            assert_eq!(failed(&report), with(&[("V4", true)]));
+            assert_eq!(failed(&report), with(&[(CheckId::V4, true)]));
         } else {
             // The two closes swapped, and the close of voting after them (its previous head
             // changed), are no longer the administrator's.
-            assert_eq!(failed(&report), with(&[("V4", true), ("V7", true)]));
+            assert_eq!(
+                failed(&report),
+                with(&[(CheckId::V4, true), (CheckId::V7, true)])
+            );
             let v7 = &report.checks[6].failures;
-            let moved: Vec<(String, &str)> = v7
+            let moved: Vec<(Location, &str)> = v7
                 .iter()
                 .map(|f| (f.location.clone(), f.message.as_str()))
                 .collect();
-            let expected: Vec<(String, &str)> = (n - 3..n)
-                .map(|p| (format!("board entry {p}"), unauthorised))
+            let expected: Vec<(Location, &str)> = (n - 3..n)
+                .map(|p| (Location::BoardEntry(p as u64), unauthorised))
                 .collect();
             assert_eq!(moved, expected);
         }
@@ -1569,10 +1616,10 @@ fn case_29_board_deleted_swapped_forked_or_after_close() {
     });
     reseal(&mut late, &offices.board, None);
     let report = verify(&late, &Silent);
-    assert_eq!(failed(&report), with(&[("V7", true)]));
+    assert_eq!(failed(&report), with(&[(CheckId::V7, true)]));
     let v7 = &report.checks[6].failures;
     assert_eq!(v7.len(), 1);
-    assert_eq!(v7[0].location, format!("board entry {n}"));
+    assert_eq!(v7[0].location, Location::BoardEntry(n as u64));
     assert_eq!(v7[0].message, "voting is closed");
 
     // After its channel closed: a postal ballot of the board re-posted between the postal
@@ -1599,15 +1646,18 @@ fn case_29_board_deleted_swapped_forked_or_after_close() {
         );
         reseal(&mut after_channel, &offices.board, administrator);
         let report = verify(&after_channel, &Silent);
-        assert_eq!(failed(&report), with(&[("V7", true)]));
-        let v7: Vec<(String, &str)> = report.checks[6]
+        assert_eq!(failed(&report), with(&[(CheckId::V7, true)]));
+        let v7: Vec<(Location, &str)> = report.checks[6]
             .failures
             .iter()
             .map(|f| (f.location.clone(), f.message.as_str()))
             .collect();
-        let mut expected = vec![(format!("board entry {}", n - 1), "channel 1 is closed")];
+        let mut expected = vec![(
+            Location::BoardEntry(n as u64 - 1),
+            "channel 1 (postal) is closed",
+        )];
         if administrator.is_none() {
-            expected.push((format!("board entry {n}"), unauthorised));
+            expected.push((Location::BoardEntry(n as u64), unauthorised));
         }
         assert_eq!(v7, expected);
     }
@@ -1656,22 +1706,27 @@ fn v6_spoiled_entries_that_do_not_check() {
         }
     }
     type Change = fn(&mut SpoiledBallot);
-    let cases: [(&str, Change); 3] = [
-        ("the challenge is for another election", |s| {
+    /// The contest and option a failure names.
+    type Site = Option<(usize, usize)>;
+    let cases: [(&str, Site, Change); 3] = [
+        ("the challenge is for another election", None, |s| {
             s.election.0[0] ^= 1;
             s.tracking_code = s.recomputed_code();
         }),
         (
             "the tracking code does not match the spoiled ballot's election, channel, \
              ciphertexts and digest",
+            None,
             |s| s.channel = 1 - s.channel,
         ),
         (
-            "contest 0, option 0: the ciphertext does not open to the revealed vote",
+            "contest 0 (leader), option 0 (Liz Truss): the ciphertext does not open to the \
+             revealed vote",
+            Some((0, 0)),
             |s| s.contests[0][0].opening.value ^= 1,
         ),
     ];
-    for (message, change) in cases {
+    for (message, site, change) in cases {
         let mut forged = honest.clone();
         change(spoiled(&mut forged, p));
         reseal(&mut forged, &offices.board, Some(&offices.administrator));
@@ -1679,17 +1734,26 @@ fn v6_spoiled_entries_that_do_not_check() {
         assert_eq!(
             failed(&report),
             [
-                ("V6", true),
-                ("V8", false),
-                ("V9", false),
-                ("V10", false),
-                ("V11", false)
+                (CheckId::V6, true),
+                (CheckId::V8, false),
+                (CheckId::V9, false),
+                (CheckId::V10, false),
+                (CheckId::V11, false)
             ],
             "{message}"
         );
         let v6 = &report.checks[5].failures;
         assert_eq!(v6.len(), 1, "{message}");
-        assert_eq!(v6[0].location, format!("board entry {p}"));
+        assert_eq!(
+            v6[0].location,
+            Location::Ballot {
+                position: p as u64,
+                contest: site.map(|(c, _)| c),
+                option: site.map(|(_, o)| o),
+            }
+        );
+        assert_eq!(v6[0].location.to_string(), format!("board entry {p}"));
+        assert_eq!(v6[0].ballot_check, None);
         assert_eq!(v6[0].message, message);
     }
 
@@ -1737,8 +1801,14 @@ fn decryption_shares_out_of_ascending_order_fail_v10() {
     let report = verify(&swapped, &Silent);
     assert!(!report.passed());
     let v10 = &report.checks[9];
-    assert_eq!(v10.id, "V10");
-    assert_eq!(v10.failures[0].location, "decryption.json");
+    assert_eq!(v10.id, CheckId::V10);
+    assert_eq!(
+        v10.failures[0].location,
+        Location::File {
+            file: "decryption.json",
+            field: None
+        }
+    );
     assert_eq!(
         v10.failures[0].message,
         format!("the share of trustee {first} is out of ascending order")

@@ -8,7 +8,7 @@
 use std::path::Path;
 
 use nullivote::record::ElectionRecord;
-use nullivote::verifier::{Silent, verify};
+use nullivote::verifier::{CheckId, Location, Silent, verify};
 
 fn frozen() -> ElectionRecord {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("spec/vectors/record-v2");
@@ -103,11 +103,15 @@ fn a_board_that_does_not_end_with_the_close_of_voting_is_refused() {
         record.header.board_entries = keep as u64;
         record.header.board_head = record.board.last().expect("an entry").digest();
         let report = verify(&record, &Silent);
-        let v4 = report.checks.iter().find(|c| c.id == "V4").expect("V4");
+        let v4 = report
+            .checks
+            .iter()
+            .find(|c| c.id == CheckId::V4)
+            .expect("V4");
         assert!(
             v4.failures
                 .iter()
-                .any(|f| f.location == format!("board entry {}", keep - 1)
+                .any(|f| f.location == Location::BoardEntry(keep as u64 - 1)
                     && f.message.contains("does not end with the close of voting")),
             "{keep}: {:#?}",
             v4.failures
@@ -129,11 +133,16 @@ fn a_board_that_does_not_end_with_the_close_of_voting_is_refused() {
         record.header.board_entries = record.board.len() as u64;
         record.header.board_head = previous;
         let report = verify(&record, &Silent);
-        let v7 = report.checks.iter().find(|c| c.id == "V7").expect("V7");
-        let at: Vec<&str> = v7.failures.iter().map(|f| f.location.as_str()).collect();
-        let expected: Vec<String> = (keep..keep + 3)
-            .map(|p| format!("board entry {p}"))
+        let v7 = report
+            .checks
+            .iter()
+            .find(|c| c.id == CheckId::V7)
+            .expect("V7");
+        let at: Vec<&Location> = v7.failures.iter().map(|f| &f.location).collect();
+        let expected: Vec<Location> = (keep..keep + 3)
+            .map(|p| Location::BoardEntry(p as u64))
             .collect();
+        let expected: Vec<&Location> = expected.iter().collect();
         assert_eq!(at, expected, "{keep}: {:#?}", v7.failures);
         assert!(
             v7.failures

@@ -24,7 +24,7 @@ use nullivote::hazmat::Wire;
 use nullivote::hazmat::proofs::RangeProof;
 use nullivote::manifest::{MAX_CONTESTS, MAX_OPTIONS, Manifest};
 use nullivote::record::ElectionRecord;
-use nullivote::verifier::{Silent, verify};
+use nullivote::verifier::{CheckId, Silent, verify};
 use serde_json::Value;
 
 // ---------------------------------------------------------------------------------------------
@@ -595,7 +595,7 @@ fn a_record_claiming_a_billion_board_entries() {
         assert!(peak < 64 * MB, "{peak} bytes");
         assert!(!report.passed());
         let v1 = &report.checks[0];
-        assert_eq!(v1.id, "V1");
+        assert_eq!(v1.id, CheckId::V1);
         assert!(
             v1.failures
                 .iter()

@@ -199,7 +199,7 @@ fn judge(dir: &Path) -> Verdict {
                 .checks
                 .iter()
                 .filter(|c| c.failure_count > 0)
-                .map(|c| c.id)
+                .map(|c| c.id.as_str())
                 .collect(),
         },
     }));

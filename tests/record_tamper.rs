@@ -40,7 +40,7 @@ use serde_json::Value;
 
 use nullivote::record::{ElectionRecord, FILES};
 use nullivote::simulation::{Scenario, leadership};
-use nullivote::verifier::{Silent, verify, verify_dir};
+use nullivote::verifier::{CheckId, Silent, verify, verify_dir};
 
 /// Cases run by default: about 25 ms each (write, read, verify every proof) on two cores.
 const DEFAULT_CASES: u64 = 1200;
@@ -441,7 +441,7 @@ enum Verdict {
         message: String,
     },
     /// `verify` failed these checks (`(id, failures)`, only those with failures).
-    Report { failed: Vec<(&'static str, usize)> },
+    Report { failed: Vec<(CheckId, usize)> },
     /// Everything passed.
     Accepted,
     /// Reading or verifying panicked.
@@ -726,7 +726,37 @@ fn every_single_change_to_a_record_is_rejected_and_named() {
                 Verdict::Load { check, .. } => {
                     assert_eq!(json["error"]["check"], Value::from(*check), "{json}")
                 }
-                _ => assert!(json["report"]["checks"].is_array(), "{json}"),
+                Verdict::Report { failed } => {
+                    // The same checks failed, with as many failures, each at a structured
+                    // location (an object with its `kind`), not a string.
+                    let checks = json["report"]["checks"].as_array().expect("checks");
+                    let in_json: Vec<(&str, u64)> = checks
+                        .iter()
+                        .filter(|c| c["failure_count"].as_u64() > Some(0))
+                        .map(|c| {
+                            (
+                                c["id"].as_str().expect("an id"),
+                                c["failure_count"].as_u64().expect("a count"),
+                            )
+                        })
+                        .collect();
+                    let expected: Vec<(&str, u64)> = failed
+                        .iter()
+                        .map(|(id, n)| (id.as_str(), *n as u64))
+                        .collect();
+                    assert_eq!(in_json, expected, "case {number}: {json}");
+                    for failure in checks
+                        .iter()
+                        .flat_map(|c| c["failures"].as_array().expect("failures"))
+                    {
+                        assert!(
+                            failure["location"]["kind"].is_string()
+                                && failure["message"].is_string(),
+                            "case {number}: {failure}"
+                        );
+                    }
+                }
+                _ => unreachable!("only a refused record is run through the command line"),
             }
         }
         fs::remove_dir_all(&dir).unwrap();
@@ -826,9 +856,9 @@ fn every_single_change_to_a_record_is_rejected_and_named() {
                     *first_check.entry((id.to_string(), "verify")).or_default() += 1;
                 }
                 for (id, _) in failed {
-                    *any_check.entry(id).or_default() += 1;
+                    *any_check.entry(id.as_str()).or_default() += 1;
                 }
-                failed.first().map(|(id, _)| *id)
+                failed.first().map(|(id, _)| id.as_str())
             }
             Verdict::Accepted | Verdict::Panicked(_) => None,
         };

@@ -19,7 +19,7 @@ use nullivote::AuthorityKey;
 use nullivote::Election;
 use nullivote::Element;
 use nullivote::ballot::Eligibility;
-use nullivote::ballot::{Ballot, BallotError, prepare, verify_batch};
+use nullivote::ballot::{Ballot, BallotCheck, BallotError, prepare, verify_batch};
 use nullivote::board::{Payload, cast_ballots};
 use nullivote::credential::{CredentialCode, CredentialSecret, Roll};
 use nullivote::hazmat::ElectionKey;
@@ -28,7 +28,7 @@ use nullivote::hazmat::Wire;
 use nullivote::manifest::{Authorities, Manifest};
 use nullivote::record::ElectionRecord;
 use nullivote::simulation::{Scenario, leadership};
-use nullivote::verifier::{Report, Silent, verify};
+use nullivote::verifier::{CheckId, Location, Report, Silent, verify};
 
 const ONLINE: u8 = 0;
 const POSTAL: u8 = 1;
@@ -157,18 +157,26 @@ fn verify_batch_names_the_same_bad_ballots_on_any_number_of_threads() {
     // Postal: the countersignature's response is the last 32 bytes.
     let countersignature_response = honest[36].encode().len() - 32;
     let bad = [
-        (1, flipped(&honest[1], FIRST_SELECTION_RESPONSE), "B6"),
-        (4, swapped_sum, "B7"),
-        (7, flipped(&honest[7], online_response), "B8"),
-        (12, ballot(&other, 0, ONLINE, TRUSS, 7), "B2"),
-        (17, not_on_roll, "B5"),
-        (23, unknown_channel, "B3"),
-        (24, unsigned, "B9"),
-        (36, flipped(&honest[36], countersignature_response), "B9"),
+        (
+            1,
+            flipped(&honest[1], FIRST_SELECTION_RESPONSE),
+            BallotCheck::B6,
+        ),
+        (4, swapped_sum, BallotCheck::B7),
+        (7, flipped(&honest[7], online_response), BallotCheck::B8),
+        (12, ballot(&other, 0, ONLINE, TRUSS, 7), BallotCheck::B2),
+        (17, not_on_roll, BallotCheck::B5),
+        (23, unknown_channel, BallotCheck::B3),
+        (24, unsigned, BallotCheck::B9),
+        (
+            36,
+            flipped(&honest[36], countersignature_response),
+            BallotCheck::B9,
+        ),
         (
             47,
             flipped(&honest[47], FIRST_SELECTION_RESPONSE + 32),
-            "B6",
+            BallotCheck::B6,
         ),
     ];
     let mut batch = honest.clone();
@@ -180,7 +188,7 @@ fn verify_batch_names_the_same_bad_ballots_on_any_number_of_threads() {
 
     let one = pool(1).install(|| verify_batch(&batch, &s.election));
     let errors: &Vec<(usize, BallotError)> = one.as_ref().expect_err("a batch with bad ballots");
-    let checks: Vec<(usize, &str)> = errors.iter().map(|(i, e)| (*i, e.check())).collect();
+    let checks: Vec<(usize, BallotCheck)> = errors.iter().map(|(i, e)| (*i, e.check())).collect();
     assert_eq!(checks, expected_checks, "{errors:?}");
     for threads in THREADS {
         let many = pool(threads).install(|| verify_batch(&batch, &s.election));
@@ -250,12 +258,32 @@ fn verifier_reports_the_same_on_any_number_of_threads() {
         assert_eq!(one.passed(), passes, "{name}: {one:?}");
         if !passes {
             let v5 = &one.checks[4];
-            let locations: Vec<&str> = v5.failures.iter().map(|f| f.location.as_str()).collect();
+            assert_eq!(v5.id, CheckId::V5);
+            let found: Vec<(&Location, Option<BallotCheck>)> = v5
+                .failures
+                .iter()
+                .map(|f| (&f.location, f.ballot_check))
+                .collect();
+            let selection = Location::Ballot {
+                position: a as u64,
+                contest: Some(0),
+                option: Some(0),
+            };
+            let sum = Location::Ballot {
+                position: b as u64,
+                contest: Some(0),
+                option: None,
+            };
             assert_eq!(
-                locations,
-                [format!("board entry {a}"), format!("board entry {b}")],
+                found,
+                [
+                    (&selection, Some(BallotCheck::B6)),
+                    (&sum, Some(BallotCheck::B7))
+                ],
                 "{one:?}"
             );
+            let at: Vec<String> = v5.failures.iter().map(|f| f.location.to_string()).collect();
+            assert_eq!(at, [format!("board entry {a}"), format!("board entry {b}")]);
         }
         for threads in THREADS {
             let (read_many, many) = verify_in(&dir, threads);

@@ -435,8 +435,8 @@ fn elgamal_encryptions_sums_and_bounded_dlog() {
 /// The library's verdict on encoded ballot bytes: `None` if valid, else the failing check.
 fn library_check(encoding: &[u8], election: &Election) -> Option<&'static str> {
     match Ballot::decode(encoding) {
-        Err(e) => Some(BallotError::from(e).check()),
-        Ok(b) => b.verify(election).err().map(|e| e.check()),
+        Err(e) => Some(BallotError::from(e).check().as_str()),
+        Ok(b) => b.verify(election).err().map(|e| e.check().as_str()),
     }
 }
 
@@ -612,7 +612,7 @@ fn negative_ballots_fail_the_named_check() {
     assert_eq!(errors.len(), batch.len());
     for ((i, e), (_, expected)) in errors.iter().zip(&batch) {
         assert!(*i >= good.len());
-        assert_eq!(e.check(), *expected, "batch item {i}: {e}");
+        assert_eq!(e.check().as_str(), *expected, "batch item {i}: {e}");
     }
 }
 

@@ -36,7 +36,9 @@ use nullivote::manifest::{Authorities, Contest, Manifest};
 use nullivote::record::ElectionRecord;
 use nullivote::simulation::{Offices, Scenario, leadership};
 use nullivote::tally::{Tally, TallyError};
-use nullivote::verifier::{CheckReport, MAX_FAILURES_KEPT, Report, Silent, verify};
+use nullivote::verifier::{
+    CheckId, CheckReport, Location, MAX_FAILURES_KEPT, Report, Silent, verify,
+};
 use std::collections::HashMap;
 
 /// `k·G` as an element (k ≠ 0).
@@ -288,7 +290,7 @@ fn record_election(record: &ElectionRecord) -> Election {
     )
 }
 
-fn check<'a>(report: &'a Report, id: &str) -> &'a CheckReport {
+fn check(report: &Report, id: CheckId) -> &CheckReport {
     report.checks.iter().find(|c| c.id == id).unwrap()
 }
 
@@ -347,19 +349,20 @@ fn a_check_keeps_the_first_100_failures_and_counts_the_rest() {
         },
     );
     let report = verify(&record, &Silent);
-    let v7 = check(&report, "V7");
+    let v7 = check(&report, CheckId::V7);
     assert_eq!(v7.failure_count, extra);
     assert_eq!(v7.failures.len(), MAX_FAILURES_KEPT);
-    assert_eq!(v7.failures[0].location, format!("board entry {n}"));
+    assert_eq!(v7.failures[0].location, Location::BoardEntry(n as u64));
     assert_eq!(
         v7.failures[0].message,
         "out of phase: voting is already closed"
     );
     assert_eq!(
         v7.failures[MAX_FAILURES_KEPT - 1].location,
-        format!("board entry {}", n + MAX_FAILURES_KEPT - 1)
+        Location::BoardEntry((n + MAX_FAILURES_KEPT - 1) as u64)
     );
-    assert!(check(&report, "V4").passed());
+    assert!(v7.failures.iter().all(|f| f.ballot_check.is_none()));
+    assert!(check(&report, CheckId::V4).passed());
     assert!(!report.passed());
     assert_eq!(report.result, None);
 }
@@ -374,9 +377,15 @@ fn a_published_key_set_other_than_the_ceremonys_fails_v2() {
     public["ceremony_digest"] = serde_json::Value::String("ab".repeat(32));
     record.ceremony.public = serde_json::from_value(public).expect("a well-formed key set");
     let report = verify(&record, &Silent);
-    let v2 = check(&report, "V2");
+    let v2 = check(&report, CheckId::V2);
     assert_eq!(v2.failure_count, 1, "{report:#?}");
-    assert_eq!(v2.failures[0].location, "ceremony.json");
+    assert_eq!(
+        v2.failures[0].location,
+        Location::File {
+            file: "ceremony.json",
+            field: None
+        }
+    );
     assert_eq!(
         v2.failures[0].message,
         "the published key set is not the one the packages give"
@@ -392,11 +401,11 @@ fn a_published_decision_list_that_differs_fails_v8() {
         !honest.tally.outcome.decisions.is_empty(),
         "the simulation supersedes some ballot"
     );
-    let failing = |record: &ElectionRecord| -> Vec<(String, String)> {
+    let failing = |record: &ElectionRecord| -> Vec<(Location, String)> {
         let report = verify(record, &Silent);
-        let failed: Vec<&str> = report.failed().map(|c| c.id).collect();
-        assert_eq!(failed, ["V8"], "{report:#?}");
-        check(&report, "V8")
+        let failed: Vec<CheckId> = report.failed().map(|c| c.id).collect();
+        assert_eq!(failed, [CheckId::V8], "{report:#?}");
+        check(&report, CheckId::V8)
             .failures
             .iter()
             .map(|f| (f.location.clone(), f.message.clone()))
@@ -413,19 +422,45 @@ fn a_published_decision_list_that_differs_fails_v8() {
     };
     let found = failing(&changed);
     assert_eq!(found.len(), 1);
-    assert_eq!(found[0].0, "tally.json decision 0");
+    assert_eq!(found[0].0, Location::Decision(0));
+    // The decisions in words, not as Rust values.
+    let (x, y) = (
+        honest.tally.outcome.decisions[0],
+        changed.tally.outcome.decisions[0],
+    );
+    assert_eq!(
+        found[0].1,
+        format!(
+            "expected entry {} superseded by entry {} ({}); published entry {} superseded by \
+             entry {} ({})",
+            x.superseded, x.by, x.reason, y.superseded, y.by, y.reason
+        )
+    );
+    assert!(!found[0].1.contains("Decision"), "{}", found[0].1);
 
     // A decision dropped: the list is shorter (and the later ones move up).
     let mut dropped = honest.clone();
     dropped.tally.outcome.decisions.pop();
     let found = failing(&dropped);
-    assert_eq!(found.last().unwrap().0, "tally.json decisions");
+    assert_eq!(
+        found.last().unwrap().0,
+        Location::File {
+            file: "tally.json",
+            field: Some("decisions")
+        }
+    );
 
     // The counted list changed.
     let mut counted = honest.clone();
     counted.tally.outcome.counted.pop();
     let found = failing(&counted);
-    assert_eq!(found[0].0, "tally.json counted");
+    assert_eq!(
+        found[0].0,
+        Location::File {
+            file: "tally.json",
+            field: Some("counted")
+        }
+    );
 }
 
 /// Kills `replace BoardState::voting_closed -> bool with true` (and `false`): the replayed state

@@ -21,7 +21,7 @@ pub use crate::nullifier::{Eligibility, Nullifier};
 pub use build::countersign;
 pub use build::{ChoiceError, PreparedBallot, prepare};
 pub use challenge::{ChallengeError, ChallengedBallot, Opening, SpoiledBallot, SpoiledSelection};
-pub use verify::{BallotError, verify_batch};
+pub use verify::{BallotCheck, BallotError, verify_batch};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};

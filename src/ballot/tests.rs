@@ -60,7 +60,7 @@ fn a_ballot_of_another_election_is_refused() {
         election: *b.base_hash(),
         ..ballot
     };
-    assert_eq!(relabelled.verify(&b).unwrap_err().check(), "B6");
+    assert_eq!(relabelled.verify(&b).unwrap_err().check(), BallotCheck::B6);
 }
 
 #[test]
@@ -75,14 +75,17 @@ fn another_voters_nullifier_is_refused() {
     };
     assert_eq!(
         swapped_nullifier.verify(&t.election).unwrap_err().check(),
-        "B6"
+        BallotCheck::B6
     );
     let swapped_both = Ballot {
         nullifier: theirs.nullifier,
         eligibility: theirs.eligibility.clone(),
         ..mine.clone()
     };
-    assert_eq!(swapped_both.verify(&t.election).unwrap_err().check(), "B6");
+    assert_eq!(
+        swapped_both.verify(&t.election).unwrap_err().check(),
+        BallotCheck::B6
+    );
     let swapped_eligibility = Ballot {
         eligibility: theirs.eligibility,
         ..mine
@@ -255,7 +258,10 @@ fn a_selection_moved_to_another_option_is_refused() {
     let mut contests = ballot.contests.clone();
     contests[0].selections.swap(0, 1);
     let moved = resign(&t, 0, Ballot { contests, ..ballot });
-    assert_eq!(moved.verify(&t.election).unwrap_err().check(), "B6");
+    assert_eq!(
+        moved.verify(&t.election).unwrap_err().check(),
+        BallotCheck::B6
+    );
 }
 
 #[test]

@@ -100,21 +100,98 @@ pub enum BallotError {
     Countersignature(ProofError),
 }
 
-impl BallotError {
-    /// The number of the check that failed, as in `spec/protocol.md`.
-    pub fn check(&self) -> &'static str {
+/// One of the numbered ballot checks B1–B9 of `spec/protocol.md` §7.4 (the table of the
+/// [module docs](self)): which check a [`BallotError`] failed ([`BallotError::check`]).
+///
+/// Displayed and serialised as its number, `"B1"` … `"B9"`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+pub enum BallotCheck {
+    /// Canonical encoding, known version.
+    B1,
+    /// The ballot names this election's base hash.
+    B2,
+    /// The channel exists.
+    B3,
+    /// One entry per contest, one selection per option.
+    B4,
+    /// The eligibility proof names a roll entry.
+    B5,
+    /// Every selection proof.
+    B6,
+    /// Every contest-sum proof.
+    B7,
+    /// The eligibility proof (which signs the body).
+    B8,
+    /// The countersignature, present exactly when the channel requires it.
+    B9,
+}
+
+impl BallotCheck {
+    /// Every ballot check, in order.
+    pub const ALL: [BallotCheck; 9] = [
+        Self::B1,
+        Self::B2,
+        Self::B3,
+        Self::B4,
+        Self::B5,
+        Self::B6,
+        Self::B7,
+        Self::B8,
+        Self::B9,
+    ];
+
+    /// The check's number, `"B1"` … `"B9"`.
+    pub fn as_str(self) -> &'static str {
         match self {
-            Self::Encoding(_) => "B1",
-            Self::WrongElection => "B2",
-            Self::UnknownChannel { .. } => "B3",
-            Self::ContestCount { .. } | Self::OptionCount { .. } => "B4",
-            Self::NotOnRoll => "B5",
-            Self::Selection { .. } => "B6",
-            Self::ContestSum { .. } => "B7",
-            Self::Eligibility(_) => "B8",
+            Self::B1 => "B1",
+            Self::B2 => "B2",
+            Self::B3 => "B3",
+            Self::B4 => "B4",
+            Self::B5 => "B5",
+            Self::B6 => "B6",
+            Self::B7 => "B7",
+            Self::B8 => "B8",
+            Self::B9 => "B9",
+        }
+    }
+
+    /// What the check checks.
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::B1 => "canonical encoding, known version",
+            Self::B2 => "the ballot names this election's base hash",
+            Self::B3 => "the channel exists",
+            Self::B4 => "one entry per contest, one selection per option",
+            Self::B5 => "the eligibility proof names a roll entry",
+            Self::B6 => "every selection proof",
+            Self::B7 => "every contest-sum proof",
+            Self::B8 => "the eligibility proof (which signs the body)",
+            Self::B9 => "the countersignature, present exactly when the channel requires it",
+        }
+    }
+}
+
+impl core::fmt::Display for BallotCheck {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+impl BallotError {
+    /// The check that failed, as numbered in `spec/protocol.md` §7.4.
+    pub fn check(&self) -> BallotCheck {
+        match self {
+            Self::Encoding(_) => BallotCheck::B1,
+            Self::WrongElection => BallotCheck::B2,
+            Self::UnknownChannel { .. } => BallotCheck::B3,
+            Self::ContestCount { .. } | Self::OptionCount { .. } => BallotCheck::B4,
+            Self::NotOnRoll => BallotCheck::B5,
+            Self::Selection { .. } => BallotCheck::B6,
+            Self::ContestSum { .. } => BallotCheck::B7,
+            Self::Eligibility(_) => BallotCheck::B8,
             Self::MissingCountersignature { .. }
             | Self::UnexpectedCountersignature { .. }
-            | Self::Countersignature(_) => "B9",
+            | Self::Countersignature(_) => BallotCheck::B9,
         }
     }
 }

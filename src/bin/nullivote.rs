@@ -780,7 +780,11 @@ fn print_report(record: &ElectionRecord, report: &Report, bars: &Bars) {
         };
         say!("  {:<4} {:<72} {status}", check.id, check.title);
         for f in &check.failures {
-            say!("         {}: {}", f.location, f.message);
+            say!(
+                "         {}: {}",
+                f.location.named(&record.manifest),
+                f.message
+            );
         }
         if check.failure_count > check.failures.len() {
             say!(
@@ -812,8 +816,8 @@ fn print_report(record: &ElectionRecord, report: &Report, bars: &Bars) {
                     k.counted
                 );
             }
-            let trustees: Vec<u16> = result.trustees.iter().map(|t| t.get()).collect();
-            say!("decrypted by trustees {trustees:?}");
+            let trustees: Vec<String> = result.trustees.iter().map(|t| t.to_string()).collect();
+            say!("decrypted by trustees {}", trustees.join(", "));
             if report.anchor.anchored {
                 say!();
                 say!(
@@ -830,7 +834,7 @@ fn print_report(record: &ElectionRecord, report: &Report, bars: &Bars) {
             }
         }
         None => {
-            let failed: Vec<&str> = report.failed().map(|c| c.id).collect();
+            let failed: Vec<&str> = report.failed().map(|c| c.id.as_str()).collect();
             say!();
             say!("verification FAILED: {}", failed.join(", "));
         }

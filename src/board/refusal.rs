@@ -118,7 +118,7 @@ impl core::fmt::Display for RefusalCode {
             Self::Superseded { by, reason } => {
                 write!(
                     f,
-                    "the voter's ballot at entry {by} takes precedence ({reason:?})"
+                    "the voter's ballot at entry {by} takes precedence ({reason})"
                 )
             }
         }

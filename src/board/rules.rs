@@ -52,7 +52,7 @@ pub enum Refusal {
         position: u64,
     },
     /// Precedence would ignore this ballot forever: the voter's ballot at `by` counts instead.
-    #[error("the voter's ballot at entry {by} takes precedence ({reason:?})")]
+    #[error("the voter's ballot at entry {by} takes precedence ({reason})")]
     Superseded {
         /// The entry that counts instead.
         by: u64,
@@ -80,6 +80,8 @@ pub enum Refusal {
 /// The state the admission rules need, built entry by entry.
 #[derive(Clone, Debug, Default)]
 pub struct BoardState {
+    /// The channels' names, for messages.
+    names: Vec<String>,
     ranks: Vec<u8>,
     rules: Vec<ChannelRule>,
     closed: BTreeSet<u8>,
@@ -101,6 +103,7 @@ impl BoardState {
     pub fn new(election: &Election) -> Self {
         let channels = election.manifest().channels();
         Self {
+            names: channels.iter().map(|c| c.name.clone()).collect(),
             ranks: channels.iter().map(|c| c.rank).collect(),
             rules: channels.iter().map(|c| c.rule).collect(),
             refused: vec![0; channels.len()],
@@ -135,6 +138,15 @@ impl BoardState {
     /// challenged (spoiled) rather than cast.
     pub fn position_of(&self, code: &TrackingCode) -> Option<(u64, bool)> {
         self.tracking.get(code).copied()
+    }
+
+    /// Channel `channel` as people read it: `channel 1 (postal)`, or `channel 7` outside the
+    /// manifest.
+    fn channel_text(&self, channel: u8) -> String {
+        match self.names.get(usize::from(channel)) {
+            Some(name) => format!("channel {channel} ({name})"),
+            None => format!("channel {channel}"),
+        }
     }
 
     /// Voting is open, the channel exists and has not closed.
@@ -311,7 +323,10 @@ impl BoardState {
                 ));
             }
             (None, true) => {
-                return unfounded(format!("channel {} is open at this point", entry.channel));
+                return unfounded(format!(
+                    "{} is open at this point",
+                    self.channel_text(entry.channel)
+                ));
             }
             (None, false) => {}
         }
@@ -358,11 +373,11 @@ impl BoardState {
                         Ok(())
                     }
                     Some(Err(Refusal::Superseded { by: b, reason: r })) => unfounded(format!(
-                        "precedence names entry {b} ({r:?}), not entry {by} ({reason:?})"
+                        "precedence names entry {b} ({r}), not entry {by} ({reason})"
                     )),
                     _ => unfounded(format!(
-                        "precedence does not refuse this voter's ballot on channel {}",
-                        entry.channel
+                        "precedence does not refuse this voter's ballot on {}",
+                        self.channel_text(entry.channel)
                     )),
                 }
             }
@@ -370,7 +385,7 @@ impl BoardState {
                 match precedence() {
                     Some(Err(Refusal::Superseded { by, reason })) => unfounded(format!(
                         "precedence refuses this voter's ballot first (entry {by} takes \
-                         precedence, {reason:?}), before its proofs are checked"
+                         precedence, {reason}), before its proofs are checked"
                     )),
                     _ => Ok(()),
                 }

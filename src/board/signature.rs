@@ -228,7 +228,9 @@ pub struct Receipt {
 pub enum ReceiptError {
     /// The receipt names another election.
     #[error(
-        "the receipt is of another election (base hash {found:?}, this election's is {expected:?})"
+        "the receipt is of another election (base hash {}, this election's is {})",
+        hex::encode(.found.as_bytes()),
+        hex::encode(.expected.as_bytes())
     )]
     OtherElection {
         /// Its base hash.

@@ -132,7 +132,11 @@ pub enum StoreError {
         path: PathBuf,
     },
     /// The log belongs to another election.
-    #[error("{} holds the board of another election (base hash {found:?})", path.display())]
+    #[error(
+        "{} holds the board of another election (base hash {})",
+        path.display(),
+        hex::encode(.found.as_bytes())
+    )]
     OtherElection {
         /// The file.
         path: PathBuf,

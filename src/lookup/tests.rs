@@ -350,7 +350,12 @@ fn a_record_that_does_not_verify_gets_no_lookup() {
     let report = Lookup::verify(&doctored, &Options::default(), &Silent)
         .err()
         .expect("refused");
-    assert!(report.failed().any(|c| c.id == "V8"), "{report:#?}");
+    assert!(
+        report
+            .failed()
+            .any(|c| c.id == crate::verifier::CheckId::V8),
+        "{report:#?}"
+    );
     // Another election's base hash expected: V3.
     let options = Options {
         expected_base_hash: Some(crate::election::BaseHash([1; 32])),
@@ -360,7 +365,7 @@ fn a_record_that_does_not_verify_gets_no_lookup() {
         .expect("refused");
     assert_eq!(
         report.failed().map(|c| c.id).collect::<Vec<_>>(),
-        vec!["V3"]
+        vec![crate::verifier::CheckId::V3]
     );
     // Anchored to its own base hash, it verifies.
     let options = Options {

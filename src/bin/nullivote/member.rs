@@ -292,7 +292,7 @@ fn to_json<T: serde::Serialize>(value: &T) -> Outcome<serde_json::Value> {
 /// The failure of a lookup on a record that does not verify (its report printed as JSON with
 /// `--json`).
 fn not_verified(dir: &Path, report: &Report, json: bool) -> Fail {
-    let failed: Vec<&str> = report.failed().map(|c| c.id).collect();
+    let failed: Vec<&str> = report.failed().map(|c| c.id.as_str()).collect();
     if json {
         crate::print_json(&serde_json::json!({
             "verified": false,
