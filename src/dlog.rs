@@ -56,7 +56,7 @@ pub enum DlogError {
 
 /// A baby-step giant-step table for discrete logarithms base `G` in `0..=max`.
 ///
-/// Variable time, for public data only (see the [module docs](self)).
+/// Variable time, for public data only (see the module docs).
 pub struct DiscreteLog {
     max: u64,
     /// The number of baby steps, `m = ⌈√(max + 1)⌉ ≤ 2²⁰ + 1`.

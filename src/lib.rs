@@ -29,7 +29,7 @@
 //! One module per role; the types above are re-exported here. [`hazmat`] holds the building
 //! blocks (group elements, proofs, transcript labels) that test vectors, fuzz targets and
 //! advanced users need: it carries no stability promise. With the feature `simulation`,
-//! [`simulation`] runs whole seeded elections (the examples' and the tests' ceremonies).
+//! `simulation` runs whole seeded elections (the examples' and the tests' ceremonies).
 //!
 //! # Randomness
 //!

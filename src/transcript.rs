@@ -28,7 +28,7 @@ pub const PROTOCOL_VERSION: u16 = 2;
 /// The label of every nullivote transcript (`merlin::Transcript::new`).
 pub const TRANSCRIPT_LABEL: &[u8] = b"nullivote";
 
-/// The tag of [`crate::group::hash_to_group`].
+/// The tag of `crate::group::hash_to_group`.
 pub const HASH_TO_GROUP_TAG: &[u8] = b"nullivote/1/hash-to-group";
 
 /// The tag of the derivation of a credential secret from a credential code

@@ -101,7 +101,7 @@ pub enum BallotError {
 }
 
 /// One of the numbered ballot checks B1–B9 of `spec/protocol.md` §7.4 (the table of the
-/// [module docs](self)): which check a [`BallotError`] failed ([`BallotError::check`]).
+/// module docs): which check a [`BallotError`] failed ([`BallotError::check`]).
 ///
 /// Displayed and serialised as its number, `"B1"` … `"B9"`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]

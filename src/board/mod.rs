@@ -8,10 +8,10 @@
 //! with `tag = "nullivote/1/board-entry"` and `payload` the binary encoding of the entry's
 //! content. Every entry the board appends gets a [`Receipt`] signed with the board key the
 //! manifest names (position, entry digest, tracking code, signed a batch at a time over a Merkle
-//! root: [`signature`], [`merkle`]), so a voter's tracking
+//! root: `signature`, `merkle`), so a voter's tracking
 //! code ties to the chain and a voter whose entry the board drops holds the evidence.
 //!
-//! Every submission passes the same admission rules ([`rules`]) whether it arrives live or is
+//! Every submission passes the same admission rules (`rules`) whether it arrives live or is
 //! replayed by a verifier from a published board:
 //!
 //! * ballots are verified (B1–B9) on arrival; a ballot of another election, of a closed channel,
@@ -22,7 +22,7 @@
 //! * phase changes (a channel closes, voting closes) are entries signed by the administrator for
 //!   their position and previous head ([`check_close`]); nothing cast is accepted after its
 //!   channel or the vote closed;
-//! * a refused submission is an entry too ([`refusal`]), whose reason the verifier recomputes
+//! * a refused submission is an entry too (`refusal`), whose reason the verifier recomputes
 //!   where the record lets it, and whose signed receipt the submitter gets;
 //! * resubmitting an identical ballot returns its original receipt and adds nothing.
 

@@ -266,7 +266,7 @@ impl BoardState {
     /// (Replaying a published board.) Whether the refusal entry's reason holds at this point:
     /// the board refuses in the order resubmission of a challenged ballot, phase, reuse,
     /// precedence, proofs, so each reason also requires that no earlier rule applied where the
-    /// record shows it (see [`super::refusal`]).
+    /// record shows it (see `super::refusal`).
     ///
     /// # Errors
     /// [`Refusal::UnfoundedRefusal`] saying what does not hold.

@@ -550,7 +550,7 @@ impl DurableBoard {
     /// Appends the administrator's signed close ([`Board::close`]), durably.
     ///
     /// # Errors
-    /// The [`Refusal`] (nothing written), or a [`StoreError`] (nothing acknowledged).
+    /// The `Refusal` (nothing written), or a [`StoreError`] (nothing acknowledged).
     pub fn close(&mut self, close: Payload) -> Result<Receipt, SubmitError> {
         Ok(self
             .durably(|b| b.close(close))?

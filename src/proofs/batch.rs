@@ -477,7 +477,7 @@ impl Msm {
 /// every core; if the batch fails, re-verifies every item alone so that the failure names every
 /// bad item.
 ///
-/// Items are split into chunks ([`chunk_len`]: up to [`CHUNKS_PER_THREAD`] per thread); each chunk
+/// Items are split into chunks (`chunk_len`: up to [`CHUNKS_PER_THREAD`] per thread); each chunk
 /// is one multiscalar multiplication, and the batch holds if their sum is the identity. The
 /// groups of all chunks share one seed (see the module docs), so the result does not depend on
 /// the number of threads.

@@ -103,7 +103,7 @@ impl DleqProof {
     }
 
     /// Adds this proof's two equations `R₁ + c·P₁ − s·G₁ = 0` and `R₂ + c·P₂ − s·G₂ = 0` to `msm`,
-    /// as a group whose digest is [`proof_digest`]`(c; s)` (see [`crate::proofs::batch`]).
+    /// as a group whose digest is [`proof_digest`]`(c; s)` (see `crate::proofs::batch`).
     pub fn accumulate(
         &self,
         statement: &DleqStatement,

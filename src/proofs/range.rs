@@ -194,7 +194,7 @@ impl RangeProof {
     }
 
     /// Adds the proof's `2n` equations to `msm`, as a group whose digest is
-    /// [`proof_digest`]`(c; c₀ … c_{n−2}, s₀ … s_{n−1})` (see [`crate::proofs::batch`]): for
+    /// [`proof_digest`]`(c; c₀ … c_{n−2}, s₀ … s_{n−1})` (see `crate::proofs::batch`): for
     /// each branch `j`, `aⱼ + cⱼ·A − sⱼ·G = 0` then `bⱼ + cⱼ·B − cⱼ·mⱼ·G − sⱼ·K = 0`.
     ///
     /// # Errors

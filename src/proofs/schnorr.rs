@@ -75,7 +75,7 @@ impl SchnorrProof {
     }
 
     /// Adds this proof's equation `R + c·P − s·G = 0` to `msm`, as a group whose digest is
-    /// [`proof_digest`]`(c; s)` (see [`crate::proofs::batch`]).
+    /// [`proof_digest`]`(c; s)` (see `crate::proofs::batch`).
     pub fn accumulate(
         &self,
         statement: &SchnorrStatement,

@@ -53,7 +53,7 @@
 //! Σ_{l∈S} λ_l·D_l = F(0)·A = r·K,     M = B − Σ_{l∈S} λ_l·D_l = v·G
 //! ```
 //!
-//! and `v` is a bounded discrete logarithm ([`crate::dlog`]). No secret is ever reconstructed,
+//! and `v` is a bounded discrete logarithm (`crate::dlog`). No secret is ever reconstructed,
 //! the result is the same for every `k`-subset, and invalid shares are skipped and named.
 //!
 //! Every share's proofs bind the [`BoardHead`] (head digest and number of entries) of the board
