@@ -457,7 +457,7 @@ impl TrusteeKey {
     /// layout; [`TrusteeError::CorruptSecret`] unless `x_l·G = X_l`.
     pub fn from_secret_bytes(bytes: &[u8]) -> Result<Self, TrusteeError> {
         let mut r = Reader::new(bytes);
-        persist::read_header(&mut r, Kind::Key, "trustee_key")?;
+        persist::read_header(&mut r, Kind::Key)?;
         let policy = persist::read_policy(&mut r)?;
         let trustee = persist::read_index(&mut r, policy, "trustee_key.trustee")?;
         let manifest_digest = r.array32("trustee_key.manifest_digest")?;

@@ -97,8 +97,8 @@ pub use decryption::{
     verify_decryption,
 };
 pub use dkg::{
-    CeremonyTranscript, Complaint, finish, part1, part2, part3, part4, resolve_complaints, round1,
-    round2, round3, round4, round5, run_ceremony, verify_ceremony,
+    CeremonyTranscript, Complaint, SavedState, finish, part1, part2, part3, part4,
+    resolve_complaints, round1, round2, round3, round4, round5, run_ceremony, verify_ceremony,
 };
 pub use keys::{PublicKeySet, TrusteeKey};
 pub use sealed::SealedShare;
@@ -502,6 +502,27 @@ pub enum TrusteeError {
         /// What does not match.
         reason: &'static str,
     },
+    /// Bytes that do not begin with the frame of a saved trustee secret
+    /// (`"NVK" ‖ version ‖ kind`, spec §10.8).
+    #[error("not a nullivote trustee secret")]
+    NotATrusteeSecret,
+    /// A saved trustee secret of another version of the protocol.
+    #[error("a trustee secret of version {found}; this nullivote reads version {supported}")]
+    SecretVersion {
+        /// The version found.
+        found: u16,
+        /// The version this implementation reads.
+        supported: u16,
+    },
+    /// A saved trustee secret of another kind than the loader's, or of a kind this version
+    /// does not know.
+    #[error("a trustee secret of kind {found}, not {expected}")]
+    SecretKind {
+        /// The kind byte found.
+        found: u8,
+        /// What the loader reads.
+        expected: &'static str,
+    },
     /// Several of the errors above at once (a batch check that blamed more than one item).
     #[error("{} failures: {}", .0.len(), join(.0))]
     Several(Vec<TrusteeError>),
@@ -534,6 +555,9 @@ impl TrusteeError {
             | Self::TallyBound(_)
             | Self::Encoding(_)
             | Self::CorruptSecret { .. }
+            | Self::NotATrusteeSecret
+            | Self::SecretVersion { .. }
+            | Self::SecretKind { .. }
             | Self::AlreadyDecrypted { .. }
             // The transcript's assembler put it there; a dealer may send an empty package.
             | Self::EmptyPackage { .. } => Vec::new(),

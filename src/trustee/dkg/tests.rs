@@ -1,9 +1,25 @@
 //! Tests of the key-generation ceremony: one per check (attacks 22, 23, 25 and rule 6).
 
+use curve25519_dalek::ristretto::RistrettoPoint;
+use curve25519_dalek::scalar::Scalar;
+use serde::Serialize;
+use sha2::Digest;
+
+use super::packages::evaluate;
+use super::rounds::part1_with_coefficients;
+use super::saved::HEAD_LEN;
 use super::*;
-use crate::manifest::Manifest;
+use crate::codec::Wire;
+use crate::group::Element;
+use crate::manifest::{Manifest, TrusteePolicy};
+use crate::proofs::SchnorrProof;
+use crate::secret::SecretScalar;
 use crate::testing::{ZeroRng, test_rng};
-use crate::trustee::lagrange_at_zero;
+use crate::trustee::persist;
+use crate::trustee::sealed::Direction;
+use crate::trustee::{
+    PublicKeySet, SealedShare, TrusteeError, TrusteeIndex, TrusteeKey, lagrange_at_zero,
+};
 
 pub(crate) fn i(x: u16) -> TrusteeIndex {
     TrusteeIndex::new(x).unwrap()
@@ -109,18 +125,18 @@ fn deal_wrong(
     wrong: impl FnOnce(Scalar) -> Scalar,
 ) {
     let dealer = &s3[from.slot()];
-    let value = SecretScalar::new(wrong(*evaluate(&dealer.coefficients, to).expose()));
+    let value = SecretScalar::new(wrong(*evaluate(&dealer.frame.coefficients, to).expose()));
     let direction = Direction {
-        manifest_digest: &dealer.manifest_digest,
-        reveals_digest: &dealer.reveals_digest,
+        manifest_digest: &dealer.frame.manifest_digest,
+        reveals_digest: &dealer.view.reveals_digest,
         from,
-        from_key: &dealer.encryption_keys[from.slot()],
+        from_key: &dealer.view.encryption_keys[from.slot()],
         to,
-        to_key: &dealer.encryption_keys[to.slot()],
+        to_key: &dealer.view.encryption_keys[to.slot()],
     };
     let package = inbox.iter_mut().find(|p| p.dealer == from).unwrap();
     let slot = package.shares.iter_mut().find(|s| s.to == to).unwrap();
-    slot.share = direction.seal(&dealer.encryption_secret, &value);
+    slot.share = direction.seal(&dealer.frame.encryption_secret, &value);
 }
 
 fn finish_all(
@@ -684,7 +700,7 @@ fn a_dealer_accused_by_k_trustees_is_excluded_without_answering() {
     let mut answered = p5.clone();
     answered[0].answers = vec![];
     for to in [2u16, 3, 4] {
-        let share = *evaluate(&s2[0].coefficients, i(to)).expose();
+        let share = *evaluate(&s2[0].frame.coefficients, i(to)).expose();
         answered[0].answers.push(round5::Answer {
             accuser: i(to),
             share,
@@ -860,7 +876,7 @@ fn a_round3_package_holds_no_share_in_clear() {
     for (dealer, package) in inboxes[0].iter().enumerate() {
         let json = serde_json::to_string(package).unwrap();
         for to in TrusteeIndex::all(run.policy()).filter(|&t| t.slot() != dealer) {
-            let share = evaluate(&s3[dealer].coefficients, to);
+            let share = evaluate(&s3[dealer].frame.coefficients, to);
             assert!(
                 !json.contains(&hex::encode(share.expose().as_bytes())),
                 "{json}"
@@ -884,7 +900,7 @@ fn identity_joint_key_aborts() {
     let (s1b, p1b) = part1(i(2), policy, &m, &mut rng).unwrap();
     // Dealer 3 knows the others' constant terms and cancels them (possible only with their
     // cooperation: commit-then-reveal stops a lone rushing dealer).
-    let cancel = -(s1a.coefficients[0].expose() + s1b.coefficients[0].expose());
+    let cancel = -(s1a.frame.coefficients[0].expose() + s1b.frame.coefficients[0].expose());
     let coefficients = vec![
         SecretScalar::new(cancel),
         SecretScalar::new(Scalar::from(3u8)),
@@ -938,7 +954,7 @@ fn secrets_print_nothing_and_round_trip() {
     let run = Run::start(leadership(), 17);
     let secret_hex = |s: &SecretScalar| hex::encode(s.expose().as_bytes());
     let s1 = &run.s1[0];
-    let a0 = secret_hex(&s1.coefficients[0]);
+    let a0 = secret_hex(&s1.frame.coefficients[0]);
     let check_debug = |text: String| {
         assert!(!text.contains(&a0), "{text}");
         assert!(!text.to_lowercase().contains("coefficients"), "{text}");
@@ -1007,13 +1023,11 @@ fn corrupt_or_foreign_secret_bytes_are_refused() {
     version[4] = 3;
     assert!(matches!(
         round1::SecretPackage::from_secret_bytes(&version),
-        Err(TrusteeError::Encoding(
-            crate::EncodingError::UnsupportedVersion { .. }
-        ))
+        Err(TrusteeError::SecretVersion { found: 3, .. })
     ));
     // A changed coefficient no longer matches its saved proof.
     let mut changed = bytes.to_vec();
-    changed[persist::HEADER_LEN + FRAME_LEN] ^= 1;
+    changed[persist::HEADER_LEN + HEAD_LEN] ^= 1;
     assert_eq!(
         round1::SecretPackage::from_secret_bytes(&changed).unwrap_err(),
         TrusteeError::CorruptSecret {
@@ -1095,13 +1109,16 @@ fn a_saved_state_whose_own_encryption_key_is_not_its_secrets_is_refused() {
     let (s4, _) = round4_all(&s3, &inboxes);
     let (n, k) = (5usize, 3usize);
     // Frame, coefficients, e_i, R, commitments, then the n encryption keys.
-    let keys_at = persist::HEADER_LEN + FRAME_LEN + 32 * k + 32 + 32 + 32 * n * k;
+    let keys_at = persist::HEADER_LEN + HEAD_LEN + 32 * k + 32 + 32 + 32 * n * k;
     let own = keys_at; // trustee 1's own slot
     let corrupt = TrusteeError::CorruptSecret {
         reason: "the trustee's own encryption key is not its encryption secret's",
     };
     let mut bytes = s3[0].to_secret_bytes().to_vec();
-    assert_eq!(&bytes[own..own + 32], s3[0].encryption_keys[0].as_bytes());
+    assert_eq!(
+        &bytes[own..own + 32],
+        s3[0].view.encryption_keys[0].as_bytes()
+    );
     bytes.copy_within(own + 32..own + 64, own);
     assert_eq!(
         round3::SecretPackage::from_secret_bytes(&bytes).unwrap_err(),
@@ -1115,7 +1132,7 @@ fn a_saved_state_whose_own_encryption_key_is_not_its_secrets_is_refused() {
     );
     // A zero encryption secret, in a round-1 state.
     let mut bytes = run.s1[0].to_secret_bytes().to_vec();
-    let e_at = persist::HEADER_LEN + FRAME_LEN + 32 * k;
+    let e_at = persist::HEADER_LEN + HEAD_LEN + 32 * k;
     bytes[e_at..e_at + 32].fill(0);
     assert_eq!(
         round1::SecretPackage::from_secret_bytes(&bytes).unwrap_err(),
@@ -1140,7 +1157,7 @@ fn a_polynomial_made_public_does_not_open_the_shares_sealed_for_its_dealer() {
     let mut h = Sha512::new_with_prefix(super::super::trustee_prefix(b"trustee-encryption-secret"));
     h.update(md);
     h.update(1u16.to_be_bytes());
-    for a in &victim.coefficients {
+    for a in &victim.frame.coefficients {
         h.update(a.expose().as_bytes());
     }
     let guessed = SecretScalar::new(Scalar::from_bytes_mod_order_wide(&h.finalize().into()));
@@ -1149,19 +1166,81 @@ fn a_polynomial_made_public_does_not_open_the_shares_sealed_for_its_dealer() {
     assert_eq!(sealed.to, i(1));
     let direction = Direction {
         manifest_digest: &md,
-        reveals_digest: &victim.reveals_digest,
+        reveals_digest: &victim.view.reveals_digest,
         from: i(2),
-        from_key: &victim.encryption_keys[1],
+        from_key: &victim.view.encryption_keys[1],
         to: i(1),
-        to_key: &victim.encryption_keys[0],
+        to_key: &victim.view.encryption_keys[0],
     };
     assert!(direction.open(&guessed, &sealed.share).is_none());
     // Control: trustee 1's own secret opens it.
     let opened = direction
-        .open(&victim.encryption_secret, &sealed.share)
+        .open(&victim.frame.encryption_secret, &sealed.share)
         .unwrap();
     assert_eq!(
         opened.expose(),
-        evaluate(&s3[1].coefficients, i(1)).expose()
+        evaluate(&s3[1].frame.coefficients, i(1)).expose()
     );
+}
+
+/// The one loader: every saved state loads as its own kind and saves to the same bytes; bytes
+/// without the frame, of another version or of an unknown kind are refused, each with its error.
+#[test]
+fn saved_state_loads_every_kind_and_refuses_other_bytes() {
+    let run = Run::start(leadership(), 23);
+    let (s2, p2) = run.round2();
+    let (s3, inboxes) = round3_all(&s2, &run.p1, &p2);
+    let (s4, p4) = round4_all(&s3, &inboxes);
+    let p5: Vec<_> = s4
+        .iter()
+        .map(|s| resolve_complaints(s, &p4).unwrap())
+        .collect();
+    let (key, _) = finish(&s4[0], &p4, &p5).unwrap();
+    let saved = [
+        (Some(1), run.s1[0].to_secret_bytes()),
+        (Some(2), s2[0].to_secret_bytes()),
+        (Some(3), s3[0].to_secret_bytes()),
+        (Some(4), s4[0].to_secret_bytes()),
+        (None, key.to_secret_bytes()),
+    ];
+    for (round, bytes) in &saved {
+        let state = SavedState::load(bytes).unwrap();
+        assert_eq!(state.round(), *round);
+        assert_eq!(state.trustee(), i(1));
+        assert_eq!(state.save(), *bytes);
+        assert!(!format!("{state:?}").to_lowercase().contains("coefficients"));
+    }
+    let bytes = saved[0].1.to_vec();
+    for short in [&b""[..], b"NV", b"NVK\x00\x02"] {
+        assert_eq!(
+            SavedState::load(short).unwrap_err(),
+            TrusteeError::NotATrusteeSecret
+        );
+    }
+    let mut other = bytes.clone();
+    other[0] = b'X';
+    assert_eq!(
+        SavedState::load(&other).unwrap_err(),
+        TrusteeError::NotATrusteeSecret
+    );
+    let mut other = bytes.clone();
+    other[4] = 1;
+    assert_eq!(
+        SavedState::load(&other).unwrap_err(),
+        TrusteeError::SecretVersion {
+            found: 1,
+            supported: crate::transcript::PROTOCOL_VERSION
+        }
+    );
+    let mut other = bytes.clone();
+    other[5] = 6;
+    assert!(matches!(
+        SavedState::load(&other).unwrap_err(),
+        TrusteeError::SecretKind { found: 6, .. }
+    ));
+    // A kind's own loader refuses another kind, naming both.
+    assert!(matches!(
+        round2::SecretPackage::from_secret_bytes(&bytes).unwrap_err(),
+        TrusteeError::SecretKind { found: 1, .. }
+    ));
 }
