@@ -552,7 +552,7 @@ fn shape(
         .verification_share(trustee)
         .ok_or(TrusteeError::IndexOutOfRange {
             index: trustee.get(),
-            count: public.policy().count,
+            count: public.policy().count(),
         })?;
     if share.head() != *head {
         return Err(TrusteeError::ShareHead {
@@ -623,11 +623,11 @@ fn select<'a>(
     if aggregates.iter().all(|c| c.a.is_identity()) {
         return Ok(Vec::new());
     }
-    let k = usize::from(policy.threshold);
+    let k = usize::from(policy.threshold());
     if checked.valid.len() < k {
         return Err(TrusteeError::TooFewShares {
             valid: checked.valid.len(),
-            threshold: policy.threshold,
+            threshold: policy.threshold(),
             skipped: TrusteeError::Several(checked.invalid.clone()).culprits(),
         });
     }

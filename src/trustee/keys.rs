@@ -12,7 +12,7 @@ use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use super::decryption::BoardHead;
 use super::persist::{self, Kind};
-use super::{TrusteeError, TrusteeIndex, check_policy, int_scalar};
+use super::{TrusteeError, TrusteeIndex, int_scalar};
 use crate::codec::Reader;
 use crate::election::BaseHash;
 use crate::elgamal::ElectionKey;
@@ -95,15 +95,14 @@ impl PublicKeySet {
         qualified: Vec<TrusteeIndex>,
         ceremony_digest: [u8; 32],
     ) -> Result<Self, TrusteeError> {
-        check_policy(policy)?;
-        if verification_shares.len() != usize::from(policy.count) {
+        if verification_shares.len() != usize::from(policy.count()) {
             return Err(TrusteeError::InvalidKeySet {
                 reason: "not one verification share per trustee",
             });
         }
         let ascending = qualified.windows(2).all(|w| w[0] < w[1]);
         let in_range = qualified.iter().all(|i| i.check(policy).is_ok());
-        if !ascending || !in_range || qualified.len() < usize::from(policy.threshold) {
+        if !ascending || !in_range || qualified.len() < usize::from(policy.threshold()) {
             return Err(TrusteeError::InvalidKeySet {
                 reason: "the qualified set is not ascending, not in 1..=n, or smaller than k",
             });
@@ -189,8 +188,8 @@ impl PublicKeySet {
     ///
     /// **Variable time** (public data).
     fn is_consistent_vartime(&self) -> bool {
-        let k = i64::from(self.policy.threshold);
-        let n = i64::from(self.policy.count);
+        let k = i64::from(self.policy.threshold());
+        let n = i64::from(self.policy.count());
         let points: Vec<i64> = core::iter::once(0).chain(k + 1..=n).collect();
 
         let mut t = election_transcript(purpose::TRUSTEE_KEY_CHECK, &self.ceremony_digest);
@@ -330,7 +329,7 @@ impl TrusteeKey {
                 .verification_share(trustee)
                 .ok_or(TrusteeError::IndexOutOfRange {
                     index: trustee.get(),
-                    count: public.policy.count,
+                    count: public.policy.count(),
                 })?;
         Self::from_parts(
             trustee,
@@ -428,8 +427,8 @@ impl TrusteeKey {
             Some(_) => Self::DECRYPTED_SECRET_LEN,
         };
         let mut out = persist::start(Kind::Key, len - persist::HEADER_LEN);
-        out.extend_from_slice(&self.policy.count.to_be_bytes());
-        out.extend_from_slice(&self.policy.threshold.to_be_bytes());
+        out.extend_from_slice(&self.policy.count().to_be_bytes());
+        out.extend_from_slice(&self.policy.threshold().to_be_bytes());
         out.extend_from_slice(&self.trustee.get().to_be_bytes());
         out.extend_from_slice(&self.manifest_digest);
         out.extend_from_slice(&self.ceremony_digest);

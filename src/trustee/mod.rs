@@ -89,7 +89,7 @@ use sha2::{Digest, Sha256};
 use crate::dlog::DlogError;
 use crate::error::EncodingError;
 use crate::group::Element;
-use crate::manifest::{MAX_TRUSTEES, TrusteePolicy};
+use crate::manifest::{MAX_TRUSTEES, PolicyError, TrusteePolicy};
 use crate::transcript::{PROTOCOL_VERSION, TRANSCRIPT_LABEL};
 
 pub use decryption::{
@@ -140,10 +140,10 @@ impl TrusteeIndex {
     /// # Errors
     /// [`TrusteeError::IndexOutOfRange`] if `l > n`.
     pub fn check(self, policy: TrusteePolicy) -> Result<Self, TrusteeError> {
-        if self.0 > policy.count {
+        if self.0 > policy.count() {
             Err(TrusteeError::IndexOutOfRange {
                 index: self.0,
-                count: policy.count,
+                count: policy.count(),
             })
         } else {
             Ok(self)
@@ -152,7 +152,7 @@ impl TrusteeIndex {
 
     /// Every index of a policy, `1..=n`, in order.
     pub fn all(policy: TrusteePolicy) -> impl Iterator<Item = TrusteeIndex> {
-        (1..=policy.count).map(TrusteeIndex)
+        (1..=policy.count()).map(TrusteeIndex)
     }
 
     /// The position of this trustee in per-trustee vectors (`l − 1`).
@@ -206,17 +206,9 @@ pub enum TrusteeError {
         /// `n`.
         count: u16,
     },
-    /// A policy that is not `1 ≤ k ≤ n ≤ MAX_TRUSTEES`.
-    #[error(
-        "invalid trustee policy: threshold {threshold} of {count} trustees \
-         (need 1 ≤ threshold ≤ count ≤ {MAX_TRUSTEES})"
-    )]
-    InvalidPolicy {
-        /// `n`.
-        count: u16,
-        /// `k`.
-        threshold: u16,
-    },
+    /// A saved secret whose policy is not `1 ≤ k ≤ n ≤ MAX_TRUSTEES`.
+    #[error("invalid trustee policy: {0}")]
+    Policy(#[from] PolicyError),
     /// The policy given is not the manifest's.
     #[error(
         "the trustee policy {threshold} of {count} is not the manifest's \
@@ -543,7 +535,7 @@ impl TrusteeError {
         let mut out = match self {
             Self::ZeroIndex
             | Self::IndexOutOfRange { .. }
-            | Self::InvalidPolicy { .. }
+            | Self::Policy(_)
             | Self::PolicyMismatch { .. }
             | Self::IdentityJointKey
             | Self::IdentityVerificationShare { .. }
@@ -595,16 +587,6 @@ impl TrusteeError {
         } else {
             Self::Several(errors)
         }
-    }
-}
-
-/// Checks `1 ≤ k ≤ n ≤ MAX_TRUSTEES`.
-pub(crate) fn check_policy(policy: TrusteePolicy) -> Result<(), TrusteeError> {
-    let TrusteePolicy { count, threshold } = policy;
-    if threshold == 0 || threshold > count || count > MAX_TRUSTEES {
-        Err(TrusteeError::InvalidPolicy { count, threshold })
-    } else {
-        Ok(())
     }
 }
 
@@ -734,10 +716,7 @@ mod unit_tests {
             serde_json::from_str::<TrusteeIndex>("3").unwrap(),
             TrusteeIndex::new(3).unwrap()
         );
-        let policy = TrusteePolicy {
-            count: 5,
-            threshold: 3,
-        };
+        let policy = TrusteePolicy::new(3, 5).unwrap();
         assert!(TrusteeIndex::new(5).unwrap().check(policy).is_ok());
         assert_eq!(
             TrusteeIndex::new(6).unwrap().check(policy),
@@ -748,10 +727,7 @@ mod unit_tests {
     #[test]
     fn policies_are_checked() {
         for (count, threshold) in [(5, 0), (3, 4), (MAX_TRUSTEES + 1, 2)] {
-            assert_eq!(
-                check_policy(TrusteePolicy { count, threshold }),
-                Err(TrusteeError::InvalidPolicy { count, threshold })
-            );
+            assert!(TrusteePolicy::new(threshold, count).is_err());
         }
         // The bounds themselves are allowed: k = n, and n = MAX_TRUSTEES.
         for (count, threshold) in [
@@ -760,7 +736,8 @@ mod unit_tests {
             (MAX_TRUSTEES, 2),
             (MAX_TRUSTEES, MAX_TRUSTEES),
         ] {
-            assert_eq!(check_policy(TrusteePolicy { count, threshold }), Ok(()));
+            let policy = TrusteePolicy::new(threshold, count).unwrap();
+            assert_eq!((policy.count(), policy.threshold()), (count, threshold));
         }
     }
 

@@ -20,7 +20,7 @@
 use curve25519_dalek::scalar::Scalar;
 use zeroize::Zeroizing;
 
-use super::{TrusteeError, TrusteeIndex, check_policy};
+use super::{TrusteeError, TrusteeIndex};
 use crate::codec::Reader;
 use crate::error::EncodingError;
 use crate::manifest::TrusteePolicy;
@@ -124,9 +124,7 @@ pub(crate) fn read_index(
 pub(crate) fn read_policy(r: &mut Reader<'_>) -> Result<TrusteePolicy, TrusteeError> {
     let count = r.u16("trustee_secret.count")?;
     let threshold = r.u16("trustee_secret.threshold")?;
-    let policy = TrusteePolicy { count, threshold };
-    check_policy(policy)?;
-    Ok(policy)
+    Ok(TrusteePolicy::new(threshold, count)?)
 }
 
 /// Refuses a body shorter than `needed` before anything is allocated for it.

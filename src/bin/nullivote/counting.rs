@@ -469,7 +469,7 @@ pub fn publish(dir: &Path) -> Outcome {
              decrypt`",
             shares.len(),
             ctx.dir.file("shares").display(),
-            public.policy().threshold
+            public.policy().threshold()
         )),
         TrusteeError::TooFewShares {
             valid,

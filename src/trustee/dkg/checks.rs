@@ -23,7 +23,7 @@ use crate::proofs::{SchnorrProof, SchnorrStatement};
 use crate::transcript::{election_transcript, label, purpose};
 use crate::trustee::keys::PublicKeySet;
 use crate::trustee::{
-    TrusteeError, TrusteeIndex, check_policy, eval_commitments_vartime, powers, sealed, tagged_hash,
+    TrusteeError, TrusteeIndex, eval_commitments_vartime, powers, sealed, tagged_hash,
 };
 
 /// Recomputes the public outcome of a ceremony from its public packages (what a verifier of
@@ -40,7 +40,6 @@ pub fn verify_ceremony(
     round5_packages: &[round5::Package],
 ) -> Result<PublicKeySet, TrusteeError> {
     let policy = manifest.trustees();
-    check_policy(policy)?;
     let manifest_digest = manifest.digest();
     let view = check_reveals(policy, &manifest_digest, round1_packages, round2_packages)?;
     let (public, _) = qualify(
@@ -176,7 +175,7 @@ pub(crate) fn at_most_one_each<T>(
     items: &[T],
     index: impl Fn(&T) -> TrusteeIndex,
 ) -> Result<Vec<Option<&T>>, TrusteeError> {
-    let mut slots: Vec<Option<&T>> = vec![None; usize::from(policy.count)];
+    let mut slots: Vec<Option<&T>> = vec![None; usize::from(policy.count())];
     for item in items {
         let trustee = index(item).check(policy)?;
         if slots[trustee.slot()].replace(item).is_some() {
@@ -214,13 +213,13 @@ pub(crate) fn check_reveals(
 ) -> Result<PublicView, TrusteeError> {
     let r1 = by_trustee(policy, 1, round1_packages, |p| p.trustee)?;
     let r2 = by_trustee(policy, 2, round2_packages, |p| p.trustee)?;
-    let k = usize::from(policy.threshold);
+    let k = usize::from(policy.threshold());
     let mut errors = Vec::new();
     for (commitment, reveal) in r1.iter().zip(&r2) {
         if reveal.commitments.len() != k || reveal.proofs.len() != k {
             errors.push(TrusteeError::CommitmentCount {
                 dealer: reveal.trustee,
-                expected: policy.threshold,
+                expected: policy.threshold(),
                 commitments: reveal.commitments.len(),
                 proofs: reveal.proofs.len(),
             });
@@ -266,8 +265,8 @@ pub(crate) fn check_reveals(
 
     let mut h = tagged_hash(purpose::TRUSTEE_REVEALS);
     h.update(manifest_digest);
-    h.update(policy.count.to_be_bytes());
-    h.update(policy.threshold.to_be_bytes());
+    h.update(policy.count().to_be_bytes());
+    h.update(policy.threshold().to_be_bytes());
     for p in &r1 {
         h.update(p.digest);
     }
@@ -302,7 +301,7 @@ pub(crate) fn qualify(
     round4_packages: &[round4::Package],
     round5_packages: &[round5::Package],
 ) -> Result<(PublicKeySet, Answers), TrusteeError> {
-    let n = usize::from(policy.count);
+    let n = usize::from(policy.count());
     // A trustee with no round-4 package (silent past the deadline) complained about no one.
     let r4: Vec<&round4::Package> = at_most_one_each(policy, 4, round4_packages, |p| p.trustee)?
         .into_iter()
@@ -361,7 +360,7 @@ pub(crate) fn qualify(
         accusations[c.accused.slot()] += 1;
     }
     for (slot, count) in accusations.iter().enumerate() {
-        if *count >= usize::from(policy.threshold) {
+        if *count >= usize::from(policy.threshold()) {
             excluded[slot] = true;
         }
     }
@@ -377,10 +376,10 @@ pub(crate) fn qualify(
     let qualified: Vec<TrusteeIndex> = TrusteeIndex::all(policy)
         .filter(|i| !excluded[i.slot()])
         .collect();
-    if qualified.len() < usize::from(policy.threshold) {
+    if qualified.len() < usize::from(policy.threshold()) {
         return Err(TrusteeError::TooFewQualified {
             qualified: qualified.len(),
-            threshold: policy.threshold,
+            threshold: policy.threshold(),
             excluded: TrusteeIndex::all(policy)
                 .filter(|i| excluded[i.slot()])
                 .collect(),
@@ -388,7 +387,7 @@ pub(crate) fn qualify(
     }
 
     // Σ_{i∈Q} C_{i,j} for each j, then X_m = Σ_j m^j·(Σ_i C_{i,j}).
-    let k = usize::from(policy.threshold);
+    let k = usize::from(policy.threshold());
     let mut summed = vec![RistrettoPoint::identity(); k];
     for dealer in &qualified {
         for (acc, c) in summed.iter_mut().zip(&commitments[dealer.slot()]) {
@@ -408,8 +407,8 @@ pub(crate) fn qualify(
 
     let mut h = tagged_hash(purpose::TRUSTEE_CEREMONY);
     h.update(manifest_digest);
-    h.update(policy.count.to_be_bytes());
-    h.update(policy.threshold.to_be_bytes());
+    h.update(policy.count().to_be_bytes());
+    h.update(policy.threshold().to_be_bytes());
     h.update(reveals_digest);
     h.update((complaints.len() as u32).to_be_bytes());
     for c in &complaints {

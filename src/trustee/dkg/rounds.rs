@@ -18,7 +18,7 @@ use crate::proofs::{SchnorrProof, SchnorrStatement};
 use crate::secret::SecretScalar;
 use crate::transcript::{TranscriptProtocol, election_transcript, label, purpose, random_scalar};
 use crate::trustee::keys::{PublicKeySet, TrusteeKey};
-use crate::trustee::{TrusteeError, TrusteeIndex, check_policy, sealed};
+use crate::trustee::{TrusteeError, TrusteeIndex, sealed};
 
 /// Round 1 (spec §10.5, round 1; the values of §10.2): trustee `i` draws its polynomial,
 /// commits to it and proves possession of each coefficient.
@@ -33,7 +33,6 @@ use crate::trustee::{TrusteeError, TrusteeIndex, check_policy, sealed};
 /// Save the secret package before broadcasting.
 ///
 /// # Errors
-/// [`TrusteeError::InvalidPolicy`] unless `1 ≤ k ≤ n ≤ MAX_TRUSTEES`;
 /// [`TrusteeError::PolicyMismatch`] if `policy` is not the manifest's;
 /// [`TrusteeError::IndexOutOfRange`] if `i > n`.
 pub fn part1<R: RngCore + CryptoRng>(
@@ -42,21 +41,20 @@ pub fn part1<R: RngCore + CryptoRng>(
     manifest: &Manifest,
     rng: &mut R,
 ) -> Result<(round1::SecretPackage, round1::Package), TrusteeError> {
-    check_policy(policy)?;
     let expected = manifest.trustees();
     if policy != expected {
         return Err(TrusteeError::PolicyMismatch {
-            count: policy.count,
-            threshold: policy.threshold,
-            manifest_count: expected.count,
-            manifest_threshold: expected.threshold,
+            count: policy.count(),
+            threshold: policy.threshold(),
+            manifest_count: expected.count(),
+            manifest_threshold: expected.threshold(),
         });
     }
     trustee.check(policy)?;
     let manifest_digest = manifest.digest();
     let mut coefficient_rng =
         coefficient_transcript(&manifest_digest, trustee).witness_rng(&[], rng);
-    let coefficients = (0..policy.threshold)
+    let coefficients = (0..policy.threshold())
         .map(|_| SecretScalar::new(nonzero_random_scalar(&mut coefficient_rng)))
         .collect();
     // Drawn independently of the coefficients (spec §10.5): a polynomial can become known to
@@ -220,7 +218,7 @@ pub fn part4(
     let frame = &secret.frame;
     let policy = frame.policy;
     let me = frame.trustee;
-    let n = usize::from(policy.count);
+    let n = usize::from(policy.count());
     let mut slots: Vec<Option<SecretScalar>> = (0..n).map(|_| None).collect();
     // The first package of each dealer; a byte-identical copy (a re-send after a crash) is the
     // same package, a different second one marks the dealer.
@@ -301,7 +299,7 @@ pub fn resolve_complaints(
     accusers.sort_unstable();
     accusers.dedup();
     // Accused by k or more: excluded whatever it answers, and answering would reveal a_{i,0}.
-    if accusers.len() >= usize::from(frame.policy.threshold) {
+    if accusers.len() >= usize::from(frame.policy.threshold()) {
         accusers.clear();
     }
     let answers = accusers
@@ -392,17 +390,16 @@ pub fn finish(
 /// each trustee on its own machine).
 ///
 /// # Errors
-/// Those of [`part1`] (an invalid policy or one that is not the manifest's), and in principle
+/// Those of [`part1`] (a policy that is not the manifest's), and in principle
 /// the abort errors of [`finish`].
 pub fn run_ceremony<R: RngCore + CryptoRng>(
     policy: TrusteePolicy,
     manifest: &Manifest,
     rng: &mut R,
 ) -> Result<(Vec<TrusteeKey>, PublicKeySet, CeremonyTranscript), TrusteeError> {
-    check_policy(policy)?;
     // Every list of secret states sized up front: each state holds e_i inline, and a growing
     // Vec would free its old buffer unwiped (found by ct/tests/wipe.rs).
-    let n = usize::from(policy.count);
+    let n = usize::from(policy.count());
     let mut secrets1 = Vec::with_capacity(n);
     let mut packages1 = Vec::new();
     for trustee in TrusteeIndex::all(policy) {
@@ -439,7 +436,7 @@ pub fn run_ceremony<R: RngCore + CryptoRng>(
         .map(|s| resolve_complaints(s, &packages4))
         .collect::<Result<Vec<_>, _>>()?;
     // Sized up front so that no buffer of secrets is moved and freed unwiped.
-    let mut keys = Vec::with_capacity(usize::from(policy.count));
+    let mut keys = Vec::with_capacity(usize::from(policy.count()));
     let mut public = None;
     for s in &secrets4 {
         let (key, p) = finish(s, &packages4, &packages5)?;
@@ -447,13 +444,11 @@ pub fn run_ceremony<R: RngCore + CryptoRng>(
         public = Some(p);
     }
     let transcript = CeremonyTranscript::new(packages1, packages2, packages4, packages5);
-    match public {
-        Some(public) => Ok((keys, public, transcript)),
-        None => Err(TrusteeError::InvalidPolicy {
-            count: policy.count,
-            threshold: policy.threshold,
-        }),
-    }
+    // A policy has n ≥ 1 trustees, so there is a key set.
+    let public = public.ok_or(TrusteeError::InvalidKeySet {
+        reason: "a ceremony without trustees",
+    })?;
+    Ok((keys, public, transcript))
 }
 
 fn coefficient_transcript(manifest_digest: &[u8; 32], trustee: TrusteeIndex) -> Transcript {

@@ -165,7 +165,7 @@ impl round2::SecretPackage {
         persist::read_header(&mut r, Kind::Round2)?;
         let frame = Frame::read(&mut r)?;
         let proofs = read_proofs(&mut r, &frame)?;
-        let n = usize::from(frame.policy.count);
+        let n = usize::from(frame.policy.count());
         persist::need(&r, 32 * n, "round2_secret.digests")?;
         let mut digests = Vec::with_capacity(n);
         for _ in 0..n {
@@ -216,7 +216,7 @@ impl round4::SecretPackage {
     /// The secret encoding (kind 4 of [`SavedState`]), for saving to disk.
     pub fn to_secret_bytes(&self) -> Zeroizing<Vec<u8>> {
         let policy = self.frame.policy;
-        let n = usize::from(policy.count);
+        let n = usize::from(policy.count());
         let mut out = persist::start(Kind::Round4, round3_body_len(policy) + 33 * n);
         self.frame.put(&mut out);
         self.view.put(&mut out);
@@ -243,7 +243,7 @@ impl round4::SecretPackage {
         persist::read_header(&mut r, Kind::Round4)?;
         let frame = Frame::read(&mut r)?;
         let view = PublicView::read(&mut r, &frame)?;
-        let n = usize::from(frame.policy.count);
+        let n = usize::from(frame.policy.count());
         persist::need(&r, n, "round4_secret.received")?;
         let mut received = Vec::with_capacity(n);
         for slot in 0..n {
@@ -291,8 +291,8 @@ impl Frame {
 
     /// Writes `F ‖ k × enc(a_{i,j}) ‖ enc(e_i)`.
     fn put(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(&self.policy.count.to_be_bytes());
-        out.extend_from_slice(&self.policy.threshold.to_be_bytes());
+        out.extend_from_slice(&self.policy.count().to_be_bytes());
+        out.extend_from_slice(&self.policy.threshold().to_be_bytes());
         out.extend_from_slice(&self.trustee.get().to_be_bytes());
         out.extend_from_slice(&self.manifest_digest);
         for a in &self.coefficients {
@@ -309,7 +309,7 @@ impl Frame {
         let manifest_digest = r.array32("trustee_secret.manifest_digest")?;
         let coefficients = persist::read_secrets(
             r,
-            usize::from(policy.threshold),
+            usize::from(policy.threshold()),
             "trustee_secret.coefficients",
         )?;
         if coefficients.iter().any(|a| *a.expose() == Scalar::ZERO) {
@@ -352,8 +352,8 @@ impl PublicView {
     fn read(r: &mut Reader<'_>, frame: &Frame) -> Result<Self, TrusteeError> {
         let reveals_digest = r.array32("round3_secret.reveals_digest")?;
         let (n, k) = (
-            usize::from(frame.policy.count),
-            usize::from(frame.policy.threshold),
+            usize::from(frame.policy.count()),
+            usize::from(frame.policy.threshold()),
         );
         persist::need(r, 32 * n * k + 32 * n, "round3_secret.commitments")?;
         let mut commitments = Vec::with_capacity(n);
@@ -391,7 +391,7 @@ impl PublicView {
 
 /// The length of kind 3's body: the frame and the public view.
 fn round3_body_len(policy: crate::manifest::TrusteePolicy) -> usize {
-    let (n, k) = (usize::from(policy.count), usize::from(policy.threshold));
+    let (n, k) = (usize::from(policy.count()), usize::from(policy.threshold()));
     Frame::saved_len(k) + 32 + 32 * n * k + 32 * n
 }
 
@@ -402,7 +402,7 @@ fn put_proofs(out: &mut Vec<u8>, proofs: &[SchnorrProof]) {
 }
 
 fn read_proofs(r: &mut Reader<'_>, frame: &Frame) -> Result<Vec<SchnorrProof>, TrusteeError> {
-    let k = usize::from(frame.policy.threshold);
+    let k = usize::from(frame.policy.threshold());
     persist::need(r, k * SchnorrProof::LEN, "trustee_secret.proofs")?;
     let mut proofs = Vec::with_capacity(k);
     for _ in 0..k {
