@@ -453,7 +453,7 @@ fn verify_blocks<'a, E>(
     ) {
         Ok(decryption) => {
             for culprit in decryption.skipped() {
-                if matches!(culprit, crate::trustee::TrusteeError::ShareHead { .. }) {
+                if matches!(culprit, crate::trustee::DecryptionError::ShareHead { .. }) {
                     continue; // reported above
                 }
                 let who = culprit

@@ -12,7 +12,7 @@ use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use super::decryption::BoardHead;
 use super::persist::{self, Kind};
-use super::{TrusteeError, TrusteeIndex, int_scalar};
+use super::{CeremonyError, IndexError, TrusteeIndex, int_scalar};
 use crate::codec::Reader;
 use crate::election::BaseHash;
 use crate::elgamal::ElectionKey;
@@ -71,9 +71,9 @@ struct PublicKeySetUnchecked {
 }
 
 impl TryFrom<PublicKeySetUnchecked> for PublicKeySet {
-    type Error = TrusteeError;
+    type Error = CeremonyError;
 
-    fn try_from(p: PublicKeySetUnchecked) -> Result<Self, TrusteeError> {
+    fn try_from(p: PublicKeySetUnchecked) -> Result<Self, CeremonyError> {
         Self::new(
             p.policy,
             p.manifest_digest,
@@ -94,16 +94,16 @@ impl PublicKeySet {
         verification_shares: Vec<Element>,
         qualified: Vec<TrusteeIndex>,
         ceremony_digest: [u8; 32],
-    ) -> Result<Self, TrusteeError> {
+    ) -> Result<Self, CeremonyError> {
         if verification_shares.len() != usize::from(policy.count()) {
-            return Err(TrusteeError::InvalidKeySet {
+            return Err(CeremonyError::InvalidKeySet {
                 reason: "not one verification share per trustee",
             });
         }
         let ascending = qualified.windows(2).all(|w| w[0] < w[1]);
         let in_range = qualified.iter().all(|i| i.check(policy).is_ok());
         if !ascending || !in_range || qualified.len() < usize::from(policy.threshold()) {
-            return Err(TrusteeError::InvalidKeySet {
+            return Err(CeremonyError::InvalidKeySet {
                 reason: "the qualified set is not ascending, not in 1..=n, or smaller than k",
             });
         }
@@ -116,7 +116,7 @@ impl PublicKeySet {
             ceremony_digest,
         };
         if !set.is_consistent_vartime() {
-            return Err(TrusteeError::InvalidKeySet {
+            return Err(CeremonyError::InvalidKeySet {
                 reason: "the joint key and verification shares do not lie on one polynomial of \
                          degree below the threshold",
             });
@@ -323,14 +323,14 @@ impl TrusteeKey {
         trustee: TrusteeIndex,
         public: &PublicKeySet,
         share: SecretScalar,
-    ) -> Result<Self, TrusteeError> {
+    ) -> Result<Self, CeremonyError> {
         let verification_share =
             *public
                 .verification_share(trustee)
-                .ok_or(TrusteeError::IndexOutOfRange {
+                .ok_or(CeremonyError::Index(IndexError::OutOfRange {
                     index: trustee.get(),
                     count: public.policy.count(),
-                })?;
+                }))?;
         Self::from_parts(
             trustee,
             public.policy,
@@ -350,9 +350,9 @@ impl TrusteeKey {
         joint_key: Element,
         verification_share: Element,
         share: SecretScalar,
-    ) -> Result<Self, TrusteeError> {
+    ) -> Result<Self, CeremonyError> {
         if RISTRETTO_BASEPOINT_TABLE * share.expose() != *verification_share.point() {
-            return Err(TrusteeError::CorruptSecret {
+            return Err(CeremonyError::CorruptSecret {
                 reason: "the secret share does not match the verification share",
             });
         }
@@ -452,9 +452,9 @@ impl TrusteeKey {
     /// Loads a saved key.
     ///
     /// # Errors
-    /// [`TrusteeError::Encoding`] (or an index or policy error) for bytes that are not the
-    /// layout; [`TrusteeError::CorruptSecret`] unless `x_l·G = X_l`.
-    pub fn from_secret_bytes(bytes: &[u8]) -> Result<Self, TrusteeError> {
+    /// [`CeremonyError::Encoding`] (or an index or policy error) for bytes that are not the
+    /// layout; [`CeremonyError::CorruptSecret`] unless `x_l·G = X_l`.
+    pub fn from_secret_bytes(bytes: &[u8]) -> Result<Self, CeremonyError> {
         let mut r = Reader::new(bytes);
         persist::read_header(&mut r, Kind::Key)?;
         let policy = persist::read_policy(&mut r)?;

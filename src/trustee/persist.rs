@@ -20,7 +20,7 @@
 use curve25519_dalek::scalar::Scalar;
 use zeroize::Zeroizing;
 
-use super::{TrusteeError, TrusteeIndex};
+use super::{CeremonyError, TrusteeIndex};
 use crate::codec::Reader;
 use crate::error::EncodingError;
 use crate::manifest::TrusteePolicy;
@@ -81,29 +81,29 @@ pub(crate) fn start(kind: Kind, body_len: usize) -> Zeroizing<Vec<u8>> {
 /// Reads and checks the frame (magic and version), and returns the kind it announces: the one
 /// reader of the frame, for [`SavedState::load`](super::dkg::SavedState::load) and every
 /// kind's own loader.
-pub(crate) fn read_kind(r: &mut Reader<'_>) -> Result<Kind, TrusteeError> {
+pub(crate) fn read_kind(r: &mut Reader<'_>) -> Result<Kind, CeremonyError> {
     if r.remaining() < HEADER_LEN || r.take(MAGIC.len(), "trustee_secret")? != MAGIC {
-        return Err(TrusteeError::NotATrusteeSecret);
+        return Err(CeremonyError::NotATrusteeSecret);
     }
     let version = r.u16("trustee_secret.version")?;
     if version != PROTOCOL_VERSION {
-        return Err(TrusteeError::SecretVersion {
+        return Err(CeremonyError::SecretVersion {
             found: version,
             supported: PROTOCOL_VERSION,
         });
     }
     let byte = r.u8("trustee_secret.kind")?;
-    Kind::of(byte).ok_or(TrusteeError::SecretKind {
+    Kind::of(byte).ok_or(CeremonyError::SecretKind {
         found: byte,
         expected: "a secret of the key ceremony (kinds 1 to 5)",
     })
 }
 
 /// Reads and checks the frame of a secret of `kind`.
-pub(crate) fn read_header(r: &mut Reader<'_>, kind: Kind) -> Result<(), TrusteeError> {
+pub(crate) fn read_header(r: &mut Reader<'_>, kind: Kind) -> Result<(), CeremonyError> {
     let found = read_kind(r)?;
     if found != kind {
-        return Err(TrusteeError::SecretKind {
+        return Err(CeremonyError::SecretKind {
             found: found as u8,
             expected: kind.describe(),
         });
@@ -116,12 +116,12 @@ pub(crate) fn read_index(
     r: &mut Reader<'_>,
     policy: TrusteePolicy,
     field: &'static str,
-) -> Result<TrusteeIndex, TrusteeError> {
-    TrusteeIndex::new(r.u16(field)?)?.check(policy)
+) -> Result<TrusteeIndex, CeremonyError> {
+    Ok(TrusteeIndex::new(r.u16(field)?)?.check(policy)?)
 }
 
 /// Reads `u16 n ‖ u16 k` and checks the policy.
-pub(crate) fn read_policy(r: &mut Reader<'_>) -> Result<TrusteePolicy, TrusteeError> {
+pub(crate) fn read_policy(r: &mut Reader<'_>) -> Result<TrusteePolicy, CeremonyError> {
     let count = r.u16("trustee_secret.count")?;
     let threshold = r.u16("trustee_secret.threshold")?;
     Ok(TrusteePolicy::new(threshold, count)?)

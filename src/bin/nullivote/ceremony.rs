@@ -31,8 +31,8 @@ use nullivote::record::Ceremony;
 use nullivote::transcript::PROTOCOL_VERSION;
 use nullivote::trustee::dkg::{SavedState, round1, round2, round3, round4, round5};
 use nullivote::trustee::{
-    CeremonyTranscript, TrusteeError, TrusteeIndex, TrusteeKey, finish, part1, part2, part3, part4,
-    resolve_complaints,
+    CeremonyError, CeremonyTranscript, TrusteeIndex, TrusteeKey, finish, part1, part2, part3,
+    part4, resolve_complaints,
 };
 use rand_core::OsRng;
 use serde::Serialize;
@@ -70,15 +70,15 @@ impl Stage {
 fn load(path: &Path) -> Outcome<SavedState> {
     let bytes = read_secret(path)?;
     SavedState::load(&bytes).map_err(|e| match e {
-        TrusteeError::NotATrusteeSecret => Fail::file(path, "not a nullivote trustee secret file"),
-        TrusteeError::SecretVersion { found, .. } => Fail::file(
+        CeremonyError::NotATrusteeSecret => Fail::file(path, "not a nullivote trustee secret file"),
+        CeremonyError::SecretVersion { found, .. } => Fail::file(
             path,
             format!(
                 "a trustee secret of version {found}; this nullivote reads version \
                  {PROTOCOL_VERSION}"
             ),
         ),
-        TrusteeError::SecretKind { .. } => {
+        CeremonyError::SecretKind { .. } => {
             Fail::file(path, "not a trustee secret of the key ceremony")
         }
         e => load_failure(path, e),
@@ -115,12 +115,12 @@ fn wrong_stage(path: &Path, found: &SavedState, step: &str, needed: Stage) -> Fa
     Fail::file(path, message)
 }
 
-fn load_failure(path: &Path, e: TrusteeError) -> Fail {
+fn load_failure(path: &Path, e: CeremonyError) -> Fail {
     Fail::file(path, format!("cannot load the trustee secret: {e}"))
 }
 
 /// A ceremony error: someone misbehaved (exit 1, naming them) or the inputs are wrong (exit 2).
-fn ceremony_failure(step: &str, e: TrusteeError) -> Fail {
+fn ceremony_failure(step: &str, e: CeremonyError) -> Fail {
     let culprits = e.culprits();
     if culprits.is_empty() {
         Fail::input(format!("{step}: {e}"))

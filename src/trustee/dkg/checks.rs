@@ -23,7 +23,7 @@ use crate::proofs::{SchnorrProof, SchnorrStatement};
 use crate::transcript::{election_transcript, label, purpose};
 use crate::trustee::keys::PublicKeySet;
 use crate::trustee::{
-    TrusteeError, TrusteeIndex, eval_commitments_vartime, powers, sealed, tagged_hash,
+    CeremonyError, TrusteeIndex, eval_commitments_vartime, powers, sealed, tagged_hash,
 };
 
 /// Recomputes the public outcome of a ceremony from its public packages (what a verifier of
@@ -38,7 +38,7 @@ pub fn verify_ceremony(
     round2_packages: &[round2::Package],
     round4_packages: &[round4::Package],
     round5_packages: &[round5::Package],
-) -> Result<PublicKeySet, TrusteeError> {
+) -> Result<PublicKeySet, CeremonyError> {
     let policy = manifest.trustees();
     let manifest_digest = manifest.digest();
     let view = check_reveals(policy, &manifest_digest, round1_packages, round2_packages)?;
@@ -100,17 +100,17 @@ impl CeremonyTranscript {
     /// (round 5, by accuser) is strictly ascending, and rounds 4 and 5 list no empty package.
     ///
     /// # Errors
-    /// [`TrusteeError::PackageOrder`], [`TrusteeError::ListOrder`], [`TrusteeError::EmptyPackage`],
+    /// [`CeremonyError::PackageOrder`], [`CeremonyError::ListOrder`], [`CeremonyError::EmptyPackage`],
     /// and those of
     /// [`verify_ceremony`].
-    pub fn verify(&self, manifest: &Manifest) -> Result<PublicKeySet, TrusteeError> {
+    pub fn verify(&self, manifest: &Manifest) -> Result<PublicKeySet, CeremonyError> {
         ascending(1, self.round1.iter().map(round1::Package::trustee))?;
         ascending(2, self.round2.iter().map(round2::Package::trustee))?;
         ascending(4, self.round4.iter().map(round4::Package::trustee))?;
         ascending(5, self.round5.iter().map(round5::Package::dealer))?;
         for p in &self.round4 {
             if p.accused.windows(2).any(|w| w[0] >= w[1]) {
-                return Err(TrusteeError::ListOrder {
+                return Err(CeremonyError::ListOrder {
                     round: 4,
                     trustee: p.trustee,
                 });
@@ -118,20 +118,20 @@ impl CeremonyTranscript {
         }
         for p in &self.round5 {
             if p.answers.windows(2).any(|w| w[0].accuser >= w[1].accuser) {
-                return Err(TrusteeError::ListOrder {
+                return Err(CeremonyError::ListOrder {
                     round: 5,
                     trustee: p.dealer,
                 });
             }
         }
         if let Some(empty) = self.round4.iter().find(|p| p.accused.is_empty()) {
-            return Err(TrusteeError::EmptyPackage {
+            return Err(CeremonyError::EmptyPackage {
                 round: 4,
                 trustee: empty.trustee,
             });
         }
         if let Some(empty) = self.round5.iter().find(|p| p.answers.is_empty()) {
-            return Err(TrusteeError::EmptyPackage {
+            return Err(CeremonyError::EmptyPackage {
                 round: 5,
                 trustee: empty.dealer,
             });
@@ -147,11 +147,11 @@ impl CeremonyTranscript {
 }
 
 /// A published round lists its packages in strictly ascending trustee order.
-fn ascending(round: u8, trustees: impl Iterator<Item = TrusteeIndex>) -> Result<(), TrusteeError> {
+fn ascending(round: u8, trustees: impl Iterator<Item = TrusteeIndex>) -> Result<(), CeremonyError> {
     let mut last: Option<TrusteeIndex> = None;
     for trustee in trustees {
         if last.is_some_and(|l| l >= trustee) {
-            return Err(TrusteeError::PackageOrder { round, trustee });
+            return Err(CeremonyError::PackageOrder { round, trustee });
         }
         last = Some(trustee);
     }
@@ -174,12 +174,12 @@ pub(crate) fn at_most_one_each<T>(
     round: u8,
     items: &[T],
     index: impl Fn(&T) -> TrusteeIndex,
-) -> Result<Vec<Option<&T>>, TrusteeError> {
+) -> Result<Vec<Option<&T>>, CeremonyError> {
     let mut slots: Vec<Option<&T>> = vec![None; usize::from(policy.count())];
     for item in items {
         let trustee = index(item).check(policy)?;
         if slots[trustee.slot()].replace(item).is_some() {
-            return Err(TrusteeError::DuplicatePackage { round, trustee });
+            return Err(CeremonyError::DuplicatePackage { round, trustee });
         }
     }
     Ok(slots)
@@ -191,12 +191,12 @@ pub(crate) fn by_trustee<T>(
     round: u8,
     items: &[T],
     index: impl Fn(&T) -> TrusteeIndex,
-) -> Result<Vec<&T>, TrusteeError> {
+) -> Result<Vec<&T>, CeremonyError> {
     at_most_one_each(policy, round, items, index)?
         .into_iter()
         .enumerate()
         .map(|(slot, item)| {
-            item.ok_or(TrusteeError::MissingPackage {
+            item.ok_or(CeremonyError::MissingPackage {
                 round,
                 trustee: TrusteeIndex::from_slot(slot),
             })
@@ -210,27 +210,27 @@ pub(crate) fn check_reveals(
     manifest_digest: &[u8; 32],
     round1_packages: &[round1::Package],
     round2_packages: &[round2::Package],
-) -> Result<PublicView, TrusteeError> {
+) -> Result<PublicView, CeremonyError> {
     let r1 = by_trustee(policy, 1, round1_packages, |p| p.trustee)?;
     let r2 = by_trustee(policy, 2, round2_packages, |p| p.trustee)?;
     let k = usize::from(policy.threshold());
     let mut errors = Vec::new();
     for (commitment, reveal) in r1.iter().zip(&r2) {
         if reveal.commitments.len() != k || reveal.proofs.len() != k {
-            errors.push(TrusteeError::CommitmentCount {
+            errors.push(CeremonyError::CommitmentCount {
                 dealer: reveal.trustee,
                 expected: policy.threshold(),
                 commitments: reveal.commitments.len(),
                 proofs: reveal.proofs.len(),
             });
         } else if reveal.commitment_digest(manifest_digest) != commitment.digest {
-            errors.push(TrusteeError::RevealMismatch {
+            errors.push(CeremonyError::RevealMismatch {
                 dealer: reveal.trustee,
             });
         }
     }
     if !errors.is_empty() {
-        return Err(TrusteeError::from_list(errors));
+        return Err(CeremonyError::from_list(errors));
     }
     // (dealer, Some(j) for coefficient j or None for the encryption key, public point, proof)
     let items: Vec<(TrusteeIndex, Option<u16>, &Element, &SchnorrProof)> = r2
@@ -251,17 +251,17 @@ pub(crate) fn check_reveals(
                 None => sealed::encryption_key_transcript(manifest_digest, *dealer),
             };
             p.accumulate(&SchnorrStatement { public: **c }, &mut t, msm);
-            Ok::<(), TrusteeError>(())
+            Ok::<(), CeremonyError>(())
         },
         |i| match items[i].1 {
-            Some(coefficient) => TrusteeError::PossessionProof {
+            Some(coefficient) => CeremonyError::PossessionProof {
                 dealer: items[i].0,
                 coefficient,
             },
-            None => TrusteeError::EncryptionKeyProof { dealer: items[i].0 },
+            None => CeremonyError::EncryptionKeyProof { dealer: items[i].0 },
         },
     )
-    .map_err(|failures| TrusteeError::from_list(failures.into_iter().map(|(_, e)| e).collect()))?;
+    .map_err(|failures| CeremonyError::from_list(failures.into_iter().map(|(_, e)| e).collect()))?;
 
     let mut h = tagged_hash(purpose::TRUSTEE_REVEALS);
     h.update(manifest_digest);
@@ -300,7 +300,7 @@ pub(crate) fn qualify(
     reveals_digest: &[u8; 32],
     round4_packages: &[round4::Package],
     round5_packages: &[round5::Package],
-) -> Result<(PublicKeySet, Answers), TrusteeError> {
+) -> Result<(PublicKeySet, Answers), CeremonyError> {
     let n = usize::from(policy.count());
     // A trustee with no round-4 package (silent past the deadline) complained about no one.
     let r4: Vec<&round4::Package> = at_most_one_each(policy, 4, round4_packages, |p| p.trustee)?
@@ -313,7 +313,7 @@ pub(crate) fn qualify(
     for package in &r4 {
         let accuser = package.trustee;
         for &accused in &package.accused {
-            let invalid = TrusteeError::InvalidComplaint {
+            let invalid = CeremonyError::InvalidComplaint {
                 accuser,
                 accused: accused.get(),
             };
@@ -335,7 +335,7 @@ pub(crate) fn qualify(
     for package in round5_packages {
         let dealer = package.dealer.check(policy)?;
         if std::mem::replace(&mut answered_dealers[dealer.slot()], true) {
-            return Err(TrusteeError::DuplicatePackage {
+            return Err(CeremonyError::DuplicatePackage {
                 round: 5,
                 trustee: dealer,
             });
@@ -343,10 +343,10 @@ pub(crate) fn qualify(
         for answer in &package.answers {
             let accuser = answer.accuser.check(policy)?;
             if !complained[dealer.slot()][accuser.slot()] {
-                return Err(TrusteeError::UnsolicitedAnswer { dealer, accuser });
+                return Err(CeremonyError::UnsolicitedAnswer { dealer, accuser });
             }
             if answers.insert((dealer, accuser), answer.share).is_some() {
-                return Err(TrusteeError::DuplicateAnswer { dealer, accuser });
+                return Err(CeremonyError::DuplicateAnswer { dealer, accuser });
             }
         }
     }
@@ -377,7 +377,7 @@ pub(crate) fn qualify(
         .filter(|i| !excluded[i.slot()])
         .collect();
     if qualified.len() < usize::from(policy.threshold()) {
-        return Err(TrusteeError::TooFewQualified {
+        return Err(CeremonyError::TooFewQualified {
             qualified: qualified.len(),
             threshold: policy.threshold(),
             excluded: TrusteeIndex::all(policy)
@@ -395,13 +395,13 @@ pub(crate) fn qualify(
         }
     }
     let joint_key =
-        Element::from_point(summed[0], "joint_key").map_err(|_| TrusteeError::IdentityJointKey)?;
+        Element::from_point(summed[0], "joint_key").map_err(|_| CeremonyError::IdentityJointKey)?;
     let mut verification_shares = Vec::with_capacity(n);
     for m in TrusteeIndex::all(policy) {
         let point = RistrettoPoint::vartime_multiscalar_mul(powers(m.scalar(), k), &summed);
         verification_shares.push(
             Element::from_point(point, "verification_share")
-                .map_err(|_| TrusteeError::IdentityVerificationShare { trustee: m })?,
+                .map_err(|_| CeremonyError::IdentityVerificationShare { trustee: m })?,
         );
     }
 

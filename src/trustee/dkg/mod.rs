@@ -73,7 +73,7 @@
 //!
 //! Provable misbehaviour in rounds 1–2 (a reveal that does not match its digest, a wrong
 //! number of commitments, a failing proof of possession) and malformed packages abort the
-//! ceremony with an error naming the culprits ([`TrusteeError::culprits`](super::TrusteeError::culprits)); the administrator
+//! ceremony with an error naming the culprits ([`CeremonyError::culprits`](super::CeremonyError::culprits)); the administrator
 //! replaces the trustee and starts again. A bad private share leads to a public complaint, and
 //! a dealer that cannot answer it is excluded from the qualified set.
 

@@ -18,7 +18,7 @@ use crate::proofs::{SchnorrProof, SchnorrStatement};
 use crate::secret::SecretScalar;
 use crate::transcript::{TranscriptProtocol, election_transcript, label, purpose, random_scalar};
 use crate::trustee::keys::{PublicKeySet, TrusteeKey};
-use crate::trustee::{TrusteeError, TrusteeIndex, sealed};
+use crate::trustee::{CeremonyError, TrusteeIndex, sealed};
 
 /// Round 1 (spec §10.5, round 1; the values of §10.2): trustee `i` draws its polynomial,
 /// commits to it and proves possession of each coefficient.
@@ -33,17 +33,17 @@ use crate::trustee::{TrusteeError, TrusteeIndex, sealed};
 /// Save the secret package before broadcasting.
 ///
 /// # Errors
-/// [`TrusteeError::PolicyMismatch`] if `policy` is not the manifest's;
-/// [`TrusteeError::IndexOutOfRange`] if `i > n`.
+/// [`CeremonyError::PolicyMismatch`] if `policy` is not the manifest's;
+/// [`CeremonyError::Index`] if `i > n`.
 pub fn part1<R: RngCore + CryptoRng>(
     trustee: TrusteeIndex,
     policy: TrusteePolicy,
     manifest: &Manifest,
     rng: &mut R,
-) -> Result<(round1::SecretPackage, round1::Package), TrusteeError> {
+) -> Result<(round1::SecretPackage, round1::Package), CeremonyError> {
     let expected = manifest.trustees();
     if policy != expected {
-        return Err(TrusteeError::PolicyMismatch {
+        return Err(CeremonyError::PolicyMismatch {
             count: policy.count(),
             threshold: policy.threshold(),
             manifest_count: expected.count(),
@@ -117,18 +117,18 @@ pub(crate) fn part1_with_coefficients<R: RngCore + CryptoRng>(
 /// own included), trustee `i` reveals its commitments and proofs (broadcast).
 ///
 /// # Errors
-/// [`TrusteeError::IndexOutOfRange`], [`TrusteeError::DuplicatePackage`] or
-/// [`TrusteeError::MissingPackage`] unless there is exactly one round-1 package per trustee;
-/// [`TrusteeError::Equivocation`] if the trustee's own digest is not the one it sent.
+/// [`CeremonyError::Index`], [`CeremonyError::DuplicatePackage`] or
+/// [`CeremonyError::MissingPackage`] unless there is exactly one round-1 package per trustee;
+/// [`CeremonyError::Equivocation`] if the trustee's own digest is not the one it sent.
 pub fn part2(
     secret: &round1::SecretPackage,
     round1_packages: &[round1::Package],
-) -> Result<(round2::SecretPackage, round2::Package), TrusteeError> {
+) -> Result<(round2::SecretPackage, round2::Package), CeremonyError> {
     let me = secret.frame.trustee;
     // Exactly one package per trustee; its own digest is the one it sent.
     let r1 = by_trustee(secret.frame.policy, 1, round1_packages, |p| p.trustee)?;
     if r1[me.slot()].digest != secret.package().digest {
-        return Err(TrusteeError::Equivocation {
+        return Err(CeremonyError::Equivocation {
             round: 1,
             trustee: me,
         });
@@ -153,22 +153,22 @@ pub fn part2(
 /// batch; on failure every bad proof is named); (step 5) `R`.
 ///
 /// # Errors
-/// [`TrusteeError::CommitmentCount`], [`TrusteeError::RevealMismatch`],
-/// [`TrusteeError::PossessionProof`], [`TrusteeError::EncryptionKeyProof`] (several at once in
-/// [`TrusteeError::Several`]), each naming the dealer; [`TrusteeError::Equivocation`]; and the
+/// [`CeremonyError::CommitmentCount`], [`CeremonyError::RevealMismatch`],
+/// [`CeremonyError::PossessionProof`], [`CeremonyError::EncryptionKeyProof`] (several at once in
+/// [`CeremonyError::Several`]), each naming the dealer; [`CeremonyError::Equivocation`]; and the
 /// package-set errors of [`part2`].
 pub fn part3(
     secret: &round2::SecretPackage,
     round1_packages: &[round1::Package],
     round2_packages: &[round2::Package],
-) -> Result<(round3::SecretPackage, round3::Package), TrusteeError> {
+) -> Result<(round3::SecretPackage, round3::Package), CeremonyError> {
     let frame = &secret.frame;
     let policy = frame.policy;
     // Step 1: the round-1 packages again, each digest the one saved in round 2.
     let r1 = by_trustee(policy, 1, round1_packages, |p| p.trustee)?;
     for (p, seen) in r1.iter().zip(&secret.digests) {
         if p.digest != *seen {
-            return Err(TrusteeError::Equivocation {
+            return Err(CeremonyError::Equivocation {
                 round: 1,
                 trustee: p.trustee,
             });
@@ -177,7 +177,7 @@ pub fn part3(
     // Step 2: one round-2 package per trustee, its own reveal unchanged.
     let r2 = by_trustee(policy, 2, round2_packages, |p| p.trustee)?;
     if *r2[frame.trustee.slot()] != secret.reveal {
-        return Err(TrusteeError::Equivocation {
+        return Err(CeremonyError::Equivocation {
             round: 2,
             trustee: frame.trustee,
         });
@@ -210,11 +210,11 @@ pub fn part3(
 /// be among them and is ignored); a dealer with no package here is complained about.
 ///
 /// # Errors
-/// [`TrusteeError::IndexOutOfRange`] for a package from a dealer that is not a trustee.
+/// [`CeremonyError::Index`] for a package from a dealer that is not a trustee.
 pub fn part4(
     secret: &round3::SecretPackage,
     round3_packages: &[round3::Package],
-) -> Result<(round4::SecretPackage, round4::Package), TrusteeError> {
+) -> Result<(round4::SecretPackage, round4::Package), CeremonyError> {
     let frame = &secret.frame;
     let policy = frame.policy;
     let me = frame.trustee;
@@ -281,11 +281,11 @@ pub fn part4(
 /// (it is excluded whatever it answers).
 ///
 /// # Errors
-/// [`TrusteeError::IndexOutOfRange`] for a complaint package from a non-trustee.
+/// [`CeremonyError::Index`] for a complaint package from a non-trustee.
 pub fn resolve_complaints(
     secret: &round4::SecretPackage,
     complaints: &[round4::Package],
-) -> Result<round5::Package, TrusteeError> {
+) -> Result<round5::Package, CeremonyError> {
     let frame = &secret.frame;
     let me = frame.trustee;
     let mut accusers = Vec::new();
@@ -330,16 +330,16 @@ pub fn resolve_complaints(
 /// [`verify_ceremony`](super::verify_ceremony), computes the same [`PublicKeySet`].
 ///
 /// # Errors
-/// [`TrusteeError::InvalidComplaint`], [`TrusteeError::UnsolicitedAnswer`],
-/// [`TrusteeError::DuplicateAnswer`] naming the offender; [`TrusteeError::TooFewQualified`] if
-/// fewer than `k` dealers remain; [`TrusteeError::IdentityJointKey`] /
-/// [`TrusteeError::IdentityVerificationShare`] (abort); [`TrusteeError::Equivocation`] if the
+/// [`CeremonyError::InvalidComplaint`], [`CeremonyError::UnsolicitedAnswer`],
+/// [`CeremonyError::DuplicateAnswer`] naming the offender; [`CeremonyError::TooFewQualified`] if
+/// fewer than `k` dealers remain; [`CeremonyError::IdentityJointKey`] /
+/// [`CeremonyError::IdentityVerificationShare`] (abort); [`CeremonyError::Equivocation`] if the
 /// trustee's own complaints differ from those it made; the package-set errors of [`part2`].
 pub fn finish(
     secret: &round4::SecretPackage,
     round4_packages: &[round4::Package],
     round5_packages: &[round5::Package],
-) -> Result<(TrusteeKey, PublicKeySet), TrusteeError> {
+) -> Result<(TrusteeKey, PublicKeySet), CeremonyError> {
     let frame = &secret.frame;
     let me = frame.trustee;
     // Its own round-4 package lists exactly the complaints it saved. It may be missing (not
@@ -349,7 +349,7 @@ pub fn finish(
     let mut claimed = own.map(|p| p.accused.clone()).unwrap_or_default();
     claimed.sort_unstable();
     if claimed != secret.accused() {
-        return Err(TrusteeError::Equivocation {
+        return Err(CeremonyError::Equivocation {
             round: 4,
             trustee: me,
         });
@@ -373,7 +373,7 @@ pub fn finish(
                 Some(s) => *s,
                 None => {
                     x.zeroize();
-                    return Err(TrusteeError::CorruptSecret {
+                    return Err(CeremonyError::CorruptSecret {
                         reason: "no share from a qualified dealer",
                     });
                 }
@@ -396,7 +396,7 @@ pub fn run_ceremony<R: RngCore + CryptoRng>(
     policy: TrusteePolicy,
     manifest: &Manifest,
     rng: &mut R,
-) -> Result<(Vec<TrusteeKey>, PublicKeySet, CeremonyTranscript), TrusteeError> {
+) -> Result<(Vec<TrusteeKey>, PublicKeySet, CeremonyTranscript), CeremonyError> {
     // Every list of secret states sized up front: each state holds e_i inline, and a growing
     // Vec would free its old buffer unwiped (found by ct/tests/wipe.rs).
     let n = usize::from(policy.count());
@@ -445,7 +445,7 @@ pub fn run_ceremony<R: RngCore + CryptoRng>(
     }
     let transcript = CeremonyTranscript::new(packages1, packages2, packages4, packages5);
     // A policy has n ≥ 1 trustees, so there is a key set.
-    let public = public.ok_or(TrusteeError::InvalidKeySet {
+    let public = public.ok_or(CeremonyError::InvalidKeySet {
         reason: "a ceremony without trustees",
     })?;
     Ok((keys, public, transcript))

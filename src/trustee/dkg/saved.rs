@@ -13,7 +13,7 @@ use crate::proofs::{SchnorrProof, SchnorrStatement};
 use crate::secret::SecretScalar;
 use crate::trustee::keys::TrusteeKey;
 use crate::trustee::persist::{self, Kind};
-use crate::trustee::{TrusteeError, TrusteeIndex, sealed};
+use crate::trustee::{CeremonyError, TrusteeIndex, sealed};
 
 /// A trustee's saved state: what its one secret file holds, from round 1 to the end of the
 /// ceremony. Each round replaces the previous round's state with the next, and
@@ -65,11 +65,11 @@ impl SavedState {
     /// Loads a trustee's saved state, whatever its round.
     ///
     /// # Errors
-    /// [`TrusteeError::NotATrusteeSecret`] without the `"NVK"` frame;
-    /// [`TrusteeError::SecretVersion`] for a secret of another version;
-    /// [`TrusteeError::SecretKind`] for a kind this version does not know; and otherwise the
+    /// [`CeremonyError::NotATrusteeSecret`] without the `"NVK"` frame;
+    /// [`CeremonyError::SecretVersion`] for a secret of another version;
+    /// [`CeremonyError::SecretKind`] for a kind this version does not know; and otherwise the
     /// errors of the state's own loader (`from_secret_bytes`).
-    pub fn load(bytes: &[u8]) -> Result<Self, TrusteeError> {
+    pub fn load(bytes: &[u8]) -> Result<Self, CeremonyError> {
         match persist::read_kind(&mut Reader::new(bytes))? {
             Kind::Round1 => round1::SecretPackage::from_secret_bytes(bytes).map(Self::Round1),
             Kind::Round2 => round2::SecretPackage::from_secret_bytes(bytes).map(Self::Round2),
@@ -127,10 +127,10 @@ impl round1::SecretPackage {
     /// Loads a saved state of kind 1.
     ///
     /// # Errors
-    /// [`TrusteeError::Encoding`] for bytes that are not the layout (and the frame errors of
-    /// [`SavedState::load`], or [`TrusteeError::SecretKind`] for another kind);
-    /// [`TrusteeError::CorruptSecret`] if the proofs do not match the coefficients.
-    pub fn from_secret_bytes(bytes: &[u8]) -> Result<Self, TrusteeError> {
+    /// [`CeremonyError::Encoding`] for bytes that are not the layout (and the frame errors of
+    /// [`SavedState::load`], or [`CeremonyError::SecretKind`] for another kind);
+    /// [`CeremonyError::CorruptSecret`] if the proofs do not match the coefficients.
+    pub fn from_secret_bytes(bytes: &[u8]) -> Result<Self, CeremonyError> {
         let mut r = Reader::new(bytes);
         persist::read_header(&mut r, Kind::Round1)?;
         let frame = Frame::read(&mut r)?;
@@ -159,8 +159,8 @@ impl round2::SecretPackage {
     ///
     /// # Errors
     /// As [`round1::SecretPackage::from_secret_bytes`];
-    /// also [`TrusteeError::CorruptSecret`] if the trustee's own digest is not its reveal's.
-    pub fn from_secret_bytes(bytes: &[u8]) -> Result<Self, TrusteeError> {
+    /// also [`CeremonyError::CorruptSecret`] if the trustee's own digest is not its reveal's.
+    pub fn from_secret_bytes(bytes: &[u8]) -> Result<Self, CeremonyError> {
         let mut r = Reader::new(bytes);
         persist::read_header(&mut r, Kind::Round2)?;
         let frame = Frame::read(&mut r)?;
@@ -174,7 +174,7 @@ impl round2::SecretPackage {
         r.finish("round2_secret")?;
         let reveal = rebuild_reveal(&frame, proofs)?;
         if reveal.commitment_digest(&frame.manifest_digest) != digests[frame.trustee.slot()] {
-            return Err(TrusteeError::CorruptSecret {
+            return Err(CeremonyError::CorruptSecret {
                 reason: "the trustee's own round-1 digest is not its reveal's",
             });
         }
@@ -199,10 +199,10 @@ impl round3::SecretPackage {
     /// Loads a saved state of kind 3.
     ///
     /// # Errors
-    /// [`TrusteeError::Encoding`] for bytes that are not the layout (and the frame errors of
-    /// [`SavedState::load`]); [`TrusteeError::CorruptSecret`] if the trustee's own commitments
+    /// [`CeremonyError::Encoding`] for bytes that are not the layout (and the frame errors of
+    /// [`SavedState::load`]); [`CeremonyError::CorruptSecret`] if the trustee's own commitments
     /// are not `a_{i,j}·G` or its own encryption key is not `e_i·G`.
-    pub fn from_secret_bytes(bytes: &[u8]) -> Result<Self, TrusteeError> {
+    pub fn from_secret_bytes(bytes: &[u8]) -> Result<Self, CeremonyError> {
         let mut r = Reader::new(bytes);
         persist::read_header(&mut r, Kind::Round3)?;
         let frame = Frame::read(&mut r)?;
@@ -235,10 +235,10 @@ impl round4::SecretPackage {
     /// Loads a saved state of kind 4.
     ///
     /// # Errors
-    /// [`TrusteeError::Encoding`] for bytes that are not the layout (and the frame errors of
-    /// [`SavedState::load`]); [`TrusteeError::CorruptSecret`] if a stored share does not match
+    /// [`CeremonyError::Encoding`] for bytes that are not the layout (and the frame errors of
+    /// [`SavedState::load`]); [`CeremonyError::CorruptSecret`] if a stored share does not match
     /// its dealer's commitments, or the trustee's own slot is not `f_l(l)`.
-    pub fn from_secret_bytes(bytes: &[u8]) -> Result<Self, TrusteeError> {
+    pub fn from_secret_bytes(bytes: &[u8]) -> Result<Self, CeremonyError> {
         let mut r = Reader::new(bytes);
         persist::read_header(&mut r, Kind::Round4)?;
         let frame = Frame::read(&mut r)?;
@@ -252,7 +252,7 @@ impl round4::SecretPackage {
                 1 => {
                     let s = SecretScalar::new(r.scalar("round4_secret.received")?);
                     if !share_matches(&s, &view.commitments[slot], frame.trustee) {
-                        return Err(TrusteeError::CorruptSecret {
+                        return Err(CeremonyError::CorruptSecret {
                             reason: "a stored share does not match its dealer's commitments",
                         });
                     }
@@ -268,7 +268,7 @@ impl round4::SecretPackage {
         }
         r.finish("round4_secret")?;
         if received[frame.trustee.slot()].is_none() {
-            return Err(TrusteeError::CorruptSecret {
+            return Err(CeremonyError::CorruptSecret {
                 reason: "the trustee's own share is missing",
             });
         }
@@ -303,7 +303,7 @@ impl Frame {
 
     /// Reads `F ‖ k × enc(a_{i,j}) ‖ enc(e_i)`, checking the policy, the index and that the
     /// coefficients and `e_i` are canonical and non-zero.
-    fn read(r: &mut Reader<'_>) -> Result<Self, TrusteeError> {
+    fn read(r: &mut Reader<'_>) -> Result<Self, CeremonyError> {
         let policy = persist::read_policy(r)?;
         let trustee = persist::read_index(r, policy, "trustee_secret.trustee")?;
         let manifest_digest = r.array32("trustee_secret.manifest_digest")?;
@@ -313,13 +313,13 @@ impl Frame {
             "trustee_secret.coefficients",
         )?;
         if coefficients.iter().any(|a| *a.expose() == Scalar::ZERO) {
-            return Err(TrusteeError::CorruptSecret {
+            return Err(CeremonyError::CorruptSecret {
                 reason: "a zero coefficient",
             });
         }
         let encryption_secret = SecretScalar::new(r.scalar("trustee_secret.encryption_secret")?);
         if *encryption_secret.expose() == Scalar::ZERO {
-            return Err(TrusteeError::CorruptSecret {
+            return Err(CeremonyError::CorruptSecret {
                 reason: "a zero encryption secret",
             });
         }
@@ -349,7 +349,7 @@ impl PublicView {
 
     /// Reads what [`PublicView::put`] writes, checking the trustee's own commitments and
     /// encryption key against the secrets of its frame.
-    fn read(r: &mut Reader<'_>, frame: &Frame) -> Result<Self, TrusteeError> {
+    fn read(r: &mut Reader<'_>, frame: &Frame) -> Result<Self, CeremonyError> {
         let reveals_digest = r.array32("round3_secret.reveals_digest")?;
         let (n, k) = (
             usize::from(frame.policy.count()),
@@ -370,14 +370,14 @@ impl PublicView {
         }
         let me = frame.trustee;
         if frame.commitments() != commitments[me.slot()] {
-            return Err(TrusteeError::CorruptSecret {
+            return Err(CeremonyError::CorruptSecret {
                 reason: "the trustee's own commitments are not its coefficients'",
             });
         }
         if sealed::encryption_key(&frame.manifest_digest, me, &frame.encryption_secret).0
             != encryption_keys[me.slot()]
         {
-            return Err(TrusteeError::CorruptSecret {
+            return Err(CeremonyError::CorruptSecret {
                 reason: "the trustee's own encryption key is not its encryption secret's",
             });
         }
@@ -401,7 +401,7 @@ fn put_proofs(out: &mut Vec<u8>, proofs: &[SchnorrProof]) {
     }
 }
 
-fn read_proofs(r: &mut Reader<'_>, frame: &Frame) -> Result<Vec<SchnorrProof>, TrusteeError> {
+fn read_proofs(r: &mut Reader<'_>, frame: &Frame) -> Result<Vec<SchnorrProof>, CeremonyError> {
     let k = usize::from(frame.policy.threshold());
     persist::need(r, k * SchnorrProof::LEN, "trustee_secret.proofs")?;
     let mut proofs = Vec::with_capacity(k);
@@ -417,7 +417,7 @@ fn read_proofs(r: &mut Reader<'_>, frame: &Frame) -> Result<Vec<SchnorrProof>, T
 fn rebuild_reveal(
     frame: &Frame,
     proofs: Vec<SchnorrProof>,
-) -> Result<round2::Package, TrusteeError> {
+) -> Result<round2::Package, CeremonyError> {
     let (trustee, manifest_digest) = (frame.trustee, &frame.manifest_digest);
     let commitments = frame.commitments();
     let ok = commitments
@@ -429,7 +429,7 @@ fn rebuild_reveal(
             p.verify(&SchnorrStatement { public: *c }, &mut t).is_ok()
         });
     if !ok {
-        return Err(TrusteeError::CorruptSecret {
+        return Err(CeremonyError::CorruptSecret {
             reason: "a saved proof of possession does not match its coefficient",
         });
     }

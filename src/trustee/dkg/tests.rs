@@ -18,7 +18,8 @@ use crate::testing::{ZeroRng, test_rng};
 use crate::trustee::persist;
 use crate::trustee::sealed::Direction;
 use crate::trustee::{
-    PublicKeySet, SealedShare, TrusteeError, TrusteeIndex, TrusteeKey, lagrange_at_zero,
+    CeremonyError, IndexError, PublicKeySet, SealedShare, TrusteeIndex, TrusteeKey,
+    lagrange_at_zero,
 };
 
 pub(crate) fn i(x: u16) -> TrusteeIndex {
@@ -236,10 +237,10 @@ fn run_ceremony_matches_and_works_for_edge_policies() {
 fn policy_and_index_errors() {
     let m = leadership();
     let mut rng = test_rng(2);
-    assert_eq!(TrusteeIndex::new(0), Err(TrusteeError::ZeroIndex));
+    assert_eq!(TrusteeIndex::new(0), Err(IndexError::Zero));
     assert_eq!(
         part1(i(6), m.trustees(), &m, &mut rng).unwrap_err(),
-        TrusteeError::IndexOutOfRange { index: 6, count: 5 }
+        CeremonyError::Index(IndexError::OutOfRange { index: 6, count: 5 })
     );
     // A policy k > n cannot be made, so no step of the ceremony ever sees one.
     assert_eq!(
@@ -251,7 +252,7 @@ fn policy_and_index_errors() {
     );
     assert_eq!(
         part1(i(1), TrusteePolicy::new(2, 5).unwrap(), &m, &mut rng).unwrap_err(),
-        TrusteeError::PolicyMismatch {
+        CeremonyError::PolicyMismatch {
             count: 5,
             threshold: 2,
             manifest_count: 5,
@@ -270,14 +271,14 @@ fn duplicate_missing_and_foreign_indices_are_refused() {
     };
     assert_eq!(
         part2(&run.s1[0], &dup).unwrap_err(),
-        TrusteeError::DuplicatePackage {
+        CeremonyError::DuplicatePackage {
             round: 1,
             trustee: i(2)
         }
     );
     assert_eq!(
         part2(&run.s1[0], &run.p1[..4]).unwrap_err(),
-        TrusteeError::MissingPackage {
+        CeremonyError::MissingPackage {
             round: 1,
             trustee: i(5)
         }
@@ -289,7 +290,7 @@ fn duplicate_missing_and_foreign_indices_are_refused() {
     });
     assert_eq!(
         part2(&run.s1[0], &foreign).unwrap_err(),
-        TrusteeError::IndexOutOfRange { index: 6, count: 5 }
+        CeremonyError::Index(IndexError::OutOfRange { index: 6, count: 5 })
     );
     // A zero index does not even deserialize.
     assert!(
@@ -308,7 +309,7 @@ fn own_commitment_replaced_is_equivocation() {
     p1[0].digest[0] ^= 1;
     assert_eq!(
         part2(&run.s1[0], &p1).unwrap_err(),
-        TrusteeError::Equivocation {
+        CeremonyError::Equivocation {
             round: 1,
             trustee: i(1)
         }
@@ -319,7 +320,7 @@ fn own_commitment_replaced_is_equivocation() {
     later[3].digest[5] ^= 1;
     assert_eq!(
         part3(&s2[0], &later, &p2).unwrap_err(),
-        TrusteeError::Equivocation {
+        CeremonyError::Equivocation {
             round: 1,
             trustee: i(4)
         }
@@ -335,7 +336,7 @@ fn rushing_reveal_is_named() {
     let (other, _) = part1(i(3), run.policy(), &run.manifest, &mut test_rng(99)).unwrap();
     p2[2] = other.reveal.clone();
     let err = part3(&s2[0], &run.p1, &p2).unwrap_err();
-    assert_eq!(err, TrusteeError::RevealMismatch { dealer: i(3) });
+    assert_eq!(err, CeremonyError::RevealMismatch { dealer: i(3) });
     assert_eq!(err.culprits(), vec![i(3)]);
     assert!(verify_ceremony(&run.manifest, &run.p1, &p2, &[], &[]).is_err());
 }
@@ -351,7 +352,7 @@ fn wrong_commitment_count_is_named() {
     // The honest trustees' part2 states saw the original digest: check with the verifier.
     assert_eq!(
         verify_ceremony(&run.manifest, &run.p1, &p2, &[], &[]).unwrap_err(),
-        TrusteeError::CommitmentCount {
+        CeremonyError::CommitmentCount {
             dealer: i(2),
             expected: 3,
             commitments: 2,
@@ -373,7 +374,7 @@ fn a_reveal_short_of_one_proof_is_named() {
     recommit(&mut run.p1, &p2[3], &md);
     assert_eq!(
         verify_ceremony(&run.manifest, &run.p1, &p2, &[], &[]).unwrap_err(),
-        TrusteeError::CommitmentCount {
+        CeremonyError::CommitmentCount {
             dealer: i(4),
             expected: 3,
             commitments: 3,
@@ -390,7 +391,7 @@ fn a_transcript_out_of_order_is_refused() {
     let m = leadership();
     let (_, public, transcript) = run_ceremony(m.trustees(), &m, &mut test_rng(31)).unwrap();
     assert_eq!(transcript.verify(&m), Ok(public));
-    let order = |round, trustee| Err(TrusteeError::PackageOrder { round, trustee });
+    let order = |round, trustee| Err(CeremonyError::PackageOrder { round, trustee });
     let mut t = transcript.clone();
     t.round1.swap(1, 2);
     assert_eq!(t.verify(&m), order(1, i(2)));
@@ -419,7 +420,7 @@ fn a_transcript_out_of_order_is_refused() {
     t.round5 = vec![answer(4, 1), answer(3, 1)];
     assert_eq!(t.verify(&m), order(5, i(3)));
     // The lists inside the packages have one order too (finding 11).
-    let list = |round, trustee| Err(TrusteeError::ListOrder { round, trustee });
+    let list = |round, trustee| Err(CeremonyError::ListOrder { round, trustee });
     let mut t = transcript.clone();
     t.round4 = vec![complaint(3, vec![5, 1])];
     assert_eq!(t.verify(&m), list(4, i(3)));
@@ -449,7 +450,7 @@ fn round5_of_a_transcript_lists_only_dealers_with_answers() {
     }];
     assert_eq!(
         t.verify(&m),
-        Err(TrusteeError::EmptyPackage {
+        Err(CeremonyError::EmptyPackage {
             round: 5,
             trustee: i(2)
         })
@@ -480,7 +481,7 @@ fn round5_of_a_transcript_lists_only_dealers_with_answers() {
     }];
     assert_eq!(
         t.verify(&m),
-        Err(TrusteeError::EmptyPackage {
+        Err(CeremonyError::EmptyPackage {
             round: 4,
             trustee: i(3)
         })
@@ -518,7 +519,7 @@ fn a_trustee_silent_in_round_4_complains_about_no_one() {
     let dropped: Vec<_> = p4.iter().filter(|p| p.trustee != i(5)).cloned().collect();
     assert_eq!(
         finish(&s4[4], &dropped, &p5).unwrap_err(),
-        TrusteeError::Equivocation {
+        CeremonyError::Equivocation {
             round: 4,
             trustee: i(5)
         }
@@ -539,7 +540,7 @@ fn bad_possession_proof_is_named() {
     let err = part3(&s2[0], &p1, &p2).unwrap_err();
     assert_eq!(
         err,
-        TrusteeError::PossessionProof {
+        CeremonyError::PossessionProof {
             dealer: i(4),
             coefficient: 1
         }
@@ -562,16 +563,16 @@ fn possession_proof_copied_from_another_index_is_rejected() {
     let err = verify_ceremony(&run.manifest, &run.p1, &p2, &[], &[]).unwrap_err();
     assert_eq!(
         err,
-        TrusteeError::Several(vec![
-            TrusteeError::PossessionProof {
+        CeremonyError::Several(vec![
+            CeremonyError::PossessionProof {
                 dealer: i(2),
                 coefficient: 0
             },
-            TrusteeError::PossessionProof {
+            CeremonyError::PossessionProof {
                 dealer: i(2),
                 coefficient: 1
             },
-            TrusteeError::PossessionProof {
+            CeremonyError::PossessionProof {
                 dealer: i(2),
                 coefficient: 2
             },
@@ -592,11 +593,14 @@ fn possession_proof_from_another_election_is_rejected() {
     recommit(&mut run.p1, &p2[4], &md);
     let err = verify_ceremony(&run.manifest, &run.p1, &p2, &[], &[]).unwrap_err();
     assert_eq!(err.culprits(), vec![i(5)]);
-    let TrusteeError::Several(errors) = err else {
+    let CeremonyError::Several(errors) = err else {
         panic!("several errors")
     };
     assert_eq!(errors.len(), 4, "{errors:?}");
-    assert_eq!(errors[3], TrusteeError::EncryptionKeyProof { dealer: i(5) });
+    assert_eq!(
+        errors[3],
+        CeremonyError::EncryptionKeyProof { dealer: i(5) }
+    );
 }
 
 /// Finding 1 of the attacker's review: a trustee that publishes another trustee's encryption
@@ -610,12 +614,12 @@ fn an_encryption_key_copied_from_another_trustee_is_rejected() {
     p2[2].encryption_key = p2[0].encryption_key;
     recommit(&mut run.p1, &p2[2], &md);
     let err = verify_ceremony(&run.manifest, &run.p1, &p2, &[], &[]).unwrap_err();
-    assert_eq!(err, TrusteeError::EncryptionKeyProof { dealer: i(3) });
+    assert_eq!(err, CeremonyError::EncryptionKeyProof { dealer: i(3) });
     // With its proof too: the proof is bound to the trustee's index.
     p2[2].encryption_proof = p2[0].encryption_proof;
     recommit(&mut run.p1, &p2[2], &md);
     let err = verify_ceremony(&run.manifest, &run.p1, &p2, &[], &[]).unwrap_err();
-    assert_eq!(err, TrusteeError::EncryptionKeyProof { dealer: i(3) });
+    assert_eq!(err, CeremonyError::EncryptionKeyProof { dealer: i(3) });
     assert_eq!(err.culprits(), vec![i(3)]);
 }
 
@@ -750,7 +754,7 @@ fn too_many_exclusions_abort() {
     let err = finish(&s4[1], &p4, &[]).unwrap_err();
     assert_eq!(
         err,
-        TrusteeError::TooFewQualified {
+        CeremonyError::TooFewQualified {
             qualified: 1,
             threshold: 3,
             excluded: vec![i(2), i(3)]
@@ -768,7 +772,7 @@ fn malformed_complaints_and_answers_are_named() {
     self_accusing[2].accused = vec![i(3)];
     assert_eq!(
         finish(&s4[0], &self_accusing, &p5).unwrap_err(),
-        TrusteeError::InvalidComplaint {
+        CeremonyError::InvalidComplaint {
             accuser: i(3),
             accused: 3
         }
@@ -786,7 +790,7 @@ fn malformed_complaints_and_answers_are_named() {
     });
     assert_eq!(
         finish(&s4[0], &p4, &unsolicited).unwrap_err(),
-        TrusteeError::UnsolicitedAnswer {
+        CeremonyError::UnsolicitedAnswer {
             dealer: i(1),
             accuser: i(2)
         }
@@ -796,7 +800,7 @@ fn malformed_complaints_and_answers_are_named() {
     forged[0].accused = vec![i(2)];
     assert_eq!(
         finish(&s4[0], &forged, &p5).unwrap_err(),
-        TrusteeError::Equivocation {
+        CeremonyError::Equivocation {
             round: 4,
             trustee: i(1)
         }
@@ -849,7 +853,7 @@ fn shares_that_do_not_open_are_misdirected_repeated_or_missing_get_complaints() 
     stranger[1].dealer = TrusteeIndex::new(9).unwrap();
     assert_eq!(
         part4(&s3[0], &stranger).unwrap_err(),
-        TrusteeError::IndexOutOfRange { index: 9, count: 5 }
+        CeremonyError::Index(IndexError::OutOfRange { index: 9, count: 5 })
     );
 }
 
@@ -900,11 +904,11 @@ fn identity_joint_key_aborts() {
     let (s4, p4, p5) = rounds3to5(&s2, &p1, &p2);
     assert_eq!(
         finish(&s4[0], &p4, &p5).unwrap_err(),
-        TrusteeError::IdentityJointKey
+        CeremonyError::IdentityJointKey
     );
     assert_eq!(
         verify_ceremony(&m, &p1, &p2, &p4, &p5).unwrap_err(),
-        TrusteeError::IdentityJointKey
+        CeremonyError::IdentityJointKey
     );
 }
 
@@ -1001,7 +1005,7 @@ fn corrupt_or_foreign_secret_bytes_are_refused() {
     longer.push(0);
     assert!(matches!(
         round1::SecretPackage::from_secret_bytes(&longer),
-        Err(TrusteeError::Encoding(
+        Err(CeremonyError::Encoding(
             crate::EncodingError::TrailingBytes { .. }
         ))
     ));
@@ -1010,14 +1014,14 @@ fn corrupt_or_foreign_secret_bytes_are_refused() {
     version[4] = 3;
     assert!(matches!(
         round1::SecretPackage::from_secret_bytes(&version),
-        Err(TrusteeError::SecretVersion { found: 3, .. })
+        Err(CeremonyError::SecretVersion { found: 3, .. })
     ));
     // A changed coefficient no longer matches its saved proof.
     let mut changed = bytes.to_vec();
     changed[persist::HEADER_LEN + HEAD_LEN] ^= 1;
     assert_eq!(
         round1::SecretPackage::from_secret_bytes(&changed).unwrap_err(),
-        TrusteeError::CorruptSecret {
+        CeremonyError::CorruptSecret {
             reason: "a saved proof of possession does not match its coefficient"
         }
     );
@@ -1028,7 +1032,7 @@ fn corrupt_or_foreign_secret_bytes_are_refused() {
     key[last] ^= 1;
     assert!(matches!(
         TrusteeKey::from_secret_bytes(&key),
-        Err(TrusteeError::CorruptSecret { .. })
+        Err(CeremonyError::CorruptSecret { .. })
     ));
 }
 
@@ -1098,7 +1102,7 @@ fn a_saved_state_whose_own_encryption_key_is_not_its_secrets_is_refused() {
     // Frame, coefficients, e_i, R, commitments, then the n encryption keys.
     let keys_at = persist::HEADER_LEN + HEAD_LEN + 32 * k + 32 + 32 + 32 * n * k;
     let own = keys_at; // trustee 1's own slot
-    let corrupt = TrusteeError::CorruptSecret {
+    let corrupt = CeremonyError::CorruptSecret {
         reason: "the trustee's own encryption key is not its encryption secret's",
     };
     let mut bytes = s3[0].to_secret_bytes().to_vec();
@@ -1123,7 +1127,7 @@ fn a_saved_state_whose_own_encryption_key_is_not_its_secrets_is_refused() {
     bytes[e_at..e_at + 32].fill(0);
     assert_eq!(
         round1::SecretPackage::from_secret_bytes(&bytes).unwrap_err(),
-        TrusteeError::CorruptSecret {
+        CeremonyError::CorruptSecret {
             reason: "a zero encryption secret"
         }
     );
@@ -1201,20 +1205,20 @@ fn saved_state_loads_every_kind_and_refuses_other_bytes() {
     for short in [&b""[..], b"NV", b"NVK\x00\x02"] {
         assert_eq!(
             SavedState::load(short).unwrap_err(),
-            TrusteeError::NotATrusteeSecret
+            CeremonyError::NotATrusteeSecret
         );
     }
     let mut other = bytes.clone();
     other[0] = b'X';
     assert_eq!(
         SavedState::load(&other).unwrap_err(),
-        TrusteeError::NotATrusteeSecret
+        CeremonyError::NotATrusteeSecret
     );
     let mut other = bytes.clone();
     other[4] = 1;
     assert_eq!(
         SavedState::load(&other).unwrap_err(),
-        TrusteeError::SecretVersion {
+        CeremonyError::SecretVersion {
             found: 1,
             supported: crate::transcript::PROTOCOL_VERSION
         }
@@ -1223,11 +1227,11 @@ fn saved_state_loads_every_kind_and_refuses_other_bytes() {
     other[5] = 6;
     assert!(matches!(
         SavedState::load(&other).unwrap_err(),
-        TrusteeError::SecretKind { found: 6, .. }
+        CeremonyError::SecretKind { found: 6, .. }
     ));
     // A kind's own loader refuses another kind, naming both.
     assert!(matches!(
         round2::SecretPackage::from_secret_bytes(&bytes).unwrap_err(),
-        TrusteeError::SecretKind { found: 1, .. }
+        CeremonyError::SecretKind { found: 1, .. }
     ));
 }
