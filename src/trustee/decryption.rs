@@ -336,11 +336,11 @@ pub(crate) fn tally_digest(aggregates: &[CiphertextSum]) -> [u8; 32] {
 /// result, because the verification shares of a [`PublicKeySet`] lie on one polynomial.
 ///
 /// # Errors
-/// [`DecryptionError::ElectionMismatch`]; [`DecryptionError::DuplicateShare`] if two shares claim one
-/// trustee; [`DecryptionError::TooFewShares`] (naming the invalid ones) if fewer than `k` valid
-/// shares remain and some aggregate is not empty; [`DecryptionError::TallyBound`] if `max` is
-/// above [`crate::dlog::MAX_BOUND`]; [`DecryptionError::Tally`] if an aggregate decrypts to no
-/// value in `0..=max`.
+/// [`DecryptionError::ElectionMismatch`]; [`DecryptionError::DuplicateShare`] if two shares claim
+/// one trustee; [`DecryptionError::TooFewShares`] (naming the invalid ones) if fewer than `k` valid
+/// shares remain and some aggregate is not empty; [`DecryptionError::TallyBound`] if `max` is above
+/// [`crate::dlog::MAX_BOUND`]; [`DecryptionError::Tally`] if an aggregate decrypts to no value in
+/// `0..=max`.
 pub fn combine(
     public: &PublicKeySet,
     election: &Election,
@@ -371,8 +371,8 @@ pub fn combine(
 
 /// Verifies a published decryption of `aggregates`, the tally of the board `head` (the head
 /// `record.json` publishes): every share in `shares` must be valid and bind `head` (a record
-/// publishes only valid shares, for example those of [`Decryption::used`]), there must be `k` of them
-/// unless every aggregate is empty, and each claimed value must satisfy
+/// publishes only valid shares, for example those of [`Decryption::used`]), there must be `k` of
+/// them unless every aggregate is empty, and each claimed value must satisfy
 ///
 /// ```text
 /// v·G = B − Σ_{l∈S} λ_l·D_l
@@ -383,8 +383,9 @@ pub fn combine(
 /// # Errors
 /// [`DecryptionError::ElectionMismatch`], [`DecryptionError::ClaimCount`],
 /// [`DecryptionError::DuplicateShare`], the error of every invalid share (one, or
-/// [`DecryptionError::Several`]; [`DecryptionError::ShareHead`] for a share of another board), [`DecryptionError::TooFewShares`] and
-/// [`DecryptionError::ClaimMismatch`] naming the first wrong aggregate.
+/// [`DecryptionError::Several`]; [`DecryptionError::ShareHead`] for a share of another board),
+/// [`DecryptionError::TooFewShares`] and [`DecryptionError::ClaimMismatch`] naming the first wrong
+/// aggregate.
 pub fn verify_decryption(
     public: &PublicKeySet,
     election: &Election,

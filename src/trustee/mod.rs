@@ -60,6 +60,14 @@
 //! it decrypts, and a [`TrusteeKey`] decrypts one tally only: asked again for the same tally it
 //! gives the identical share, for any other it refuses ([`DecryptionError::AlreadyDecrypted`]).
 //!
+//! # Errors and blame
+//!
+//! Key generation fails with a [`CeremonyError`] (the rounds, the complaints, a published
+//! transcript, a saved state), decryption with a [`DecryptionError`] (the shares, their
+//! combination); each names the trustees to blame with `culprits()` (spec §10.11), and a bad
+//! index alone is an [`IndexError`]. The policy `(n, k)` cannot be invalid:
+//! [`TrusteePolicy::new`](crate::manifest::TrusteePolicy::new) is its only constructor.
+//!
 //! # Known limitation
 //!
 //! As in every Pedersen DKG, a dealer can decide, after seeing the reveals, to get itself

@@ -16,13 +16,13 @@
 //! rounds 1, 2, 4 and 5 are folded into `ceremony.json` at `finish`; round 3's are not part of
 //! the record.
 //!
-//! Each trustee keeps ONE secret file (mode 0600) for the whole ceremony: each round replaces
-//! the previous round's state with the next (`to_secret_bytes`), and `finish` replaces it with
-//! the trustee's key, which `nullivote decrypt --key` reads. Every step reads the file with the
-//! library's one loader, `SavedState::load`, and goes on from the state it holds. The secret is saved before the
-//! matching public package is written, so a round re-run after a crash re-sends the identical
-//! package from the saved state, and a package is never published twice with different
-//! contents (`files::publish_once`).
+//! Each trustee keeps ONE secret file (mode 0600) for the whole ceremony: each round replaces the
+//! previous round's state with the next (`to_secret_bytes`), and `finish` replaces it with the
+//! trustee's key, which `nullivote decrypt --key` reads. Every step reads the file with the
+//! library's one loader, `SavedState::load`, and goes on from the state it holds. The secret is
+//! saved before the matching public package is written, so a round re-run after a crash re-sends
+//! the identical package from the saved state, and a package is never published twice with
+//! different contents (`files::publish_once`).
 
 use std::path::{Path, PathBuf};
 

@@ -1,9 +1,9 @@
 //! The public checks of a key ceremony: what anyone can run on the broadcast packages, with no
 //! trustee secret (spec §10.5 round 3, steps 1–5; §10.6; §10.9).
 //!
-//! The trustees run them inside [`part3`](super::part3) and [`finish`](super::finish); a verifier of the record runs them
-//! through [`verify_ceremony`] and [`CeremonyTranscript::verify`], and gets the same
-//! [`PublicKeySet`].
+//! The trustees run them inside [`part3`](super::part3) and [`finish`](super::finish); a verifier
+//! of the record runs them through [`verify_ceremony`] and [`CeremonyTranscript::verify`], and gets
+//! the same [`PublicKeySet`].
 
 use std::collections::BTreeMap;
 
@@ -27,8 +27,10 @@ use crate::trustee::{
 };
 
 /// Recomputes the public outcome of a ceremony from its public packages (what a verifier of
-/// the record does): every check of [`part3`](super::part3) on rounds 1–2, then the complaint resolution and
-/// the qualified set of [`finish`](super::finish).
+/// the record does; spec §10.9, steps 1–3): the policy from the manifest (step 1), every check of
+/// [`part3`](super::part3) on rounds 1–2 (step 2: §10.5 round 3, steps 3–5), then the complaint
+/// resolution and the qualified set of [`finish`](super::finish) (step 3: §10.6, steps 1–7).
+/// Step 4, the comparison with the published set, is the caller's.
 ///
 /// # Errors
 /// Those of [`part3`](super::part3) and [`finish`](super::finish) about public data.
@@ -39,9 +41,12 @@ pub fn verify_ceremony(
     round4_packages: &[round4::Package],
     round5_packages: &[round5::Package],
 ) -> Result<PublicKeySet, CeremonyError> {
+    // Step 1: the policy is the manifest's (valid by construction).
     let policy = manifest.trustees();
     let manifest_digest = manifest.digest();
+    // Step 2.
     let view = check_reveals(policy, &manifest_digest, round1_packages, round2_packages)?;
+    // Step 3.
     let (public, _) = qualify(
         policy,
         &manifest_digest,
@@ -94,15 +99,15 @@ impl CeremonyTranscript {
         }
     }
 
-    /// Recomputes the public key set from these packages ([`verify_ceremony`]), after checking
-    /// that the transcript is in its one canonical form: every round lists its packages in
+    /// Recomputes the public key set from these packages ([`verify_ceremony`], spec §10.9
+    /// steps 1–3), after checking (step 0, and §10.3 "one order in the record") that the
+    /// transcript is in its one canonical form: every round lists its packages in
     /// strictly ascending trustee order, every list of accused dealers (round 4) and of answers
     /// (round 5, by accuser) is strictly ascending, and rounds 4 and 5 list no empty package.
     ///
     /// # Errors
-    /// [`CeremonyError::PackageOrder`], [`CeremonyError::ListOrder`], [`CeremonyError::EmptyPackage`],
-    /// and those of
-    /// [`verify_ceremony`].
+    /// [`CeremonyError::PackageOrder`], [`CeremonyError::ListOrder`],
+    /// [`CeremonyError::EmptyPackage`], and those of [`verify_ceremony`].
     pub fn verify(&self, manifest: &Manifest) -> Result<PublicKeySet, CeremonyError> {
         ascending(1, self.round1.iter().map(round1::Package::trustee))?;
         ascending(2, self.round2.iter().map(round2::Package::trustee))?;
@@ -204,7 +209,8 @@ pub(crate) fn by_trustee<T>(
         .collect()
 }
 
-/// Every check on rounds 1–2 (see [`part3`](super::part3)).
+/// Every check on rounds 1–2 that needs no secret: spec §10.5, round 3, steps 3–5 (see
+/// [`part3`](super::part3), which runs steps 1–2 on its own saved state first).
 pub(crate) fn check_reveals(
     policy: TrusteePolicy,
     manifest_digest: &[u8; 32],
@@ -213,6 +219,7 @@ pub(crate) fn check_reveals(
 ) -> Result<PublicView, CeremonyError> {
     let r1 = by_trustee(policy, 1, round1_packages, |p| p.trustee)?;
     let r2 = by_trustee(policy, 2, round2_packages, |p| p.trustee)?;
+    // Step 3: counts, then each h_m; every failure collected.
     let k = usize::from(policy.threshold());
     let mut errors = Vec::new();
     for (commitment, reveal) in r1.iter().zip(&r2) {
@@ -232,7 +239,8 @@ pub(crate) fn check_reveals(
     if !errors.is_empty() {
         return Err(CeremonyError::from_list(errors));
     }
-    // (dealer, Some(j) for coefficient j or None for the encryption key, public point, proof)
+    // Step 4: every proof of possession, one batch, in the order π_{1,0} … π_{1,k−1} π^E_1 …
+    // Items: (dealer, Some(j) for coefficient j or None for the encryption key, point, proof).
     let items: Vec<(TrusteeIndex, Option<u16>, &Element, &SchnorrProof)> = r2
         .iter()
         .flat_map(|r| {
@@ -263,6 +271,7 @@ pub(crate) fn check_reveals(
     )
     .map_err(|failures| CeremonyError::from_list(failures.into_iter().map(|(_, e)| e).collect()))?;
 
+    // Step 5: R (§10.4).
     let mut h = tagged_hash(purpose::TRUSTEE_REVEALS);
     h.update(manifest_digest);
     h.update(policy.count().to_be_bytes());
@@ -291,8 +300,8 @@ pub(crate) fn check_reveals(
 /// The revealed shares, by (dealer, accuser).
 pub(crate) type Answers = BTreeMap<(TrusteeIndex, TrusteeIndex), Scalar>;
 
-/// Complaints and answers → qualified set → public key set (see [`finish`](super::finish)). Returns also the
-/// answers, by (dealer, accuser).
+/// Complaints and answers → qualified set → public key set: spec §10.6, steps 1–7 (see
+/// [`finish`](super::finish)). Returns also the answers, by (dealer, accuser).
 pub(crate) fn qualify(
     policy: TrusteePolicy,
     manifest_digest: &[u8; 32],
@@ -302,12 +311,13 @@ pub(crate) fn qualify(
     round5_packages: &[round5::Package],
 ) -> Result<(PublicKeySet, Answers), CeremonyError> {
     let n = usize::from(policy.count());
-    // A trustee with no round-4 package (silent past the deadline) complained about no one.
+    // Step 1: at most one round-4 package per trustee; a trustee with none (silent past the
+    // deadline) complained about no one.
     let r4: Vec<&round4::Package> = at_most_one_each(policy, 4, round4_packages, |p| p.trustee)?
         .into_iter()
         .flatten()
         .collect();
-    // complained[accused][accuser]
+    // Step 2: every complaint valid; complained[accused][accuser].
     let mut complained = vec![vec![false; n]; n];
     let mut complaints = Vec::new();
     for package in &r4 {
@@ -330,6 +340,7 @@ pub(crate) fn qualify(
     }
     complaints.sort_unstable();
 
+    // Step 3: the answers, each to a complaint made, once.
     let mut answered_dealers = vec![false; n];
     let mut answers = BTreeMap::new();
     for package in round5_packages {
@@ -351,6 +362,7 @@ pub(crate) fn qualify(
         }
     }
 
+    // Step 4: a dealer with an unresolved complaint is excluded.
     let mut excluded = vec![false; n];
     // A dealer accused by k or more trustees is excluded without answers: answering k
     // complaints in public would reveal k points of its polynomial, hence its secret a_{i,0}
@@ -373,6 +385,7 @@ pub(crate) fn qualify(
             excluded[c.accused.slot()] = true;
         }
     }
+    // Step 5: Q, with at least k dealers.
     let qualified: Vec<TrusteeIndex> = TrusteeIndex::all(policy)
         .filter(|i| !excluded[i.slot()])
         .collect();
@@ -386,7 +399,7 @@ pub(crate) fn qualify(
         });
     }
 
-    // Σ_{i∈Q} C_{i,j} for each j, then X_m = Σ_j m^j·(Σ_i C_{i,j}).
+    // Step 6: Σ_{i∈Q} C_{i,j} for each j, K = C_0, then X_m = Σ_j m^j·(Σ_i C_{i,j}).
     let k = usize::from(policy.threshold());
     let mut summed = vec![RistrettoPoint::identity(); k];
     for dealer in &qualified {
@@ -405,6 +418,7 @@ pub(crate) fn qualify(
         );
     }
 
+    // Step 7: the ceremony digest (§10.4) and the public key set (§10.7).
     let mut h = tagged_hash(purpose::TRUSTEE_CEREMONY);
     h.update(manifest_digest);
     h.update(policy.count().to_be_bytes());

@@ -29,8 +29,9 @@
 //!
 //! # Transcripts and the missing base hash
 //!
-//! Every proof of an election binds to its base hash; but the base hash covers the outcome of
-//! this ceremony (the joint key and [`PublicKeySet::ceremony_digest`](super::PublicKeySet::ceremony_digest)), so it does not exist
+//! Every proof of an election binds to its base hash; but the base hash covers the outcome of this
+//! ceremony (the joint key and
+//! [`PublicKeySet::ceremony_digest`](super::PublicKeySet::ceremony_digest)), so it does not exist
 //! yet. Key-generation transcripts bind instead to the **manifest digest** (which fixes the
 //! election id and the policy `n`, `k`), then the trustee, the coefficient and the round:
 //!
@@ -66,16 +67,17 @@
 //! ```
 //!
 //! Points are their 32-byte canonical encodings, proofs their 64-byte encodings
-//! ([`SchnorrProof`](crate::proofs::SchnorrProof)), shares 32-byte canonical scalars. `E_i` is trustee `i`'s
-//! share-encryption key and `π^E_i` its proof of possession (see [`SealedShare`](super::SealedShare)).
+//! ([`SchnorrProof`](crate::proofs::SchnorrProof)), shares 32-byte canonical scalars. `E_i` is
+//! trustee `i`'s share-encryption key and `π^E_i` its proof of possession (see
+//! [`SealedShare`](super::SealedShare)).
 //!
 //! # Failures
 //!
-//! Provable misbehaviour in rounds 1–2 (a reveal that does not match its digest, a wrong
-//! number of commitments, a failing proof of possession) and malformed packages abort the
-//! ceremony with an error naming the culprits ([`CeremonyError::culprits`](super::CeremonyError::culprits)); the administrator
-//! replaces the trustee and starts again. A bad private share leads to a public complaint, and
-//! a dealer that cannot answer it is excluded from the qualified set.
+//! Provable misbehaviour in rounds 1–2 (a reveal that does not match its digest, a wrong number of
+//! commitments, a failing proof of possession) and malformed packages abort the ceremony with an
+//! error naming the culprits ([`CeremonyError::culprits`](super::CeremonyError::culprits)); the
+//! administrator replaces the trustee and starts again. A bad private share leads to a public
+//! complaint, and a dealer that cannot answer it is excluded from the qualified set.
 
 mod checks;
 mod packages;

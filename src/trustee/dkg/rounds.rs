@@ -20,8 +20,8 @@ use crate::transcript::{TranscriptProtocol, election_transcript, label, purpose,
 use crate::trustee::keys::{PublicKeySet, TrusteeKey};
 use crate::trustee::{CeremonyError, TrusteeIndex, sealed};
 
-/// Round 1 (spec §10.5, round 1; the values of §10.2): trustee `i` draws its polynomial,
-/// commits to it and proves possession of each coefficient.
+/// Round 1 (spec §10.5, round 1, steps 1–4; the values of §10.2): trustee `i` draws its
+/// polynomial, commits to it and proves possession of each coefficient.
 ///
 /// ```text
 /// a_{i,0..k} ← hedged RNG (manifest digest, i, rng);   C_{i,j} = a_{i,j}·G     (§10.2)
@@ -41,6 +41,7 @@ pub fn part1<R: RngCore + CryptoRng>(
     manifest: &Manifest,
     rng: &mut R,
 ) -> Result<(round1::SecretPackage, round1::Package), CeremonyError> {
+    // Step 1: the manifest's policy (valid by construction), and i ≤ n.
     let expected = manifest.trustees();
     if policy != expected {
         return Err(CeremonyError::PolicyMismatch {
@@ -51,6 +52,7 @@ pub fn part1<R: RngCore + CryptoRng>(
         });
     }
     trustee.check(policy)?;
+    // Step 2: the coefficients, then e_i, from one hedged RNG.
     let manifest_digest = manifest.digest();
     let mut coefficient_rng =
         coefficient_transcript(&manifest_digest, trustee).witness_rng(&[], rng);
@@ -70,7 +72,7 @@ pub fn part1<R: RngCore + CryptoRng>(
     ))
 }
 
-/// Round 1 with given coefficients and encryption secret (each non-zero).
+/// Round 1, steps 3–4, with given coefficients and encryption secret (each non-zero).
 pub(crate) fn part1_with_coefficients<R: RngCore + CryptoRng>(
     trustee: TrusteeIndex,
     policy: TrusteePolicy,
@@ -86,7 +88,8 @@ pub(crate) fn part1_with_coefficients<R: RngCore + CryptoRng>(
         coefficients,
         encryption_secret,
     };
-    // a_{i,j} ≠ 0 (drawn non-zero), so C_{i,j} is not the identity.
+    // Step 3: C_{i,·} (a_{i,j} ≠ 0, drawn non-zero, so C_{i,j} is not the identity), π_{i,·},
+    // E_i and π^E_i, then h_i.
     let commitments = frame.commitments();
     let proofs = frame
         .coefficients
@@ -108,13 +111,14 @@ pub(crate) fn part1_with_coefficients<R: RngCore + CryptoRng>(
         encryption_key,
         encryption_proof,
     };
+    // Step 4: the state to save, and the package to broadcast after saving it.
     let secret = round1::SecretPackage { frame, reveal };
     let package = secret.package();
     (secret, package)
 }
 
-/// Round 2 (spec §10.5, round 2): having received the round-1 digests of all `n` trustees (its
-/// own included), trustee `i` reveals its commitments and proofs (broadcast).
+/// Round 2 (spec §10.5, round 2, steps 1–3): having received the round-1 digests of all `n`
+/// trustees (its own included), trustee `i` reveals its commitments and proofs (broadcast).
 ///
 /// # Errors
 /// [`CeremonyError::Index`], [`CeremonyError::DuplicatePackage`] or
@@ -125,14 +129,16 @@ pub fn part2(
     round1_packages: &[round1::Package],
 ) -> Result<(round2::SecretPackage, round2::Package), CeremonyError> {
     let me = secret.frame.trustee;
-    // Exactly one package per trustee; its own digest is the one it sent.
+    // Step 1: exactly one package per trustee.
     let r1 = by_trustee(secret.frame.policy, 1, round1_packages, |p| p.trustee)?;
+    // Step 2: its own digest is the one it sent.
     if r1[me.slot()].digest != secret.package().digest {
         return Err(CeremonyError::Equivocation {
             round: 1,
             trustee: me,
         });
     }
+    // Step 3: the n digests saved, the reveal broadcast.
     let next = round2::SecretPackage {
         frame: secret.frame.copy(),
         reveal: secret.reveal.clone(),
@@ -198,8 +204,8 @@ pub fn part3(
     Ok((next, package))
 }
 
-/// Round 4 (spec §10.5, round 4): trustee `l` opens the share each dealer sealed for it and
-/// checks it against the dealer's commitments (§10.2),
+/// Round 4 (spec §10.5, round 4, steps 1–5): trustee `l` opens the share each dealer sealed for it
+/// and checks it against the dealer's commitments (§10.2),
 ///
 /// ```text
 /// s_{i→l}·G  =?  Σ_j l^j·C_{i,j}
@@ -225,7 +231,8 @@ pub fn part4(
     let mut first: Vec<Option<&round3::Package>> = vec![None; n];
     let mut conflicting = vec![false; n];
     for package in round3_packages {
-        // Its dealer must be a trustee; its own package is ignored.
+        // Step 1: its dealer must be a trustee; its own package is ignored; a second,
+        // different package marks the dealer.
         let dealer = package.dealer.check(policy)?;
         if dealer == me {
             continue;
@@ -239,7 +246,8 @@ pub fn part4(
             }
             None => first[dealer.slot()] = Some(package),
         }
-        // The one share addressed to l (none, or more than one, marks the dealer), opened.
+        // Step 2: the one share addressed to l (none, or more than one, marks the dealer),
+        // opened.
         let mut mine = package.shares.iter().filter(|s| s.to == me);
         let (Some(sealed), None) = (mine.next(), mine.next()) else {
             continue;
@@ -249,7 +257,7 @@ pub fn part4(
             slots[dealer.slot()] = Some(share);
         }
     }
-    // Accepted iff one package, one share for l, that opens, consistent (§10.2).
+    // Step 3: accepted iff one package, one share for l, that opens, consistent (§10.2).
     for dealer in TrusteeIndex::all(policy).filter(|&d| d != me) {
         let slot = &mut slots[dealer.slot()];
         let good = !conflicting[dealer.slot()]
@@ -260,8 +268,9 @@ pub fn part4(
             *slot = None;
         }
     }
-    // Its own slot holds f_l(l).
+    // Step 4: its own slot holds f_l(l).
     slots[me.slot()] = Some(frame.share_for(me));
+    // Step 5: the state to save, and the complaints to broadcast.
     let next = round4::SecretPackage {
         frame: frame.copy(),
         view: secret.view.clone(),
@@ -271,10 +280,10 @@ pub fn part4(
     Ok((next, package))
 }
 
-/// Round 5 (spec §10.5, round 5; the secrecy rule of §10.6): dealer `i` answers every complaint
-/// against it by revealing the disputed share `s_{i→l} = f_i(l)` in public (broadcast).
-/// Everyone checks the answer in [`finish`]: a right one gives `l` its share, a wrong or
-/// missing one excludes `i`.
+/// Round 5 (spec §10.5, round 5, steps 1–3; the secrecy rule of §10.6): dealer `i` answers every
+/// complaint against it by revealing the disputed share `s_{i→l} = f_i(l)` in public (broadcast).
+/// Everyone checks the answer in [`finish`]: a right one gives `l` its share, a wrong or missing
+/// one excludes `i`.
 ///
 /// Revealing `f_i(l)` leaks only the accuser's share of `f_i`; fewer than `k` complaints
 /// reveal nothing about `f_i(0)`, and a dealer accused by `k` or more trustees answers nothing
@@ -288,6 +297,7 @@ pub fn resolve_complaints(
 ) -> Result<round5::Package, CeremonyError> {
     let frame = &secret.frame;
     let me = frame.trustee;
+    // Step 1: the accusers, sorted and deduplicated.
     let mut accusers = Vec::new();
     for package in complaints {
         let accuser = package.trustee.check(frame.policy)?;
@@ -298,10 +308,12 @@ pub fn resolve_complaints(
     }
     accusers.sort_unstable();
     accusers.dedup();
-    // Accused by k or more: excluded whatever it answers, and answering would reveal a_{i,0}.
+    // Step 2: accused by k or more, it is excluded whatever it answers, and answering would
+    // reveal a_{i,0}.
     if accusers.len() >= usize::from(frame.policy.threshold()) {
         accusers.clear();
     }
+    // Step 3: s_{i→l} = f_i(l) for each, in public.
     let answers = accusers
         .into_iter()
         .map(|accuser| round5::Answer {
@@ -315,8 +327,9 @@ pub fn resolve_complaints(
     })
 }
 
-/// The end of the ceremony for trustee `l` (spec §10.5, finish; the qualification of §10.6,
-/// steps 1–7): resolves every complaint, fixes the qualified set `Q` and computes
+/// The end of the ceremony for trustee `l` (spec §10.5, finish, steps 1–4; step 2 is the
+/// qualification of §10.6, steps 1–7): resolves every complaint, fixes the qualified set `Q` and
+/// computes
 ///
 /// ```text
 /// K   = Σ_{i∈Q} C_{i,0}                    (the identity aborts)
@@ -342,7 +355,7 @@ pub fn finish(
 ) -> Result<(TrusteeKey, PublicKeySet), CeremonyError> {
     let frame = &secret.frame;
     let me = frame.trustee;
-    // Its own round-4 package lists exactly the complaints it saved. It may be missing (not
+    // Step 1: its own round-4 package lists exactly the complaints it saved. It may be missing (not
     // yet copied, or never sent) only if it complained about no one: silence is no complaint
     // (§10.6, absent trustees).
     let own = at_most_one_each(frame.policy, 4, round4_packages, |p| p.trustee)?[me.slot()];
@@ -354,7 +367,7 @@ pub fn finish(
             trustee: me,
         });
     }
-    // §10.6, steps 1–7.
+    // Step 2: §10.6, steps 1–7.
     let (public, answers) = qualify(
         frame.policy,
         &frame.manifest_digest,
@@ -363,7 +376,7 @@ pub fn finish(
         round4_packages,
         round5_packages,
     )?;
-    // x_l = Σ_{i∈Q} s_{i→l}, and the key, refused unless x_l·G = X_l.
+    // Step 3: x_l = Σ_{i∈Q} s_{i→l}.
     let mut x = Scalar::ZERO;
     for dealer in public.qualified() {
         let share = match &secret.received[dealer.slot()] {
@@ -383,6 +396,7 @@ pub fn finish(
     }
     let share = SecretScalar::new(x);
     x.zeroize();
+    // Step 4: the key, refused unless x_l·G = X_l.
     TrusteeKey::new(me, &public, share).map(|key| (key, public))
 }
 
