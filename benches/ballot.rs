@@ -224,10 +224,7 @@ impl Fixture {
             rule: ChannelRule::LastWins,
             authority: None,
         };
-        let trustees = TrusteePolicy {
-            count: 1,
-            threshold: 1,
-        };
+        let trustees = TrusteePolicy::new(1, 1).expect("1 of 1");
         let manifest = Manifest::new(
             "bench-election",
             vec![contest],

@@ -30,7 +30,7 @@ fn manifest(count: u16, threshold: u16) -> Manifest {
         format!("bench-{threshold}-of-{count}"),
         base.contests().to_vec(),
         base.channels().to_vec(),
-        TrusteePolicy { count, threshold },
+        TrusteePolicy::new(threshold, count).expect("a valid policy"),
         base.authorities(),
     )
     .expect("a valid manifest")

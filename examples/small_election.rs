@@ -78,10 +78,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 authority: Some(intake_key),
             },
         ],
-        TrusteePolicy {
-            count: 3,
-            threshold: 2,
-        },
+        TrusteePolicy::new(2, 3)?, // any 2 of 3 trustees
         Authorities {
             board: board_key.public(),
             administrator: administrator.public(),

@@ -159,13 +159,101 @@ pub struct Authorities {
 }
 
 /// The trustees' threshold policy: `count` trustees (n), any `threshold` (k) of whom decrypt.
+///
+/// Only valid policies exist, `1 ≤ k ≤ n ≤` [`MAX_TRUSTEES`]: [`TrusteePolicy::new`] is the one
+/// constructor, and JSON goes through it. JSON: `{"count": n, "threshold": k}` (unknown,
+/// duplicate and missing keys refused).
+///
+/// ```
+/// use nullivote::manifest::{PolicyError, TrusteePolicy};
+///
+/// let policy = TrusteePolicy::new(3, 5).unwrap(); // any 3 of 5 trustees
+/// assert_eq!((policy.threshold(), policy.count()), (3, 5));
+/// assert_eq!(TrusteePolicy::new(0, 5), Err(PolicyError::ZeroThreshold));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "PolicyParts")]
 pub struct TrusteePolicy {
-    /// The number of trustees, n (at most [`MAX_TRUSTEES`]).
-    pub count: u16,
-    /// The number of trustees needed to decrypt, k (`1 ≤ k ≤ n`).
-    pub threshold: u16,
+    count: u16,
+    threshold: u16,
+}
+
+impl TrusteePolicy {
+    /// The policy "any `threshold` of `count` trustees" (k of n).
+    ///
+    /// # Errors
+    /// [`PolicyError::TooManyTrustees`] if `count > MAX_TRUSTEES`, then
+    /// [`PolicyError::ZeroThreshold`] if `threshold` is 0, then
+    /// [`PolicyError::ThresholdAboveCount`] if `threshold > count`.
+    pub fn new(threshold: u16, count: u16) -> Result<Self, PolicyError> {
+        if count > MAX_TRUSTEES {
+            Err(PolicyError::TooManyTrustees { count })
+        } else if threshold == 0 {
+            Err(PolicyError::ZeroThreshold)
+        } else if threshold > count {
+            Err(PolicyError::ThresholdAboveCount { threshold, count })
+        } else {
+            Ok(Self { count, threshold })
+        }
+    }
+
+    /// The number of trustees, n (`1..=MAX_TRUSTEES`).
+    pub fn count(self) -> u16 {
+        self.count
+    }
+
+    /// The number of trustees needed to decrypt, k (`1..=n`).
+    pub fn threshold(self) -> u16 {
+        self.threshold
+    }
+
+    /// The two numbers as they are encoded.
+    fn parts(self) -> PolicyParts {
+        PolicyParts {
+            count: self.count,
+            threshold: self.threshold,
+        }
+    }
+}
+
+/// Why a trustee policy is refused: it must be `1 ≤ k ≤ n ≤` [`MAX_TRUSTEES`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PolicyError {
+    /// The trustee threshold is 0.
+    #[error("trustee threshold is 0")]
+    ZeroThreshold,
+    /// The trustee threshold exceeds the number of trustees.
+    #[error("trustee threshold {threshold} is more than the {count} trustees")]
+    ThresholdAboveCount {
+        /// k.
+        threshold: u16,
+        /// n.
+        count: u16,
+    },
+    /// More than [`MAX_TRUSTEES`] trustees.
+    #[error("{count} trustees, more than the limit of {MAX_TRUSTEES}")]
+    TooManyTrustees {
+        /// n.
+        count: u16,
+    },
+}
+
+/// A trustee policy as decoded, not yet validated.
+#[derive(Clone, Copy, Deserialize)]
+#[cfg_attr(test, derive(Serialize))]
+#[serde(deny_unknown_fields)]
+struct PolicyParts {
+    count: u16,
+    threshold: u16,
+}
+
+impl TryFrom<PolicyParts> for TrusteePolicy {
+    type Error = PolicyError;
+
+    fn try_from(parts: PolicyParts) -> Result<Self, PolicyError> {
+        Self::new(parts.threshold, parts.count)
+    }
 }
 
 /// A validated election manifest.
@@ -235,7 +323,7 @@ struct ManifestUnchecked {
     contests: Vec<Contest>,
     #[serde(deserialize_with = "channels_json")]
     channels: Vec<Channel>,
-    trustees: TrusteePolicy,
+    trustees: PolicyParts,
     authorities: Authorities,
 }
 
@@ -256,11 +344,21 @@ impl TryFrom<ManifestUnchecked> for Manifest {
     type Error = ManifestError;
 
     fn try_from(parts: ManifestUnchecked) -> Result<Self, ManifestError> {
+        let trustees = match TrusteePolicy::try_from(parts.trustees) {
+            Ok(trustees) => trustees,
+            Err(e) => {
+                // The first error in the order of `Manifest::new`: the policy after the channels.
+                check_election_id(&parts.election_id)?;
+                check_contests(&parts.contests)?;
+                check_channels(&parts.channels)?;
+                return Err(e.into());
+            }
+        };
         Self::new(
             parts.election_id,
             parts.contests,
             parts.channels,
-            parts.trustees,
+            trustees,
             parts.authorities,
         )
     }
@@ -271,7 +369,8 @@ impl Manifest {
     ///
     /// # Errors
     /// The first [`ManifestError`] found, checking the election id, then the contests in order,
-    /// then the channels, then the trustee policy, then the keys.
+    /// then the channels, then the keys (the trustee policy is valid by construction,
+    /// [`TrusteePolicy::new`]; the decoders check it after the channels).
     pub fn new(
         election_id: impl Into<String>,
         contests: Vec<Contest>,
@@ -330,7 +429,7 @@ impl Manifest {
             trustees: TrusteePolicy {
                 count: 5,
                 threshold: 3,
-            },
+            }, // 3 of 5 ≤ MAX_TRUSTEES: valid
             authorities,
         };
         check_keys(&manifest.channels, authorities)?;
@@ -397,7 +496,6 @@ impl Manifest {
         check_election_id(&self.election_id)?;
         check_contests(&self.contests)?;
         check_channels(&self.channels)?;
-        check_trustees(self.trustees)?;
         check_keys(&self.channels, self.authorities)
     }
 }
@@ -412,7 +510,7 @@ impl Wire for Manifest {
             &self.election_id,
             &self.contests,
             &self.channels,
-            self.trustees,
+            self.trustees.parts(),
             &self.authorities,
         )
     }
@@ -961,18 +1059,16 @@ fn check_channels(channels: &[Channel]) -> Result<(), ManifestError> {
     }
 }
 
-fn check_trustees(trustees: TrusteePolicy) -> Result<(), ManifestError> {
-    let TrusteePolicy { count, threshold } = trustees;
-    if count > MAX_TRUSTEES {
-        return Err(ManifestError::TooManyTrustees { count });
+impl From<PolicyError> for ManifestError {
+    fn from(e: PolicyError) -> Self {
+        match e {
+            PolicyError::ZeroThreshold => Self::ZeroThreshold,
+            PolicyError::ThresholdAboveCount { threshold, count } => {
+                Self::ThresholdAboveCount { threshold, count }
+            }
+            PolicyError::TooManyTrustees { count } => Self::TooManyTrustees { count },
+        }
     }
-    if threshold == 0 {
-        return Err(ManifestError::ZeroThreshold);
-    }
-    if threshold > count {
-        return Err(ManifestError::ThresholdAboveCount { threshold, count });
-    }
-    Ok(())
 }
 
 /// The board, the administrator and every channel authority have pairwise distinct keys.
@@ -1006,7 +1102,7 @@ fn encode_parts(
     election_id: &str,
     contests: &[Contest],
     channels: &[Channel],
-    trustees: TrusteePolicy,
+    trustees: PolicyParts,
     authorities: &Authorities,
 ) -> Vec<u8> {
     let mut out = Vec::new();
@@ -1085,7 +1181,7 @@ fn parse(bytes: &[u8]) -> Result<ManifestUnchecked, ManifestError> {
     let election_id = read_str(&mut r, "manifest.election_id")?;
     let contests = read_list(&mut r, "manifest.contests", CONTEST_MIN_LEN, read_contest)?;
     let channels = read_list(&mut r, "manifest.channels", CHANNEL_MIN_LEN, read_channel)?;
-    let trustees = TrusteePolicy {
+    let trustees = PolicyParts {
         count: r.u16("manifest.trustees.count")?,
         threshold: r.u16("manifest.trustees.threshold")?,
     };
@@ -1206,7 +1302,7 @@ mod tests {
             election_id: m.election_id,
             contests: m.contests,
             channels: m.channels,
-            trustees: m.trustees,
+            trustees: m.trustees.parts(),
             authorities: m.authorities,
         }
     }
@@ -2154,7 +2250,7 @@ mod tests {
 
     fn arb_trustees() -> impl Strategy<Value = TrusteePolicy> {
         (1u16..=MAX_TRUSTEES).prop_flat_map(|count| {
-            (1..=count).prop_map(move |threshold| TrusteePolicy { count, threshold })
+            (1..=count).prop_map(move |threshold| TrusteePolicy::new(threshold, count).unwrap())
         })
     }
 

@@ -32,7 +32,9 @@ use crate::group::Element;
 use crate::manifest::{Authorities, Manifest};
 use crate::record::{Ceremony, ElectionRecord, ElectionResult};
 use crate::tally::Tally;
-use crate::trustee::{BoardHead, TrusteeError, TrusteeIndex, combine, run_ceremony};
+use crate::trustee::{
+    BoardHead, CeremonyError, DecryptionError, TrusteeIndex, combine, run_ceremony,
+};
 use crate::verifier::Progress;
 
 /// What a member does.
@@ -143,9 +145,12 @@ pub struct Simulation {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SimulationError {
-    /// The key ceremony or the decryption failed.
+    /// The key ceremony failed.
     #[error(transparent)]
-    Trustee(#[from] TrusteeError),
+    Ceremony(#[from] CeremonyError),
+    /// The decryption failed.
+    #[error(transparent)]
+    Decryption(#[from] DecryptionError),
     /// A ballot the simulation expected to be accepted was refused.
     #[error("an honest ballot was refused: {0}")]
     Refused(String),

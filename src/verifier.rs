@@ -781,7 +781,7 @@ fn verify_blocks<'a, E>(
     ) {
         Ok(decryption) => {
             for culprit in decryption.skipped() {
-                if matches!(culprit, crate::trustee::TrusteeError::ShareHead { .. }) {
+                if matches!(culprit, crate::trustee::DecryptionError::ShareHead { .. }) {
                     continue; // reported above
                 }
                 let who = culprit.culprits().iter().map(|t| t.get()).collect();

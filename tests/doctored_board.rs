@@ -4,9 +4,9 @@
 //! decryption stays valid."
 //!
 //! Each attack is run against the library as the operator would run it, and must now fail with
-//! a typed error: a trustee key decrypts one tally ([`TrusteeError::AlreadyDecrypted`]); every
+//! a typed error: a trustee key decrypts one tally ([`DecryptionError::AlreadyDecrypted`]); every
 //! share binds the head of the board it decrypts, so a share of another board is refused
-//! ([`TrusteeError::ShareHead`]), and a record whose board was rewritten after the decryption
+//! ([`DecryptionError::ShareHead`]), and a record whose board was rewritten after the decryption
 //! fails V10, naming every trustee (and, unless the administrator helps the operator, V7 at the
 //! closes, which the operator cannot sign for their new places).
 
@@ -21,7 +21,7 @@ use nullivote::record::ElectionResult;
 use nullivote::simulation::{Offices, Scenario, leadership};
 use nullivote::tally::Tally;
 use nullivote::trustee::{
-    BoardHead, DecryptionRun, TrusteeError, TrusteeIndex, TrusteeKey, combine, run_ceremony,
+    BoardHead, DecryptionError, DecryptionRun, TrusteeIndex, TrusteeKey, combine, run_ceremony,
 };
 use nullivote::verifier::{CheckId, Location, Silent, verify};
 use nullivote::{
@@ -140,7 +140,7 @@ fn trustees_who_decrypted_the_tally_refuse_a_doctored_board() {
     assert_eq!(result.values(), &[2, 1]);
 
     for key in &mut e.keys[..3] {
-        let refused = TrusteeError::AlreadyDecrypted {
+        let refused = DecryptionError::AlreadyDecrypted {
             trustee: key.trustee(),
             head: real,
         };
@@ -190,7 +190,7 @@ fn shares_of_a_doctored_board_are_refused_for_the_real_one() {
         );
         assert_eq!(
             key.decrypt_share(&e.election, &real, &aggregates, &mut rng),
-            Err(TrusteeError::AlreadyDecrypted {
+            Err(DecryptionError::AlreadyDecrypted {
                 trustee: key.trustee(),
                 head: alone,
             })
@@ -200,7 +200,7 @@ fn shares_of_a_doctored_board_are_refused_for_the_real_one() {
     let err = combine(&e.public, &e.election, &real, &aggregates, &doctored, 3).unwrap_err();
     assert_eq!(
         err,
-        TrusteeError::TooFewShares {
+        DecryptionError::TooFewShares {
             valid: 0,
             threshold: 3,
             skipped: vec![i(1), i(2), i(3)]
@@ -230,7 +230,7 @@ fn shares_of_a_doctored_board_are_refused_for_the_real_one() {
     }
     assert!(matches!(
         combine(&e.public, &e.election, &real, &aggregates, &honest, 3),
-        Err(TrusteeError::TooFewShares { valid: 2, .. })
+        Err(DecryptionError::TooFewShares { valid: 2, .. })
     ));
 }
 

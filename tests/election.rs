@@ -38,7 +38,7 @@ use nullivote::simulation::{
 };
 use nullivote::tally::{ChannelCounts, Tally};
 use nullivote::trustee::{
-    BoardHead, TrusteeError, TrusteeIndex, TrusteeKey, combine, run_ceremony,
+    BoardHead, DecryptionError, TrusteeIndex, TrusteeKey, combine, run_ceremony,
 };
 use nullivote::verifier::{CheckId, Location, Report, Silent, verify};
 use nullivote::{
@@ -516,12 +516,12 @@ fn two_absent_and_one_bad_share_is_a_clear_error() {
                 record.result
             )
         }
-        Err(SimulationError::Trustee(e)) => e,
+        Err(SimulationError::Decryption(e)) => e,
         Err(other) => panic!("expected a trustee error, found {other}"),
     };
     assert_eq!(error.culprits(), trustees(&[2]));
     match &error {
-        TrusteeError::TooFewShares {
+        DecryptionError::TooFewShares {
             valid,
             threshold,
             skipped,
@@ -1268,7 +1268,7 @@ fn case_21_unauthenticated_or_late_postal_ballot_supersedes_nothing() {
 /// `(bound + 1)·G` and a point that is no small multiple of `G` are `OutOfRange` in bounded time
 /// for the bound of a small tally and for 10⁶; and through threshold decryption, an aggregate of
 /// a real 3-of-5 election that encrypts more than ballots × limit, or whose `B` is shifted by a
-/// random point, makes `combine` fail with `TrusteeError::Tally { OutOfRange }` naming the
+/// random point, makes `combine` fail with `DecryptionError::Tally { OutOfRange }` naming the
 /// aggregate, quickly.
 #[test]
 fn case_26_aggregate_beyond_the_bound_is_out_of_range_quickly() {
@@ -1345,7 +1345,7 @@ fn case_26_aggregate_beyond_the_bound_is_out_of_range_quickly() {
     over[0].add(&election.key().encrypt(&Scalar::ONE, &Scalar::from(77u8)));
     assert_eq!(
         decrypt_forged(&over).unwrap_err(),
-        TrusteeError::Tally {
+        DecryptionError::Tally {
             aggregate: 0,
             source: DlogError::OutOfRange { bound: 2 }
         }
@@ -1355,7 +1355,7 @@ fn case_26_aggregate_beyond_the_bound_is_out_of_range_quickly() {
     foreign_sum[1].b += foreign;
     assert_eq!(
         decrypt_forged(&foreign_sum).unwrap_err(),
-        TrusteeError::Tally {
+        DecryptionError::Tally {
             aggregate: 1,
             source: DlogError::OutOfRange { bound: 2 }
         }

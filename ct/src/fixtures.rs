@@ -121,10 +121,7 @@ pub fn two_contests(authority: &SecretScalar) -> Manifest {
                 authority: Some(element(authority.expose())),
             },
         ],
-        TrusteePolicy {
-            count: 5,
-            threshold: 3,
-        },
+        TrusteePolicy::new(3, 5).expect("3 of 5"),
         authorities(),
     )
     .expect("valid manifest")
@@ -180,7 +177,7 @@ pub fn with_policy(authority: &SecretScalar, count: u16, threshold: u16) -> Mani
         format!("ct-trustees-{count}-{threshold}"),
         base.contests().to_vec(),
         base.channels().to_vec(),
-        TrusteePolicy { count, threshold },
+        TrusteePolicy::new(threshold, count).expect("valid policy"),
         base.authorities(),
     )
     .expect("valid manifest")

@@ -392,7 +392,7 @@ fn trustees(h: &mut Harness) {
     // The board the tally comes from (public; any head will do for the check).
     let head = BoardHead::new(BaseHash([0x5a; 32]), 3);
     let mut shares: Vec<DecryptionShare> = Vec::new();
-    for key in keys.iter_mut().take(usize::from(policy.threshold)) {
+    for key in keys.iter_mut().take(usize::from(policy.threshold())) {
         h.run(format!("TrusteeKey::decrypt_share trustee {}", key.trustee().get()), || {
             // The share x_l, from the saved layout, located in the key's memory. The seed of the
             // proof nonces that the key draws and keeps comes from the poisoned RNG.

@@ -198,10 +198,10 @@ fn rounds() -> Rounds {
     let authority = SecretScalar::new(scalar(&mut public_rng(90)));
     let manifest = fixtures::with_policy(&authority, 4, 3);
     let policy = manifest.trustees();
-    let k = usize::from(policy.threshold);
+    let k = usize::from(policy.threshold());
     let manifest_digest = manifest.digest();
     let mut rng = public_rng(91);
-    let (r1, p1): (Vec<_>, Vec<_>) = (1..=policy.count)
+    let (r1, p1): (Vec<_>, Vec<_>) = (1..=policy.count())
         .map(|i| part1(TrusteeIndex::new(i).unwrap(), policy, &manifest, &mut rng).unwrap())
         .unzip();
     let coefficients: Vec<Vec<[u8; 32]>> = r1
@@ -210,7 +210,7 @@ fn rounds() -> Rounds {
         .collect();
     let (r2, p2): (Vec<_>, Vec<_>) = r1.iter().map(|s| part2(s, &p1).unwrap()).unzip();
     // e_i·G is the published E_i (checked by the fixture).
-    let encryption_secrets: Vec<[u8; 32]> = (1..=policy.count)
+    let encryption_secrets: Vec<[u8; 32]> = (1..=policy.count())
         .zip(&coefficients)
         .zip(r1.iter().zip(&p2))
         .map(|((_, a), (s, reveal))| {

@@ -295,8 +295,8 @@ fn dropping_secrets_wipes_them() {
     // every e_i.
     let manifest = fixtures::with_policy(&authority, 7, 4);
     let policy = manifest.trustees();
-    let (n, k) = (usize::from(policy.count), usize::from(policy.threshold));
-    let trustees: Vec<TrusteeIndex> = (1..=policy.count).map(|i| TrusteeIndex::new(i).unwrap()).collect();
+    let (n, k) = (usize::from(policy.count()), usize::from(policy.threshold()));
+    let trustees: Vec<TrusteeIndex> = (1..=policy.count()).map(|i| TrusteeIndex::new(i).unwrap()).collect();
     // Sized up front (as below): a secret package may hold a secret inline, and a growing Vec
     // would free its old buffer unwiped.
     let mut r1 = Vec::with_capacity(n);
@@ -312,7 +312,7 @@ fn dropping_secrets_wipes_them() {
         .collect();
     let shares: Vec<Vec<[u8; 32]>> = coefficients
         .iter()
-        .map(|a| (1..=policy.count).map(|l| b(&fixtures::evaluate(a, l))).collect())
+        .map(|a| (1..=policy.count()).map(|l| b(&fixtures::evaluate(a, l))).collect())
         .collect();
     let keys_x: Vec<[u8; 32]> = (0..n)
         .map(|l| b(&shares.iter().map(|s| Scalar::from_canonical_bytes(s[l]).unwrap()).sum()))
@@ -320,7 +320,7 @@ fn dropping_secrets_wipes_them() {
     // e_i·G is the published E_i (checked by the fixture): the needles e_i are the right ones.
     // The reveals, made once unarmed to learn E_i (part2 is deterministic: it re-makes them).
     let reveals: Vec<_> = r1.iter().map(|s| part2(s, &p1).unwrap().1).collect();
-    let encryption_secrets: Vec<[u8; 32]> = (1..=policy.count)
+    let encryption_secrets: Vec<[u8; 32]> = (1..=policy.count())
         .zip(&coefficients)
         .zip(r1.iter().zip(&reveals))
         .map(|((_, a), (s, reveal))| {
@@ -455,12 +455,12 @@ fn dropping_secrets_wipes_them() {
     let reveals: Vec<_> = replay1.iter().map(|s| part2(s, &replay_p1).unwrap().1).collect();
     let shares: Vec<Vec<[u8; 32]>> = coefficients
         .iter()
-        .map(|a| (1..=policy.count).map(|l| b(&fixtures::evaluate(a, l))).collect())
+        .map(|a| (1..=policy.count()).map(|l| b(&fixtures::evaluate(a, l))).collect())
         .collect();
     let keys_x: Vec<[u8; 32]> = (0..n)
         .map(|l| b(&shares.iter().map(|s| Scalar::from_canonical_bytes(s[l]).unwrap()).sum()))
         .collect();
-    let encryption_secrets: Vec<[u8; 32]> = (1..=policy.count)
+    let encryption_secrets: Vec<[u8; 32]> = (1..=policy.count())
         .zip(&coefficients)
         .zip(replay1.iter().zip(&reveals))
         .map(|((_, a), (s, reveal))| {

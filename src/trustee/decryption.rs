@@ -16,13 +16,13 @@
 //! entry at the close of voting and its number of entries, the values `record.json` publishes
 //! (`board_head`, `board_entries`). A share made for another board (a doctored board holding one
 //! member's ballot, or all but it; the real board with superseded ballots dropped afterwards)
-//! fails against the published head ([`TrusteeError::ShareHead`], checked by [`combine`],
+//! fails against the published head ([`DecryptionError::ShareHead`], checked by [`combine`],
 //! [`verify_decryption`] and the verifier's V10).
 //!
 //! A [`TrusteeKey`] decrypts **one tally**: [`TrusteeKey::decrypt_share`] records in the key the
 //! head and a digest of the aggregates it decrypted, with the seed of its proof nonces; asked
 //! again for the same tally it returns the identical share, and for any other it refuses
-//! ([`TrusteeError::AlreadyDecrypted`]). The record lives in the key's saved state
+//! ([`DecryptionError::AlreadyDecrypted`]). The record lives in the key's saved state
 //! ([`TrusteeKey::to_secret_bytes`]): save the key before publishing the share.
 //!
 //! and any `k` valid shares `S` give, with `λ_l = Π_{m∈S, m≠l} m/(m − l)`,
@@ -38,7 +38,7 @@
 //! and `M = B` directly (for `(0, 0)`, `v = 0`). The identity is no [`Element`], so a share's
 //! part for such an aggregate is **absent** (`null` in JSON), and a part must be present for
 //! every other aggregate; any other shape is the share's fault
-//! ([`TrusteeError::SharePartShape`]). If every aggregate is empty, decryption needs no share
+//! ([`DecryptionError::SharePartShape`]). If every aggregate is empty, decryption needs no share
 //! at all.
 
 use curve25519_dalek::constants::RISTRETTO_BASEPOINT_TABLE;
@@ -52,7 +52,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::keys::{Decrypted, PublicKeySet, TrusteeKey};
-use super::{TrusteeError, TrusteeIndex, lagrange_at_zero};
+use super::{DecryptionError, IndexError, TrusteeIndex, lagrange_at_zero};
 use crate::board::Entry;
 use crate::codec::Wire;
 use crate::dlog::DiscreteLog;
@@ -176,7 +176,7 @@ impl DecryptionShare {
 pub struct Decryption {
     values: Vec<u64>,
     used: Vec<TrusteeIndex>,
-    skipped: Vec<TrusteeError>,
+    skipped: Vec<DecryptionError>,
 }
 
 impl Decryption {
@@ -192,13 +192,13 @@ impl Decryption {
     }
 
     /// Why each skipped share was refused.
-    pub fn skipped(&self) -> &[TrusteeError] {
+    pub fn skipped(&self) -> &[DecryptionError] {
         &self.skipped
     }
 
     /// The trustees whose shares were skipped, ascending.
     pub fn skipped_culprits(&self) -> Vec<TrusteeIndex> {
-        TrusteeError::Several(self.skipped.clone()).culprits()
+        DecryptionError::Several(self.skipped.clone()).culprits()
     }
 }
 
@@ -209,15 +209,15 @@ impl TrusteeKey {
     /// asks it before showing the trustee what is about to be decrypted.
     ///
     /// # Errors
-    /// [`TrusteeError::ElectionMismatch`] as for [`TrusteeKey::decrypt_share`];
-    /// [`TrusteeError::AlreadyDecrypted`] if the key decrypted another tally (another head, or
+    /// [`DecryptionError::ElectionMismatch`] as for [`TrusteeKey::decrypt_share`];
+    /// [`DecryptionError::AlreadyDecrypted`] if the key decrypted another tally (another head, or
     /// other aggregates under the same head).
     pub fn check_decryption(
         &self,
         election: &Election,
         head: &BoardHead,
         aggregates: &[CiphertextSum],
-    ) -> Result<DecryptionRun, TrusteeError> {
+    ) -> Result<DecryptionRun, DecryptionError> {
         check_election(
             election,
             self.policy(),
@@ -229,7 +229,7 @@ impl TrusteeKey {
         match self.decrypted() {
             None => Ok(DecryptionRun::First),
             Some(done) if done.head == *head && done.tally == tally => Ok(DecryptionRun::Repeat),
-            Some(done) => Err(TrusteeError::AlreadyDecrypted {
+            Some(done) => Err(DecryptionError::AlreadyDecrypted {
                 trustee: self.trustee(),
                 head: done.head,
             }),
@@ -252,8 +252,8 @@ impl TrusteeKey {
     /// of a doctored board.
     ///
     /// # Errors
-    /// [`TrusteeError::ElectionMismatch`] unless the election was set up with this key's joint
-    /// key, ceremony digest, manifest and policy; [`TrusteeError::AlreadyDecrypted`] if the key
+    /// [`DecryptionError::ElectionMismatch`] unless the election was set up with this key's joint
+    /// key, ceremony digest, manifest and policy; [`DecryptionError::AlreadyDecrypted`] if the key
     /// decrypted another tally. Nothing is recorded on an error.
     pub fn decrypt_share<R: RngCore + CryptoRng>(
         &mut self,
@@ -261,7 +261,7 @@ impl TrusteeKey {
         head: &BoardHead,
         aggregates: &[CiphertextSum],
         rng: &mut R,
-    ) -> Result<DecryptionShare, TrusteeError> {
+    ) -> Result<DecryptionShare, DecryptionError> {
         if self.check_decryption(election, head, aggregates)? == DecryptionRun::First {
             let mut seed = [0u8; 32];
             rng.fill_bytes(&mut seed);
@@ -272,7 +272,7 @@ impl TrusteeKey {
         // RNG (rekeyed with x_l), so the same tally gives the same share. The seed alone does
         // not give the nonces: they depend on x_l too.
         let Some(done) = self.decrypted() else {
-            return Err(TrusteeError::CorruptSecret {
+            return Err(DecryptionError::CorruptKey {
                 reason: "the decryption was not recorded",
             });
         };
@@ -336,11 +336,11 @@ pub(crate) fn tally_digest(aggregates: &[CiphertextSum]) -> [u8; 32] {
 /// result, because the verification shares of a [`PublicKeySet`] lie on one polynomial.
 ///
 /// # Errors
-/// [`TrusteeError::ElectionMismatch`]; [`TrusteeError::DuplicateShare`] if two shares claim one
-/// trustee; [`TrusteeError::TooFewShares`] (naming the invalid ones) if fewer than `k` valid
-/// shares remain and some aggregate is not empty; [`TrusteeError::TallyBound`] if `max` is
-/// above [`crate::dlog::MAX_BOUND`]; [`TrusteeError::Tally`] if an aggregate decrypts to no
-/// value in `0..=max`.
+/// [`DecryptionError::ElectionMismatch`]; [`DecryptionError::DuplicateShare`] if two shares claim
+/// one trustee; [`DecryptionError::TooFewShares`] (naming the invalid ones) if fewer than `k` valid
+/// shares remain and some aggregate is not empty; [`DecryptionError::TallyBound`] if `max` is above
+/// [`crate::dlog::MAX_BOUND`]; [`DecryptionError::Tally`] if an aggregate decrypts to no value in
+/// `0..=max`.
 pub fn combine(
     public: &PublicKeySet,
     election: &Election,
@@ -348,18 +348,18 @@ pub fn combine(
     aggregates: &[CiphertextSum],
     shares: &[DecryptionShare],
     max: u64,
-) -> Result<Decryption, TrusteeError> {
+) -> Result<Decryption, DecryptionError> {
     check_public(public, election)?;
     let checked = check_shares(public, election, head, aggregates, shares)?;
     let used = select(public.policy(), aggregates, &checked)?;
     let points = decrypted_points(aggregates, &used);
-    let dlog = DiscreteLog::new(max).map_err(TrusteeError::TallyBound)?;
+    let dlog = DiscreteLog::new(max).map_err(DecryptionError::TallyBound)?;
     let values = points
         .iter()
         .enumerate()
         .map(|(aggregate, m)| {
             dlog.solve(m)
-                .map_err(|source| TrusteeError::Tally { aggregate, source })
+                .map_err(|source| DecryptionError::Tally { aggregate, source })
         })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Decryption {
@@ -371,8 +371,8 @@ pub fn combine(
 
 /// Verifies a published decryption of `aggregates`, the tally of the board `head` (the head
 /// `record.json` publishes): every share in `shares` must be valid and bind `head` (a record
-/// publishes only valid shares, for example those of [`Decryption::used`]), there must be `k` of them
-/// unless every aggregate is empty, and each claimed value must satisfy
+/// publishes only valid shares, for example those of [`Decryption::used`]), there must be `k` of
+/// them unless every aggregate is empty, and each claimed value must satisfy
 ///
 /// ```text
 /// v·G = B − Σ_{l∈S} λ_l·D_l
@@ -381,10 +381,11 @@ pub fn combine(
 /// for `S` the first `k` shares by trustee index. No discrete logarithm is computed.
 ///
 /// # Errors
-/// [`TrusteeError::ElectionMismatch`], [`TrusteeError::ClaimCount`],
-/// [`TrusteeError::DuplicateShare`], the error of every invalid share (one, or
-/// [`TrusteeError::Several`]; [`TrusteeError::ShareHead`] for a share of another board), [`TrusteeError::TooFewShares`] and
-/// [`TrusteeError::ClaimMismatch`] naming the first wrong aggregate.
+/// [`DecryptionError::ElectionMismatch`], [`DecryptionError::ClaimCount`],
+/// [`DecryptionError::DuplicateShare`], the error of every invalid share (one, or
+/// [`DecryptionError::Several`]; [`DecryptionError::ShareHead`] for a share of another board),
+/// [`DecryptionError::TooFewShares`] and [`DecryptionError::ClaimMismatch`] naming the first wrong
+/// aggregate.
 pub fn verify_decryption(
     public: &PublicKeySet,
     election: &Election,
@@ -392,23 +393,23 @@ pub fn verify_decryption(
     aggregates: &[CiphertextSum],
     shares: &[DecryptionShare],
     claimed: &[u64],
-) -> Result<(), TrusteeError> {
+) -> Result<(), DecryptionError> {
     check_public(public, election)?;
     if claimed.len() != aggregates.len() {
-        return Err(TrusteeError::ClaimCount {
+        return Err(DecryptionError::ClaimCount {
             claimed: claimed.len(),
             aggregates: aggregates.len(),
         });
     }
     let checked = check_shares(public, election, head, aggregates, shares)?;
     if !checked.invalid.is_empty() {
-        return Err(TrusteeError::from_list(checked.invalid));
+        return Err(DecryptionError::from_list(checked.invalid));
     }
     let used = select(public.policy(), aggregates, &checked)?;
     let points = decrypted_points(aggregates, &used);
     for (aggregate, (m, &v)) in points.iter().zip(claimed).enumerate() {
         if *m != RistrettoPoint::mul_base(&Scalar::from(v)) {
-            return Err(TrusteeError::ClaimMismatch {
+            return Err(DecryptionError::ClaimMismatch {
                 aggregate,
                 claimed: v,
             });
@@ -443,8 +444,8 @@ fn check_election(
     manifest_digest: &[u8; 32],
     joint_key: &Element,
     ceremony_digest: &[u8; 32],
-) -> Result<(), TrusteeError> {
-    let mismatch = |reason| Err(TrusteeError::ElectionMismatch { reason });
+) -> Result<(), DecryptionError> {
+    let mismatch = |reason| Err(DecryptionError::ElectionMismatch { reason });
     let manifest = election.manifest();
     if manifest.trustees() != policy {
         return mismatch("the manifest's trustee policy differs");
@@ -462,7 +463,7 @@ fn check_election(
     Ok(())
 }
 
-fn check_public(public: &PublicKeySet, election: &Election) -> Result<(), TrusteeError> {
+fn check_public(public: &PublicKeySet, election: &Election) -> Result<(), DecryptionError> {
     check_election(
         election,
         public.policy(),
@@ -475,7 +476,7 @@ fn check_public(public: &PublicKeySet, election: &Election) -> Result<(), Truste
 /// Shares split into valid ones (ascending by trustee) and the reasons for the others.
 struct Checked<'a> {
     valid: Vec<&'a DecryptionShare>,
-    invalid: Vec<TrusteeError>,
+    invalid: Vec<DecryptionError>,
 }
 
 fn check_shares<'a>(
@@ -484,11 +485,11 @@ fn check_shares<'a>(
     head: &BoardHead,
     aggregates: &[CiphertextSum],
     shares: &'a [DecryptionShare],
-) -> Result<Checked<'a>, TrusteeError> {
+) -> Result<Checked<'a>, DecryptionError> {
     let mut indices: Vec<TrusteeIndex> = shares.iter().map(|s| s.trustee).collect();
     indices.sort_unstable();
     if let Some(w) = indices.windows(2).find(|w| w[0] == w[1]) {
-        return Err(TrusteeError::DuplicateShare { trustee: w[0] });
+        return Err(DecryptionError::DuplicateShare { trustee: w[0] });
     }
     // A (None where it is the identity), once.
     let bases: Vec<Option<Element>> = aggregates
@@ -516,11 +517,11 @@ fn check_shares<'a>(
                     part.proof.accumulate(&statement, &mut t, msm);
                 }
             }
-            Ok::<(), TrusteeError>(())
+            Ok::<(), DecryptionError>(())
         },
         |i| {
             let (share, x) = candidates[i];
-            TrusteeError::DecryptionProof {
+            DecryptionError::DecryptionProof {
                 trustee: share.trustee,
                 aggregate: first_failing(election, head, &bases, share, x),
             }
@@ -546,23 +547,23 @@ fn shape(
     head: &BoardHead,
     bases: &[Option<Element>],
     share: &DecryptionShare,
-) -> Result<Element, TrusteeError> {
+) -> Result<Element, DecryptionError> {
     let trustee = share.trustee.check(public.policy())?;
     let x = *public
         .verification_share(trustee)
-        .ok_or(TrusteeError::IndexOutOfRange {
+        .ok_or(DecryptionError::Index(IndexError::OutOfRange {
             index: trustee.get(),
-            count: public.policy().count,
-        })?;
+            count: public.policy().count(),
+        }))?;
     if share.head() != *head {
-        return Err(TrusteeError::ShareHead {
+        return Err(DecryptionError::ShareHead {
             trustee,
             found: share.head(),
             expected: *head,
         });
     }
     if share.parts.len() != bases.len() {
-        return Err(TrusteeError::SharePartCount {
+        return Err(DecryptionError::SharePartCount {
             trustee,
             expected: bases.len(),
             found: share.parts.len(),
@@ -574,7 +575,7 @@ fn shape(
         .zip(bases)
         .position(|(part, base)| part.is_some() != base.is_some())
     {
-        return Err(TrusteeError::SharePartShape { trustee, aggregate });
+        return Err(DecryptionError::SharePartShape { trustee, aggregate });
     }
     Ok(x)
 }
@@ -619,16 +620,16 @@ fn select<'a>(
     policy: TrusteePolicy,
     aggregates: &[CiphertextSum],
     checked: &Checked<'a>,
-) -> Result<Vec<&'a DecryptionShare>, TrusteeError> {
+) -> Result<Vec<&'a DecryptionShare>, DecryptionError> {
     if aggregates.iter().all(|c| c.a.is_identity()) {
         return Ok(Vec::new());
     }
-    let k = usize::from(policy.threshold);
+    let k = usize::from(policy.threshold());
     if checked.valid.len() < k {
-        return Err(TrusteeError::TooFewShares {
+        return Err(DecryptionError::TooFewShares {
             valid: checked.valid.len(),
-            threshold: policy.threshold,
-            skipped: TrusteeError::Several(checked.invalid.clone()).culprits(),
+            threshold: policy.threshold(),
+            skipped: DecryptionError::Several(checked.invalid.clone()).culprits(),
         });
     }
     Ok(checked.valid[..k].to_vec())
@@ -790,7 +791,7 @@ mod tests {
                 &all[..2],
                 100
             ),
-            Err(TrusteeError::TooFewShares {
+            Err(DecryptionError::TooFewShares {
                 valid: 2,
                 threshold: 3,
                 skipped: vec![]
@@ -799,7 +800,7 @@ mod tests {
         let dup = vec![all[0].clone(), all[1].clone(), all[1].clone()];
         assert_eq!(
             combine(&s.public, &s.election, &s.head, &s.aggregates, &dup, 100),
-            Err(TrusteeError::DuplicateShare { trustee: i(2) })
+            Err(DecryptionError::DuplicateShare { trustee: i(2) })
         );
         assert_eq!(
             verify_decryption(
@@ -810,7 +811,7 @@ mod tests {
                 &dup,
                 &s.expected
             ),
-            Err(TrusteeError::DuplicateShare { trustee: i(2) })
+            Err(DecryptionError::DuplicateShare { trustee: i(2) })
         );
     }
 
@@ -836,7 +837,7 @@ mod tests {
         assert_eq!(d.skipped_culprits(), vec![i(2)]);
         assert_eq!(
             d.skipped(),
-            &[TrusteeError::DecryptionProof {
+            &[DecryptionError::DecryptionProof {
                 trustee: i(2),
                 aggregate: 2
             }]
@@ -853,7 +854,7 @@ mod tests {
         .unwrap_err();
         assert_eq!(
             err,
-            TrusteeError::TooFewShares {
+            DecryptionError::TooFewShares {
                 valid: 2,
                 threshold: 3,
                 skipped: vec![i(2)]
@@ -887,7 +888,7 @@ mod tests {
         assert_eq!(d.values(), &s.expected[..]);
         assert_eq!(
             d.skipped(),
-            &[TrusteeError::DecryptionProof {
+            &[DecryptionError::DecryptionProof {
                 trustee: i(5),
                 aggregate: 0
             }]
@@ -951,7 +952,7 @@ mod tests {
                 &all[..3],
                 &wrong
             ),
-            Err(TrusteeError::ClaimMismatch {
+            Err(DecryptionError::ClaimMismatch {
                 aggregate: 2,
                 claimed: 8
             })
@@ -977,7 +978,7 @@ mod tests {
                 &all[3..],
                 100
             ),
-            Err(TrusteeError::TooFewShares {
+            Err(DecryptionError::TooFewShares {
                 valid: 0,
                 threshold: 3,
                 skipped: vec![i(4), i(5)]
@@ -992,7 +993,7 @@ mod tests {
                 &all[4..],
                 &[3, 0, 7]
             ),
-            Err(TrusteeError::SharePartCount {
+            Err(DecryptionError::SharePartCount {
                 trustee: i(5),
                 expected: 3,
                 found: 4
@@ -1010,7 +1011,7 @@ mod tests {
         verify_decryption(&s.public, &s.election, &s.head, &empty, &[], &[0, 0]).unwrap();
         assert_eq!(
             verify_decryption(&s.public, &s.election, &s.head, &empty, &[], &[0, 1]),
-            Err(TrusteeError::ClaimMismatch {
+            Err(DecryptionError::ClaimMismatch {
                 aggregate: 1,
                 claimed: 1
             })
@@ -1023,7 +1024,7 @@ mod tests {
         let all = shares(&s, 14);
         assert!(matches!(
             combine(&s.public, &s.election, &s.head, &s.aggregates, &all, 5),
-            Err(TrusteeError::Tally { aggregate: 2, .. })
+            Err(DecryptionError::Tally { aggregate: 2, .. })
         ));
         assert!(matches!(
             combine(
@@ -1034,7 +1035,7 @@ mod tests {
                 &all,
                 u64::MAX
             ),
-            Err(TrusteeError::TallyBound(_))
+            Err(DecryptionError::TallyBound(_))
         ));
         // Another ceremony's key set, or an election built with another ceremony digest.
         let other = setup(15);
@@ -1047,7 +1048,7 @@ mod tests {
                 &all,
                 100
             ),
-            Err(TrusteeError::ElectionMismatch { .. })
+            Err(DecryptionError::ElectionMismatch { .. })
         ));
         let mut digest = s.public.ceremony_digest();
         digest[0] ^= 1;
@@ -1059,15 +1060,15 @@ mod tests {
         );
         assert!(matches!(
             combine(&s.public, &wrong, &s.head, &s.aggregates, &all, 100),
-            Err(TrusteeError::ElectionMismatch { .. })
+            Err(DecryptionError::ElectionMismatch { .. })
         ));
         assert!(matches!(
             s.keys[0].decrypt_share(&wrong, &s.head, &s.aggregates, &mut test_rng(1)),
-            Err(TrusteeError::ElectionMismatch { .. })
+            Err(DecryptionError::ElectionMismatch { .. })
         ));
         assert_eq!(
             verify_decryption(&s.public, &s.election, &s.head, &s.aggregates, &all, &[1]),
-            Err(TrusteeError::ClaimCount {
+            Err(DecryptionError::ClaimCount {
                 claimed: 1,
                 aggregates: 4
             })
@@ -1090,7 +1091,7 @@ mod tests {
         let d = combine(&s.public, &s.election, &s.head, &s.aggregates, &set, 100).unwrap_err();
         assert_eq!(
             d,
-            TrusteeError::TooFewShares {
+            DecryptionError::TooFewShares {
                 valid: 2,
                 threshold: 3,
                 skipped: vec![i(2)]
@@ -1102,7 +1103,7 @@ mod tests {
         assert_eq!(d.values(), &s.expected[..]);
         assert_eq!(
             d.skipped(),
-            &[TrusteeError::ShareHead {
+            &[DecryptionError::ShareHead {
                 trustee: i(2),
                 found: other,
                 expected: s.head
@@ -1117,7 +1118,7 @@ mod tests {
                 &four,
                 &s.expected
             ),
-            Err(TrusteeError::ShareHead {
+            Err(DecryptionError::ShareHead {
                 trustee: i(2),
                 found: other,
                 expected: s.head
@@ -1135,7 +1136,7 @@ mod tests {
                 &four,
                 &s.expected
             ),
-            Err(TrusteeError::DecryptionProof {
+            Err(DecryptionError::DecryptionProof {
                 trustee: i(2),
                 aggregate: 0
             })
@@ -1170,7 +1171,7 @@ mod tests {
                     &[moved],
                     &[3, 0, 7, 0]
                 ),
-                Err(TrusteeError::DecryptionProof { .. })
+                Err(DecryptionError::DecryptionProof { .. })
             ));
         }
     }
@@ -1204,7 +1205,7 @@ mod tests {
         assert_eq!(again, share);
         // Another head (a doctored board, or the real one after a doctored one).
         let doctored = BoardHead::new(BaseHash([7; 32]), 3);
-        let refused = TrusteeError::AlreadyDecrypted {
+        let refused = DecryptionError::AlreadyDecrypted {
             trustee: i(3),
             head: s.head,
         };
@@ -1263,13 +1264,13 @@ mod tests {
         bad[TrusteeKey::SECRET_LEN - 1] = 2;
         assert!(matches!(
             TrusteeKey::from_secret_bytes(&bad),
-            Err(TrusteeError::Encoding(
+            Err(crate::trustee::CeremonyError::Encoding(
                 crate::error::EncodingError::WrongTag { .. }
             ))
         ));
         assert!(matches!(
             TrusteeKey::from_secret_bytes(&saved[..saved.len() - 1]),
-            Err(TrusteeError::Encoding(
+            Err(crate::trustee::CeremonyError::Encoding(
                 crate::error::EncodingError::Truncated { .. }
             ))
         ));
@@ -1277,13 +1278,13 @@ mod tests {
         long.push(0);
         assert!(matches!(
             TrusteeKey::from_secret_bytes(&long),
-            Err(TrusteeError::Encoding(
+            Err(crate::trustee::CeremonyError::Encoding(
                 crate::error::EncodingError::TrailingBytes { .. }
             ))
         ));
         assert!(matches!(
             TrusteeKey::from_secret_bytes(&fresh[..fresh.len() - 1]),
-            Err(TrusteeError::Encoding(
+            Err(crate::trustee::CeremonyError::Encoding(
                 crate::error::EncodingError::Truncated { .. }
             ))
         ));

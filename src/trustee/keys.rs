@@ -12,7 +12,7 @@ use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use super::decryption::BoardHead;
 use super::persist::{self, Kind};
-use super::{TrusteeError, TrusteeIndex, check_policy, int_scalar};
+use super::{CeremonyError, IndexError, TrusteeIndex, int_scalar};
 use crate::codec::Reader;
 use crate::election::BaseHash;
 use crate::elgamal::ElectionKey;
@@ -71,9 +71,9 @@ struct PublicKeySetUnchecked {
 }
 
 impl TryFrom<PublicKeySetUnchecked> for PublicKeySet {
-    type Error = TrusteeError;
+    type Error = CeremonyError;
 
-    fn try_from(p: PublicKeySetUnchecked) -> Result<Self, TrusteeError> {
+    fn try_from(p: PublicKeySetUnchecked) -> Result<Self, CeremonyError> {
         Self::new(
             p.policy,
             p.manifest_digest,
@@ -94,17 +94,16 @@ impl PublicKeySet {
         verification_shares: Vec<Element>,
         qualified: Vec<TrusteeIndex>,
         ceremony_digest: [u8; 32],
-    ) -> Result<Self, TrusteeError> {
-        check_policy(policy)?;
-        if verification_shares.len() != usize::from(policy.count) {
-            return Err(TrusteeError::InvalidKeySet {
+    ) -> Result<Self, CeremonyError> {
+        if verification_shares.len() != usize::from(policy.count()) {
+            return Err(CeremonyError::InvalidKeySet {
                 reason: "not one verification share per trustee",
             });
         }
         let ascending = qualified.windows(2).all(|w| w[0] < w[1]);
         let in_range = qualified.iter().all(|i| i.check(policy).is_ok());
-        if !ascending || !in_range || qualified.len() < usize::from(policy.threshold) {
-            return Err(TrusteeError::InvalidKeySet {
+        if !ascending || !in_range || qualified.len() < usize::from(policy.threshold()) {
+            return Err(CeremonyError::InvalidKeySet {
                 reason: "the qualified set is not ascending, not in 1..=n, or smaller than k",
             });
         }
@@ -117,7 +116,7 @@ impl PublicKeySet {
             ceremony_digest,
         };
         if !set.is_consistent_vartime() {
-            return Err(TrusteeError::InvalidKeySet {
+            return Err(CeremonyError::InvalidKeySet {
                 reason: "the joint key and verification shares do not lie on one polynomial of \
                          degree below the threshold",
             });
@@ -189,8 +188,8 @@ impl PublicKeySet {
     ///
     /// **Variable time** (public data).
     fn is_consistent_vartime(&self) -> bool {
-        let k = i64::from(self.policy.threshold);
-        let n = i64::from(self.policy.count);
+        let k = i64::from(self.policy.threshold());
+        let n = i64::from(self.policy.count());
         let points: Vec<i64> = core::iter::once(0).chain(k + 1..=n).collect();
 
         let mut t = election_transcript(purpose::TRUSTEE_KEY_CHECK, &self.ceremony_digest);
@@ -324,14 +323,14 @@ impl TrusteeKey {
         trustee: TrusteeIndex,
         public: &PublicKeySet,
         share: SecretScalar,
-    ) -> Result<Self, TrusteeError> {
+    ) -> Result<Self, CeremonyError> {
         let verification_share =
             *public
                 .verification_share(trustee)
-                .ok_or(TrusteeError::IndexOutOfRange {
+                .ok_or(CeremonyError::Index(IndexError::OutOfRange {
                     index: trustee.get(),
-                    count: public.policy.count,
-                })?;
+                    count: public.policy.count(),
+                }))?;
         Self::from_parts(
             trustee,
             public.policy,
@@ -351,9 +350,9 @@ impl TrusteeKey {
         joint_key: Element,
         verification_share: Element,
         share: SecretScalar,
-    ) -> Result<Self, TrusteeError> {
+    ) -> Result<Self, CeremonyError> {
         if RISTRETTO_BASEPOINT_TABLE * share.expose() != *verification_share.point() {
-            return Err(TrusteeError::CorruptSecret {
+            return Err(CeremonyError::CorruptSecret {
                 reason: "the secret share does not match the verification share",
             });
         }
@@ -428,8 +427,8 @@ impl TrusteeKey {
             Some(_) => Self::DECRYPTED_SECRET_LEN,
         };
         let mut out = persist::start(Kind::Key, len - persist::HEADER_LEN);
-        out.extend_from_slice(&self.policy.count.to_be_bytes());
-        out.extend_from_slice(&self.policy.threshold.to_be_bytes());
+        out.extend_from_slice(&self.policy.count().to_be_bytes());
+        out.extend_from_slice(&self.policy.threshold().to_be_bytes());
         out.extend_from_slice(&self.trustee.get().to_be_bytes());
         out.extend_from_slice(&self.manifest_digest);
         out.extend_from_slice(&self.ceremony_digest);
@@ -453,11 +452,11 @@ impl TrusteeKey {
     /// Loads a saved key.
     ///
     /// # Errors
-    /// [`TrusteeError::Encoding`] (or an index or policy error) for bytes that are not the
-    /// layout; [`TrusteeError::CorruptSecret`] unless `x_l·G = X_l`.
-    pub fn from_secret_bytes(bytes: &[u8]) -> Result<Self, TrusteeError> {
+    /// [`CeremonyError::Encoding`] (or an index or policy error) for bytes that are not the
+    /// layout; [`CeremonyError::CorruptSecret`] unless `x_l·G = X_l`.
+    pub fn from_secret_bytes(bytes: &[u8]) -> Result<Self, CeremonyError> {
         let mut r = Reader::new(bytes);
-        persist::read_header(&mut r, Kind::Key, "trustee_key")?;
+        persist::read_header(&mut r, Kind::Key)?;
         let policy = persist::read_policy(&mut r)?;
         let trustee = persist::read_index(&mut r, policy, "trustee_key.trustee")?;
         let manifest_digest = r.array32("trustee_key.manifest_digest")?;

@@ -58,7 +58,15 @@
 //!
 //! Every share's proofs bind the [`BoardHead`] (head digest and number of entries) of the board
 //! it decrypts, and a [`TrusteeKey`] decrypts one tally only: asked again for the same tally it
-//! gives the identical share, for any other it refuses ([`TrusteeError::AlreadyDecrypted`]).
+//! gives the identical share, for any other it refuses ([`DecryptionError::AlreadyDecrypted`]).
+//!
+//! # Errors and blame
+//!
+//! Key generation fails with a [`CeremonyError`] (the rounds, the complaints, a published
+//! transcript, a saved state), decryption with a [`DecryptionError`] (the shares, their
+//! combination); each names the trustees to blame with `culprits()` (spec §10.11), and a bad
+//! index alone is an [`IndexError`]. The policy `(n, k)` cannot be invalid:
+//! [`TrusteePolicy::new`](crate::manifest::TrusteePolicy::new) is its only constructor.
 //!
 //! # Known limitation
 //!
@@ -71,6 +79,7 @@
 
 pub mod decryption;
 pub mod dkg;
+mod error;
 mod keys;
 mod persist;
 mod sealed;
@@ -86,8 +95,6 @@ use curve25519_dalek::traits::VartimeMultiscalarMul;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::dlog::DlogError;
-use crate::error::EncodingError;
 use crate::group::Element;
 use crate::manifest::{MAX_TRUSTEES, TrusteePolicy};
 use crate::transcript::{PROTOCOL_VERSION, TRANSCRIPT_LABEL};
@@ -97,9 +104,10 @@ pub use decryption::{
     verify_decryption,
 };
 pub use dkg::{
-    CeremonyTranscript, Complaint, finish, part1, part2, part3, part4, resolve_complaints, round1,
-    round2, round3, round4, round5, run_ceremony, verify_ceremony,
+    CeremonyTranscript, Complaint, SavedState, finish, part1, part2, part3, part4,
+    resolve_complaints, round1, round2, round3, round4, round5, run_ceremony, verify_ceremony,
 };
+pub use error::{CeremonyError, DecryptionError, IndexError};
 pub use keys::{PublicKeySet, TrusteeKey};
 pub use sealed::SealedShare;
 
@@ -116,10 +124,10 @@ impl TrusteeIndex {
     /// The index `l`.
     ///
     /// # Errors
-    /// [`TrusteeError::ZeroIndex`] for 0.
-    pub fn new(index: u16) -> Result<Self, TrusteeError> {
+    /// [`IndexError::Zero`] for 0.
+    pub fn new(index: u16) -> Result<Self, IndexError> {
         if index == 0 {
-            Err(TrusteeError::ZeroIndex)
+            Err(IndexError::Zero)
         } else {
             Ok(Self(index))
         }
@@ -138,12 +146,12 @@ impl TrusteeIndex {
     /// Checks that the index is at most the policy's `n`.
     ///
     /// # Errors
-    /// [`TrusteeError::IndexOutOfRange`] if `l > n`.
-    pub fn check(self, policy: TrusteePolicy) -> Result<Self, TrusteeError> {
-        if self.0 > policy.count {
-            Err(TrusteeError::IndexOutOfRange {
+    /// [`IndexError::OutOfRange`] if `l > n`.
+    pub fn check(self, policy: TrusteePolicy) -> Result<Self, IndexError> {
+        if self.0 > policy.count() {
+            Err(IndexError::OutOfRange {
                 index: self.0,
-                count: policy.count,
+                count: policy.count(),
             })
         } else {
             Ok(self)
@@ -152,7 +160,7 @@ impl TrusteeIndex {
 
     /// Every index of a policy, `1..=n`, in order.
     pub fn all(policy: TrusteePolicy) -> impl Iterator<Item = TrusteeIndex> {
-        (1..=policy.count).map(TrusteeIndex)
+        (1..=policy.count()).map(TrusteeIndex)
     }
 
     /// The position of this trustee in per-trustee vectors (`l − 1`).
@@ -168,9 +176,9 @@ impl TrusteeIndex {
 }
 
 impl TryFrom<u16> for TrusteeIndex {
-    type Error = TrusteeError;
+    type Error = IndexError;
 
-    fn try_from(index: u16) -> Result<Self, TrusteeError> {
+    fn try_from(index: u16) -> Result<Self, IndexError> {
         Self::new(index)
     }
 }
@@ -184,403 +192,6 @@ impl From<TrusteeIndex> for u16 {
 impl fmt::Display for TrusteeIndex {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.0)
-    }
-}
-
-/// Why a step of key generation or decryption failed, and who is to blame
-/// ([`TrusteeError::culprits`]).
-///
-/// Rounds are numbered as in the [module documentation](self): 1 commitment digests, 2 reveals,
-/// 3 private shares, 4 complaints, 5 answers.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum TrusteeError {
-    /// Trustee index 0.
-    #[error("trustee index 0 is not allowed: indices run from 1 to n")]
-    ZeroIndex,
-    /// A trustee index above `n`.
-    #[error("trustee index {index} is outside 1..={count}")]
-    IndexOutOfRange {
-        /// The index found.
-        index: u16,
-        /// `n`.
-        count: u16,
-    },
-    /// A policy that is not `1 ≤ k ≤ n ≤ MAX_TRUSTEES`.
-    #[error(
-        "invalid trustee policy: threshold {threshold} of {count} trustees \
-         (need 1 ≤ threshold ≤ count ≤ {MAX_TRUSTEES})"
-    )]
-    InvalidPolicy {
-        /// `n`.
-        count: u16,
-        /// `k`.
-        threshold: u16,
-    },
-    /// The policy given is not the manifest's.
-    #[error(
-        "the trustee policy {threshold} of {count} is not the manifest's \
-         {manifest_threshold} of {manifest_count}"
-    )]
-    PolicyMismatch {
-        /// `n` given.
-        count: u16,
-        /// `k` given.
-        threshold: u16,
-        /// The manifest's `n`.
-        manifest_count: u16,
-        /// The manifest's `k`.
-        manifest_threshold: u16,
-    },
-    /// Two packages of one round claim the same trustee.
-    #[error("round {round}: more than one package from trustee {trustee}")]
-    DuplicatePackage {
-        /// The round.
-        round: u8,
-        /// The trustee.
-        trustee: TrusteeIndex,
-    },
-    /// A published ceremony whose packages of a round are not in ascending trustee order (the
-    /// record has one canonical form).
-    #[error("round {round}: the package of trustee {trustee} is out of ascending order")]
-    PackageOrder {
-        /// The round.
-        round: u8,
-        /// The first trustee out of order.
-        trustee: TrusteeIndex,
-    },
-    /// A published ceremony in which a round-4 package's accused dealers, or a round-5
-    /// package's answers (by accuser), are not in strictly ascending order (one canonical form).
-    #[error(
-        "round {round}: the list in trustee {trustee}'s package is not in strictly ascending order"
-    )]
-    ListOrder {
-        /// The round (4 or 5).
-        round: u8,
-        /// The trustee whose package holds the list.
-        trustee: TrusteeIndex,
-    },
-    /// A published ceremony whose round 4 lists a package without complaints, or round 5 one
-    /// without answers: those rounds of the record list only the trustees that complained or
-    /// answered (one canonical form; silence and an empty package mean the same).
-    #[error(
-        "round {round}: the package of trustee {trustee} is empty; the record lists only packages with complaints (round 4) or answers (round 5)"
-    )]
-    EmptyPackage {
-        /// The round (4 or 5).
-        round: u8,
-        /// The trustee of the empty package.
-        trustee: TrusteeIndex,
-    },
-    /// A trustee's package of a round is missing.
-    #[error("round {round}: no package from trustee {trustee}")]
-    MissingPackage {
-        /// The round.
-        round: u8,
-        /// The trustee.
-        trustee: TrusteeIndex,
-    },
-    /// A package differs from the one of the same trustee and round seen before (equivocation,
-    /// or the caller passed other packages than in the previous step).
-    #[error("round {round}: trustee {trustee}'s package differs from the one seen earlier")]
-    Equivocation {
-        /// The round.
-        round: u8,
-        /// The trustee.
-        trustee: TrusteeIndex,
-    },
-    /// Round 2: a reveal that does not hash to the dealer's round-1 digest (a rushing trustee).
-    #[error("round 2: trustee {dealer}'s reveal does not match its round-1 commitment digest")]
-    RevealMismatch {
-        /// The dealer.
-        dealer: TrusteeIndex,
-    },
-    /// Round 2: a reveal without exactly `k` commitments and `k` proofs.
-    #[error(
-        "round 2: trustee {dealer} revealed {commitments} commitments and {proofs} proofs; \
-         the threshold needs {expected} of each"
-    )]
-    CommitmentCount {
-        /// The dealer.
-        dealer: TrusteeIndex,
-        /// `k`.
-        expected: u16,
-        /// Commitments found.
-        commitments: usize,
-        /// Proofs found.
-        proofs: usize,
-    },
-    /// Round 2: a proof of possession that does not verify (a rogue key, or a proof copied from
-    /// another dealer, coefficient or election).
-    #[error(
-        "round 2: trustee {dealer}'s proof of possession of coefficient {coefficient} \
-         does not verify"
-    )]
-    PossessionProof {
-        /// The dealer.
-        dealer: TrusteeIndex,
-        /// The coefficient index `j`.
-        coefficient: u16,
-    },
-    /// Round 2: a proof of possession of the share-encryption key that does not verify (a key
-    /// copied from another trustee or election, or one its sender cannot use).
-    #[error(
-        "round 2: trustee {dealer}'s proof of possession of its encryption key does not verify"
-    )]
-    EncryptionKeyProof {
-        /// The dealer.
-        dealer: TrusteeIndex,
-    },
-    /// Round 4: a complaint against oneself, against a non-trustee, or repeated.
-    #[error(
-        "round 4: trustee {accuser}'s complaint against {accused} is invalid (self, out of range or repeated)"
-    )]
-    InvalidComplaint {
-        /// The complaining trustee.
-        accuser: TrusteeIndex,
-        /// The index it accuses (possibly not a trustee).
-        accused: u16,
-    },
-    /// Round 5: an answer to a complaint nobody made.
-    #[error(
-        "round 5: trustee {dealer} answered a complaint by trustee {accuser} that was never made"
-    )]
-    UnsolicitedAnswer {
-        /// The answering dealer.
-        dealer: TrusteeIndex,
-        /// The accuser named in the answer.
-        accuser: TrusteeIndex,
-    },
-    /// Round 5: two answers to one complaint.
-    #[error("round 5: trustee {dealer} answered trustee {accuser}'s complaint more than once")]
-    DuplicateAnswer {
-        /// The answering dealer.
-        dealer: TrusteeIndex,
-        /// The accuser.
-        accuser: TrusteeIndex,
-    },
-    /// Fewer than `k` dealers remain after exclusions.
-    #[error(
-        "only {qualified} dealers qualified; the threshold is {threshold} (excluded: {excluded:?})"
-    )]
-    TooFewQualified {
-        /// `|Q|`.
-        qualified: usize,
-        /// `k`.
-        threshold: u16,
-        /// The excluded dealers.
-        excluded: Vec<TrusteeIndex>,
-    },
-    /// `K = Σ_{i∈Q} C_{i,0}` is the identity: the ceremony is aborted.
-    #[error("the joint key is the identity: the ceremony is aborted")]
-    IdentityJointKey,
-    /// A verification share `X_l` is the identity: the ceremony is aborted.
-    #[error("trustee {trustee}'s verification share is the identity: the ceremony is aborted")]
-    IdentityVerificationShare {
-        /// The trustee.
-        trustee: TrusteeIndex,
-    },
-    /// A public key set that is not internally consistent.
-    #[error("public key set: {reason}")]
-    InvalidKeySet {
-        /// What is wrong.
-        reason: &'static str,
-    },
-    /// The election was not set up with this key set or key.
-    #[error("the election does not use this trustee key: {reason}")]
-    ElectionMismatch {
-        /// What differs.
-        reason: &'static str,
-    },
-    /// A decryption share without one part per aggregate.
-    #[error("decryption share of trustee {trustee}: {found} parts for {expected} aggregates")]
-    SharePartCount {
-        /// The trustee.
-        trustee: TrusteeIndex,
-        /// The number of aggregates.
-        expected: usize,
-        /// Parts found.
-        found: usize,
-    },
-    /// A decryption share with a part where the aggregate's `A` is the identity, or none where
-    /// it is not.
-    #[error(
-        "decryption share of trustee {trustee}, aggregate {aggregate}: a part must be present \
-         exactly when A is not the identity"
-    )]
-    SharePartShape {
-        /// The trustee.
-        trustee: TrusteeIndex,
-        /// The aggregate index.
-        aggregate: usize,
-    },
-    /// A decryption share whose DLEQ proof fails (a wrong `D`, or a forged proof).
-    #[error(
-        "decryption share of trustee {trustee}, aggregate {aggregate}: the proof does not verify"
-    )]
-    DecryptionProof {
-        /// The trustee.
-        trustee: TrusteeIndex,
-        /// The first aggregate whose proof fails.
-        aggregate: usize,
-    },
-    /// A decryption share made for the tally of another board than the one being decrypted
-    /// (a doctored board, or the published board rewritten after the decryption).
-    #[error(
-        "decryption share of trustee {trustee}: made for the board with {found}, not for the \
-         board being decrypted, with {expected}"
-    )]
-    ShareHead {
-        /// The trustee.
-        trustee: TrusteeIndex,
-        /// The board the share binds.
-        found: BoardHead,
-        /// The board being decrypted (`record.json`'s `board_head` and `board_entries`).
-        expected: BoardHead,
-    },
-    /// A trustee key asked to decrypt a second tally: a key decrypts one tally per election
-    /// (`TrusteeKey::decrypt_share`).
-    #[error(
-        "trustee {trustee}'s key already decrypted the tally of the board with {head}; a key \
-         decrypts one tally only, and this is another one"
-    )]
-    AlreadyDecrypted {
-        /// The trustee.
-        trustee: TrusteeIndex,
-        /// The board whose tally the key decrypted.
-        head: BoardHead,
-    },
-    /// Two decryption shares claim the same trustee.
-    #[error("two decryption shares from trustee {trustee}")]
-    DuplicateShare {
-        /// The trustee.
-        trustee: TrusteeIndex,
-    },
-    /// Fewer than `k` valid decryption shares.
-    #[error("{valid} valid decryption shares; {threshold} are needed (invalid: {skipped:?})")]
-    TooFewShares {
-        /// Valid shares.
-        valid: usize,
-        /// `k`.
-        threshold: u16,
-        /// The trustees whose shares were invalid.
-        skipped: Vec<TrusteeIndex>,
-    },
-    /// Not one claimed value per aggregate.
-    #[error("{claimed} claimed values for {aggregates} aggregates")]
-    ClaimCount {
-        /// Values claimed.
-        claimed: usize,
-        /// Aggregates.
-        aggregates: usize,
-    },
-    /// A claimed plaintext that is not the decryption of its aggregate.
-    #[error("aggregate {aggregate}: the claimed value {claimed} is not its decryption")]
-    ClaimMismatch {
-        /// The aggregate index.
-        aggregate: usize,
-        /// The value claimed.
-        claimed: u64,
-    },
-    /// The decrypted point of an aggregate is not `v·G` for a `v` within the bound.
-    #[error("aggregate {aggregate}: {source}")]
-    Tally {
-        /// The aggregate index.
-        aggregate: usize,
-        /// The discrete-logarithm failure.
-        source: DlogError,
-    },
-    /// The bound of the discrete-logarithm table was refused.
-    #[error("discrete-logarithm table: {0}")]
-    TallyBound(DlogError),
-    /// Saved key material or a private share that is not a canonical encoding.
-    #[error("trustee secret encoding: {0}")]
-    Encoding(#[from] EncodingError),
-    /// Saved key material that decodes but is inconsistent (corrupted on disk).
-    #[error("trustee secret is inconsistent: {reason}")]
-    CorruptSecret {
-        /// What does not match.
-        reason: &'static str,
-    },
-    /// Several of the errors above at once (a batch check that blamed more than one item).
-    #[error("{} failures: {}", .0.len(), join(.0))]
-    Several(Vec<TrusteeError>),
-}
-
-fn join(errors: &[TrusteeError]) -> String {
-    errors
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join("; ")
-}
-
-impl TrusteeError {
-    /// The trustees this error blames, ascending and without repeats; empty when the failure is
-    /// the caller's or cannot be attributed.
-    pub fn culprits(&self) -> Vec<TrusteeIndex> {
-        let mut out = match self {
-            Self::ZeroIndex
-            | Self::IndexOutOfRange { .. }
-            | Self::InvalidPolicy { .. }
-            | Self::PolicyMismatch { .. }
-            | Self::IdentityJointKey
-            | Self::IdentityVerificationShare { .. }
-            | Self::InvalidKeySet { .. }
-            | Self::ElectionMismatch { .. }
-            | Self::ClaimCount { .. }
-            | Self::ClaimMismatch { .. }
-            | Self::Tally { .. }
-            | Self::TallyBound(_)
-            | Self::Encoding(_)
-            | Self::CorruptSecret { .. }
-            | Self::AlreadyDecrypted { .. }
-            // The transcript's assembler put it there; a dealer may send an empty package.
-            | Self::EmptyPackage { .. } => Vec::new(),
-            Self::DuplicatePackage { trustee, .. }
-            | Self::PackageOrder { trustee, .. }
-            | Self::ListOrder { trustee, .. }
-            | Self::MissingPackage { trustee, .. }
-            | Self::Equivocation { trustee, .. }
-            | Self::SharePartCount { trustee, .. }
-            | Self::SharePartShape { trustee, .. }
-            | Self::DecryptionProof { trustee, .. }
-            | Self::ShareHead { trustee, .. }
-            | Self::DuplicateShare { trustee } => vec![*trustee],
-            Self::RevealMismatch { dealer }
-            | Self::CommitmentCount { dealer, .. }
-            | Self::PossessionProof { dealer, .. }
-            | Self::EncryptionKeyProof { dealer }
-            | Self::UnsolicitedAnswer { dealer, .. }
-            | Self::DuplicateAnswer { dealer, .. } => vec![*dealer],
-            Self::InvalidComplaint { accuser, .. } => vec![*accuser],
-            Self::TooFewQualified { excluded, .. } => excluded.clone(),
-            Self::TooFewShares { skipped, .. } => skipped.clone(),
-            Self::Several(errors) => errors.iter().flat_map(Self::culprits).collect(),
-        };
-        out.sort_unstable();
-        out.dedup();
-        out
-    }
-
-    /// One error from a non-empty list: the error itself if alone, [`TrusteeError::Several`]
-    /// otherwise.
-    pub(crate) fn from_list(mut errors: Vec<TrusteeError>) -> Self {
-        if errors.len() == 1 {
-            errors.remove(0)
-        } else {
-            Self::Several(errors)
-        }
-    }
-}
-
-/// Checks `1 ≤ k ≤ n ≤ MAX_TRUSTEES`.
-pub(crate) fn check_policy(policy: TrusteePolicy) -> Result<(), TrusteeError> {
-    let TrusteePolicy { count, threshold } = policy;
-    if threshold == 0 || threshold > count || count > MAX_TRUSTEES {
-        Err(TrusteeError::InvalidPolicy { count, threshold })
-    } else {
-        Ok(())
     }
 }
 
@@ -704,30 +315,24 @@ mod unit_tests {
 
     #[test]
     fn zero_index_is_refused_and_range_checked() {
-        assert_eq!(TrusteeIndex::new(0), Err(TrusteeError::ZeroIndex));
+        assert_eq!(TrusteeIndex::new(0), Err(IndexError::Zero));
         assert!(serde_json::from_str::<TrusteeIndex>("0").is_err());
         assert_eq!(
             serde_json::from_str::<TrusteeIndex>("3").unwrap(),
             TrusteeIndex::new(3).unwrap()
         );
-        let policy = TrusteePolicy {
-            count: 5,
-            threshold: 3,
-        };
+        let policy = TrusteePolicy::new(3, 5).unwrap();
         assert!(TrusteeIndex::new(5).unwrap().check(policy).is_ok());
         assert_eq!(
             TrusteeIndex::new(6).unwrap().check(policy),
-            Err(TrusteeError::IndexOutOfRange { index: 6, count: 5 })
+            Err(IndexError::OutOfRange { index: 6, count: 5 })
         );
     }
 
     #[test]
     fn policies_are_checked() {
         for (count, threshold) in [(5, 0), (3, 4), (MAX_TRUSTEES + 1, 2)] {
-            assert_eq!(
-                check_policy(TrusteePolicy { count, threshold }),
-                Err(TrusteeError::InvalidPolicy { count, threshold })
-            );
+            assert!(TrusteePolicy::new(threshold, count).is_err());
         }
         // The bounds themselves are allowed: k = n, and n = MAX_TRUSTEES.
         for (count, threshold) in [
@@ -736,7 +341,8 @@ mod unit_tests {
             (MAX_TRUSTEES, 2),
             (MAX_TRUSTEES, MAX_TRUSTEES),
         ] {
-            assert_eq!(check_policy(TrusteePolicy { count, threshold }), Ok(()));
+            let policy = TrusteePolicy::new(threshold, count).unwrap();
+            assert_eq!((policy.count(), policy.threshold()), (count, threshold));
         }
     }
 
@@ -754,24 +360,5 @@ mod unit_tests {
                 .sum();
             assert_eq!(at_zero, Scalar::from(7u8));
         }
-    }
-
-    #[test]
-    fn culprits_are_sorted_and_flattened() {
-        let i = |x| TrusteeIndex::new(x).unwrap();
-        let e = TrusteeError::Several(vec![
-            TrusteeError::PossessionProof {
-                dealer: i(4),
-                coefficient: 1,
-            },
-            TrusteeError::RevealMismatch { dealer: i(2) },
-            TrusteeError::PossessionProof {
-                dealer: i(4),
-                coefficient: 0,
-            },
-        ]);
-        assert_eq!(e.culprits(), vec![i(2), i(4)]);
-        assert!(e.to_string().contains("3 failures"));
-        assert!(TrusteeError::IdentityJointKey.culprits().is_empty());
     }
 }

@@ -10,13 +10,17 @@
 //! …     the kind's body, documented on its type; nothing may follow
 //! ```
 //!
+//! One reader of the frame, [`read_kind`], serves [`SavedState::load`](super::dkg::SavedState)
+//! and every kind's own loader: bytes without the frame are `NotATrusteeSecret`, another
+//! version `SecretVersion`, another or an unknown kind `SecretKind`.
+//!
 //! All integers are big-endian; scalars are canonical 32-byte little-endian encodings and points
 //! canonical ristretto255 encodings, as everywhere in nullivote.
 
 use curve25519_dalek::scalar::Scalar;
 use zeroize::Zeroizing;
 
-use super::{TrusteeError, TrusteeIndex, check_policy};
+use super::{CeremonyError, TrusteeIndex};
 use crate::codec::Reader;
 use crate::error::EncodingError;
 use crate::manifest::TrusteePolicy;
@@ -39,6 +43,31 @@ pub(crate) enum Kind {
     Key = 5,
 }
 
+impl Kind {
+    /// The kind of a kind byte this version knows.
+    fn of(byte: u8) -> Option<Self> {
+        match byte {
+            1 => Some(Self::Round1),
+            2 => Some(Self::Round2),
+            3 => Some(Self::Round3),
+            4 => Some(Self::Round4),
+            5 => Some(Self::Key),
+            _ => None,
+        }
+    }
+
+    /// What a secret of this kind is, in words.
+    fn describe(self) -> &'static str {
+        match self {
+            Self::Round1 => "kind 1 (the state after round 1)",
+            Self::Round2 => "kind 2 (the state after round 2)",
+            Self::Round3 => "kind 3 (the state after round 3)",
+            Self::Round4 => "kind 4 (the state after round 4)",
+            Self::Key => "kind 5 (a trustee key)",
+        }
+    }
+}
+
 /// A buffer of `capacity` bytes (allocated once, so no copy of a secret is left behind by a
 /// reallocation) holding the frame of `kind`.
 pub(crate) fn start(kind: Kind, body_len: usize) -> Zeroizing<Vec<u8>> {
@@ -49,25 +78,35 @@ pub(crate) fn start(kind: Kind, body_len: usize) -> Zeroizing<Vec<u8>> {
     out
 }
 
-/// Reads and checks the frame.
-pub(crate) fn read_header(
-    r: &mut Reader<'_>,
-    kind: Kind,
-    field: &'static str,
-) -> Result<(), EncodingError> {
-    if r.take(MAGIC.len(), field)? != MAGIC {
-        return Err(EncodingError::WrongTag { field });
+/// Reads and checks the frame (magic and version), and returns the kind it announces: the one
+/// reader of the frame, for [`SavedState::load`](super::dkg::SavedState::load) and every
+/// kind's own loader.
+pub(crate) fn read_kind(r: &mut Reader<'_>) -> Result<Kind, CeremonyError> {
+    if r.remaining() < HEADER_LEN || r.take(MAGIC.len(), "trustee_secret")? != MAGIC {
+        return Err(CeremonyError::NotATrusteeSecret);
     }
-    let version = r.u16(field)?;
+    let version = r.u16("trustee_secret.version")?;
     if version != PROTOCOL_VERSION {
-        return Err(EncodingError::UnsupportedVersion {
-            field,
+        return Err(CeremonyError::SecretVersion {
             found: version,
             supported: PROTOCOL_VERSION,
         });
     }
-    if r.u8(field)? != kind as u8 {
-        return Err(EncodingError::WrongTag { field });
+    let byte = r.u8("trustee_secret.kind")?;
+    Kind::of(byte).ok_or(CeremonyError::SecretKind {
+        found: byte,
+        expected: "a secret of the key ceremony (kinds 1 to 5)",
+    })
+}
+
+/// Reads and checks the frame of a secret of `kind`.
+pub(crate) fn read_header(r: &mut Reader<'_>, kind: Kind) -> Result<(), CeremonyError> {
+    let found = read_kind(r)?;
+    if found != kind {
+        return Err(CeremonyError::SecretKind {
+            found: found as u8,
+            expected: kind.describe(),
+        });
     }
     Ok(())
 }
@@ -77,17 +116,15 @@ pub(crate) fn read_index(
     r: &mut Reader<'_>,
     policy: TrusteePolicy,
     field: &'static str,
-) -> Result<TrusteeIndex, TrusteeError> {
-    TrusteeIndex::new(r.u16(field)?)?.check(policy)
+) -> Result<TrusteeIndex, CeremonyError> {
+    Ok(TrusteeIndex::new(r.u16(field)?)?.check(policy)?)
 }
 
 /// Reads `u16 n ‖ u16 k` and checks the policy.
-pub(crate) fn read_policy(r: &mut Reader<'_>) -> Result<TrusteePolicy, TrusteeError> {
+pub(crate) fn read_policy(r: &mut Reader<'_>) -> Result<TrusteePolicy, CeremonyError> {
     let count = r.u16("trustee_secret.count")?;
     let threshold = r.u16("trustee_secret.threshold")?;
-    let policy = TrusteePolicy { count, threshold };
-    check_policy(policy)?;
-    Ok(policy)
+    Ok(TrusteePolicy::new(threshold, count)?)
 }
 
 /// Refuses a body shorter than `needed` before anything is allocated for it.

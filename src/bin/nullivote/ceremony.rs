@@ -16,21 +16,23 @@
 //! rounds 1, 2, 4 and 5 are folded into `ceremony.json` at `finish`; round 3's are not part of
 //! the record.
 //!
-//! Each trustee keeps ONE secret file (mode 0600) for the whole ceremony: each round replaces
-//! the previous round's state with the next (`to_secret_bytes`), and `finish` replaces it with
-//! the trustee's key, which `nullivote decrypt --key` reads. The secret is saved before the
-//! matching public package is written, so a round re-run after a crash re-sends the identical
-//! package from the saved state, and a package is never published twice with different
-//! contents (`files::publish_once`).
+//! Each trustee keeps ONE secret file (mode 0600) for the whole ceremony: each round replaces the
+//! previous round's state with the next (`to_secret_bytes`), and `finish` replaces it with the
+//! trustee's key, which `nullivote decrypt --key` reads. Every step reads the file with the
+//! library's one loader, `SavedState::load`, and goes on from the state it holds. The secret is
+//! saved before the matching public package is written, so a round re-run after a crash re-sends
+//! the identical package from the saved state, and a package is never published twice with
+//! different contents (`files::publish_once`).
 
 use std::path::{Path, PathBuf};
 
 use nullivote::hazmat::transcript::PROTOCOL_VERSION;
 use nullivote::manifest::{Manifest, TrusteePolicy};
 use nullivote::record::Ceremony;
+use nullivote::trustee::dkg::SavedState;
 use nullivote::trustee::{
-    CeremonyTranscript, TrusteeError, TrusteeIndex, TrusteeKey, finish, part1, part2, part3, part4,
-    resolve_complaints,
+    CeremonyError, CeremonyTranscript, TrusteeIndex, TrusteeKey, finish, part1, part2, part3,
+    part4, resolve_complaints,
 };
 use nullivote::trustee::{dkg::round1, dkg::round2, dkg::round3, dkg::round4, dkg::round5};
 use rand_core::OsRng;
@@ -42,7 +44,7 @@ use crate::files::{
     Fail, Outcome, create, json_bytes, publish_once, read_json, read_secret, replace,
 };
 
-/// What a trustee secret file holds: the frame's kind byte (`persist` in the library).
+/// Which step a trustee secret file is at (`SavedState::round`).
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Stage {
     /// The state after round `1..=4`.
@@ -52,6 +54,10 @@ pub enum Stage {
 }
 
 impl Stage {
+    fn of(state: &SavedState) -> Self {
+        state.round().map_or(Stage::Key, Stage::Round)
+    }
+
     fn describe(self) -> String {
         match self {
             Stage::Round(r) => format!("the state after round {r}"),
@@ -60,27 +66,24 @@ impl Stage {
     }
 }
 
-/// Reads the frame of a trustee secret file (`"NVK" ‖ version ‖ kind`): which stage it holds,
-/// refusing other versions with a clear message before the library decodes the rest.
-pub fn stage(path: &Path, bytes: &[u8]) -> Outcome<Stage> {
-    if bytes.len() < 6 || &bytes[..3] != b"NVK" {
-        return Err(Fail::file(path, "not a nullivote trustee secret file"));
-    }
-    let version = u16::from_be_bytes([bytes[3], bytes[4]]);
-    if version != PROTOCOL_VERSION {
-        return Err(Fail::file(
+/// Reads a trustee secret file with the library's one loader, whatever step it is at; a file
+/// that is not one, or one of another version, is refused with a clear message.
+fn load(path: &Path) -> Outcome<SavedState> {
+    let bytes = read_secret(path)?;
+    SavedState::load(&bytes).map_err(|e| match e {
+        CeremonyError::NotATrusteeSecret => Fail::file(path, "not a nullivote trustee secret file"),
+        CeremonyError::SecretVersion { found, .. } => Fail::file(
             path,
             format!(
-                "a trustee secret of version {version}; this nullivote reads version \
+                "a trustee secret of version {found}; this nullivote reads version \
                  {PROTOCOL_VERSION}"
             ),
-        ));
-    }
-    match bytes[5] {
-        k @ 1..=4 => Ok(Stage::Round(k)),
-        5 => Ok(Stage::Key),
-        _ => Err(Fail::file(path, "not a trustee secret of the key ceremony")),
-    }
+        ),
+        CeremonyError::SecretKind { .. } => {
+            Fail::file(path, "not a trustee secret of the key ceremony")
+        }
+        e => load_failure(path, e),
+    })
 }
 
 /// The command that moves a secret at `stage` on.
@@ -94,7 +97,8 @@ fn next_step(stage: Stage) -> String {
     }
 }
 
-fn wrong_stage(path: &Path, found: Stage, step: &str, needed: Stage) -> Fail {
+fn wrong_stage(path: &Path, found: &SavedState, step: &str, needed: Stage) -> Fail {
+    let found = Stage::of(found);
     let message = if found < needed {
         format!(
             "holds {}; {step} needs {}: run {} first",
@@ -112,12 +116,12 @@ fn wrong_stage(path: &Path, found: Stage, step: &str, needed: Stage) -> Fail {
     Fail::file(path, message)
 }
 
-fn load_failure(path: &Path, e: TrusteeError) -> Fail {
+fn load_failure(path: &Path, e: CeremonyError) -> Fail {
     Fail::file(path, format!("cannot load the trustee secret: {e}"))
 }
 
 /// A ceremony error: someone misbehaved (exit 1, naming them) or the inputs are wrong (exit 2).
-fn ceremony_failure(step: &str, e: TrusteeError) -> Fail {
+fn ceremony_failure(step: &str, e: CeremonyError) -> Fail {
     let culprits = e.culprits();
     if culprits.is_empty() {
         Fail::input(format!("{step}: {e}"))
@@ -244,22 +248,6 @@ fn packages<T: DeserializeOwned>(
         .collect()
 }
 
-struct Secret {
-    path: PathBuf,
-    bytes: zeroize::Zeroizing<Vec<u8>>,
-    stage: Stage,
-}
-
-fn secret(path: &Path) -> Outcome<Secret> {
-    let bytes = read_secret(path)?;
-    let stage = stage(path, &bytes)?;
-    Ok(Secret {
-        path: path.to_path_buf(),
-        bytes,
-        stage,
-    })
-}
-
 fn open(dir: &Path) -> Outcome<(Dir, Manifest)> {
     let dir = Dir::open(dir)?;
     let manifest = dir.manifest()?;
@@ -273,17 +261,12 @@ pub fn round1(dir: &Path, i: u16, secret_path: &Path) -> Outcome {
     let me = index(policy, i)?;
     let out = package_path(&dir, 1, me);
     if secret_path.exists() {
-        let s = secret(secret_path)?;
-        if s.stage != Stage::Round(1) {
-            return Err(wrong_stage(
-                secret_path,
-                s.stage,
-                "round 1",
-                Stage::Round(0),
-            ));
-        }
-        let saved = round1::SecretPackage::from_secret_bytes(&s.bytes)
-            .map_err(|e| load_failure(secret_path, e))?;
+        let saved = match load(secret_path)? {
+            SavedState::Round1(saved) => saved,
+            found => {
+                return Err(wrong_stage(secret_path, &found, "round 1", Stage::Round(0)));
+            }
+        };
         check_index(secret_path, Some(i), saved.trustee())?;
         publish(&out, &saved.package(), 1)?;
         say!(
@@ -318,26 +301,23 @@ pub fn round1(dir: &Path, i: u16, secret_path: &Path) -> Outcome {
 pub fn round2(dir: &Path, i: Option<u16>, secret_path: &Path, deadline: Deadline) -> Outcome {
     let (dir, manifest) = open(dir)?;
     let policy = manifest.trustees();
-    let s = secret(secret_path)?;
-    let (saved, package) = match s.stage {
-        Stage::Round(1) => {
-            let previous = round1::SecretPackage::from_secret_bytes(&s.bytes)
-                .map_err(|e| load_failure(&s.path, e))?;
-            check_index(&s.path, i, previous.trustee())?;
+    let (saved, package) = match load(secret_path)? {
+        SavedState::Round1(previous) => {
+            check_index(secret_path, i, previous.trustee())?;
             let r1 = packages(&dir, 1, policy, deadline, round1::Package::trustee)?;
             let (saved, package) =
                 part2(&previous, &r1).map_err(|e| ceremony_failure("round 2", e))?;
-            replace(&s.path, &saved.to_secret_bytes(), true)?;
+            replace(secret_path, &saved.to_secret_bytes(), true)?;
             (saved, package)
         }
-        Stage::Round(2) => {
-            let saved = round2::SecretPackage::from_secret_bytes(&s.bytes)
-                .map_err(|e| load_failure(&s.path, e))?;
-            check_index(&s.path, i, saved.trustee())?;
+        SavedState::Round2(saved) => {
+            check_index(secret_path, i, saved.trustee())?;
             let package = saved.package();
             (saved, package)
         }
-        found => return Err(wrong_stage(&s.path, found, "round 2", Stage::Round(1))),
+        found => {
+            return Err(wrong_stage(secret_path, &found, "round 2", Stage::Round(1)));
+        }
     };
     let me = saved.trustee();
     let out = package_path(&dir, 2, me);
@@ -350,26 +330,23 @@ pub fn round2(dir: &Path, i: Option<u16>, secret_path: &Path, deadline: Deadline
 pub fn round3(dir: &Path, i: Option<u16>, secret_path: &Path, deadline: Deadline) -> Outcome {
     let (dir, manifest) = open(dir)?;
     let policy = manifest.trustees();
-    let s = secret(secret_path)?;
-    let package = match s.stage {
-        Stage::Round(2) => {
-            let previous = round2::SecretPackage::from_secret_bytes(&s.bytes)
-                .map_err(|e| load_failure(&s.path, e))?;
-            check_index(&s.path, i, previous.trustee())?;
+    let package = match load(secret_path)? {
+        SavedState::Round2(previous) => {
+            check_index(secret_path, i, previous.trustee())?;
             let r1 = packages(&dir, 1, policy, deadline, round1::Package::trustee)?;
             let r2 = packages(&dir, 2, policy, deadline, round2::Package::trustee)?;
             let (saved, package) =
                 part3(&previous, &r1, &r2).map_err(|e| ceremony_failure("round 3", e))?;
-            replace(&s.path, &saved.to_secret_bytes(), true)?;
+            replace(secret_path, &saved.to_secret_bytes(), true)?;
             package
         }
-        Stage::Round(3) => {
-            let saved = round3::SecretPackage::from_secret_bytes(&s.bytes)
-                .map_err(|e| load_failure(&s.path, e))?;
-            check_index(&s.path, i, saved.trustee())?;
+        SavedState::Round3(saved) => {
+            check_index(secret_path, i, saved.trustee())?;
             saved.package()
         }
-        found => return Err(wrong_stage(&s.path, found, "round 3", Stage::Round(2))),
+        found => {
+            return Err(wrong_stage(secret_path, &found, "round 3", Stage::Round(2)));
+        }
     };
     let me = package.dealer();
     let out = package_path(&dir, 3, me);
@@ -386,12 +363,9 @@ pub fn round3(dir: &Path, i: Option<u16>, secret_path: &Path, deadline: Deadline
 pub fn round4(dir: &Path, i: Option<u16>, secret_path: &Path, complain: bool) -> Outcome {
     let (dir, manifest) = open(dir)?;
     let policy = manifest.trustees();
-    let s = secret(secret_path)?;
-    let package = match s.stage {
-        Stage::Round(3) => {
-            let previous = round3::SecretPackage::from_secret_bytes(&s.bytes)
-                .map_err(|e| load_failure(&s.path, e))?;
-            check_index(&s.path, i, previous.trustee())?;
+    let package = match load(secret_path)? {
+        SavedState::Round3(previous) => {
+            check_index(secret_path, i, previous.trustee())?;
             let me = previous.trustee();
             let mut received = Vec::new();
             let mut missing = Vec::new();
@@ -415,16 +389,16 @@ pub fn round4(dir: &Path, i: Option<u16>, secret_path: &Path, complain: bool) ->
             }
             let (saved, package) =
                 part4(&previous, &received).map_err(|e| ceremony_failure("round 4", e))?;
-            replace(&s.path, &saved.to_secret_bytes(), true)?;
+            replace(secret_path, &saved.to_secret_bytes(), true)?;
             package
         }
-        Stage::Round(4) => {
-            let saved = round4::SecretPackage::from_secret_bytes(&s.bytes)
-                .map_err(|e| load_failure(&s.path, e))?;
-            check_index(&s.path, i, saved.trustee())?;
+        SavedState::Round4(saved) => {
+            check_index(secret_path, i, saved.trustee())?;
             saved.package()
         }
-        found => return Err(wrong_stage(&s.path, found, "round 4", Stage::Round(3))),
+        found => {
+            return Err(wrong_stage(secret_path, &found, "round 4", Stage::Round(3)));
+        }
     };
     let me = package.trustee();
     let out = package_path(&dir, 4, me);
@@ -460,22 +434,17 @@ fn read_round3(path: &Path, dealer: TrusteeIndex) -> Outcome<round3::Package> {
     Ok(package)
 }
 
-fn load_round4(s: &Secret, i: Option<u16>) -> Outcome<round4::SecretPackage> {
-    let saved =
-        round4::SecretPackage::from_secret_bytes(&s.bytes).map_err(|e| load_failure(&s.path, e))?;
-    check_index(&s.path, i, saved.trustee())?;
-    Ok(saved)
-}
-
 /// `nullivote trustee round5 DIR [--index I] --secret FILE`.
 pub fn round5(dir: &Path, i: Option<u16>, secret_path: &Path, deadline: Deadline) -> Outcome {
     let (dir, manifest) = open(dir)?;
     let policy = manifest.trustees();
-    let s = secret(secret_path)?;
-    if s.stage != Stage::Round(4) {
-        return Err(wrong_stage(&s.path, s.stage, "round 5", Stage::Round(4)));
-    }
-    let saved = load_round4(&s, i)?;
+    let saved = match load(secret_path)? {
+        SavedState::Round4(saved) => saved,
+        found => {
+            return Err(wrong_stage(secret_path, &found, "round 5", Stage::Round(4)));
+        }
+    };
+    check_index(secret_path, i, saved.trustee())?;
     let r4 = packages(&dir, 4, policy, deadline, round4::Package::trustee)?;
     let package = resolve_complaints(&saved, &r4).map_err(|e| ceremony_failure("round 5", e))?;
     let me = saved.trustee();
@@ -520,23 +489,20 @@ pub fn finish_ceremony(
 ) -> Outcome {
     let (dir, manifest) = open(dir)?;
     let policy = manifest.trustees();
-    let s = secret(secret_path)?;
-    if !matches!(s.stage, Stage::Round(4) | Stage::Key) {
-        return Err(wrong_stage(&s.path, s.stage, "finish", Stage::Round(4)));
+    let state = load(secret_path)?;
+    if !matches!(state, SavedState::Round4(_) | SavedState::Key(_)) {
+        return Err(wrong_stage(secret_path, &state, "finish", Stage::Round(4)));
     }
     let transcript = transcript(&dir, policy, deadline)?;
-    let (me, public) = match s.stage {
-        Stage::Round(4) => {
-            let saved = load_round4(&s, i)?;
+    check_index(secret_path, i, state.trustee())?;
+    let (me, public) = match state {
+        SavedState::Round4(saved) => {
             let (key, public) = finish(&saved, &transcript.round4, &transcript.round5)
                 .map_err(|e| ceremony_failure("finish", e))?;
-            replace(&s.path, &key.to_secret_bytes(), true)?;
+            replace(secret_path, &key.to_secret_bytes(), true)?;
             (key.trustee(), public)
         }
-        Stage::Key => {
-            let key =
-                TrusteeKey::from_secret_bytes(&s.bytes).map_err(|e| load_failure(&s.path, e))?;
-            check_index(&s.path, i, key.trustee())?;
+        SavedState::Key(key) => {
             let public = transcript
                 .verify(&manifest)
                 .map_err(|e| ceremony_failure("finish", e))?;
@@ -544,13 +510,13 @@ pub fn finish_ceremony(
                 || public.ceremony_digest() != key.ceremony_digest()
             {
                 return Err(Fail::file(
-                    &s.path,
+                    secret_path,
                     "is a key of another ceremony than the packages in ceremony/",
                 ));
             }
             (key.trustee(), public)
         }
-        found => return Err(wrong_stage(&s.path, found, "finish", Stage::Round(4))),
+        found => return Err(wrong_stage(secret_path, &found, "finish", Stage::Round(4))),
     };
     // What any verifier recomputes from the packages must be what this trustee computed.
     let recomputed = transcript
@@ -593,9 +559,8 @@ pub fn finish_ceremony(
 
 /// Reads a trustee key file (`nullivote decrypt --key`).
 pub fn read_key(path: &Path) -> Outcome<TrusteeKey> {
-    let bytes = read_secret(path)?;
-    match stage(path, &bytes)? {
-        Stage::Key => TrusteeKey::from_secret_bytes(&bytes).map_err(|e| load_failure(path, e)),
-        found => Err(wrong_stage(path, found, "decrypt", Stage::Key)),
+    match load(path)? {
+        SavedState::Key(key) => Ok(key),
+        found => Err(wrong_stage(path, &found, "decrypt", Stage::Key)),
     }
 }

@@ -23,7 +23,7 @@ use nullivote::board::Entry;
 use nullivote::hazmat::transcript::PROTOCOL_VERSION;
 use nullivote::record::{DecryptionRecord, ElectionResult, FILES, RECORD_FORMAT, RecordHeader};
 use nullivote::tally::Tally;
-use nullivote::trustee::{BoardHead, DecryptionRun, DecryptionShare, TrusteeError, combine};
+use nullivote::trustee::{BoardHead, DecryptionError, DecryptionRun, DecryptionShare, combine};
 use rand_core::OsRng;
 
 use crate::ceremony::read_key;
@@ -86,7 +86,7 @@ pub fn decrypt(dir: &Path, key_path: &Path, published: Option<&str>, yes: bool) 
     let run = key
         .check_decryption(&ctx.election, &head, &aggregates)
         .map_err(|e| match e {
-            TrusteeError::AlreadyDecrypted { head: done, .. } => Fail::refused(format!(
+            DecryptionError::AlreadyDecrypted { head: done, .. } => Fail::refused(format!(
                 "{}: trustee {trustee}'s key already decrypted the tally of board head {} ({} \
                  entries); this board's head is {} ({} entries). A key decrypts one tally: \
                  refusing (if this board is the published one, the earlier decryption was of \
@@ -464,14 +464,14 @@ pub fn publish(dir: &Path) -> Outcome {
         tally.bound(&ctx.election),
     )
     .map_err(|e| match e {
-        TrusteeError::TooFewShares { skipped, .. } if skipped.is_empty() => Fail::input(format!(
+        DecryptionError::TooFewShares { skipped, .. } if skipped.is_empty() => Fail::input(format!(
             "{} valid decryption shares in {}; {} are needed: more trustees must run `nullivote \
              decrypt`",
             shares.len(),
             ctx.dir.file("shares").display(),
-            public.policy().threshold
+            public.policy().threshold()
         )),
-        TrusteeError::TooFewShares {
+        DecryptionError::TooFewShares {
             valid,
             threshold,
             skipped,

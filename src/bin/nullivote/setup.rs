@@ -261,8 +261,8 @@ fn describe(manifest: &Manifest) {
     let policy = manifest.trustees();
     say!(
         "trustees     {} of {} decrypt",
-        policy.threshold,
-        policy.count
+        policy.threshold(),
+        policy.count()
     );
     let authorities = manifest.authorities();
     say!(

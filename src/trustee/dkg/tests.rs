@@ -1,9 +1,26 @@
 //! Tests of the key-generation ceremony: one per check (attacks 22, 23, 25 and rule 6).
 
+use curve25519_dalek::ristretto::RistrettoPoint;
+use curve25519_dalek::scalar::Scalar;
+use serde::Serialize;
+use sha2::Digest;
+
+use super::packages::evaluate;
+use super::rounds::part1_with_coefficients;
+use super::saved::HEAD_LEN;
 use super::*;
-use crate::manifest::Manifest;
+use crate::codec::Wire;
+use crate::group::Element;
+use crate::manifest::{Manifest, TrusteePolicy};
+use crate::proofs::SchnorrProof;
+use crate::secret::SecretScalar;
 use crate::testing::{ZeroRng, test_rng};
-use crate::trustee::lagrange_at_zero;
+use crate::trustee::persist;
+use crate::trustee::sealed::Direction;
+use crate::trustee::{
+    CeremonyError, IndexError, PublicKeySet, SealedShare, TrusteeIndex, TrusteeKey,
+    lagrange_at_zero,
+};
 
 pub(crate) fn i(x: u16) -> TrusteeIndex {
     TrusteeIndex::new(x).unwrap()
@@ -17,7 +34,7 @@ pub(crate) fn manifest_with(id: &str, count: u16, threshold: u16) -> Manifest {
         id,
         base.contests().to_vec(),
         base.channels().to_vec(),
-        TrusteePolicy { count, threshold },
+        TrusteePolicy::new(threshold, count).unwrap(),
         base.authorities(),
     )
     .unwrap()
@@ -109,18 +126,18 @@ fn deal_wrong(
     wrong: impl FnOnce(Scalar) -> Scalar,
 ) {
     let dealer = &s3[from.slot()];
-    let value = SecretScalar::new(wrong(*evaluate(&dealer.coefficients, to).expose()));
+    let value = SecretScalar::new(wrong(*evaluate(&dealer.frame.coefficients, to).expose()));
     let direction = Direction {
-        manifest_digest: &dealer.manifest_digest,
-        reveals_digest: &dealer.reveals_digest,
+        manifest_digest: &dealer.frame.manifest_digest,
+        reveals_digest: &dealer.view.reveals_digest,
         from,
-        from_key: &dealer.encryption_keys[from.slot()],
+        from_key: &dealer.view.encryption_keys[from.slot()],
         to,
-        to_key: &dealer.encryption_keys[to.slot()],
+        to_key: &dealer.view.encryption_keys[to.slot()],
     };
     let package = inbox.iter_mut().find(|p| p.dealer == from).unwrap();
     let slot = package.shares.iter_mut().find(|s| s.to == to).unwrap();
-    slot.share = direction.seal(&dealer.encryption_secret, &value);
+    slot.share = direction.seal(&dealer.frame.encryption_secret, &value);
 }
 
 fn finish_all(
@@ -220,35 +237,22 @@ fn run_ceremony_matches_and_works_for_edge_policies() {
 fn policy_and_index_errors() {
     let m = leadership();
     let mut rng = test_rng(2);
-    assert_eq!(TrusteeIndex::new(0), Err(TrusteeError::ZeroIndex));
+    assert_eq!(TrusteeIndex::new(0), Err(IndexError::Zero));
     assert_eq!(
         part1(i(6), m.trustees(), &m, &mut rng).unwrap_err(),
-        TrusteeError::IndexOutOfRange { index: 6, count: 5 }
+        CeremonyError::Index(IndexError::OutOfRange { index: 6, count: 5 })
     );
-    let k_above_n = TrusteePolicy {
-        count: 3,
-        threshold: 4,
-    };
+    // A policy k > n cannot be made, so no step of the ceremony ever sees one.
     assert_eq!(
-        part1(i(1), k_above_n, &m, &mut rng).unwrap_err(),
-        TrusteeError::InvalidPolicy {
-            count: 3,
-            threshold: 4
-        }
+        TrusteePolicy::new(4, 3),
+        Err(crate::manifest::PolicyError::ThresholdAboveCount {
+            threshold: 4,
+            count: 3
+        })
     );
-    assert!(run_ceremony(k_above_n, &m, &mut rng).is_err());
     assert_eq!(
-        part1(
-            i(1),
-            TrusteePolicy {
-                count: 5,
-                threshold: 2
-            },
-            &m,
-            &mut rng
-        )
-        .unwrap_err(),
-        TrusteeError::PolicyMismatch {
+        part1(i(1), TrusteePolicy::new(2, 5).unwrap(), &m, &mut rng).unwrap_err(),
+        CeremonyError::PolicyMismatch {
             count: 5,
             threshold: 2,
             manifest_count: 5,
@@ -267,14 +271,14 @@ fn duplicate_missing_and_foreign_indices_are_refused() {
     };
     assert_eq!(
         part2(&run.s1[0], &dup).unwrap_err(),
-        TrusteeError::DuplicatePackage {
+        CeremonyError::DuplicatePackage {
             round: 1,
             trustee: i(2)
         }
     );
     assert_eq!(
         part2(&run.s1[0], &run.p1[..4]).unwrap_err(),
-        TrusteeError::MissingPackage {
+        CeremonyError::MissingPackage {
             round: 1,
             trustee: i(5)
         }
@@ -286,7 +290,7 @@ fn duplicate_missing_and_foreign_indices_are_refused() {
     });
     assert_eq!(
         part2(&run.s1[0], &foreign).unwrap_err(),
-        TrusteeError::IndexOutOfRange { index: 6, count: 5 }
+        CeremonyError::Index(IndexError::OutOfRange { index: 6, count: 5 })
     );
     // A zero index does not even deserialize.
     assert!(
@@ -305,7 +309,7 @@ fn own_commitment_replaced_is_equivocation() {
     p1[0].digest[0] ^= 1;
     assert_eq!(
         part2(&run.s1[0], &p1).unwrap_err(),
-        TrusteeError::Equivocation {
+        CeremonyError::Equivocation {
             round: 1,
             trustee: i(1)
         }
@@ -316,7 +320,7 @@ fn own_commitment_replaced_is_equivocation() {
     later[3].digest[5] ^= 1;
     assert_eq!(
         part3(&s2[0], &later, &p2).unwrap_err(),
-        TrusteeError::Equivocation {
+        CeremonyError::Equivocation {
             round: 1,
             trustee: i(4)
         }
@@ -332,7 +336,7 @@ fn rushing_reveal_is_named() {
     let (other, _) = part1(i(3), run.policy(), &run.manifest, &mut test_rng(99)).unwrap();
     p2[2] = other.reveal.clone();
     let err = part3(&s2[0], &run.p1, &p2).unwrap_err();
-    assert_eq!(err, TrusteeError::RevealMismatch { dealer: i(3) });
+    assert_eq!(err, CeremonyError::RevealMismatch { dealer: i(3) });
     assert_eq!(err.culprits(), vec![i(3)]);
     assert!(verify_ceremony(&run.manifest, &run.p1, &p2, &[], &[]).is_err());
 }
@@ -348,7 +352,7 @@ fn wrong_commitment_count_is_named() {
     // The honest trustees' part2 states saw the original digest: check with the verifier.
     assert_eq!(
         verify_ceremony(&run.manifest, &run.p1, &p2, &[], &[]).unwrap_err(),
-        TrusteeError::CommitmentCount {
+        CeremonyError::CommitmentCount {
             dealer: i(2),
             expected: 3,
             commitments: 2,
@@ -370,7 +374,7 @@ fn a_reveal_short_of_one_proof_is_named() {
     recommit(&mut run.p1, &p2[3], &md);
     assert_eq!(
         verify_ceremony(&run.manifest, &run.p1, &p2, &[], &[]).unwrap_err(),
-        TrusteeError::CommitmentCount {
+        CeremonyError::CommitmentCount {
             dealer: i(4),
             expected: 3,
             commitments: 3,
@@ -387,7 +391,7 @@ fn a_transcript_out_of_order_is_refused() {
     let m = leadership();
     let (_, public, transcript) = run_ceremony(m.trustees(), &m, &mut test_rng(31)).unwrap();
     assert_eq!(transcript.verify(&m), Ok(public));
-    let order = |round, trustee| Err(TrusteeError::PackageOrder { round, trustee });
+    let order = |round, trustee| Err(CeremonyError::PackageOrder { round, trustee });
     let mut t = transcript.clone();
     t.round1.swap(1, 2);
     assert_eq!(t.verify(&m), order(1, i(2)));
@@ -416,7 +420,7 @@ fn a_transcript_out_of_order_is_refused() {
     t.round5 = vec![answer(4, 1), answer(3, 1)];
     assert_eq!(t.verify(&m), order(5, i(3)));
     // The lists inside the packages have one order too (finding 11).
-    let list = |round, trustee| Err(TrusteeError::ListOrder { round, trustee });
+    let list = |round, trustee| Err(CeremonyError::ListOrder { round, trustee });
     let mut t = transcript.clone();
     t.round4 = vec![complaint(3, vec![5, 1])];
     assert_eq!(t.verify(&m), list(4, i(3)));
@@ -446,7 +450,7 @@ fn round5_of_a_transcript_lists_only_dealers_with_answers() {
     }];
     assert_eq!(
         t.verify(&m),
-        Err(TrusteeError::EmptyPackage {
+        Err(CeremonyError::EmptyPackage {
             round: 5,
             trustee: i(2)
         })
@@ -477,7 +481,7 @@ fn round5_of_a_transcript_lists_only_dealers_with_answers() {
     }];
     assert_eq!(
         t.verify(&m),
-        Err(TrusteeError::EmptyPackage {
+        Err(CeremonyError::EmptyPackage {
             round: 4,
             trustee: i(3)
         })
@@ -515,7 +519,7 @@ fn a_trustee_silent_in_round_4_complains_about_no_one() {
     let dropped: Vec<_> = p4.iter().filter(|p| p.trustee != i(5)).cloned().collect();
     assert_eq!(
         finish(&s4[4], &dropped, &p5).unwrap_err(),
-        TrusteeError::Equivocation {
+        CeremonyError::Equivocation {
             round: 4,
             trustee: i(5)
         }
@@ -536,7 +540,7 @@ fn bad_possession_proof_is_named() {
     let err = part3(&s2[0], &p1, &p2).unwrap_err();
     assert_eq!(
         err,
-        TrusteeError::PossessionProof {
+        CeremonyError::PossessionProof {
             dealer: i(4),
             coefficient: 1
         }
@@ -559,16 +563,16 @@ fn possession_proof_copied_from_another_index_is_rejected() {
     let err = verify_ceremony(&run.manifest, &run.p1, &p2, &[], &[]).unwrap_err();
     assert_eq!(
         err,
-        TrusteeError::Several(vec![
-            TrusteeError::PossessionProof {
+        CeremonyError::Several(vec![
+            CeremonyError::PossessionProof {
                 dealer: i(2),
                 coefficient: 0
             },
-            TrusteeError::PossessionProof {
+            CeremonyError::PossessionProof {
                 dealer: i(2),
                 coefficient: 1
             },
-            TrusteeError::PossessionProof {
+            CeremonyError::PossessionProof {
                 dealer: i(2),
                 coefficient: 2
             },
@@ -589,11 +593,14 @@ fn possession_proof_from_another_election_is_rejected() {
     recommit(&mut run.p1, &p2[4], &md);
     let err = verify_ceremony(&run.manifest, &run.p1, &p2, &[], &[]).unwrap_err();
     assert_eq!(err.culprits(), vec![i(5)]);
-    let TrusteeError::Several(errors) = err else {
+    let CeremonyError::Several(errors) = err else {
         panic!("several errors")
     };
     assert_eq!(errors.len(), 4, "{errors:?}");
-    assert_eq!(errors[3], TrusteeError::EncryptionKeyProof { dealer: i(5) });
+    assert_eq!(
+        errors[3],
+        CeremonyError::EncryptionKeyProof { dealer: i(5) }
+    );
 }
 
 /// Finding 1 of the attacker's review: a trustee that publishes another trustee's encryption
@@ -607,12 +614,12 @@ fn an_encryption_key_copied_from_another_trustee_is_rejected() {
     p2[2].encryption_key = p2[0].encryption_key;
     recommit(&mut run.p1, &p2[2], &md);
     let err = verify_ceremony(&run.manifest, &run.p1, &p2, &[], &[]).unwrap_err();
-    assert_eq!(err, TrusteeError::EncryptionKeyProof { dealer: i(3) });
+    assert_eq!(err, CeremonyError::EncryptionKeyProof { dealer: i(3) });
     // With its proof too: the proof is bound to the trustee's index.
     p2[2].encryption_proof = p2[0].encryption_proof;
     recommit(&mut run.p1, &p2[2], &md);
     let err = verify_ceremony(&run.manifest, &run.p1, &p2, &[], &[]).unwrap_err();
-    assert_eq!(err, TrusteeError::EncryptionKeyProof { dealer: i(3) });
+    assert_eq!(err, CeremonyError::EncryptionKeyProof { dealer: i(3) });
     assert_eq!(err.culprits(), vec![i(3)]);
 }
 
@@ -684,7 +691,7 @@ fn a_dealer_accused_by_k_trustees_is_excluded_without_answering() {
     let mut answered = p5.clone();
     answered[0].answers = vec![];
     for to in [2u16, 3, 4] {
-        let share = *evaluate(&s2[0].coefficients, i(to)).expose();
+        let share = *evaluate(&s2[0].frame.coefficients, i(to)).expose();
         answered[0].answers.push(round5::Answer {
             accuser: i(to),
             share,
@@ -747,7 +754,7 @@ fn too_many_exclusions_abort() {
     let err = finish(&s4[1], &p4, &[]).unwrap_err();
     assert_eq!(
         err,
-        TrusteeError::TooFewQualified {
+        CeremonyError::TooFewQualified {
             qualified: 1,
             threshold: 3,
             excluded: vec![i(2), i(3)]
@@ -765,7 +772,7 @@ fn malformed_complaints_and_answers_are_named() {
     self_accusing[2].accused = vec![i(3)];
     assert_eq!(
         finish(&s4[0], &self_accusing, &p5).unwrap_err(),
-        TrusteeError::InvalidComplaint {
+        CeremonyError::InvalidComplaint {
             accuser: i(3),
             accused: 3
         }
@@ -783,7 +790,7 @@ fn malformed_complaints_and_answers_are_named() {
     });
     assert_eq!(
         finish(&s4[0], &p4, &unsolicited).unwrap_err(),
-        TrusteeError::UnsolicitedAnswer {
+        CeremonyError::UnsolicitedAnswer {
             dealer: i(1),
             accuser: i(2)
         }
@@ -793,7 +800,7 @@ fn malformed_complaints_and_answers_are_named() {
     forged[0].accused = vec![i(2)];
     assert_eq!(
         finish(&s4[0], &forged, &p5).unwrap_err(),
-        TrusteeError::Equivocation {
+        CeremonyError::Equivocation {
             round: 4,
             trustee: i(1)
         }
@@ -846,7 +853,7 @@ fn shares_that_do_not_open_are_misdirected_repeated_or_missing_get_complaints() 
     stranger[1].dealer = TrusteeIndex::new(9).unwrap();
     assert_eq!(
         part4(&s3[0], &stranger).unwrap_err(),
-        TrusteeError::IndexOutOfRange { index: 9, count: 5 }
+        CeremonyError::Index(IndexError::OutOfRange { index: 9, count: 5 })
     );
 }
 
@@ -860,7 +867,7 @@ fn a_round3_package_holds_no_share_in_clear() {
     for (dealer, package) in inboxes[0].iter().enumerate() {
         let json = serde_json::to_string(package).unwrap();
         for to in TrusteeIndex::all(run.policy()).filter(|&t| t.slot() != dealer) {
-            let share = evaluate(&s3[dealer].coefficients, to);
+            let share = evaluate(&s3[dealer].frame.coefficients, to);
             assert!(
                 !json.contains(&hex::encode(share.expose().as_bytes())),
                 "{json}"
@@ -884,7 +891,7 @@ fn identity_joint_key_aborts() {
     let (s1b, p1b) = part1(i(2), policy, &m, &mut rng).unwrap();
     // Dealer 3 knows the others' constant terms and cancels them (possible only with their
     // cooperation: commit-then-reveal stops a lone rushing dealer).
-    let cancel = -(s1a.coefficients[0].expose() + s1b.coefficients[0].expose());
+    let cancel = -(s1a.frame.coefficients[0].expose() + s1b.frame.coefficients[0].expose());
     let coefficients = vec![
         SecretScalar::new(cancel),
         SecretScalar::new(Scalar::from(3u8)),
@@ -897,11 +904,11 @@ fn identity_joint_key_aborts() {
     let (s4, p4, p5) = rounds3to5(&s2, &p1, &p2);
     assert_eq!(
         finish(&s4[0], &p4, &p5).unwrap_err(),
-        TrusteeError::IdentityJointKey
+        CeremonyError::IdentityJointKey
     );
     assert_eq!(
         verify_ceremony(&m, &p1, &p2, &p4, &p5).unwrap_err(),
-        TrusteeError::IdentityJointKey
+        CeremonyError::IdentityJointKey
     );
 }
 
@@ -938,7 +945,7 @@ fn secrets_print_nothing_and_round_trip() {
     let run = Run::start(leadership(), 17);
     let secret_hex = |s: &SecretScalar| hex::encode(s.expose().as_bytes());
     let s1 = &run.s1[0];
-    let a0 = secret_hex(&s1.coefficients[0]);
+    let a0 = secret_hex(&s1.frame.coefficients[0]);
     let check_debug = |text: String| {
         assert!(!text.contains(&a0), "{text}");
         assert!(!text.to_lowercase().contains("coefficients"), "{text}");
@@ -998,7 +1005,7 @@ fn corrupt_or_foreign_secret_bytes_are_refused() {
     longer.push(0);
     assert!(matches!(
         round1::SecretPackage::from_secret_bytes(&longer),
-        Err(TrusteeError::Encoding(
+        Err(CeremonyError::Encoding(
             crate::EncodingError::TrailingBytes { .. }
         ))
     ));
@@ -1007,16 +1014,14 @@ fn corrupt_or_foreign_secret_bytes_are_refused() {
     version[4] = 3;
     assert!(matches!(
         round1::SecretPackage::from_secret_bytes(&version),
-        Err(TrusteeError::Encoding(
-            crate::EncodingError::UnsupportedVersion { .. }
-        ))
+        Err(CeremonyError::SecretVersion { found: 3, .. })
     ));
     // A changed coefficient no longer matches its saved proof.
     let mut changed = bytes.to_vec();
-    changed[persist::HEADER_LEN + FRAME_LEN] ^= 1;
+    changed[persist::HEADER_LEN + HEAD_LEN] ^= 1;
     assert_eq!(
         round1::SecretPackage::from_secret_bytes(&changed).unwrap_err(),
-        TrusteeError::CorruptSecret {
+        CeremonyError::CorruptSecret {
             reason: "a saved proof of possession does not match its coefficient"
         }
     );
@@ -1027,7 +1032,7 @@ fn corrupt_or_foreign_secret_bytes_are_refused() {
     key[last] ^= 1;
     assert!(matches!(
         TrusteeKey::from_secret_bytes(&key),
-        Err(TrusteeError::CorruptSecret { .. })
+        Err(CeremonyError::CorruptSecret { .. })
     ));
 }
 
@@ -1095,13 +1100,16 @@ fn a_saved_state_whose_own_encryption_key_is_not_its_secrets_is_refused() {
     let (s4, _) = round4_all(&s3, &inboxes);
     let (n, k) = (5usize, 3usize);
     // Frame, coefficients, e_i, R, commitments, then the n encryption keys.
-    let keys_at = persist::HEADER_LEN + FRAME_LEN + 32 * k + 32 + 32 + 32 * n * k;
+    let keys_at = persist::HEADER_LEN + HEAD_LEN + 32 * k + 32 + 32 + 32 * n * k;
     let own = keys_at; // trustee 1's own slot
-    let corrupt = TrusteeError::CorruptSecret {
+    let corrupt = CeremonyError::CorruptSecret {
         reason: "the trustee's own encryption key is not its encryption secret's",
     };
     let mut bytes = s3[0].to_secret_bytes().to_vec();
-    assert_eq!(&bytes[own..own + 32], s3[0].encryption_keys[0].as_bytes());
+    assert_eq!(
+        &bytes[own..own + 32],
+        s3[0].view.encryption_keys[0].as_bytes()
+    );
     bytes.copy_within(own + 32..own + 64, own);
     assert_eq!(
         round3::SecretPackage::from_secret_bytes(&bytes).unwrap_err(),
@@ -1115,11 +1123,11 @@ fn a_saved_state_whose_own_encryption_key_is_not_its_secrets_is_refused() {
     );
     // A zero encryption secret, in a round-1 state.
     let mut bytes = run.s1[0].to_secret_bytes().to_vec();
-    let e_at = persist::HEADER_LEN + FRAME_LEN + 32 * k;
+    let e_at = persist::HEADER_LEN + HEAD_LEN + 32 * k;
     bytes[e_at..e_at + 32].fill(0);
     assert_eq!(
         round1::SecretPackage::from_secret_bytes(&bytes).unwrap_err(),
-        TrusteeError::CorruptSecret {
+        CeremonyError::CorruptSecret {
             reason: "a zero encryption secret"
         }
     );
@@ -1140,7 +1148,7 @@ fn a_polynomial_made_public_does_not_open_the_shares_sealed_for_its_dealer() {
     let mut h = Sha512::new_with_prefix(super::super::trustee_prefix(b"trustee-encryption-secret"));
     h.update(md);
     h.update(1u16.to_be_bytes());
-    for a in &victim.coefficients {
+    for a in &victim.frame.coefficients {
         h.update(a.expose().as_bytes());
     }
     let guessed = SecretScalar::new(Scalar::from_bytes_mod_order_wide(&h.finalize().into()));
@@ -1149,19 +1157,81 @@ fn a_polynomial_made_public_does_not_open_the_shares_sealed_for_its_dealer() {
     assert_eq!(sealed.to, i(1));
     let direction = Direction {
         manifest_digest: &md,
-        reveals_digest: &victim.reveals_digest,
+        reveals_digest: &victim.view.reveals_digest,
         from: i(2),
-        from_key: &victim.encryption_keys[1],
+        from_key: &victim.view.encryption_keys[1],
         to: i(1),
-        to_key: &victim.encryption_keys[0],
+        to_key: &victim.view.encryption_keys[0],
     };
     assert!(direction.open(&guessed, &sealed.share).is_none());
     // Control: trustee 1's own secret opens it.
     let opened = direction
-        .open(&victim.encryption_secret, &sealed.share)
+        .open(&victim.frame.encryption_secret, &sealed.share)
         .unwrap();
     assert_eq!(
         opened.expose(),
-        evaluate(&s3[1].coefficients, i(1)).expose()
+        evaluate(&s3[1].frame.coefficients, i(1)).expose()
     );
+}
+
+/// The one loader: every saved state loads as its own kind and saves to the same bytes; bytes
+/// without the frame, of another version or of an unknown kind are refused, each with its error.
+#[test]
+fn saved_state_loads_every_kind_and_refuses_other_bytes() {
+    let run = Run::start(leadership(), 23);
+    let (s2, p2) = run.round2();
+    let (s3, inboxes) = round3_all(&s2, &run.p1, &p2);
+    let (s4, p4) = round4_all(&s3, &inboxes);
+    let p5: Vec<_> = s4
+        .iter()
+        .map(|s| resolve_complaints(s, &p4).unwrap())
+        .collect();
+    let (key, _) = finish(&s4[0], &p4, &p5).unwrap();
+    let saved = [
+        (Some(1), run.s1[0].to_secret_bytes()),
+        (Some(2), s2[0].to_secret_bytes()),
+        (Some(3), s3[0].to_secret_bytes()),
+        (Some(4), s4[0].to_secret_bytes()),
+        (None, key.to_secret_bytes()),
+    ];
+    for (round, bytes) in &saved {
+        let state = SavedState::load(bytes).unwrap();
+        assert_eq!(state.round(), *round);
+        assert_eq!(state.trustee(), i(1));
+        assert_eq!(state.save(), *bytes);
+        assert!(!format!("{state:?}").to_lowercase().contains("coefficients"));
+    }
+    let bytes = saved[0].1.to_vec();
+    for short in [&b""[..], b"NV", b"NVK\x00\x02"] {
+        assert_eq!(
+            SavedState::load(short).unwrap_err(),
+            CeremonyError::NotATrusteeSecret
+        );
+    }
+    let mut other = bytes.clone();
+    other[0] = b'X';
+    assert_eq!(
+        SavedState::load(&other).unwrap_err(),
+        CeremonyError::NotATrusteeSecret
+    );
+    let mut other = bytes.clone();
+    other[4] = 1;
+    assert_eq!(
+        SavedState::load(&other).unwrap_err(),
+        CeremonyError::SecretVersion {
+            found: 1,
+            supported: crate::transcript::PROTOCOL_VERSION
+        }
+    );
+    let mut other = bytes.clone();
+    other[5] = 6;
+    assert!(matches!(
+        SavedState::load(&other).unwrap_err(),
+        CeremonyError::SecretKind { found: 6, .. }
+    ));
+    // A kind's own loader refuses another kind, naming both.
+    assert!(matches!(
+        round2::SecretPackage::from_secret_bytes(&bytes).unwrap_err(),
+        CeremonyError::SecretKind { found: 1, .. }
+    ));
 }
