@@ -832,7 +832,7 @@ impl ElectionRecord {
     }
 
     /// Assembles the record of an election whose voting took place on `board` (a
-    /// [`crate::board::Board`], or a [`crate::board::store::DurableBoard`]): the header (base
+    /// [`crate::board::Board`], or a [`crate::board::DurableBoard`]): the header (base
     /// hash, board head, the board's `board_signature` of its final head:
     /// [`crate::board::Board::final_signature`]), the manifest and roll from `election`, every
     /// board entry, with the ceremony, tally, decryption shares and result.
