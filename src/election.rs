@@ -123,9 +123,6 @@ pub enum ElectionError {
         /// This manifest's digest, in hex.
         manifest: String,
     },
-    /// The key set's policy is not the manifest's.
-    #[error("the key set's trustee policy is not the manifest's")]
-    OtherPolicy,
 }
 
 impl Election {
@@ -134,7 +131,8 @@ impl Election {
     /// joint key `K` and the base hash binds the ceremony digest.
     ///
     /// # Errors
-    /// [`ElectionError`] if the key set was made for another manifest or policy.
+    /// [`ElectionError::OtherManifest`] if the key set was made for another manifest (the
+    /// manifest digest covers the trustee policy too).
     pub fn from_ceremony(
         manifest: Manifest,
         keys: &PublicKeySet,
@@ -145,9 +143,6 @@ impl Election {
                 ceremony: hex::encode(keys.manifest_digest()),
                 manifest: hex::encode(manifest.digest()),
             });
-        }
-        if keys.policy() != manifest.trustees() {
-            return Err(ElectionError::OtherPolicy);
         }
         Ok(Self::new(
             manifest,
@@ -257,6 +252,7 @@ impl core::fmt::Debug for Election {
 mod tests {
     use merlin::Transcript;
 
+    use super::{Election, ElectionError};
     use crate::testing::TestElection;
     use crate::transcript::{election_transcript, purpose};
 
@@ -264,6 +260,26 @@ mod tests {
         let mut out = [0; 32];
         t.challenge_bytes(b"test", &mut out);
         out
+    }
+
+    #[test]
+    fn from_ceremony_takes_the_key_set_of_its_own_manifest_only() {
+        use crate::testing::{test_authorities, test_rng};
+        let t = TestElection::leadership(2, 3);
+        let manifest = t.election.manifest().clone();
+        let (_, keys, _) =
+            crate::trustee::run_ceremony(manifest.trustees(), &manifest, &mut test_rng(4)).unwrap();
+        let roll = t.election.roll().clone();
+        let election = Election::from_ceremony(manifest.clone(), &keys, roll.clone()).unwrap();
+        assert_eq!(election.key(), &keys.election_key());
+        // The same contests and trustees under other offices' keys: another manifest digest.
+        let other =
+            crate::manifest::Manifest::leadership(t.authority.public(), test_authorities(5))
+                .unwrap();
+        assert!(matches!(
+            Election::from_ceremony(other, &keys, roll),
+            Err(ElectionError::OtherManifest { .. })
+        ));
     }
 
     #[test]

@@ -754,23 +754,9 @@ pub enum ManifestError {
         /// The second channel's name.
         second: String,
     },
-    /// The trustee threshold is 0.
-    #[error("trustee threshold is 0")]
-    ZeroThreshold,
-    /// The trustee threshold exceeds the number of trustees.
-    #[error("trustee threshold {threshold} is more than the {count} trustees")]
-    ThresholdAboveCount {
-        /// k.
-        threshold: u16,
-        /// n.
-        count: u16,
-    },
-    /// More than [`MAX_TRUSTEES`] trustees.
-    #[error("{count} trustees, more than the limit of {MAX_TRUSTEES}")]
-    TooManyTrustees {
-        /// n.
-        count: u16,
-    },
+    /// The trustee policy is not valid ([`TrusteePolicy::new`]).
+    #[error(transparent)]
+    Policy(#[from] PolicyError),
     /// Two offices share a key: the board, the administrator and every channel authority must
     /// each have their own (see [`Authorities`]).
     #[error("{first} and {second} have the same key; each office needs its own")]
@@ -821,8 +807,10 @@ impl ManifestError {
             Self::NoChannels | Self::TooManyChannels { .. } => "manifest.channels",
             Self::DuplicateChannel { .. } => "manifest.channels.name",
             Self::DuplicateRank { .. } => "manifest.channels.rank",
-            Self::ZeroThreshold | Self::ThresholdAboveCount { .. } => "manifest.trustees.threshold",
-            Self::TooManyTrustees { .. } => "manifest.trustees.count",
+            Self::Policy(PolicyError::ZeroThreshold | PolicyError::ThresholdAboveCount { .. }) => {
+                "manifest.trustees.threshold"
+            }
+            Self::Policy(PolicyError::TooManyTrustees { .. }) => "manifest.trustees.count",
             Self::SharedKey { .. } => "manifest.authorities",
             Self::InvalidUtf8 { field } => field,
             Self::Encoding(_) => "manifest",
@@ -845,10 +833,10 @@ impl ManifestError {
             Self::TooManyContests { count } => too_many(count, MAX_CONTESTS),
             Self::TooManyOptions { count, .. } => too_many(count, MAX_OPTIONS),
             Self::TooManyChannels { count } => too_many(count, MAX_CHANNELS),
-            Self::TooManyTrustees { count } => {
+            Self::Policy(PolicyError::TooManyTrustees { count }) => {
                 too_many(usize::from(count), usize::from(MAX_TRUSTEES))
             }
-            Self::ThresholdAboveCount { threshold, count } => {
+            Self::Policy(PolicyError::ThresholdAboveCount { threshold, count }) => {
                 too_many(usize::from(threshold), usize::from(count))
             }
             other => EncodingError::Invalid {
@@ -1056,18 +1044,6 @@ fn check_channels(channels: &[Channel]) -> Result<(), ManifestError> {
             second: channels[second].name.clone(),
         }),
         None => Ok(()),
-    }
-}
-
-impl From<PolicyError> for ManifestError {
-    fn from(e: PolicyError) -> Self {
-        match e {
-            PolicyError::ZeroThreshold => Self::ZeroThreshold,
-            PolicyError::ThresholdAboveCount { threshold, count } => {
-                Self::ThresholdAboveCount { threshold, count }
-            }
-            PolicyError::TooManyTrustees { count } => Self::TooManyTrustees { count },
-        }
     }
 }
 
@@ -1840,17 +1816,20 @@ mod tests {
 
     #[test]
     fn evil_zero_threshold() {
-        assert_refused(|p| p.trustees.threshold = 0, ManifestError::ZeroThreshold);
+        assert_refused(
+            |p| p.trustees.threshold = 0,
+            ManifestError::Policy(PolicyError::ZeroThreshold),
+        );
     }
 
     #[test]
     fn evil_threshold_above_count() {
         assert_refused(
             |p| p.trustees.threshold = 6,
-            ManifestError::ThresholdAboveCount {
+            ManifestError::Policy(PolicyError::ThresholdAboveCount {
                 threshold: 6,
                 count: 5,
-            },
+            }),
         );
     }
 
@@ -1858,9 +1837,9 @@ mod tests {
     fn evil_too_many_trustees() {
         assert_refused(
             |p| p.trustees.count = MAX_TRUSTEES + 1,
-            ManifestError::TooManyTrustees {
+            ManifestError::Policy(PolicyError::TooManyTrustees {
                 count: MAX_TRUSTEES + 1,
-            },
+            }),
         );
     }
 
@@ -2156,10 +2135,10 @@ mod tests {
     #[test]
     fn binary_semantic_errors_narrow_to_encoding_errors() {
         assert_eq!(
-            ManifestError::ThresholdAboveCount {
+            ManifestError::Policy(PolicyError::ThresholdAboveCount {
                 threshold: 6,
                 count: 5
-            }
+            })
             .into_encoding_error(),
             EncodingError::TooMany {
                 field: "manifest.trustees.threshold",

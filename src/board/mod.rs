@@ -729,13 +729,6 @@ pub enum ResumeError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChainErrors(Vec<ChainError>);
 
-impl ChainErrors {
-    /// Every error, in order of position.
-    pub fn into_vec(self) -> Vec<ChainError> {
-        self.0
-    }
-}
-
 impl core::ops::Deref for ChainErrors {
     type Target = [ChainError];
     fn deref(&self) -> &[ChainError] {
@@ -756,12 +749,6 @@ impl IntoIterator for ChainErrors {
     type IntoIter = std::vec::IntoIter<ChainError>;
     fn into_iter(self) -> Self::IntoIter {
         self.0.into_iter()
-    }
-}
-
-impl PartialEq<Vec<ChainError>> for ChainErrors {
-    fn eq(&self, other: &Vec<ChainError>) -> bool {
-        self.0 == *other
     }
 }
 
