@@ -133,6 +133,8 @@ use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::{RngCore, SeedableRng};
 use rayon::prelude::*;
 
+use nullivote::manifest::ChannelIndex;
+
 use nullivote::Election;
 use nullivote::Element;
 use nullivote::ballot::{Ballot, prepare, verify_batch};
@@ -254,7 +256,7 @@ impl Fixture {
     fn ballot(&self, voter: usize, rng: &mut ChaCha20Rng) -> Ballot {
         prepare(
             &self.election,
-            0,
+            ChannelIndex::new(0),
             &self.secrets[voter % VOTERS],
             &self.choices,
             rng,

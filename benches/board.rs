@@ -13,6 +13,7 @@ use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_mai
 use nullivote::ballot::{Ballot, TrackingCode, prepare};
 use nullivote::board::{Board, Receipt};
 use nullivote::credential::{CredentialCode, CredentialSecret, Roll};
+use nullivote::manifest::ChannelIndex;
 use nullivote::simulation::Offices;
 use nullivote::trustee::run_ceremony;
 use nullivote::{BaseHash, Election};
@@ -49,7 +50,7 @@ fn board(c: &mut Criterion) {
         .enumerate()
         .map(|(i, s)| {
             let mut rng = ChaCha20Rng::seed_from_u64(i as u64);
-            prepare(&election, 0, s, &[vec![1, 0]], &mut rng)
+            prepare(&election, ChannelIndex::new(0), s, &[vec![1, 0]], &mut rng)
                 .expect("a ballot")
                 .cast()
         })

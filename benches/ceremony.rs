@@ -19,7 +19,7 @@ use nullivote::board::{CastBallot, decide};
 use nullivote::credential::{PublicCredential, Roll};
 use nullivote::hazmat::CiphertextSum;
 use nullivote::hazmat::Wire;
-use nullivote::manifest::{Manifest, TrusteePolicy};
+use nullivote::manifest::{ChannelIndex, Manifest, TrusteePolicy};
 use nullivote::trustee::{BoardHead, TrusteeKey, combine, run_ceremony};
 use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
@@ -120,7 +120,7 @@ fn precedence(c: &mut Criterion) {
             CastBallot {
                 position,
                 nullifier: members[member],
-                channel: (rng.next_u32() % 4 == 0) as u8,
+                channel: ChannelIndex::new((rng.next_u32() % 4 == 0) as u8),
             }
         })
         .collect();

@@ -17,7 +17,9 @@ use clap::Parser;
 use nullivote::Election;
 use nullivote::ballot::prepare;
 use nullivote::credential::{CredentialCode, CredentialSecret, Roll};
-use nullivote::manifest::{Authorities, Channel, ChannelRule, Contest, Manifest, TrusteePolicy};
+use nullivote::manifest::{
+    Authorities, Channel, ChannelIndex, ChannelRule, Contest, Manifest, TrusteePolicy,
+};
 use nullivote::record::{Ceremony, ElectionRecord, ElectionResult};
 use nullivote::tally::Tally;
 use nullivote::trustee::{BoardHead, combine, run_ceremony};
@@ -125,30 +127,38 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // 5. Voting. Each ballot carries the member's nullifier N = x·H_E: the same on every
     //    channel, so the board sees that two ballots are one member's.
-    let (online, postal) = (0u8, 1u8);
+    let index = |name| {
+        manifest
+            .channel_index(name)
+            .ok_or("the manifest names its channels")
+    };
+    let (online, postal) = (index("online")?, index("postal")?);
     let mut board = Board::new(election.clone(), board_key)?;
-    let cast =
-        |board: &mut Board, member: usize, channel: u8, votes: [u32; 3], rng: &mut ChaCha20Rng| {
-            let mut ballot = prepare(&election, channel, &secrets[member], &[votes.to_vec()], rng)?;
-            if channel == postal {
-                ballot.countersign(&election, &intake, rng)?; // the intake scanned the paper ballot
-            }
-            // Every submission gets a receipt signed by the board, a refusal too (it is an
-            // entry of the chain, with its reason).
-            let outcome = match board.submit(ballot.cast()) {
-                Ok(receipt) => format!("admitted at entry {}", receipt.position),
-                Err(refused) => format!(
-                    "refused at entry {} ({})",
-                    refused.receipt.map_or(0, |r| r.position),
-                    refused.refusal
-                ),
-            };
-            println!(
-                "5. member {member} on {}: {outcome}",
-                ["online", "postal"][channel as usize]
-            );
-            Ok::<_, Box<dyn std::error::Error>>(())
+    let cast = |board: &mut Board,
+                member: usize,
+                channel: ChannelIndex,
+                votes: [u32; 3],
+                rng: &mut ChaCha20Rng| {
+        let mut ballot = prepare(&election, channel, &secrets[member], &[votes.to_vec()], rng)?;
+        if channel == postal {
+            ballot.countersign(&election, &intake, rng)?; // the intake scanned the paper ballot
+        }
+        // Every submission gets a receipt signed by the board, a refusal too (it is an
+        // entry of the chain, with its reason).
+        let outcome = match board.submit(ballot.cast()) {
+            Ok(receipt) => format!("admitted at entry {}", receipt.position),
+            Err(refused) => format!(
+                "refused at entry {} ({})",
+                refused.receipt.map_or(0, |r| r.position),
+                refused.refusal
+            ),
         };
+        println!(
+            "5. member {member} on {}: {outcome}",
+            manifest.channel(channel).map_or("?", |c| c.name.as_str())
+        );
+        Ok::<_, Box<dyn std::error::Error>>(())
+    };
     cast(&mut board, 0, online, [1, 1, 0], &mut rng)?; // Ada and Grace
     cast(&mut board, 1, online, [0, 0, 1], &mut rng)?; // Edsger...
     cast(&mut board, 1, online, [0, 1, 0], &mut rng)?; // ...then changes to Grace: the revote replaces it

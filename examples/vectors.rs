@@ -30,6 +30,7 @@ use nullivote::hazmat::SecretScalar;
 use nullivote::hazmat::Wire;
 use nullivote::hazmat::{Ciphertext, ElectionKey};
 use nullivote::hazmat::{transcript::election_transcript, transcript::purpose};
+use nullivote::manifest::ChannelIndex;
 use nullivote::manifest::{Authorities, Manifest};
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng;
@@ -52,8 +53,8 @@ const CODES: usize = 5;
 /// Voters on the roll.
 const VOTERS: usize = 3;
 /// Channel indices of the leadership manifest.
-const ONLINE: u8 = 0;
-const POSTAL: u8 = 1;
+const ONLINE: ChannelIndex = ChannelIndex::new(0);
+const POSTAL: ChannelIndex = ChannelIndex::new(1);
 
 fn h(bytes: impl AsRef<[u8]>) -> String {
     hex::encode(bytes)
@@ -445,7 +446,7 @@ fn elgamal_vectors() -> Value {
 struct Spec {
     name: &'static str,
     voter: usize,
-    channel: u8,
+    channel: ChannelIndex,
     choices: [u32; 2],
     seed: u64,
 }
@@ -979,7 +980,10 @@ fn board_vectors() -> Value {
         Payload::CloseChannel { signature, .. } | Payload::CloseVoting { signature } => *signature,
         _ => unreachable!("a close"),
     };
-    let (close_channel, close_voting) = (close(Close::Channel(1)), close(Close::Voting));
+    let (close_channel, close_voting) = (
+        close(Close::Channel(ChannelIndex::new(1))),
+        close(Close::Voting),
+    );
     let check = |purpose: &'static [u8],
                  fields: &[(&'static [u8], reference::StatementField<'_>)],
                  public: &Element,
@@ -1046,7 +1050,7 @@ fn board_vectors() -> Value {
     let refusal = RefusalEntry {
         submission: Submission::Cast,
         tracking_code: nullivote::ballot::TrackingCode([0x22; 32]),
-        channel: 0,
+        channel: ChannelIndex::new(0),
         nullifier: Some(nullivote::ballot::Nullifier::decode(key_of(77).as_bytes()).unwrap()),
         component: None,
         reason: RefusalCode::Superseded {

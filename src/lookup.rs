@@ -62,6 +62,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::ballot::{Ballot, TrackingCode};
+use crate::manifest::ChannelIndex;
 use std::collections::HashMap;
 
 use crate::board::{Payload, RefusalCode, RefusalEntry};
@@ -285,7 +286,7 @@ impl<'r> Lookup<'r> {
         }
     }
 
-    fn channel_name(&self, channel: u8) -> String {
+    fn channel_name(&self, channel: ChannelIndex) -> String {
         self.election
             .manifest()
             .channel(channel)
@@ -324,7 +325,7 @@ pub struct MemberBallot {
     /// Its board position.
     pub position: u64,
     /// Its channel's index in the manifest.
-    pub channel: u8,
+    pub channel: ChannelIndex,
     /// Its channel's name in the manifest.
     pub channel_name: String,
     /// Its tracking code (§7.5), as the member's receipt shows it.
@@ -356,7 +357,7 @@ pub struct MemberRefusal {
     /// The refusal entry's board position.
     pub position: u64,
     /// The channel the refused ballot named.
-    pub channel: u8,
+    pub channel: ChannelIndex,
     /// That channel's name in the manifest.
     pub channel_name: String,
     /// The refused ballot's tracking code (a digest of all its bytes).
@@ -383,7 +384,7 @@ pub enum CodeLookup {
         /// Its board position.
         position: u64,
         /// The channel it was prepared for.
-        channel: u8,
+        channel: ChannelIndex,
         /// That channel's name.
         channel_name: String,
     },

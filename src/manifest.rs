@@ -123,6 +123,72 @@ impl ChannelRule {
     }
 }
 
+/// The position of a channel in its manifest's channel list (0 for the first).
+///
+/// Ballots, board entries, refusals and lookups name their channel by this index, one byte on
+/// the wire and a bare number in JSON. An index is only meaningful together with its manifest:
+/// [`Manifest::channel_index`] finds one by name, [`Manifest::channel`] resolves one, and
+/// every decoder that takes an index from untrusted bytes checks it against the manifest.
+///
+/// ```
+/// # use nullivote::Manifest;
+/// # use nullivote::manifest::ChannelIndex;
+/// # fn show(manifest: &Manifest) {
+/// let online: ChannelIndex = manifest.channel_index("online").expect("the manifest has it");
+/// assert_eq!(manifest.channel(online).map(|c| c.name.as_str()), Some("online"));
+/// # }
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ChannelIndex(u8);
+
+impl ChannelIndex {
+    /// The index `i` (whether a manifest has a channel there is the manifest's to say).
+    pub const fn new(i: u8) -> Self {
+        Self(i)
+    }
+
+    /// The index as its wire byte.
+    pub const fn get(self) -> u8 {
+        self.0
+    }
+
+    /// The index as a position in [`Manifest::channels`].
+    pub const fn as_usize(self) -> usize {
+        self.0 as usize
+    }
+}
+
+impl From<u8> for ChannelIndex {
+    fn from(i: u8) -> Self {
+        Self(i)
+    }
+}
+
+impl From<ChannelIndex> for u8 {
+    fn from(i: ChannelIndex) -> Self {
+        i.0
+    }
+}
+
+impl From<ChannelIndex> for usize {
+    fn from(i: ChannelIndex) -> Self {
+        usize::from(i.0)
+    }
+}
+
+impl From<ChannelIndex> for u64 {
+    fn from(i: ChannelIndex) -> Self {
+        u64::from(i.0)
+    }
+}
+
+impl fmt::Display for ChannelIndex {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
 /// A way of casting a ballot (online, postal, ...).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -470,15 +536,21 @@ impl Manifest {
         &self.channels
     }
 
-    /// The channel at index `i`.
-    pub fn channel(&self, i: u8) -> Option<&Channel> {
-        self.channels.get(usize::from(i))
+    /// The channel at index `i`, if the manifest has one there.
+    pub fn channel(&self, i: ChannelIndex) -> Option<&Channel> {
+        self.channels.get(i.as_usize())
     }
 
     /// The index of the channel named exactly `name` (compared as bytes).
-    pub fn channel_index(&self, name: &str) -> Option<u8> {
+    pub fn channel_index(&self, name: &str) -> Option<ChannelIndex> {
         let i = self.channels.iter().position(|c| c.name == name)?;
-        u8::try_from(i).ok()
+        u8::try_from(i).ok().map(ChannelIndex)
+    }
+
+    /// Every channel with its index, in manifest order.
+    pub fn indexed_channels(&self) -> impl Iterator<Item = (ChannelIndex, &Channel)> {
+        // `Manifest::new` caps the channels at MAX_CHANNELS (16), so each index fits a byte.
+        (0..=u8::MAX).map(ChannelIndex).zip(&self.channels)
     }
 
     /// The trustees' threshold policy.
@@ -1339,10 +1411,17 @@ mod tests {
             ),
             Ok(m.clone())
         );
-        assert_eq!(m.channel_index("online"), Some(0));
-        assert_eq!(m.channel_index("postal"), Some(1));
+        let (online, postal) = (ChannelIndex::new(0), ChannelIndex::new(1));
+        assert_eq!(m.channel_index("online"), Some(online));
+        assert_eq!(m.channel_index("postal"), Some(postal));
         assert_eq!(m.channel_index("Postal"), None);
-        assert_eq!(m.channel(1).unwrap().authority, Some(key(7)));
+        assert_eq!(m.channel(postal).unwrap().authority, Some(key(7)));
+        assert!(m.channel(ChannelIndex::new(2)).is_none());
+        let indexed: Vec<_> = m
+            .indexed_channels()
+            .map(|(i, c)| (i, c.name.as_str()))
+            .collect();
+        assert_eq!(indexed, [(online, "online"), (postal, "postal")]);
         assert_eq!(m.contest(0).unwrap().options.len(), 2);
         assert!(m.contest(1).is_none());
     }

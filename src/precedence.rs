@@ -15,7 +15,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::manifest::{ChannelRule, Manifest};
+use crate::manifest::{ChannelIndex, ChannelRule, Manifest};
 use crate::nullifier::Nullifier;
 
 /// What precedence needs to know of one cast ballot.
@@ -26,7 +26,7 @@ pub struct CastBallot {
     /// Its nullifier.
     pub nullifier: Nullifier,
     /// Its channel's index in the manifest.
-    pub channel: u8,
+    pub channel: ChannelIndex,
 }
 
 /// Why a ballot does not count.
@@ -108,7 +108,7 @@ pub struct UnknownChannel {
     /// The ballot's board position.
     pub position: u64,
     /// The channel index.
-    pub channel: u8,
+    pub channel: ChannelIndex,
 }
 
 /// Applies the manifest's channel precedence and in-channel rules to `cast`.
@@ -135,7 +135,7 @@ pub fn decide(manifest: &Manifest, cast: &[CastBallot]) -> Result<Outcome, Unkno
         let top_channel = group
             .iter()
             .find(|b| rank(b) == top)
-            .map_or(0, |b| b.channel);
+            .map_or(ChannelIndex::new(0), |b| b.channel);
         let rule = channels[usize::from(top_channel)].rule;
         // The group is in board order; the top channel's ballots are a subsequence of it.
         let mut top_ballots = group.iter().filter(|b| b.channel == top_channel);
@@ -181,7 +181,7 @@ mod tests {
         Manifest::leadership(Element::generator(), crate::testing::test_authorities(0)).unwrap()
     }
 
-    fn cast(items: &[(u64, u8)]) -> Vec<CastBallot> {
+    fn cast(items: &[(u64, ChannelIndex)]) -> Vec<CastBallot> {
         // (voter, channel), positions in order
         items
             .iter()
@@ -266,10 +266,10 @@ mod tests {
         assert_eq!(outcome.counted, vec![0, 1, 2]);
         assert!(outcome.decisions.is_empty());
         assert_eq!(
-            decide(&manifest(), &cast(&[(1, 5)])),
+            decide(&manifest(), &cast(&[(1, ChannelIndex::new(5))])),
             Err(UnknownChannel {
                 position: 0,
-                channel: 5
+                channel: ChannelIndex::new(5)
             })
         );
     }
@@ -277,7 +277,7 @@ mod tests {
     proptest! {
         #[test]
         fn outcome_is_independent_of_processing_order(
-            items in proptest::collection::vec((0u64..6, 0u8..2), 0..40),
+            items in proptest::collection::vec((0u64..6, (0u8..2).prop_map(ChannelIndex::new)), 0..40),
             seed in any::<u64>(),
         ) {
             let ballots = cast(&items);

@@ -1115,12 +1115,12 @@ mod tests {
         #[serde(deny_unknown_fields)]
         struct Line {
             tracking_code: crate::ballot::TrackingCode,
-            channel: u8,
+            channel: crate::manifest::ChannelIndex,
             reason: String,
         }
         let refusal = |i: u8| Line {
             tracking_code: crate::ballot::TrackingCode([i; 32]),
-            channel: i % 2,
+            channel: crate::manifest::ChannelIndex::new(i % 2),
             reason: format!("reason {i}"),
         };
         let values: Vec<Line> = (0..3).map(refusal).collect();

@@ -29,6 +29,7 @@ use crate::board::{Board, Close, Receipt, Refusal};
 use crate::credential::{CredentialCode, CredentialSecret, Roll};
 use crate::election::Election;
 use crate::group::Element;
+use crate::manifest::ChannelIndex;
 use crate::manifest::{Authorities, Manifest};
 use crate::record::{Ceremony, ElectionRecord, ElectionResult};
 use crate::tally::Tally;
@@ -234,8 +235,8 @@ struct Plan {
 
 const TRUSS: [u32; 2] = [1, 0];
 const SUNAK: [u32; 2] = [0, 1];
-const ONLINE: u8 = 0;
-const POSTAL: u8 = 1;
+const ONLINE: ChannelIndex = ChannelIndex::new(0);
+const POSTAL: ChannelIndex = ChannelIndex::new(1);
 
 /// Runs the leadership election of `scenario`.
 ///
@@ -290,7 +291,7 @@ pub fn leadership(
             } else {
                 (SUNAK, TRUSS)
             };
-            let mut ballot = |channel: u8, vote: [u32; 2]| {
+            let mut ballot = |channel: ChannelIndex, vote: [u32; 2]| {
                 let mut p = prepare(&election, channel, secret, &[vote.to_vec()], &mut rng)
                     .map_err(|e| SimulationError::Refused(e.to_string()))?;
                 if channel == POSTAL {

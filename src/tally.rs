@@ -303,9 +303,10 @@ mod tests {
     fn the_tally_counts_exactly_the_surviving_ballots() {
         let t = TestElection::leadership(4, 1);
         let mut board = t.board();
-        let mut cast = |voter: usize, channel: u8, vote: [u32; 2], seed: u64| {
-            board.submit(t.ballot(voter, channel, vote, seed))
-        };
+        let mut cast =
+            |voter: usize, channel: crate::manifest::ChannelIndex, vote: [u32; 2], seed: u64| {
+                board.submit(t.ballot(voter, channel, vote, seed))
+            };
         cast(0, ONLINE, [1, 0], 1).unwrap(); // superseded by the postal vote below
         cast(0, POSTAL, [0, 1], 2).unwrap(); // counts
         cast(1, ONLINE, [1, 0], 3).unwrap(); // superseded by the revote

@@ -6,6 +6,7 @@ use rand_core::SeedableRng;
 
 use crate::elgamal::ElectionKey;
 use crate::group::Element;
+use crate::manifest::ChannelIndex;
 
 /// A deterministic RNG for tests.
 pub(crate) fn test_rng(seed: u64) -> ChaCha20Rng {
@@ -79,8 +80,8 @@ pub(crate) const TRUSS: [u32; 2] = [1, 0];
 pub(crate) const SUNAK: [u32; 2] = [0, 1];
 
 /// Channel indices of the leadership manifest.
-pub(crate) const ONLINE: u8 = 0;
-pub(crate) const POSTAL: u8 = 1;
+pub(crate) const ONLINE: ChannelIndex = ChannelIndex::new(0);
+pub(crate) const POSTAL: ChannelIndex = ChannelIndex::new(1);
 
 impl TestElection {
     pub(crate) fn leadership(voters: usize, seed: u64) -> Self {
@@ -145,7 +146,7 @@ impl TestElection {
     pub(crate) fn prepared(
         &self,
         voter: usize,
-        channel: u8,
+        channel: ChannelIndex,
         vote: [u32; 2],
         seed: u64,
     ) -> crate::ballot::PreparedBallot {
@@ -163,7 +164,7 @@ impl TestElection {
     pub(crate) fn ballot(
         &self,
         voter: usize,
-        channel: u8,
+        channel: ChannelIndex,
         vote: [u32; 2],
         seed: u64,
     ) -> crate::ballot::Ballot {

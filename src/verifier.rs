@@ -44,7 +44,7 @@ use crate::ballot::{Ballot, BallotCheck, BallotError, ChallengeError, verify_bat
 use crate::board::{ChainProblem, ChainReplay, Entry, Payload, Refusal, cast_ballots};
 use crate::election::{BaseHash, Election};
 use crate::elgamal::Ciphertext;
-use crate::manifest::Manifest;
+use crate::manifest::{ChannelIndex, Manifest};
 use crate::record::{ElectionRecord, ElectionResult, LoadError};
 use crate::tally::{Tally, push_ciphertexts};
 use crate::trustee::{BoardHead, combine, verify_decryption};
@@ -221,7 +221,7 @@ pub enum Location {
     },
     /// `tally.json`'s counts of the channel at this index (V9). JSON: `{"kind":
     /// "channel_counts", "channel"}`.
-    ChannelCounts(u8),
+    ChannelCounts(ChannelIndex),
     /// `tally.json`'s decision at this index of its list (V8). JSON: `{"kind": "decision",
     /// "index"}`.
     Decision(usize),
@@ -950,7 +950,12 @@ fn compare_tally(check: &mut CheckReport, recomputed: &Tally, published: &Tally)
         );
     }
     // A manifest has at most 16 channels: every index is a byte.
-    for ((a, b), channel) in recomputed.counts.iter().zip(&published.counts).zip(0u8..) {
+    for ((a, b), channel) in recomputed
+        .counts
+        .iter()
+        .zip(&published.counts)
+        .zip((0..=u8::MAX).map(ChannelIndex::new))
+    {
         if a != b {
             check.fail(
                 Location::ChannelCounts(channel),
@@ -979,7 +984,7 @@ fn ballot_site(e: &BallotError) -> (Option<usize>, Option<usize>) {
 struct Names<'a>(&'a Manifest);
 
 impl Names<'_> {
-    fn channel(&self, channel: u8) -> String {
+    fn channel(&self, channel: ChannelIndex) -> String {
         match self.0.channel(channel) {
             Some(c) => format!("channel {channel} ({})", c.name),
             None => format!("channel {channel}"),
@@ -1212,7 +1217,7 @@ mod tests {
                 json!({"kind": "aggregate", "contest": 0, "option": null}),
             ),
             (
-                Location::ChannelCounts(1),
+                Location::ChannelCounts(ChannelIndex::new(1)),
                 "tally.json channel 1",
                 json!({"kind": "channel_counts", "channel": 1}),
             ),
@@ -1258,7 +1263,7 @@ mod tests {
             "tally.json contest 0 (leader)"
         );
         assert_eq!(
-            named(&Location::ChannelCounts(1)),
+            named(&Location::ChannelCounts(ChannelIndex::new(1))),
             "tally.json channel 1 (postal)"
         );
         // Outside the manifest: the index alone.
@@ -1269,7 +1274,10 @@ mod tests {
             }),
             "tally.json contest 4 option 9"
         );
-        assert_eq!(named(&Location::ChannelCounts(9)), "tally.json channel 9");
+        assert_eq!(
+            named(&Location::ChannelCounts(ChannelIndex::new(9))),
+            "tally.json channel 9"
+        );
         assert_eq!(named(&Location::BoardEntry(5)), "board entry 5");
     }
 
@@ -1291,7 +1299,7 @@ mod tests {
         let (_, donor) = &cast[2];
         let (p, postal) = cast
             .iter()
-            .find(|(_, b)| b.channel == 1)
+            .find(|(_, b)| b.channel == ChannelIndex::new(1))
             .expect("a postal ballot");
         let mut record = honest.clone();
         let mut changed = first.clone();

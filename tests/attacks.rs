@@ -93,6 +93,7 @@ use nullivote::hazmat::{
     proofs::RangeStatement, proofs::RangeWitness, proofs::SchnorrProof, proofs::SchnorrStatement,
 };
 use nullivote::hazmat::{transcript::election_transcript, transcript::label, transcript::purpose};
+use nullivote::manifest::ChannelIndex;
 use nullivote::manifest::{Authorities, Contest, Manifest, ManifestError};
 use nullivote::record::{Ceremony, ElectionRecord, ElectionResult};
 use nullivote::simulation::{Scenario, leadership as simulate};
@@ -111,8 +112,8 @@ use nullivote::{
 // The test election, built through the public API only
 // =============================================================================================
 
-const ONLINE: u8 = 0;
-const POSTAL: u8 = 1;
+const ONLINE: ChannelIndex = ChannelIndex::new(0);
+const POSTAL: ChannelIndex = ChannelIndex::new(1);
 const TRUSS: [u32; 2] = [1, 0];
 const SUNAK: [u32; 2] = [0, 1];
 
@@ -258,7 +259,7 @@ fn two_contests(authority: &AuthorityKey) -> Manifest {
 fn cast_with<R: RngCore + CryptoRng>(
     fx: &Fixture,
     voter: usize,
-    channel: u8,
+    channel: ChannelIndex,
     choices: &[Vec<u32>],
     rng: &mut R,
 ) -> Ballot {
@@ -271,7 +272,7 @@ fn cast_with<R: RngCore + CryptoRng>(
     prepared.cast()
 }
 
-fn cast(fx: &Fixture, voter: usize, channel: u8, vote: [u32; 2], seed: u64) -> Ballot {
+fn cast(fx: &Fixture, voter: usize, channel: ChannelIndex, vote: [u32; 2], seed: u64) -> Ballot {
     cast_with(fx, voter, channel, &[vote.to_vec()], &mut rng(seed))
 }
 

@@ -16,6 +16,7 @@ use nullivote::Element;
 use nullivote::ballot::{Ballot, prepare};
 use nullivote::credential::{CredentialCode, CredentialSecret, Roll};
 use nullivote::hazmat::SecretScalar;
+use nullivote::manifest::ChannelIndex;
 use nullivote::manifest::{Authorities, Manifest};
 use nullivote::record::ElectionResult;
 use nullivote::simulation::{Offices, Scenario, leadership};
@@ -31,7 +32,7 @@ use nullivote::{
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 
-const ONLINE: u8 = 0;
+const ONLINE: ChannelIndex = ChannelIndex::new(0);
 const TRUSS: [u32; 2] = [1, 0];
 const SUNAK: [u32; 2] = [0, 1];
 

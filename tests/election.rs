@@ -31,6 +31,7 @@ use nullivote::credential::{CredentialCode, CredentialSecret, Roll};
 use nullivote::hazmat::SecretScalar;
 use nullivote::hazmat::{CiphertextSum, ElectionKey};
 use nullivote::hazmat::{DiscreteLog, DlogError};
+use nullivote::manifest::ChannelIndex;
 use nullivote::manifest::{Authorities, Channel, ChannelRule, Manifest};
 use nullivote::record::ElectionRecord;
 use nullivote::simulation::{
@@ -54,8 +55,8 @@ use nullivote::{BaseHash, Election};
 // Small elections with a known election secret, built through the public API
 // =============================================================================================
 
-const ONLINE: u8 = 0;
-const POSTAL: u8 = 1;
+const ONLINE: ChannelIndex = ChannelIndex::new(0);
+const POSTAL: ChannelIndex = ChannelIndex::new(1);
 const TRUSS: [u32; 2] = [1, 0];
 const SUNAK: [u32; 2] = [0, 1];
 
@@ -163,7 +164,7 @@ fn small(online_rule: ChannelRule, voters: usize, seed: u64) -> Small {
 }
 
 /// An honest ballot of `voter`, countersigned by the intake when it is postal.
-fn ballot(s: &Small, voter: usize, channel: u8, vote: [u32; 2], seed: u64) -> Ballot {
+fn ballot(s: &Small, voter: usize, channel: ChannelIndex, vote: [u32; 2], seed: u64) -> Ballot {
     let mut r = rng(seed);
     let mut prepared = prepare(
         &s.election,
@@ -555,7 +556,7 @@ const RULES: [ChannelRule; 3] = [
 
 struct Item {
     voter: usize,
-    channel: u8,
+    channel: ChannelIndex,
     /// 0 for Truss, 1 for Sunak.
     vote: usize,
     ballot: Ballot,
@@ -617,7 +618,7 @@ struct Model {
 
 fn model(pool: &Pool, order: &[usize]) -> Model {
     let items = &pool.items;
-    let rule = |channel: u8| {
+    let rule = |channel: ChannelIndex| {
         if channel == POSTAL {
             ChannelRule::FirstWins
         } else {
@@ -1445,7 +1446,7 @@ fn case_27_published_tally_that_drops_adds_or_double_counts() {
     let report = verify(&twice, &Silent);
     assert_eq!(failed(&report), vec![(CheckId::V9, true)]);
     let mut expected = both_options.clone();
-    expected.push(Location::ChannelCounts(channel as u8));
+    expected.push(Location::ChannelCounts(ChannelIndex::new(channel as u8)));
     assert_eq!(locations(&report, CheckId::V9), expected);
     // The counts in words, not as Rust values.
     let v9 = &report.checks[8].failures;
@@ -1717,7 +1718,7 @@ fn v6_spoiled_entries_that_do_not_check() {
             "the tracking code does not match the spoiled ballot's election, channel, \
              ciphertexts and digest",
             None,
-            |s| s.channel = 1 - s.channel,
+            |s| s.channel = ChannelIndex::new(1 - s.channel.get()),
         ),
         (
             "contest 0 (leader), option 0 (Liz Truss): the ciphertext does not open to the \

@@ -37,6 +37,7 @@ use nullivote::hazmat::{
     proofs::SchnorrStatement,
 };
 use nullivote::hazmat::{transcript::election_transcript, transcript::purpose};
+use nullivote::manifest::ChannelIndex;
 use nullivote::manifest::{Authorities, Manifest};
 use nullivote::trustee::{self, TrusteeIndex};
 use nullivote::{
@@ -623,7 +624,11 @@ fn seeds() -> Vec<(&'static str, Seeds)> {
     let (full, offsets) = full_board(&ballots, &challenged);
     let administrator = targets::fixture_administrator_key();
     let (phase, phase_offsets) = write_board(|b| {
-        for close in [Close::Channel(0), Close::Channel(1), Close::Voting] {
+        for close in [
+            Close::Channel(ChannelIndex::new(0)),
+            Close::Channel(ChannelIndex::new(1)),
+            Close::Voting,
+        ] {
             b.close_as(&administrator, close).expect("a close");
         }
     });
@@ -748,7 +753,7 @@ fn full_board(ballots: &Value, challenged: &ChallengedBallot) -> (Vec<u8>, Vec<u
         b.submit(ballot("postal-truss-same-voter-as-online-truss"))
             .expect("the postal ballot superseding online-truss");
         let administrator = targets::fixture_administrator_key();
-        b.close_as(&administrator, Close::Channel(0))
+        b.close_as(&administrator, Close::Channel(ChannelIndex::new(0)))
             .expect("close online");
         assert!(
             b.submit(ballot("online-sunak")).is_err(),

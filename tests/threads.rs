@@ -25,13 +25,14 @@ use nullivote::credential::{CredentialCode, CredentialSecret, Roll};
 use nullivote::hazmat::ElectionKey;
 use nullivote::hazmat::SecretScalar;
 use nullivote::hazmat::Wire;
+use nullivote::manifest::ChannelIndex;
 use nullivote::manifest::{Authorities, Manifest};
 use nullivote::record::ElectionRecord;
 use nullivote::simulation::{Scenario, leadership};
 use nullivote::verifier::{CheckId, Location, Report, Silent, verify};
 
-const ONLINE: u8 = 0;
-const POSTAL: u8 = 1;
+const ONLINE: ChannelIndex = ChannelIndex::new(0);
+const POSTAL: ChannelIndex = ChannelIndex::new(1);
 const TRUSS: [u32; 2] = [1, 0];
 const SUNAK: [u32; 2] = [0, 1];
 
@@ -90,7 +91,7 @@ fn small(id: &str, voters: usize, seed: u64) -> Small {
     Small { election, secrets }
 }
 
-fn ballot(s: &Small, voter: usize, channel: u8, vote: [u32; 2], seed: u64) -> Ballot {
+fn ballot(s: &Small, voter: usize, channel: ChannelIndex, vote: [u32; 2], seed: u64) -> Ballot {
     let mut r = rng(seed);
     let mut prepared = prepare(
         &s.election,
@@ -149,7 +150,7 @@ fn verify_batch_names_the_same_bad_ballots_on_any_number_of_threads() {
         proof: *proof,
     };
     let mut unknown_channel = honest[23].clone();
-    unknown_channel.channel = 7;
+    unknown_channel.channel = ChannelIndex::new(7);
     let mut unsigned = honest[24].clone(); // postal (24 % 3 == 0)
     unsigned.countersignature = None;
     // Online: the DLEQ response is the 32 bytes before the countersignature flag.

@@ -28,6 +28,7 @@ use nullivote::hazmat::Wire;
 use nullivote::hazmat::proofs::Msm;
 use nullivote::hazmat::{Ciphertext, ElectionKey};
 use nullivote::hazmat::{transcript::election_transcript, transcript::purpose};
+use nullivote::manifest::ChannelIndex;
 use nullivote::manifest::{Authorities, Manifest};
 use nullivote::{
     AuthorityKey,
@@ -452,7 +453,7 @@ fn ballots_build_encode_and_verify() {
         let name = text(&case["name"]);
         let encoding = bytes(&case["encoding"]);
         // (1) Rebuild it: the same inputs and RNG seed give the same bytes.
-        let channel = uint(&case["channel"]) as u8;
+        let channel = ChannelIndex::new(uint(&case["channel"]) as u8);
         let choices: Vec<Vec<u32>> = serde_json::from_value(case["choices"].clone()).unwrap();
         let mut rng = ChaCha20Rng::seed_from_u64(uint(&case["rng_seed"]));
         let voter = uint(&case["voter"]) as usize;
@@ -630,7 +631,7 @@ fn benaloh_challenge_opens_to_the_votes() {
     let voter = uint(&c["voter"]) as usize;
     let rebuilt = prepare(
         &f.election,
-        uint(&c["channel"]) as u8,
+        ChannelIndex::new(uint(&c["channel"]) as u8),
         &f.secrets[voter],
         &choices,
         &mut rng,
@@ -1108,7 +1109,7 @@ fn board_receipts_final_head_closes_and_refusal_entries() {
     assert_eq!(closes.len(), 2);
     for case in closes {
         let close = match uint(&case["kind"]) {
-            2 => Close::Channel(uint(&case["channel"]) as u8),
+            2 => Close::Channel(ChannelIndex::new(uint(&case["channel"]) as u8)),
             3 => Close::Voting,
             other => panic!("kind {other} is not a close"),
         };

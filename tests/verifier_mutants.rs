@@ -14,6 +14,8 @@ use sha2::{Digest, Sha256};
 
 use std::sync::OnceLock;
 
+use nullivote::manifest::ChannelIndex;
+
 use nullivote::Election;
 use nullivote::Element;
 use nullivote::ballot::prepare;
@@ -671,13 +673,19 @@ fn tally_refuses_a_ballot_of_another_shape() {
     let (one, _) = election_of(with_contests(vec![contest("a", 1)]), 1, 2);
     let (two, secrets) = election_of(with_contests(vec![contest("a", 1), contest("b", 1)]), 1, 3);
     let mut rng = ChaCha20Rng::seed_from_u64(4);
-    let ballot = prepare(&two, 0, &secrets[0], &[vec![1, 0], vec![0, 1]], &mut rng)
-        .unwrap()
-        .cast();
+    let ballot = prepare(
+        &two,
+        ChannelIndex::new(0),
+        &secrets[0],
+        &[vec![1, 0], vec![0, 1]],
+        &mut rng,
+    )
+    .unwrap()
+    .cast();
     let cast = [CastBallot {
         position: 0,
         nullifier: ballot.nullifier,
-        channel: 0,
+        channel: ChannelIndex::new(0),
     }];
     let entries = [Entry {
         position: 0,

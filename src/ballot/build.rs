@@ -23,7 +23,7 @@ use super::{Ballot, ContestBallot, EncryptedSelection, Version, encode_body};
 use crate::authority::AuthorityKey;
 use crate::credential::CredentialSecret;
 use crate::election::Election;
-use crate::manifest::Contest;
+use crate::manifest::{ChannelIndex, Contest};
 use crate::nullifier::{Eligibility, Nullifier};
 use crate::proofs::{
     ProofError, RangeProof, RangeStatement, RangeWitness, SchnorrProof, SchnorrStatement,
@@ -40,7 +40,7 @@ pub enum ChoiceError {
     #[error("channel {channel} is not in the manifest")]
     UnknownChannel {
         /// The channel index given.
-        channel: u8,
+        channel: ChannelIndex,
     },
     /// The credential is not on the roll.
     #[error("the credential is not on the roll")]
@@ -88,13 +88,13 @@ pub enum ChoiceError {
     #[error("channel {channel} has no authority to countersign")]
     NoAuthority {
         /// The channel.
-        channel: u8,
+        channel: ChannelIndex,
     },
     /// The key given is not the channel authority's.
     #[error("the key given is not channel {channel}'s authority")]
     WrongAuthority {
         /// The channel.
-        channel: u8,
+        channel: ChannelIndex,
     },
     /// A contest with too few or too many selections.
     #[error("contest {contest}: {sum} selections, allowed {min}..={max}")]
@@ -226,7 +226,7 @@ pub(crate) fn eligibility_transcript(election: &Election, body: &[u8]) -> Transc
 /// The transcript of a channel authority's countersignature.
 pub(crate) fn countersignature_transcript(
     election: &Election,
-    channel: u8,
+    channel: ChannelIndex,
     signed: &[u8],
 ) -> Transcript {
     let mut t = election.transcript(purpose::COUNTERSIGNATURE);
@@ -301,7 +301,7 @@ fn check_choices(contests: &[Contest], choices: &[Vec<u32>]) -> Result<(), Choic
 /// choices do not fit the manifest; nothing is encrypted then.
 pub fn prepare<R: RngCore + CryptoRng>(
     election: &Election,
-    channel: u8,
+    channel: ChannelIndex,
     secret: &CredentialSecret,
     choices: &[Vec<u32>],
     rng: &mut R,

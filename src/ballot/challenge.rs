@@ -20,7 +20,7 @@ use crate::codec::{Reader, Wire, wire_serde};
 use crate::election::{BaseHash, Election};
 use crate::elgamal::Ciphertext;
 use crate::error::EncodingError;
-use crate::manifest::{MAX_CONTESTS, MAX_OPTIONS};
+use crate::manifest::{ChannelIndex, MAX_CONTESTS, MAX_OPTIONS};
 use crate::transcript::PROTOCOL_VERSION;
 
 /// A revealed selection: the vote and the encryption nonce. Public once revealed.
@@ -144,7 +144,7 @@ pub struct SpoiledBallot {
     /// The election's base hash (checked against the election, and in the tracking code).
     pub election: BaseHash,
     /// The channel the ballot was prepared for (in the tracking code).
-    pub channel: u8,
+    pub channel: ChannelIndex,
     /// The tracking code the voter was shown.
     pub tracking_code: TrackingCode,
     /// `SHA-256` of the whole ballot encoding: binds the parts not published. Hiding only
@@ -237,7 +237,7 @@ impl Wire for SpoiledBallot {
         out.extend_from_slice(SPOILED_MAGIC);
         out.extend_from_slice(&PROTOCOL_VERSION.to_be_bytes());
         out.extend_from_slice(self.election.as_bytes());
-        out.push(self.channel);
+        out.push(self.channel.get());
         out.extend_from_slice(&self.tracking_code.0);
         out.extend_from_slice(self.ballot_digest.as_bytes());
         out.extend_from_slice(&count16(self.contests.len()));
@@ -290,7 +290,7 @@ impl Wire for SpoiledBallot {
         r.finish(Self::NAME)?;
         Ok(Self {
             election,
-            channel,
+            channel: ChannelIndex::new(channel),
             tracking_code,
             ballot_digest,
             contests,

@@ -30,7 +30,7 @@ use crate::codec::{Reader, Wire};
 use crate::election::BaseHash;
 use crate::elgamal::Ciphertext;
 use crate::error::EncodingError;
-use crate::manifest::{MAX_CONTESTS, MAX_OPTIONS};
+use crate::manifest::{ChannelIndex, MAX_CONTESTS, MAX_OPTIONS};
 use crate::proofs::{RangeProof, SchnorrProof};
 use crate::transcript::{PROTOCOL_VERSION, TRACKING_CODE_TAG};
 
@@ -79,7 +79,7 @@ pub struct Ballot {
     /// The election's base hash.
     pub election: BaseHash,
     /// The index in the manifest of the channel the ballot was cast on.
-    pub channel: u8,
+    pub channel: ChannelIndex,
     /// The voter's nullifier.
     pub nullifier: Nullifier,
     /// One entry per contest of the manifest, in order.
@@ -160,7 +160,7 @@ impl TrackingCode {
     /// digest.
     pub fn of<'a>(
         election: &BaseHash,
-        channel: u8,
+        channel: ChannelIndex,
         ciphertexts: impl IntoIterator<Item = &'a Ciphertext>,
         ballot_digest: &[u8; 32],
     ) -> Self {
@@ -173,7 +173,7 @@ impl TrackingCode {
         h.update((TRACKING_CODE_TAG.len() as u64).to_be_bytes());
         h.update(TRACKING_CODE_TAG);
         h.update(election.as_bytes());
-        h.update([channel]);
+        h.update([channel.get()]);
         h.update(cts.finalize());
         h.update(ballot_digest);
         TrackingCode(h.finalize().into())
@@ -223,7 +223,7 @@ impl core::fmt::Debug for TrackingCode {
 fn encode_body(
     version: Version,
     election: &BaseHash,
-    channel: u8,
+    channel: ChannelIndex,
     nullifier: &Nullifier,
     contests: &[ContestBallot],
 ) -> Vec<u8> {
@@ -235,7 +235,7 @@ fn encode_body(
     out.extend_from_slice(BALLOT_MAGIC);
     out.extend_from_slice(&version.0.to_be_bytes());
     out.extend_from_slice(election.as_bytes());
-    out.push(channel);
+    out.push(channel.get());
     out.extend_from_slice(nullifier.element().as_bytes());
     out.extend_from_slice(&count16(contests.len()));
     for contest in contests {
@@ -354,7 +354,7 @@ impl Wire for Ballot {
         Ok(Self {
             version,
             election,
-            channel,
+            channel: ChannelIndex::new(channel),
             nullifier,
             contests,
             eligibility,

@@ -3,6 +3,7 @@ use crate::ballot::build::{contest_sum_transcript, selection_transcript};
 use crate::ballot::challenge::ChallengeError;
 use crate::codec::Wire;
 use crate::election::Election;
+use crate::manifest::ChannelIndex;
 use crate::proofs::{ProofError, RangeStatement, RangeWitness};
 use crate::secret::SecretScalar;
 use crate::testing::{
@@ -317,11 +318,13 @@ fn unknown_channel_and_wrong_shapes_are_refused() {
     let ballot = t.ballot(0, ONLINE, TRUSS, 1);
     assert_eq!(
         Ballot {
-            channel: 9,
+            channel: ChannelIndex::new(9),
             ..ballot.clone()
         }
         .verify(&t.election),
-        Err(BallotError::UnknownChannel { channel: 9 })
+        Err(BallotError::UnknownChannel {
+            channel: ChannelIndex::new(9)
+        })
     );
     let mut contests = ballot.contests.clone();
     contests[0].selections.pop();
@@ -350,14 +353,16 @@ fn unknown_channel_and_wrong_shapes_are_refused() {
     );
     let unknown_channel = prepare(
         &t.election,
-        7,
+        ChannelIndex::new(7),
         &t.secrets[0],
         &[TRUSS.to_vec()],
         &mut test_rng(1),
     );
     assert_eq!(
         unknown_channel.unwrap_err(),
-        ChoiceError::UnknownChannel { channel: 7 }
+        ChoiceError::UnknownChannel {
+            channel: ChannelIndex::new(7)
+        }
     );
 }
 

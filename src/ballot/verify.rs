@@ -23,6 +23,7 @@ use super::build::{
 };
 use crate::election::Election;
 use crate::error::EncodingError;
+use crate::manifest::ChannelIndex;
 use crate::proofs::{Msm, ProofError, RangeStatement, SchnorrStatement, Slot};
 
 /// Why a ballot was refused, with the check (B1–B9) and where in the ballot.
@@ -39,7 +40,7 @@ pub enum BallotError {
     #[error("B3: channel {channel} is not in the manifest")]
     UnknownChannel {
         /// The channel index in the ballot.
-        channel: u8,
+        channel: ChannelIndex,
     },
     /// B4: not one entry per contest.
     #[error("B4: the ballot has {found} contests; the manifest has {expected}")]
@@ -87,13 +88,13 @@ pub enum BallotError {
     #[error("B9: channel {channel} requires its authority's countersignature")]
     MissingCountersignature {
         /// The channel index.
-        channel: u8,
+        channel: ChannelIndex,
     },
     /// B9: a countersignature on a channel without an authority.
     #[error("B9: channel {channel} has no authority, but the ballot is countersigned")]
     UnexpectedCountersignature {
         /// The channel index.
-        channel: u8,
+        channel: ChannelIndex,
     },
     /// B9: the countersignature fails.
     #[error("B9: countersignature: {0}")]

@@ -50,6 +50,7 @@ use crate::ballot::{Ballot, SpoiledBallot, TrackingCode, verify_batch};
 use crate::codec::{Reader, Wire};
 use crate::election::{BaseHash, Election};
 use crate::error::EncodingError;
+use crate::manifest::ChannelIndex;
 
 /// The tag of a board entry's digest.
 pub const ENTRY_TAG: &[u8] = b"nullivote/1/board-entry";
@@ -65,7 +66,7 @@ pub enum Payload {
     /// A channel closes: no more ballots on it (kind 2). The administrator's act.
     CloseChannel {
         /// The channel's index in the manifest.
-        channel: u8,
+        channel: ChannelIndex,
         /// The administrator's signature of [`Statement::Close`] for this entry's position and
         /// previous head.
         signature: Signature,
@@ -98,7 +99,7 @@ impl Payload {
             Self::Ballot(b) => b.encode(),
             Self::Spoiled(c) => c.encode(),
             Self::CloseChannel { channel, signature } => {
-                let mut out = vec![*channel];
+                let mut out = vec![channel.get()];
                 out.extend_from_slice(&signature.encode());
                 out
             }
@@ -117,7 +118,7 @@ impl Payload {
             1 => SpoiledBallot::decode(bytes).map(Self::Spoiled),
             2 => {
                 let mut r = Reader::new(bytes);
-                let channel = r.u8("close_channel.channel")?;
+                let channel = ChannelIndex::new(r.u8("close_channel.channel")?);
                 let signature =
                     Signature::decode(r.take(Signature::MAX_LEN, "close_channel.signature")?)?;
                 r.finish("close_channel")?;

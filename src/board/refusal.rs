@@ -31,6 +31,7 @@ use crate::ballot::TrackingCode;
 use crate::codec::Reader;
 use crate::error::EncodingError;
 use crate::group::Element;
+use crate::manifest::ChannelIndex;
 use crate::nullifier::Nullifier;
 use crate::precedence::Reason;
 
@@ -149,7 +150,7 @@ pub struct RefusalEntry {
     /// challenge claimed.
     pub tracking_code: TrackingCode,
     /// The channel it was submitted on.
-    pub channel: u8,
+    pub channel: ChannelIndex,
     /// The refused ballot's nullifier (a challenge has none). Required in JSON (`null`).
     #[serde(deserialize_with = "required")]
     pub nullifier: Option<Nullifier>,
@@ -216,7 +217,7 @@ impl RefusalEntry {
             Submission::Challenge => 1,
         });
         out.extend_from_slice(&self.tracking_code.0);
-        out.push(self.channel);
+        out.push(self.channel.get());
         put_option(&mut out, self.nullifier.as_ref().map(Nullifier::element));
         put_option(&mut out, self.component.as_ref());
         match self.reason {
@@ -292,7 +293,7 @@ impl RefusalEntry {
         Ok(Self {
             submission,
             tracking_code: TrackingCode(code),
-            channel,
+            channel: ChannelIndex::new(channel),
             nullifier,
             component,
             reason,

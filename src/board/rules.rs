@@ -6,7 +6,7 @@ use crate::ballot::ChallengeError;
 use crate::ballot::{Ballot, BallotError, SpoiledBallot, TrackingCode};
 use crate::election::Election;
 use crate::elgamal::Ciphertext;
-use crate::manifest::ChannelRule;
+use crate::manifest::{ChannelIndex, ChannelRule};
 use crate::precedence::{CastBallot, Reason};
 
 use super::refusal::{RefusalCode, RefusalEntry, Submission};
@@ -30,13 +30,13 @@ pub enum Refusal {
     #[error("channel {channel} is closed")]
     ChannelClosed {
         /// The channel.
-        channel: u8,
+        channel: ChannelIndex,
     },
     /// The channel is not in the manifest.
     #[error("channel {channel} is not in the manifest")]
     UnknownChannel {
         /// The channel.
-        channel: u8,
+        channel: ChannelIndex,
     },
     /// The ballot shares a ciphertext with a challenged (spoiled) ballot: a challenged ballot can
     /// never be cast.
@@ -84,7 +84,7 @@ pub struct BoardState {
     names: Vec<String>,
     ranks: Vec<u8>,
     rules: Vec<ChannelRule>,
-    closed: BTreeSet<u8>,
+    closed: BTreeSet<ChannelIndex>,
     voting_closed: bool,
     /// Tracking code → (entry, challenged?).
     tracking: HashMap<TrackingCode, (u64, bool)>,
@@ -92,7 +92,7 @@ pub struct BoardState {
     components: HashMap<[u8; 32], (u64, bool)>,
     /// Every cast ballot's (entry, channel), by the nullifier's 32-byte encoding (not the
     /// decompressed point: this map holds one key per voter).
-    by_nullifier: HashMap<[u8; 32], Vec<(u64, u8)>>,
+    by_nullifier: HashMap<[u8; 32], Vec<(u64, ChannelIndex)>>,
     cast: Vec<CastBallot>,
     /// Refusal entries per channel index (an unknown channel's are not counted).
     refused: Vec<u64>,
@@ -142,7 +142,7 @@ impl BoardState {
 
     /// Channel `channel` as people read it: `channel 1 (postal)`, or `channel 7` outside the
     /// manifest.
-    fn channel_text(&self, channel: u8) -> String {
+    fn channel_text(&self, channel: ChannelIndex) -> String {
         match self.names.get(usize::from(channel)) {
             Some(name) => format!("channel {channel} ({name})"),
             None => format!("channel {channel}"),
@@ -150,7 +150,7 @@ impl BoardState {
     }
 
     /// Voting is open, the channel exists and has not closed.
-    pub(crate) fn open_channel(&self, channel: u8) -> Result<(), Refusal> {
+    pub(crate) fn open_channel(&self, channel: ChannelIndex) -> Result<(), Refusal> {
         if self.voting_closed {
             return Err(Refusal::VotingClosed);
         }
@@ -192,7 +192,7 @@ impl BoardState {
     /// The precedence rules for a cast ballot of `nullifier` (its 32-byte encoding) on an open
     /// `channel`: refused if an earlier ballot of the voter on a higher channel stands whatever
     /// follows, or if the channel's rule keeps the voter's first ballot on it.
-    fn precedence(&self, nullifier: &[u8; 32], channel: u8) -> Result<(), Refusal> {
+    fn precedence(&self, nullifier: &[u8; 32], channel: ChannelIndex) -> Result<(), Refusal> {
         let rank = self.ranks[usize::from(channel)];
         let rule = self.rules[usize::from(channel)];
         let earlier = self

@@ -34,6 +34,7 @@ use crate::codec::{Wire, wire_serde};
 use crate::election::{BaseHash, Election};
 use crate::error::EncodingError;
 use crate::group::Element;
+use crate::manifest::ChannelIndex;
 use crate::proofs::ProofError;
 use crate::proofs::schnorr::{SchnorrProof, SchnorrStatement};
 use crate::transcript::{label, purpose};
@@ -67,7 +68,7 @@ impl CryptoRng for Deterministic {}
 #[serde(rename_all = "snake_case")]
 pub enum Close {
     /// One channel (its index in the manifest).
-    Channel(u8),
+    Channel(ChannelIndex),
     /// Voting, on every channel.
     Voting,
 }
@@ -134,7 +135,7 @@ impl Statement {
                 t.append_u64(label::POSITION, position);
                 t.append_message(label::PREVIOUS, previous.as_bytes());
                 let (kind, channel) = match close {
-                    Close::Channel(c) => (2u8, c),
+                    Close::Channel(c) => (2u8, c.get()),
                     Close::Voting => (3u8, 0),
                 };
                 t.append_message(label::KIND, &[kind]);
@@ -440,22 +441,34 @@ mod tests {
         let admin = t.administrator_key.public();
         let c = t
             .administrator_key
-            .sign(&t.election, &close(Close::Channel(0)));
+            .sign(&t.election, &close(Close::Channel(ChannelIndex::new(0))));
         assert_eq!(
-            c.verify(&t.election, &close(Close::Channel(0)), &admin),
+            c.verify(
+                &t.election,
+                &close(Close::Channel(ChannelIndex::new(0))),
+                &admin
+            ),
             Ok(())
         );
         assert!(
-            c.verify(&t.election, &close(Close::Channel(1)), &admin)
-                .is_err()
+            c.verify(
+                &t.election,
+                &close(Close::Channel(ChannelIndex::new(1))),
+                &admin
+            )
+            .is_err()
         );
         assert!(
             c.verify(&t.election, &close(Close::Voting), &admin)
                 .is_err()
         );
         assert!(
-            c.verify(&t.election, &close(Close::Channel(0)), &board)
-                .is_err()
+            c.verify(
+                &t.election,
+                &close(Close::Channel(ChannelIndex::new(0))),
+                &board
+            )
+            .is_err()
         );
     }
 

@@ -577,9 +577,20 @@ fn every_refusal_reason_is_checked_against_the_state() {
     // A ballot refused for its proofs passed precedence first: not this voter's online ballot
     // after their postal one, but another voter's.
     let stranger = t.ballot(2, ONLINE, TRUSS, 5).nullifier;
+    const UNKNOWN: ChannelIndex = ChannelIndex::new(7);
     for (channel, reason, nullifier, ok) in [
-        (7, RefusalCode::UnknownChannel, refused.nullifier, true),
-        (7, RefusalCode::InvalidBallot, refused.nullifier, false),
+        (
+            UNKNOWN,
+            RefusalCode::UnknownChannel,
+            refused.nullifier,
+            true,
+        ),
+        (
+            UNKNOWN,
+            RefusalCode::InvalidBallot,
+            refused.nullifier,
+            false,
+        ),
         (ONLINE, RefusalCode::InvalidBallot, refused.nullifier, false),
         (ONLINE, RefusalCode::InvalidBallot, Some(stranger), true),
         (POSTAL, RefusalCode::InvalidBallot, Some(stranger), true),

@@ -81,7 +81,7 @@ fn build() -> Fixture {
         roll,
     );
 
-    let mut prepared = |member: usize, channel: u8, vote: [u32; 2]| -> PreparedBallot {
+    let mut prepared = |member: usize, channel: ChannelIndex, vote: [u32; 2]| -> PreparedBallot {
         let mut p = prepare(
             &election,
             channel,
@@ -167,7 +167,7 @@ fn build() -> Fixture {
 }
 
 /// The member ballot at `position` with `status`, as the fixture's receipt names it.
-fn ballot(position: u64, channel: u8, status: Status) -> MemberBallot {
+fn ballot(position: u64, channel: ChannelIndex, status: Status) -> MemberBallot {
     let receipt = fixture()
         .receipts
         .iter()

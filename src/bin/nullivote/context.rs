@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use nullivote::Election;
 use nullivote::credential::Roll;
 use nullivote::hazmat::transcript::PROTOCOL_VERSION;
-use nullivote::manifest::Manifest;
+use nullivote::manifest::{ChannelIndex, Manifest};
 use nullivote::record::{Ceremony, RECORD_FORMAT, RecordHeader};
 use nullivote::tally::Tally;
 use nullivote::{
@@ -187,7 +187,7 @@ pub struct Context {
 
 impl Context {
     /// The index of the channel named `name`.
-    pub fn channel(&self, name: &str) -> Outcome<u8> {
+    pub fn channel(&self, name: &str) -> Outcome<ChannelIndex> {
         self.manifest.channel_index(name).ok_or_else(|| {
             let names: Vec<&str> = self
                 .manifest

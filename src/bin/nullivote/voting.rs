@@ -25,7 +25,7 @@ use std::path::Path;
 use nullivote::ballot::prepare;
 use nullivote::board::{Board, Close, Receipt, Refusal, Refused, Statement};
 use nullivote::credential::{CredentialCode, CredentialSecret};
-use nullivote::manifest::Manifest;
+use nullivote::manifest::{ChannelIndex, Manifest};
 use rand_core::OsRng;
 use serde::{Deserialize, Serialize};
 
@@ -125,7 +125,7 @@ pub fn read_code(file: &Path) -> Outcome<CredentialCode> {
 fn prepare_ballot(
     ctx: &Context,
     vote: &Vote<'_>,
-) -> Outcome<(u8, nullivote::ballot::PreparedBallot)> {
+) -> Outcome<(ChannelIndex, nullivote::ballot::PreparedBallot)> {
     let channel = ctx.channel(vote.channel)?;
     let choices = parse_choice(vote.choice, &ctx.manifest)?;
     let code = read_code(vote.code_file)?;
