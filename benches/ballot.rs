@@ -118,6 +118,7 @@
 
 mod common;
 
+use nullivote::trustee::CeremonyDigest;
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -243,7 +244,7 @@ impl Fixture {
             })
             .collect();
         let roll = Roll::new(secrets.iter().map(CredentialSecret::public).collect()).expect("roll");
-        let election = Election::new(manifest, election_key(), [0; 32], roll);
+        let election = Election::new(manifest, election_key(), CeremonyDigest([0; 32]), roll);
         let mut votes = vec![0; options];
         votes[0] = 1;
         Self {

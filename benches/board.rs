@@ -10,13 +10,14 @@
 //! `cargo bench --bench board` (about a minute on two cores).
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use nullivote::Election;
 use nullivote::ballot::{Ballot, TrackingCode, prepare};
+use nullivote::board::EntryDigest;
 use nullivote::board::{Board, Receipt};
 use nullivote::credential::{CredentialCode, CredentialSecret, Roll};
 use nullivote::manifest::ChannelIndex;
 use nullivote::simulation::Offices;
 use nullivote::trustee::run_ceremony;
-use nullivote::{BaseHash, Election};
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng;
 use rayon::prelude::*;
@@ -76,8 +77,8 @@ fn board(c: &mut Criterion) {
         )
     });
     let signer = key();
-    let entries: Vec<(BaseHash, TrackingCode)> = (0..BATCH as u64)
-        .map(|p| (BaseHash([p as u8; 32]), TrackingCode([7; 32])))
+    let entries: Vec<(EntryDigest, TrackingCode)> = (0..BATCH as u64)
+        .map(|p| (EntryDigest([p as u8; 32]), TrackingCode([7; 32])))
         .collect();
     g.bench_function(format!("sign_batch/{BATCH}"), |b| {
         b.iter(|| Receipt::sign_batch(&signer, &election, 0, &entries))
@@ -90,7 +91,7 @@ fn board(c: &mut Criterion) {
                         &signer,
                         &election,
                         p,
-                        BaseHash([p as u8; 32]),
+                        EntryDigest([p as u8; 32]),
                         TrackingCode([7; 32]),
                     )
                 })

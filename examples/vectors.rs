@@ -16,6 +16,8 @@
 #[path = "../spec/reference.rs"]
 mod reference;
 
+use nullivote::board::EntryDigest;
+use nullivote::trustee::CeremonyDigest;
 use std::path::{Path, PathBuf};
 
 use curve25519_dalek::constants::RISTRETTO_BASEPOINT_POINT;
@@ -107,7 +109,12 @@ fn fixture(ceremony: [u8; 32], voters: usize) -> Fixture {
         .map(|c| CredentialSecret::derive(c, manifest.election_id()))
         .collect();
     let roll = Roll::new(secrets[..voters].iter().map(|s| s.public()).collect()).unwrap();
-    let election = Election::new(manifest.clone(), key.clone(), ceremony, roll.clone());
+    let election = Election::new(
+        manifest.clone(),
+        key.clone(),
+        CeremonyDigest(ceremony),
+        roll.clone(),
+    );
     Fixture {
         manifest,
         key,
@@ -950,7 +957,7 @@ fn board_vectors() -> Value {
         5,
         &batch
             .iter()
-            .map(|(e, c)| (nullivote::BaseHash(*e), nullivote::ballot::TrackingCode(*c)))
+            .map(|(e, c)| (EntryDigest(*e), nullivote::ballot::TrackingCode(*c)))
             .collect::<Vec<_>>(),
     );
     let leaves: Vec<[u8; 32]> = batch
@@ -964,7 +971,7 @@ fn board_vectors() -> Value {
     }
     let final_head = Statement::FinalHead {
         entries: 9,
-        head: nullivote::BaseHash(head),
+        head: nullivote::board::EntryDigest(head),
     };
     let final_signature = board.sign(&f.election, &final_head);
     let close = |close| {
@@ -972,7 +979,7 @@ fn board_vectors() -> Value {
             &administrator,
             &f.election,
             7,
-            nullivote::BaseHash(previous),
+            nullivote::board::EntryDigest(previous),
             close,
         )
     };
@@ -1030,7 +1037,7 @@ fn board_vectors() -> Value {
             );
             let entry = Entry {
                 position: 7,
-                previous: nullivote::BaseHash(previous),
+                previous: nullivote::board::EntryDigest(previous),
                 payload: payload.clone(),
             };
             assert_eq!(nullivote::board::check_close(&f.election, &entry), Ok(()));
@@ -1060,7 +1067,7 @@ fn board_vectors() -> Value {
     };
     let refused_entry = Entry {
         position: 4,
-        previous: nullivote::BaseHash(previous),
+        previous: nullivote::board::EntryDigest(previous),
         payload: Payload::Refused(Box::new(refusal.clone())),
     };
     assert_eq!(

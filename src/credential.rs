@@ -52,6 +52,7 @@ use crate::group::{ELEMENT_LEN, Element};
 use crate::secret::SecretScalar;
 use crate::transcript::PROTOCOL_VERSION;
 
+pub use crate::digest::RollDigest;
 pub use crate::transcript::CREDENTIAL_TAG;
 
 /// The Crockford base-32 alphabet: symbol value `v` is written `ALPHABET[v]`.
@@ -536,13 +537,13 @@ impl Roll {
     }
 
     /// `SHA-256(to_bytes())`: the roll's contribution to the base hash.
-    pub fn digest(&self) -> [u8; 32] {
+    pub fn digest(&self) -> RollDigest {
         let mut h = Sha256::new();
         h.update(self.header());
         for entry in &self.entries {
             h.update(entry.element().as_bytes());
         }
-        h.finalize().into()
+        RollDigest(h.finalize().into())
     }
 
     /// The canonical encoding (see [Layout](Roll#layout)).
@@ -1158,8 +1159,8 @@ mod tests {
     fn roll_digest_is_sha256_of_the_encoding() {
         let roll = roll_of(3);
         let expected: [u8; 32] = Sha256::digest(roll.to_bytes()).into();
-        assert_eq!(roll.digest(), expected);
-        assert_ne!(roll_of(2).digest(), expected);
+        assert_eq!(roll.digest(), RollDigest(expected));
+        assert_ne!(roll_of(2).digest(), RollDigest(expected));
     }
 
     proptest! {

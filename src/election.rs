@@ -19,10 +19,9 @@ use curve25519_dalek::ristretto::RistrettoBasepointTable;
 use curve25519_dalek::scalar::Scalar;
 use sha2::{Digest, Sha256};
 
-use crate::codec::{Wire, wire_serde};
 use crate::credential::Roll;
+use crate::digest::{CeremonyDigest, ManifestDigest};
 use crate::elgamal::ElectionKey;
-use crate::error::EncodingError;
 use crate::group::{Element, hash_to_group};
 use crate::manifest::Manifest;
 use crate::trustee::PublicKeySet;
@@ -32,53 +31,13 @@ use crate::transcript::{
     BASE_HASH_TAG, NULLIFIER_BASE_DOMAIN, PROTOCOL_VERSION, election_transcript, purpose,
 };
 
-/// The election's base hash: the digest every proof of the election binds to.
-///
-/// # Layout
-///
-/// 32 bytes (SHA-256 output). In JSON, 64 hex characters.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct BaseHash(pub [u8; 32]);
-
-impl BaseHash {
-    /// The digest's bytes.
-    pub fn as_bytes(&self) -> &[u8; 32] {
-        &self.0
-    }
-}
-
-impl core::fmt::Debug for BaseHash {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "BaseHash({})", hex::encode(self.0))
-    }
-}
-
-impl Wire for BaseHash {
-    const NAME: &'static str = "base_hash";
-    const MAX_LEN: usize = 32;
-
-    fn encode(&self) -> Vec<u8> {
-        self.0.to_vec()
-    }
-
-    fn decode(bytes: &[u8]) -> Result<Self, EncodingError> {
-        let array: [u8; 32] = bytes.try_into().map_err(|_| EncodingError::WrongLength {
-            field: Self::NAME,
-            expected: 32,
-            actual: bytes.len(),
-        })?;
-        Ok(Self(array))
-    }
-}
-
-wire_serde!(BaseHash);
-crate::codec::wire_bytes!(BaseHash);
+pub use crate::digest::BaseHash;
 
 /// Computes the base hash of an election.
 pub fn base_hash(
     manifest: &Manifest,
     key: &Element,
-    ceremony_digest: &[u8; 32],
+    ceremony_digest: &CeremonyDigest,
     roll: &Roll,
 ) -> BaseHash {
     let mut h = Sha256::new();
@@ -118,10 +77,10 @@ pub enum ElectionError {
          {manifest})"
     )]
     OtherManifest {
-        /// The manifest digest the key set names, in hex.
-        ceremony: String,
-        /// This manifest's digest, in hex.
-        manifest: String,
+        /// The manifest digest the key set names.
+        ceremony: ManifestDigest,
+        /// This manifest's digest.
+        manifest: ManifestDigest,
     },
 }
 
@@ -140,8 +99,8 @@ impl Election {
     ) -> Result<Self, ElectionError> {
         if *keys.manifest_digest() != manifest.digest() {
             return Err(ElectionError::OtherManifest {
-                ceremony: hex::encode(keys.manifest_digest()),
-                manifest: hex::encode(manifest.digest()),
+                ceremony: *keys.manifest_digest(),
+                manifest: manifest.digest(),
             });
         }
         Ok(Self::new(
@@ -158,7 +117,7 @@ impl Election {
     pub fn new(
         manifest: Manifest,
         key: ElectionKey,
-        ceremony_digest: [u8; 32],
+        ceremony_digest: CeremonyDigest,
         roll: Roll,
     ) -> Self {
         let base_hash = base_hash(&manifest, key.element(), &ceremony_digest, &roll);

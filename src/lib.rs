@@ -55,6 +55,7 @@ pub mod trustee;
 pub mod verifier;
 
 mod codec;
+mod digest;
 mod dlog;
 mod election;
 mod elgamal;

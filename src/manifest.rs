@@ -40,6 +40,8 @@ use std::hash::Hash;
 use serde::{Deserialize, Deserializer, Serialize};
 use sha2::{Digest, Sha256};
 
+pub use crate::digest::ManifestDigest;
+
 use crate::codec::{Reader, Wire};
 use crate::error::EncodingError;
 use crate::group::Element;
@@ -512,8 +514,8 @@ impl Manifest {
     }
 
     /// SHA-256 of the canonical encoding.
-    pub fn digest(&self) -> [u8; 32] {
-        Sha256::digest(self.encode()).into()
+    pub fn digest(&self) -> ManifestDigest {
+        ManifestDigest(Sha256::digest(self.encode()).into())
     }
 
     /// The election id, compared strictly as bytes.

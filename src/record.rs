@@ -43,6 +43,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::board::{BoardSource, Entry};
 use crate::credential::Roll;
+use crate::digest::EntryDigest;
 use crate::election::BaseHash;
 use crate::manifest::Manifest;
 use crate::tally::{ChannelCounts, Tally};
@@ -73,7 +74,7 @@ pub struct RecordHeader {
     /// The election's base hash.
     pub base_hash: BaseHash,
     /// The digest of the board's last entry.
-    pub board_head: BaseHash,
+    pub board_head: EntryDigest,
     /// Number of board entries.
     pub board_entries: u64,
     /// The board's signature of its final head ([`crate::board::Statement::FinalHead`]:
@@ -1023,7 +1024,7 @@ mod tests {
             version: PROTOCOL_VERSION,
             election_id: "e".into(),
             base_hash: BaseHash([1; 32]),
-            board_head: BaseHash([2; 32]),
+            board_head: EntryDigest([2; 32]),
             board_entries: 3,
             board_signature: test_signature(),
         };
@@ -1457,7 +1458,7 @@ mod tests {
             version,
             election_id: "e".into(),
             base_hash: BaseHash([1; 32]),
-            board_head: BaseHash([2; 32]),
+            board_head: EntryDigest([2; 32]),
             board_entries: 0,
             board_signature: test_signature(),
         };

@@ -1,5 +1,6 @@
 //! Helpers for the unit tests.
 
+use crate::trustee::CeremonyDigest;
 use curve25519_dalek::scalar::Scalar;
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
@@ -110,7 +111,8 @@ impl TestElection {
             .collect();
         let roll =
             crate::credential::Roll::new(secrets.iter().map(|s| s.public()).collect()).unwrap();
-        let election = crate::election::Election::new(manifest, test_key(), [0; 32], roll);
+        let election =
+            crate::election::Election::new(manifest, test_key(), CeremonyDigest([0; 32]), roll);
         let (board_key, administrator_key) = test_offices(seed);
         Self {
             election,

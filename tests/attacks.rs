@@ -62,6 +62,8 @@
 //! documented on `Ballot` (`src/ballot/mod.rs`) and `RangeProof` (`src/proofs/range.rs`) and is
 //! itself checked against the decoded ballot.
 
+use nullivote::board::EntryDigest;
+use nullivote::trustee::CeremonyDigest;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -180,7 +182,7 @@ fn fixture_with(manifest: Manifest, voters: usize, seed: u64, authority: Authori
         .map(|c| CredentialSecret::derive(c, manifest.election_id()))
         .collect();
     let roll = Roll::new(secrets.iter().map(CredentialSecret::public).collect()).unwrap();
-    let election = Election::new(manifest, election_key(), [0; 32], roll);
+    let election = Election::new(manifest, election_key(), CeremonyDigest([0; 32]), roll);
     Fixture {
         election,
         codes: codes.iter().map(|c| c.expose().to_string()).collect(),
@@ -1977,13 +1979,13 @@ fn case_12_cross_election_replay() {
     let other_ceremony = Election::new(
         a.manifest().clone(),
         a.key().clone(),
-        [1; 32],
+        CeremonyDigest([1; 32]),
         a.roll().clone(),
     );
     let other_key = Election::new(
         a.manifest().clone(),
         ElectionKey::new(element(Scalar::from(0xbeef_u64))),
-        [0; 32],
+        CeremonyDigest([0; 32]),
         a.roll().clone(),
     );
     for b in [&other_ceremony, &other_key] {
@@ -2057,7 +2059,7 @@ fn case_13_nullifier_replaced_or_made_with_another_base() {
     let other = Election::new(
         e.manifest().clone(),
         e.key().clone(),
-        [9; 32],
+        CeremonyDigest([9; 32]),
         e.roll().clone(),
     );
     let fakes = [
@@ -2102,7 +2104,7 @@ fn case_13_nullifier_replaced_or_made_with_another_base() {
     let again = Election::new(
         e.manifest().clone(),
         e.key().clone(),
-        [0; 32],
+        CeremonyDigest([0; 32]),
         e.roll().clone(),
     );
     assert_eq!(again.nullifier_base(), e.nullifier_base());
@@ -2297,7 +2299,7 @@ fn case_17_elections_and_ids_differing_only_in_form() {
         digests.insert(manifest.digest());
         let secret = CredentialSecret::derive(&code, id);
         let roll = Roll::new(vec![secret.public()]).unwrap();
-        let election = Election::new(manifest, election_key(), [0; 32], roll);
+        let election = Election::new(manifest, election_key(), CeremonyDigest([0; 32]), roll);
         base_hashes.insert(*election.base_hash());
         let n = Nullifier::derive(&secret, &election);
         let ballot = prepare(&election, ONLINE, &secret, &[TRUSS.to_vec()], &mut rng(1))
@@ -2316,8 +2318,13 @@ fn case_17_elections_and_ids_differing_only_in_form() {
     let manifest = leadership_named(ids[0], &authority);
     let secret = CredentialSecret::derive(&code, ids[0]);
     let roll = Roll::new(vec![secret.public()]).unwrap();
-    let a = Election::new(manifest.clone(), election_key(), [1; 32], roll.clone());
-    let b = Election::new(manifest, election_key(), [2; 32], roll);
+    let a = Election::new(
+        manifest.clone(),
+        election_key(),
+        CeremonyDigest([1; 32]),
+        roll.clone(),
+    );
+    let b = Election::new(manifest, election_key(), CeremonyDigest([2; 32]), roll);
     assert_ne!(
         Nullifier::derive(&secret, &a),
         Nullifier::derive(&secret, &b)
@@ -2709,7 +2716,7 @@ fn failures(report: &Report, id: CheckId) -> Vec<(Location, String)> {
 /// administrator signs the closes of whatever board is put before them, or colludes), and
 /// publishes the new head with the board's signature of it.
 fn reseal(record: &mut ElectionRecord, election: &Election, administrator: Option<&AuthorityKey>) {
-    let mut previous = *election.base_hash();
+    let mut previous = EntryDigest::genesis(election.base_hash());
     for (i, entry) in record.board.iter_mut().enumerate() {
         entry.position = i as u64;
         entry.previous = previous;
@@ -2831,7 +2838,7 @@ fn a_final_head_signature_of_another_election_or_head_fails_v4() {
     let elsewhere = Election::new(
         election.manifest().clone(),
         a.ceremony.public.election_key(),
-        [9; 32],
+        CeremonyDigest([9; 32]),
         election.roll().clone(),
     );
     let other_record = simulate(

@@ -1005,7 +1005,7 @@ fn receipts_on_the_command_line(w: &Path, dir: &Path, receipt: &Path, board_secr
         &key,
         &election,
         record.header.board_entries + 3,
-        nullivote::BaseHash([5; 32]),
+        nullivote::board::EntryDigest([5; 32]),
         nullivote::ballot::TrackingCode([6; 32]),
     );
     let dropped_file = w.join("dropped-receipt.json");
@@ -1048,7 +1048,7 @@ fn cast_args_with_receipt<'a>(
 }
 
 /// Hex of a digest.
-fn hex_of(digest: &nullivote::BaseHash) -> String {
+fn hex_of(digest: &nullivote::board::EntryDigest) -> String {
     digest
         .as_bytes()
         .iter()

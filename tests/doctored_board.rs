@@ -14,6 +14,7 @@ use curve25519_dalek::{RistrettoPoint, Scalar};
 use nullivote::Election;
 use nullivote::Element;
 use nullivote::ballot::{Ballot, prepare};
+use nullivote::board::EntryDigest;
 use nullivote::credential::{CredentialCode, CredentialSecret, Roll};
 use nullivote::hazmat::SecretScalar;
 use nullivote::manifest::ChannelIndex;
@@ -278,7 +279,7 @@ fn dropping_superseded_ballots_after_the_decryption_fails_v10() {
 
     let doctor = |administrator: Option<&AuthorityKey>| {
         let mut doctored = honest.clone();
-        let mut previous = honest.header.base_hash;
+        let mut previous = EntryDigest::genesis(&honest.header.base_hash);
         let mut entries: Vec<Entry> = Vec::new();
         // Old position -> new position of every entry kept.
         let mut moved = std::collections::HashMap::new();

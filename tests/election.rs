@@ -13,6 +13,8 @@
 //! | 27 | [`case_27_published_tally_that_drops_adds_or_double_counts`] |
 //! | 29 | [`case_29_board_deleted_swapped_forked_or_after_close`] |
 
+use nullivote::board::EntryDigest;
+use nullivote::trustee::CeremonyDigest;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -23,6 +25,7 @@ use proptest::prelude::*;
 use rand_chacha::ChaCha20Rng;
 use rand_core::{RngCore, SeedableRng};
 
+use nullivote::Election;
 use nullivote::Element;
 use nullivote::ballot::Nullifier;
 use nullivote::ballot::{Ballot, BallotError, TrackingCode, prepare};
@@ -49,7 +52,6 @@ use nullivote::{
         Refused, Statement, Submission, sign_close, verify_chain,
     },
 };
-use nullivote::{BaseHash, Election};
 
 // =============================================================================================
 // Small elections with a known election secret, built through the public API
@@ -159,7 +161,7 @@ fn small(online_rule: ChannelRule, voters: usize, seed: u64) -> Small {
         .collect();
     let roll = Roll::new(secrets.iter().map(CredentialSecret::public).collect()).unwrap();
     let key = ElectionKey::new(element(ELECTION_SECRET));
-    let election = Election::new(manifest, key, [0; 32], roll);
+    let election = Election::new(manifest, key, CeremonyDigest([0; 32]), roll);
     Small { election, secrets }
 }
 
@@ -279,8 +281,8 @@ fn rechain(
     election: &Election,
     entries: &mut [Entry],
     administrator: Option<&AuthorityKey>,
-) -> BaseHash {
-    let mut previous = *election.base_hash();
+) -> EntryDigest {
+    let mut previous = EntryDigest::genesis(election.base_hash());
     for (i, entry) in entries.iter_mut().enumerate() {
         entry.position = i as u64;
         entry.previous = previous;
@@ -1612,7 +1614,7 @@ fn case_29_board_deleted_swapped_forked_or_after_close() {
     let copy = ballot_at(honest, honest.tally.outcome.counted[0]).clone();
     late.board.push(Entry {
         position: n as u64,
-        previous: BaseHash([0; 32]),
+        previous: EntryDigest([0; 32]),
         payload: Payload::Ballot(Box::new(copy)),
     });
     reseal(&mut late, &offices.board, None);
@@ -1641,7 +1643,7 @@ fn case_29_board_deleted_swapped_forked_or_after_close() {
             n - 1,
             Entry {
                 position: 0,
-                previous: BaseHash([0; 32]),
+                previous: EntryDigest([0; 32]),
                 payload: Payload::Ballot(Box::new(postal.clone())),
             },
         );

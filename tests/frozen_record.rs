@@ -5,6 +5,7 @@
 //! and lists the change there; after the release, a change that breaks this test is a new
 //! protocol version, not a fix.
 
+use nullivote::board::EntryDigest;
 use std::path::Path;
 
 use nullivote::record::ElectionRecord;
@@ -124,7 +125,7 @@ fn a_board_that_does_not_end_with_the_close_of_voting_is_refused() {
         let mut record = frozen();
         record.board.truncate(keep);
         record.board.extend(closes.iter().cloned());
-        let mut previous = record.header.base_hash;
+        let mut previous = EntryDigest::genesis(&record.header.base_hash);
         for (i, entry) in record.board.iter_mut().enumerate() {
             entry.position = i as u64;
             entry.previous = previous;

@@ -19,6 +19,7 @@
 #[path = "../fuzz/src/lib.rs"]
 mod targets;
 
+use nullivote::board::EntryDigest;
 use std::collections::BTreeSet;
 use std::fs;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -810,7 +811,7 @@ fn trustee_secrets() -> Vec<(&'static str, Vec<u8>)> {
     );
     let mut decrypted =
         trustee::TrusteeKey::from_secret_bytes(&key.to_secret_bytes()).expect("a key");
-    let head = trustee::BoardHead::new(*election.base_hash(), 3);
+    let head = trustee::BoardHead::new(EntryDigest::genesis(election.base_hash()), 3);
     let tally = [nullivote::hazmat::CiphertextSum::zero()];
     decrypted
         .decrypt_share(&election, &head, &tally, &mut rng)

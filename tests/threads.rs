@@ -12,6 +12,7 @@
 
 use curve25519_dalek::ristretto::RistrettoPoint;
 use curve25519_dalek::scalar::Scalar;
+use nullivote::trustee::CeremonyDigest;
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 
@@ -87,7 +88,12 @@ fn small(id: &str, voters: usize, seed: u64) -> Small {
         })
         .collect();
     let roll = Roll::new(secrets.iter().map(CredentialSecret::public).collect()).unwrap();
-    let election = Election::new(manifest, ElectionKey::new(element(0x5eed)), [0; 32], roll);
+    let election = Election::new(
+        manifest,
+        ElectionKey::new(element(0x5eed)),
+        CeremonyDigest([0; 32]),
+        roll,
+    );
     Small { election, secrets }
 }
 

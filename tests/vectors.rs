@@ -10,12 +10,13 @@
 #[path = "../spec/reference.rs"]
 mod reference;
 
+use nullivote::board::EntryDigest;
+use nullivote::trustee::CeremonyDigest;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use curve25519_dalek::ristretto::RistrettoPoint;
 use curve25519_dalek::scalar::Scalar;
-use nullivote::BaseHash;
 use nullivote::Election;
 use nullivote::Element;
 use nullivote::ballot::{
@@ -184,7 +185,12 @@ fn fixture(f: &Value) -> Fixture {
     assert_eq!(h(Sha256::digest(roll.to_bytes())), text(&f["roll_digest"]));
 
     let ceremony = array32(&f["ceremony_digest"]);
-    let election = Election::new(manifest, ElectionKey::new(key), ceremony, roll);
+    let election = Election::new(
+        manifest,
+        ElectionKey::new(key),
+        CeremonyDigest(ceremony),
+        roll,
+    );
     assert_eq!(h(election.base_hash().as_bytes()), text(&f["base_hash"]));
     assert_eq!(
         h(election.nullifier_base().as_bytes()),
@@ -1059,10 +1065,10 @@ fn board_receipts_final_head_closes_and_refusal_entries() {
             .map(array32)
             .collect::<Vec<_>>()
     };
-    let entries: Vec<(BaseHash, nullivote::ballot::TrackingCode)> = digests("entries")
+    let entries: Vec<(EntryDigest, nullivote::ballot::TrackingCode)> = digests("entries")
         .into_iter()
         .zip(digests("tracking_codes"))
-        .map(|(e, c)| (BaseHash(e), nullivote::ballot::TrackingCode(c)))
+        .map(|(e, c)| (EntryDigest(e), nullivote::ballot::TrackingCode(c)))
         .collect();
     for (i, ((entry, code), leaf)) in entries.iter().zip(digests("leaves")).enumerate() {
         assert_eq!(
@@ -1095,7 +1101,7 @@ fn board_receipts_final_head_closes_and_refusal_entries() {
     let fh = &v["final_head"];
     let final_head = Statement::FinalHead {
         entries: uint(&fh["board_entries"]),
-        head: BaseHash(array32(&fh["board_head"])),
+        head: EntryDigest(array32(&fh["board_head"])),
     };
     check(&final_head, &board, &authorities.board, fh);
     // The board's signature is not the administrator's, nor a receipt's.
@@ -1115,7 +1121,7 @@ fn board_receipts_final_head_closes_and_refusal_entries() {
         };
         let (position, previous) = (
             uint(&case["position"]),
-            BaseHash(array32(&case["previous"])),
+            EntryDigest(array32(&case["previous"])),
         );
         let statement = Statement::Close {
             position,

@@ -8,6 +8,8 @@
 
 use curve25519_dalek::ristretto::RistrettoPoint;
 use curve25519_dalek::scalar::Scalar;
+use nullivote::board::EntryDigest;
+use nullivote::trustee::CeremonyDigest;
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use sha2::{Digest, Sha256};
@@ -616,7 +618,12 @@ fn election_of(manifest: Manifest, voters: usize, seed: u64) -> (Election, Vec<C
         })
         .collect();
     let roll = Roll::new(secrets.iter().map(CredentialSecret::public).collect()).unwrap();
-    let election = Election::new(manifest, ElectionKey::new(element(0x5eed)), [0; 32], roll);
+    let election = Election::new(
+        manifest,
+        ElectionKey::new(element(0x5eed)),
+        CeremonyDigest([0; 32]),
+        roll,
+    );
     (election, secrets)
 }
 
@@ -689,7 +696,7 @@ fn tally_refuses_a_ballot_of_another_shape() {
     }];
     let entries = [Entry {
         position: 0,
-        previous: *two.base_hash(),
+        previous: EntryDigest::genesis(two.base_hash()),
         payload: Payload::Ballot(Box::new(ballot)),
     }];
     assert_eq!(

@@ -26,6 +26,8 @@
 //!
 //! A broken invariant is a panic with a message naming it, which the fuzzer reports as a crash.
 
+use nullivote::board::EntryDigest;
+use nullivote::trustee::CeremonyDigest;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -156,7 +158,12 @@ pub fn ballot_election() -> &'static Election {
             .try_into()
             .expect("fixture ceremony digest");
         let roll = Roll::from_bytes(&fixture_hex(f, "roll")).expect("fixture roll");
-        let election = Election::new(manifest, ElectionKey::new(key), ceremony, roll);
+        let election = Election::new(
+            manifest,
+            ElectionKey::new(key),
+            CeremonyDigest(ceremony),
+            roll,
+        );
         assert_eq!(
             election.base_hash().as_bytes()[..],
             fixture_hex(f, "base_hash")[..],
@@ -893,7 +900,9 @@ fn check_board_dir(log: &[u8]) {
         log.len(),
         dir.read(LOG_FILE).len()
     );
-    let head = entries.last().map_or(*election.base_hash(), Entry::digest);
+    let head = entries
+        .last()
+        .map_or(EntryDigest::genesis(election.base_hash()), Entry::digest);
     assert_eq!(
         board.board().head(),
         head,

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Ballot, BallotError, TrackingCode, count16};
 use crate::codec::{Reader, Wire, wire_serde};
+use crate::digest::BallotDigest;
 use crate::election::{BaseHash, Election};
 use crate::elgamal::Ciphertext;
 use crate::error::EncodingError;
@@ -149,7 +150,7 @@ pub struct SpoiledBallot {
     pub tracking_code: TrackingCode,
     /// `SHA-256` of the whole ballot encoding: binds the parts not published. Hiding only
     /// because its preimage holds unpublished random proof commitments (spec §7.6).
-    pub ballot_digest: BaseHash,
+    pub ballot_digest: BallotDigest,
     /// Per contest, per option.
     #[serde(deserialize_with = "spoiled_contests_json")]
     pub contests: Vec<Vec<SpoiledSelection>>,
@@ -269,7 +270,7 @@ impl Wire for SpoiledBallot {
         let election = BaseHash(r.array32("spoiled_ballot.election")?);
         let channel = r.u8("spoiled_ballot.channel")?;
         let tracking_code = TrackingCode(r.array32("spoiled_ballot.tracking_code")?);
-        let ballot_digest = BaseHash(r.array32("spoiled_ballot.ballot_digest")?);
+        let ballot_digest = BallotDigest(r.array32("spoiled_ballot.ballot_digest")?);
         let count = r.count16("spoiled_ballot.contests", MAX_CONTESTS)?;
         let mut contests = Vec::with_capacity(count);
         for _ in 0..count {
@@ -340,7 +341,7 @@ impl ChallengedBallot {
             election: self.ballot.election,
             channel: self.ballot.channel,
             tracking_code: self.ballot.tracking_code(),
-            ballot_digest: BaseHash(self.ballot.digest()),
+            ballot_digest: self.ballot.digest(),
             contests: self
                 .ballot
                 .contests

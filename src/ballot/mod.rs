@@ -17,6 +17,7 @@ mod build;
 mod challenge;
 mod verify;
 
+pub use crate::digest::BallotDigest;
 pub use crate::nullifier::{Eligibility, Nullifier};
 pub use build::countersign;
 pub use build::{ChoiceError, PreparedBallot, prepare};
@@ -276,12 +277,17 @@ impl Ballot {
             .iter()
             .flat_map(|c| &c.selections)
             .map(|s| &s.ciphertext);
-        TrackingCode::of(&self.election, self.channel, ciphertexts, &self.digest())
+        TrackingCode::of(
+            &self.election,
+            self.channel,
+            ciphertexts,
+            self.digest().as_bytes(),
+        )
     }
 
     /// `SHA-256(ballot encoding)`.
-    pub fn digest(&self) -> [u8; 32] {
-        Sha256::digest(self.encode()).into()
+    pub fn digest(&self) -> BallotDigest {
+        BallotDigest(Sha256::digest(self.encode()).into())
     }
 
     fn read_range_proof(

@@ -9,6 +9,7 @@ use crate::secret::SecretScalar;
 use crate::testing::{
     ONLINE, POSTAL, SUNAK, TRUSS, TestElection, ZeroRng, flip_each_byte, test_rng,
 };
+use crate::trustee::CeremonyDigest;
 use curve25519_dalek::scalar::Scalar;
 use serde_json::json;
 
@@ -52,7 +53,7 @@ fn a_ballot_of_another_election_is_refused() {
     let b = Election::new(
         a.election.manifest().clone(),
         a.election.key().clone(),
-        [1; 32],
+        CeremonyDigest([1; 32]),
         a.election.roll().clone(),
     );
     assert_eq!(verify(&ballot, &b), Err(BallotError::WrongElection));
@@ -379,7 +380,7 @@ fn nullifiers_are_deterministic_and_per_election() {
     let other = Election::new(
         t.election.manifest().clone(),
         t.election.key().clone(),
-        [2; 32],
+        CeremonyDigest([2; 32]),
         t.election.roll().clone(),
     );
     let elsewhere = prepare(

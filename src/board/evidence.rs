@@ -20,7 +20,8 @@ use serde::Serialize;
 
 use super::{Entry, Receipt, ReceiptError, Signature, Statement};
 use crate::ballot::TrackingCode;
-use crate::election::{BaseHash, Election};
+use crate::digest::EntryDigest;
+use crate::election::Election;
 
 /// What a valid receipt shows about a published board.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -36,9 +37,9 @@ pub enum ReceiptStatus {
         /// The position.
         position: u64,
         /// The digest the receipt signs.
-        receipt_entry: BaseHash,
+        receipt_entry: EntryDigest,
         /// The digest of the entry published there.
-        published_entry: BaseHash,
+        published_entry: EntryDigest,
     },
     /// The entry at the receipt's position has the receipt's digest but not its tracking code:
     /// the board signed a receipt naming someone else's entry.
@@ -94,7 +95,7 @@ pub enum EvidenceError {
 /// each entry: what receipts are checked against (one pass over the board for any number of
 /// receipts).
 pub struct SignedBoard {
-    entries: Vec<(BaseHash, TrackingCode)>,
+    entries: Vec<(EntryDigest, TrackingCode)>,
 }
 
 impl SignedBoard {
@@ -106,7 +107,7 @@ impl SignedBoard {
     pub fn new(
         election: &Election,
         entries: &[Entry],
-        head: &BaseHash,
+        head: &EntryDigest,
         final_signature: &Signature,
     ) -> Result<Self, EvidenceError> {
         use rayon::prelude::*;
@@ -122,9 +123,9 @@ impl SignedBoard {
                 &election.manifest().authorities().board,
             )
             .map_err(|_| EvidenceError::FinalHead { entries: count })?;
-        let digests: Vec<(BaseHash, TrackingCode)> =
+        let digests: Vec<(EntryDigest, TrackingCode)> =
             entries.par_iter().map(Entry::digest_and_code).collect();
-        let mut previous = *election.base_hash();
+        let mut previous = EntryDigest::genesis(election.base_hash());
         for (i, (entry, (digest, _))) in entries.iter().zip(&digests).enumerate() {
             if entry.position != i as u64 || entry.previous != previous {
                 return Err(EvidenceError::Chain { position: i as u64 });
@@ -189,7 +190,7 @@ impl SignedBoard {
 pub fn check_receipt(
     election: &Election,
     entries: &[Entry],
-    head: &BaseHash,
+    head: &EntryDigest,
     final_signature: &Signature,
     receipt: &Receipt,
 ) -> Result<ReceiptStatus, EvidenceError> {
@@ -287,7 +288,7 @@ mod tests {
             Ok(ReceiptStatus::WrongTrackingCode { position: 1, .. })
         ));
         let mut relinked = honest.entries().to_vec();
-        relinked[1].previous = BaseHash([9; 32]);
+        relinked[1].previous = EntryDigest([9; 32]);
         assert_eq!(
             check_receipt(&t.election, &relinked, &honest.head(), &signature, &dropped),
             Err(EvidenceError::Chain { position: 1 })

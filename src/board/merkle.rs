@@ -16,7 +16,9 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha2::{Digest, Sha256};
 
 use crate::ballot::TrackingCode;
-use crate::election::BaseHash;
+use crate::codec::{Wire, wire_serde};
+use crate::digest::EntryDigest;
+use crate::error::EncodingError;
 
 /// The tag of a receipt leaf.
 pub const LEAF_TAG: &[u8] = b"nullivote/1/receipt-leaf";
@@ -28,7 +30,7 @@ pub const MAX_DEPTH: usize = 24;
 pub const MAX_BATCH: u64 = 1 << MAX_DEPTH;
 
 /// The leaf of the receipt of the entry at `position` with digest `entry` and `tracking_code`.
-pub fn leaf(position: u64, entry: &BaseHash, tracking_code: &TrackingCode) -> [u8; 32] {
+pub fn leaf(position: u64, entry: &EntryDigest, tracking_code: &TrackingCode) -> [u8; 32] {
     let mut h = Sha256::new();
     h.update((LEAF_TAG.len() as u64).to_be_bytes());
     h.update(LEAF_TAG);
@@ -166,23 +168,53 @@ impl PartialEq for MerklePath {
 
 impl Eq for MerklePath {}
 
+/// One node of a path, for its hex form in `Debug` and JSON.
+#[derive(PartialEq)]
+struct MerkleNode([u8; 32]);
+
+impl Wire for MerkleNode {
+    const NAME: &'static str = "receipt.path";
+    const MAX_LEN: usize = 32;
+
+    fn encode(&self) -> Vec<u8> {
+        self.0.to_vec()
+    }
+
+    fn decode(bytes: &[u8]) -> Result<Self, EncodingError> {
+        let node = bytes.try_into().map_err(|_| EncodingError::WrongLength {
+            field: Self::NAME,
+            expected: 32,
+            actual: bytes.len(),
+        })?;
+        Ok(Self(node))
+    }
+}
+
+wire_serde!(MerkleNode);
+
+impl core::fmt::Debug for MerkleNode {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(&hex::encode(self.0))
+    }
+}
+
 impl core::fmt::Debug for MerklePath {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_list()
-            .entries(self.nodes().iter().map(|n| BaseHash(*n)))
+            .entries(self.nodes().iter().map(|n| MerkleNode(*n)))
             .finish()
     }
 }
 
 impl Serialize for MerklePath {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.nodes().iter().map(|n| BaseHash(*n)))
+        s.collect_seq(self.nodes().iter().map(|n| MerkleNode(*n)))
     }
 }
 
 impl<'de> Deserialize<'de> for MerklePath {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let nodes: Vec<BaseHash> = crate::codec::bounded_vec(d, "receipt.path", MAX_DEPTH)?;
+        let nodes: Vec<MerkleNode> = crate::codec::bounded_vec(d, "receipt.path", MAX_DEPTH)?;
         let mut out = Self::default();
         for n in nodes {
             out.push(n.0);
@@ -197,7 +229,13 @@ mod tests {
 
     fn leaves(n: usize) -> Vec<[u8; 32]> {
         (0..n)
-            .map(|i| leaf(i as u64, &BaseHash([i as u8; 32]), &TrackingCode([1; 32])))
+            .map(|i| {
+                leaf(
+                    i as u64,
+                    &EntryDigest([i as u8; 32]),
+                    &TrackingCode([1; 32]),
+                )
+            })
             .collect()
     }
 
@@ -249,7 +287,7 @@ mod tests {
         let p = path(4, &l);
         let json = serde_json::to_string(&p).unwrap();
         assert_eq!(serde_json::from_str::<MerklePath>(&json).unwrap(), p);
-        let long = serde_json::to_string(&vec![BaseHash([0; 32]); MAX_DEPTH + 1]).unwrap();
+        let long = serde_json::to_string(&vec![EntryDigest([0; 32]); MAX_DEPTH + 1]).unwrap();
         assert!(serde_json::from_str::<MerklePath>(&long).is_err());
     }
 }

@@ -33,6 +33,7 @@ mod rules;
 mod signature;
 pub(crate) mod store;
 
+pub use crate::digest::EntryDigest;
 pub use crate::precedence::{CastBallot, Decision, Outcome, Reason, UnknownChannel, decide};
 pub use evidence::{EvidenceError, ReceiptStatus, SignedBoard, check_receipt};
 pub use merkle::MerklePath;
@@ -48,7 +49,7 @@ use sha2::{Digest, Sha256};
 use crate::authority::AuthorityKey;
 use crate::ballot::{Ballot, SpoiledBallot, TrackingCode, verify_batch};
 use crate::codec::{Reader, Wire};
-use crate::election::{BaseHash, Election};
+use crate::election::Election;
 use crate::error::EncodingError;
 use crate::manifest::ChannelIndex;
 
@@ -149,18 +150,18 @@ pub struct Entry {
     /// The entry's position, from 0.
     pub position: u64,
     /// The digest of the previous entry (the base hash for position 0).
-    pub previous: BaseHash,
+    pub previous: EntryDigest,
     /// What the entry says.
     pub payload: Payload,
 }
 
 impl Entry {
     /// The entry's digest, which the next entry names as `previous`.
-    pub fn digest(&self) -> BaseHash {
+    pub fn digest(&self) -> EntryDigest {
         self.digest_of(&self.payload.to_bytes())
     }
 
-    fn digest_of(&self, payload: &[u8]) -> BaseHash {
+    fn digest_of(&self, payload: &[u8]) -> EntryDigest {
         let mut h = Sha256::new();
         h.update((ENTRY_TAG.len() as u64).to_be_bytes());
         h.update(ENTRY_TAG);
@@ -168,12 +169,12 @@ impl Entry {
         h.update(self.previous.as_bytes());
         h.update([self.payload.kind()]);
         h.update(payload);
-        BaseHash(h.finalize().into())
+        EntryDigest(h.finalize().into())
     }
 
     /// The entry's digest and the tracking code of the ballot, challenge or refused submission
     /// it holds (all zeros for a close), from one encoding of the payload.
-    pub fn digest_and_code(&self) -> (BaseHash, TrackingCode) {
+    pub fn digest_and_code(&self) -> (EntryDigest, TrackingCode) {
         let bytes = self.payload.to_bytes();
         let code = match &self.payload {
             Payload::Ballot(b) => {
@@ -225,7 +226,7 @@ pub fn sign_close(
     administrator: &AuthorityKey,
     election: &Election,
     position: u64,
-    previous: BaseHash,
+    previous: EntryDigest,
     close: Close,
 ) -> Payload {
     let statement = Statement::Close {
@@ -277,7 +278,7 @@ pub struct Board {
     election: Election,
     key: AuthorityKey,
     entries: Vec<Entry>,
-    head: BaseHash,
+    head: EntryDigest,
     state: BoardState,
 }
 
@@ -308,7 +309,9 @@ impl Board {
             return Err(ResumeError::Key(BoardKeyError::NotTheBoardKey));
         }
         let state = verify_chain(&election, &entries, None).map_err(ResumeError::Chain)?;
-        let head = entries.last().map_or(*election.base_hash(), Entry::digest);
+        let head = entries
+            .last()
+            .map_or(EntryDigest::genesis(election.base_hash()), Entry::digest);
         Ok(Self {
             election,
             key,
@@ -344,7 +347,7 @@ impl Board {
     }
 
     /// The digest of the last entry (the base hash of an empty board).
-    pub fn head(&self) -> BaseHash {
+    pub fn head(&self) -> EntryDigest {
         self.head
     }
 
@@ -365,10 +368,10 @@ impl Board {
     /// on arrival.
     pub(crate) fn truncate(&mut self, len: usize) {
         self.entries.truncate(len);
-        self.head = self
-            .entries
-            .last()
-            .map_or(*self.election.base_hash(), Entry::digest);
+        self.head = self.entries.last().map_or(
+            EntryDigest::genesis(self.election.base_hash()),
+            Entry::digest,
+        );
         let mut replay = ChainReplay::new(&self.election);
         replay.feed(&self.entries, std::collections::HashMap::new());
         self.state = replay.state().clone();
@@ -526,7 +529,7 @@ impl Board {
         let receipts: std::collections::HashMap<u64, Receipt> = if appended.is_empty() {
             std::collections::HashMap::new()
         } else {
-            let entries: Vec<(BaseHash, TrackingCode)> = appended
+            let entries: Vec<(EntryDigest, TrackingCode)> = appended
                 .values()
                 .map(|u| (u.entry, u.tracking_code))
                 .collect();
@@ -676,7 +679,7 @@ impl Board {
 #[derive(Clone, Copy)]
 struct Unsigned {
     position: u64,
-    entry: BaseHash,
+    entry: EntryDigest,
     tracking_code: TrackingCode,
 }
 
@@ -811,7 +814,7 @@ pub enum ChainProblem {
 pub fn verify_chain(
     election: &Election,
     entries: &[Entry],
-    head: Option<&BaseHash>,
+    head: Option<&EntryDigest>,
 ) -> Result<BoardState, ChainErrors> {
     let ballots: Vec<(usize, &Ballot)> = cast_ballots(entries).collect();
     let refs: Vec<&Ballot> = ballots.iter().map(|(_, b)| *b).collect();
@@ -843,7 +846,7 @@ pub fn cast_ballots(entries: &[Entry]) -> impl Iterator<Item = (usize, &Ballot)>
 pub fn replay_chain(
     election: &Election,
     entries: &[Entry],
-    head: Option<&BaseHash>,
+    head: Option<&EntryDigest>,
     invalid: std::collections::HashMap<usize, crate::ballot::BallotError>,
 ) -> Result<BoardState, ChainErrors> {
     let mut replay = ChainReplay::new(election);
@@ -860,7 +863,7 @@ type Opening = Result<(), Refusal>;
 pub struct ChainReplay<'e> {
     election: &'e Election,
     state: BoardState,
-    previous: BaseHash,
+    previous: EntryDigest,
     next: u64,
     errors: Vec<ChainError>,
 }
@@ -871,7 +874,7 @@ impl<'e> ChainReplay<'e> {
         Self {
             election,
             state: BoardState::new(election),
-            previous: *election.base_hash(),
+            previous: EntryDigest::genesis(election.base_hash()),
             next: 0,
             errors: Vec::new(),
         }
@@ -896,7 +899,7 @@ impl<'e> ChainReplay<'e> {
         // The hashing and the opening of challenged ballots are independent per entry: done on
         // every core before the ordered replay (an opening is checked even if an earlier rule
         // refuses its entry; the result is the same).
-        let digests: Vec<(BaseHash, TrackingCode, Option<Opening>)> = entries
+        let digests: Vec<(EntryDigest, TrackingCode, Option<Opening>)> = entries
             .par_iter()
             .map(|entry| {
                 let (digest, code) = entry.digest_and_code();
@@ -962,7 +965,7 @@ impl<'e> ChainReplay<'e> {
     ///
     /// # Errors
     /// Every [`ChainError`] found, in order of position.
-    pub fn finish(mut self, head: Option<&BaseHash>) -> Result<BoardState, ChainErrors> {
+    pub fn finish(mut self, head: Option<&EntryDigest>) -> Result<BoardState, ChainErrors> {
         if let Some(head) = head
             && *head != self.previous
         {
@@ -984,7 +987,7 @@ pub trait BoardSource {
     /// Every entry, in order.
     fn entries(&self) -> &[Entry];
     /// The digest of the last entry (the base hash of an empty board).
-    fn head(&self) -> BaseHash;
+    fn head(&self) -> EntryDigest;
 }
 
 impl BoardSource for Board {
@@ -992,7 +995,7 @@ impl BoardSource for Board {
         Board::entries(self)
     }
 
-    fn head(&self) -> BaseHash {
+    fn head(&self) -> EntryDigest {
         Board::head(self)
     }
 }
@@ -1002,7 +1005,7 @@ impl BoardSource for store::DurableBoard {
         self.board().entries()
     }
 
-    fn head(&self) -> BaseHash {
+    fn head(&self) -> EntryDigest {
         self.board().head()
     }
 }

@@ -31,6 +31,7 @@ use super::merkle::MerklePath;
 use crate::authority::AuthorityKey;
 use crate::ballot::TrackingCode;
 use crate::codec::{Wire, wire_serde};
+use crate::digest::EntryDigest;
 use crate::election::{BaseHash, Election};
 use crate::error::EncodingError;
 use crate::group::Element;
@@ -91,7 +92,7 @@ pub enum Statement {
         /// The number of entries.
         entries: u64,
         /// The digest of the last entry.
-        head: BaseHash,
+        head: EntryDigest,
     },
     /// The administrator closes a channel or voting by the entry at `position`, which follows
     /// the entry whose digest is `previous`.
@@ -99,7 +100,7 @@ pub enum Statement {
         /// The close entry's position.
         position: u64,
         /// The digest of the entry before it (the base hash at position 0).
-        previous: BaseHash,
+        previous: EntryDigest,
         /// What it closes.
         close: Close,
     },
@@ -210,7 +211,7 @@ pub struct Receipt {
     /// The entry's position on the board.
     pub position: u64,
     /// The entry's digest: it chains every later entry to this one.
-    pub entry: BaseHash,
+    pub entry: EntryDigest,
     /// The tracking code of the ballot, challenge or refused submission (all zeros for a close).
     pub tracking_code: TrackingCode,
     /// The first position of the batch the board signed this receipt in.
@@ -253,7 +254,7 @@ impl Receipt {
         board: &AuthorityKey,
         election: &Election,
         position: u64,
-        entry: BaseHash,
+        entry: EntryDigest,
         tracking_code: TrackingCode,
     ) -> Self {
         Self::sign_batch(board, election, position, &[(entry, tracking_code)])
@@ -271,7 +272,7 @@ impl Receipt {
         board: &AuthorityKey,
         election: &Election,
         first: u64,
-        entries: &[(BaseHash, TrackingCode)],
+        entries: &[(EntryDigest, TrackingCode)],
     ) -> Vec<Self> {
         use rayon::prelude::*;
         assert!(
@@ -357,7 +358,7 @@ mod tests {
             &t.board_key,
             &t.election,
             7,
-            BaseHash([3; 32]),
+            EntryDigest([3; 32]),
             TrackingCode([4; 32]),
         )
     }
@@ -388,7 +389,7 @@ mod tests {
         for changed in [
             Receipt { position: 8, ..r },
             Receipt {
-                entry: BaseHash([5; 32]),
+                entry: EntryDigest([5; 32]),
                 ..r
             },
             Receipt {
@@ -413,7 +414,7 @@ mod tests {
             &t.administrator_key,
             &t.election,
             7,
-            BaseHash([3; 32]),
+            EntryDigest([3; 32]),
             TrackingCode([4; 32]),
         );
         assert_eq!(r.verify(&t.election), Err(ReceiptError::BadSignature));
@@ -422,7 +423,7 @@ mod tests {
     #[test]
     fn statements_of_different_kinds_do_not_share_signatures() {
         let t = TestElection::leadership(3, 1);
-        let head = BaseHash([3; 32]);
+        let head = EntryDigest([3; 32]);
         let final_head = Statement::FinalHead { entries: 7, head };
         let s = t.board_key.sign(&t.election, &final_head);
         let board = t.board_key.public();
@@ -480,7 +481,7 @@ mod tests {
             &t.board_key,
             &t.election,
             8,
-            BaseHash([3; 32]),
+            EntryDigest([3; 32]),
             TrackingCode([4; 32]),
         );
         // Another statement: another nonce (the commitments differ).
@@ -496,8 +497,8 @@ mod tests {
     #[test]
     fn a_batch_of_receipts_shares_one_signature() {
         let t = TestElection::leadership(3, 1);
-        let entries: Vec<(BaseHash, TrackingCode)> = (0..5u8)
-            .map(|i| (BaseHash([i; 32]), TrackingCode([i + 10; 32])))
+        let entries: Vec<(EntryDigest, TrackingCode)> = (0..5u8)
+            .map(|i| (EntryDigest([i; 32]), TrackingCode([i + 10; 32])))
             .collect();
         let receipts = Receipt::sign_batch(&t.board_key, &t.election, 40, &entries);
         assert_eq!(receipts.len(), 5);
@@ -546,7 +547,7 @@ mod tests {
             &t.board_key,
             &t.election,
             7,
-            BaseHash([9; 32]),
+            EntryDigest([9; 32]),
             TrackingCode([4; 32]),
         );
         assert!(equivocation(&t.election, &a, &b));

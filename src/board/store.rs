@@ -98,6 +98,7 @@ use super::{
     ResumeError, Signature,
 };
 use crate::ballot::{Ballot, SpoiledBallot};
+use crate::digest::EntryDigest;
 use crate::election::{BaseHash, Election};
 
 /// The name of the chain's log in a board directory.
@@ -216,7 +217,7 @@ fn body_digest(body: &[u8]) -> [u8; 32] {
     h.finalize().into()
 }
 
-fn frame(entry: &Entry, digest: &BaseHash, out: &mut Vec<u8>) {
+fn frame(entry: &Entry, digest: &EntryDigest, out: &mut Vec<u8>) {
     let payload = entry.payload.to_bytes();
     // A payload past u32::MAX would be refused on reading anyway; saturate rather than wrap.
     let n = u32::try_from(payload.len() + MIN_BODY as usize).unwrap_or(u32::MAX);
@@ -443,7 +444,7 @@ impl DurableBoard {
                 Payload::from_bytes(r.kind, &r.payload)
                     .map(|payload| Entry {
                         position: r.position,
-                        previous: BaseHash(r.previous),
+                        previous: EntryDigest(r.previous),
                         payload,
                     })
                     .map_err(|e| StoreError::Damaged {
@@ -455,7 +456,7 @@ impl DurableBoard {
             })
             .collect();
         let entries = decoded.into_iter().collect::<Result<Vec<_>, _>>()?;
-        let last = raw.last().map(|r| (BaseHash(r.digest), r.offset));
+        let last = raw.last().map(|r| (EntryDigest(r.digest), r.offset));
         drop(raw);
         let board = Board::resume(election, key, entries).map_err(|e| match e {
             ResumeError::Chain(errors) => StoreError::Chain(errors),

@@ -280,7 +280,7 @@ fn an_honest_board_verifies() {
     assert_eq!(back, board.entries());
 }
 
-fn problems(t: &TestElection, entries: &[Entry], head: &BaseHash) -> Vec<(u64, ChainProblem)> {
+fn problems(t: &TestElection, entries: &[Entry], head: &EntryDigest) -> Vec<(u64, ChainProblem)> {
     verify_chain(&t.election, entries, Some(head))
         .unwrap_err()
         .into_iter()
@@ -330,7 +330,7 @@ fn a_duplicated_entry_is_named() {
 #[test]
 fn a_forked_head_and_an_entry_after_close_are_named() {
     let (t, board) = sample_board();
-    let fork = BaseHash([9; 32]);
+    let fork = EntryDigest([9; 32]);
     assert_eq!(
         problems(&t, board.entries(), &fork),
         vec![(6, ChainProblem::Head)]

@@ -55,8 +55,10 @@ use super::keys::{Decrypted, PublicKeySet, TrusteeKey};
 use super::{DecryptionError, IndexError, TrusteeIndex, lagrange_at_zero};
 use crate::board::Entry;
 use crate::codec::Wire;
+use crate::digest::EntryDigest;
+use crate::digest::{CeremonyDigest, ManifestDigest};
 use crate::dlog::DiscreteLog;
-use crate::election::{BaseHash, Election, base_hash};
+use crate::election::{Election, base_hash};
 use crate::elgamal::CiphertextSum;
 use crate::group::Element;
 use crate::manifest::TrusteePolicy;
@@ -70,7 +72,7 @@ use crate::transcript::{DECRYPTED_TALLY_TAG, election_transcript, label, purpose
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct BoardHead {
     /// The digest of the board's last entry (§11.1).
-    pub digest: BaseHash,
+    pub digest: EntryDigest,
     /// The number of entries.
     pub entries: u64,
 }
@@ -78,7 +80,7 @@ pub struct BoardHead {
 impl BoardHead {
     /// The board whose last entry has digest `digest`, with `entries` entries (a live
     /// [`crate::board::Board`]: `BoardHead::new(board.head(), board.entries().len() as u64)`).
-    pub const fn new(digest: BaseHash, entries: u64) -> Self {
+    pub const fn new(digest: EntryDigest, entries: u64) -> Self {
         Self { digest, entries }
     }
 
@@ -86,7 +88,9 @@ impl BoardHead {
     /// caller has verified it, e.g. with [`crate::board::verify_chain`]).
     pub fn of(election: &Election, entries: &[Entry]) -> Self {
         Self {
-            digest: entries.last().map_or(*election.base_hash(), Entry::digest),
+            digest: entries
+                .last()
+                .map_or(EntryDigest::genesis(election.base_hash()), Entry::digest),
             entries: entries.len() as u64,
         }
     }
@@ -145,7 +149,7 @@ impl PartialDecryption {
 #[serde(deny_unknown_fields)]
 pub struct DecryptionShare {
     pub(crate) trustee: TrusteeIndex,
-    pub(crate) board_head: BaseHash,
+    pub(crate) board_head: EntryDigest,
     pub(crate) board_entries: u64,
     pub(crate) parts: Vec<Option<PartialDecryption>>,
 }
@@ -441,9 +445,9 @@ fn share_transcript(
 fn check_election(
     election: &Election,
     policy: TrusteePolicy,
-    manifest_digest: &[u8; 32],
+    manifest_digest: &ManifestDigest,
     joint_key: &Element,
-    ceremony_digest: &[u8; 32],
+    ceremony_digest: &CeremonyDigest,
 ) -> Result<(), DecryptionError> {
     let mismatch = |reason| Err(DecryptionError::ElectionMismatch { reason });
     let manifest = election.manifest();
@@ -716,7 +720,7 @@ mod tests {
             aggregate(&[2, 5]),
             CiphertextSum::zero(),
         ];
-        let head = BoardHead::new(BaseHash([seed as u8; 32]), 12 + seed);
+        let head = BoardHead::new(EntryDigest([seed as u8; 32]), 12 + seed);
         Setup {
             keys,
             public,
@@ -1051,7 +1055,7 @@ mod tests {
             Err(DecryptionError::ElectionMismatch { .. })
         ));
         let mut digest = s.public.ceremony_digest();
-        digest[0] ^= 1;
+        digest.0[0] ^= 1;
         let wrong = Election::new(
             s.election.manifest().clone(),
             s.election.key().clone(),
@@ -1082,7 +1086,7 @@ mod tests {
     fn a_share_for_another_board_is_skipped_and_named() {
         let s = setup(20);
         let honest = shares(&s, 21);
-        let other = BoardHead::new(BaseHash([0xee; 32]), s.head.entries);
+        let other = BoardHead::new(EntryDigest([0xee; 32]), s.head.entries);
         let mut doctored = copy(&s.keys[1])
             .decrypt_share(&s.election, &other, &s.aggregates, &mut test_rng(22))
             .unwrap();
@@ -1204,7 +1208,7 @@ mod tests {
             .unwrap();
         assert_eq!(again, share);
         // Another head (a doctored board, or the real one after a doctored one).
-        let doctored = BoardHead::new(BaseHash([7; 32]), 3);
+        let doctored = BoardHead::new(EntryDigest([7; 32]), 3);
         let refused = DecryptionError::AlreadyDecrypted {
             trustee: i(3),
             head: s.head,

@@ -14,7 +14,7 @@ use super::decryption::BoardHead;
 use super::persist::{self, Kind};
 use super::{CeremonyError, IndexError, TrusteeIndex, int_scalar};
 use crate::codec::Reader;
-use crate::election::BaseHash;
+use crate::digest::{CeremonyDigest, EntryDigest, ManifestDigest};
 use crate::elgamal::ElectionKey;
 use crate::group::Element;
 use crate::manifest::TrusteePolicy;
@@ -48,26 +48,22 @@ use crate::transcript::{TranscriptProtocol, election_transcript, label, purpose}
 #[serde(try_from = "PublicKeySetUnchecked")]
 pub struct PublicKeySet {
     policy: TrusteePolicy,
-    #[serde(with = "crate::trustee::hex32")]
-    manifest_digest: [u8; 32],
+    manifest_digest: ManifestDigest,
     joint_key: Element,
     verification_shares: Vec<Element>,
     qualified: Vec<TrusteeIndex>,
-    #[serde(with = "crate::trustee::hex32")]
-    ceremony_digest: [u8; 32],
+    ceremony_digest: CeremonyDigest,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct PublicKeySetUnchecked {
     policy: TrusteePolicy,
-    #[serde(with = "crate::trustee::hex32")]
-    manifest_digest: [u8; 32],
+    manifest_digest: ManifestDigest,
     joint_key: Element,
     verification_shares: Vec<Element>,
     qualified: Vec<TrusteeIndex>,
-    #[serde(with = "crate::trustee::hex32")]
-    ceremony_digest: [u8; 32],
+    ceremony_digest: CeremonyDigest,
 }
 
 impl TryFrom<PublicKeySetUnchecked> for PublicKeySet {
@@ -89,11 +85,11 @@ impl PublicKeySet {
     /// Checks and assembles a set (see the type's documentation for the checks).
     pub(crate) fn new(
         policy: TrusteePolicy,
-        manifest_digest: [u8; 32],
+        manifest_digest: ManifestDigest,
         joint_key: Element,
         verification_shares: Vec<Element>,
         qualified: Vec<TrusteeIndex>,
-        ceremony_digest: [u8; 32],
+        ceremony_digest: CeremonyDigest,
     ) -> Result<Self, CeremonyError> {
         if verification_shares.len() != usize::from(policy.count()) {
             return Err(CeremonyError::InvalidKeySet {
@@ -130,7 +126,7 @@ impl PublicKeySet {
     }
 
     /// The digest of the manifest the ceremony was run for.
-    pub fn manifest_digest(&self) -> &[u8; 32] {
+    pub fn manifest_digest(&self) -> &ManifestDigest {
         &self.manifest_digest
     }
 
@@ -168,7 +164,7 @@ impl PublicKeySet {
 
     /// The ceremony digest, which enters the election's base hash
     /// ([`crate::election::base_hash`]).
-    pub fn ceremony_digest(&self) -> [u8; 32] {
+    pub fn ceremony_digest(&self) -> CeremonyDigest {
         self.ceremony_digest
     }
 
@@ -192,8 +188,9 @@ impl PublicKeySet {
         let n = i64::from(self.policy.count());
         let points: Vec<i64> = core::iter::once(0).chain(k + 1..=n).collect();
 
-        let mut t = election_transcript(purpose::TRUSTEE_KEY_CHECK, &self.ceremony_digest);
-        t.append_message(label::MANIFEST, &self.manifest_digest);
+        let mut t =
+            election_transcript(purpose::TRUSTEE_KEY_CHECK, self.ceremony_digest.as_bytes());
+        t.append_message(label::MANIFEST, self.manifest_digest.as_bytes());
         t.append_u64(label::TRUSTEE_COUNT, n as u64);
         t.append_u64(label::THRESHOLD, k as u64);
         t.append_element(label::ELECTION_KEY, &self.joint_key);
@@ -276,9 +273,9 @@ pub struct TrusteeKey {
     #[zeroize(skip)]
     policy: TrusteePolicy,
     #[zeroize(skip)]
-    manifest_digest: [u8; 32],
+    manifest_digest: ManifestDigest,
     #[zeroize(skip)]
-    ceremony_digest: [u8; 32],
+    ceremony_digest: CeremonyDigest,
     #[zeroize(skip)]
     joint_key: Element,
     #[zeroize(skip)]
@@ -345,8 +342,8 @@ impl TrusteeKey {
     fn from_parts(
         trustee: TrusteeIndex,
         policy: TrusteePolicy,
-        manifest_digest: [u8; 32],
-        ceremony_digest: [u8; 32],
+        manifest_digest: ManifestDigest,
+        ceremony_digest: CeremonyDigest,
         joint_key: Element,
         verification_share: Element,
         share: SecretScalar,
@@ -389,12 +386,12 @@ impl TrusteeKey {
     }
 
     /// The digest of the manifest of the ceremony.
-    pub fn manifest_digest(&self) -> &[u8; 32] {
+    pub fn manifest_digest(&self) -> &ManifestDigest {
         &self.manifest_digest
     }
 
     /// The ceremony digest.
-    pub fn ceremony_digest(&self) -> [u8; 32] {
+    pub fn ceremony_digest(&self) -> CeremonyDigest {
         self.ceremony_digest
     }
 
@@ -430,8 +427,8 @@ impl TrusteeKey {
         out.extend_from_slice(&self.policy.count().to_be_bytes());
         out.extend_from_slice(&self.policy.threshold().to_be_bytes());
         out.extend_from_slice(&self.trustee.get().to_be_bytes());
-        out.extend_from_slice(&self.manifest_digest);
-        out.extend_from_slice(&self.ceremony_digest);
+        out.extend_from_slice(self.manifest_digest.as_bytes());
+        out.extend_from_slice(self.ceremony_digest.as_bytes());
         out.extend_from_slice(self.joint_key.as_bytes());
         out.extend_from_slice(self.verification_share.as_bytes());
         persist::put_secret(&mut out, self.share.expose());
@@ -467,7 +464,7 @@ impl TrusteeKey {
         let decrypted = match r.u8("trustee_key.state")? {
             0 => None,
             1 => {
-                let digest = BaseHash(r.array32("trustee_key.board_head")?);
+                let digest = EntryDigest(r.array32("trustee_key.board_head")?);
                 let entries = r.u64("trustee_key.board_entries")?;
                 let tally = r.array32("trustee_key.tally_digest")?;
                 let seed = Zeroizing::new(r.array32("trustee_key.nonce_seed")?);
@@ -484,8 +481,8 @@ impl TrusteeKey {
         let mut key = Self::from_parts(
             trustee,
             policy,
-            manifest_digest,
-            ceremony_digest,
+            ManifestDigest::new(manifest_digest),
+            CeremonyDigest::new(ceremony_digest),
             joint_key,
             verification_share,
             share,

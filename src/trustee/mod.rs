@@ -99,6 +99,7 @@ use crate::group::Element;
 use crate::manifest::{MAX_TRUSTEES, TrusteePolicy};
 use crate::transcript::{PROTOCOL_VERSION, TRANSCRIPT_LABEL};
 
+pub use crate::digest::CeremonyDigest;
 pub use decryption::{
     BoardHead, Decryption, DecryptionRun, DecryptionShare, PartialDecryption, combine,
     verify_decryption,

@@ -41,6 +41,7 @@ use zeroize::{Zeroize, Zeroizing};
 
 use super::{TrusteeIndex, tagged_hash, trustee_prefix};
 use crate::codec::{Reader, Wire, wire_serde};
+use crate::digest::ManifestDigest;
 use crate::error::EncodingError;
 use crate::group::Element;
 use crate::proofs::{SchnorrProof, SchnorrStatement};
@@ -94,10 +95,10 @@ crate::codec::wire_bytes!(SealedShare);
 /// The transcript of a proof of possession of `e_i`:
 /// `election_transcript("trustee-encryption-key", md)`, then `append_u64("trustee", i)`.
 pub(crate) fn encryption_key_transcript(
-    manifest_digest: &[u8; 32],
+    manifest_digest: &ManifestDigest,
     trustee: TrusteeIndex,
 ) -> merlin::Transcript {
-    let mut t = election_transcript(purpose::TRUSTEE_ENCRYPTION_KEY, manifest_digest);
+    let mut t = election_transcript(purpose::TRUSTEE_ENCRYPTION_KEY, manifest_digest.as_bytes());
     t.append_u64(label::TRUSTEE, u64::from(trustee.get()));
     t
 }
@@ -108,7 +109,7 @@ pub(crate) fn encryption_key_transcript(
 /// EdDSA nonce), so a reveal re-made from a saved state is byte-identical without the proof
 /// being saved.
 pub(crate) fn encryption_key(
-    manifest_digest: &[u8; 32],
+    manifest_digest: &ManifestDigest,
     trustee: TrusteeIndex,
     e: &SecretScalar,
 ) -> (Element, SchnorrProof) {
@@ -126,9 +127,13 @@ pub(crate) fn encryption_key(
     (public, proof)
 }
 
-fn associated_data(manifest_digest: &[u8; 32], from: TrusteeIndex, to: TrusteeIndex) -> Vec<u8> {
+fn associated_data(
+    manifest_digest: &ManifestDigest,
+    from: TrusteeIndex,
+    to: TrusteeIndex,
+) -> Vec<u8> {
     let mut aad = trustee_prefix(purpose::TRUSTEE_SHARE_SEAL);
-    aad.extend_from_slice(manifest_digest);
+    aad.extend_from_slice(manifest_digest.as_bytes());
     aad.extend_from_slice(&from.get().to_be_bytes());
     aad.extend_from_slice(&to.get().to_be_bytes());
     aad
@@ -136,7 +141,7 @@ fn associated_data(manifest_digest: &[u8; 32], from: TrusteeIndex, to: TrusteeIn
 
 /// The two parties of one sealed share, with their published encryption keys.
 pub(crate) struct Direction<'a> {
-    pub(crate) manifest_digest: &'a [u8; 32],
+    pub(crate) manifest_digest: &'a ManifestDigest,
     /// `R`, the digest of rounds 1–2 (§10.4): binds the key to the dealing.
     pub(crate) reveals_digest: &'a [u8; 32],
     pub(crate) from: TrusteeIndex,
@@ -158,7 +163,7 @@ impl Direction<'_> {
         info.extend_from_slice(self.from_key.as_bytes());
         info.extend_from_slice(self.to_key.as_bytes());
         let mut okm = Zeroizing::new([0u8; 32]);
-        Hkdf::<Sha256>::new(Some(self.manifest_digest), &dh)
+        Hkdf::<Sha256>::new(Some(self.manifest_digest.as_bytes()), &dh)
             .expand(&info, okm.as_mut())
             .expect("32 bytes is a valid HKDF-SHA-256 output length");
         dh.zeroize();
@@ -207,7 +212,7 @@ mod tests {
     }
 
     struct Pair {
-        md: [u8; 32],
+        md: ManifestDigest,
         r: [u8; 32],
         e1: SecretScalar,
         e2: SecretScalar,
@@ -220,7 +225,7 @@ mod tests {
         let k1 = Element::from_point_unchecked(RISTRETTO_BASEPOINT_TABLE * e1.expose());
         let k2 = Element::from_point_unchecked(RISTRETTO_BASEPOINT_TABLE * e2.expose());
         Pair {
-            md: [7u8; 32],
+            md: ManifestDigest([7u8; 32]),
             r: [9u8; 32],
             e1,
             e2,
@@ -264,7 +269,7 @@ mod tests {
         let e3 = secret(3333);
         assert!(d.open(&e3, &sealed).is_none());
         // Another manifest, another direction, other indices.
-        let other_md = [8u8; 32];
+        let other_md = ManifestDigest([8u8; 32]);
         let other = Direction {
             manifest_digest: &other_md,
             ..p.one_to_two()
@@ -328,7 +333,7 @@ mod tests {
 
     #[test]
     fn the_encryption_key_and_its_proof_are_functions_of_the_secret() {
-        let md = [1u8; 32];
+        let md = ManifestDigest([1u8; 32]);
         let e = secret(5);
         let (key, proof) = encryption_key(&md, i(1), &e);
         assert_eq!((key, proof), encryption_key(&md, i(1), &e));
@@ -345,7 +350,7 @@ mod tests {
                 .verify(&SchnorrStatement { public: key }, &mut t)
                 .is_err()
         );
-        let mut t = encryption_key_transcript(&[2u8; 32], i(1));
+        let mut t = encryption_key_transcript(&ManifestDigest([2u8; 32]), i(1));
         assert!(
             proof
                 .verify(&SchnorrStatement { public: key }, &mut t)

@@ -2,6 +2,7 @@
 //! it between rounds, every package (the sealed shares of round 3 too) travels as JSON;
 //! then the election is set up from the outcome and its tally decrypted.
 
+use crate::board::EntryDigest;
 use curve25519_dalek::ristretto::RistrettoPoint;
 use curve25519_dalek::scalar::Scalar;
 use serde::Serialize;
@@ -117,7 +118,7 @@ fn ceremony_with_saves_and_wire_formats_then_decryption() {
         .collect();
 
     // Trustees 2, 4 and 5 are present, each with its key reloaded from disk after decrypting.
-    let head = BoardHead::new(*election.base_hash(), 7);
+    let head = BoardHead::new(EntryDigest::genesis(election.base_hash()), 7);
     let shares: Vec<DecryptionShare> = [1usize, 3, 4]
         .iter()
         .map(|&t| {

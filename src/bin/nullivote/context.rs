@@ -9,6 +9,7 @@
 use std::path::{Path, PathBuf};
 
 use nullivote::Election;
+use nullivote::board::EntryDigest;
 use nullivote::credential::Roll;
 use nullivote::hazmat::transcript::PROTOCOL_VERSION;
 use nullivote::manifest::{ChannelIndex, Manifest};
@@ -207,7 +208,7 @@ impl Context {
         let path = self.dir.file("board.jsonl");
         let entries: Vec<Entry> = read_lines_or_empty(&path, "board entry")?;
         if let Some(first) = entries.first()
-            && first.previous != *self.election.base_hash()
+            && first.previous != EntryDigest::genesis(self.election.base_hash())
         {
             return Err(Fail::file(
                 &path,

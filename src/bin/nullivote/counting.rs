@@ -18,8 +18,8 @@
 use std::io::{BufRead, IsTerminal};
 use std::path::{Path, PathBuf};
 
-use nullivote::BaseHash;
 use nullivote::board::Entry;
+use nullivote::board::EntryDigest;
 use nullivote::hazmat::transcript::PROTOCOL_VERSION;
 use nullivote::record::{DecryptionRecord, ElectionResult, FILES, RECORD_FORMAT, RecordHeader};
 use nullivote::tally::Tally;
@@ -154,7 +154,7 @@ pub fn decrypt(dir: &Path, key_path: &Path, published: Option<&str>, yes: bool) 
 }
 
 /// `--head HEX`: a board head, 64 hex characters.
-fn parse_head(text: &str) -> Outcome<BaseHash> {
+fn parse_head(text: &str) -> Outcome<EntryDigest> {
     let bytes = hex::decode(text.trim())
         .map_err(|e| Fail::input(format!("--head {text:?}: not a board head in hex: {e}")))?;
     let array: [u8; 32] = bytes.try_into().map_err(|b: Vec<u8>| {
@@ -163,7 +163,7 @@ fn parse_head(text: &str) -> Outcome<BaseHash> {
             b.len()
         ))
     })?;
-    Ok(BaseHash(array))
+    Ok(EntryDigest(array))
 }
 
 /// Asks the trustee on the terminal to type `yes`; refuses when standard input is not a

@@ -360,7 +360,7 @@ pub struct BoardHeadFile {
     /// The number of entries of the closed board.
     pub board_entries: u64,
     /// The digest of its last entry (the close of voting).
-    pub board_head: nullivote::BaseHash,
+    pub board_head: nullivote::board::EntryDigest,
     /// The board's signature of [`Statement::FinalHead`] (`board_entries`, `board_head`).
     pub board_signature: nullivote::board::Signature,
 }
@@ -370,7 +370,7 @@ pub const BOARD_HEAD_FILE: &str = "board-head.json";
 
 impl BoardHeadFile {
     /// Whether it signs `entries` entries ending at `head`, under the manifest's board key.
-    pub fn signs(&self, ctx: &Context, entries: u64, head: nullivote::BaseHash) -> bool {
+    pub fn signs(&self, ctx: &Context, entries: u64, head: nullivote::board::EntryDigest) -> bool {
         self.board_entries == entries
             && self.board_head == head
             && self

@@ -16,6 +16,7 @@ use sha2::Digest;
 
 use super::{Complaint, round1, round2, round4, round5};
 use crate::codec::Wire;
+use crate::digest::{CeremonyDigest, ManifestDigest};
 use crate::group::Element;
 use crate::manifest::{Manifest, TrusteePolicy};
 use crate::proofs::batch::verify_batch;
@@ -213,7 +214,7 @@ pub(crate) fn by_trustee<T>(
 /// [`part3`](super::part3), which runs steps 1–2 on its own saved state first).
 pub(crate) fn check_reveals(
     policy: TrusteePolicy,
-    manifest_digest: &[u8; 32],
+    manifest_digest: &ManifestDigest,
     round1_packages: &[round1::Package],
     round2_packages: &[round2::Package],
 ) -> Result<PublicView, CeremonyError> {
@@ -304,7 +305,7 @@ pub(crate) type Answers = BTreeMap<(TrusteeIndex, TrusteeIndex), Scalar>;
 /// [`finish`](super::finish)). Returns also the answers, by (dealer, accuser).
 pub(crate) fn qualify(
     policy: TrusteePolicy,
-    manifest_digest: &[u8; 32],
+    manifest_digest: &ManifestDigest,
     commitments: &[Vec<Element>],
     reveals_digest: &[u8; 32],
     round4_packages: &[round4::Package],
@@ -439,7 +440,7 @@ pub(crate) fn qualify(
     for i in &qualified {
         h.update(i.get().to_be_bytes());
     }
-    let ceremony_digest: [u8; 32] = h.finalize().into();
+    let ceremony_digest = CeremonyDigest(h.finalize().into());
 
     let public = PublicKeySet::new(
         policy,
@@ -453,11 +454,11 @@ pub(crate) fn qualify(
 }
 
 pub(crate) fn possession_transcript(
-    manifest_digest: &[u8; 32],
+    manifest_digest: &ManifestDigest,
     dealer: TrusteeIndex,
     coefficient: u16,
 ) -> Transcript {
-    let mut t = election_transcript(purpose::TRUSTEE_POSSESSION, manifest_digest);
+    let mut t = election_transcript(purpose::TRUSTEE_POSSESSION, manifest_digest.as_bytes());
     t.append_u64(label::TRUSTEE, u64::from(dealer.get()));
     t.append_u64(label::COEFFICIENT, u64::from(coefficient));
     t.append_u64(label::ROUND, 1);

@@ -13,6 +13,7 @@ use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use super::checks::PublicView;
 use crate::codec::Wire;
+use crate::digest::ManifestDigest;
 use crate::group::Element;
 use crate::manifest::TrusteePolicy;
 use crate::proofs::SchnorrProof;
@@ -34,7 +35,7 @@ pub(crate) struct Frame {
     #[zeroize(skip)]
     pub(crate) policy: TrusteePolicy,
     #[zeroize(skip)]
-    pub(crate) manifest_digest: [u8; 32],
+    pub(crate) manifest_digest: ManifestDigest,
     /// `a_{i,0}, …, a_{i,k−1}`, each non-zero.
     pub(crate) coefficients: Vec<SecretScalar>,
     /// `e_i`, non-zero.
@@ -234,7 +235,7 @@ pub mod round2 {
 
         /// `h_i`, the round-1 digest this reveal must match, for the ceremony of the manifest
         /// with digest `manifest_digest` (spec §10.4).
-        pub fn commitment_digest(&self, manifest_digest: &[u8; 32]) -> [u8; 32] {
+        pub fn commitment_digest(&self, manifest_digest: &ManifestDigest) -> [u8; 32] {
             let mut h = tagged_hash(purpose::TRUSTEE_COMMITMENT);
             h.update(manifest_digest);
             h.update(self.trustee.get().to_be_bytes());
@@ -496,7 +497,7 @@ impl PublicView {
     /// The sealing direction `from → to` of this dealing (spec §10.5).
     pub(crate) fn direction<'a>(
         &'a self,
-        manifest_digest: &'a [u8; 32],
+        manifest_digest: &'a ManifestDigest,
         from: TrusteeIndex,
         to: TrusteeIndex,
     ) -> Direction<'a> {

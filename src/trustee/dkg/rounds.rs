@@ -13,6 +13,7 @@ use zeroize::Zeroize;
 use super::checks::{at_most_one_each, by_trustee, check_reveals, possession_transcript, qualify};
 use super::packages::{Frame, share_matches};
 use super::{CeremonyTranscript, round1, round2, round3, round4, round5};
+use crate::digest::ManifestDigest;
 use crate::manifest::{Manifest, TrusteePolicy};
 use crate::proofs::{SchnorrProof, SchnorrStatement};
 use crate::secret::SecretScalar;
@@ -76,7 +77,7 @@ pub fn part1<R: RngCore + CryptoRng>(
 pub(crate) fn part1_with_coefficients<R: RngCore + CryptoRng>(
     trustee: TrusteeIndex,
     policy: TrusteePolicy,
-    manifest_digest: [u8; 32],
+    manifest_digest: ManifestDigest,
     coefficients: Vec<SecretScalar>,
     encryption_secret: SecretScalar,
     rng: &mut R,
@@ -465,8 +466,8 @@ pub fn run_ceremony<R: RngCore + CryptoRng>(
     Ok((keys, public, transcript))
 }
 
-fn coefficient_transcript(manifest_digest: &[u8; 32], trustee: TrusteeIndex) -> Transcript {
-    let mut t = election_transcript(purpose::TRUSTEE_COEFFICIENTS, manifest_digest);
+fn coefficient_transcript(manifest_digest: &ManifestDigest, trustee: TrusteeIndex) -> Transcript {
+    let mut t = election_transcript(purpose::TRUSTEE_COEFFICIENTS, manifest_digest.as_bytes());
     t.append_u64(label::TRUSTEE, u64::from(trustee.get()));
     t.append_u64(label::ROUND, 1);
     t

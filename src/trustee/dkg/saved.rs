@@ -8,6 +8,7 @@ use super::checks::{PublicView, possession_transcript};
 use super::packages::{Frame, share_matches};
 use super::{round1, round2, round3, round4};
 use crate::codec::{Reader, Wire};
+use crate::digest::ManifestDigest;
 use crate::error::EncodingError;
 use crate::proofs::{SchnorrProof, SchnorrStatement};
 use crate::secret::SecretScalar;
@@ -294,7 +295,7 @@ impl Frame {
         out.extend_from_slice(&self.policy.count().to_be_bytes());
         out.extend_from_slice(&self.policy.threshold().to_be_bytes());
         out.extend_from_slice(&self.trustee.get().to_be_bytes());
-        out.extend_from_slice(&self.manifest_digest);
+        out.extend_from_slice(self.manifest_digest.as_bytes());
         for a in &self.coefficients {
             persist::put_secret(out, a.expose());
         }
@@ -326,7 +327,7 @@ impl Frame {
         Ok(Self {
             trustee,
             policy,
-            manifest_digest,
+            manifest_digest: ManifestDigest::new(manifest_digest),
             coefficients,
             encryption_secret,
         })

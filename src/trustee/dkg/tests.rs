@@ -1,5 +1,6 @@
 //! Tests of the key-generation ceremony: one per check (attacks 22, 23, 25 and rule 6).
 
+use crate::digest::ManifestDigest;
 use curve25519_dalek::ristretto::RistrettoPoint;
 use curve25519_dalek::scalar::Scalar;
 use serde::Serialize;
@@ -65,7 +66,7 @@ impl Run {
         self.manifest.trustees()
     }
 
-    fn md(&self) -> [u8; 32] {
+    fn md(&self) -> ManifestDigest {
         self.manifest.digest()
     }
 
@@ -181,7 +182,7 @@ fn bump_response(proof: &SchnorrProof) -> SchnorrProof {
 
 /// Replaces a dealer's reveal and makes its round-1 digest match (a dealer that committed to
 /// the bad reveal from the start).
-fn recommit(p1: &mut [round1::Package], reveal: &round2::Package, md: &[u8; 32]) {
+fn recommit(p1: &mut [round1::Package], reveal: &round2::Package, md: &ManifestDigest) {
     p1[reveal.trustee.slot()].digest = reveal.commitment_digest(md);
 }
 
