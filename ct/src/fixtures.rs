@@ -2,12 +2,13 @@
 
 use curve25519_dalek::constants::RISTRETTO_BASEPOINT_TABLE;
 use curve25519_dalek::scalar::Scalar;
-use nullivote::credential::{CredentialCode, CredentialSecret, Roll};
 use nullivote::Election;
-use nullivote::hazmat::ElectionKey;
 use nullivote::Element;
-use nullivote::manifest::{Authorities, Channel, ChannelRule, Contest, Manifest, TrusteePolicy};
+use nullivote::credential::{CredentialCode, CredentialSecret, Roll};
+use nullivote::hazmat::ElectionKey;
 use nullivote::hazmat::SecretScalar;
+use nullivote::manifest::{Authorities, Channel, ChannelRule, Contest, Manifest, TrusteePolicy};
+use nullivote::trustee::CeremonyDigest;
 use rand_chacha::ChaCha20Rng;
 use rand_core::{CryptoRng, RngCore, SeedableRng};
 
@@ -146,7 +147,7 @@ pub fn voter(manifest: Manifest, seed: u64) -> Voter {
     let roll = Roll::new(vec![secret.public()]).expect("roll");
     let key_secret = scalar(&mut rng);
     let key = ElectionKey::new(element(&key_secret));
-    let election = Election::new(manifest, key, [0; 32], roll);
+    let election = Election::new(manifest, key, CeremonyDigest([0; 32]), roll);
     Voter {
         code: code.expose().to_owned(),
         election,
@@ -201,10 +202,9 @@ pub fn coefficients_of(saved: &[u8], k: usize) -> Vec<[u8; 32]> {
 /// `f(at) = Σ_j a_j·at^j` from coefficient bytes.
 pub fn evaluate(coefficients: &[[u8; 32]], at: u16) -> Scalar {
     let x = Scalar::from(at);
-    coefficients
-        .iter()
-        .rev()
-        .fold(Scalar::ZERO, |acc, a| acc * x + Scalar::from_canonical_bytes(*a).unwrap())
+    coefficients.iter().rev().fold(Scalar::ZERO, |acc, a| {
+        acc * x + Scalar::from_canonical_bytes(*a).unwrap()
+    })
 }
 
 /// `prefix(p) = u64be(9) ‖ "nullivote" ‖ u16be(version) ‖ u64be(len p) ‖ p`, the prefix of every
@@ -230,7 +230,11 @@ pub fn encryption_secret(k: usize, saved: &[u8], published: &Element) -> Scalar 
         saved[at..at + 32].try_into().unwrap(),
     ))
     .expect("a canonical e_i");
-    assert_eq!(&encryption_key_of(&e), published.as_bytes(), "e_i·G is not E_i");
+    assert_eq!(
+        &encryption_key_of(&e),
+        published.as_bytes(),
+        "e_i·G is not E_i"
+    );
     e
 }
 

@@ -20,19 +20,26 @@ use curve25519_dalek::constants::RISTRETTO_BASEPOINT_TABLE;
 use curve25519_dalek::ristretto::RistrettoBasepointTable;
 use curve25519_dalek::scalar::Scalar;
 use merlin::Transcript;
-use nullivote::ballot::{Ballot, TrackingCode, prepare};
-use nullivote::{board::{Close, Entry, Receipt, check_close, sign_close}, AuthorityKey};
-use nullivote::manifest::{Authorities, Manifest};
-use nullivote::hazmat::Wire;
-use nullivote::credential::{CredentialCode, CredentialSecret};
-use nullivote::hazmat::{Ciphertext, CiphertextSum, ElectionKey};
 use nullivote::Element;
 use nullivote::ballot::Nullifier;
-use nullivote::hazmat::{proofs::DleqProof, proofs::DleqStatement, proofs::RangeProof, proofs::RangeStatement, proofs::RangeWitness, proofs::SchnorrProof, proofs::SchnorrStatement};
+use nullivote::ballot::{Ballot, TrackingCode, prepare};
+use nullivote::board::EntryDigest;
+use nullivote::credential::{CredentialCode, CredentialSecret};
 use nullivote::hazmat::SecretScalar;
+use nullivote::hazmat::Wire;
+use nullivote::hazmat::{Ciphertext, CiphertextSum, ElectionKey};
+use nullivote::hazmat::{
+    proofs::DleqProof, proofs::DleqStatement, proofs::RangeProof, proofs::RangeStatement,
+    proofs::RangeWitness, proofs::SchnorrProof, proofs::SchnorrStatement,
+};
 use nullivote::hazmat::{transcript::election_transcript, transcript::purpose};
-use nullivote::BaseHash;
+use nullivote::manifest::ChannelIndex;
+use nullivote::manifest::{Authorities, Manifest};
 use nullivote::trustee::{BoardHead, DecryptionShare, TrusteeIndex, combine, part1, run_ceremony};
+use nullivote::{
+    AuthorityKey,
+    board::{Close, Entry, Receipt, check_close, sign_close},
+};
 use nullivote_ct::fixtures::{self, PoisonRng, public_rng, scalar};
 use nullivote_ct::vg::{self, poison, poison_field, poison_raw, unpoison, unpoison_raw};
 
@@ -140,9 +147,13 @@ fn range_proofs(h: &mut Harness) {
                 poison(&witness);
                 poison(&nonce);
                 let mut prng = PoisonRng::new(u64::from(10 * high + v));
-                let proof =
-                    RangeProof::prove(&witness, &statement, &mut transcript(purpose::SELECTION), &mut prng)
-                        .expect("honest witness");
+                let proof = RangeProof::prove(
+                    &witness,
+                    &statement,
+                    &mut transcript(purpose::SELECTION),
+                    &mut prng,
+                )
+                .expect("honest witness");
                 let bytes = proof.encode();
                 unpoison_raw(bytes.as_ptr(), bytes.len()); // the proof is published
                 let proof = RangeProof::decode(&bytes).expect("canonical");
@@ -222,19 +233,23 @@ fn credentials(h: &mut Harness) {
     let authority = SecretScalar::new(scalar(&mut public_rng(5)));
     let voter = fixtures::voter(fixtures::leadership(&authority), 50);
     let id = voter.election.manifest().election_id().to_owned();
-    let expected_public = CredentialSecret::derive(&CredentialCode::parse(&voter.code).unwrap(), &id).public();
+    let expected_public =
+        CredentialSecret::derive(&CredentialCode::parse(&voter.code).unwrap(), &id).public();
     let expected_nullifier = Nullifier::derive(
         &CredentialSecret::derive(&CredentialCode::parse(&voter.code).unwrap(), &id),
         &voter.election,
     );
 
-    h.run("CredentialCode::generate (symbols, check symbols, display text)", || {
-        // Every byte drawn is secret; the code's text is shown to its member (declassified).
-        let code = CredentialCode::generate(&mut PoisonRng::new(55));
-        let text = code.expose().to_owned();
-        unpoison_raw(text.as_ptr(), text.len());
-        assert!(CredentialCode::parse(&text).is_ok());
-    });
+    h.run(
+        "CredentialCode::generate (symbols, check symbols, display text)",
+        || {
+            // Every byte drawn is secret; the code's text is shown to its member (declassified).
+            let code = CredentialCode::generate(&mut PoisonRng::new(55));
+            let text = code.expose().to_owned();
+            unpoison_raw(text.as_ptr(), text.len());
+            assert!(CredentialCode::parse(&text).is_ok());
+        },
+    );
 
     h.run("CredentialSecret::derive + public", || {
         let code = CredentialCode::parse(&voter.code).unwrap();
@@ -261,7 +276,9 @@ fn credentials(h: &mut Harness) {
 /// by design (credential.rs: "What is visible: the length of the text, where its separators
 /// are, and the outcome"). Run with `CT_EXTRA=1`; not part of the pass/fail check.
 fn credential_parsing(h: &mut Harness) {
-    let text = CredentialCode::generate(&mut public_rng(56)).expose().to_owned();
+    let text = CredentialCode::generate(&mut public_rng(56))
+        .expose()
+        .to_owned();
     h.run("CredentialCode::parse (extra)", || {
         let typed = text.clone();
         poison_raw(typed.as_ptr(), typed.len());
@@ -272,7 +289,8 @@ fn credential_parsing(h: &mut Harness) {
 
 fn ballots(h: &mut Harness) {
     let mut rng = public_rng(6);
-    let authority = AuthorityKey::from_secret(SecretScalar::new(scalar(&mut rng))).expect("nonzero");
+    let authority =
+        AuthorityKey::from_secret(SecretScalar::new(scalar(&mut rng))).expect("nonzero");
     let voter = fixtures::voter(fixtures::two_contests(authority.expose_secret()), 60);
     let id = voter.election.manifest().election_id().to_owned();
     let choices_list: [[Vec<u32>; 2]; 3] = [
@@ -284,7 +302,11 @@ fn ballots(h: &mut Harness) {
         for channel in [0u8, 1] {
             let label = format!(
                 "ballot::prepare choices={choices:?} channel={}",
-                if channel == 0 { "online" } else { "postal+countersign" }
+                if channel == 0 {
+                    "online"
+                } else {
+                    "postal+countersign"
+                }
             );
             h.run(label, || {
                 let secret =
@@ -295,8 +317,14 @@ fn ballots(h: &mut Harness) {
                     poison(votes.as_slice()); // every vote is secret
                 }
                 let mut prng = PoisonRng::new(600 + n as u64);
-                let mut prepared =
-                    prepare(&voter.election, channel, &secret, &choices, &mut prng).expect("valid");
+                let mut prepared = prepare(
+                    &voter.election,
+                    ChannelIndex::new(channel),
+                    &secret,
+                    &choices,
+                    &mut prng,
+                )
+                .expect("valid");
                 if channel == 1 {
                     poison(authority.expose_secret());
                     prepared
@@ -312,7 +340,11 @@ fn ballots(h: &mut Harness) {
                 for (contest, votes) in ballot.contests.iter().zip(choices.iter()) {
                     for (sel, &v) in contest.selections.iter().zip(votes) {
                         unpoison(&v);
-                        assert!(decrypts_to(&sel.ciphertext, &voter.key_secret, u64::from(v)));
+                        assert!(decrypts_to(
+                            &sel.ciphertext,
+                            &voter.key_secret,
+                            u64::from(v)
+                        ));
                     }
                 }
             });
@@ -326,28 +358,40 @@ fn board_signatures(h: &mut Harness) {
     let mut rng = public_rng(8);
     let authority = SecretScalar::new(scalar(&mut rng));
     let board = AuthorityKey::from_secret(SecretScalar::new(scalar(&mut rng))).expect("nonzero");
-    let administrator = AuthorityKey::from_secret(SecretScalar::new(scalar(&mut rng))).expect("nonzero");
+    let administrator =
+        AuthorityKey::from_secret(SecretScalar::new(scalar(&mut rng))).expect("nonzero");
     let offices = Authorities {
         board: board.public(),
         administrator: administrator.public(),
     };
-    let manifest = Manifest::leadership(fixtures::element(authority.expose()), offices).expect("distinct keys");
+    let manifest = Manifest::leadership(fixtures::element(authority.expose()), offices)
+        .expect("distinct keys");
     let election = fixtures::voter(manifest, 80).election;
 
     h.run("AuthorityKey::sign (the board's receipt)", || {
         poison(board.expose_secret());
-        let receipt = Receipt::sign(&board, &election, 7, BaseHash([0x11; 32]), TrackingCode([0x22; 32]));
+        let receipt = Receipt::sign(
+            &board,
+            &election,
+            7,
+            EntryDigest([0x11; 32]),
+            TrackingCode([0x22; 32]),
+        );
         unpoison(board.expose_secret());
         unpoison(&receipt); // given to the voter
         receipt.verify(&election).expect("the board's receipt");
     });
     h.run("AuthorityKey::sign (the administrator's close)", || {
-        let previous = BaseHash([0x33; 32]);
+        let previous = EntryDigest([0x33; 32]);
         poison(administrator.expose_secret());
         let payload = sign_close(&administrator, &election, 9, previous, Close::Voting);
         unpoison(administrator.expose_secret());
         unpoison(&payload); // an entry of the board
-        let entry = Entry { position: 9, previous, payload };
+        let entry = Entry {
+            position: 9,
+            previous,
+            payload,
+        };
         check_close(&election, &entry).expect("the administrator's close");
     });
 }
@@ -358,20 +402,24 @@ fn trustees(h: &mut Harness) {
     let manifest = fixtures::leadership(&authority);
     let policy = manifest.trustees();
 
-    h.run("trustee::dkg::part1 (coefficients, commitments, proofs of possession)", || {
-        let trustee = TrusteeIndex::new(2).unwrap();
-        // Every coefficient comes from the poisoned RNG (through the hedged transcript RNG).
-        let (secret, package) =
-            part1(trustee, policy, &manifest, &mut PoisonRng::new(70)).expect("valid policy");
-        unpoison(&package); // broadcast
-        let digest = hex::encode(package.digest());
-        assert_eq!(digest.len(), 64);
-        drop(secret);
-    });
+    h.run(
+        "trustee::dkg::part1 (coefficients, commitments, proofs of possession)",
+        || {
+            let trustee = TrusteeIndex::new(2).unwrap();
+            // Every coefficient comes from the poisoned RNG (through the hedged transcript RNG).
+            let (secret, package) =
+                part1(trustee, policy, &manifest, &mut PoisonRng::new(70)).expect("valid policy");
+            unpoison(&package); // broadcast
+            let digest = hex::encode(package.digest());
+            assert_eq!(digest.len(), 64);
+            drop(secret);
+        },
+    );
 
     // The key ceremony itself runs on public randomness: what is checked below is decryption.
     let (mut keys, public, _) = run_ceremony(policy, &manifest, &mut rng).expect("ceremony");
-    let voter_secret = CredentialSecret::derive(&CredentialCode::generate(&mut rng), manifest.election_id());
+    let voter_secret =
+        CredentialSecret::derive(&CredentialCode::generate(&mut rng), manifest.election_id());
     let roll = nullivote::credential::Roll::new(vec![voter_secret.public()]).unwrap();
     let election = nullivote::Election::new(
         manifest.clone(),
@@ -390,29 +438,41 @@ fn trustees(h: &mut Harness) {
         .collect();
     aggregates.push(CiphertextSum::zero()); // an empty aggregate: no part
     // The board the tally comes from (public; any head will do for the check).
-    let head = BoardHead::new(BaseHash([0x5a; 32]), 3);
+    let head = BoardHead::new(EntryDigest([0x5a; 32]), 3);
     let mut shares: Vec<DecryptionShare> = Vec::new();
     for key in keys.iter_mut().take(usize::from(policy.threshold())) {
-        h.run(format!("TrusteeKey::decrypt_share trustee {}", key.trustee().get()), || {
-            // The share x_l, from the saved layout, located in the key's memory. The seed of the
-            // proof nonces that the key draws and keeps comes from the poisoned RNG.
-            let share_bytes = fixtures::share_of_saved_key(&key.to_secret_bytes());
-            poison_field(&*key, &share_bytes);
-            let share = key
-                .decrypt_share(&election, &head, &aggregates, &mut PoisonRng::new(700))
-                .expect("this election");
-            unpoison(share.parts()); // published
-            shares.push(share);
-        });
+        h.run(
+            format!("TrusteeKey::decrypt_share trustee {}", key.trustee().get()),
+            || {
+                // The share x_l, from the saved layout, located in the key's memory. The seed of the
+                // proof nonces that the key draws and keeps comes from the poisoned RNG.
+                let share_bytes = fixtures::share_of_saved_key(&key.to_secret_bytes());
+                poison_field(&*key, &share_bytes);
+                let share = key
+                    .decrypt_share(&election, &head, &aggregates, &mut PoisonRng::new(700))
+                    .expect("this election");
+                unpoison(share.parts()); // published
+                shares.push(share);
+            },
+        );
     }
-    let decryption = combine(&public, &election, &head, &aggregates, &shares, 10).expect("decrypts");
+    let decryption =
+        combine(&public, &election, &head, &aggregates, &shares, 10).expect("decrypts");
     assert_eq!(decryption.values(), &[0, 7, 1, 0]);
 }
 
 fn main() {
     let on_valgrind = vg::running_on_valgrind();
-    let backend = option_env!("CT_BACKEND").unwrap_or("default (simd: AVX2 runtime-detected, serial fallback)");
-    println!("[ct] running on valgrind: {}", if on_valgrind > 0 { "yes" } else { "NO (nothing is checked)" });
+    let backend = option_env!("CT_BACKEND")
+        .unwrap_or("default (simd: AVX2 runtime-detected, serial fallback)");
+    println!(
+        "[ct] running on valgrind: {}",
+        if on_valgrind > 0 {
+            "yes"
+        } else {
+            "NO (nothing is checked)"
+        }
+    );
     println!("[ct] curve25519-dalek backend built: {backend}");
     println!(
         "[ct] CPU features visible to the program: avx2={} avx512f={} avx512ifma={} avx512vl={}",
@@ -429,7 +489,11 @@ fn main() {
         Some(n) => {
             assert_eq!(n, 4, "MAKE_MEM_UNDEFINED had no effect");
             unpoison(&probe);
-            assert_eq!(vg::undefined_bytes(&probe), Some(0), "MAKE_MEM_DEFINED had no effect");
+            assert_eq!(
+                vg::undefined_bytes(&probe),
+                Some(0),
+                "MAKE_MEM_DEFINED had no effect"
+            );
             println!("[ct] memcheck client requests: working (poisoned bytes read back undefined)");
         }
         None => println!("[ct] memcheck client requests: NOT ACTIVE (nothing is checked)"),

@@ -15,13 +15,16 @@
 #![allow(unsafe_code)]
 
 use curve25519_dalek::scalar::Scalar;
-use nullivote::ballot::{PreparedBallot, prepare};
 use nullivote::AuthorityKey;
-use nullivote::hazmat::Wire;
+use nullivote::ballot::{PreparedBallot, prepare};
 use nullivote::credential::{CredentialCode, CredentialSecret};
-use nullivote::hazmat::proofs::RangeWitness;
 use nullivote::hazmat::SecretScalar;
-use nullivote::trustee::{TrusteeIndex, TrusteeKey, finish, part1, part2, part3, part4, resolve_complaints, round1, round2, round3, round4};
+use nullivote::hazmat::Wire;
+use nullivote::hazmat::proofs::RangeWitness;
+use nullivote::trustee::{
+    TrusteeIndex, TrusteeKey, finish, part1, part2, part3, part4, resolve_complaints, round1,
+    round2, round3, round4,
+};
 use nullivote_ct::fixtures::{self, public_rng, scalar};
 use zeroize::Zeroize;
 
@@ -91,30 +94,70 @@ macro_rules! traits_of {
     ($t:ty) => {{
         struct P<T>(core::marker::PhantomData<T>);
         #[allow(dead_code)]
-        trait Clone_ { fn clone_(&self) -> bool { false } }
+        trait Clone_ {
+            fn clone_(&self) -> bool {
+                false
+            }
+        }
         impl<T> Clone_ for P<T> {}
         #[allow(dead_code)]
-        trait Copy_ { fn copy_(&self) -> bool { false } }
+        trait Copy_ {
+            fn copy_(&self) -> bool {
+                false
+            }
+        }
         impl<T> Copy_ for P<T> {}
         #[allow(dead_code)]
-        trait Display_ { fn display_(&self) -> bool { false } }
+        trait Display_ {
+            fn display_(&self) -> bool {
+                false
+            }
+        }
         impl<T> Display_ for P<T> {}
         #[allow(dead_code)]
-        trait Ser_ { fn ser_(&self) -> bool { false } }
+        trait Ser_ {
+            fn ser_(&self) -> bool {
+                false
+            }
+        }
         impl<T> Ser_ for P<T> {}
         #[allow(dead_code)]
-        trait De_ { fn de_(&self) -> bool { false } }
+        trait De_ {
+            fn de_(&self) -> bool {
+                false
+            }
+        }
         impl<T> De_ for P<T> {}
         #[allow(dead_code)]
-        impl<T: Clone> P<T> { fn clone_(&self) -> bool { true } }
+        impl<T: Clone> P<T> {
+            fn clone_(&self) -> bool {
+                true
+            }
+        }
         #[allow(dead_code)]
-        impl<T: Copy> P<T> { fn copy_(&self) -> bool { true } }
+        impl<T: Copy> P<T> {
+            fn copy_(&self) -> bool {
+                true
+            }
+        }
         #[allow(dead_code)]
-        impl<T: core::fmt::Display> P<T> { fn display_(&self) -> bool { true } }
+        impl<T: core::fmt::Display> P<T> {
+            fn display_(&self) -> bool {
+                true
+            }
+        }
         #[allow(dead_code)]
-        impl<T: serde::Serialize> P<T> { fn ser_(&self) -> bool { true } }
+        impl<T: serde::Serialize> P<T> {
+            fn ser_(&self) -> bool {
+                true
+            }
+        }
         #[allow(dead_code)]
-        impl<T: serde::de::DeserializeOwned> P<T> { fn de_(&self) -> bool { true } }
+        impl<T: serde::de::DeserializeOwned> P<T> {
+            fn de_(&self) -> bool {
+                true
+            }
+        }
         let p = P::<$t>(core::marker::PhantomData);
         [
             ("Clone", p.clone_()),
@@ -130,7 +173,11 @@ macro_rules! traits_of {
 fn the_trait_probe_works() {
     // `Element` has all five; `Scalar` (dalek without its serde feature) Clone and Copy only.
     let element = traits_of!(nullivote::Element);
-    assert_eq!(element.map(|(_, b)| b), [true; 5], "probe self-test on Element");
+    assert_eq!(
+        element.map(|(_, b)| b),
+        [true; 5],
+        "probe self-test on Element"
+    );
     let scalar = traits_of!(Scalar);
     assert_eq!(
         scalar.map(|(_, b)| b),
@@ -163,7 +210,10 @@ fn no_secret_type_is_clone_copy_display_or_serde() {
                 .map(move |(tr, _)| format!("{ty}: {tr}"))
         })
         .collect();
-    assert!(offending.is_empty(), "secret types with these traits: {offending:?}");
+    assert!(
+        offending.is_empty(),
+        "secret types with these traits: {offending:?}"
+    );
 }
 
 // --- fixtures -------------------------------------------------------------------------------
@@ -199,7 +249,7 @@ fn rounds() -> Rounds {
     let manifest = fixtures::with_policy(&authority, 4, 3);
     let policy = manifest.trustees();
     let k = usize::from(policy.threshold());
-    let manifest_digest = manifest.digest();
+    let manifest_digest = manifest.digest().0;
     let mut rng = public_rng(91);
     let (r1, p1): (Vec<_>, Vec<_>) = (1..=policy.count())
         .map(|i| part1(TrusteeIndex::new(i).unwrap(), policy, &manifest, &mut rng).unwrap())
@@ -223,8 +273,14 @@ fn rounds() -> Rounds {
         .collect();
     let (r3, p3): (Vec<_>, Vec<_>) = r2.iter().map(|s| part3(s, &p1, &p2).unwrap()).unzip();
     let (r4, p4): (Vec<_>, Vec<_>) = r3.iter().map(|s| part4(s, &p3).unwrap()).unzip();
-    assert!(p4.iter().all(|p| p.accused().is_empty()), "every sealed share opened and checked");
-    let p5: Vec<_> = r4.iter().map(|s| resolve_complaints(s, &p4).unwrap()).collect();
+    assert!(
+        p4.iter().all(|p| p.accused().is_empty()),
+        "every sealed share opened and checked"
+    );
+    let p5: Vec<_> = r4
+        .iter()
+        .map(|s| resolve_complaints(s, &p4).unwrap())
+        .collect();
     let (keys, publics): (Vec<_>, Vec<_>) = r4.iter().map(|s| finish(s, &p4, &p5).unwrap()).unzip();
     let public = publics.into_iter().next().unwrap();
     Rounds {
@@ -324,7 +380,10 @@ fn share_of_key(key: &TrusteeKey) -> [u8; 32] {
 /// Key 1 decrypts a tally: it then keeps the seed of its proof nonces (a secret), returned.
 fn decrypt_with_first_key(r: &mut Rounds) -> [u8; 32] {
     let mut rng = public_rng(92);
-    let voter = CredentialSecret::derive(&CredentialCode::generate(&mut rng), r.manifest.election_id());
+    let voter = CredentialSecret::derive(
+        &CredentialCode::generate(&mut rng),
+        r.manifest.election_id(),
+    );
     let election = nullivote::Election::new(
         r.manifest.clone(),
         r.public.election_key(),
@@ -338,8 +397,10 @@ fn decrypt_with_first_key(r: &mut Rounds) -> [u8; 32] {
             nullivote::hazmat::Ciphertext::sum([&c])
         })
         .collect();
-    let head = nullivote::trustee::BoardHead::new(nullivote::BaseHash([0x5a; 32]), 3);
-    r.keys[0].decrypt_share(&election, &head, &aggregates, &mut rng).unwrap();
+    let head = nullivote::trustee::BoardHead::new(nullivote::board::EntryDigest([0x5a; 32]), 3);
+    r.keys[0]
+        .decrypt_share(&election, &head, &aggregates, &mut rng)
+        .unwrap();
     let saved = r.keys[0].to_secret_bytes();
     assert_eq!(saved.len(), TrusteeKey::DECRYPTED_SECRET_LEN);
     saved[saved.len() - 32..].try_into().unwrap()
@@ -353,9 +414,22 @@ fn prepared() -> (PreparedBallot, [u8; 32], Vec<[u8; 32]>) {
     let id = voter.election.manifest().election_id().to_owned();
     let secret = CredentialSecret::derive(&CredentialCode::parse(&voter.code).unwrap(), &id);
     let choices = vec![vec![0, 1], vec![3, 1, 2]];
-    let make = || prepare(&voter.election, 0, &secret, &choices, &mut public_rng(82)).unwrap();
+    let make = || {
+        prepare(
+            &voter.election,
+            nullivote::manifest::ChannelIndex::new(0),
+            &secret,
+            &choices,
+            &mut public_rng(82),
+        )
+        .unwrap()
+    };
     let (a, b) = (make(), make());
-    assert_eq!(a.ballot(), b.ballot(), "prepare is deterministic for one RNG seed");
+    assert_eq!(
+        a.ballot(),
+        b.ballot(),
+        "prepare is deterministic for one RNG seed"
+    );
     let nonces = a
         .challenge()
         .openings
@@ -394,7 +468,10 @@ fn debug_of_every_secret_type_prints_no_secret() {
         format!("{:?}", &fixtures::symbols_of(&text)[..8]),
         text[..9].to_owned(),
     ] {
-        assert!(!debug.contains(&form), "CredentialCode: Debug shows {form} in {debug}");
+        assert!(
+            !debug.contains(&form),
+            "CredentialCode: Debug shows {form} in {debug}"
+        );
     }
 
     let secret = CredentialSecret::derive(&code, "ct-election");
@@ -403,14 +480,20 @@ fn debug_of_every_secret_type_prints_no_secret() {
     let x = scalar(&mut rng);
     let key = AuthorityKey::from_secret(SecretScalar::new(x)).unwrap();
     assert_debug_hides("AuthorityKey", &key, &[bytes(&x)]);
-    assert!(format!("{key:?}").contains(&key.public().to_string()), "AuthorityKey: Debug names its public key");
+    assert!(
+        format!("{key:?}").contains(&key.public().to_string()),
+        "AuthorityKey: Debug names its public key"
+    );
 
     let nonce = SecretScalar::new(scalar(&mut rng));
     let witness = RangeWitness::new(0xdead_beef, &nonce);
     assert_debug_hides("RangeWitness", &witness, &[bytes(nonce.expose())]);
     let text = format!("{witness:?}{witness:#?}");
     for form in ["3735928559", "deadbeef", "DEADBEEF", "efbeadde"] {
-        assert!(!text.contains(form), "RangeWitness: Debug shows its value: {text}");
+        assert!(
+            !text.contains(form),
+            "RangeWitness: Debug shows its value: {text}"
+        );
     }
 
     let (ballot, x, nonces) = prepared();
@@ -423,7 +506,11 @@ fn debug_of_every_secret_type_prints_no_secret() {
         assert_debug_hides("TrusteeKey", key, &[share_of_key(key)]);
     }
     let seed = decrypt_with_first_key(&mut r);
-    assert_debug_hides("TrusteeKey (has decrypted)", &r.keys[0], &[share_of_key(&r.keys[0]), seed]);
+    assert_debug_hides(
+        "TrusteeKey (has decrypted)",
+        &r.keys[0],
+        &[share_of_key(&r.keys[0]), seed],
+    );
     for (i, a) in r.coefficients.iter().enumerate() {
         // Every state holds the coefficients, and e_i or what it is derived from.
         let mut secrets = a.clone();
@@ -464,17 +551,27 @@ fn a_round3_package_shows_no_share_in_clear() {
         assert_eq!(to, (1..=n).filter(|&l| l != dealer).collect::<Vec<_>>());
         for l in (1..=n).filter(|&l| l != dealer) {
             let (sealed, plain) = open_sealed(&r, package, l);
-            assert_eq!(plain, secrets[usize::from(l) - 1], "the share sealed for {l} is f_{dealer}({l})");
+            assert_eq!(
+                plain,
+                secrets[usize::from(l) - 1],
+                "the share sealed for {l} is f_{dealer}({l})"
+            );
             assert_ne!(&sealed[..32], &plain[..]);
         }
         assert_debug_hides("round3::Package", package, &secrets);
         let json = serde_json::to_string(package).unwrap();
         let pretty = serde_json::to_string_pretty(package).unwrap();
-        assert!(json.contains("\"shares\""), "the JSON is the package's: {json}");
+        assert!(
+            json.contains("\"shares\""),
+            "the JSON is the package's: {json}"
+        );
         for text in [&json, &pretty] {
             for secret in &secrets {
                 for form in forms(secret) {
-                    assert!(!text.contains(&form), "round3::Package: JSON shows a secret ({form}) in: {text}");
+                    assert!(
+                        !text.contains(&form),
+                        "round3::Package: JSON shows a secret ({form}) in: {text}"
+                    );
                 }
             }
         }
@@ -482,7 +579,11 @@ fn a_round3_package_shows_no_share_in_clear() {
         let back: round3::Package = serde_json::from_str(&json).unwrap();
         assert_eq!(&back, package);
         // Re-sending after a crash gives the identical package.
-        assert_eq!(&r.r3[i].package(), package, "round3::SecretPackage::package() is deterministic");
+        assert_eq!(
+            &r.r3[i].package(),
+            package,
+            "round3::SecretPackage::package() is deterministic"
+        );
     }
 }
 
@@ -507,10 +608,17 @@ fn zeroize_wipes_every_secret_type_that_implements_it() {
 
     let nonce = SecretScalar::new(scalar(&mut rng));
     let mut witness = RangeWitness::new(0xdead_beef, &nonce);
-    assert_eq!(core::mem::size_of::<RangeWitness>(), 36, "RangeWitness layout assumed");
+    assert_eq!(
+        core::mem::size_of::<RangeWitness>(),
+        36,
+        "RangeWitness layout assumed"
+    );
     assert!(raw(&witness).iter().any(|&b| b != 0));
     witness.zeroize();
-    assert!(raw(&witness).iter().all(|&b| b == 0), "RangeWitness: value and nonce wiped");
+    assert!(
+        raw(&witness).iter().all(|&b| b == 0),
+        "RangeWitness: value and nonce wiped"
+    );
 
     let mut r = rounds();
     let seed = decrypt_with_first_key(&mut r);
@@ -519,7 +627,10 @@ fn zeroize_wipes_every_secret_type_that_implements_it() {
         assert_ne!(share_of_key(key), [0; 32]);
         key.zeroize();
         assert_eq!(share_of_key(key), [0; 32], "TrusteeKey: share wiped");
-        assert!(!contains(&key.to_secret_bytes(), &seed), "TrusteeKey: nonce seed wiped");
+        assert!(
+            !contains(&key.to_secret_bytes(), &seed),
+            "TrusteeKey: nonce seed wiped"
+        );
     }
     for (i, a) in r.coefficients.iter().enumerate() {
         // e_i: derived from the coefficients when sealing or opening (then wiping them is what
@@ -549,7 +660,11 @@ fn zeroize_wipes_every_secret_type_that_implements_it() {
             .iter()
             .map(|dealer| bytes(&fixtures::evaluate(dealer, me)))
             .collect();
-        assert!(received.iter().all(|s| contains(&r.r4[i].to_secret_bytes(), s)));
+        assert!(
+            received
+                .iter()
+                .all(|s| contains(&r.r4[i].to_secret_bytes(), s))
+        );
         wiped!("round4::SecretPackage", &mut r.r4[i]);
         let after = r.r4[i].to_secret_bytes();
         assert!(

@@ -25,12 +25,12 @@ use std::cell::UnsafeCell;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use curve25519_dalek::scalar::Scalar;
-use nullivote::ballot::prepare;
 use nullivote::AuthorityKey;
+use nullivote::ballot::prepare;
 use nullivote::credential::{CredentialCode, CredentialSecret};
-use nullivote::hazmat::{Ciphertext, CiphertextSum};
-use nullivote::hazmat::proofs::RangeWitness;
 use nullivote::hazmat::SecretScalar;
+use nullivote::hazmat::proofs::RangeWitness;
+use nullivote::hazmat::{Ciphertext, CiphertextSum};
 use nullivote::trustee::{TrusteeIndex, finish, part1, part2, part3, part4, resolve_complaints};
 use nullivote_ct::fixtures::{self, public_rng, scalar};
 
@@ -198,20 +198,27 @@ fn dropping_secrets_wipes_them() {
     let mut rng = public_rng(11);
     let mut failures: Vec<String> = Vec::new();
     // Needles are named by `name` in the report: (secret, freed blocks that held it).
-    let mut named = |what: &str, needles: &[&[u8]], name: &dyn Fn(usize) -> String, op: &mut dyn FnMut()| {
-        let h = hits(needles, op);
-        let dirty: Vec<(String, usize)> = h
-            .iter()
-            .enumerate()
-            .filter(|(_, n)| **n > 0)
-            .map(|(i, n)| (name(i), *n))
-            .collect();
-        let verdict = if dirty.is_empty() { "wiped" } else { "NOT WIPED" };
-        println!("{verdict:>9}  {what}  {dirty:?}");
-        if !dirty.is_empty() {
-            failures.push(format!("{what}: (secret, freed blocks holding it) {dirty:?}"));
-        }
-    };
+    let mut named =
+        |what: &str, needles: &[&[u8]], name: &dyn Fn(usize) -> String, op: &mut dyn FnMut()| {
+            let h = hits(needles, op);
+            let dirty: Vec<(String, usize)> = h
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| **n > 0)
+                .map(|(i, n)| (name(i), *n))
+                .collect();
+            let verdict = if dirty.is_empty() {
+                "wiped"
+            } else {
+                "NOT WIPED"
+            };
+            println!("{verdict:>9}  {what}  {dirty:?}");
+            if !dirty.is_empty() {
+                failures.push(format!(
+                    "{what}: (secret, freed blocks holding it) {dirty:?}"
+                ));
+            }
+        };
     let plain = |i: usize| format!("secret #{i}");
 
     // Positive control: a plain boxed array is freed with its content.
@@ -222,7 +229,9 @@ fn dropping_secrets_wipes_them() {
     // SecretScalar
     let s = scalar(&mut rng);
     let mut boxed = Some(Box::new(SecretScalar::new(s)));
-    named("SecretScalar (drop)", &[&b(&s)], &plain, &mut || drop(boxed.take()));
+    named("SecretScalar (drop)", &[&b(&s)], &plain, &mut || {
+        drop(boxed.take())
+    });
 
     // CredentialCode: the symbols inline, the display text on the heap.
     let code = CredentialCode::generate(&mut rng);
@@ -241,13 +250,17 @@ fn dropping_secrets_wipes_them() {
     let secret = CredentialSecret::derive(&code, "ct");
     let x = b(secret.expose());
     let mut boxed = Some(Box::new(secret));
-    named("CredentialSecret (drop)", &[&x], &plain, &mut || drop(boxed.take()));
+    named("CredentialSecret (drop)", &[&x], &plain, &mut || {
+        drop(boxed.take())
+    });
 
     // RangeWitness
     let nonce = SecretScalar::new(scalar(&mut rng));
     let r = b(nonce.expose());
     let mut boxed = Some(Box::new(RangeWitness::new(1, &nonce)));
-    named("RangeWitness (drop)", &[&r], &plain, &mut || drop(boxed.take()));
+    named("RangeWitness (drop)", &[&r], &plain, &mut || {
+        drop(boxed.take())
+    });
 
     // AuthorityKey (the board's, the administrator's): signing a receipt armed (its nonce is
     // derived from the transcript rekeyed with the secret), then the key dropped.
@@ -255,16 +268,27 @@ fn dropping_secrets_wipes_them() {
     let key = AuthorityKey::from_secret(SecretScalar::new(x)).unwrap();
     let authority = SecretScalar::new(scalar(&mut rng));
     let election = fixtures::voter(fixtures::leadership(&authority), 16).election;
-    named("AuthorityKey::sign (the call)", &[&b(&x)], &plain, &mut || {
-        let statement = nullivote::board::Statement::FinalHead {
-            entries: 3,
-            head: nullivote::BaseHash([0x5a; 32]),
-        };
-        let signature = key.sign(&election, &statement);
-        assert!(signature.verify(&election, &statement, &key.public()).is_ok());
-    });
+    named(
+        "AuthorityKey::sign (the call)",
+        &[&b(&x)],
+        &plain,
+        &mut || {
+            let statement = nullivote::board::Statement::FinalHead {
+                entries: 3,
+                head: nullivote::board::EntryDigest([0x5a; 32]),
+            };
+            let signature = key.sign(&election, &statement);
+            assert!(
+                signature
+                    .verify(&election, &statement, &key.public())
+                    .is_ok()
+            );
+        },
+    );
     let mut boxed = Some(Box::new(key));
-    named("AuthorityKey (drop)", &[&b(&x)], &plain, &mut || drop(boxed.take()));
+    named("AuthorityKey (drop)", &[&b(&x)], &plain, &mut || {
+        drop(boxed.take())
+    });
 
     // prepare: the whole call armed, then the PreparedBallot dropped. Needles: x and every
     // nonce (learnt from an identical, challenged, ballot).
@@ -273,7 +297,16 @@ fn dropping_secrets_wipes_them() {
     let id = voter.election.manifest().election_id().to_owned();
     let secret = CredentialSecret::derive(&CredentialCode::parse(&voter.code).unwrap(), &id);
     let choices = vec![vec![0, 1], vec![3, 1, 2]];
-    let make = || prepare(&voter.election, 0, &secret, &choices, &mut public_rng(13)).unwrap();
+    let make = || {
+        prepare(
+            &voter.election,
+            nullivote::manifest::ChannelIndex::new(0),
+            &secret,
+            &choices,
+            &mut public_rng(13),
+        )
+        .unwrap()
+    };
     let nonces: Vec<[u8; 32]> = make()
         .challenge()
         .openings
@@ -286,17 +319,30 @@ fn dropping_secrets_wipes_them() {
     needles.push(&x);
     let mut prepared = None;
     let ballot_name = |i: usize| {
-        if i < nonces.len() { format!("encryption nonce #{i}") } else { "credential secret x".to_owned() }
+        if i < nonces.len() {
+            format!("encryption nonce #{i}")
+        } else {
+            "credential secret x".to_owned()
+        }
     };
-    named("ballot::prepare (the call)", &needles, &ballot_name, &mut || prepared = Some(make()));
-    named("PreparedBallot (drop)", &needles, &ballot_name, &mut || drop(prepared.take()));
+    named(
+        "ballot::prepare (the call)",
+        &needles,
+        &ballot_name,
+        &mut || prepared = Some(make()),
+    );
+    named("PreparedBallot (drop)", &needles, &ballot_name, &mut || {
+        drop(prepared.take())
+    });
 
     // The DKG, n = 7, k = 4, round by round. Needles: every coefficient, every f_i(l), every x_l,
     // every e_i.
     let manifest = fixtures::with_policy(&authority, 7, 4);
     let policy = manifest.trustees();
     let (n, k) = (usize::from(policy.count()), usize::from(policy.threshold()));
-    let trustees: Vec<TrusteeIndex> = (1..=policy.count()).map(|i| TrusteeIndex::new(i).unwrap()).collect();
+    let trustees: Vec<TrusteeIndex> = (1..=policy.count())
+        .map(|i| TrusteeIndex::new(i).unwrap())
+        .collect();
     // Sized up front (as below): a secret package may hold a secret inline, and a growing Vec
     // would free its old buffer unwiped.
     let mut r1 = Vec::with_capacity(n);
@@ -312,10 +358,19 @@ fn dropping_secrets_wipes_them() {
         .collect();
     let shares: Vec<Vec<[u8; 32]>> = coefficients
         .iter()
-        .map(|a| (1..=policy.count()).map(|l| b(&fixtures::evaluate(a, l))).collect())
+        .map(|a| {
+            (1..=policy.count())
+                .map(|l| b(&fixtures::evaluate(a, l)))
+                .collect()
+        })
         .collect();
     let keys_x: Vec<[u8; 32]> = (0..n)
-        .map(|l| b(&shares.iter().map(|s| Scalar::from_canonical_bytes(s[l]).unwrap()).sum()))
+        .map(|l| {
+            b(&shares
+                .iter()
+                .map(|s| Scalar::from_canonical_bytes(s[l]).unwrap())
+                .sum())
+        })
         .collect();
     // e_i·G is the published E_i (checked by the fixture): the needles e_i are the right ones.
     // The reveals, made once unarmed to learn E_i (part2 is deterministic: it re-makes them).
@@ -324,7 +379,11 @@ fn dropping_secrets_wipes_them() {
         .zip(&coefficients)
         .zip(r1.iter().zip(&reveals))
         .map(|((_, a), (s, reveal))| {
-            b(&fixtures::encryption_secret(a.len(), &s.to_secret_bytes(), reveal.encryption_key()))
+            b(&fixtures::encryption_secret(
+                a.len(),
+                &s.to_secret_bytes(),
+                reveal.encryption_key(),
+            ))
         })
         .collect();
     let mut needles: Vec<&[u8]> = Vec::new();
@@ -369,38 +428,85 @@ fn dropping_secrets_wipes_them() {
             p2.push(p);
         }
     });
-    assert_eq!(p2, reveals, "part2 re-makes the reveals the needles e_i were checked against");
-    named("round1::SecretPackage (drop)", &needles, &dkg_name, &mut || r1.clear());
+    assert_eq!(
+        p2, reveals,
+        "part2 re-makes the reveals the needles e_i were checked against"
+    );
+    named(
+        "round1::SecretPackage (drop)",
+        &needles,
+        &dkg_name,
+        &mut || r1.clear(),
+    );
     let mut r3 = Vec::with_capacity(n);
     let mut p3 = Vec::with_capacity(n);
-    named("dkg::part3 (sealing the shares)", &needles, &dkg_name, &mut || {
-        for s in &r2 {
-            let (s, p) = part3(s, &p1, &p2).unwrap();
-            r3.push(s);
-            p3.push(p);
-        }
-    });
-    named("round2::SecretPackage (drop)", &needles, &dkg_name, &mut || r2.clear());
+    named(
+        "dkg::part3 (sealing the shares)",
+        &needles,
+        &dkg_name,
+        &mut || {
+            for s in &r2 {
+                let (s, p) = part3(s, &p1, &p2).unwrap();
+                r3.push(s);
+                p3.push(p);
+            }
+        },
+    );
+    named(
+        "round2::SecretPackage (drop)",
+        &needles,
+        &dkg_name,
+        &mut || r2.clear(),
+    );
     // Re-sending after a crash: the same sealing again, from the saved state.
-    named("round3::SecretPackage::package (re-seal)", &needles, &dkg_name, &mut || {
-        for (s, p) in r3.iter().zip(&p3) {
-            assert!(s.package() == *p, "package() re-makes the broadcast package");
-        }
-    });
+    named(
+        "round3::SecretPackage::package (re-seal)",
+        &needles,
+        &dkg_name,
+        &mut || {
+            for (s, p) in r3.iter().zip(&p3) {
+                assert!(
+                    s.package() == *p,
+                    "package() re-makes the broadcast package"
+                );
+            }
+        },
+    );
     let mut r4 = Vec::with_capacity(n);
     let mut p4 = Vec::with_capacity(n);
-    named("dkg::part4 (opening the shares)", &needles, &dkg_name, &mut || {
-        for s in &r3 {
-            let (s, p) = part4(s, &p3).unwrap();
-            r4.push(s);
-            p4.push(p);
-        }
-    });
-    assert!(p4.iter().all(|p| p.accused().is_empty()), "every sealed share opened and checked");
-    named("round3::SecretPackage (drop)", &needles, &dkg_name, &mut || r3.clear());
+    named(
+        "dkg::part4 (opening the shares)",
+        &needles,
+        &dkg_name,
+        &mut || {
+            for s in &r3 {
+                let (s, p) = part4(s, &p3).unwrap();
+                r4.push(s);
+                p4.push(p);
+            }
+        },
+    );
+    assert!(
+        p4.iter().all(|p| p.accused().is_empty()),
+        "every sealed share opened and checked"
+    );
+    named(
+        "round3::SecretPackage (drop)",
+        &needles,
+        &dkg_name,
+        &mut || r3.clear(),
+    );
     // Public: the broadcast packages hold no share in clear, so freeing them frees no secret.
-    named("round3::Package (drop: public, sealed shares only)", &needles, &dkg_name, &mut || p3.clear());
-    let p5: Vec<_> = r4.iter().map(|s| resolve_complaints(s, &p4).unwrap()).collect();
+    named(
+        "round3::Package (drop: public, sealed shares only)",
+        &needles,
+        &dkg_name,
+        &mut || p3.clear(),
+    );
+    let p5: Vec<_> = r4
+        .iter()
+        .map(|s| resolve_complaints(s, &p4).unwrap())
+        .collect();
     let mut keys = Vec::with_capacity(n);
     let mut public = None;
     named("dkg::finish", &needles, &dkg_name, &mut || {
@@ -410,7 +516,12 @@ fn dropping_secrets_wipes_them() {
             public = Some(p);
         }
     });
-    named("round4::SecretPackage (drop)", &needles, &dkg_name, &mut || r4.clear());
+    named(
+        "round4::SecretPackage (drop)",
+        &needles,
+        &dkg_name,
+        &mut || r4.clear(),
+    );
     let public = public.unwrap();
 
     // decrypt_share, armed, then the keys dropped.
@@ -427,17 +538,29 @@ fn dropping_secrets_wipes_them() {
             Ciphertext::sum([&c])
         })
         .collect();
-    let head = nullivote::trustee::BoardHead::new(nullivote::BaseHash([0x5a; 32]), 3);
-    named("TrusteeKey::decrypt_share", &needles, &dkg_name, &mut || {
-        for key in &mut keys {
-            key.decrypt_share(&election, &head, &aggregates, &mut public_rng(14)).unwrap();
-        }
-    });
+    let head = nullivote::trustee::BoardHead::new(nullivote::board::EntryDigest([0x5a; 32]), 3);
+    named(
+        "TrusteeKey::decrypt_share",
+        &needles,
+        &dkg_name,
+        &mut || {
+            for key in &mut keys {
+                key.decrypt_share(&election, &head, &aggregates, &mut public_rng(14))
+                    .unwrap();
+            }
+        },
+    );
     for key in &keys {
         let saved = key.to_secret_bytes();
-        assert_eq!(saved[saved.len() - 32..], nonce_seed, "the needle is the seed the key keeps");
+        assert_eq!(
+            saved[saved.len() - 32..],
+            nonce_seed,
+            "the needle is the seed the key keeps"
+        );
     }
-    named("TrusteeKey (drop)", &needles, &dkg_name, &mut || keys.clear());
+    named("TrusteeKey (drop)", &needles, &dkg_name, &mut || {
+        keys.clear()
+    });
 
     // run_ceremony (the one-process helper of examples and tests), n = 7: its part1 calls draw
     // from the RNG in the same order as part1 called here, so the same seed gives the same
@@ -452,19 +575,35 @@ fn dropping_secrets_wipes_them() {
         .iter()
         .map(|s| fixtures::coefficients_of(&s.to_secret_bytes(), k))
         .collect();
-    let reveals: Vec<_> = replay1.iter().map(|s| part2(s, &replay_p1).unwrap().1).collect();
+    let reveals: Vec<_> = replay1
+        .iter()
+        .map(|s| part2(s, &replay_p1).unwrap().1)
+        .collect();
     let shares: Vec<Vec<[u8; 32]>> = coefficients
         .iter()
-        .map(|a| (1..=policy.count()).map(|l| b(&fixtures::evaluate(a, l))).collect())
+        .map(|a| {
+            (1..=policy.count())
+                .map(|l| b(&fixtures::evaluate(a, l)))
+                .collect()
+        })
         .collect();
     let keys_x: Vec<[u8; 32]> = (0..n)
-        .map(|l| b(&shares.iter().map(|s| Scalar::from_canonical_bytes(s[l]).unwrap()).sum()))
+        .map(|l| {
+            b(&shares
+                .iter()
+                .map(|s| Scalar::from_canonical_bytes(s[l]).unwrap())
+                .sum())
+        })
         .collect();
     let encryption_secrets: Vec<[u8; 32]> = (1..=policy.count())
         .zip(&coefficients)
         .zip(replay1.iter().zip(&reveals))
         .map(|((_, a), (s, reveal))| {
-            b(&fixtures::encryption_secret(a.len(), &s.to_secret_bytes(), reveal.encryption_key()))
+            b(&fixtures::encryption_secret(
+                a.len(),
+                &s.to_secret_bytes(),
+                reveal.encryption_key(),
+            ))
         })
         .collect();
     drop(replay1);
@@ -475,9 +614,16 @@ fn dropping_secrets_wipes_them() {
     needles.extend(encryption_secrets.iter().map(|e| &e[..]));
     needles.push(&nonce_seed);
     let mut outcome = None;
-    named("dkg::run_ceremony n=7 (the call)", &needles, &dkg_name, &mut || {
-        outcome = Some(nullivote::trustee::run_ceremony(policy, &manifest, &mut public_rng(seed)).unwrap());
-    });
+    named(
+        "dkg::run_ceremony n=7 (the call)",
+        &needles,
+        &dkg_name,
+        &mut || {
+            outcome = Some(
+                nullivote::trustee::run_ceremony(policy, &manifest, &mut public_rng(seed)).unwrap(),
+            );
+        },
+    );
     let (ceremony_keys, _, _) = outcome.take().unwrap();
     let got: Vec<[u8; 32]> = ceremony_keys
         .iter()
@@ -485,7 +631,16 @@ fn dropping_secrets_wipes_them() {
         .collect();
     assert_eq!(got, keys_x, "the replay reproduces run_ceremony's keys");
     let mut ceremony_keys = Some(ceremony_keys);
-    named("run_ceremony's keys (drop)", &needles, &dkg_name, &mut || drop(ceremony_keys.take()));
+    named(
+        "run_ceremony's keys (drop)",
+        &needles,
+        &dkg_name,
+        &mut || drop(ceremony_keys.take()),
+    );
 
-    assert!(failures.is_empty(), "secrets left in freed memory:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "secrets left in freed memory:\n{}",
+        failures.join("\n")
+    );
 }
