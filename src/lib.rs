@@ -54,6 +54,7 @@ pub mod tally;
 pub mod trustee;
 pub mod verifier;
 
+mod check;
 mod codec;
 mod digest;
 mod dlog;

@@ -42,6 +42,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::board::{BoardSource, Entry};
+use crate::check::CheckId;
 use crate::credential::Roll;
 use crate::digest::EntryDigest;
 use crate::election::BaseHash;
@@ -227,29 +228,29 @@ pub struct LoadError {
     pub file: PathBuf,
     /// The 1-based line, for JSON Lines files.
     pub line: Option<usize>,
-    /// The verification check the file belongs to (`V1`…`V11`).
-    pub check: &'static str,
+    /// The verification check the file belongs to.
+    pub check: CheckId,
     /// What was wrong.
     pub message: String,
 }
 
 /// The files of a record, with the check each belongs to.
-pub const FILES: [(&str, &str); 8] = [
-    ("record.json", "V1"),
-    ("manifest.json", "V1"),
-    ("ceremony.json", "V2"),
-    ("roll.json", "V3"),
-    ("board.jsonl", "V5"),
-    ("tally.json", "V9"),
-    ("decryption.json", "V10"),
-    ("result.json", "V11"),
+pub const FILES: [(&str, CheckId); 8] = [
+    ("record.json", CheckId::V1),
+    ("manifest.json", CheckId::V1),
+    ("ceremony.json", CheckId::V2),
+    ("roll.json", CheckId::V3),
+    ("board.jsonl", CheckId::V5),
+    ("tally.json", CheckId::V9),
+    ("decryption.json", CheckId::V10),
+    ("result.json", CheckId::V11),
 ];
 
-fn check_of(name: &str) -> &'static str {
+fn check_of(name: &str) -> CheckId {
     FILES
         .iter()
         .find(|(f, _)| *f == name)
-        .map_or("V1", |(_, c)| c)
+        .map_or(CheckId::V1, |&(_, c)| c)
 }
 
 /// How a file to read may be reached ([`open_bounded`]).
@@ -556,7 +557,7 @@ pub const MAX_LINE_BYTES: u64 = MAX_SMALL_FILE_BYTES;
 /// writer's order. The check runs on the parallel parse, line by line.
 pub struct JsonLines<T> {
     file: PathBuf,
-    check: &'static str,
+    check: CheckId,
     reader: BufReader<Bounded<fs::File>>,
     line: usize,
     /// Bytes read so far (the offset of the next line in the file).
@@ -789,7 +790,7 @@ fn check_directory(dir: &Path) -> Result<(), LoadError> {
     let fail = |message: String| LoadError {
         file: dir.to_path_buf(),
         line: None,
-        check: "V1",
+        check: CheckId::V1,
         message,
     };
     let listing =
@@ -917,7 +918,7 @@ impl ElectionRecord {
             return Err(LoadError {
                 file: dir.join("record.json"),
                 line: None,
-                check: "V1",
+                check: CheckId::V1,
                 message: format!(
                     "a {:?} record of version {}; this verifier reads {RECORD_FORMAT:?} version {PROTOCOL_VERSION}",
                     header.format, header.version
@@ -1090,7 +1091,7 @@ mod tests {
             fs::write(dir.path().join("record.json"), &text).unwrap();
             let error = read_json::<RecordHeader>(dir.path(), "record.json").unwrap_err();
             assert!(error.file.ends_with("record.json"), "{what}: {error}");
-            assert_eq!(error.check, "V1", "{what}: {error}");
+            assert_eq!(error.check, CheckId::V1, "{what}: {error}");
             assert_eq!(error.line, Some(line), "{what}: {error}");
             assert_eq!(error.message, message, "{what}: {error}");
             // The whole record's reader refuses it the same way, before any other file.
@@ -1188,7 +1189,7 @@ mod tests {
             fs::write(dir.path().join("board.jsonl"), &text).unwrap();
             let error = read_lines::<Line>(dir.path(), "board.jsonl").unwrap_err();
             assert!(error.file.ends_with("board.jsonl"), "{what}: {error}");
-            assert_eq!(error.check, "V5", "{what}: {error}");
+            assert_eq!(error.check, CheckId::V5, "{what}: {error}");
             assert_eq!(error.line, Some(line), "{what}: {error}");
             assert_eq!(error.message, message, "{what}: {error}");
         }
@@ -1362,11 +1363,14 @@ mod tests {
         fs::create_dir(d.join("result.json")).unwrap();
         let refused = |name: &str| read_text(d, name).unwrap_err();
         let e = refused("tally.json");
-        assert_eq!((e.check, e.file.ends_with("tally.json")), ("V9", true));
+        assert_eq!(
+            (e.check, e.file.ends_with("tally.json")),
+            (CheckId::V9, true)
+        );
         assert!(e.message.contains("is a symbolic link"), "{e}");
         let e = refused("board.jsonl");
         assert!(e.message.contains("is a symbolic link"), "{e}");
-        assert_eq!(e.check, "V5");
+        assert_eq!(e.check, CheckId::V5);
         let e = JsonLines::<Entry>::open(d, "board.jsonl")
             .map(|_| ())
             .unwrap_err();
@@ -1374,7 +1378,7 @@ mod tests {
         // Opening the FIFO would block until a writer came: it is refused without waiting.
         let e = refused("roll.json");
         assert!(e.message.contains("is a FIFO"), "{e}");
-        assert_eq!(e.check, "V3");
+        assert_eq!(e.check, CheckId::V3);
         let e = refused("result.json");
         assert!(e.message.contains("is a directory"), "{e}");
 
@@ -1414,7 +1418,7 @@ mod tests {
         let error = ElectionRecord::read_without_board(d)
             .map(|_| ())
             .unwrap_err();
-        assert_eq!((error.check, error.file.as_path()), ("V1", d));
+        assert_eq!((error.check, error.file.as_path()), (CheckId::V1, d));
         assert!(
             error
                 .message

@@ -1783,7 +1783,7 @@ fn v6_spoiled_entries_that_do_not_check() {
         std::fs::write(dir.path().join("board.jsonl"), lines.join("\n") + "\n").unwrap();
         let err = ElectionRecord::read(dir.path()).unwrap_err();
         assert!(err.file.ends_with("board.jsonl"), "{err:?}");
-        assert_eq!((err.line, err.check), (Some(p + 1), "V5"));
+        assert_eq!((err.line, err.check), (Some(p + 1), CheckId::V5));
         assert!(err.message.contains("unknown field"), "{err:?}");
     }
 }

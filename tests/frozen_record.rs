@@ -77,7 +77,7 @@ fn an_oversized_record_file_is_refused_before_it_is_read() {
         .set_len(nullivote::record::MAX_SMALL_FILE_BYTES + 1)
         .expect("grown");
     let err = ElectionRecord::read(dir.path()).expect_err("refused");
-    assert_eq!(err.check, "V1");
+    assert_eq!(err.check, CheckId::V1);
     assert!(
         err.message.contains("more than a record file may hold"),
         "{err}"

@@ -32,6 +32,7 @@
 //! its seed, part and number, so a failing trial is reproduced by itself), and
 //! `NULLIVOTE_BYTES_FILE=<name>` changes only that file.
 
+use nullivote::verifier::CheckId;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::fs;
@@ -153,7 +154,7 @@ enum Verdict {
     Load {
         file: String,
         line: Option<usize>,
-        check: &'static str,
+        check: CheckId,
         message: String,
     },
     /// Verified, and these checks failed.

@@ -8,6 +8,7 @@
 //! refused by it (its message); the others parse, and are refused as "not in canonical form",
 //! naming the byte. `tests/record_bytes.rs` changes random bytes of whole records.
 
+use nullivote::verifier::CheckId;
 use std::path::{Path, PathBuf};
 
 use nullivote::record::{ElectionRecord, FILES, LoadError};
@@ -48,7 +49,11 @@ fn refused(name: &str, change: impl Fn(Vec<u8>) -> Vec<u8>) -> LoadError {
     let err = read_changed(name, change).expect_err(name);
     assert!(err.file.ends_with(name), "{name}: {err:?}");
     let check = FILES.iter().find(|(f, _)| *f == name).unwrap().1;
-    let check = if name == "board.jsonl" { "V5" } else { check };
+    let check = if name == "board.jsonl" {
+        CheckId::V5
+    } else {
+        check
+    };
     assert_eq!(err.check, check, "{name}: {err:?}");
     err
 }
