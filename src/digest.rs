@@ -15,7 +15,7 @@
 //! | [`BallotDigest`] | a ballot's encoding (§6) | [`crate::Ballot::digest`] |
 //! | [`EntryDigest`] | a board entry, chaining it to every earlier one (§11.1) | `board::Entry::digest` |
 
-use crate::codec::{Wire, wire_bytes, wire_serde};
+use crate::codec::{Wire, decode_hex, wire_bytes, wire_serde};
 use crate::error::EncodingError;
 
 /// Declares one digest type: a `[u8; 32]` newtype with the shared constructors, accessors,
@@ -67,6 +67,23 @@ macro_rules! digest_type {
         impl core::fmt::Display for $name {
             fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
                 f.write_str(&hex::encode(self.0))
+            }
+        }
+
+        impl core::str::FromStr for $name {
+            type Err = EncodingError;
+
+            /// Reads the digest from its 64 lowercase hex characters, as `Display` and JSON
+            /// write it (surrounding whitespace is not accepted).
+            fn from_str(text: &str) -> Result<Self, EncodingError> {
+                if text.len() != 64 {
+                    return Err(EncodingError::WrongLength {
+                        field: $field,
+                        expected: 64,
+                        actual: text.len(),
+                    });
+                }
+                Self::decode(&decode_hex(text, $field)?)
             }
         }
 
@@ -171,6 +188,30 @@ mod tests {
             d
         );
         assert!(serde_json::from_str::<ManifestDigest>("\"ab\"").is_err());
+        assert_eq!(hex.parse::<ManifestDigest>(), Ok(d));
+    }
+
+    #[test]
+    fn a_digest_parses_only_from_64_lowercase_hex_characters() {
+        let ok = "0f".repeat(32);
+        assert_eq!(ok.parse::<BaseHash>(), Ok(BaseHash::new([0x0f; 32])));
+        for bad in [
+            "0f".repeat(31),
+            "0f".repeat(33),
+            "0F".repeat(32),
+            format!(" {}", &ok[1..]),
+            format!("{}g", &ok[1..]),
+        ] {
+            assert!(bad.parse::<BaseHash>().is_err(), "{bad:?}");
+        }
+        assert_eq!(
+            "ab".parse::<BaseHash>(),
+            Err(EncodingError::WrongLength {
+                field: "base_hash",
+                expected: 64,
+                actual: 2
+            })
+        );
     }
 
     #[test]
