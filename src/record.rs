@@ -544,8 +544,45 @@ fn read_lines<T: DeserializeOwned + Serialize + Send>(
 /// Lines parsed per block by [`JsonLines`] (in parallel within the block).
 const LINES_PER_BLOCK: usize = 4096;
 
-/// The longest line of a JSON Lines file read.
+/// The longest line of a JSON Lines file read when no manifest bounds it more tightly
+/// ([`max_board_line_bytes`] bounds `board.jsonl`'s).
 pub const MAX_LINE_BYTES: u64 = MAX_SMALL_FILE_BYTES;
+
+/// The least bound [`max_board_line_bytes`] gives, whatever the manifest: room for any close,
+/// refusal or small ballot.
+pub const MIN_BOARD_LINE_BYTES: u64 = 16 << 10;
+
+/// The longest line of `board.jsonl` a record of an election under `manifest` can hold
+/// (spec/record.md §3): twice the JSON of its largest possible entry, and at least
+/// [`MIN_BOARD_LINE_BYTES`]. A longer line is refused as soon as that many bytes are read, so a
+/// hostile board costs at most this much memory per line (a real entry of the 2022 leadership
+/// ballot is about 2.2 kB; its bound is 16 KiB).
+///
+/// The largest entry is a cast ballot whose every range proof has as many branches as the
+/// manifest allows (`option_limit + 1` per selection, `max_selections − min_selections + 1`
+/// per contest), with a countersignature, or a spoiled ballot with every opening, whichever is
+/// longer. Its JSON is at most twice its binary leaves (each leaf is lowercase hex) plus the
+/// keys and punctuation, counted generously: 512 bytes for the entry and 64 per contest and
+/// per selection (128 per selection of a spoiled ballot).
+pub fn max_board_line_bytes(manifest: &Manifest) -> u64 {
+    use crate::proofs::RangeProof;
+    let branches = |low: u32, high: u32| high.saturating_sub(low) as usize + 1;
+    let (mut ballot, mut spoiled) = (0usize, 0usize);
+    let (mut contests, mut selections) = (0usize, 0usize);
+    for contest in manifest.contests() {
+        let options = contest.options.len();
+        contests += 1;
+        selections += options;
+        ballot += options * (64 + RangeProof::encoded_len(branches(0, contest.option_limit)))
+            + RangeProof::encoded_len(branches(contest.min_selections, contest.max_selections));
+        spoiled += options * (64 + 36);
+    }
+    // Entry: previous (32); ballot: election, nullifier, eligibility (credential 32, DLEQ 96),
+    // countersignature (64); spoiled: election, tracking code, ballot digest.
+    let ballot = 2 * (32 + 32 + 32 + 32 + 96 + 64 + ballot) + 512 + 64 * (contests + selections);
+    let spoiled = 2 * (32 + 3 * 32 + spoiled) + 512 + 64 * contests + 128 * selections;
+    (2 * ballot.max(spoiled) as u64).max(MIN_BOARD_LINE_BYTES)
+}
 
 /// A JSON Lines file of a record, read a block of lines at a time, each block parsed on every
 /// core: `board.jsonl` may be gigabytes, and a verifier need not hold it
@@ -558,6 +595,8 @@ pub const MAX_LINE_BYTES: u64 = MAX_SMALL_FILE_BYTES;
 pub struct JsonLines<T> {
     file: PathBuf,
     check: CheckId,
+    /// The longest line accepted, not counting its newline.
+    max_line: u64,
     reader: BufReader<Bounded<fs::File>>,
     line: usize,
     /// Bytes read so far (the offset of the next line in the file).
@@ -574,6 +613,7 @@ impl<T: DeserializeOwned + Serialize + Send> JsonLines<T> {
         Ok(Self {
             file: dir.join(name),
             check: check_of(name),
+            max_line: MAX_LINE_BYTES,
             reader: BufReader::with_capacity(1 << 20, open_checked(dir, name)?),
             line: 0,
             offset: 0,
@@ -596,7 +636,14 @@ impl<T: DeserializeOwned + Serialize + Send> JsonLines<T> {
     /// A [`LoadError`] naming the first line that cannot be read or parsed, or that is not in
     /// canonical form.
     pub fn next_block(&mut self, max: usize) -> Result<Vec<T>, LoadError> {
-        self.next_block_within(max, MAX_LINE_BYTES)
+        self.next_block_within(max, self.max_line)
+    }
+
+    /// Refuses every line longer than `max_line` bytes (not counting its newline) as soon as
+    /// that many bytes are read (the default is [`MAX_LINE_BYTES`]).
+    pub fn with_max_line(mut self, max_line: u64) -> Self {
+        self.max_line = max_line;
+        self
     }
 
     /// [`JsonLines::next_block`] with lines of at most `max_line` bytes, not counting the
@@ -936,7 +983,9 @@ impl ElectionRecord {
             result: read_json(dir, "result.json")?,
             header,
         };
-        Ok((record, JsonLines::open(dir, "board.jsonl")?))
+        let board = JsonLines::open(dir, "board.jsonl")?
+            .with_max_line(max_board_line_bytes(&record.manifest));
+        Ok((record, board))
     }
 }
 
@@ -950,6 +999,53 @@ mod tests {
         let mut bytes = crate::group::Element::generator().as_bytes().to_vec();
         bytes.extend([0u8; 32]);
         crate::board::Signature::decode(&bytes).unwrap()
+    }
+
+    /// The bound of `board.jsonl`'s lines (issue 24) is the floor for small manifests, grows
+    /// with the widest range proofs a manifest allows, and, without its margin of two, still
+    /// holds the longest real entries: a countersigned ballot with the widest proofs, and its
+    /// spoiled form.
+    #[test]
+    fn the_board_line_bound_holds_the_largest_entries_a_manifest_allows() {
+        use crate::manifest::Contest;
+        use crate::testing::{POSTAL, TestElection};
+        let leadership = TestElection::leadership(1, 1);
+        let m = leadership.election.manifest();
+        assert_eq!(max_board_line_bytes(m), MIN_BOARD_LINE_BYTES);
+        let contest = |name: &str, options: usize, limit: u32, min: u32, max: u32| Contest {
+            name: name.to_owned(),
+            options: (0..options).map(|i| format!("option {i}")).collect(),
+            min_selections: min,
+            max_selections: max,
+            option_limit: limit,
+        };
+        let wide = crate::manifest::Manifest::new(
+            m.election_id().to_owned(),
+            vec![contest("points", 6, 9, 0, 30), contest("board", 4, 1, 1, 3)],
+            m.channels().to_vec(),
+            m.trustees(),
+            m.authorities(),
+        )
+        .unwrap();
+        let bound = max_board_line_bytes(&wide);
+        assert!(bound > MIN_BOARD_LINE_BYTES, "{bound}");
+        let t = TestElection::with_manifest(wide, 1, 1, leadership.authority);
+        let mut rng = crate::testing::test_rng(5);
+        let choices = vec![vec![9, 9, 9, 3, 0, 0], vec![1, 1, 1, 0]];
+        let prepare = |rng: &mut _| {
+            crate::ballot::prepare(&t.election, POSTAL, &t.secrets[0], &choices, rng).unwrap()
+        };
+        let challenged = prepare(&mut rng).challenge();
+        let mut cast = prepare(&mut rng);
+        cast.countersign(&t.election, &t.authority, &mut rng)
+            .unwrap();
+        let mut board = t.board();
+        board.challenge(&challenged.spoiled()).unwrap();
+        board.submit(cast.cast()).unwrap();
+        for entry in board.entries() {
+            let line = serde_json::to_string(entry).unwrap().len() as u64;
+            assert!(2 * line <= bound, "an entry of {line} bytes; bound {bound}");
+        }
     }
 
     #[test]

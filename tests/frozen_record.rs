@@ -84,6 +84,53 @@ fn an_oversized_record_file_is_refused_before_it_is_read() {
     );
 }
 
+/// Issue 24: a `board.jsonl` line longer than the manifest allows any entry to be is refused as
+/// soon as the bound is read, by its line, under V5; a line one byte shorter is read (and
+/// refused for what it says, not its length). Both verify paths (all in memory, or a block at a
+/// time) read through the same bound.
+#[test]
+fn a_board_line_longer_than_any_entry_the_manifest_allows_is_refused_by_its_length() {
+    use nullivote::record::max_board_line_bytes;
+    let frozen_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("spec/vectors/record-v2");
+    let record = frozen();
+    let bound = max_board_line_bytes(&record.manifest);
+    let longest = std::fs::read_to_string(frozen_dir.join("board.jsonl"))
+        .expect("the frozen board")
+        .lines()
+        .map(str::len)
+        .max()
+        .expect("entries") as u64;
+    assert!(longest <= bound, "{longest} > {bound}");
+    assert!(
+        bound <= 64 << 10,
+        "the small election's bound is small: {bound}"
+    );
+    for (extra, refused_for_length) in [(1, true), (0, false)] {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        for (name, _) in nullivote::record::FILES {
+            std::fs::copy(frozen_dir.join(name), dir.path().join(name)).expect("copied");
+        }
+        let board = dir.path().join("board.jsonl");
+        let mut bytes = std::fs::read(&board).expect("read");
+        let lines = bytes.iter().filter(|&&b| b == b'\n').count();
+        bytes.extend(std::iter::repeat_n(b'x', (bound + extra) as usize));
+        bytes.push(b'\n');
+        std::fs::write(&board, bytes).expect("written");
+        for err in [
+            ElectionRecord::read(dir.path()).expect_err("refused"),
+            nullivote::verifier::verify_dir(dir.path(), &Silent).expect_err("refused"),
+        ] {
+            assert_eq!(
+                (err.check, err.line),
+                (CheckId::V5, Some(lines + 1)),
+                "{err}"
+            );
+            let length = format!("a line of more than {bound} bytes");
+            assert_eq!(err.message.contains(&length), refused_for_length, "{err}");
+        }
+    }
+}
+
 /// Finding 5 of the attacker's review: a board that never closed voting is not a record. The
 /// frozen board without its last entry (the close of voting), with `record.json`'s head and
 /// count made to match, fails V4 at the last entry, and so does any prefix of the board (V4 also
