@@ -35,7 +35,8 @@
 //!
 //! Functions that draw secrets take any `rand_core` 0.6 `RngCore + CryptoRng`: pass
 //! [`OsRng`] (re-exported here, so that no direct `rand_core` dependency of the right version
-//! is needed).
+//! is needed). The trait crate itself is re-exported as [`rand_core`], for code that is generic
+//! over the generator (`fn vote(rng: &mut impl nullivote::rand_core::CryptoRngCore)`).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
@@ -83,6 +84,8 @@ pub use lookup::Lookup;
 pub use manifest::{Authorities, Manifest};
 pub use nullifier::Nullifier;
 pub use rand_core::OsRng;
+/// The `rand_core` (0.6) whose `RngCore + CryptoRng` every function that draws secrets takes.
+pub use rand_core;
 pub use record::ElectionRecord;
 pub use tally::Tally;
 pub use transcript::PROTOCOL_VERSION;
