@@ -724,7 +724,11 @@ fn every_single_change_to_a_record_is_rejected_and_named() {
             assert_eq!(json["passed"], Value::Bool(false), "case {number}: {json}");
             match &verdict {
                 Verdict::Load { check, .. } => {
-                    assert_eq!(json["error"]["check"], Value::from(check.as_str()), "{json}")
+                    assert_eq!(
+                        json["error"]["check"],
+                        Value::from(check.as_str()),
+                        "{json}"
+                    )
                 }
                 Verdict::Report { failed } => {
                     // The same checks failed, with as many failures, each at a structured
