@@ -1,8 +1,15 @@
-//! `nullivote verify --json` against `spec/report.schema.json` (JSON Schema 2020-12, checked
-//! with the `jsonschema` crate): real reports of the real binary, a passing record, records
-//! failing in every kind of location, a board of another election and records that cannot be
-//! read, all validate; reports doctored in their shape do not, so the schema is strict enough
-//! to tell.
+//! The verifier's report for programs and people (issue 24, item 2).
+//!
+//! * `nullivote verify --json` against `spec/report.schema.json` (JSON Schema 2020-12, checked
+//!   with the `jsonschema` crate): real reports of the real binary, a passing record, records
+//!   failing in every kind of location, a board of another election and records that cannot be
+//!   read, all validate; reports doctored in their shape do not, so the schema is strict enough
+//!   to tell.
+//! * What the report says besides its checks: its counts agree with the verified result; a
+//!   board or `record.json` of another election is named once, and only when it is one.
+//! * The text report prints its timings when its output is not a terminal, names a board of
+//!   another election on its first line and puts a run of failures with one message on one
+//!   line.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -15,7 +22,7 @@ use nullivote::board::{Payload, Reason, cast_ballots};
 use nullivote::manifest::ChannelIndex;
 use nullivote::record::ElectionRecord;
 use nullivote::simulation::{Scenario, leadership};
-use nullivote::verifier::Silent;
+use nullivote::verifier::{Report, Silent, Stage, verify};
 
 /// The schema, compiled once.
 fn validator() -> &'static jsonschema::Validator {
@@ -65,9 +72,10 @@ fn verify_json(dir: &Path, extra: &[&str]) -> (Value, Option<i32>) {
     (value, output.status.code())
 }
 
-fn simulated(seed: u64) -> ElectionRecord {
+/// The simulated leadership election of `voters` members.
+fn simulated(seed: u64, voters: usize) -> ElectionRecord {
     let scenario = Scenario {
-        voters: 30,
+        voters,
         seed,
         absent: vec![],
         bad_share: None,
@@ -80,7 +88,7 @@ fn simulated(seed: u64) -> ElectionRecord {
 /// The honest record every variant is made from.
 fn honest() -> &'static ElectionRecord {
     static RECORD: OnceLock<ElectionRecord> = OnceLock::new();
-    RECORD.get_or_init(|| simulated(3))
+    RECORD.get_or_init(|| simulated(3, 30))
 }
 
 /// Every `kind` of location in the report's failures.
@@ -166,7 +174,7 @@ fn real_reports_validate_against_the_schema() {
 
     // Failing: bad ballots and the wrong anchor; a bad tally and result; the decryption shares
     // of another election's board.
-    let other = simulated(4);
+    let other = simulated(4, 30);
     let mut other_shares = honest.clone();
     other_shares.decryption = other.decryption.clone();
     let failing = [
@@ -188,9 +196,7 @@ fn real_reports_validate_against_the_schema() {
     }
 
     // A board of another election: named once, and its failures validate too.
-    let mut mixed = honest.clone();
-    mixed.board = other.board.clone();
-    mixed.header.board_entries = mixed.board.len() as u64;
+    let mixed = with_board_of(honest, &other);
     let (report, status) = verify_json(&write("other-board", &mixed), &[]);
     assert_eq!(status, Some(1), "{report}");
     assert_valid("a board of another election", &report);
@@ -311,4 +317,190 @@ fn doctored_reports_fail_the_schema() {
             "{what}: the schema accepts\n{value}"
         );
     }
+}
+
+/// Two elections of 200 members (with challenges and superseded ballots): the honest record of
+/// the first, and the record of the second.
+fn records() -> &'static (ElectionRecord, ElectionRecord) {
+    static RECORDS: OnceLock<(ElectionRecord, ElectionRecord)> = OnceLock::new();
+    RECORDS.get_or_init(|| (simulated(21, 200), simulated(22, 200)))
+}
+
+/// `record` with the board of `other` (and its number of entries).
+fn with_board_of(record: &ElectionRecord, other: &ElectionRecord) -> ElectionRecord {
+    let mut mixed = record.clone();
+    mixed.board = other.board.clone();
+    mixed.header.board_entries = mixed.board.len() as u64;
+    mixed
+}
+
+fn hex_of(bytes: &[u8]) -> String {
+    hex::encode(bytes)
+}
+
+#[test]
+fn the_counts_agree_with_the_verified_result() {
+    let (honest, _) = records();
+    let report = verify(honest, &Silent);
+    assert!(report.passed());
+    let result = report.result.as_ref().expect("a verified result");
+    let counts = report.counts;
+    let sum = |f: fn(&nullivote::tally::ChannelCounts) -> u64| -> u64 {
+        result.channels.iter().map(|c| f(&c.counts)).sum()
+    };
+    assert_eq!(counts.cast, sum(|c| c.cast));
+    assert_eq!(counts.verified, counts.cast);
+    assert_eq!(counts.refused.total(), sum(|c| c.refused));
+    let superseded = counts.superseded.expect("V8 ran");
+    assert_eq!(superseded.total(), sum(|c| c.superseded));
+    assert_eq!(counts.counted, Some(sum(|c| c.counted)));
+    let challenged = honest
+        .board
+        .iter()
+        .filter(|e| matches!(e.payload, Payload::Spoiled(_)))
+        .count() as u64;
+    assert_eq!(counts.challenged, challenged);
+    assert!(challenged > 0 && superseded.total() > 0, "{counts:?}");
+    assert_eq!(report.board_entries, honest.board.len() as u64);
+    assert_eq!(report.board_head, honest.header.board_head);
+    assert_eq!(report.election_id, honest.manifest.election_id());
+    assert!(report.other_election.is_empty());
+    // An in-memory record is not read by the verifier: every stage but reading is timed.
+    let stages: Vec<Stage> = report.timings.stages.iter().map(|t| t.stage).collect();
+    assert_eq!(
+        stages,
+        [
+            Stage::Ceremony,
+            Stage::BaseHash,
+            Stage::Board,
+            Stage::Tally,
+            Stage::Decryption
+        ]
+    );
+}
+
+/// Which files the report says are of another election, and the base hashes it names.
+fn others(report: &Report) -> Vec<(&'static str, String, String)> {
+    report
+        .other_election
+        .iter()
+        .map(|o| {
+            (
+                o.file,
+                hex_of(o.base_hash.as_bytes()),
+                hex_of(o.election_base_hash.as_bytes()),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_file_of_another_election_is_named_once_and_only_then() {
+    let (honest, other) = records();
+    let (ours, theirs) = (
+        hex_of(honest.header.base_hash.as_bytes()),
+        hex_of(other.header.base_hash.as_bytes()),
+    );
+    let report = verify(&with_board_of(honest, other), &Silent);
+    assert!(!report.passed());
+    assert_eq!(
+        others(&report),
+        [("board.jsonl", theirs.clone(), ours.clone())]
+    );
+    assert_eq!(
+        report.other_election[0].to_string(),
+        format!(
+            "board.jsonl belongs to another election: its chain starts from base hash {theirs}, \
+             this election's is {ours}"
+        )
+    );
+    // Every ballot fails, and V8 does not run: nothing is superseded or counted.
+    assert_eq!(report.counts.verified, 0);
+    assert_eq!(report.counts.counted, None);
+
+    // record.json of the other election too: both are named.
+    let mut both = with_board_of(honest, other);
+    both.header = other.header.clone();
+    assert_eq!(
+        others(&verify(&both, &Silent)),
+        [
+            ("record.json", theirs.clone(), ours.clone()),
+            ("board.jsonl", theirs.clone(), ours.clone())
+        ]
+    );
+
+    // A first entry whose link alone was changed is a broken chain, not another election.
+    let mut relinked = honest.clone();
+    relinked.board[0].previous = other.board[0].previous;
+    let report = verify(&relinked, &Silent);
+    assert!(!report.passed());
+    assert!(
+        report.other_election.is_empty(),
+        "{:?}",
+        report.other_election
+    );
+}
+
+fn verify_text(dir: &Path) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_nullivote"))
+        .arg("verify")
+        .arg(dir)
+        .output()
+        .expect("the binary runs");
+    String::from_utf8(output.stdout).expect("UTF-8")
+}
+
+#[test]
+fn the_text_report_names_another_election_first_and_always_prints_its_timings() {
+    let (honest, other) = records();
+    let work = tempfile::tempdir().unwrap();
+
+    // Standard output is a pipe here: the timings are printed all the same.
+    let dir = work.path().join("honest");
+    honest.write(&dir).unwrap();
+    let text = verify_text(&dir);
+    let time = text
+        .lines()
+        .find(|l| l.starts_with("time "))
+        .unwrap_or_else(|| panic!("no time line:\n{text}"));
+    for stage in [
+        "read",
+        "ceremony",
+        "base hash",
+        "board",
+        "tally",
+        "decryption",
+    ] {
+        assert!(time.contains(&format!("{stage} ")), "{stage}: {time}");
+    }
+    assert!(text.contains("all 11 checks passed"), "{text}");
+
+    let dir = work.path().join("mixed");
+    with_board_of(honest, other).write(&dir).unwrap();
+    let text = verify_text(&dir);
+    let first = text.lines().next().unwrap_or_default();
+    assert_eq!(
+        first,
+        format!(
+            "board.jsonl belongs to another election: its chain starts from base hash {}, this \
+             election's is {}",
+            hex_of(other.header.base_hash.as_bytes()),
+            hex_of(honest.header.base_hash.as_bytes())
+        ),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .nth(1)
+            .unwrap_or_default()
+            .starts_with("NOT ANCHORED")
+    );
+    // V5: every ballot is for another election, on one line, its positions as ranges.
+    let b2: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("B2: the ballot is for another election"))
+        .collect();
+    assert_eq!(b2.len(), 1, "{text}");
+    assert!(b2[0].trim_start().starts_with("board entries 0"), "{text}");
+    assert!(text.lines().any(|l| l.starts_with("time ")), "{text}");
 }
