@@ -32,27 +32,56 @@
 //! `--expect HEX`), V3 also requires the recomputed base hash to equal it, and the report's
 //! [`Anchor`] says whether the record was anchored. Without it, a passing report proves internal
 //! consistency only; [`Report::anchor`] holds the base hash to compare with the published one.
+//!
+//! # The report
+//!
+//! Besides the checks, a [`Report`] says what it is of and what was found on the way: its
+//! versions ([`REPORT_VERSION`], [`VERIFIER_VERSION`], the protocol's), the election id, the
+//! board's head and entries as read, the files of another election ([`OtherElection`]: the cause
+//! of thousands of identical failures, named once), what was counted on the board ([`Counts`]:
+//! ballots cast, verified, challenged, refused by reason code, superseded by rule, counted) and
+//! how long each stage took ([`Timings`], measurements, not findings). Its JSON, as `nullivote
+//! verify --json` prints it, is described by `spec/report.schema.json` (`spec/protocol.md`
+//! §16.3).
 
 pub use crate::check::CheckId;
+pub use counts::{Counts, RefusedCounts, SupersededCounts};
+pub use other_election::OtherElection;
+pub use timings::{Stage, StageTiming, Timings};
+
+mod counts;
+mod other_election;
+mod timings;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
+use std::time::Instant;
 
 use serde::Serialize;
 
 use crate::ballot::{Ballot, BallotCheck, BallotError, ChallengeError, verify_batch};
-use crate::board::{ChainProblem, ChainReplay, Entry, Payload, Refusal, cast_ballots};
+use crate::board::{ChainProblem, ChainReplay, Entry, EntryDigest, Payload, Refusal, cast_ballots};
 use crate::election::{BaseHash, Election};
 use crate::elgamal::Ciphertext;
 use crate::manifest::{ChannelIndex, Manifest};
 use crate::record::{ElectionRecord, ElectionResult, LoadError};
 use crate::tally::{Tally, push_ciphertexts};
 use crate::trustee::{BoardHead, combine, verify_decryption};
+use other_election::ChainStart;
+use timings::Stopwatch;
 
 /// How many failures a check keeps in full; the rest are counted.
 pub const MAX_FAILURES_KEPT: usize = 100;
+
+/// The version of the report's layout ([`Report::report_version`], `spec/protocol.md` §16.3 and
+/// `spec/report.schema.json`): raised whenever a key of the JSON report is removed, renamed or
+/// changes its meaning (a new key does not raise it).
+pub const REPORT_VERSION: u32 = 1;
+
+/// The version of this verifier: the crate's (`Cargo.toml`).
+pub const VERIFIER_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// Board entries read, verified and replayed per block (one call of the batch verifier over
 /// their cast ballots, one progress step).
@@ -393,9 +422,20 @@ impl Anchor {
     }
 }
 
-/// The verifier's report: every check, and the verified result if all passed.
+/// The verifier's report: every check, and the verified result if all passed; which election,
+/// board and versions it is of; what was counted on the board, and how long each stage took
+/// (`spec/protocol.md` §16.3; its JSON is described by `spec/report.schema.json`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Report {
+    /// The version of the report's layout, [`REPORT_VERSION`].
+    pub report_version: u32,
+    /// The version of the verifier that wrote it, [`VERIFIER_VERSION`].
+    pub verifier_version: &'static str,
+    /// The protocol version the verifier reads, [`PROTOCOL_VERSION`](crate::PROTOCOL_VERSION)
+    /// (a record of another version is not read).
+    pub protocol_version: u16,
+    /// The manifest's election id (which V1 requires `record.json`'s to equal).
+    pub election_id: String,
     /// Every check, in order.
     pub checks: Vec<CheckReport>,
     /// The base hash, and whether it was compared with a published one: a report that passed
@@ -405,6 +445,17 @@ pub struct Report {
     pub result: Option<ElectionResult>,
     /// The number of board entries read (which V1 compares with the header's claim).
     pub board_entries: u64,
+    /// The head of the board as read: the digest of its last entry (the base hash for an
+    /// empty board), which V4 requires to be `record.json`'s `board_head`.
+    pub board_head: EntryDigest,
+    /// The files of the record that belong to another election (usually none): the cause of
+    /// the failures that follow from it, named once.
+    pub other_election: Vec<OtherElection>,
+    /// The board's entries by kind, and what precedence made of its ballots.
+    pub counts: Counts,
+    /// How long each stage took: output of the machine that verified, not a finding (compare
+    /// reports without it).
+    pub timings: Timings,
 }
 
 impl Report {
@@ -464,16 +515,19 @@ pub fn verify_dir_with(
     options: &Options,
     progress: &dyn Progress,
 ) -> Result<(ElectionRecord, Report), LoadError> {
+    let started = Instant::now();
     progress.start("reading", 1);
     let read = ElectionRecord::read_without_board(dir);
     progress.finish();
     let (record, mut board) = read?;
+    let read = started.elapsed();
     let blocks = std::iter::from_fn(|| match board.next_block(BALLOTS_PER_STEP) {
         Ok(block) if block.is_empty() => None,
         Ok(block) => Some(Ok(Cow::Owned(block))),
         Err(e) => Some(Err(e)),
     });
-    let report = verify_blocks(&record, options, blocks, progress)?;
+    let mut report = verify_blocks(&record, options, blocks, progress)?;
+    report.timings.add_read(read);
     Ok((record, report))
 }
 
@@ -485,6 +539,7 @@ fn verify_blocks<'a, E>(
     blocks: impl Iterator<Item = Result<Cow<'a, [Entry]>, E>>,
     progress: &dyn Progress,
 ) -> Result<Report, E> {
+    let mut watch = Stopwatch::start();
     let mut checks: Vec<CheckReport> = CheckId::ALL.into_iter().map(CheckReport::new).collect();
     let [v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11] = &mut checks[..] else {
         unreachable!("CheckId::ALL has eleven entries")
@@ -516,6 +571,8 @@ fn verify_blocks<'a, E>(
             &record.ceremony.public
         }
     };
+
+    watch.lap(Stage::Ceremony);
 
     // V3
     let election = Election::new(
@@ -549,12 +606,23 @@ fn verify_blocks<'a, E>(
         );
     }
 
+    watch.lap(Stage::BaseHash);
+
     // V4–V7, a block at a time: every cast ballot's proofs (V5, batched on every core), then
     // the chain and the admission rules replayed in order. The ciphertexts of admitted ballots
     // are kept for the tally; the rest of each block is dropped.
     progress.start("board", record.header.board_entries);
-    let (replay, ciphertexts, entries) = replay_blocks(&election, blocks, progress)?;
+    let BoardRead {
+        replay,
+        ciphertexts,
+        entries,
+        mut counts,
+        start,
+    } = replay_blocks(&election, blocks, progress)?;
     progress.finish();
+    let board_head = replay.head();
+    let other_election =
+        other_election::other_elections(&record.header.base_hash, start, election.base_hash());
     if record.header.board_entries != entries {
         v1.fail(
             Location::file_only("record.json"),
@@ -633,6 +701,13 @@ fn verify_blocks<'a, E>(
         );
     }
 
+    watch.lap(Stage::Board);
+    let board = BoardSummary {
+        entries,
+        head: board_head,
+        other_election,
+    };
+
     // V8, V9: recompute the tally from the board.
     let recomputed = state
         .as_ref()
@@ -642,18 +717,15 @@ fn verify_blocks<'a, E>(
         for c in [&mut *v8, &mut *v9, &mut *v10, &mut *v11] {
             c.ran = false;
         }
-        return Ok(Report {
-            checks,
-            anchor,
-            result: None,
-            board_entries: entries,
-        });
+        return Ok(report(record, checks, anchor, None, board, counts, watch));
     };
     if let Some(s) = &state {
         tally.count_refusals(s.refused());
     }
+    counts.add_outcome(&tally.outcome);
     compare_decisions(v8, &tally, &record.tally);
     compare_tally(v9, &tally, &record.tally);
+    watch.lap(Stage::Tally);
 
     // V10, V11: the decryption of the recomputed aggregates, by shares that bind the head V4
     // found the chain to end at (record.json's).
@@ -730,16 +802,60 @@ fn verify_blocks<'a, E>(
             v11.ran = false;
         }
     }
+    watch.lap(Stage::Decryption);
     let result = checks
         .iter()
         .all(CheckReport::passed)
         .then(|| record.result.clone());
-    Ok(Report {
+    Ok(report(record, checks, anchor, result, board, counts, watch))
+}
+
+/// What the report says of the board as read.
+struct BoardSummary {
+    entries: u64,
+    head: EntryDigest,
+    other_election: Vec<OtherElection>,
+}
+
+/// The report of `record`'s checks.
+fn report(
+    record: &ElectionRecord,
+    checks: Vec<CheckReport>,
+    anchor: Anchor,
+    result: Option<ElectionResult>,
+    board: BoardSummary,
+    counts: Counts,
+    watch: Stopwatch,
+) -> Report {
+    Report {
+        report_version: REPORT_VERSION,
+        verifier_version: VERIFIER_VERSION,
+        protocol_version: crate::PROTOCOL_VERSION,
+        election_id: record.manifest.election_id().to_string(),
         checks,
         anchor,
         result,
-        board_entries: entries,
-    })
+        board_entries: board.entries,
+        board_head: board.head,
+        other_election: board.other_election,
+        counts,
+        timings: watch.stop(),
+    }
+}
+
+/// The board as [`replay_blocks`] read it.
+struct BoardRead<'e> {
+    /// The replay of every entry, to finish against the published head.
+    replay: ChainReplay<'e>,
+    /// The admitted ballots' ciphertexts, in board order.
+    ciphertexts: Vec<Ciphertext>,
+    /// The number of entries.
+    entries: u64,
+    /// The entries by kind.
+    counts: Counts,
+    /// The base hash the chain starts from, if its first ballot or challenge is of that
+    /// election too ([`ChainStart::start`]).
+    start: Option<BaseHash>,
 }
 
 /// V4–V7 over the board's blocks, in two stages that overlap: this thread reads each block and
@@ -748,12 +864,13 @@ fn verify_blocks<'a, E>(
 /// keeps its admitted ciphertexts and drops the rest. Without the overlap, the cores would wait
 /// for each block's ordered replay. At most two blocks are held at once.
 ///
-/// Returns the replay, the admitted ballots' ciphertexts in board order and the number of entries.
+/// Returns the replay, the admitted ballots' ciphertexts in board order, the number of entries,
+/// the entries by kind and where the chain starts.
 fn replay_blocks<'a, 'e, E>(
     election: &'e Election,
     blocks: impl Iterator<Item = Result<Cow<'a, [Entry]>, E>>,
     progress: &dyn Progress,
-) -> Result<(ChainReplay<'e>, Vec<Ciphertext>, u64), E> {
+) -> Result<BoardRead<'e>, E> {
     std::thread::scope(|scope| {
         // Rendezvous: the reader hands a block over only once the replay has taken the last.
         let (verified, to_replay) = std::sync::mpsc::sync_channel::<(Cow<'a, [Entry]>, Invalid)>(0);
@@ -773,9 +890,11 @@ fn replay_blocks<'a, 'e, E>(
             }
             (replay, ciphertexts, entries)
         });
+        let (mut counts, mut start) = (Counts::default(), ChainStart::default());
         for block in blocks {
             // On an error, `verified` is dropped on return: the replay ends and is joined.
             let block = block?;
+            start.feed(&block);
             let ballots: Vec<(usize, &Ballot)> = cast_ballots(&block).collect();
             let refs: Vec<&Ballot> = ballots.iter().map(|(_, b)| *b).collect();
             let mut invalid = HashMap::new();
@@ -784,6 +903,7 @@ fn replay_blocks<'a, 'e, E>(
                     invalid.insert(ballots[k].0, e);
                 }
             }
+            counts.add_block(&block, invalid.len());
             if verified.send((block, invalid)).is_err() {
                 // The replay thread is gone: it panicked, which `join` passes on below.
                 break;
@@ -791,7 +911,13 @@ fn replay_blocks<'a, 'e, E>(
         }
         drop(verified);
         match replaying.join() {
-            Ok(done) => Ok(done),
+            Ok((replay, ciphertexts, entries)) => Ok(BoardRead {
+                replay,
+                ciphertexts,
+                entries,
+                counts,
+                start: start.start(),
+            }),
             Err(panic) => std::panic::resume_unwind(panic),
         }
     })
@@ -1022,7 +1148,8 @@ mod tests {
         r.board[cast[20]].position = 0;
         variants.push(("position", r));
         for (name, record) in &variants {
-            let whole = verify(record, &Silent);
+            let mut whole = verify(record, &Silent);
+            whole.timings = Timings::default();
             assert_eq!(whole.passed(), *name == "honest", "{name}");
             assert_eq!(whole.board_entries, record.board.len() as u64);
             for k in [1, 3, 7] {
@@ -1030,7 +1157,8 @@ mod tests {
                     .board
                     .chunks(k)
                     .map(|b| Ok::<_, core::convert::Infallible>(Cow::Borrowed(b)));
-                let Ok(report) = verify_blocks(record, &Options::default(), blocks, &Silent);
+                let Ok(mut report) = verify_blocks(record, &Options::default(), blocks, &Silent);
+                report.timings = Timings::default();
                 assert_eq!(report, whole, "{name}, blocks of {k}");
             }
         }

@@ -160,17 +160,17 @@ mod member;
 mod setup;
 #[path = "nullivote/terminal.rs"]
 mod terminal;
+#[path = "nullivote/verify.rs"]
+mod verify;
 #[path = "nullivote/voting.rs"]
 mod voting;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::terminal::Bars;
 use clap::{ArgGroup, Args, Parser, Subcommand};
 use nullivote::BaseHash;
-use nullivote::record::ElectionRecord;
-use nullivote::verifier::{Options, Progress, Report, verify_dir_with};
+use nullivote::verifier::Report;
 
 use crate::files::{Fail, Outcome};
 
@@ -521,7 +521,7 @@ fn main() -> ExitCode {
             record,
             expect,
             json,
-        } => return verify_command(&record, expect.as_deref(), json),
+        } => return verify::verify_command(&record, expect.as_deref(), json),
         other => other,
     };
     match run(command) {
@@ -689,49 +689,6 @@ fn parse_expected(text: &str) -> Result<BaseHash, String> {
     Ok(BaseHash(array))
 }
 
-fn verify_command(dir: &std::path::Path, expect: Option<&str>, json: bool) -> ExitCode {
-    let expected_base_hash = match expect.map(parse_expected).transpose() {
-        Ok(expected) => expected,
-        Err(message) => {
-            warn!("nullivote: {message}");
-            return ExitCode::from(2);
-        }
-    };
-    let options = Options { expected_base_hash };
-    let bars = Bars::new();
-    // The board is read a block at a time as it is verified.
-    let (record, report) = match verify_dir_with(dir, &options, &bars) {
-        Ok(done) => done,
-        Err(e) => {
-            bars.finish();
-            if json {
-                let report = serde_json::json!({ "passed": false, "anchored": false, "expected_base_hash": expected_base_hash, "error": { "check": e.check, "file": e.file, "line": e.line, "message": e.message } });
-                print_json(&report);
-            } else {
-                warn!("nullivote: the record cannot be read: {e}");
-            }
-            return ExitCode::FAILURE;
-        }
-    };
-    if json {
-        let value = serde_json::json!({
-            "passed": report.passed(),
-            "anchored": report.anchor.anchored,
-            "expected_base_hash": report.anchor.expected_base_hash,
-            "base_hash": report.anchor.base_hash,
-            "report": report,
-        });
-        print_json(&value);
-    } else {
-        print_report(&record, &report, &bars);
-    }
-    if report.passed() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
-}
-
 /// One JSON value on standard output, every control, format or separator character inside its
 /// strings written as a JSON escape ([`nullivote::record::text::escape_json`]): the same value,
 /// and nothing a terminal obeys.
@@ -756,96 +713,5 @@ fn anchor_warning(report: &Report) -> Option<String> {
              election the authority published; compare its base hash {found} with the published \
              one, or run `nullivote verify DIR --expect <published base hash>`"
         )),
-    }
-}
-
-fn print_report(record: &ElectionRecord, report: &Report, bars: &Bars) {
-    let warning = anchor_warning(report);
-    if let Some(line) = &warning {
-        say!("{line}");
-        say!();
-    }
-    say!("election {}", record.header.election_id);
-    say!(
-        "base hash {}",
-        hex::encode(record.header.base_hash.as_bytes())
-    );
-    say!("{} board entries", report.board_entries);
-    say!();
-    for check in &report.checks {
-        let status = match (check.ran, check.failure_count) {
-            (false, _) => "not run".to_string(),
-            (true, 0) => "ok".to_string(),
-            (true, n) => format!("FAILED ({n})"),
-        };
-        say!("  {:<4} {:<72} {status}", check.id, check.title);
-        for f in &check.failures {
-            say!(
-                "         {}: {}",
-                f.location.named(&record.manifest),
-                f.message
-            );
-        }
-        if check.failure_count > check.failures.len() {
-            say!(
-                "         ... and {} more",
-                check.failure_count - check.failures.len()
-            );
-        }
-    }
-    match &report.result {
-        Some(result) => {
-            say!();
-            say!("verified result:");
-            for contest in &result.contests {
-                say!("  {}", contest.name);
-                for option in &contest.options {
-                    say!("    {:<24} {:>9}", option.name, option.votes);
-                }
-            }
-            say!();
-            say!("per channel:              cast  superseded   refused   counted");
-            for c in &result.channels {
-                let k = c.counts;
-                say!(
-                    "  {:<18} {:>9} {:>11} {:>9} {:>9}",
-                    c.name,
-                    k.cast,
-                    k.superseded,
-                    k.refused,
-                    k.counted
-                );
-            }
-            let trustees: Vec<String> = result.trustees.iter().map(|t| t.to_string()).collect();
-            say!("decrypted by trustees {}", trustees.join(", "));
-            if report.anchor.anchored {
-                say!();
-                say!(
-                    "all {} checks passed; the record is anchored to the expected base hash {}",
-                    report.checks.len(),
-                    hex::encode(report.anchor.base_hash.as_bytes())
-                );
-            } else {
-                say!();
-                say!(
-                    "all {} checks passed (internal consistency only)",
-                    report.checks.len()
-                );
-            }
-        }
-        None => {
-            let failed: Vec<&str> = report.failed().map(|c| c.id.as_str()).collect();
-            say!();
-            say!("verification FAILED: {}", failed.join(", "));
-        }
-    }
-    if let Some(line) = &warning {
-        say!("{line}");
-    }
-    if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
-        warn!();
-        for (stage, secs) in bars.timings() {
-            warn!("  {stage:<12} {secs:>8.2} s");
-        }
     }
 }

@@ -885,6 +885,12 @@ impl<'e> ChainReplay<'e> {
         &self.state
     }
 
+    /// The digest of the last entry replayed so far (before any, the chain's start, the base
+    /// hash): the head of the board as read, whether or not it chains.
+    pub fn head(&self) -> EntryDigest {
+        self.previous
+    }
+
     /// Replays the next `entries`, whose ballots' proofs are already checked: `invalid` maps
     /// the index in `entries` of every ballot that failed to its error. Returns the indices in
     /// `entries` of the cast ballots admitted.

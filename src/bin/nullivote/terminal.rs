@@ -24,7 +24,9 @@ impl Bars {
         }
     }
 
-    /// `(stage, seconds)` of every finished stage, in order.
+    /// `(stage, seconds)` of every finished stage, in order. The example ceremonies print it;
+    /// `nullivote verify` prints the verifier's own timings, from its report.
+    #[allow(dead_code)]
     pub fn timings(&self) -> Vec<(String, f64)> {
         self.timings.lock().map(|t| t.clone()).unwrap_or_default()
     }
