@@ -83,9 +83,9 @@ pub use group::Element;
 pub use lookup::Lookup;
 pub use manifest::{Authorities, Manifest};
 pub use nullifier::Nullifier;
-pub use rand_core::OsRng;
 /// The `rand_core` (0.6) whose `RngCore + CryptoRng` every function that draws secrets takes.
 pub use rand_core;
+pub use rand_core::OsRng;
 pub use record::ElectionRecord;
 pub use tally::Tally;
 pub use transcript::PROTOCOL_VERSION;
