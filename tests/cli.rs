@@ -368,6 +368,42 @@ fn a_whole_election_across_invocations_verifies() {
     ));
     let receipt = check_receipt(&dir, &receipt_0);
     assert_eq!(receipt.position, 0);
+    // Issue 24: the board's admission state is saved beside the log, and a command reopens the
+    // board from it only while it is the state of the log as it is. A log whose last entry
+    // changed behind the state is re-verified in full and refused (fail-stop), and a damaged
+    // state is ignored: the board is read and re-verified instead.
+    let state = dir.join("board.state");
+    let log = dir.join("board.jsonl");
+    assert!(state.is_file(), "cast saves the board's state");
+    let honest_log = fs::read(&log).unwrap();
+    let mut doctored = honest_log.clone();
+    let at = doctored.len() - 40;
+    doctored[at] = if doctored[at] == b'0' { b'1' } else { b'0' };
+    fs::write(&log, &doctored).unwrap();
+    fails(
+        &[
+            "cast",
+            d,
+            "--channel",
+            "online",
+            "--code-file",
+            codes[1],
+            "--choice",
+            "1,0;1,1,0",
+            "--board-secret",
+            board_arg,
+        ],
+        2,
+        &["board.jsonl"],
+    );
+    assert_eq!(
+        fs::read(&log).unwrap(),
+        doctored,
+        "nothing is appended to a doctored board"
+    );
+    fs::write(&log, &honest_log).unwrap();
+
+    fs::write(&state, b"damaged").unwrap();
     // A key that is not the manifest's board key: refused before anything is done, whoever's
     // it is (here the administrator's, and the intake's), and nothing is written.
     let board_before = fs::read(dir.join("board.jsonl")).unwrap();
@@ -437,6 +473,11 @@ fn a_whole_election_across_invocations_verifies() {
     let doctored = w.join("doctored");
     copy_dir(&dir, &doctored);
     accepted(cast(codes[0], "postal", "0,1;0,0,1"));
+    assert_ne!(
+        fs::read(&state).unwrap(),
+        b"damaged",
+        "the next write saves a fresh state"
+    );
     // Member 1 votes by post, then tries online: refused, exit 1. The refusal is an entry of
     // the board, with its own signed receipt (saved with --receipt-out), naming the refused
     // ballot's tracking code.

@@ -31,6 +31,7 @@ pub(crate) mod merkle;
 mod refusal;
 mod rules;
 mod signature;
+mod snapshot;
 pub(crate) mod store;
 
 pub use crate::digest::EntryDigest;
@@ -41,6 +42,7 @@ pub use refusal::{RefusalCode, RefusalEntry, Submission};
 pub use rules::{BoardState, Refusal};
 pub(crate) use signature::Deterministic;
 pub use signature::{Close, Receipt, ReceiptError, Signature, Statement, equivocation};
+pub use snapshot::{SNAPSHOT_MAGIC, SnapshotError};
 pub use store::{DurableBoard, LOG_FILE, Recovery, StoreError, SubmitError};
 
 use serde::{Deserialize, Serialize};
@@ -277,6 +279,10 @@ pub enum BoardKeyError {
 pub struct Board {
     election: Election,
     key: AuthorityKey,
+    /// The digest and tracking code of every entry before `entries[0]`: empty, except for a
+    /// board reopened from a [snapshot](Board::from_snapshot), which holds only the entries
+    /// appended since.
+    earlier: Vec<snapshot::Past>,
     entries: Vec<Entry>,
     head: EntryDigest,
     state: BoardState,
@@ -315,6 +321,7 @@ impl Board {
         Ok(Self {
             election,
             key,
+            earlier: Vec::new(),
             entries,
             head,
             state,
@@ -326,9 +333,21 @@ impl Board {
         &self.election
     }
 
-    /// Every entry, in order.
+    /// Every entry held in memory, in order: every entry of the board, except for a board
+    /// reopened from a [snapshot](Board::from_snapshot), which holds only the entries appended
+    /// since, from position [`Board::first_held`] (the rest are in the board's log).
     pub fn entries(&self) -> &[Entry] {
         &self.entries
+    }
+
+    /// The number of entries on the board (held in memory or not).
+    pub fn entry_count(&self) -> u64 {
+        (self.earlier.len() + self.entries.len()) as u64
+    }
+
+    /// The position of `entries()[0]`: 0, except for a board reopened from a snapshot.
+    pub fn first_held(&self) -> u64 {
+        self.earlier.len() as u64
     }
 
     /// The replayed state (cast ballots, refusal counts, phases).
@@ -356,7 +375,7 @@ impl Board {
     pub fn final_signature(&self) -> Option<Signature> {
         self.voting_closed().then(|| {
             let statement = Statement::FinalHead {
-                entries: self.entries.len() as u64,
+                entries: self.entry_count(),
                 head: self.head,
             };
             self.key.sign(&self.election, &statement)
@@ -367,6 +386,10 @@ impl Board {
     /// a [`store::DurableBoard`]) and replays the state of the rest, whose proofs were checked
     /// on arrival.
     pub(crate) fn truncate(&mut self, len: usize) {
+        debug_assert!(
+            self.earlier.is_empty(),
+            "a durable board holds all its entries"
+        );
         self.entries.truncate(len);
         self.head = self.entries.last().map_or(
             EntryDigest::genesis(self.election.base_hash()),
@@ -381,7 +404,7 @@ impl Board {
     /// signs its receipts on every core once its entries are in order.
     fn append(&mut self, payload: Payload) -> Unsigned {
         let entry = Entry {
-            position: self.entries.len() as u64,
+            position: self.entry_count(),
             previous: self.head,
             payload,
         };
@@ -433,12 +456,41 @@ impl Board {
 
     /// The entry at `position`, unsigned.
     fn unsigned_at(&self, position: u64) -> Option<Unsigned> {
-        let (entry, tracking_code) = self.entries.get(position as usize)?.digest_and_code();
+        let held = usize::try_from(position)
+            .ok()?
+            .checked_sub(self.earlier.len());
+        let (entry, tracking_code) = match held {
+            None => {
+                let past = &self.earlier[position as usize];
+                (past.digest, past.code)
+            }
+            Some(i) => self.entries.get(i)?.digest_and_code(),
+        };
         Some(Unsigned {
             position,
             entry,
             tracking_code,
         })
+    }
+
+    /// Whether the entry at `position` holds exactly `spoiled`: compared directly if the entry
+    /// is held, else by its digest (which covers its position, predecessor and payload).
+    fn holds_spoiled(&self, position: u64, spoiled: &SpoiledBallot) -> bool {
+        let earlier = self.earlier.len() as u64;
+        if position >= earlier {
+            return matches!(self.entries.get((position - earlier) as usize).map(|e| &e.payload),
+                Some(Payload::Spoiled(s)) if s == spoiled);
+        }
+        let previous = match position.checked_sub(1) {
+            None => EntryDigest::genesis(self.election.base_hash()),
+            Some(p) => self.earlier[p as usize].digest,
+        };
+        let entry = Entry {
+            position,
+            previous,
+            payload: Payload::Spoiled(spoiled.clone()),
+        };
+        entry.digest() == self.earlier[position as usize].digest
     }
 
     /// The receipt of the entry at `position`, if there is one (signed again: the same bytes as
@@ -493,7 +545,7 @@ impl Board {
                 invalid[i] = Some(e);
             }
         }
-        let first = self.entries.len() as u64;
+        let first = self.entry_count();
         let outcomes: Vec<Admission> = ballots
             .into_iter()
             .zip(invalid)
@@ -520,12 +572,7 @@ impl Board {
                 _ => None,
             })
             .collect();
-        debug_assert!(
-            appended
-                .keys()
-                .copied()
-                .eq(first..self.entries.len() as u64)
-        );
+        debug_assert!(appended.keys().copied().eq(first..self.entry_count()));
         let receipts: std::collections::HashMap<u64, Receipt> = if appended.is_empty() {
             std::collections::HashMap::new()
         } else {
@@ -569,8 +616,7 @@ impl Board {
         // The code is the submitter's claim until checked: only the very same challenge again
         // gets the original receipt; anything else goes through the rules.
         if let Some((position, true)) = self.state.position_of(&code)
-            && matches!(&self.entries[position as usize].payload,
-                        Payload::Spoiled(s) if s == spoiled)
+            && self.holds_spoiled(position, spoiled)
         {
             return Ok(self
                 .receipt_of(position)
@@ -616,7 +662,7 @@ impl Board {
         }
         self.state.admit_phase(&close)?;
         let entry = Entry {
-            position: self.entries.len() as u64,
+            position: self.entry_count(),
             previous: self.head,
             payload: close,
         };
@@ -637,7 +683,7 @@ impl Board {
         let payload = sign_close(
             administrator,
             &self.election,
-            self.entries.len() as u64,
+            self.entry_count(),
             self.head,
             close,
         );

@@ -81,21 +81,21 @@ pub enum Refusal {
 #[derive(Clone, Debug, Default)]
 pub struct BoardState {
     /// The channels' names, for messages.
-    names: Vec<String>,
-    ranks: Vec<u8>,
-    rules: Vec<ChannelRule>,
-    closed: BTreeSet<ChannelIndex>,
-    voting_closed: bool,
+    pub(super) names: Vec<String>,
+    pub(super) ranks: Vec<u8>,
+    pub(super) rules: Vec<ChannelRule>,
+    pub(super) closed: BTreeSet<ChannelIndex>,
+    pub(super) voting_closed: bool,
     /// Tracking code → (entry, challenged?).
-    tracking: HashMap<TrackingCode, (u64, bool)>,
+    pub(super) tracking: HashMap<TrackingCode, (u64, bool)>,
     /// First ciphertext components of every cast or challenged ballot: entry, challenged?
-    components: HashMap<[u8; 32], (u64, bool)>,
+    pub(super) components: HashMap<[u8; 32], (u64, bool)>,
     /// Every cast ballot's (entry, channel), by the nullifier's 32-byte encoding (not the
     /// decompressed point: this map holds one key per voter).
-    by_nullifier: HashMap<[u8; 32], Vec<(u64, ChannelIndex)>>,
-    cast: Vec<CastBallot>,
+    pub(super) by_nullifier: HashMap<[u8; 32], Vec<(u64, ChannelIndex)>>,
+    pub(super) cast: Vec<CastBallot>,
     /// Refusal entries per channel index (an unknown channel's are not counted).
-    refused: Vec<u64>,
+    pub(super) refused: Vec<u64>,
 }
 
 impl BoardState {

@@ -20,10 +20,18 @@ use nullivote::{
     board::{Board, BoardState, Entry, ResumeError, verify_chain},
 };
 
-use crate::files::{Fail, Outcome, absent, parse_json, read_json, read_lines_or_empty, read_text};
+use crate::files::{
+    Fail, Outcome, absent, parse_json, read_json, read_lines_or_empty, read_tail, read_text,
+    replace,
+};
+use nullivote::record::max_board_line_bytes;
 
 /// The subdirectories the command line writes working files into: the trustees' broadcast
 /// packages and the decryption shares.
+/// The board's admission state, a working file of the board operator (see
+/// [`Context::board`]); `publish` removes it.
+pub const BOARD_STATE_FILE: &str = "board.state";
+
 pub const SUBDIRECTORIES: [&str; 2] = ["ceremony", "shares"];
 
 /// The record directory.
@@ -243,15 +251,84 @@ impl Context {
         )
     }
 
-    /// The live board, re-verified from its entries, signing with the board operator's `key`
-    /// (from [`Context::board_key`]).
+    /// The live board, signing with the board operator's `key` (from [`Context::board_key`]).
+    ///
+    /// It is reopened from `board.state` (the board's admission state, [`Board::snapshot`])
+    /// when that is the state of `board.jsonl` as it is: the length of `board.jsonl` it
+    /// records is the file's, and the file's last line is the entry the state ends with (its
+    /// position and digest; the digest fixes every earlier entry through the chain). Then no
+    /// entry is read or re-verified, and the board holds only what it appends. Otherwise (no
+    /// state, a damaged one, or a log that moved on: a command killed between the two writes)
+    /// the whole board is read and re-verified as before, and a board whose chain does not
+    /// verify is not served (fail-stop); the next write saves a fresh state.
     pub fn board(&self, key: AuthorityKey) -> Outcome<Board> {
-        let entries = self.entries()?;
         let path = self.dir.file("board.jsonl");
+        if let Some(board) = self.board_from_state(&key)? {
+            return Ok(board);
+        }
+        let entries = self.entries()?;
         Board::resume(self.election.clone(), key, entries).map_err(|e| match e {
             ResumeError::Chain(errors) => chain_failure(&path, &errors),
             other => Fail::input(format!("--board-secret: {other}")),
         })
+    }
+
+    /// The board from `board.state`, if that is the state of `board.jsonl` (see
+    /// [`Context::board`]); `None` to read the whole board instead.
+    fn board_from_state(&self, key: &AuthorityKey) -> Outcome<Option<Board>> {
+        let state_path = self.dir.file(BOARD_STATE_FILE);
+        let log = self.dir.file("board.jsonl");
+        if absent(&state_path) {
+            return Ok(None);
+        }
+        let Ok(bytes) = std::fs::read(&state_path) else {
+            return Ok(None);
+        };
+        let log_len = if absent(&log) {
+            0
+        } else {
+            std::fs::metadata(&log)
+                .map_err(|e| Fail::file(&log, format!("cannot read: {e}")))?
+                .len()
+        };
+        let Some((recorded, snapshot)) = bytes.split_first_chunk::<8>() else {
+            return Ok(None);
+        };
+        if u64::from_be_bytes(*recorded) != log_len {
+            return Ok(None);
+        }
+        // The key is not `Clone` (a secret): the snapshot's board gets its own copy.
+        let Ok(copy) = AuthorityKey::from_bytes(&key.to_bytes()[..]) else {
+            return Ok(None);
+        };
+        let Ok(board) = Board::from_snapshot(self.election.clone(), copy, snapshot) else {
+            return Ok(None);
+        };
+        let last = match board.entry_count().checked_sub(1) {
+            None => return Ok((log_len == 0).then_some(board)),
+            Some(last) => last,
+        };
+        let bound = max_board_line_bytes(&self.manifest);
+        let tail = read_tail(&log, log_len, bound + 1)?;
+        let line = tail
+            .strip_suffix(b"\n")
+            .and_then(|t| t.rsplit(|&b| b == b'\n').next());
+        let entry = line.and_then(|l| serde_json::from_slice::<Entry>(l).ok());
+        Ok(entry
+            .filter(|e| e.position == last && e.digest() == board.head())
+            .map(|_| board))
+    }
+
+    /// Saves the board's admission state for the next command, after `board.jsonl` (whose
+    /// length it records) has been written.
+    pub fn save_state(&self, board: &Board) -> Outcome {
+        let log = self.dir.file("board.jsonl");
+        let len = std::fs::metadata(&log)
+            .map_err(|e| Fail::file(&log, format!("cannot read: {e}")))?
+            .len();
+        let mut bytes = len.to_be_bytes().to_vec();
+        bytes.extend_from_slice(&board.snapshot());
+        replace(&self.dir.file(BOARD_STATE_FILE), &bytes, false)
     }
 
     /// The board's entries, re-verified, and the state they leave.

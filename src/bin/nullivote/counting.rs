@@ -295,7 +295,8 @@ fn what_it_is(name: &str) -> &'static str {
 
 /// The record directory before `publish`: only the record's files and the command line's known
 /// public working files (the trustees' packages in `ceremony/`, the decryption shares in
-/// `shares/`, the board's signed final head `board-head.json`, and `board.lock`, which
+/// `shares/`, the board's signed final head `board-head.json`, the board's admission state
+/// `board.state`, and `board.lock`, which
 /// `publish` holds), each a regular file or directory, never a symbolic link. Returns the working files, to remove once the record is written; refuses
 /// (exit 2) naming every other path (a trustee's secret, `private/`, an unknown file).
 fn working_files(dir: &Dir) -> Outcome<Vec<PathBuf>> {
@@ -315,7 +316,7 @@ fn working_files(dir: &Dir) -> Outcome<Vec<PathBuf>> {
         let allowed = match name {
             _ if FILES.iter().any(|(f, _)| *f == name) => file,
             "board.lock" => file,
-            BOARD_HEAD_FILE if file => {
+            BOARD_HEAD_FILE | crate::context::BOARD_STATE_FILE if file => {
                 working.push(path.clone());
                 true
             }

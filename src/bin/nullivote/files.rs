@@ -270,6 +270,31 @@ pub fn lines_bytes<T: Serialize>(path: &Path, values: &[T]) -> Outcome<Vec<u8>> 
     Ok(out)
 }
 
+/// The last at most `max` bytes of the file at `path`, whose length is `len`.
+pub fn read_tail(path: &Path, len: u64, max: u64) -> Outcome<Vec<u8>> {
+    use std::io::{Read, Seek, SeekFrom};
+    let fail = |e: std::io::Error| Fail::file(path, format!("cannot read: {e}"));
+    let mut file = std::fs::File::open(path).map_err(fail)?;
+    file.seek(SeekFrom::Start(len.saturating_sub(max)))
+        .map_err(fail)?;
+    let mut out = Vec::new();
+    file.take(max).read_to_end(&mut out).map_err(fail)?;
+    Ok(out)
+}
+
+/// Appends `bytes` to the file at `path` (created if absent) and makes them durable.
+pub fn append(path: &Path, bytes: &[u8]) -> Outcome {
+    use std::io::Write;
+    let fail = |e: std::io::Error| Fail::file(path, format!("cannot write: {e}"));
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)
+        .map_err(fail)?;
+    file.write_all(bytes).map_err(fail)?;
+    file.sync_data().map_err(fail)
+}
+
 /// Refuses to write a secret into a directory every user may write into (`/tmp`, `/var/tmp`,
 /// `/dev/shm`, ...): another user there may delete or replace the file, or have planted
 /// something at its name. Secrets go into a directory of their owner's.

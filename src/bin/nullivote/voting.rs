@@ -1,7 +1,8 @@
-//! The vote: casting, challenging, closing. Each command reopens the board from `board.jsonl`
-//! with [`Board::resume`](nullivote::board::Board::resume), which re-verifies every entry (a
-//! board whose chain does not verify is not served), submits one thing, and rewrites
-//! `board.jsonl` in one step, under `board.lock`.
+//! The vote: casting, challenging, closing. Each command reopens the board under
+//! `board.lock` from `board.state`, the board's admission state, when that is the state of
+//! `board.jsonl` as it is (otherwise it reads and re-verifies every entry, and a board whose
+//! chain does not verify is not served: `Context::board`), submits one thing, appends the new
+//! entry to `board.jsonl` durably, then saves the state.
 //!
 //! The board answers for every entry it appends: each command is run by the board operator,
 //! with the board's secret key (`--board-secret FILE`, the manifest's board key), and the board
@@ -31,7 +32,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::context::{Context, Dir};
 use crate::files::{
-    BoardLock, Fail, Outcome, absent, create, inside, json_bytes, lines_bytes, read_json,
+    BoardLock, Fail, Outcome, absent, append, create, inside, json_bytes, lines_bytes, read_json,
     read_secret_within, read_standard_input, replace,
 };
 use crate::setup::read_authority;
@@ -149,15 +150,20 @@ fn open_board(ctx: &Context, key: nullivote::AuthorityKey) -> Outcome<Board> {
     if board.voting_closed() {
         return Err(Fail::refused(format!(
             "refused: voting closed at board entry {}; nothing was submitted",
-            board.entries().len().saturating_sub(1)
+            board.entry_count().saturating_sub(1)
         )));
     }
     Ok(board)
 }
 
-fn write_board(ctx: &Context, board: &Board) -> Outcome {
+/// Appends the entries the board took since it was opened (`held` were held then) to
+/// `board.jsonl`, durably, then saves the board's admission state for the next command. A
+/// command killed between the two leaves a state of a shorter log, which the next command
+/// does not use: it re-verifies the whole board instead ([`Context::board`]).
+fn write_board(ctx: &Context, board: &Board, held: usize) -> Outcome {
     let path = ctx.dir.file("board.jsonl");
-    replace(&path, &lines_bytes(&path, board.entries())?, false)
+    append(&path, &lines_bytes(&path, &board.entries()[held..])?)?;
+    ctx.save_state(board)
 }
 
 /// Refuses, before anything is done, a `--receipt-out FILE` that exists (a receipt is never
@@ -225,13 +231,13 @@ fn reason(ctx: &Context, refusal: &Refusal) -> String {
 fn finish(
     ctx: &Context,
     board: &Board,
-    grew: bool,
+    grew: Option<usize>,
     submitted: Result<Receipt, Box<Refused>>,
     what: &str,
     receipt_out: Option<&Path>,
 ) -> Outcome<Receipt> {
-    if grew {
-        write_board(ctx, board)?;
+    if let Some(held) = grew {
+        write_board(ctx, board, held)?;
     }
     match submitted.map_err(|refused| *refused) {
         Ok(receipt) => {
@@ -301,7 +307,7 @@ pub fn cast(vote: &Vote<'_>, submit: &Submit<'_>, authority: Option<&Path>) -> O
     let mut board = open_board(&ctx, key)?;
     let before = board.entries().len();
     let submitted = board.submit(prepared.cast());
-    let grew = board.entries().len() != before;
+    let grew = (board.entries().len() != before).then_some(before);
     let what = format!("ballot cast on {}", vote.channel);
     finish(&ctx, &board, grew, submitted, &what, submit.receipt_out).map(drop)
 }
@@ -323,7 +329,7 @@ pub fn challenge(vote: &Vote<'_>, submit: &Submit<'_>) -> Outcome {
     let before = board.entries().len();
     // The board receives only the spoiled form: no nullifier, credential or eligibility proof.
     let submitted = board.challenge(&challenged.spoiled());
-    let grew = board.entries().len() != before;
+    let grew = (board.entries().len() != before).then_some(before);
     if submitted.is_ok() {
         say!("challenged ballot, tracking code {code}, opens to:");
         for (contest, votes) in ctx.manifest.contests().iter().zip(&opened) {
@@ -390,7 +396,7 @@ fn write_final_head(ctx: &Context, board: &mut Board) -> Outcome<BoardHeadFile> 
         .final_signature()
         .ok_or_else(|| Fail::refused("voting is not closed: the board signs no final head"))?;
     let file = BoardHeadFile {
-        board_entries: board.entries().len() as u64,
+        board_entries: board.entry_count(),
         board_head: board.head(),
         board_signature,
     };
@@ -417,13 +423,14 @@ pub fn close(
     let index = channel.map(|name| ctx.channel(name)).transpose()?;
     let _lock = BoardLock::take(ctx.dir.path())?;
     let mut board = ctx.board(key)?;
+    let held = board.entries().len();
     let (close, what) = match (index, channel) {
         (Some(i), Some(name)) => (Close::Channel(i), format!("channel {name} closed")),
         _ => (Close::Voting, "voting closed".to_string()),
     };
     if close == Close::Voting && board.voting_closed() {
         let path = ctx.dir.file(BOARD_HEAD_FILE);
-        let (entries, head) = (board.entries().len() as u64, board.head());
+        let (entries, head) = (board.entry_count(), board.head());
         let in_file = !absent(&path)
             && read_json::<BoardHeadFile>(&path, "board head")
                 .is_ok_and(|f| f.signs(&ctx, entries, head));
@@ -466,7 +473,7 @@ pub fn close(
             }
             (why, _) => Fail::refused(format!("refused: {why}")),
         })?;
-    write_board(&ctx, &board)?;
+    write_board(&ctx, &board, held)?;
     print_receipt(&format!("{what} by the administrator"), &receipt, None);
     if close == Close::Voting {
         let signed = write_final_head(&ctx, &mut board)?;
