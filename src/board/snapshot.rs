@@ -29,7 +29,7 @@
 //!              ‖ n × ( digest (32) ‖ tracking code (32) ‖ kind u8 )
 //!              ‖ closed u8 ‖ closed × channel u8 ‖ voting closed u8 (0 or 1)
 //!              ‖ channels u8 ‖ channels × refusals u64
-//!              ‖ components u64 ‖ components × ( A (32) ‖ position u64 ‖ challenged u8 )
+//!              ‖ components u64 ‖ components × ( A (32) ‖ position u64 ‖ challenged u8 ), by (position, A)
 //!              ‖ cast u64 ‖ cast × ( position u64 ‖ nullifier (32) ‖ channel u8 )
 //!              ‖ SHA-256 of everything before (32)
 //! ```
@@ -123,7 +123,7 @@ impl Board {
             out.extend_from_slice(&count.to_be_bytes());
         }
         let mut components: Vec<_> = state.components.iter().collect();
-        components.sort_unstable_by_key(|(_, (position, _))| *position);
+        components.sort_unstable_by_key(|(a, (position, _))| (*position, **a));
         out.extend_from_slice(&(components.len() as u64).to_be_bytes());
         for (a, (position, challenged)) in components {
             out.extend_from_slice(a);
