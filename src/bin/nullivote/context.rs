@@ -256,8 +256,10 @@ impl Context {
     /// It is reopened from `board.state` (the board's admission state, [`Board::snapshot`])
     /// when that is the state of `board.jsonl` as it is: the length of `board.jsonl` it
     /// records is the file's, and the file's last line is the entry the state ends with (its
-    /// position and digest; the digest fixes every earlier entry through the chain). Then no
-    /// entry is read or re-verified, and the board holds only what it appends. Otherwise (no
+    /// position and digest). Then no other entry is read or re-verified, and the board holds
+    /// only what it appends. An earlier line changed in place (same length) is not seen here:
+    /// the chain the published record carries no longer links there, which `verify` reports
+    /// (V4), as does every command that re-verifies the whole board (`tally`). Otherwise (no
     /// state, a damaged one, or a log that moved on: a command killed between the two writes)
     /// the whole board is read and re-verified as before, and a board whose chain does not
     /// verify is not served (fail-stop); the next write saves a fresh state.
